@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelPanelConfig(AppConfig):
+    name = "channel_panel"
+    verbose_name = "Channel Panel"

@@ -1,0 +1,246 @@
+"""The access module: the single way in to protected records.
+
+Rules, in one place so they can be reviewed in one read:
+
+1. Nobody inactive or anonymous sees anything.
+2. Model-wide sight comes only from a model-level ``view_<model>`` permission held through a
+   role group (``register_global_permissions``); only the coordinator role is given one.
+   Superuser status is ignored: it grants no sight of case content.
+3. Members of an agency in a case role (coordinator, panel chair, panel member, SPOC) see
+   the records their agency owns: a plain indexed filter on the owning agency.
+4. A record may name users who see it by being who they are (the referrer of a referral).
+5. Everything else is an explicit, audited guardian grant (direct foreign-key object
+   permission) to a named user or to an agency's group, live until its expiry.
+
+Not visible gives 404; visible but not allowed to act gives 403.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Membership, Role
+
+if TYPE_CHECKING:
+    from prevent_portal.accounts.models import User
+
+_CACHE_ATTR = "_prevent_access_cache"
+
+# role -> {"app_label.codename", ...}: the only model-level permissions any role group holds.
+_GLOBAL_PERMISSIONS: dict[str, set[str]] = defaultdict(set)
+
+
+def register_global_permissions(role: str, perms: Iterable[str]) -> None:
+    """Give a role group model-wide permissions. Apps call this from AppConfig.ready()."""
+    _GLOBAL_PERMISSIONS[role].update(perms)
+
+
+def registered_global_permissions() -> dict[str, set[str]]:
+    return {role: set(perms) for role, perms in _GLOBAL_PERMISSIONS.items()}
+
+
+def role_group_name(role: str) -> str:
+    return f"role:{role}"
+
+
+class _AccessCache:
+    """What one user's checks need, loaded once per user object (one request)."""
+
+    def __init__(self, user: User):
+        rows = list(
+            Membership.objects.active()
+            .filter(user=user)
+            .values_list("agency_id", "agency__group_id", "role")
+        )
+        self.roles: set[str] = {role for _, _, role in rows}
+        self.roles_by_agency: dict[int, set[str]] = defaultdict(set)
+        self.case_agency_ids: set[int] = set()
+        self.case_group_ids: set[int] = set()
+        for agency_id, group_id, role in rows:
+            self.roles_by_agency[agency_id].add(role)
+            if role in AGENCY_CASE_ROLES:
+                self.case_agency_ids.add(agency_id)
+                self.case_group_ids.add(group_id)
+        # Model-level permissions through groups and direct assignment, never via superuser.
+        perms = Permission.objects.filter(
+            Q(group__user=user) | Q(user=user)
+        ).values_list("content_type__app_label", "codename")
+        self.global_perms: set[str] = {f"{app}.{codename}" for app, codename in perms}
+
+
+def _cache(user: User) -> _AccessCache:
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = _AccessCache(user)
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def forget(user: User) -> None:
+    """Drop the cached roles of a user object after its memberships change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def roles_of(user) -> set[str]:
+    """The roles a user holds through active memberships of active agencies."""
+    if not is_active_user(user):
+        return set()
+    return set(_cache(user).roles)
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def agency_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
+    """Agencies where the user holds any of ``roles`` (default: the case roles)."""
+    if not is_active_user(user):
+        return set()
+    cache = _cache(user)
+    if roles is None:
+        return set(cache.case_agency_ids)
+    wanted = set(roles)
+    return {a for a, held in cache.roles_by_agency.items() if held & wanted}
+
+
+def has_global_perm(user, perm: str) -> bool:
+    """Model-wide permission held through a role group; superuser status does not count."""
+    if not is_active_user(user):
+        return False
+    return perm in _cache(user).global_perms
+
+
+def _perm_name(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def _live() -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+
+class ProtectedQuerySet(models.QuerySet):
+    """Base queryset for every protected model.
+
+    A subclass names ``agency_field`` (the owning agency) and may name ``owner_fields``
+    (user foreign keys whose user sees the record). The model declares direct foreign-key
+    guardian grant models with ``related_name="user_grants"`` and ``"group_grants"``.
+    """
+
+    agency_field: str = "owning_agency"
+    owner_fields: tuple[str, ...] = ()
+
+    def visible_to(self, user: User) -> ProtectedQuerySet:
+        """Records ``user`` may see (rules 1-5 of this module), and nothing else."""
+        return self._with_action(user, "view")
+
+    def _with_action(self, user: User, action: str) -> ProtectedQuerySet:
+        if not is_active_user(user):
+            return self.none()
+        if has_global_perm(user, _perm_name(self.model, action)):
+            return self.all()
+        return self.filter(self._scope_q(user, action))
+
+    def _scope_q(self, user: User, action: str) -> Q:
+        cache = _cache(user)
+        q = Q(pk__in=[])
+        if action == "view":
+            if cache.case_agency_ids:
+                q |= Q(**{f"{self.agency_field}__in": sorted(cache.case_agency_ids)})
+            for field in self.owner_fields:
+                q |= Q(**{field: user})
+        codename = f"{action}_{self.model._meta.model_name}"
+        user_grants = self.model.user_grants.rel.related_model
+        group_grants = self.model.group_grants.rel.related_model
+        q |= Q(
+            pk__in=user_grants.objects.filter(
+                _live(), user=user, permission__codename=codename
+            ).values("content_object_id")
+        )
+        if cache.case_group_ids:
+            q |= Q(
+                pk__in=group_grants.objects.filter(
+                    _live(), group_id__in=sorted(cache.case_group_ids), permission__codename=codename
+                ).values("content_object_id")
+            )
+        return q
+
+
+def actions_for(user: User, obj: models.Model) -> set[str]:
+    """What ``user`` may do to one visible record: model-wide permissions, the agency role
+    actions the model declares (``AGENCY_ROLE_ACTIONS``), and live grants."""
+    if not is_active_user(user):
+        return set()
+    model = type(obj)
+    cache = _cache(user)
+    prefix = f"{model._meta.app_label}."
+    suffix = f"_{model._meta.model_name}"
+    actions = {
+        p[len(prefix) : -len(suffix)]
+        for p in cache.global_perms
+        if p.startswith(prefix) and p.endswith(suffix)
+    }
+    agency_id = getattr(obj, f"{model.objects.agency_field}_id", None)
+    role_actions: dict[str, set[str]] = getattr(model, "AGENCY_ROLE_ACTIONS", {})
+    for role in cache.roles_by_agency.get(agency_id, set()):
+        if role in AGENCY_CASE_ROLES:
+            actions.add("view")
+        actions |= role_actions.get(role, set())
+    for field in model.objects.owner_fields:
+        if getattr(obj, f"{field}_id", None) == user.pk:
+            actions.add("view")
+    grants = list(
+        obj.user_grants.filter(_live(), user=user).values_list("permission__codename", flat=True)
+    )
+    if cache.case_group_ids:
+        grants += list(
+            obj.group_grants.filter(_live(), group_id__in=cache.case_group_ids).values_list(
+                "permission__codename", flat=True
+            )
+        )
+    actions |= {codename[: -len(suffix)] for codename in grants if codename.endswith(suffix)}
+    return actions
+
+
+def get_object_for_user(queryset: ProtectedQuerySet, user: User, pk, *, perm: str = "view"):
+    """Fetch one record: 404 if ``user`` may not see it, 403 if they see it but ``perm``
+    (an action such as "change" or "share") is not theirs."""
+    obj = queryset.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("No such record")
+    if perm != "view" and perm not in actions_for(user, obj):
+        raise PermissionDenied
+    return obj
+
+
+def require_role(user, *roles: str) -> None:
+    """403 unless the user holds one of ``roles`` (for pages that show no record)."""
+    if not has_role(user, *roles):
+        raise PermissionDenied
+
+
+__all__ = [
+    "ProtectedQuerySet",
+    "Role",
+    "actions_for",
+    "agency_ids_for",
+    "get_object_for_user",
+    "has_global_perm",
+    "has_role",
+    "register_global_permissions",
+    "require_role",
+    "roles_of",
+]

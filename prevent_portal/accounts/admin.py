@@ -1,0 +1,73 @@
+"""Configuration only: accounts, agencies, sectors. Case records are never registered here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+
+from prevent_portal.accounts import services
+from prevent_portal.accounts.models import Agency, Membership, Sector, User
+
+admin.site.site_header = "Prevent Portal configuration"
+admin.site.site_title = "Prevent Portal configuration"
+admin.site.unregister(Group)  # groups are derived from memberships, never edited by hand
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(NoDeleteMixin, admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["agency", "role", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteMixin, BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
+    list_filter = ["is_active", "memberships__role", "memberships__agency"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Personal details", {"fields": ["first_name", "last_name", "email", "job_title"]}),
+        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+    actions = ["deactivate"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.user_groups_sync(form.instance)
+        if not form.instance.is_active:
+            services.user_sessions_end(user=form.instance)
+
+    @admin.action(description="Deactivate and sign out the selected accounts")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            services.user_deactivate(user=user, acting_user=request.user)
+
+
+@admin.register(Agency)
+class AgencyAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "short_code", "sector", "is_core_panel_member", "is_active"]
+    list_filter = ["sector", "is_core_panel_member", "is_active"]
+    search_fields = ["name", "short_code"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.agency_create(
+            name=obj.name,
+            short_code=obj.short_code,
+            sector=obj.sector,
+            is_core_panel_member=obj.is_core_panel_member,
+        )
+        obj.pk, obj.group = created.pk, created.group
+
+
+@admin.register(Sector)
+class SectorAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "order", "effective_from", "effective_to"]

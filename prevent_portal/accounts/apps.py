@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_role_groups(sender, app_config=None, **kwargs):
+    """post_migrate runs once per app; permissions of later apps do not exist yet, so only the
+    run for the last installed app insists that every registered permission exists."""
+    from django.apps import apps
+
+    from prevent_portal.accounts.services import role_groups_sync
+
+    last = [c for c in apps.get_app_configs() if c.models_module is not None][-1]
+    role_groups_sync(strict=sender is last)
+
+
+class AccountsConfig(AppConfig):
+    name = "prevent_portal.accounts"
+    label = "accounts"
+    verbose_name = "People and agencies"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from prevent_portal.accounts import demo
+        from prevent_portal.accounts.models import Agency, Membership, Sector, User
+        from prevent_portal.core import demo as demo_registry
+
+        auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(Agency)
+        auditlog.register(Membership)
+        auditlog.register(Sector)
+        demo_registry.register("accounts", demo.seed, order=10)
+        # After every app's permissions exist (post_migrate of the last app runs it again).
+        post_migrate.connect(_sync_role_groups, dispatch_uid="accounts-role-groups")

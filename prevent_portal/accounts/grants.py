@@ -1,0 +1,82 @@
+"""Explicit shares: guardian direct foreign-key object permissions with reason and expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from prevent_portal.accounts.models import Agency, GrantFields, User
+
+
+def _grant_models(obj_or_model) -> tuple[type[models.Model], type[models.Model]]:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return model.user_grants.rel.related_model, model.group_grants.rel.related_model
+
+
+@transaction.atomic
+def object_share(
+    *,
+    obj: models.Model,
+    action: str = "view",
+    to_user: User | None = None,
+    to_agency: Agency | None = None,
+    reason: str,
+    expires_at: datetime | None = None,
+    acting_user: User | None,
+) -> GrantFields:
+    """Grant ``action`` on ``obj`` to one named user or to every case-role member of an
+    agency. Sharing again replaces the reason and expiry of the existing grant."""
+    if (to_user is None) == (to_agency is None):
+        raise ValueError("Share with exactly one user or one agency")
+    if not reason.strip():
+        raise ValueError("A share needs a reason")
+    perm = f"{obj._meta.app_label}.{action}_{obj._meta.model_name}"
+    grant = assign_perm(perm, to_user if to_user is not None else to_agency.group, obj)
+    grant.reason = reason
+    grant.expires_at = expires_at
+    grant.granted_by = acting_user
+    grant.granted_at = timezone.now()
+    grant.save()
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, grant: GrantFields, acting_user: User | None) -> None:
+    """Remove a share. The deletion is in the audit log with its actor."""
+    grant.delete()
+
+
+def live_grants(obj: models.Model) -> list[GrantFields]:
+    """Every live grant on one record, users and agencies, newest first."""
+    user_model, group_model = _grant_models(obj)
+    now = timezone.now()
+    live = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+    rows = list(
+        user_model.objects.filter(live, content_object=obj).select_related("user", "permission")
+    )
+    rows += list(
+        group_model.objects.filter(live, content_object=obj).select_related(
+            "group__agency", "permission"
+        )
+    )
+    return sorted(rows, key=lambda g: g.granted_at, reverse=True)
+
+
+def grant_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models() if issubclass(m, GrantFields)]
+
+
+def expired_grants_sweep(*, now: datetime | None = None) -> int:
+    """Delete every expired grant, one by one so that each deletion is audited."""
+    now = now or timezone.now()
+    removed = 0
+    for model in grant_models():
+        for grant in model.objects.filter(expires_at__lte=now).iterator():
+            with transaction.atomic():
+                grant.delete()
+            removed += 1
+    return removed

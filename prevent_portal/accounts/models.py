@@ -1,0 +1,141 @@
+"""People and agencies: the user model, partner agencies, sectors and role memberships."""
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Prevent Coordinator"
+    PANEL_CHAIR = "panel_chair", "Channel Panel chair"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    SPOC = "spoc", "Agency single point of contact"
+    REFERRER = "referrer", "Referrer"
+    MANAGER = "manager", "Manager (aggregates only)"
+    SYSADMIN = "sysadmin", "System administrator"
+
+
+# Roles whose holders see every case owned by their agency. A referrer sees only what they
+# referred; a manager sees aggregates only; a system administrator sees no case content.
+AGENCY_CASE_ROLES = frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC})
+
+
+class LookupQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Entries in force on a date (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(effective_from__lte=on) | Q(effective_from__isnull=True)).filter(
+            Q(effective_to__gte=on) | Q(effective_to__isnull=True)
+        )
+
+
+class Lookup(models.Model):
+    """A taxonomy entry with effective dates, so old records keep their old category."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(null=True, blank=True)
+
+    objects = LookupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(Lookup):
+    """Referral sector (Home Office statistics): Education, Police, Health ..."""
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_code = models.SlugField(max_length=30, unique=True)
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="agencies")
+    is_core_panel_member = models.BooleanField(
+        "Core Channel Panel member", default=False
+    )
+    is_active = models.BooleanField(default=True)
+    # Members of this group receive what is shared with the agency (guardian group grants).
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="agency", editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Deactivated, never deleted: the audit log points at them."""
+
+    job_title = models.CharField(max_length=200, blank=True)
+    is_service_account = models.BooleanField(
+        default=False, help_text="Records the actor of commands and background tasks."
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.username
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Users are deactivated, never deleted.")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, agency__is_active=True)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="membership_unique_role_per_agency"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "is_active"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()} at {self.agency}"
+
+
+class GrantFields(models.Model):
+    """What every explicit share records beside guardian's user/group, permission and object."""
+
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"grant #{self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.expires_at is None or self.expires_at > timezone.now()

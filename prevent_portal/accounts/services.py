@@ -1,0 +1,112 @@
+"""State changes for people, agencies, memberships and role groups."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_portal.accounts import access
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, Sector, User
+
+# Model-level permissions of the system administrator: configuration only, never case records.
+SYSADMIN_PERMISSIONS = {
+    f"accounts.{action}_{model}"
+    for model in ("user", "agency", "membership", "sector")
+    for action in ("view", "add", "change")
+}
+
+
+def role_groups_sync(*, strict: bool = True) -> None:
+    """Make each role group hold exactly its registered model-level permissions.
+
+    Runs after every migrate, so a permission added to a role group by hand is removed
+    again: only the registry (code, reviewed) decides who holds model-wide rights.
+    """
+    wanted = access.registered_global_permissions()
+    wanted.setdefault(Role.SYSADMIN, set()).update(SYSADMIN_PERMISSIONS)
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=access.role_group_name(role))
+        perms = []
+        for dotted in sorted(wanted.get(role, set())):
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is None:
+                if not strict:
+                    continue
+                raise LookupError(f"Unknown permission {dotted} registered for {role}")
+            perms.append(perm)
+        group.permissions.set(perms)
+
+
+@transaction.atomic
+def agency_create(
+    *, name: str, short_code: str, sector: Sector, is_core_panel_member: bool = False
+) -> Agency:
+    """Create an agency with the group that receives what is shared with it."""
+    group, _ = Group.objects.get_or_create(name=f"agency:{short_code}")
+    return Agency.objects.create(
+        name=name,
+        short_code=short_code,
+        sector=sector,
+        is_core_panel_member=is_core_panel_member,
+        group=group,
+    )
+
+
+def user_groups_sync(user: User) -> None:
+    """Derive a user's groups and staff flag from their active memberships.
+
+    Role groups carry model-level rights; agency groups carry what is shared with an agency
+    and are joined only through a case role (a referrer or manager does not receive shares).
+    """
+    memberships = list(Membership.objects.active().filter(user=user).select_related("agency"))
+    names = {access.role_group_name(m.role) for m in memberships}
+    groups = list(Group.objects.filter(name__in=names))
+    groups += [m.agency.group for m in memberships if m.role in AGENCY_CASE_ROLES]
+    user.groups.set(groups)
+    is_staff = any(m.role == Role.SYSADMIN for m in memberships)
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    access.forget(user)
+
+
+@transaction.atomic
+def membership_grant(*, user: User, agency: Agency, role: str, acting_user: User | None) -> Membership:
+    """Give a user a role at an agency (reactivating an ended membership)."""
+    membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    user_groups_sync(user)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, acting_user: User | None) -> None:
+    """End a membership; its rights go at once."""
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    user_groups_sync(membership.user)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, acting_user: User | None) -> None:
+    """Deactivate an account and end every session it has, at once."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every server-side session that belongs to ``user``."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended

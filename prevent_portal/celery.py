@@ -1,0 +1,46 @@
+"""Celery: background sweeps over the database (outbox, reminders, grant expiry).
+
+Short broker timeouts and no publish retries: nothing on a request path publishes, and a
+sweep that cannot reach Redis should fail fast rather than hang.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prevent_portal.settings")
+
+app = Celery("prevent_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    broker_connection_timeout=2,
+    broker_connection_retry=False,
+    broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=0,
+    broker_transport_options={
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+        "max_retries": 0,
+    },
+    redis_socket_connect_timeout=2,
+    redis_socket_timeout=2,
+    task_publish_retry=False,
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    beat_schedule={
+        "outbox-send-pending": {
+            "task": "outbox.send_pending",
+            "schedule": 60.0,
+        },
+        "reminders-daily": {
+            "task": "reminders.daily_sweep",
+            "schedule": crontab(hour=6, minute=30),
+        },
+        "grants-expire": {
+            "task": "accounts.expire_grants",
+            "schedule": 900.0,
+        },
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,77 @@
+"""GOV.UK Design System markup for Django forms: one way to render each kind of field."""
+
+from django import forms, template
+
+register = template.Library()
+
+INPUT_CLASS = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.SelectMultiple: "govuk-select",
+}
+
+
+def _kind(widget) -> str:
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "input"
+
+
+@register.inclusion_tag("components/field.html")
+def govuk_field(bound_field, label_size: str = "", page_heading: bool = False):
+    """Render one field with its label, hint and error message in GOV.UK markup."""
+    widget = bound_field.field.widget
+    kind = _kind(widget)
+    field_id = bound_field.id_for_label or bound_field.auto_id
+    described = []
+    if bound_field.help_text:
+        described.append(f"{field_id}-hint")
+    if bound_field.errors:
+        described.append(f"{field_id}-error")
+    attrs = {}
+    if kind == "input":
+        css = INPUT_CLASS.get(type(widget), "govuk-input")
+        if bound_field.errors:
+            css += f" {css}--error"
+        existing = widget.attrs.get("class", "")
+        attrs["class"] = f"{css} {existing}".strip()
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+    elif kind == "checkbox":
+        attrs["class"] = "govuk-checkboxes__input"
+    return {
+        "field": bound_field,
+        "kind": kind,
+        "field_id": field_id,
+        "widget_html": bound_field.as_widget(attrs=attrs) if kind in {"input", "checkbox"} else "",
+        "described_by": " ".join(described),
+        "label_size": label_size,
+        "page_heading": page_heading,
+        "errors": [e for e in bound_field.errors if e],
+    }
+
+
+@register.inclusion_tag("components/error_summary.html")
+def error_summary(*forms_):
+    """The error summary at the top of a page: every error, each linking to its field."""
+    items = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        first_field = next(iter(form.fields), None)
+        for error in form.non_field_errors():
+            target = form[first_field].id_for_label if first_field else ""
+            items.append({"message": error, "href": f"#{target}"})
+        for name, errors in form.errors.items():
+            if name == "__all__":
+                continue
+            bf = form[name]
+            target = bf.id_for_label or bf.auto_id
+            if _kind(bf.field.widget) in {"radios", "checkboxes"}:
+                target = f"{bf.auto_id}_0"
+            items.extend({"message": e, "href": f"#{target}"} for e in errors if e)
+    return {"items": items}

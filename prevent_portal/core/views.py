@@ -1,0 +1,52 @@
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from prevent_portal.accounts.access import roles_of
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.middleware import sign_in_not_required
+from prevent_portal.core.navigation import items_for
+
+
+def home(request):
+    """The signed-in start page: what this user's roles let them do."""
+    roles = roles_of(request.user)
+    role_names = [label for value, label in Role.choices if value in roles]
+    return render(
+        request,
+        "core/home.html",
+        {"items": items_for(request.user), "role_names": role_names},
+    )
+
+
+@require_GET
+@sign_in_not_required
+def healthz(request):
+    """Liveness and database reachability for the load balancer and docker compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@sign_in_not_required
+def accessibility(request):
+    return render(request, "core/accessibility.html")
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def error_500(request):
+    return HttpResponse(
+        render(request, "errors/500.html").content, status=500
+    )

@@ -1,0 +1,115 @@
+"""Queue notifications with a change, and send each of them exactly once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from prevent_portal.outbox.models import Notification
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    sent: int
+    failed: int
+
+
+def notification_queue(
+    *,
+    dedup_key: str,
+    kind: str,
+    recipient,
+    subject: str,
+    body: str,
+    due: date | None = None,
+) -> tuple[Notification, bool]:
+    """Write one outbox row in the caller's transaction. Returns (row, created); a row with
+    the same ``dedup_key`` already queued or sent means nothing new is written.
+
+    No broker is contacted: a worker (or, in the demo, the request itself after commit)
+    sends pending rows later, so a request keeps working with Redis down.
+    """
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                dedup_key=dedup_key,
+                kind=kind,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                due=due,
+            )
+    except IntegrityError:
+        return Notification.objects.get(dedup_key=dedup_key), False
+    if settings.OUTBOX_SEND_INLINE:
+        transaction.on_commit(lambda: outbox_send_pending(ids=[notification.pk]))
+    return notification, True
+
+
+def _claim(pk: int) -> bool:
+    """Atomically move one row from pending to sending; only one sweep can win it."""
+    return (
+        Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
+            status=Notification.Status.SENDING, claimed_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _deliver(notification: Notification) -> None:
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.recipient.email],
+    )
+    message.send(fail_silently=False)
+
+
+def outbox_send_pending(*, ids: list[int] | None = None, limit: int = 500) -> SweepResult:
+    """Send pending notifications by e-mail and mark them sent.
+
+    Each row is claimed by a conditional UPDATE before it is sent, so two sweeps running at
+    once, or one run twice, send it once. A failed send returns the row to pending for a
+    later sweep, up to MAX_ATTEMPTS, then marks it failed.
+    """
+    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    sent = failed = 0
+    for pk in list(pending.values_list("pk", flat=True)[:limit]):
+        if not _claim(pk):
+            continue
+        notification = Notification.objects.select_related("recipient").get(pk=pk)
+        try:
+            if not notification.recipient.email:
+                raise ValueError("recipient has no e-mail address")
+            _deliver(notification)
+        except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded, not raised
+            attempts = notification.attempts + 1
+            status = (
+                Notification.Status.FAILED
+                if attempts >= MAX_ATTEMPTS
+                else Notification.Status.PENDING
+            )
+            Notification.objects.filter(pk=pk).update(
+                status=status, attempts=attempts, last_error=str(exc)[:2000]
+            )
+            logger.warning("Notification %s not sent: %s", pk, exc)
+            failed += 1
+            continue
+        Notification.objects.filter(pk=pk).update(
+            status=Notification.Status.SENT,
+            sent_at=timezone.now(),
+            attempts=notification.attempts + 1,
+        )
+        sent += 1
+    return SweepResult(sent=sent, failed=failed)

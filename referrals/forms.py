@@ -1,0 +1,55 @@
+from django import forms
+from django.utils import timezone
+
+from prevent_portal.accounts.models import Agency, User
+
+
+class ShareForm(forms.Form):
+    WITH_CHOICES = [("agency", "An agency"), ("user", "A named person")]
+
+    share_with = forms.ChoiceField(
+        label="Share with",
+        choices=WITH_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to share with an agency or a named person"},
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="Choose an agency",
+    )
+    username = forms.CharField(
+        label="Username of the person",
+        required=False,
+        help_text="The username they sign in with",
+    )
+    reason = forms.CharField(
+        label="Why are you sharing this referral?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why you are sharing this referral"},
+    )
+    expires_on = forms.DateField(
+        label="Share until (optional)",
+        help_text="For example, 31/12/2026. Leave empty to share until you withdraw it.",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Enter the date as day/month/year, like 31/12/2026"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("share_with") == "agency" and not data.get("agency"):
+            self.add_error("agency", "Choose the agency to share with")
+        if data.get("share_with") == "user":
+            username = (data.get("username") or "").strip()
+            user = User.objects.filter(username=username, is_active=True).first()
+            if not username:
+                self.add_error("username", "Enter the username of the person to share with")
+            elif user is None:
+                self.add_error("username", "There is no active account with that username")
+            data["user"] = user
+        expires = data.get("expires_on")
+        if expires and expires <= timezone.localdate():
+            self.add_error("expires_on", "The date to share until must be in the future")
+        return data

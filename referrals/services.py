@@ -1,0 +1,91 @@
+"""State changes for referrals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.urls import reverse
+
+from prevent_portal.accounts import grants
+from prevent_portal.accounts.models import Agency, GrantFields, Membership, User
+from prevent_portal.outbox.services import notification_queue
+from referrals.models import Person, Referral
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    person: Person,
+    owning_agency: Agency,
+    referring_sector,
+    received_on: date,
+    concern_summary: str,
+    referrer: User | None,
+    acting_user: User | None,
+) -> Referral:
+    """Record a received referral and give it its reference (PR-<year>-<number>)."""
+    referral = Referral.objects.create(
+        person=person,
+        owning_agency=owning_agency,
+        referring_sector=referring_sector,
+        received_on=received_on,
+        concern_summary=concern_summary,
+        referrer=referrer,
+    )
+    referral.reference = f"PR-{received_on.year}-{referral.pk:05d}"
+    referral.save(update_fields=["reference"])
+    return referral
+
+
+@transaction.atomic
+def referral_share(
+    *,
+    referral: Referral,
+    to_user: User | None = None,
+    to_agency: Agency | None = None,
+    reason: str,
+    expires_at: datetime | None = None,
+    acting_user: User,
+) -> GrantFields:
+    """Share a referral with one named user or with an agency, with a reason and an optional
+    expiry, and tell whoever receives it (through the outbox, in the same transaction)."""
+    grant = grants.object_share(
+        obj=referral,
+        to_user=to_user,
+        to_agency=to_agency,
+        reason=reason,
+        expires_at=expires_at,
+        acting_user=acting_user,
+    )
+    if to_user is not None:
+        recipients = [to_user]
+    else:
+        recipients = list(
+            User.objects.filter(
+                is_active=True,
+                memberships__in=Membership.objects.active().filter(agency=to_agency, role="spoc"),
+            ).distinct()
+        )
+    link = reverse("referrals:detail", args=[referral.pk])
+    for recipient in recipients:
+        notification_queue(
+            dedup_key=f"share:referral:{referral.pk}:grant:{type(grant).__name__}:{grant.pk}:"
+            f"user:{recipient.pk}:{grant.granted_at.isoformat()}",
+            kind="referral_shared",
+            recipient=recipient,
+            subject=f"Referral {referral.reference} has been shared with you",
+            body=(
+                f"{acting_user.get_full_name() or acting_user.username} shared referral "
+                f"{referral.reference} with you.\n\nSign in to read it: {link}\n"
+            ),
+        )
+    return grant
+
+
+@transaction.atomic
+def referral_share_revoke(*, referral: Referral, grant: GrantFields, acting_user: User) -> None:
+    """Withdraw a share of this referral."""
+    if grant.content_object_id != referral.pk:
+        raise ValueError("That share belongs to another referral")
+    grants.grant_revoke(grant=grant, acting_user=acting_user)

@@ -1,0 +1,85 @@
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from prevent_portal.accounts.access import actions_for, require_role
+from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.grants import live_grants
+from prevent_portal.audit.access_log import log_access
+from referrals import services
+from referrals.forms import ShareForm
+from referrals.models import Referral, get_referral_for_user
+
+PAGE_SIZE = 25
+# Managers see aggregates only and system administrators no case content: no list for them.
+REFERRAL_LIST_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC, Role.REFERRER)
+
+
+def referral_list(request):
+    """Referrals the user may see, newest first. Each row shown is an access entry."""
+    require_role(request.user, *REFERRAL_LIST_ROLES)
+    queryset = Referral.objects.visible_to(request.user).select_related(
+        "person", "owning_agency"
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access(request, page.object_list, view="referrals:list")
+    return render(request, "referrals/referral_list.html", {"page": page})
+
+
+def referral_detail(request, pk):
+    referral = get_referral_for_user(request.user, pk)
+    log_access(request, [referral, referral.person], view="referrals:detail")
+    actions = actions_for(request.user, referral)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "can_share": "share" in actions,
+            "shares": live_grants(referral) if "share" in actions else [],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_share(request, pk):
+    referral = get_referral_for_user(request.user, pk, perm="share")
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data.get("expires_on")
+        expires_at = (
+            timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
+        )
+        services.referral_share(
+            referral=referral,
+            to_user=form.cleaned_data.get("user") if form.cleaned_data["share_with"] == "user" else None,
+            to_agency=form.cleaned_data.get("agency")
+            if form.cleaned_data["share_with"] == "agency"
+            else None,
+            reason=form.cleaned_data["reason"],
+            expires_at=expires_at,
+            acting_user=request.user,
+        )
+        messages.success(request, f"Referral {referral.reference} shared")
+        return redirect("referrals:detail", pk=referral.pk)
+    log_access(request, [referral], view="referrals:share")
+    return render(request, "referrals/referral_share.html", {"referral": referral, "form": form})
+
+
+@require_POST
+def referral_share_revoke(request, pk, kind, grant_pk):
+    referral = get_referral_for_user(request.user, pk, perm="share")
+    manager = referral.user_grants if kind == "user" else referral.group_grants
+    if kind not in {"user", "agency"}:
+        raise Http404
+    grant = manager.filter(pk=grant_pk).first()
+    if grant is None:
+        raise Http404
+    services.referral_share_revoke(referral=referral, grant=grant, acting_user=request.user)
+    messages.success(request, "Share withdrawn")
+    return redirect("referrals:detail", pk=referral.pk)
