@@ -1,0 +1,116 @@
+"""Personas and helpers shared by every test."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from prevent_portal.accounts.models import Agency, Role, User
+from tests import factories
+
+# CI sets this so that a test which would skip (no Chromium, no Redis, not PostgreSQL) fails.
+REQUIRE_ALL = os.environ.get("PREVENT_REQUIRE_ALL_TESTS") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.OUTBOX_SEND_INLINE = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """Two partner agencies (A, B), the council, and one user per role."""
+
+    council: Agency
+    agency_a: Agency
+    agency_b: Agency
+    coordinator: User
+    chair: User
+    manager: User
+    sysadmin: User
+    spoc_a: User
+    spoc_b: User
+    panel_a: User
+    referrer_a: User
+    referrer_b: User
+    no_role: User
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = [
+    "anonymous",
+    "coordinator",
+    "chair",
+    "manager",
+    "sysadmin",
+    "spoc_a",
+    "spoc_b",
+    "panel_a",
+    "referrer_a",
+    "referrer_b",
+    "no_role",
+]
+
+
+@pytest.fixture
+def world(db) -> World:
+    council = factories.AgencyFactory(name="Test council", short_code="test-council")
+    agency_a = factories.AgencyFactory(name="Agency A", short_code="agency-a")
+    agency_b = factories.AgencyFactory(name="Agency B", short_code="agency-b")
+    no_role = factories.UserFactory(username="no-role")
+    TOTPDevice.objects.create(user=no_role, name="Test authenticator", confirmed=True)
+    return World(
+        council=council,
+        agency_a=agency_a,
+        agency_b=agency_b,
+        coordinator=factories.member(Role.COORDINATOR, council, username="coordinator"),
+        chair=factories.member(Role.PANEL_CHAIR, council, username="chair"),
+        manager=factories.member(Role.MANAGER, council, username="manager"),
+        sysadmin=factories.member(Role.SYSADMIN, council, username="sysadmin"),
+        spoc_a=factories.member(Role.SPOC, agency_a, username="spoc-a"),
+        spoc_b=factories.member(Role.SPOC, agency_b, username="spoc-b"),
+        panel_a=factories.member(Role.PANEL_MEMBER, agency_a, username="panel-a"),
+        referrer_a=factories.member(Role.REFERRER, agency_a, username="referrer-a"),
+        referrer_b=factories.member(Role.REFERRER, agency_b, username="referrer-b"),
+        no_role=no_role,
+    )
+
+
+def sign_in(client, user: User) -> None:
+    """Sign a test client in with password and second factor already given."""
+    client.force_login(user)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def signed_in_client(client):
+    def _signed_in(user):
+        if user is not None:
+            sign_in(client, user)
+        return client
+
+    return _signed_in

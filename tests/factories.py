@@ -1,0 +1,83 @@
+"""factory_boy factories. Every name is invented."""
+
+from datetime import date
+
+import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from prevent_portal.accounts import services
+from prevent_portal.accounts.models import Agency, Sector, User
+from referrals.models import Person, Referral
+
+TEST_PASSWORD = "correct horse battery staple 42"
+
+
+def sector(code: str = "health") -> Sector:
+    return Sector.objects.get(code=code)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Test agency {n}")
+    short_code = factory.Sequence(lambda n: f"agency-{n}")
+    sector = factory.LazyFunction(sector)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.agency_create(
+            name=kwargs["name"],
+            short_code=kwargs["short_code"],
+            sector=kwargs["sector"],
+            is_core_panel_member=kwargs.get("is_core_panel_member", False),
+        )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or TEST_PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+
+def member(role: str, agency: Agency, **user_kwargs) -> User:
+    """A user holding ``role`` at ``agency``, with a confirmed TOTP device."""
+    user = UserFactory(**user_kwargs)
+    services.membership_grant(user=user, agency=agency, role=role, acting_user=None)
+    TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    return user
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+    date_of_birth = date(2000, 1, 1)
+    postcode = "ZZ9 9ZZ"
+
+
+def referral(agency: Agency, *, referrer: User | None = None, **kwargs) -> Referral:
+    from referrals.services import referral_record
+
+    return referral_record(
+        person=kwargs.pop("person", None) or PersonFactory(),
+        owning_agency=agency,
+        referring_sector=agency.sector,
+        received_on=kwargs.pop("received_on", date(2026, 11, 1)),
+        concern_summary=kwargs.pop("concern_summary", "A fictional concern"),
+        referrer=referrer,
+        acting_user=None,
+    )
