@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prevent_portal.accounts.access import actions_for, require_role
 from prevent_portal.accounts.models import Role
@@ -20,6 +20,7 @@ PAGE_SIZE = 25
 REFERRAL_LIST_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC, Role.REFERRER)
 
 
+@require_GET
 def referral_list(request):
     """Referrals the user may see, newest first. Each row shown is an access entry."""
     require_role(request.user, *REFERRAL_LIST_ROLES)
@@ -31,6 +32,7 @@ def referral_list(request):
     return render(request, "referrals/referral_list.html", {"page": page})
 
 
+@require_GET
 def referral_detail(request, pk):
     referral = get_referral_for_user(request.user, pk)
     log_access(request, [referral, referral.person], view="referrals:detail")

@@ -75,6 +75,10 @@ PERSONAS = [
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     council = factories.AgencyFactory(name="Test council", short_code="test-council")
     agency_a = factories.AgencyFactory(name="Agency A", short_code="agency-a")
     agency_b = factories.AgencyFactory(name="Agency B", short_code="agency-b")

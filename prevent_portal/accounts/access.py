@@ -193,13 +193,14 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
         for p in cache.global_perms
         if p.startswith(prefix) and p.endswith(suffix)
     }
-    agency_id = getattr(obj, f"{model.objects.agency_field}_id", None)
+    queryset_class = type(model._default_manager.get_queryset())
+    agency_id = getattr(obj, f"{queryset_class.agency_field}_id", None)
     role_actions: dict[str, set[str]] = getattr(model, "AGENCY_ROLE_ACTIONS", {})
     for role in cache.roles_by_agency.get(agency_id, set()):
         if role in AGENCY_CASE_ROLES:
             actions.add("view")
         actions |= role_actions.get(role, set())
-    for field in model.objects.owner_fields:
+    for field in queryset_class.owner_fields:
         if getattr(obj, f"{field}_id", None) == user.pk:
             actions.add("view")
     grants = list(

@@ -9,6 +9,7 @@ from prevent_portal.core.middleware import sign_in_not_required
 from prevent_portal.core.navigation import items_for
 
 
+@require_GET
 def home(request):
     """The signed-in start page: what this user's roles let them do."""
     roles = roles_of(request.user)
@@ -29,6 +30,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_GET
 @sign_in_not_required
 def accessibility(request):
     return render(request, "core/accessibility.html")

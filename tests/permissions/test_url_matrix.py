@@ -1,0 +1,190 @@
+"""The permission matrix: every URL pattern x every persona x GET and POST.
+
+The test fails when a URL pattern is added without an entry in EXPECTED, so no view can
+escape review. Not visible gives 404, visible but not allowed gives 403.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_portal.accounts.grants import object_share
+from tests import factories
+from tests.conftest import PERSONAS, build_world, sign_in
+from tests.permissions.urlwalk import all_routes
+
+SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
+SCENARIOS = ["own", "other", "shared_live", "shared_expired", "shared_user"]
+# Who sees a referral in each scenario (own: agency A's, referred by referrer_a; the rest are
+# agency B's, referred by referrer_b, and shared with agency A or with referrer_a).
+SEES = {
+    "own": {"coordinator", "spoc_a", "panel_a", "referrer_a"},
+    "other": {"coordinator", "spoc_b", "referrer_b"},
+    "shared_live": {"coordinator", "spoc_b", "referrer_b", "spoc_a", "panel_a"},
+    "shared_expired": {"coordinator", "spoc_b", "referrer_b"},
+    "shared_user": {"coordinator", "spoc_b", "referrer_b", "referrer_a"},
+}
+CASE_LIST_ROLES = {"coordinator", "chair", "spoc_a", "spoc_b", "panel_a", "referrer_a", "referrer_b"}
+
+
+def _open(persona, method, get=200, post=405):
+    return {get} if method == "GET" else {post}
+
+
+def _signed_in_page(persona, method, allowed=None):
+    if persona == "anonymous":
+        return {302}
+    if allowed is not None and persona not in allowed:
+        return {403}
+    return {200} if method == "GET" else {405}
+
+
+def _referral_view(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {200} if persona in SEES[scenario] else {404}
+
+
+def _referral_share(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if persona not in SEES[scenario]:
+        return {404}
+    return {200} if persona == "coordinator" else {403}
+
+
+def _referral_withdraw(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "GET":
+        return {405}
+    if persona not in SEES[scenario]:
+        return {404}
+    return {302} if persona == "coordinator" else {403}
+
+
+def _admin(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if persona != "sysadmin":
+        return {404}
+    # Configuration pages open, other apps' admin pages refused, never a server error.
+    return {200, 302, 403, 404, 405}
+
+
+EXPECTED = {
+    "core:home": lambda p, m, s: _signed_in_page(p, m),
+    "core:healthz": lambda p, m, s: _open(p, m),
+    "core:accessibility": lambda p, m, s: _open(p, m),
+    "accounts:sign_in": lambda p, m, s: {200} if p == "anonymous" else {302},
+    # Verified users are sent home; anonymous users to sign in.
+    "accounts:second_factor": lambda p, m, s: {302},
+    "accounts:set_up_authenticator": lambda p, m, s: {302},
+    "accounts:sign_out": lambda p, m, s: {405} if m == "GET" else {302},
+    # require_GET answers 405 before the role check.
+    "referrals:list": lambda p, m, s: _signed_in_page(p, m, CASE_LIST_ROLES if m == "GET" else None),
+    "referrals:detail": _referral_view,
+    "referrals:share": _referral_share,
+    "referrals:share_revoke": _referral_withdraw,
+}
+
+
+def expectation(route, persona, method, scenario):
+    if route.key in EXPECTED:
+        return EXPECTED[route.key](persona, method, scenario)
+    if route.key.startswith("admin:") or route.template.startswith("admin/"):
+        return _admin(persona, method, scenario)
+    raise KeyError(route.key)
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    missing = [
+        r.key
+        for r in all_routes()
+        if r.key not in EXPECTED
+        and not (r.key.startswith("admin:") or r.template.startswith("admin/"))
+    ]
+    assert missing == [], f"URL patterns missing from the permission matrix: {missing}"
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """Personas and scenario records built once for the module, rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = build_world()
+        yield world, scenario_objects(world)
+        transaction.set_rollback(True)
+
+
+def scenario_objects(world):
+    now = timezone.now()
+    own = factories.referral(world.agency_a, referrer=world.referrer_a)
+    refs = {"own": own}
+    for name in ["other", "shared_live", "shared_expired", "shared_user"]:
+        refs[name] = factories.referral(world.agency_b, referrer=world.referrer_b)
+    object_share(obj=refs["shared_live"], to_agency=world.agency_a, reason="joint working",
+                 acting_user=world.coordinator)
+    expired = object_share(obj=refs["shared_expired"], to_agency=world.agency_a,
+                           reason="past panel", acting_user=world.coordinator,
+                           expires_at=now + timedelta(days=1))
+    type(expired).objects.filter(pk=expired.pk).update(expires_at=now - timedelta(days=1))
+    object_share(obj=refs["shared_user"], to_user=world.referrer_a, reason="follow-up",
+                 acting_user=world.coordinator)
+    # Grants for the withdraw route, to someone who is not a persona.
+    grantee = factories.UserFactory(username="grantee")
+    grants = {}
+    for name, ref in refs.items():
+        grants[name] = object_share(obj=ref, to_user=grantee, reason="matrix",
+                                    acting_user=world.coordinator)
+    return refs, grants
+
+
+def _values(route, scenario, refs, grants, world):
+    values = {"pk": refs[scenario].pk, "kind": "user", "grant_pk": grants[scenario].pk,
+              "url": "no-such-page/"}
+    if {"object_id", "id", "content_type_id"} & set(route.params):
+        model = None
+        name = route.key.split(":")[-1]
+        for m in apps.get_models():
+            if name.startswith(f"{m._meta.app_label}_{m._meta.model_name}_"):
+                model = m
+        if name.startswith("auth_user_"):
+            model = type(world.coordinator)
+        model = model or type(world.agency_a)
+        obj = model.objects.first() or world.agency_a
+        values["object_id"] = values["id"] = obj.pk
+        values["content_type_id"] = ContentType.objects.get_for_model(type(obj)).pk
+    return values
+
+
+ROUTE_SCENARIOS = []
+for _route in all_routes():
+    _scenarios = SCENARIOS if "pk" in _route.params else ["own"]
+    for _scenario in _scenarios:
+        ROUTE_SCENARIOS.append((_route, _scenario))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    ("route", "scenario"), ROUTE_SCENARIOS, ids=[f"{r.key}[{s}]" for r, s in ROUTE_SCENARIOS]
+)
+def test_permission_matrix(client, db, matrix, route, scenario, method):
+    world, (refs, grants) = matrix
+    path = route.path(_values(route, scenario, refs, grants, world))
+    failures = []
+    for persona in PERSONAS:
+        client.logout()
+        user = world.persona(persona)
+        if user is not None:
+            sign_in(client, user)
+        response = client.get(path) if method == "GET" else client.post(path, {})
+        expected = expectation(route, persona, method, scenario)
+        if response.status_code not in expected:
+            failures.append(f"{persona} {method} {path}: {response.status_code}, expected {expected}")
+    assert failures == []
