@@ -34,7 +34,9 @@ if IS_PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="demo-only-insecure-key-never-use-in-production-0123")
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="demo-only-insecure-key-never-use-in-production-0123"
+    )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 SERVICE_NAME = env.str("SERVICE_NAME", default="Prevent Portal")
@@ -104,11 +106,7 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'demo.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'demo.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-
 urlpatterns = [
     path("", include("prevent_portal.core.urls")),
     path("", include("prevent_portal.accounts.urls")),
@@ -12,4 +11,3 @@ urlpatterns = [
 handler403 = "prevent_portal.core.views.error_403"
 handler404 = "prevent_portal.core.views.error_404"
 handler500 = "prevent_portal.core.views.error_500"
-

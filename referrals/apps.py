@@ -41,9 +41,17 @@ class ReferralsConfig(AppConfig):
                 label="Referrals",
                 url_name="referrals:list",
                 roles=frozenset(
-                    {Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC, Role.REFERRER}
+                    {
+                        Role.COORDINATOR,
+                        Role.PANEL_CHAIR,
+                        Role.PANEL_MEMBER,
+                        Role.SPOC,
+                        Role.REFERRER,
+                    }
                 ),
-                description="Referrals you can see: your agency's, your own, and those shared with you.",
+                description=(
+                    "Referrals you can see: your agency's, your own, and those shared with you."
+                ),
                 order=10,
             )
         )

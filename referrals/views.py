@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prevent_portal.accounts.access import actions_for, require_role
-from prevent_portal.accounts.models import Role
 from prevent_portal.accounts.grants import live_grants
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from referrals import services
 from referrals.forms import ShareForm
@@ -17,16 +17,20 @@ from referrals.models import Referral, get_referral_for_user
 
 PAGE_SIZE = 25
 # Managers see aggregates only and system administrators no case content: no list for them.
-REFERRAL_LIST_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC, Role.REFERRER)
+REFERRAL_LIST_ROLES = (
+    Role.COORDINATOR,
+    Role.PANEL_CHAIR,
+    Role.PANEL_MEMBER,
+    Role.SPOC,
+    Role.REFERRER,
+)
 
 
 @require_GET
 def referral_list(request):
     """Referrals the user may see, newest first. Each row shown is an access entry."""
     require_role(request.user, *REFERRAL_LIST_ROLES)
-    queryset = Referral.objects.visible_to(request.user).select_related(
-        "person", "owning_agency"
-    )
+    queryset = Referral.objects.visible_to(request.user).select_related("person", "owning_agency")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     log_access(request, page.object_list, view="referrals:list")
     return render(request, "referrals/referral_list.html", {"page": page})
@@ -59,7 +63,9 @@ def referral_share(request, pk):
         )
         services.referral_share(
             referral=referral,
-            to_user=form.cleaned_data.get("user") if form.cleaned_data["share_with"] == "user" else None,
+            to_user=form.cleaned_data.get("user")
+            if form.cleaned_data["share_with"] == "user"
+            else None,
             to_agency=form.cleaned_data.get("agency")
             if form.cleaned_data["share_with"] == "agency"
             else None,

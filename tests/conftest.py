@@ -27,8 +27,6 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-
-
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False

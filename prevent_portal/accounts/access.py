@@ -71,9 +71,9 @@ class _AccessCache:
                 self.case_agency_ids.add(agency_id)
                 self.case_group_ids.add(group_id)
         # Model-level permissions through groups and direct assignment, never via superuser.
-        perms = Permission.objects.filter(
-            Q(group__user=user) | Q(user=user)
-        ).values_list("content_type__app_label", "codename")
+        perms = Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
+            "content_type__app_label", "codename"
+        )
         self.global_perms: set[str] = {f"{app}.{codename}" for app, codename in perms}
 
 
@@ -173,7 +173,9 @@ class ProtectedQuerySet(models.QuerySet):
         if cache.case_group_ids:
             q |= Q(
                 pk__in=group_grants.objects.filter(
-                    _live(), group_id__in=sorted(cache.case_group_ids), permission__codename=codename
+                    _live(),
+                    group_id__in=sorted(cache.case_group_ids),
+                    permission__codename=codename,
                 ).values("content_object_id")
             )
         return q

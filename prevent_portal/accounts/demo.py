@@ -40,7 +40,16 @@ PARTNER_ROLES = [
     ("referrer", Role.REFERRER),
 ]
 FIRST_NAMES = ["Avery", "Quinn", "Reese", "Sasha", "Tamsin", "Emery", "Harley", "Linden", "Marlowe"]
-LAST_NAMES = ["Thornbury", "Wexcombe", "Kilbride", "Okonjo", "Varga", "Penhallow", "Ridley", "Stroud"]
+LAST_NAMES = [
+    "Thornbury",
+    "Wexcombe",
+    "Kilbride",
+    "Okonjo",
+    "Varga",
+    "Penhallow",
+    "Ridley",
+    "Stroud",
+]
 
 
 def totp_key(username: str) -> str:

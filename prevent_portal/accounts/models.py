@@ -58,9 +58,7 @@ class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     short_code = models.SlugField(max_length=30, unique=True)
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="agencies")
-    is_core_panel_member = models.BooleanField(
-        "Core Channel Panel member", default=False
-    )
+    is_core_panel_member = models.BooleanField("Core Channel Panel member", default=False)
     is_active = models.BooleanField(default=True)
     # Members of this group receive what is shared with the agency (guardian group grants).
     group = models.OneToOneField(

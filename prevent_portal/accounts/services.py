@@ -76,7 +76,9 @@ def user_groups_sync(user: User) -> None:
 
 
 @transaction.atomic
-def membership_grant(*, user: User, agency: Agency, role: str, acting_user: User | None) -> Membership:
+def membership_grant(
+    *, user: User, agency: Agency, role: str, acting_user: User | None
+) -> Membership:
     """Give a user a role at an agency (reactivating an ended membership)."""
     membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
     if not created and not membership.is_active:

@@ -100,9 +100,10 @@ def set_up_authenticator(request):
     if _confirmed_device(request.user) is not None:
         return redirect("accounts:second_factor")
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-            or TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.filter(
+            user=request.user, confirmed=False
+        ).first() or TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

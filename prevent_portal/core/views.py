@@ -49,6 +49,4 @@ def error_403(request, exception=None):
 
 
 def error_500(request):
-    return HttpResponse(
-        render(request, "errors/500.html").content, status=500
-    )
+    return HttpResponse(render(request, "errors/500.html").content, status=500)

@@ -28,7 +28,15 @@ SEES = {
     "shared_expired": {"coordinator", "spoc_b", "referrer_b"},
     "shared_user": {"coordinator", "spoc_b", "referrer_b", "referrer_a"},
 }
-CASE_LIST_ROLES = {"coordinator", "chair", "spoc_a", "spoc_b", "panel_a", "referrer_a", "referrer_b"}
+CASE_LIST_ROLES = {
+    "coordinator",
+    "chair",
+    "spoc_a",
+    "spoc_b",
+    "panel_a",
+    "referrer_a",
+    "referrer_b",
+}
 
 
 def _open(persona, method, get=200, post=405):
@@ -88,7 +96,9 @@ EXPECTED = {
     "accounts:set_up_authenticator": lambda p, m, s: {302},
     "accounts:sign_out": lambda p, m, s: {405} if m == "GET" else {302},
     # require_GET answers 405 before the role check.
-    "referrals:list": lambda p, m, s: _signed_in_page(p, m, CASE_LIST_ROLES if m == "GET" else None),
+    "referrals:list": lambda p, m, s: _signed_in_page(
+        p, m, CASE_LIST_ROLES if m == "GET" else None
+    ),
     "referrals:detail": _referral_view,
     "referrals:share": _referral_share,
     "referrals:share_revoke": _referral_withdraw,
@@ -128,26 +138,43 @@ def scenario_objects(world):
     refs = {"own": own}
     for name in ["other", "shared_live", "shared_expired", "shared_user"]:
         refs[name] = factories.referral(world.agency_b, referrer=world.referrer_b)
-    object_share(obj=refs["shared_live"], to_agency=world.agency_a, reason="joint working",
-                 acting_user=world.coordinator)
-    expired = object_share(obj=refs["shared_expired"], to_agency=world.agency_a,
-                           reason="past panel", acting_user=world.coordinator,
-                           expires_at=now + timedelta(days=1))
+    object_share(
+        obj=refs["shared_live"],
+        to_agency=world.agency_a,
+        reason="joint working",
+        acting_user=world.coordinator,
+    )
+    expired = object_share(
+        obj=refs["shared_expired"],
+        to_agency=world.agency_a,
+        reason="past panel",
+        acting_user=world.coordinator,
+        expires_at=now + timedelta(days=1),
+    )
     type(expired).objects.filter(pk=expired.pk).update(expires_at=now - timedelta(days=1))
-    object_share(obj=refs["shared_user"], to_user=world.referrer_a, reason="follow-up",
-                 acting_user=world.coordinator)
+    object_share(
+        obj=refs["shared_user"],
+        to_user=world.referrer_a,
+        reason="follow-up",
+        acting_user=world.coordinator,
+    )
     # Grants for the withdraw route, to someone who is not a persona.
     grantee = factories.UserFactory(username="grantee")
     grants = {}
     for name, ref in refs.items():
-        grants[name] = object_share(obj=ref, to_user=grantee, reason="matrix",
-                                    acting_user=world.coordinator)
+        grants[name] = object_share(
+            obj=ref, to_user=grantee, reason="matrix", acting_user=world.coordinator
+        )
     return refs, grants
 
 
 def _values(route, scenario, refs, grants, world):
-    values = {"pk": refs[scenario].pk, "kind": "user", "grant_pk": grants[scenario].pk,
-              "url": "no-such-page/"}
+    values = {
+        "pk": refs[scenario].pk,
+        "kind": "user",
+        "grant_pk": grants[scenario].pk,
+        "url": "no-such-page/",
+    }
     if {"object_id", "id", "content_type_id"} & set(route.params):
         model = None
         name = route.key.split(":")[-1]
@@ -186,5 +213,7 @@ def test_permission_matrix(client, db, matrix, route, scenario, method):
         response = client.get(path) if method == "GET" else client.post(path, {})
         expected = expectation(route, persona, method, scenario)
         if response.status_code not in expected:
-            failures.append(f"{persona} {method} {path}: {response.status_code}, expected {expected}")
+            failures.append(
+                f"{persona} {method} {path}: {response.status_code}, expected {expected}"
+            )
     assert failures == []

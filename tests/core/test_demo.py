@@ -1,0 +1,44 @@
+"""seed_demo: idempotent, every role present, and no real names from the seed papers."""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+from prevent_portal.accounts.models import Agency, Membership, Role, User
+from referrals.models import Person
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_is_idempotent_and_prints_accounts(db):
+    first = seed()
+    counts = (User.objects.count(), Agency.objects.count(), Person.objects.count())
+    second = seed()
+    assert (User.objects.count(), Agency.objects.count(), Person.objects.count()) == counts
+    assert "coordinator" in second and "TOTP secret" in second and "password" in second
+    # The printed TOTP secrets stay the same, so authenticator apps keep working.
+    assert re.findall(r"[A-Z2-7]{32}", first) == re.findall(r"[A-Z2-7]{32}", second)
+
+
+def test_every_role_has_a_demo_account(db):
+    seed()
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+
+
+def test_demo_people_are_not_named_in_the_seed_papers(db):
+    seed()
+    papers = " ".join(p.read_text(errors="ignore") for p in SEEDS.glob("*.txt")).lower()
+    assert papers, "the seed papers were not found"
+    names = [(u.first_name, u.last_name) for u in User.objects.filter(is_service_account=False)]
+    names += [(p.given_name, p.family_name) for p in Person.objects.all()]
+    for first, last in names:
+        assert last.lower() not in papers, last
+        assert f"{first} {last}".lower() not in papers

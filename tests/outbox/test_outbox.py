@@ -1,0 +1,152 @@
+"""The outbox: rows written with the change, each sent exactly once, no broker on requests."""
+
+import os
+import socket
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+
+from prevent_portal.celery import app as celery_app
+from prevent_portal.outbox.models import Notification
+from prevent_portal.outbox.services import notification_queue, outbox_send_pending
+from tests import factories
+from tests.conftest import sign_in
+
+
+def queue(user, n=1, prefix="test"):
+    return [
+        notification_queue(
+            dedup_key=f"{prefix}:{i}", kind="test", recipient=user, subject=f"Subject {i}", body="b"
+        )[0]
+        for i in range(n)
+    ]
+
+
+def test_same_dedup_key_is_queued_once(world):
+    first, created = notification_queue(
+        dedup_key="k", kind="test", recipient=world.spoc_a, subject="s", body="b"
+    )
+    again, created_again = notification_queue(
+        dedup_key="k", kind="test", recipient=world.spoc_a, subject="s", body="b"
+    )
+    assert created and not created_again and first.pk == again.pk
+    assert Notification.objects.count() == 1
+
+
+def test_sweep_twice_sends_each_once(world):
+    queue(world.spoc_a, 3)
+    assert outbox_send_pending().sent == 3
+    assert outbox_send_pending().sent == 0
+    assert len(mail.outbox) == 3
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    assert mail.outbox[0].to == [world.spoc_a.email]
+
+
+def test_failed_send_is_retried_later_not_lost(world, settings):
+    queue(world.spoc_a, 1)
+    settings.EMAIL_BACKEND = "tests.outbox.failing_backend.FailingBackend"
+    result = outbox_send_pending()
+    assert (result.sent, result.failed) == (0, 1)
+    row = Notification.objects.get()
+    assert row.status == "pending" and row.attempts == 1 and "refused" in row.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbox_send_pending().sent == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_notification_once():
+    world_user = factories.UserFactory()
+    queue(world_user, 60)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            results.append(outbox_send_pending().sent)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 60
+    assert len(mail.outbox) == 60
+    assert len({m.subject for m in mail.outbox}) == 60
+    assert Notification.objects.filter(status="sent").count() == 60
+
+
+@pytest.fixture
+def silent_broker():
+    """A TCP port that accepts connections and never answers: the worst broker outage."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    old = celery_app.conf.broker_url
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    try:
+        yield port
+    finally:
+        celery_app.conf.broker_url = old
+        server.close()
+
+
+def test_request_that_queues_a_notification_answers_with_broker_down(client, world, silent_broker):
+    ref = factories.referral(world.agency_b)
+    sign_in(client, world.coordinator)
+    started = time.monotonic()
+    response = client.post(
+        f"/referrals/{ref.pk}/share/",
+        {"share_with": "user", "username": world.spoc_a.username, "reason": "case conference"},
+    )
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert elapsed < 3
+    note = Notification.objects.get(kind="referral_shared")
+    assert note.recipient == world.spoc_a and note.status == "pending"
+
+
+def test_share_and_its_notification_commit_together(world, monkeypatch):
+    """If queuing the notification fails, the share is not saved either."""
+    from referrals import services
+
+    ref = factories.referral(world.agency_b)
+
+    def boom(**kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(services, "notification_queue", boom)
+    with pytest.raises(RuntimeError):
+        services.referral_share(
+            referral=ref, to_user=world.spoc_a, reason="x", acting_user=world.coordinator
+        )
+    assert not ref.user_grants.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_worker_sends_pending_notifications_through_redis():
+    from celery.contrib.testing.worker import start_worker
+
+    from prevent_portal.outbox.tasks import send_pending_notifications
+
+    user = factories.UserFactory()
+    queue(user, 2, prefix="redis")
+    celery_app.conf.broker_url = os.environ["REDIS_URL"]
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        send_pending_notifications.delay()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if Notification.objects.filter(status="sent").count() == 2:
+                break
+            time.sleep(0.2)
+    assert Notification.objects.filter(status="sent").count() == 2
+    assert len(mail.outbox) == 2

@@ -1,0 +1,82 @@
+"""The reminder sweep and its command: JSON out, nothing queued twice."""
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from prevent_portal.outbox.models import Notification
+from prevent_portal.reminders import registry
+from tests import factories
+
+
+def run(day: str) -> list[dict]:
+    out = StringIO()
+    call_command("send_reminders", "--today", day, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture
+def board_provider(world):
+    """A stand-in for an app's provider: one item due on 2026-12-01 and one on 2026-12-10."""
+    items = [("Adult Safeguarding Board", date(2026, 12, 1)), ("Health Board", date(2026, 12, 10))]
+
+    def provider(today):
+        for name, due in items:
+            if due <= today:
+                yield registry.Reminder(
+                    kind="board_update",
+                    key=f"{name}:{due.isoformat()}",
+                    subject=name,
+                    due=due,
+                    recipient=world.coordinator,
+                    title=f"{name} update due",
+                    body="Prepare the update.",
+                )
+
+    registry.register("test.boards", provider)
+    yield
+    registry.unregister("test.boards")
+
+
+def test_command_prints_what_it_queued_and_second_run_queues_nothing(board_provider, world):
+    rows = run("2026-12-01")
+    assert rows == [
+        {
+            "kind": "board_update",
+            "subject": "Adult Safeguarding Board",
+            "due": "2026-12-01",
+            "recipient": "coordinator",
+        }
+    ]
+    assert run("2026-12-01") == []
+    assert Notification.objects.filter(kind="board_update").count() == 1
+
+
+def test_later_day_queues_only_what_newly_falls_due(board_provider):
+    run("2026-12-01")
+    rows = run("2026-12-12")
+    assert [r["subject"] for r in rows] == ["Health Board"]
+
+
+def test_bad_date_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--today", "12/01/2026")
+
+
+def test_untriaged_referral_past_target_reminds_coordinators(world, settings):
+    settings.TRIAGE_TARGET_DAYS = 5
+    ref = factories.referral(world.agency_a, received_on=date(2026, 11, 1))
+    assert run("2026-11-05") == []
+    rows = run("2026-11-06")
+    assert rows == [
+        {
+            "kind": "triage_overdue",
+            "subject": f"Referral {ref.reference}",
+            "due": "2026-11-06",
+            "recipient": "coordinator",
+        }
+    ]
+    assert run("2026-11-07") == []
