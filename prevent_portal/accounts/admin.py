@@ -35,13 +35,21 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
         ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reset_authenticator"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.user_groups_sync(form.instance)
         if not form.instance.is_active:
             services.user_sessions_end(user=form.instance)
+
+    @admin.action(description="Reset the authenticator app of the selected accounts")
+    def reset_authenticator(self, request, queryset):
+        for user in queryset:
+            services.user_authenticator_reset(user=user, acting_user=request.user)
+        self.message_user(
+            request, "They will set up a new authenticator app when they next sign in."
+        )
 
     @admin.action(description="Deactivate and sign out the selected accounts")
     def deactivate(self, request, queryset):

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import access
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, Sector, User
@@ -101,6 +102,14 @@ def user_deactivate(*, user: User, acting_user: User | None) -> None:
     """Deactivate an account and end every session it has, at once."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+
+
+@transaction.atomic
+def user_authenticator_reset(*, user: User, acting_user: User | None) -> None:
+    """Remove a user's second factor (a lost phone) and sign them out everywhere; they set
+    up a new authenticator app at their next sign-in."""
+    TOTPDevice.objects.filter(user=user).delete()
     user_sessions_end(user=user)
 
 

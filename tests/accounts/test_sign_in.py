@@ -156,3 +156,13 @@ def test_users_are_never_deleted(world):
 
     with pytest.raises(PermissionDenied):
         world.spoc_a.delete()
+
+
+def test_authenticator_reset_signs_out_and_forces_new_set_up(client, world):
+    sign_in(client, world.spoc_a)
+    assert client.get("/").status_code == 200
+    services.user_authenticator_reset(user=world.spoc_a, acting_user=world.sysadmin)
+    assert client.get("/").status_code == 302
+    password_step(client, "spoc-a")
+    response = client.get(CODE)
+    assert response.url == "/sign-in/set-up-authenticator/"

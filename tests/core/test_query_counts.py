@@ -1,0 +1,51 @@
+"""Pages cost the same number of queries whatever the amount of data behind them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from tests.conftest import sign_in
+
+
+def queries_for(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "spoc_a", "referrer_a"])
+def test_referral_list_query_count_is_constant(client, world, persona):
+    user = world.persona(persona)
+    for _ in range(2):
+        factories.referral(world.agency_a, referrer=world.referrer_a)
+    sign_in(client, user)
+    client.get("/")  # settle the session
+    small = queries_for(client, "/referrals/")
+    for _ in range(20):
+        factories.referral(world.agency_a, referrer=world.referrer_a)
+        factories.referral(world.agency_b)
+    large = queries_for(client, "/referrals/")
+    assert small == large
+    assert large <= 12
+
+
+def test_referral_detail_query_count_does_not_grow_with_shares(client, world):
+    from prevent_portal.accounts.grants import object_share
+
+    ref = factories.referral(world.agency_a)
+    sign_in(client, world.coordinator)
+    client.get("/")
+    before = queries_for(client, f"/referrals/{ref.pk}/")
+    for i in range(5):
+        user = factories.UserFactory()
+        object_share(obj=ref, to_user=user, reason=f"r{i}", acting_user=world.coordinator)
+    object_share(obj=ref, to_agency=world.agency_b, reason="agency", acting_user=world.coordinator)
+    assert queries_for(client, f"/referrals/{ref.pk}/") == before
+
+
+def test_home_query_count(client, world):
+    sign_in(client, world.coordinator)
+    client.get("/")
+    assert queries_for(client, "/") <= 6
