@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import services
 from prevent_portal.accounts.models import Agency, Membership, Sector, User
@@ -10,6 +11,10 @@ from prevent_portal.accounts.models import Agency, Membership, Sector, User
 admin.site.site_header = "Prevent Portal configuration"
 admin.site.site_title = "Prevent Portal configuration"
 admin.site.unregister(Group)  # groups are derived from memberships, never edited by hand
+# Authenticator secrets are never shown, even to administrators: a lost phone is handled by
+# the "reset authenticator" action on the user. (django-otp's own admin also answers a
+# missing device with a server error.)
+admin.site.unregister(TOTPDevice)
 
 
 class NoDeleteMixin:

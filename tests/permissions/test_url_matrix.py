@@ -175,7 +175,8 @@ def _values(route, scenario, refs, grants, world):
         "grant_pk": grants[scenario].pk,
         "url": "no-such-page/",
     }
-    if {"object_id", "id", "content_type_id"} & set(route.params):
+    is_admin = route.template.startswith("admin/")
+    if is_admin or {"object_id", "id", "content_type_id"} & set(route.params):
         model = None
         name = route.key.split(":")[-1]
         for m in apps.get_models():
@@ -186,6 +187,8 @@ def _values(route, scenario, refs, grants, world):
         model = model or type(world.agency_a)
         obj = model.objects.first() or world.agency_a
         values["object_id"] = values["id"] = obj.pk
+        if is_admin:
+            values["pk"] = obj.pk
         values["content_type_id"] = ContentType.objects.get_for_model(type(obj)).pk
     return values
 
