@@ -271,6 +271,19 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "Set the SECRET_KEY environment variable" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["", "short-key"])
+def test_production_refuses_an_empty_or_short_secret_key(tmp_path, key):
+    result = _manage(
+        tmp_path,
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY=key,
+        ALLOWED_HOSTS="portal.example.org",
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     result = _manage(
         tmp_path, "check", DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50)
