@@ -1,0 +1,24 @@
+"""What every rendered page must satisfy in a real browser, whoever is looking at it."""
+
+from playwright.sync_api import expect
+
+from tests.browser.a11y import assert_accessible
+
+# GOV.UK Frontend marks each component it has initialised with data-<module>-init; if the
+# content security policy blocked our module script, none would be.
+ALL_COMPONENTS_INITIALISED = """() => {
+  const roots = [...document.querySelectorAll("[data-module]")];
+  return roots.every(el => el.hasAttribute(`data-${el.dataset.module}-init`));
+}"""
+
+
+def assert_page_is_usable(page, browsing, heading: str) -> None:
+    """One h1 saying what the page is, GOV.UK Frontend's JavaScript running under the CSP,
+    nothing refused by the browser, and no axe-core violations."""
+    h1 = page.locator("h1")
+    expect(h1).to_have_count(1)
+    expect(h1).to_contain_text(heading)
+    expect(page.locator("header .govuk-header")).to_be_visible()
+    page.wait_for_function(ALL_COMPONENTS_INITIALISED)
+    assert browsing.console_errors == [], f"The browser complained on {page.url}"
+    assert_accessible(page)

@@ -1,0 +1,279 @@
+"""Every page of the application, opened in Chromium by someone allowed to see it, passes
+axe-core with no violations; so do the error states of its forms and the error pages.
+
+PAGES lists how to reach each page. A URL pattern added without an entry here (or, for a
+POST-only view, in POST_ONLY) fails test_every_page_is_walked, so coverage cannot rot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from prevent_portal.accounts import services as accounts
+from prevent_portal.accounts.models import Role, User
+from referrals.models import Referral
+from referrals.services import referral_share
+from referrals.views import PAGE_SIZE
+from tests import factories
+from tests.browser import test_flows, test_sign_in
+from tests.browser.a11y import assert_accessible
+from tests.browser.pages import assert_page_is_usable
+from tests.browser.urls import non_admin_routes
+from tests.conftest import World, sign_in
+
+
+@dataclass
+class Scene:
+    world: World
+    referral: Referral  # owned by the council, shared with agency A
+    new_starter: User  # a referrer who has no authenticator yet
+
+
+@pytest.fixture
+def scene(world) -> Scene:
+    referral = factories.referral(world.council, concern_summary="Fictional concern for testing")
+    referral_share(
+        referral=referral,
+        to_agency=world.agency_a,
+        reason="Agency A is working with the family",
+        acting_user=world.coordinator,
+    )
+    new_starter = factories.UserFactory(username="new-starter")
+    accounts.membership_grant(
+        user=new_starter, agency=world.agency_a, role=Role.REFERRER, acting_user=None
+    )
+    return Scene(world=world, referral=referral, new_starter=new_starter)
+
+
+def open_as(open_page, scene: Scene, persona: str):
+    """A page for a persona of tests/conftest.py, or for one half-way through signing in."""
+    if persona == "anonymous":
+        return open_page()
+    if persona == "password_given":  # has an authenticator, has not typed its code yet
+        return open_page(scene.world.spoc_a, second_factor=False)
+    if persona == "new_starter":  # password given, no authenticator set up yet
+        return open_page(scene.new_starter, second_factor=False)
+    return open_page(scene.world.persona(persona))
+
+
+def _no_kwargs(scene: Scene) -> dict:
+    return {}
+
+
+def _referral(scene: Scene) -> dict:
+    return {"pk": scene.referral.pk}
+
+
+@dataclass(frozen=True)
+class Visit:
+    persona: str
+    heading: str  # text of the page's h1
+    kwargs: Callable[[Scene], dict] = _no_kwargs
+    html: bool = True
+
+
+# url name -> who opens it and what it must show. Every non-admin URL that answers GET.
+PAGES: dict[str, Visit] = {
+    "core:home": Visit("coordinator", "Prevent Portal"),
+    "core:healthz": Visit("anonymous", "", html=False),
+    "core:accessibility": Visit("anonymous", "Accessibility statement"),
+    "accounts:sign_in": Visit("anonymous", "Sign in to Prevent Portal"),
+    "accounts:second_factor": Visit("password_given", "Security code"),
+    "accounts:set_up_authenticator": Visit("new_starter", "Set up your authenticator app"),
+    "referrals:list": Visit("coordinator", "Referrals"),
+    "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
+    "referrals:share": Visit("coordinator", "Share this referral", _referral),
+}
+
+# url name -> the test that presses the button which posts to it.
+POST_ONLY: dict[str, Callable] = {
+    "accounts:sign_out": test_sign_in.test_sign_out_button_ends_the_session,
+    "referrals:share_revoke": test_flows.test_coordinator_shares_and_withdraws_a_referral,
+}
+
+
+def test_every_page_is_walked(client, world):
+    """Asks the application which URLs answer GET (a POST-only view answers 405 even to a
+    fully signed-in user) and compares with what this suite visits."""
+    sign_in(client, world.coordinator)
+    get_names, post_names = set(), set()
+    for route in non_admin_routes():
+        status = client.get(route.sample_path()).status_code
+        (post_names if status == 405 else get_names).add(route.name)
+    assert set(PAGES) == get_names, "Add each new page to PAGES (and remove gone ones)"
+    assert set(POST_ONLY) == post_names, "Add each POST-only view to POST_ONLY with its test"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_is_accessible(name, open_page, browsing, scene):
+    visit = PAGES[name]
+    page = open_as(open_page, scene, visit.persona)
+    response = page.goto(reverse(name, kwargs=visit.kwargs(scene)))
+    assert response.status == 200, f"{name} answered {response.status} at {page.url}"
+    assert page.url.endswith(reverse(name, kwargs=visit.kwargs(scene))), "redirected away"
+    if not visit.html:
+        assert json.loads(response.text()) == {"status": "ok"}
+        return
+    assert_page_is_usable(page, browsing, visit.heading)
+
+
+@pytest.mark.browser
+def test_admin_index_is_accessible_to_the_system_administrator(open_page, browsing, world):
+    page = open_page(world.sysadmin)
+    response = page.goto(reverse("admin:index"))
+    assert response.status == 200
+    expect(page.locator("h1")).to_contain_text("Site administration")
+    assert_accessible(page)
+
+
+# --- Error states -------------------------------------------------------------------------
+
+
+def _submit_empty_sign_in(page, scene):
+    page.goto(reverse("accounts:sign_in"))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your username")
+    expect(page.locator("#id_password-error")).to_contain_text("Enter your password")
+
+
+def _submit_wrong_password(page, scene):
+    page.goto(reverse("accounts:sign_in"))
+    page.get_by_label("Username").fill(scene.world.coordinator.username)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a correct username and password"
+    )
+
+
+def _sign_in_after_idle_timeout(page, scene):
+    page.goto(reverse("accounts:sign_in") + "?timeout=idle")
+    expect(page.locator(".govuk-inset-text")).to_contain_text("you did nothing for 30 minutes")
+
+
+def _lock_out(page, scene):
+    page.goto(reverse("accounts:sign_in"))
+    for _ in range(10):
+        page.get_by_label("Username").fill(scene.world.coordinator.username)
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Continue").click()
+        if page.get_by_role("heading", name="Too many attempts to sign in").is_visible():
+            return
+    raise AssertionError("Ten wrong passwords did not lock the account")
+
+
+def _expired_form(page, scene):
+    page.goto(reverse("accounts:sign_in"))
+    page.context.clear_cookies()  # the CSRF cookie goes: the form can no longer be trusted
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("Your form has expired")
+
+
+def _short_security_code(page, scene):
+    page.goto(reverse("accounts:second_factor"))
+    page.get_by_label("Security code").fill("12345")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the 6-digit security code")
+
+
+def _empty_authenticator_code(page, scene):
+    page.goto(reverse("accounts:set_up_authenticator"))
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the security code")
+
+
+def _empty_share(page, scene):
+    page.goto(reverse("referrals:share", args=[scene.referral.pk]))
+    page.get_by_role("button", name="Share referral").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select whether to share with an agency or a named person")
+    expect(summary).to_contain_text("Enter why you are sharing this referral")
+
+
+def _share_without_agency(page, scene):
+    page.goto(reverse("referrals:share", args=[scene.referral.pk]))
+    page.get_by_label("An agency").check()
+    page.get_by_label("Why are you sharing this referral?").fill("Joint working")
+    page.get_by_label("Share until (optional)").fill("1/1/2000")
+    page.get_by_role("button", name="Share referral").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Choose the agency to share with")
+    expect(summary).to_contain_text("The date to share until must be in the future")
+
+
+def _unknown_referral(page, scene):
+    response = page.goto(reverse("referrals:detail", args=[999_999]))
+    assert response.status == 404
+
+
+def _unknown_address(page, scene):
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+
+
+def _list_not_for_managers(page, scene):
+    response = page.goto(reverse("referrals:list"))
+    assert response.status == 403
+
+
+def _second_page_of_referrals(page, scene):
+    for _ in range(PAGE_SIZE):
+        factories.referral(scene.world.council, received_on=date(2026, 1, 1))
+    page.goto(reverse("referrals:list") + "?page=2")
+    expect(page.get_by_role("navigation", name="Pagination")).to_be_visible()
+
+
+def _home_without_a_role(page, scene):
+    page.goto(reverse("core:home"))
+    expect(page.locator("main")).to_contain_text("Your account has no role yet")
+
+
+def _home_on_a_phone(page, scene):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(reverse("core:home"))
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    nav = page.get_by_role("navigation", name="Menu")
+    expect(nav.get_by_role("link", name="Referrals")).to_be_hidden()
+    menu.click()
+    expect(nav.get_by_role("link", name="Referrals")).to_be_visible()
+
+
+# state -> (persona, how to reach it, the page's h1)
+STATES: dict[str, tuple[str, Callable, str]] = {
+    "sign_in_empty": ("anonymous", _submit_empty_sign_in, "Sign in to"),
+    "sign_in_wrong_password": ("anonymous", _submit_wrong_password, "Sign in to"),
+    "sign_in_after_idle_timeout": ("anonymous", _sign_in_after_idle_timeout, "Sign in to"),
+    "locked_out": ("anonymous", _lock_out, "Too many attempts"),
+    "form_expired": ("anonymous", _expired_form, "Your form has expired"),
+    "security_code_too_short": ("password_given", _short_security_code, "Security code"),
+    "authenticator_code_empty": ("new_starter", _empty_authenticator_code, "Set up your"),
+    "share_empty": ("coordinator", _empty_share, "Share this referral"),
+    "share_without_agency": ("coordinator", _share_without_agency, "Share this referral"),
+    "not_found_referral": ("coordinator", _unknown_referral, "Page not found"),
+    "not_found_anonymous": ("anonymous", _unknown_address, "Page not found"),
+    "forbidden": ("manager", _list_not_for_managers, "You cannot do this"),
+    "referral_list_page_2": ("coordinator", _second_page_of_referrals, "Referrals"),
+    "home_without_role": ("no_role", _home_without_a_role, "Prevent Portal"),
+    "home_on_a_phone": ("coordinator", _home_on_a_phone, "Prevent Portal"),
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_page_state_is_accessible(state, open_page, browsing, scene):
+    persona, reach, heading = STATES[state]
+    page = open_as(open_page, scene, persona)
+    reach(page, scene)
+    if page.locator(".govuk-error-summary").count():
+        assert page.title().startswith("Error: "), "the title must say the page has errors"
+        expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert_page_is_usable(page, browsing, heading)
