@@ -166,3 +166,11 @@ def test_authenticator_reset_signs_out_and_forces_new_set_up(client, world):
     password_step(client, "spoc-a")
     response = client.get(CODE)
     assert response.url == "/sign-in/set-up-authenticator/"
+
+
+def test_half_signed_in_user_can_cancel_and_sign_out(client, world):
+    password_step(client, "spoc-a")
+    page = client.get(CODE)
+    assert b"Cancel and sign out" in page.content
+    client.post(reverse("accounts:sign_out"))
+    assert "_auth_user_id" not in client.session
