@@ -19,4 +19,3 @@ def test_second_of_two_concurrent_edits_is_refused_not_saved(world):
     ref.refresh_from_db()
     assert ref.concern_summary == "Alice's account"
     assert ref.version == 2
-
