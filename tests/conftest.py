@@ -28,6 +28,17 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """Transactional tests flush the database and content types come back with new ids;
+    the process-wide ContentType cache must not hand out the old ones."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
