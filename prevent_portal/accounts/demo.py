@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import services
@@ -14,7 +15,7 @@ from prevent_portal.core.demo import DEMO_PASSWORD, DemoAccount, DemoContext
 
 # (short code, name, sector code, core Channel Panel member)
 AGENCIES = [
-    ("council", "Barnet Council Prevent team", "local-authority", False),
+    ("council", "{council} Prevent team", "local-authority", False),
     ("so15", "Metropolitan Police SO15 Channel team", "police", True),
     ("mash-children", "MASH children", "local-authority", True),
     ("mash-adults", "MASH adults", "local-authority", True),
@@ -87,7 +88,10 @@ def seed(ctx: DemoContext) -> None:
     agencies = {}
     for code, name, sector, core in AGENCIES:
         agency = Agency.objects.filter(short_code=code).first() or services.agency_create(
-            name=name, short_code=code, sector=sectors[sector], is_core_panel_member=core
+            name=name.format(council=settings.COUNCIL_NAME),
+            short_code=code,
+            sector=sectors[sector],
+            is_core_panel_member=core,
         )
         agencies[code] = agency
     ctx.objects["agencies"] = agencies
