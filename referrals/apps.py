@@ -10,18 +10,47 @@ class ReferralsConfig(AppConfig):
 
         from prevent_portal.accounts.access import register_global_permissions
         from prevent_portal.accounts.models import Role
+        from prevent_portal.accounts.services import register_configuration_models
         from prevent_portal.core import demo as demo_registry
         from prevent_portal.core import navigation
         from prevent_portal.reminders import registry as reminders
         from referrals import demo
-        from referrals.models import Person, Referral, ReferralGroupGrant, ReferralUserGrant
+        from referrals.models import (
+            ChronologyEntry,
+            InformationRequest,
+            Person,
+            PersonAlias,
+            Referral,
+            ReferralDraft,
+            ReferralGroupGrant,
+            ReferralUserGrant,
+            RepeatMatch,
+        )
         from referrals.reminders import triage_overdue
 
         auditlog.register(
             Person,
-            mask_fields=["given_name", "family_name", "date_of_birth", "postcode"],
+            mask_fields=[
+                "given_name",
+                "family_name",
+                "date_of_birth",
+                "gender",
+                "address",
+                "postcode",
+                "school_or_employer",
+                "ethnicity",
+            ],
         )
-        auditlog.register(Referral, mask_fields=["concern_summary"])
+        auditlog.register(PersonAlias, mask_fields=["given_name", "family_name"])
+        auditlog.register(
+            Referral,
+            mask_fields=["concern_summary", "outcome_reason"],
+            m2m_fields={"concern_types", "needs_flags"},
+        )
+        auditlog.register(ChronologyEntry, mask_fields=["text"])
+        auditlog.register(InformationRequest, mask_fields=["question", "response"])
+        auditlog.register(RepeatMatch, mask_fields=["reasons"])
+        auditlog.register(ReferralDraft, mask_fields=["data"])
         auditlog.register(ReferralUserGrant)
         auditlog.register(ReferralGroupGrant)
 
@@ -32,6 +61,7 @@ class ReferralsConfig(AppConfig):
                 "referrals.change_referral",
                 "referrals.share_referral",
                 "referrals.add_information_referral",
+                "referrals.triage_referral",
                 "referrals.view_person",
                 "referrals.change_person",
             ],
@@ -54,6 +84,9 @@ class ReferralsConfig(AppConfig):
                 ),
                 order=10,
             )
+        )
+        register_configuration_models(
+            "referrals", ["concerntype", "outcome", "signpostingservice", "needsflag"]
         )
         demo_registry.register("referrals", demo.seed, order=20)
         reminders.register("referrals.triage_overdue", triage_overdue)

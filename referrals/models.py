@@ -1,13 +1,101 @@
-"""Persons referred and their referrals. Issue 3 builds intake and triage on these."""
+"""Persons referred, their referrals, triage records and the taxonomies they use.
+
+Protected records (Person, Referral and what hangs off a referral) are read only through
+``visible_to(user)`` and ``get_<noun>_for_user``; see prevent_portal/accounts/access.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
-from prevent_portal.accounts.models import Agency, GrantFields, Role, Sector
+from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
+
+ADULT_AGE = 18
+# Home Office age bands (DOMAIN.md), as (label, lowest age, highest age).
+AGE_BANDS = [
+    ("10 or under", 0, 10),
+    ("11-15", 11, 15),
+    ("16-17", 16, 17),
+    ("18-20", 18, 20),
+    ("21-30", 21, 30),
+    ("31-40", 31, 40),
+    ("41-50", 41, 50),
+    ("51+", 51, 200),
+]
 
 
+def age_on(date_of_birth: date | None, on: date) -> int | None:
+    if date_of_birth is None:
+        return None
+    years = on.year - date_of_birth.year
+    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
+        years -= 1
+    return years
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "Not known"
+    return next(label for label, low, high in AGE_BANDS if low <= age <= high)
+
+
+def age_group(age: int | None) -> str:
+    if age is None:
+        return "Not known"
+    return "Adult" if age >= ADULT_AGE else "Young person"
+
+
+# --- Taxonomies (lookup tables with effective dates, editable in the admin) --------------------
+class ConcernType(Lookup):
+    """Type of concern, Home Office statistics (2021/22 categories, and the older ones)."""
+
+
+class Outcome(Lookup):
+    """Triage outcome. The codes below drive the process; names and others are data."""
+
+    NO_FURTHER_ACTION = "no-further-action"
+    SIGNPOSTED = "signposted"
+    POLICE_LED = "police-led"
+    PASSED_TO_PANEL = "passed-to-panel"
+
+
+class SignpostingService(Lookup):
+    """Where a person is signposted (children's social care, mental health services ...)."""
+
+
+class NeedsFlag(Lookup):
+    """Vulnerability and needs flags: the mental-health flags the panel reports on."""
+
+    MENTAL_HEALTH_CONCERN = "mental-health-concern"
+    DIAGNOSED_MENTAL_ILLNESS = "diagnosed-mental-illness"
+    KNOWN_TO_MENTAL_HEALTH_SERVICES = "known-to-mental-health-services"
+    AUTISM = "autism"
+    LEARNING_DIFFICULTY = "learning-difficulty"
+    ADHD = "adhd"
+    OTHER_NEURODIVERSITY = "other-neurodiversity"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    OTHER = "other", "Other"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Awareness(models.TextChoices):
+    AWARE_CONSENTED = "consented", "Aware and consented to the referral"
+    AWARE = "aware", "Aware, consent not given"
+    NOT_AWARE = "not_aware", "Not aware"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+# --- The person -------------------------------------------------------------------------------
 class PersonQuerySet(ProtectedQuerySet):
     """A person is visible to whoever can see any of their referrals."""
 
@@ -21,13 +109,23 @@ class Person(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
+    gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    school_or_employer = models.CharField(max_length=200, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    # Set when a confirmed repeat-referral match folds this record into an earlier one.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+    )
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["family_name", "given_name"])]
 
     def __str__(self):
         # Never a name: str() is stored unmasked as the audit log's object_repr.
@@ -38,6 +136,24 @@ class Person(models.Model):
         return f"{self.given_name} {self.family_name}"
 
 
+class PersonAlias(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "person aliases"
+
+    def __str__(self):
+        return f"Alias {self.pk} of person {self.person_id}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+# --- The referral -----------------------------------------------------------------------------
 class ReferralQuerySet(ProtectedQuerySet):
     agency_field = "owning_agency"
     owner_fields = ("referrer",)
@@ -47,12 +163,26 @@ class Referral(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         IN_TRIAGE = "in_triage", "In triage"
+        AWAITING_INFORMATION = "awaiting_information", "Awaiting information"
+        PASSED_TO_PANEL = "passed_to_panel", "Passed to Channel Panel"
         CLOSED = "closed", "Closed"
 
-    # Set from the primary key straight after insert, in the same transaction.
-    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    OPEN_STATUSES = (Status.RECEIVED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION)
+
+    class Gateway(models.TextChoices):
+        PENDING = "pending", "Not yet checked"
+        CLEARED = "cleared", "No live investigation: can proceed"
+        POLICE_LED = "police_led", "Live investigation: police-led"
+        NOT_SUITABLE = "not_suitable", "Not suitable for Channel"
+
+    # Set from the primary key straight after insert, in the same transaction. Imported
+    # historical referrals keep the reference they had.
+    reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
     owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    referring_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     referring_sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
     referrer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -62,8 +192,38 @@ class Referral(models.Model):
         blank=True,
     )
     received_on = models.DateField()
-    concern_summary = models.TextField()
+    # Age at the date received, kept so queues and statistics filter without computing it.
+    age_at_referral = models.PositiveSmallIntegerField(null=True, blank=True)
+    concern_summary = models.TextField("Description of concern")
+    concern_types = models.ManyToManyField(ConcernType, blank=True, related_name="referrals")
+    needs_flags = models.ManyToManyField(NeedsFlag, blank=True, related_name="referrals")
+    person_awareness = models.CharField(
+        max_length=12, choices=Awareness.choices, default=Awareness.NOT_KNOWN
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_assigned",
+        null=True,
+        blank=True,
+    )
+    gateway_outcome = models.CharField(
+        max_length=15, choices=Gateway.choices, default=Gateway.PENDING
+    )
+    gateway_checked_on = models.DateField(null=True, blank=True)
+    outcome = models.ForeignKey(
+        Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    outcome_reason = models.TextField(blank=True)
+    signposted_to = models.ForeignKey(
+        SignpostingService, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    # Recorded for imported history; the Channel Panel app keeps them true for live cases.
+    reached_panel = models.BooleanField(default=False)
+    adopted = models.BooleanField(default=False)
+    imported = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -78,14 +238,32 @@ class Referral(models.Model):
         permissions = [
             ("share_referral", "Can share a referral with another agency or person"),
             ("add_information_referral", "Can add information to a referral"),
+            ("triage_referral", "Can triage a referral"),
         ]
         indexes = [
             models.Index(fields=["owning_agency", "-received_on"]),
             models.Index(fields=["status", "received_on"]),
+            models.Index(fields=["referrer", "-received_on"]),
+            models.Index(fields=["received_on"]),
         ]
 
     def __str__(self):
         return self.reference or f"Referral {self.pk}"
+
+    @property
+    def age_group(self) -> str:
+        return age_group(self.age_at_referral)
+
+    @property
+    def age_band(self) -> str:
+        return age_band(self.age_at_referral)
+
+    def days_waiting(self, today: date | None = None) -> int:
+        end = self.decided_on or today or timezone.localdate()
+        return (end - self.received_on).days
+
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
 
 
 class ReferralUserGrant(GrantFields, UserObjectPermissionBase):
@@ -106,7 +284,149 @@ class ReferralGroupGrant(GrantFields, GroupObjectPermissionBase):
         abstract = False
 
 
+# --- What hangs off a referral (visible with it) -------------------------------------------
+class OnVisibleReferralQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(referral__in=Referral.objects.visible_to(user).values("pk"))
+
+
+class ChronologyEntry(models.Model):
+    """One step in a referral's history. Append-only (a database trigger on PostgreSQL):
+    a correction is a new entry pointing at the one it corrects."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Referral received"
+        NOTE = "note", "Note"
+        ASSIGNED = "assigned", "Officer assigned"
+        INFORMATION_REQUESTED = "information_requested", "Information requested"
+        INFORMATION_ADDED = "information_added", "Information added"
+        GATEWAY = "gateway", "Police gateway check"
+        MATCH = "match", "Earlier referral check"
+        OUTCOME = "outcome", "Triage outcome"
+        SHARED = "shared", "Shared"
+        SHARE_WITHDRAWN = "share_withdrawn", "Share withdrawn"
+        CORRECTION = "correction", "Correction"
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="chronology")
+    kind = models.CharField(max_length=25, choices=Kind.choices)
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OnVisibleReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "chronology entries"
+
+    def __str__(self):
+        return f"Chronology entry {self.pk}"
+
+
+class InformationRequest(models.Model):
+    """The Coordinator asks a partner agency what it knows; its SPOC answers."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting a response"
+        ANSWERED = "answered", "Answered"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="information_requests"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    question = models.TextField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OnVisibleReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["agency", "status"])]
+
+    def __str__(self):
+        return f"Information request {self.pk}"
+
+
+class RepeatMatch(models.Model):
+    """A possible earlier referral of the same person, found at triage, with its score and
+    reasons, until the Coordinator confirms or rejects it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Not yet decided"
+        CONFIRMED = "confirmed", "Same person"
+        REJECTED = "rejected", "Not the same person"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="matches")
+    candidate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OnVisibleReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "candidate"], name="one_match_per_pair")
+        ]
+
+    def __str__(self):
+        return f"Repeat match {self.pk}"
+
+
+class ReferralDraft(models.Model):
+    """A referral being written: one per referrer at a time, kept across sign-out, seen by
+    nobody but its author."""
+
+    author = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referral_draft"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"Referral draft {self.pk}"
+
+
 def get_referral_for_user(user, pk, *, perm: str = "view") -> Referral:
     """The only single-referral fetch: 404 unless visible, 403 unless ``perm`` is allowed."""
-    queryset = Referral.objects.select_related("person", "owning_agency", "referring_sector")
+    queryset = Referral.objects.select_related(
+        "person",
+        "owning_agency",
+        "referring_agency",
+        "referring_sector",
+        "outcome",
+        "signposted_to",
+        "assigned_officer",
+        "referrer",
+    )
     return get_object_for_user(queryset, user, pk, perm=perm)
+
+
+def get_person_for_user(user, pk, *, perm: str = "view") -> Person:
+    """The only single-person fetch: visible when one of their referrals is."""
+    return get_object_for_user(Person.objects.all(), user, pk, perm=perm)

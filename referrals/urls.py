@@ -1,15 +1,20 @@
+"""URLs of the referrals app. Each part of the job keeps its own list in its views module."""
+
 from django.urls import path
 
-from referrals import views
+from referrals.views import intake, referrals, statistics, triage
 
 app_name = "referrals"
 urlpatterns = [
-    path("", views.referral_list, name="list"),
-    path("<int:pk>/", views.referral_detail, name="detail"),
-    path("<int:pk>/share/", views.referral_share, name="share"),
+    path("", referrals.referral_list, name="list"),
+    path("<int:pk>/", referrals.referral_detail, name="detail"),
+    path("<int:pk>/share/", referrals.referral_share, name="share"),
     path(
         "<int:pk>/shares/<str:kind>/<int:grant_pk>/withdraw/",
-        views.referral_share_revoke,
+        referrals.referral_share_revoke,
         name="share_revoke",
     ),
+    *intake.urlpatterns,
+    *triage.urlpatterns,
+    *statistics.urlpatterns,
 ]

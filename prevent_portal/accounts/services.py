@@ -19,6 +19,15 @@ SYSADMIN_PERMISSIONS = {
 }
 
 
+def register_configuration_models(app_label: str, model_names: list[str]) -> None:
+    """Let the system administrator edit an app's lookup tables in the admin."""
+    SYSADMIN_PERMISSIONS.update(
+        f"{app_label}.{action}_{name}"
+        for name in model_names
+        for action in ("view", "add", "change")
+    )
+
+
 def role_groups_sync(*, strict: bool = True) -> None:
     """Make each role group hold exactly its registered model-level permissions.
 

@@ -20,7 +20,7 @@ from prevent_portal.accounts import services as accounts
 from prevent_portal.accounts.models import Role, User
 from referrals.models import Referral
 from referrals.services import referral_share
-from referrals.views import PAGE_SIZE
+from referrals.views.referrals import PAGE_SIZE
 from tests import factories
 from tests.browser import test_flows, test_sign_in
 from tests.browser.a11y import assert_accessible

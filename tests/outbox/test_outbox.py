@@ -116,13 +116,14 @@ def test_request_that_queues_a_notification_answers_with_broker_down(client, wor
 def test_share_and_its_notification_commit_together(world, monkeypatch):
     """If queuing the notification fails, the share is not saved either."""
     from referrals import services
+    from referrals.services import sharing
 
     ref = factories.referral(world.agency_b)
 
     def boom(**kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services, "notification_queue", boom)
+    monkeypatch.setattr(sharing, "notification_queue", boom)
     with pytest.raises(RuntimeError):
         services.referral_share(
             referral=ref, to_user=world.spoc_a, reason="x", acting_user=world.coordinator

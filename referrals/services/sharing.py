@@ -1,8 +1,8 @@
-"""State changes for referrals."""
+"""Sharing a referral with another agency or a named person."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.urls import reverse
@@ -10,32 +10,8 @@ from django.urls import reverse
 from prevent_portal.accounts import grants
 from prevent_portal.accounts.models import Agency, GrantFields, Membership, User
 from prevent_portal.outbox.services import notification_queue
-from referrals.models import Person, Referral
-
-
-@transaction.atomic
-def referral_record(
-    *,
-    person: Person,
-    owning_agency: Agency,
-    referring_sector,
-    received_on: date,
-    concern_summary: str,
-    referrer: User | None,
-    acting_user: User | None,
-) -> Referral:
-    """Record a received referral and give it its reference (PR-<year>-<number>)."""
-    referral = Referral.objects.create(
-        person=person,
-        owning_agency=owning_agency,
-        referring_sector=referring_sector,
-        received_on=received_on,
-        concern_summary=concern_summary,
-        referrer=referrer,
-    )
-    referral.reference = f"PR-{received_on.year}-{referral.pk:05d}"
-    referral.save(update_fields=["reference"])
-    return referral
+from referrals.models import ChronologyEntry, Referral
+from referrals.services.records import chronology_add
 
 
 @transaction.atomic
@@ -67,6 +43,14 @@ def referral_share(
                 memberships__in=Membership.objects.active().filter(agency=to_agency, role="spoc"),
             ).distinct()
         )
+    target = to_user.get_full_name() or to_user.username if to_user else to_agency.name
+    until = f" until {expires_at:%d %B %Y}" if expires_at else ""
+    chronology_add(
+        referral=referral,
+        kind=ChronologyEntry.Kind.SHARED,
+        text=f"Shared with {target}{until}. Reason: {reason}",
+        acting_user=acting_user,
+    )
     link = reverse("referrals:detail", args=[referral.pk])
     for recipient in recipients:
         notification_queue(
@@ -88,4 +72,14 @@ def referral_share_revoke(*, referral: Referral, grant: GrantFields, acting_user
     """Withdraw a share of this referral."""
     if grant.content_object_id != referral.pk:
         raise ValueError("That share belongs to another referral")
+    target = grant.user if getattr(grant, "user_id", None) else grant.group.agency
     grants.grant_revoke(grant=grant, acting_user=acting_user)
+    chronology_add(
+        referral=referral,
+        kind=ChronologyEntry.Kind.SHARE_WITHDRAWN,
+        text=f"Share with {target} withdrawn.",
+        acting_user=acting_user,
+    )
+
+
+__all__ = ["referral_share", "referral_share_revoke"]

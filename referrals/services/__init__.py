@@ -1,0 +1,9 @@
+"""Every state change of the referrals app, one module per part of the job.
+
+Import from here: ``from referrals import services; services.referral_share(...)``.
+"""
+
+from referrals.services.intake import *  # noqa: F403
+from referrals.services.records import *  # noqa: F403
+from referrals.services.sharing import *  # noqa: F403
+from referrals.services.triage import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""Services for referral intake."""
+
+__all__: list[str] = []

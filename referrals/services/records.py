@@ -1,0 +1,85 @@
+"""Recording referrals and their chronology."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+
+from prevent_portal.accounts.models import Agency, Sector, User
+from referrals.models import (
+    Awareness,
+    ChronologyEntry,
+    ConcernType,
+    NeedsFlag,
+    Person,
+    Referral,
+    age_on,
+)
+
+
+def chronology_add(
+    *,
+    referral: Referral,
+    kind: str,
+    text: str,
+    acting_user: User | None,
+    corrects: ChronologyEntry | None = None,
+) -> ChronologyEntry:
+    """Append one entry to a referral's chronology. Entries are never edited: a correction is
+    a new entry that points at the one it corrects."""
+    if corrects is not None and corrects.referral_id != referral.pk:
+        raise ValueError("A correction must belong to the same referral")
+    return ChronologyEntry.objects.create(
+        referral=referral, kind=kind, text=text, author=acting_user, corrects=corrects
+    )
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    person: Person,
+    owning_agency: Agency,
+    referring_sector: Sector,
+    received_on: date,
+    concern_summary: str,
+    referrer: User | None,
+    acting_user: User | None,
+    referring_agency: Agency | None = None,
+    concern_types: Iterable[ConcernType] = (),
+    needs_flags: Iterable[NeedsFlag] = (),
+    person_awareness: str = Awareness.NOT_KNOWN,
+    reference: str | None = None,
+    imported: bool = False,
+) -> Referral:
+    """Record a received referral, give it its reference (PR-<year>-<number>, unless an
+    imported one keeps its own) and open its chronology."""
+    referral = Referral.objects.create(
+        person=person,
+        owning_agency=owning_agency,
+        referring_agency=referring_agency or owning_agency,
+        referring_sector=referring_sector,
+        received_on=received_on,
+        age_at_referral=age_on(person.date_of_birth, received_on),
+        concern_summary=concern_summary,
+        person_awareness=person_awareness,
+        referrer=referrer,
+        reference=reference,
+        imported=imported,
+    )
+    if reference is None:
+        referral.reference = f"PR-{received_on.year}-{referral.pk:05d}"
+        referral.save(update_fields=["reference"])
+    referral.concern_types.set(concern_types)
+    referral.needs_flags.set(needs_flags)
+    chronology_add(
+        referral=referral,
+        kind=ChronologyEntry.Kind.RECEIVED,
+        text=f"Referral received from {referral.referring_agency.name}.",
+        acting_user=acting_user,
+    )
+    return referral
+
+
+__all__ = ["chronology_add", "referral_record"]

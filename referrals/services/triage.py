@@ -1,0 +1,3 @@
+"""Services for referral triage."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Views for referral intake."""
+
+urlpatterns: list = []

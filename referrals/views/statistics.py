@@ -1,0 +1,3 @@
+"""Views for referral statistics."""
+
+urlpatterns: list = []
