@@ -15,78 +15,26 @@ from django.utils import timezone
 from prevent_portal.accounts.grants import object_share
 from tests import factories
 from tests.conftest import PERSONAS, build_world, sign_in
+from tests.permissions.rules import (  # noqa: F401 - the rules the entries below use
+    CASE_LIST_ROLES,
+    SCENARIOS,
+    SEES,
+    _admin,
+    _open,
+    _referral_share,
+    _referral_view,
+    _referral_withdraw,
+    _signed_in_page,
+)
+from tests.permissions.rules_intake import EXPECTED as INTAKE
+from tests.permissions.rules_statistics import EXPECTED as STATISTICS
+from tests.permissions.rules_triage import EXPECTED as TRIAGE
 from tests.permissions.urlwalk import all_routes
 
-SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
-SCENARIOS = ["own", "other", "shared_live", "shared_expired", "shared_user"]
-# Who sees a referral in each scenario (own: agency A's, referred by referrer_a; the rest are
-# agency B's, referred by referrer_b, and shared with agency A or with referrer_a).
-SEES = {
-    "own": {"coordinator", "spoc_a", "panel_a", "referrer_a"},
-    "other": {"coordinator", "spoc_b", "referrer_b"},
-    "shared_live": {"coordinator", "spoc_b", "referrer_b", "spoc_a", "panel_a"},
-    "shared_expired": {"coordinator", "spoc_b", "referrer_b"},
-    "shared_user": {"coordinator", "spoc_b", "referrer_b", "referrer_a"},
-}
-CASE_LIST_ROLES = {
-    "coordinator",
-    "chair",
-    "spoc_a",
-    "spoc_b",
-    "panel_a",
-    "referrer_a",
-    "referrer_b",
-}
-
-
-def _open(persona, method, get=200, post=405):
-    return {get} if method == "GET" else {post}
-
-
-def _signed_in_page(persona, method, allowed=None):
-    if persona == "anonymous":
-        return {302}
-    if allowed is not None and persona not in allowed:
-        return {403}
-    return {200} if method == "GET" else {405}
-
-
-def _referral_view(persona, method, scenario):
-    if persona == "anonymous":
-        return {302}
-    if method == "POST":
-        return {405}
-    return {200} if persona in SEES[scenario] else {404}
-
-
-def _referral_share(persona, method, scenario):
-    if persona == "anonymous":
-        return {302}
-    if persona not in SEES[scenario]:
-        return {404}
-    return {200} if persona == "coordinator" else {403}
-
-
-def _referral_withdraw(persona, method, scenario):
-    if persona == "anonymous":
-        return {302}
-    if method == "GET":
-        return {405}
-    if persona not in SEES[scenario]:
-        return {404}
-    return {302} if persona == "coordinator" else {403}
-
-
-def _admin(persona, method, scenario):
-    if persona == "anonymous":
-        return {302}
-    if persona != "sysadmin":
-        return {404}
-    # Configuration pages open, other apps' admin pages refused, never a server error.
-    return {200, 302, 403, 404, 405}
-
-
 EXPECTED = {
+    **INTAKE,
+    **TRIAGE,
+    **STATISTICS,
     "core:home": lambda p, m, s: _signed_in_page(p, m),
     "core:healthz": lambda p, m, s: _open(p, m),
     "core:accessibility": lambda p, m, s: _open(p, m),
