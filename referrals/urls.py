@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from referrals.views import intake, referrals, statistics, triage
+from referrals.views import imports, intake, matching, referrals, statistics, triage
 
 app_name = "referrals"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     *intake.urlpatterns,
     *triage.urlpatterns,
     *statistics.urlpatterns,
+    *matching.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""Services for imports."""
+
+__all__: list[str] = []

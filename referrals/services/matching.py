@@ -1,0 +1,3 @@
+"""Services for matching."""
+
+__all__: list[str] = []

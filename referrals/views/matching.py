@@ -1,0 +1,3 @@
+"""Views for matching."""
+
+urlpatterns: list = []
