@@ -85,6 +85,24 @@ class ReferralsConfig(AppConfig):
                 order=10,
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                label="Triage queue",
+                url_name="referrals:triage_queue",
+                roles=frozenset({Role.COORDINATOR}),
+                description="Referrals waiting for triage, against the target time.",
+                order=11,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Information requests",
+                url_name="referrals:information_requests",
+                roles=frozenset({Role.SPOC}),
+                description="Questions the Prevent Coordinator has asked your agency.",
+                order=12,
+            )
+        )
         register_configuration_models(
             "referrals", ["concerntype", "outcome", "signpostingservice", "needsflag"]
         )

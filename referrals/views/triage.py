@@ -1,3 +1,387 @@
-"""Views for referral triage."""
+"""Views for referral triage: the Coordinator's queue and steps, and partners' answers to
+information requests. Thin: access -> form -> service -> redirect."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import DateField, DurationField, ExpressionWrapper, F, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from prevent_portal.accounts.access import agency_ids_for, has_global_perm, require_role
+from prevent_portal.accounts.models import Role
+from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.concurrency import StaleEdit
+from referrals import services
+from referrals.forms.triage import (
+    AssignForm,
+    CorrectionForm,
+    GatewayForm,
+    InformationAnswerForm,
+    InformationRequestForm,
+    NoteForm,
+    OutcomeForm,
+    TriageQueueFilterForm,
+)
+from referrals.models import InformationRequest, Referral, get_referral_for_user
+
+PAGE_SIZE = 25
+TRIAGE_PERM = "referrals.triage_referral"
+
+SORTS = {
+    "received": ["received_on", "pk"],
+    "-received": ["-received_on", "-pk"],
+    "waiting": ["waiting", "-received_on", "pk"],
+    "-waiting": ["-waiting", "received_on", "pk"],
+    "reference": ["reference", "pk"],
+}
+
+
+def _require_triage(user) -> None:
+    if not has_global_perm(user, TRIAGE_PERM):
+        raise PermissionDenied
+
+
+def _filtered_queue(user, data: dict, today):
+    queryset = (
+        Referral.objects.visible_to(user)
+        .select_related("person", "referring_sector", "assigned_officer", "owning_agency")
+        .prefetch_related("concern_types")
+        .annotate(
+            waiting=ExpressionWrapper(
+                Coalesce(F("decided_on"), Value(today, output_field=DateField()))
+                - F("received_on"),
+                output_field=DurationField(),
+            )
+        )
+    )
+    status = data.get("status") or "open"
+    if status == "open":
+        queryset = queryset.filter(status__in=Referral.OPEN_STATUSES)
+    elif status != "all":
+        queryset = queryset.filter(status=status)
+    age = data.get("age_group")
+    if age == "adult":
+        queryset = queryset.filter(age_at_referral__gte=18)
+    elif age == "young":
+        queryset = queryset.filter(age_at_referral__lt=18)
+    elif age == "unknown":
+        queryset = queryset.filter(age_at_referral__isnull=True)
+    if data.get("sector"):
+        queryset = queryset.filter(referring_sector=data["sector"])
+    if data.get("concern_type"):
+        queryset = queryset.filter(concern_types=data["concern_type"])
+    officer = data.get("officer")
+    if officer == "none":
+        queryset = queryset.filter(assigned_officer__isnull=True)
+    elif officer:
+        queryset = queryset.filter(assigned_officer_id=officer)
+    target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
+    if data.get("waiting") == "over":
+        queryset = queryset.filter(waiting__gt=target)
+    elif data.get("waiting") == "within":
+        queryset = queryset.filter(waiting__lte=target)
+    return queryset.order_by(*SORTS.get(data.get("sort") or "received", SORTS["received"]))
+
+
+@require_GET
+def triage_queue(request):
+    """The Coordinator's queue of referrals, filtered, sorted and paged. Each row shown is
+    an access entry."""
+    _require_triage(request.user)
+    form = TriageQueueFilterForm(request.GET or None)
+    # A GET filter form: an unknown value is dropped rather than shown as an error.
+    data = {}
+    if form.is_bound:
+        form.is_valid()
+        data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    today = timezone.localdate()
+    page = Paginator(_filtered_queue(request.user, data, today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    log_access(request, rows, view="referrals:triage_queue")
+    for referral in rows:
+        referral.days = referral.waiting.days
+        referral.over_target = referral.days > settings.TRIAGE_TARGET_DAYS
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/triage_queue.html",
+        {
+            "filters": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "target_days": settings.TRIAGE_TARGET_DAYS,
+        },
+    )
+
+
+def _earlier_referrals_url(referral) -> str | None:
+    try:
+        return reverse("referrals:earlier_referrals", args=[referral.pk])
+    except NoReverseMatch:
+        return None
+
+
+@require_GET
+def triage_detail(request, pk):
+    """One referral as the Coordinator triages it: details, person, waiting time, earlier
+    referrals, information requests and chronology."""
+    referral = get_referral_for_user(request.user, pk, perm="triage")
+    log_access(request, [referral, referral.person], view="referrals:triage")
+    days = referral.days_waiting()
+    return render(
+        request,
+        "referrals/triage_detail.html",
+        {
+            "referral": referral,
+            "days_waiting": days,
+            "over_target": referral.is_open() and days > settings.TRIAGE_TARGET_DAYS,
+            "target_days": settings.TRIAGE_TARGET_DAYS,
+            "earlier_count": Referral.objects.filter(person=referral.person_id)
+            .exclude(pk=referral.pk)
+            .count(),
+            "earlier_url": _earlier_referrals_url(referral),
+            "requests": referral.information_requests.select_related("agency").all(),
+            "chronology": referral.chronology.select_related("author", "corrects").all(),
+            "can_correct": True,
+        },
+    )
+
+
+def _step(
+    request,
+    pk,
+    *,
+    form_class,
+    template,
+    service,
+    success,
+    versioned=True,
+    initial=lambda referral: {},
+    form_kwargs=lambda referral: {},
+):
+    """The shape every triage step shares: a form on its own page, a service call, back to
+    the triage page. A stale edit is an error on the form and saves nothing."""
+    referral = get_referral_for_user(request.user, pk, perm="triage")
+    start = {"version": referral.version} if versioned else {}
+    start.update(initial(referral))
+    form = form_class(request.POST or None, initial=start, **form_kwargs(referral))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            service(referral=referral, data=data, acting_user=request.user)
+        except StaleEdit as exc:
+            form.add_error(None, str(exc))
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect("referrals:triage", pk=referral.pk)
+    log_access(request, [referral], view=request.resolver_match.view_name)
+    return render(request, template, {"referral": referral, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def triage_assign(request, pk):
+    def service(*, referral, data, acting_user):
+        services.referral_assign(
+            referral=referral,
+            officer=data["officer"],
+            expected_version=data["version"],
+            acting_user=acting_user,
+        )
+
+    return _step(
+        request,
+        pk,
+        form_class=AssignForm,
+        template="referrals/triage_assign.html",
+        service=service,
+        success="Officer assigned",
+        initial=lambda referral: {"officer": referral.assigned_officer_id},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def triage_information_request(request, pk):
+    def service(*, referral, data, acting_user):
+        services.information_request_create(
+            referral=referral,
+            agency=data["agency"],
+            question=data["question"],
+            due_on=data["due_on"],
+            acting_user=acting_user,
+        )
+
+    return _step(
+        request,
+        pk,
+        form_class=InformationRequestForm,
+        template="referrals/triage_information_request.html",
+        service=service,
+        versioned=False,
+        success="Information requested",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def triage_gateway(request, pk):
+    def service(*, referral, data, acting_user):
+        services.referral_gateway_record(
+            referral=referral,
+            gateway_outcome=data["gateway_outcome"],
+            checked_on=data["checked_on"],
+            note=data.get("note") or "",
+            expected_version=data["version"],
+            acting_user=acting_user,
+        )
+
+    return _step(
+        request,
+        pk,
+        form_class=GatewayForm,
+        template="referrals/triage_gateway.html",
+        service=service,
+        success="Police gateway outcome recorded",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def triage_outcome(request, pk):
+    def service(*, referral, data, acting_user):
+        services.referral_outcome_record(
+            referral=referral,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            signposted_to=data.get("signposted_to"),
+            expected_version=data["version"],
+            acting_user=acting_user,
+        )
+
+    return _step(
+        request,
+        pk,
+        form_class=OutcomeForm,
+        template="referrals/triage_outcome.html",
+        service=service,
+        success="Triage outcome recorded",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def chronology_note(request, pk):
+    def service(*, referral, data, acting_user):
+        services.referral_note_add(referral=referral, text=data["text"], acting_user=acting_user)
+
+    return _step(
+        request,
+        pk,
+        form_class=NoteForm,
+        template="referrals/chronology_note.html",
+        service=service,
+        versioned=False,
+        success="Note added",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def chronology_correction(request, pk):
+    def service(*, referral, data, acting_user):
+        services.chronology_correct(entry=data["entry"], text=data["text"], acting_user=acting_user)
+
+    entry = request.GET.get("entry", "")
+    return _step(
+        request,
+        pk,
+        form_class=CorrectionForm,
+        template="referrals/chronology_correction.html",
+        service=service,
+        versioned=False,
+        success="Correction added",
+        initial=lambda referral: {"entry": entry} if entry.isdigit() else {},
+        form_kwargs=lambda referral: {"referral": referral},
+    )
+
+
+# --- Partners' answers --------------------------------------------------------------------
+def _spoc_requests(user):
+    """Open information requests addressed to an agency where ``user`` is an SPOC, on
+    referrals they can see."""
+    return InformationRequest.objects.visible_to(user).filter(
+        agency_id__in=sorted(agency_ids_for(user, [Role.SPOC])),
+        status=InformationRequest.Status.OPEN,
+    )
+
+
+@require_GET
+def information_request_list(request):
+    """Open information requests to the SPOC's agency, oldest due first."""
+    require_role(request.user, Role.SPOC)
+    rows = list(
+        _spoc_requests(request.user)
+        .select_related("referral", "agency")
+        .order_by("due_on", "pk")[:200]
+    )
+    log_access(request, [r.referral for r in rows], view="referrals:information_requests")
+    return render(
+        request,
+        "referrals/triage_information_requests.html",
+        {"rows": rows, "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def information_request_answer(request, pk):
+    """An SPOC answers one open request to their agency; any other request is not found."""
+    require_role(request.user, Role.SPOC)
+    info = _spoc_requests(request.user).select_related("referral", "agency").filter(pk=pk).first()
+    if info is None:
+        raise Http404("No such request")
+    form = InformationAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_request_answer(
+                request=info, response=form.cleaned_data["response"], acting_user=request.user
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Answer sent for referral {info.referral.reference}")
+            return redirect("referrals:information_requests")
+    log_access(request, [info.referral], view="referrals:information_request_answer")
+    return render(request, "referrals/triage_information_answer.html", {"info": info, "form": form})
+
+
+urlpatterns: list = [
+    path("triage/", triage_queue, name="triage_queue"),
+    path("<int:pk>/triage/", triage_detail, name="triage"),
+    path("<int:pk>/triage/assign/", triage_assign, name="triage_assign"),
+    path(
+        "<int:pk>/triage/information-request/",
+        triage_information_request,
+        name="triage_information_request",
+    ),
+    path("<int:pk>/triage/gateway/", triage_gateway, name="triage_gateway"),
+    path("<int:pk>/triage/outcome/", triage_outcome, name="triage_outcome"),
+    path("<int:pk>/chronology/note/", chronology_note, name="chronology_note"),
+    path("<int:pk>/chronology/correction/", chronology_correction, name="chronology_correction"),
+    path("information-requests/", information_request_list, name="information_requests"),
+    path(
+        "information-requests/<int:pk>/",
+        information_request_answer,
+        name="information_request_answer",
+    ),
+]

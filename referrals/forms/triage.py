@@ -1,0 +1,251 @@
+"""Forms of the triage queue, the Coordinator's triage steps and partners' answers."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
+from prevent_portal.core.concurrency import VersionField
+from referrals.models import ConcernType, Outcome, Referral, SignpostingService
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_HINT = "For example, 27/3/2026"
+DATE_INVALID = "Enter the date as day/month/year, like 27/3/2026"
+TEXT_MAX = 10_000
+# The version travels in a hidden field: if it is missing or mangled, ask for a reload.
+_RELOAD = "Reload the page and try again"
+VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
+
+
+def officers():
+    """Who a referral can be assigned to: active coordinators."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+def _text(label, required_message, hint="", rows=4):
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "required": required_message,
+            "max_length": f"{label} must be {TEXT_MAX:,} characters or fewer",
+        },
+    )
+
+
+def _date(label, hint=DATE_HINT, required=True, required_message=""):
+    return forms.DateField(
+        label=label,
+        help_text=hint,
+        required=required,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_INVALID, "required": required_message},
+    )
+
+
+# --- The queue ----------------------------------------------------------------------------
+class TriageQueueFilterForm(forms.Form):
+    """Filters and sorting of the triage queue (a GET form: bad values are ignored)."""
+
+    STATUS_CHOICES = [
+        ("open", "Not yet decided"),
+        *Referral.Status.choices,
+        ("all", "Any status"),
+    ]
+    AGE_CHOICES = [
+        ("", "Any age"),
+        ("adult", "Adult (18 or over)"),
+        ("young", "Young person (under 18)"),
+        ("unknown", "Age not known"),
+    ]
+    WAITING_CHOICES = [
+        ("", "Any time"),
+        ("over", "Over the target"),
+        ("within", "Within the target"),
+    ]
+    SORT_CHOICES = [
+        ("received", "Received, oldest first"),
+        ("-received", "Received, newest first"),
+        ("-waiting", "Days waiting, longest first"),
+        ("waiting", "Days waiting, shortest first"),
+        ("reference", "Reference"),
+    ]
+
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    age_group = forms.ChoiceField(label="Age group", choices=AGE_CHOICES, required=False)
+    sector = forms.ModelChoiceField(
+        label="Referring sector",
+        queryset=Sector.objects.all(),
+        required=False,
+        empty_label="Any sector",
+    )
+    concern_type = forms.ModelChoiceField(
+        label="Type of concern",
+        queryset=ConcernType.objects.all(),
+        required=False,
+        empty_label="Any type",
+    )
+    officer = forms.ChoiceField(label="Assigned officer", required=False)
+    waiting = forms.ChoiceField(label="Days waiting", choices=WAITING_CHOICES, required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].choices = [
+            ("", "Anyone or nobody"),
+            ("none", "Not assigned"),
+            *((str(u.pk), u.get_full_name() or u.username) for u in officers()),
+        ]
+
+
+# --- Triage steps -------------------------------------------------------------------------
+class AssignForm(forms.Form):
+    officer = OfficerChoiceField(
+        label="Assign to",
+        queryset=officers(),
+        required=False,
+        empty_label="Nobody (unassign)",
+    )
+    version = VersionField(error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers()
+
+
+class InformationRequestForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label="Agency to ask",
+        queryset=Agency.objects.filter(is_active=True).order_by("name"),
+        empty_label="Choose an agency",
+        error_messages={
+            "required": "Choose the agency to ask",
+            "invalid_choice": "Choose an agency from the list",
+        },
+    )
+    question = _text(
+        "What do you need to know?",
+        "Enter what you need to know",
+        hint="Their single point of contact sees this question and the referral.",
+    )
+    due_on = _date("Answer needed by", required_message="Enter the date the answer is needed by")
+
+    def clean_due_on(self):
+        due = self.cleaned_data["due_on"]
+        if due < timezone.localdate():
+            raise forms.ValidationError("The date the answer is needed by must be today or later")
+        return due
+
+
+class GatewayForm(forms.Form):
+    gateway_outcome = forms.ChoiceField(
+        label="Police gateway outcome",
+        choices=[c for c in Referral.Gateway.choices if c[0] != Referral.Gateway.PENDING],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the police gateway outcome",
+            "invalid_choice": "Select the police gateway outcome",
+        },
+    )
+    checked_on = _date("Date of the check", required_message="Enter the date of the check")
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": f"The note must be {TEXT_MAX:,} characters or fewer"},
+    )
+    version = VersionField(error_messages=VERSION_ERRORS)
+
+    def clean_checked_on(self):
+        checked = self.cleaned_data["checked_on"]
+        if checked > timezone.localdate():
+            raise forms.ValidationError("The date of the check must be today or in the past")
+        return checked
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ModelChoiceField(
+        label="Triage outcome",
+        queryset=Outcome.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Select the triage outcome",
+            "invalid_choice": "Select the triage outcome",
+        },
+    )
+    signposted_to = forms.ModelChoiceField(
+        label="Signposted to (if signposted)",
+        queryset=SignpostingService.objects.none(),
+        required=False,
+        empty_label="Choose a service",
+        error_messages={"invalid_choice": "Choose a service from the list"},
+    )
+    reason = _text("Reason for the outcome", "Enter the reason for the outcome")
+    version = VersionField(error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].queryset = Outcome.objects.current()
+        self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        signposted = outcome is not None and outcome.code == Outcome.SIGNPOSTED
+        if signposted and not data.get("signposted_to"):
+            self.add_error("signposted_to", "Choose the service the person is signposted to")
+        return data
+
+
+class NoteForm(forms.Form):
+    text = _text("Note", "Enter the note", hint="Notes cannot be changed once added.", rows=5)
+
+
+class CorrectionForm(forms.Form):
+    entry = forms.ModelChoiceField(
+        label="Entry to correct",
+        queryset=None,
+        empty_label="Choose an entry",
+        error_messages={
+            "required": "Choose the entry to correct",
+            "invalid_choice": "Choose an entry from the list",
+        },
+    )
+    text = _text(
+        "Correction",
+        "Enter the correction",
+        hint="Say what was wrong and what is right. The original entry stays as it was.",
+    )
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].queryset = referral.chronology.all()
+        self.fields["entry"].label_from_instance = lambda e: (
+            f"{e.created_at:%d %b %Y %H:%M}: {e.get_kind_display()}"
+        )
+
+
+class InformationAnswerForm(forms.Form):
+    response = _text(
+        "Your answer",
+        "Enter your answer",
+        hint="The Prevent Coordinator sees this answer on the referral's chronology.",
+        rows=6,
+    )
