@@ -87,6 +87,24 @@ class ReferralsConfig(AppConfig):
         )
         navigation.register(
             navigation.NavItem(
+                label="Make a referral",
+                url_name="referrals:intake_start",
+                roles=frozenset({Role.REFERRER, Role.SPOC, Role.COORDINATOR}),
+                description="Tell the Prevent Coordinator about a concern about someone.",
+                order=5,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Your referrals",
+                url_name="referrals:mine",
+                roles=frozenset({Role.REFERRER}),
+                description="The referrals you have made and where each one has got to.",
+                order=6,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
                 label="Triage queue",
                 url_name="referrals:triage_queue",
                 roles=frozenset({Role.COORDINATOR}),

@@ -1,3 +1,142 @@
-"""Services for referral intake."""
+"""Referral intake: a referrer's draft, answered one question page at a time, and its
+submission as a referral."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_portal.accounts.access import agency_ids_for
+from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.outbox.services import notification_queue
+from referrals.forms.intake import STEPS_BY_SLUG, alias_names, draft_validate
+from referrals.models import ConcernType, NeedsFlag, Person, PersonAlias, Referral, ReferralDraft
+from referrals.services.records import referral_record
+
+# Who may make a referral: the owning agency is the one where they hold one of these roles.
+INTAKE_ROLES = (Role.REFERRER, Role.SPOC, Role.COORDINATOR)
+
+
+class IntakeIncomplete(Exception):
+    """The draft cannot be submitted: ``problems`` says which pages to fix and why."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("The referral is not complete")
+        self.problems = problems
+
+
+def intake_agencies(user: User) -> list[Agency]:
+    """Active agencies where ``user`` holds a role that may make a referral."""
+    ids = agency_ids_for(user, INTAKE_ROLES)
+    return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
+
+
+@transaction.atomic
+def referral_draft_save(
+    *, agency: Agency | None, step: str, answers: dict, acting_user: User
+) -> ReferralDraft:
+    """Keep one page's valid answers in the user's draft (one draft per user), creating it
+    on the first page answered. The agency must be one the user may refer for; ``None``
+    keeps the draft's agency."""
+    if step != "agency" and step not in STEPS_BY_SLUG:
+        raise ValueError(f"Unknown intake step {step!r}")
+    allowed = {a.pk: a for a in intake_agencies(acting_user)}
+    draft = ReferralDraft.objects.select_for_update().filter(author=acting_user).first()
+    if agency is None:
+        agency = draft.agency if draft else (next(iter(allowed.values()), None))
+    if agency is None or agency.pk not in allowed:
+        raise PermissionError("This user may not make a referral for that agency")
+    if draft is None:
+        draft = ReferralDraft(author=acting_user, agency=agency, data={})
+    draft.agency = agency
+    if step != "agency":
+        draft.data = {**draft.data, step: answers}
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def referral_draft_discard(*, acting_user: User) -> bool:
+    """Delete the user's draft, if any. Nothing of it is kept."""
+    draft = ReferralDraft.objects.filter(author=acting_user).first()
+    if draft is None:
+        return False
+    draft.delete()
+    return True
+
+
+@transaction.atomic
+def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
+    """Turn a complete draft into a referral, all or nothing.
+
+    Every answer is validated again with the rules of its page (a lookup retired since it
+    was chosen, or an answer kept by an older version of a page, is refused). The person
+    and their other names are recorded, the referral is owned by and comes from the draft's
+    agency (referring sector: that agency's sector), the draft is deleted, and every active
+    coordinator is told a referral arrived, by reference only: no personal data leaves in
+    a notification.
+    """
+    if draft.author_id != acting_user.pk:
+        raise PermissionError("Only the author of a draft may submit it")
+    draft = (
+        ReferralDraft.objects.select_for_update().select_related("agency__sector").get(pk=draft.pk)
+    )
+    if draft.agency_id not in {a.pk for a in intake_agencies(acting_user)}:
+        raise IntakeIncomplete(
+            [("agency", "You can no longer make referrals for the agency of this draft")]
+        )
+    check = draft_validate(draft.data)
+    if check.problems:
+        raise IntakeIncomplete([(step.slug, message) for step, message in check.problems])
+    data = check.cleaned
+    person = Person.objects.create(
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        date_of_birth=data["date_of_birth"],
+        gender=data["gender"],
+        address=data["address"],
+        postcode=data["postcode"],
+        school_or_employer=data["school_or_employer"],
+    )
+    for given, family in alias_names(data["aliases"]):
+        PersonAlias.objects.create(person=person, given_name=given, family_name=family)
+    referral = referral_record(
+        person=person,
+        owning_agency=draft.agency,
+        referring_agency=draft.agency,
+        referring_sector=draft.agency.sector,
+        received_on=timezone.localdate(),
+        concern_summary=data["concern_summary"],
+        concern_types=ConcernType.objects.filter(pk__in=data["concern_types"]),
+        needs_flags=NeedsFlag.objects.filter(pk__in=data["needs_flags"]),
+        person_awareness=data["person_awareness"],
+        referrer=acting_user,
+        acting_user=acting_user,
+    )
+    draft.delete()
+    coordinators = User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user_id"),
+    )
+    for coordinator in coordinators:
+        notification_queue(
+            dedup_key=f"referral-received:{referral.pk}:{coordinator.pk}",
+            kind="referral_received",
+            recipient=coordinator,
+            subject=f"New referral {referral.reference} received",
+            body=(
+                f"A new referral, {referral.reference}, has been received and is waiting "
+                "for triage. Sign in to Prevent Portal to read it."
+            ),
+        )
+    return referral
+
+
+__all__ = [
+    "INTAKE_ROLES",
+    "IntakeIncomplete",
+    "intake_agencies",
+    "referral_draft_discard",
+    "referral_draft_save",
+    "referral_submit",
+]
