@@ -1,0 +1,36 @@
+"""python manage.py import_referrals FILE: import historical referrals (CSV or XLSX)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from prevent_portal.audit.context import acting_as
+from referrals.services.imports import referrals_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import historical referrals from a CSV or XLSX file, all or nothing. Bad rows are "
+        "listed with their line numbers and nothing is imported; references already "
+        "recorded are skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to a .csv or .xlsx file")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        with acting_as() as actor:
+            result = referrals_import(name=path.name, content=path.read_bytes(), acting_user=actor)
+        if not result.ok:
+            for message in result.messages():
+                self.stderr.write(message)
+            count = len(result.problems)
+            raise CommandError(
+                result.file_error
+                if result.file_error
+                else f"{count} bad row{'s' if count != 1 else ''}: nothing imported."
+            )
+        self.stdout.write(result.summary())
