@@ -318,9 +318,18 @@ STEPS_BY_SLUG = {step.slug: step for step in STEPS}
 
 
 def raw_answers(form: forms.Form) -> dict:
-    """What the user typed into a form's fields, as JSON to keep in the draft."""
+    """What the user typed into a form's fields, as JSON to keep in the draft. NUL bytes go
+    (PostgreSQL cannot store them, and the fields' cleaning drops them anyway)."""
+
+    def scrub(value):
+        if isinstance(value, str):
+            return value.replace("\x00", "")
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
     return {
-        name: field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        name: scrub(field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name)))
         for name, field in form.fields.items()
     }
 

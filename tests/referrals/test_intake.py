@@ -394,3 +394,10 @@ def test_navigation_offers_intake_to_referrers(client, world):
     sign_in(client, world.manager)
     home = client.get(reverse("core:home")).content.decode()
     assert "Make a referral" not in home
+
+
+def test_a_nul_byte_in_an_answer_is_dropped_not_a_server_error(client, world):
+    sign_in(client, world.referrer_a)
+    response = client.post(url("intake_name"), {"given_name": "Nul\x00l", "family_name": "X"})
+    assert response.status_code == 302
+    assert ReferralDraft.objects.get().data["name"]["given_name"] == "Null"
