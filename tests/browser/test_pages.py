@@ -70,6 +70,22 @@ def _no_kwargs(scene: Scene) -> dict:
 def _referral(scene: Scene) -> dict:
     return {"pk": scene.referral.pk}
 
+def _information_request(scene: Scene) -> dict:
+    from datetime import timedelta
+
+    from referrals.services import information_request_create
+
+    # Called more than once per visit: the first call makes the request, later ones find it.
+    info = scene.referral.information_requests.first() or information_request_create(
+        referral=scene.referral,
+        agency=scene.world.agency_a,
+        question="Is the person known to you?",
+        due_on=scene.referral.received_on + timedelta(days=3650),
+        acting_user=scene.world.coordinator,
+    )
+    return {"pk": info.pk}
+
+
 
 @dataclass(frozen=True)
 class Visit:
@@ -90,6 +106,20 @@ PAGES: dict[str, Visit] = {
     "referrals:list": Visit("coordinator", "Referrals"),
     "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
     "referrals:share": Visit("coordinator", "Share this referral", _referral),
+    "referrals:triage_queue": Visit("coordinator", "Triage queue"),
+    "referrals:triage": Visit("coordinator", "Referral PR-2026-", _referral),
+    "referrals:triage_assign": Visit("coordinator", "Assign an officer", _referral),
+    "referrals:triage_information_request": Visit(
+        "coordinator", "Request information from a partner", _referral
+    ),
+    "referrals:triage_gateway": Visit("coordinator", "Record the police gateway", _referral),
+    "referrals:triage_outcome": Visit("coordinator", "Record the triage outcome", _referral),
+    "referrals:chronology_note": Visit("coordinator", "Add a note", _referral),
+    "referrals:chronology_correction": Visit("coordinator", "Correct a chronology", _referral),
+    "referrals:information_requests": Visit("spoc_a", "Information requests"),
+    "referrals:information_request_answer": Visit(
+        "spoc_a", "Answer an information request", _information_request
+    ),
 }
 
 # url name -> the test that presses the button which posts to it.
