@@ -121,6 +121,24 @@ class ReferralsConfig(AppConfig):
                 order=12,
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                label="Statistics",
+                url_name="referrals:statistics",
+                roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
+                description="The Home Office profile of referrals received in a period.",
+                order=40,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Import referrals",
+                url_name="referrals:import",
+                roles=frozenset({Role.COORDINATOR}),
+                description="Upload historical referrals from a CSV or XLSX file.",
+                order=41,
+            )
+        )
         register_configuration_models(
             "referrals", ["concerntype", "outcome", "signpostingservice", "needsflag"]
         )

@@ -1,3 +1,109 @@
-"""Views for referral statistics."""
+"""The statistics page: the figures of ``manage.py prevent_statistics`` for a period.
 
-urlpatterns: list = []
+Coordinator and manager only. It shows aggregates, never a person or a referral, so it
+writes no access entries. Managers always get small counts hidden (STATISTICS_SUPPRESS_BELOW,
+default 5); the Coordinator sees exact counts unless they ask for suppression.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.models import Role
+from referrals.forms.imports import StatisticsForm
+from referrals.statistics import GROUPS, referral_statistics, statistics_csv
+
+DEFAULT_MANAGER_SUPPRESS_BELOW = 5
+GROUP_CAPTIONS = {
+    "by_gender": "Gender",
+    "by_age_group": "Adults and young people (age when referred)",
+    "by_age_band": "Age band (age when referred)",
+    "by_type_of_concern": "Type of concern",
+    "by_sector": "Referring sector",
+    "by_outcome": "Outcome",
+}
+FLAG_LABELS = {
+    "mental_health_concern": "Mental health concern",
+    "known_to_mental_health_services": "Already known to mental health services",
+    "reached_panel": "Reached the Channel Panel",
+    "adopted": "Adopted as a Channel case",
+}
+
+
+def manager_suppress_below() -> int:
+    return max(1, getattr(settings, "STATISTICS_SUPPRESS_BELOW", DEFAULT_MANAGER_SUPPRESS_BELOW))
+
+
+def financial_year_start(today: date) -> date:
+    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+
+
+@require_GET
+def referral_statistics_page(request):
+    require_role(request.user, Role.COORDINATOR, Role.MANAGER)
+    today = timezone.localdate()
+    data = request.GET if "date_from" in request.GET or "date_to" in request.GET else None
+    form = StatisticsForm(
+        data
+        or {
+            "date_from": financial_year_start(today).strftime("%d/%m/%Y"),
+            "date_to": today.strftime("%d/%m/%Y"),
+        }
+    )
+    figures = None
+    suppress = 0
+    if form.is_valid():
+        suppress = form.cleaned_data.get("suppress") or 0
+        if not has_role(request.user, Role.COORDINATOR):
+            suppress = max(suppress, manager_suppress_below())
+        figures = referral_statistics(
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+            suppress=suppress,
+        )
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(statistics_csv(figures), content_type="text/csv")
+            filename = f"prevent-statistics-{figures['from']}-to-{figures['to']}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+    tables = []
+    flags = []
+    if figures:
+        percent = figures["percent"]
+        tables = [
+            {
+                "key": key,
+                "caption": GROUP_CAPTIONS[key],
+                "rows": [(k, v, percent[key][k]) for k, v in figures[key].items()],
+            }
+            for key in GROUPS
+        ]
+        flags = [(label, figures[key], percent[key]) for key, label in FLAG_LABELS.items()]
+    csv_query = request.GET.copy()
+    if figures:
+        csv_query["date_from"] = figures["from"]
+        csv_query["date_to"] = figures["to"]
+        csv_query["suppress"] = suppress or ""
+    csv_query["format"] = "csv"
+    return render(
+        request,
+        "referrals/statistics.html",
+        {
+            "form": form,
+            "figures": figures,
+            "tables": tables,
+            "flags": flags,
+            "suppress": suppress,
+            "is_manager_only": not has_role(request.user, Role.COORDINATOR),
+            "csv_url": f"{request.path}?{csv_query.urlencode()}",
+        },
+    )
+
+
+urlpatterns = [path("statistics/", referral_statistics_page, name="statistics")]

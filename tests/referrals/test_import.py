@@ -272,3 +272,23 @@ def test_ten_thousand_rows_import_in_reasonable_time(world, tmp_path):
     assert status == 0, err
     assert Referral.objects.count() == 10_000
     assert elapsed < 180, f"10,000 rows took {elapsed:.0f} s"
+
+
+def test_concerns_flags_and_outcome_written_in_bulk_are_in_the_audit_log(world, tmp_path):
+    status, _, err = run_import(tmp_path, csv_bytes([row(1)]))
+    assert status == 0, err
+    referral = Referral.objects.get(reference="HIST-00001")
+    changes = [e.changes for e in LogEntry.objects.get_for_object(referral).filter(action=1)]
+    assert {"concern_types": {"type": "m2m", "operation": "add", "objects": ["Islamist"]}} in (
+        changes
+    )
+    assert any(
+        c.get("needs_flags", {}).get("objects") == ["Mental health concern (suspected)"]
+        for c in changes
+    )
+    outcome_change = next(c for c in changes if "outcome" in c)
+    assert outcome_change["status"] == ["received", "closed"]
+    assert outcome_change["reached_panel"] == [False, True]
+    assert all(
+        e.actor and e.actor.username == "system" for e in LogEntry.objects.get_for_object(referral)
+    )

@@ -1,0 +1,75 @@
+"""Forms for the historical import and the statistics page: validation only."""
+
+from django import forms
+from django.utils import timezone
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_INVALID = "Enter the date as day/month/year, like 1/4/2021"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="File to import",
+        help_text=(
+            "A CSV or XLSX file with one referral per row and the columns of the historical "
+            "import. Up to 20 MB."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx"}
+        ),
+        error_messages={
+            "required": "Choose a CSV or XLSX file to import",
+            "empty": "The chosen file is empty",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("The file must be a CSV or XLSX file")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 20 MB")
+        return upload
+
+
+class StatisticsForm(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        help_text="For example, 1/4/2020",
+        input_formats=DATE_FORMATS,
+        error_messages={"required": "Enter the first day of the period", "invalid": DATE_INVALID},
+    )
+    date_to = forms.DateField(
+        label="To",
+        help_text="For example, 31/3/2021. Referrals received on both days are counted.",
+        input_formats=DATE_FORMATS,
+        error_messages={"required": "Enter the last day of the period", "invalid": DATE_INVALID},
+    )
+    suppress = forms.IntegerField(
+        label="Hide counts below (optional)",
+        help_text="For papers to boards: counts below this number are shown as hidden.",
+        required=False,
+        min_value=0,
+        max_value=1000,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        error_messages={
+            "invalid": "Enter a whole number of referrals, like 5",
+            "min_value": "Enter a whole number of referrals, like 5",
+            "max_value": "Enter a number no bigger than 1000",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.attrs["class"] = "govuk-input--width-10"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The last day must be the same as or after the first day")
+        if start and start > timezone.localdate():
+            self.add_error("date_from", "The first day must be today or in the past")
+        return data
