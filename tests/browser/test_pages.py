@@ -22,7 +22,7 @@ from referrals.models import Referral
 from referrals.services import referral_share
 from referrals.views.referrals import PAGE_SIZE
 from tests import factories
-from tests.browser import test_flows, test_sign_in
+from tests.browser import test_flows, test_flows_matching, test_sign_in
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import assert_page_is_usable
 from tests.browser.urls import non_admin_routes
@@ -71,12 +71,34 @@ def _referral(scene: Scene) -> dict:
     return {"pk": scene.referral.pk}
 
 
+def _information_request(scene: Scene) -> dict:
+    from datetime import timedelta
+
+    from referrals.services import information_request_create
+
+    # Called more than once per visit: the first call makes the request, later ones find it.
+    info = scene.referral.information_requests.first() or information_request_create(
+        referral=scene.referral,
+        agency=scene.world.agency_a,
+        question="Is the person known to you?",
+        due_on=scene.referral.received_on + timedelta(days=3650),
+        acting_user=scene.world.coordinator,
+    )
+    return {"pk": info.pk}
+
+
 @dataclass(frozen=True)
 class Visit:
     persona: str
     heading: str  # text of the page's h1
     kwargs: Callable[[Scene], dict] = _no_kwargs
     html: bool = True
+
+
+def _own_referral(scene: Scene) -> dict:
+    from tests.browser.test_intake_journey import own_referral_kwargs
+
+    return own_referral_kwargs(scene)
 
 
 def _own_referral(scene: Scene) -> dict:
@@ -112,12 +134,48 @@ PAGES: dict[str, Visit] = {
     "referrals:intake_discard": Visit("referrer_a", "Delete your draft referral"),
     "referrals:intake_confirmation": Visit("referrer_a", "Referral sent", _own_referral),
     "referrals:mine": Visit("referrer_a", "Your referrals"),
+    "referrals:intake_start": Visit("referrer_a", "Make a referral"),
+    "referrals:intake_agency": Visit("referrer_a", "Which agency are you referring for?"),
+    "referrals:intake_name": Visit("referrer_a", "What is the person's name?"),
+    "referrals:intake_date_of_birth": Visit("referrer_a", "What is the person's date of birth?"),
+    "referrals:intake_gender": Visit("referrer_a", "What is the person's gender?"),
+    "referrals:intake_address": Visit("referrer_a", "What is the person's address?"),
+    "referrals:intake_school": Visit("referrer_a", "Which school, college or employer"),
+    "referrals:intake_aliases": Visit("referrer_a", "Other names the person is known by"),
+    "referrals:intake_concern": Visit("referrer_a", "What is your concern?"),
+    "referrals:intake_concern_types": Visit("referrer_a", "What type of concern is it?"),
+    "referrals:intake_needs": Visit("referrer_a", "needs or vulnerabilities"),
+    "referrals:intake_awareness": Visit("referrer_a", "Does the person know about this"),
+    "referrals:intake_check": Visit("referrer_a", "Check your answers"),
+    "referrals:intake_discard": Visit("referrer_a", "Delete your draft referral"),
+    "referrals:intake_confirmation": Visit("referrer_a", "Referral sent", _own_referral),
+    "referrals:mine": Visit("referrer_a", "Your referrals"),
+    "referrals:triage_queue": Visit("coordinator", "Triage queue"),
+    "referrals:triage": Visit("coordinator", "Referral PR-2026-", _referral),
+    "referrals:triage_assign": Visit("coordinator", "Assign an officer", _referral),
+    "referrals:triage_information_request": Visit(
+        "coordinator", "Request information from a partner", _referral
+    ),
+    "referrals:triage_gateway": Visit("coordinator", "Record the police gateway", _referral),
+    "referrals:triage_outcome": Visit("coordinator", "Record the triage outcome", _referral),
+    "referrals:chronology_note": Visit("coordinator", "Add a note", _referral),
+    "referrals:chronology_correction": Visit("coordinator", "Correct a chronology", _referral),
+    "referrals:information_requests": Visit("spoc_a", "Information requests"),
+    "referrals:information_request_answer": Visit(
+        "spoc_a", "Answer an information request", _information_request
+    ),
+    "referrals:earlier_referrals": Visit("coordinator", "Earlier referrals", _referral),
 }
 
 # url name -> the test that presses the button which posts to it.
 POST_ONLY: dict[str, Callable] = {
     "accounts:sign_out": test_sign_in.test_sign_out_button_ends_the_session,
     "referrals:share_revoke": test_flows.test_coordinator_shares_and_withdraws_a_referral,
+    "referrals:earlier_referrals_refresh": (
+        test_flows_matching.test_coordinator_confirms_a_repeat_match
+    ),
+    "referrals:repeat_match_confirm": test_flows_matching.test_coordinator_confirms_a_repeat_match,
+    "referrals:repeat_match_reject": test_flows_matching.test_coordinator_rejects_a_repeat_match,
 }
 
 
