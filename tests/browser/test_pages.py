@@ -101,12 +101,6 @@ def _own_referral(scene: Scene) -> dict:
     return own_referral_kwargs(scene)
 
 
-def _own_referral(scene: Scene) -> dict:
-    from tests.browser.test_intake_journey import own_referral_kwargs
-
-    return own_referral_kwargs(scene)
-
-
 # url name -> who opens it and what it must show. Every non-admin URL that answers GET.
 PAGES: dict[str, Visit] = {
     "core:home": Visit("coordinator", "Prevent Portal"),
@@ -118,22 +112,6 @@ PAGES: dict[str, Visit] = {
     "referrals:list": Visit("coordinator", "Referrals"),
     "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
     "referrals:share": Visit("coordinator", "Share this referral", _referral),
-    "referrals:intake_start": Visit("referrer_a", "Make a referral"),
-    "referrals:intake_agency": Visit("referrer_a", "Which agency are you referring for?"),
-    "referrals:intake_name": Visit("referrer_a", "What is the person's name?"),
-    "referrals:intake_date_of_birth": Visit("referrer_a", "What is the person's date of birth?"),
-    "referrals:intake_gender": Visit("referrer_a", "What is the person's gender?"),
-    "referrals:intake_address": Visit("referrer_a", "What is the person's address?"),
-    "referrals:intake_school": Visit("referrer_a", "Which school, college or employer"),
-    "referrals:intake_aliases": Visit("referrer_a", "Other names the person is known by"),
-    "referrals:intake_concern": Visit("referrer_a", "What is your concern?"),
-    "referrals:intake_concern_types": Visit("referrer_a", "What type of concern is it?"),
-    "referrals:intake_needs": Visit("referrer_a", "needs or vulnerabilities"),
-    "referrals:intake_awareness": Visit("referrer_a", "Does the person know about this"),
-    "referrals:intake_check": Visit("referrer_a", "Check your answers"),
-    "referrals:intake_discard": Visit("referrer_a", "Delete your draft referral"),
-    "referrals:intake_confirmation": Visit("referrer_a", "Referral sent", _own_referral),
-    "referrals:mine": Visit("referrer_a", "Your referrals"),
     "referrals:intake_start": Visit("referrer_a", "Make a referral"),
     "referrals:intake_agency": Visit("referrer_a", "Which agency are you referring for?"),
     "referrals:intake_name": Visit("referrer_a", "What is the person's name?"),
