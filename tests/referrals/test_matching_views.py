@@ -176,3 +176,21 @@ def test_page_query_count_does_not_grow_with_earlier_referrals(client, world, ca
     large = queries_for(client, page_url(new))
     assert small == large
     assert "Referred 10 times before" in client.get(page_url(new)).content.decode()
+
+
+def test_a_confirmed_merge_is_audited_with_the_coordinator_as_actor(client, world, case):
+    earlier, old, new = case
+    sign_in(client, world.coordinator)
+    client.get(page_url(new))
+    match = RepeatMatch.objects.get(referral=new)
+    client.post(
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
+        {"version": new.person.version},
+    )
+    changes = LogEntry.objects.filter(actor=world.coordinator, action=LogEntry.Action.UPDATE)
+    changed = {(e.content_type.model, e.object_pk) for e in changes}
+    assert ("person", str(new.person_id)) in changed  # merged_into set
+    assert ("referral", str(new.pk)) in changed  # moved to the earlier person
+    assert ("repeatmatch", str(match.pk)) in changed  # the decision
+    person_entry = changes.get(content_type__model="person", object_pk=str(new.person_id))
+    assert "Okonjo" not in person_entry.object_repr
