@@ -162,6 +162,10 @@ def test_passing_to_panel_sets_status_and_decision_date(coordinator, world, refe
     referral.refresh_from_db()
     assert referral.status == Referral.Status.PASSED_TO_PANEL
     assert referral.decided_on == timezone.localdate()
+    change = LogEntry.objects.filter(
+        action=LogEntry.Action.UPDATE, actor=world.coordinator, object_pk=str(referral.pk)
+    ).latest("timestamp")
+    assert "status" in change.changes and "outcome" in change.changes
     assert referral.outcome_reason == "Vulnerable to grooming online"
     assert referral.reached_panel
     entry = referral.chronology.last()
@@ -275,6 +279,9 @@ def test_spoc_sees_and_answers_a_request_which_lands_on_the_chronology(client, w
     info.refresh_from_db()
     assert info.status == InformationRequest.Status.ANSWERED
     assert info.responded_by == world.spoc_a
+    assert LogEntry.objects.filter(
+        action=LogEntry.Action.UPDATE, actor=world.spoc_a, object_pk=str(info.pk)
+    ).exists()
     entry = referral.chronology.last()
     assert entry.kind == ChronologyEntry.Kind.INFORMATION_ADDED
     assert "Known to our youth service" in entry.text
