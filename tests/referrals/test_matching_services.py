@@ -178,3 +178,22 @@ def test_confirm_on_an_out_of_date_page_changes_nothing(world, earlier):
     assert match.decision == RepeatMatch.Decision.PENDING
     assert new.person == newer
     assert not earlier.aliases.exists()
+
+
+def test_when_the_candidate_is_the_newer_record_it_is_folded_into_the_referral_person(world):
+    older = person("Lena", "Moravec", dob=date(2001, 4, 7))
+    reviewed = referred(world, older, date(2020, 1, 6))
+    newer = person("Lena", "Moravek", dob=date(2001, 4, 7))
+    later = referred(world, newer, date(2025, 3, 3))
+    (match,) = repeat_matches_refresh(referral=reviewed, acting_user=world.coordinator)
+    assert match.candidate == newer
+
+    repeat_match_decide(
+        match=match, decision=RepeatMatch.Decision.CONFIRMED, acting_user=world.coordinator
+    )
+
+    later.refresh_from_db()
+    newer.refresh_from_db()
+    assert later.person == older and newer.merged_into == older
+    assert matching.earlier_referral_count(reviewed) == 1
+    assert later.chronology.filter(kind=ChronologyEntry.Kind.MATCH).exists()
