@@ -368,3 +368,15 @@ def test_only_the_coordinator_triages(client, world, referral, persona):
     # The chair cannot see agency B's referral at all; the others see it but may not triage.
     assert status == (404 if persona == "chair" else 403)
     assert client.get(reverse("referrals:triage_queue")).status_code == 403
+
+
+def test_chronology_on_the_referral_page_is_for_agency_staff_not_the_referrer(client, world):
+    referral = factories.referral(world.agency_a, referrer=world.referrer_a)
+    url = reverse("referrals:detail", args=[referral.pk])
+    sign_in(client, world.spoc_a)
+    assert "Referral received from Agency A." in client.get(url).content.decode()
+    client.logout()
+    sign_in(client, world.referrer_a)
+    html = client.get(url).content.decode()
+    assert referral.reference in html
+    assert "Referral received from" not in html
