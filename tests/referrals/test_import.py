@@ -271,7 +271,8 @@ def test_ten_thousand_rows_import_in_reasonable_time(world, tmp_path):
     elapsed = time.monotonic() - started
     assert status == 0, err
     assert Referral.objects.count() == 10_000
-    assert elapsed < 180, f"10,000 rows took {elapsed:.0f} s"
+    # About a minute on an idle two-core machine; the bound leaves room for a busy CI runner.
+    assert elapsed < 300, f"10,000 rows took {elapsed:.0f} s"
 
 
 def test_concerns_flags_and_outcome_written_in_bulk_are_in_the_audit_log(world, tmp_path):
