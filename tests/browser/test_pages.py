@@ -143,6 +143,9 @@ PAGES: dict[str, Visit] = {
         "spoc_a", "Answer an information request", _information_request
     ),
     "referrals:earlier_referrals": Visit("coordinator", "Earlier referrals", _referral),
+    "referrals:statistics": Visit("coordinator", "Referral statistics"),
+    "referrals:import": Visit("coordinator", "Import historical referrals"),
+    "referrals:import_result": Visit("coordinator", "Import finished"),
 }
 
 # url name -> the test that presses the button which posts to it.
