@@ -308,6 +308,65 @@ def _home_on_a_phone(page, scene):
     expect(nav.get_by_role("link", name="Referrals")).to_be_visible()
 
 
+def _import_file(rows) -> dict:
+    from tests.referrals.test_import import csv_bytes
+
+    return {"name": "history.csv", "mimeType": "text/csv", "buffer": csv_bytes(rows)}
+
+
+def _import_with_bad_rows(page, scene):
+    from tests.referrals.test_import import row
+
+    page.goto(reverse("referrals:import"))
+    bad = [row(1), row(2, received_on="31/12/2020"), row(3, referring_agency="No such agency")]
+    page.get_by_label("File to import").set_input_files(_import_file(bad))
+    page.get_by_role("button", name="Import referrals").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Line 3: received_on '31/12/2020' is not a date")
+    expect(summary).to_contain_text("Line 4: referring_agency 'No such agency' is not known")
+    assert not Referral.objects.filter(imported=True).exists()
+
+
+def _import_in_progress(page, scene):
+    from tests.referrals.test_import import row
+
+    page.goto(reverse("referrals:import"))
+    page.get_by_label("File to import").set_input_files(_import_file([row(1)]))
+    # Keep the page here once the import module has reacted to the submission.
+    page.evaluate(
+        "document.querySelector('[data-import-form]')"
+        ".addEventListener('submit', e => e.preventDefault())"
+    )
+    page.get_by_role("button", name="Import referrals").click()
+    expect(page.get_by_role("status")).to_contain_text("Importing referrals")
+    expect(page.locator("[data-import-button]")).to_have_attribute("aria-disabled", "true")
+
+
+def _import_done(page, scene):
+    from tests.referrals.test_import import row
+
+    page.goto(reverse("referrals:import"))
+    page.get_by_label("File to import").set_input_files(_import_file([row(1), row(2)]))
+    page.get_by_role("button", name="Import referrals").click()
+    expect(page.locator(".govuk-panel")).to_contain_text("2 referrals imported")
+
+
+def _statistics_for_a_manager(page, scene):
+    page.goto(reverse("referrals:statistics") + "?date_from=1/1/2026&date_to=31/12/2026")
+    expect(page.locator("main")).to_contain_text("Counts below 5 are hidden")
+    expect(page.get_by_role("table").first).to_be_visible()
+
+
+def _statistics_bad_period(page, scene):
+    page.goto(reverse("referrals:statistics"))
+    page.get_by_label("From").fill("31/12/2026")
+    page.get_by_label("To", exact=True).fill("1/1/2026")
+    page.get_by_role("button", name="Show statistics").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The last day must be the same as or after the first day"
+    )
+
+
 # state -> (persona, how to reach it, the page's h1)
 STATES: dict[str, tuple[str, Callable, str]] = {
     "sign_in_empty": ("anonymous", _submit_empty_sign_in, "Sign in to"),
@@ -325,6 +384,11 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "referral_list_page_2": ("coordinator", _second_page_of_referrals, "Referrals"),
     "home_without_role": ("no_role", _home_without_a_role, "Prevent Portal"),
     "home_on_a_phone": ("coordinator", _home_on_a_phone, "Prevent Portal"),
+    "import_bad_rows": ("coordinator", _import_with_bad_rows, "Import historical referrals"),
+    "import_in_progress": ("coordinator", _import_in_progress, "Import historical referrals"),
+    "import_done": ("coordinator", _import_done, "Import finished"),
+    "statistics_manager": ("manager", _statistics_for_a_manager, "Referral statistics"),
+    "statistics_bad_period": ("coordinator", _statistics_bad_period, "Referral statistics"),
 }
 
 
