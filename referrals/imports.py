@@ -63,6 +63,7 @@ GENDERS = {
     "not_known": Gender.NOT_KNOWN,
     "": Gender.NOT_KNOWN,
 }
+TOO_MANY = "_too_many"  # not a column name: set when a row has more values than the header
 MAX_LENGTHS = {"reference": 40, "first_name": 100, "last_name": 100, "postcode": 10}
 
 
@@ -160,7 +161,10 @@ def _read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
             line_done = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            rows.append((line, _cells_to_dict(header, cells)))
+            values = _cells_to_dict(header, cells)
+            if len(cells) > len(header):
+                values[TOO_MANY] = f"{len(cells)} values but the header has {len(header)} columns"
+            rows.append((line, values))
     except csv.Error as exc:
         raise ImportFileError(f"The file is not valid CSV (line {line_done + 1}): {exc}") from exc
     return rows
@@ -193,6 +197,8 @@ def _read_xlsx(content: bytes) -> list[tuple[int, dict[str, str]]]:
 
 def _cells_to_dict(header: list[str], cells) -> dict[str, str]:
     values = {}
+    if any(_text(c) for c in cells[len(header) :]):
+        values[TOO_MANY] = f"{len(cells)} values but the header has {len(header)} columns"
     for index, name in enumerate(header):
         if name in COLUMNS and name not in values:
             values[name] = _text(cells[index]) if index < len(cells) else ""
@@ -246,6 +252,10 @@ def check_rows(rows: list[tuple[int, dict[str, str]]], lookups: Lookups | None =
         raise ImportFileError("The file has no referrals in it")
     for line, values in rows:
         reasons: list[str] = []
+        if TOO_MANY in values:
+            reasons.append(
+                f"the row has {values[TOO_MANY]} (is a value with a comma not in quotes?)"
+            )
         for column in REQUIRED_VALUES:
             if not values.get(column):
                 reasons.append(f"{column} is missing")

@@ -293,3 +293,13 @@ def test_concerns_flags_and_outcome_written_in_bulk_are_in_the_audit_log(world, 
     assert all(
         e.actor and e.actor.username == "system" for e in LogEntry.objects.get_for_object(referral)
     )
+
+
+def test_a_row_with_an_unquoted_comma_is_named(world, tmp_path):
+    content = (
+        csv_bytes([row(1)]) + b"HIST-9,2020-01-01,A,B,,male,,Agency A,,Islamist, Incel,,,,,,,,\n"
+    )
+    status, _, err = run_import(tmp_path, content)
+    assert status != 0
+    assert "Line 3: the row has 19 values but the header has 18 columns" in err
+    assert Referral.objects.count() == 0
