@@ -43,7 +43,11 @@ def referral_draft_save(
     allowed = {a.pk: a for a in intake_agencies(acting_user)}
     draft = ReferralDraft.objects.select_for_update().filter(author=acting_user).first()
     if agency is None:
-        agency = draft.agency if draft else (next(iter(allowed.values()), None))
+        agency = draft.agency if draft else None
+        if (agency is None or agency.pk not in allowed) and len(allowed) == 1:
+            # No draft yet, or the user no longer refers for the draft's agency: their one
+            # agency it is.
+            agency = next(iter(allowed.values()))
     if agency is None or agency.pk not in allowed:
         raise PermissionError("This user may not make a referral for that agency")
     if draft is None:

@@ -108,12 +108,16 @@ def _step_view(step: Step, index: int):
         if request.method == "POST":
             form = step.form_class(request.POST)
             if form.is_valid():
-                services.referral_draft_save(
-                    agency=None,
-                    step=step.slug,
-                    answers=raw_answers(form),
-                    acting_user=request.user,
-                )
+                try:
+                    services.referral_draft_save(
+                        agency=None,
+                        step=step.slug,
+                        answers=raw_answers(form),
+                        acting_user=request.user,
+                    )
+                except PermissionError:
+                    # The draft's agency is no longer one they refer for: ask again.
+                    return redirect("referrals:intake_agency")
                 if change or index + 1 == len(STEPS):
                     return redirect("referrals:intake_check")
                 return redirect(_step_url(STEPS[index + 1]))

@@ -401,3 +401,27 @@ def test_a_nul_byte_in_an_answer_is_dropped_not_a_server_error(client, world):
     response = client.post(url("intake_name"), {"given_name": "Nul\x00l", "family_name": "X"})
     assert response.status_code == 302
     assert ReferralDraft.objects.get().data["name"]["given_name"] == "Null"
+
+
+def test_a_draft_for_an_agency_the_referrer_left_is_not_sent_for_it(client, world):
+    from prevent_portal.accounts.models import Membership
+
+    sign_in(client, world.referrer_a)
+    fill_in(client)
+    accounts.membership_grant(
+        user=world.referrer_a, agency=world.agency_b, role=Role.REFERRER, acting_user=None
+    )
+    Membership.objects.filter(user=world.referrer_a, agency=world.agency_a).update(is_active=False)
+    client.logout()
+    sign_in(client, world.referrer_a)
+
+    refused = html.unescape(client.post(url("intake_check")).content.decode())
+    assert "You can no longer make referrals for the agency of this draft" in refused
+    assert f'href="{url("intake_agency")}"' in refused
+    assert not Referral.objects.exists() and not Person.objects.exists()
+
+    # Answering any page again moves the draft to the one agency they now refer for.
+    client.post(url("intake_gender"), {"gender": "male"})
+    assert ReferralDraft.objects.get().agency == world.agency_b
+    client.post(url("intake_check"))
+    assert Referral.objects.get().owning_agency == world.agency_b
