@@ -249,6 +249,8 @@ CELERY_TIMEZONE = "Europe/London"
 
 # --- Referrals ----------------------------------------------------------------------------
 TRIAGE_TARGET_DAYS = env.int("TRIAGE_TARGET_DAYS", default=5)
+# Board and manager figures hide counts below this, so nobody can be identified.
+STATISTICS_SUPPRESS_BELOW = env.int("STATISTICS_SUPPRESS_BELOW", default=5)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -61,13 +61,6 @@ class ImportResult:
         return {"rows": self.rows, "created": self.created, "skipped": len(self.skipped)}
 
 
-# referral_record is atomic on its own, so each call would open a savepoint inside this
-# import's transaction. Thousands of savepoints in one PostgreSQL transaction make every
-# later statement slower (subtransaction bookkeeping); the import is already atomic, so it
-# calls the undecorated function.
-_record_in_this_transaction = getattr(referral_record, "__wrapped__", referral_record)
-
-
 @transaction.atomic
 def referrals_import(*, name: str, content: bytes, acting_user: User | None) -> ImportResult:
     """Import historical referrals, all or nothing.
@@ -114,7 +107,7 @@ def referrals_import(*, name: str, content: bytes, acting_user: User | None) -> 
                 gender=row.gender,
                 postcode=row.postcode,
             )
-        referral = _record_in_this_transaction(
+        referral = referral_record(
             person=person,
             owning_agency=row.referring_agency,
             referring_agency=row.referring_agency,

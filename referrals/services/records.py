@@ -36,7 +36,9 @@ def chronology_add(
     )
 
 
-@transaction.atomic
+# No savepoint when called inside another service's transaction: a bulk import records
+# thousands of referrals in one transaction, and thousands of savepoints slow PostgreSQL.
+@transaction.atomic(savepoint=False)
 def referral_record(
     *,
     person: Person,
