@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prevent_portal.accounts.access import actions_for, require_role
+from prevent_portal.accounts.access import actions_for, agency_ids_for, require_role
 from prevent_portal.accounts.grants import live_grants
 from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
@@ -41,11 +41,23 @@ def referral_detail(request, pk):
     referral = get_referral_for_user(request.user, pk)
     log_access(request, [referral, referral.person], view="referrals:detail")
     actions = actions_for(request.user, referral)
+    # A referrer sees the status of what they referred, not the triage record: the
+    # chronology holds police gateway and partner information.
+    only_as_referrer = (
+        referral.referrer_id == request.user.pk
+        and referral.owning_agency_id not in agency_ids_for(request.user)
+        and not actions - {"view"}
+    )
+    chronology = (
+        [] if only_as_referrer else referral.chronology.select_related("author", "corrects")
+    )
     return render(
         request,
         "referrals/referral_detail.html",
         {
             "referral": referral,
+            "show_chronology": not only_as_referrer,
+            "chronology": chronology,
             "can_share": "share" in actions,
             "shares": live_grants(referral) if "share" in actions else [],
         },

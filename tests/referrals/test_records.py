@@ -82,3 +82,16 @@ def test_chronology_refuses_update_and_delete(world, sql):
         cursor.execute(sql)
     assert ChronologyEntry.objects.filter(text="rewritten").count() == 0
     assert ChronologyEntry.objects.count() == 1
+
+
+def test_referrer_sees_status_but_not_the_chronology(client, world):
+    from tests.conftest import sign_in
+
+    ref = factories.referral(world.agency_b, referrer=world.referrer_b)
+    chronology_add(referral=ref, kind="note", text="Gateway detail", acting_user=None)
+    sign_in(client, world.referrer_b)
+    page = client.get(f"/referrals/{ref.pk}/").content.decode()
+    assert "Received" in page and "Gateway detail" not in page
+    client.logout()
+    sign_in(client, world.spoc_b)
+    assert "Gateway detail" in client.get(f"/referrals/{ref.pk}/").content.decode()
