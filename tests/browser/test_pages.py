@@ -303,9 +303,9 @@ def _home_on_a_phone(page, scene):
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_be_visible()
     nav = page.get_by_role("navigation", name="Menu")
-    expect(nav.get_by_role("link", name="Referrals")).to_be_hidden()
+    expect(nav.get_by_role("link", name="Referrals", exact=True)).to_be_hidden()
     menu.click()
-    expect(nav.get_by_role("link", name="Referrals")).to_be_visible()
+    expect(nav.get_by_role("link", name="Referrals", exact=True)).to_be_visible()
 
 
 def _import_file(rows) -> dict:
