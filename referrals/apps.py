@@ -26,6 +26,7 @@ class ReferralsConfig(AppConfig):
             ReferralUserGrant,
             RepeatMatch,
         )
+        from referrals.navigation import NAV_ITEMS
         from referrals.reminders import triage_overdue
 
         auditlog.register(
@@ -66,79 +67,8 @@ class ReferralsConfig(AppConfig):
                 "referrals.change_person",
             ],
         )
-        navigation.register(
-            navigation.NavItem(
-                label="Referrals",
-                url_name="referrals:list",
-                roles=frozenset(
-                    {
-                        Role.COORDINATOR,
-                        Role.PANEL_CHAIR,
-                        Role.PANEL_MEMBER,
-                        Role.SPOC,
-                        Role.REFERRER,
-                    }
-                ),
-                description=(
-                    "Referrals you can see: your agency's, your own, and those shared with you."
-                ),
-                order=10,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Make a referral",
-                url_name="referrals:intake_start",
-                roles=frozenset({Role.REFERRER, Role.SPOC, Role.COORDINATOR}),
-                description="Tell the Prevent Coordinator about a concern about someone.",
-                order=5,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Your referrals",
-                url_name="referrals:mine",
-                roles=frozenset({Role.REFERRER}),
-                description="The referrals you have made and where each one has got to.",
-                order=6,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Triage queue",
-                url_name="referrals:triage_queue",
-                roles=frozenset({Role.COORDINATOR}),
-                description="Referrals waiting for triage, against the target time.",
-                order=11,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Information requests",
-                url_name="referrals:information_requests",
-                roles=frozenset({Role.SPOC}),
-                description="Questions the Prevent Coordinator has asked your agency.",
-                order=12,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Statistics",
-                url_name="referrals:statistics",
-                roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
-                description="The Home Office profile of referrals received in a period.",
-                order=40,
-            )
-        )
-        navigation.register(
-            navigation.NavItem(
-                label="Import referrals",
-                url_name="referrals:import",
-                roles=frozenset({Role.COORDINATOR}),
-                description="Upload historical referrals from a CSV or XLSX file.",
-                order=41,
-            )
-        )
+        for item in NAV_ITEMS:
+            navigation.register(item)
         register_configuration_models(
             "referrals", ["concerntype", "outcome", "signpostingservice", "needsflag"]
         )
