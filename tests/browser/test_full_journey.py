@@ -32,6 +32,7 @@ def _earlier_referral(world) -> Referral:
         given_name="Katarzyna",
         family_name="Nowak",
         date_of_birth=DATE_OF_BIRTH,
+        gender="female",
         postcode=POSTCODE,
         school_or_employer="Riverside Academy",
     )
