@@ -15,6 +15,7 @@ from django.utils import timezone
 from prevent_portal.accounts.grants import object_share
 from tests import factories
 from tests.conftest import PERSONAS, build_world, sign_in
+from tests.permissions import rules_channel_panel, rules_governance, rules_training
 from tests.permissions.rules import (  # noqa: F401 - the rules the entries below use
     CASE_LIST_ROLES,
     SCENARIOS,
@@ -33,7 +34,13 @@ from tests.permissions.rules_statistics import EXPECTED as STATISTICS
 from tests.permissions.rules_triage import EXPECTED as TRIAGE
 from tests.permissions.urlwalk import all_routes
 
+# Areas whose URLs take the primary keys of their own records: each rules module names its
+# url-name PREFIX, its SCENARIOS, builds its records once (build(world, refs)) and fills
+# a route's parameters for a scenario (values(route, scenario, objects)).
+AREAS = [rules_channel_panel, rules_training, rules_governance]
+
 EXPECTED = {
+    **{key: rule for area in AREAS for key, rule in area.EXPECTED.items()},
     **INTAKE,
     **TRIAGE,
     **STATISTICS,
@@ -80,7 +87,9 @@ def matrix(django_db_setup, django_db_blocker):
     """Personas and scenario records built once for the module, rolled back at its end."""
     with django_db_blocker.unblock(), transaction.atomic():
         world = build_world()
-        yield world, scenario_objects(world)
+        refs, grants = scenario_objects(world)
+        areas = {area.PREFIX: area.build(world, refs) for area in AREAS}
+        yield world, (refs, grants, areas)
         transaction.set_rollback(True)
 
 
@@ -120,7 +129,14 @@ def scenario_objects(world):
     return refs, grants
 
 
-def _values(route, scenario, refs, grants, world):
+def _area(route):
+    return next((a for a in AREAS if route.key.startswith(a.PREFIX)), None)
+
+
+def _values(route, scenario, refs, grants, world, areas):
+    area = _area(route)
+    if area is not None:
+        return area.values(route, scenario, areas[area.PREFIX])
     values = {
         "pk": refs[scenario].pk,
         "kind": "user",
@@ -148,6 +164,8 @@ def _values(route, scenario, refs, grants, world):
 ROUTE_SCENARIOS = []
 for _route in all_routes():
     _scenarios = SCENARIOS if "pk" in _route.params else ["own"]
+    if _area(_route) is not None:
+        _scenarios = _area(_route).scenarios(_route)
     for _scenario in _scenarios:
         ROUTE_SCENARIOS.append((_route, _scenario))
 
@@ -157,8 +175,8 @@ for _route in all_routes():
     ("route", "scenario"), ROUTE_SCENARIOS, ids=[f"{r.key}[{s}]" for r, s in ROUTE_SCENARIOS]
 )
 def test_permission_matrix(client, db, matrix, route, scenario, method):
-    world, (refs, grants) = matrix
-    path = route.path(_values(route, scenario, refs, grants, world))
+    world, (refs, grants, areas) = matrix
+    path = route.path(_values(route, scenario, refs, grants, world, areas))
     failures = []
     for persona in PERSONAS:
         client.logout()
