@@ -15,14 +15,13 @@ Matching rules, so a file can be prepared by hand:
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Sector
+from prevent_portal.core.tabular import TOO_MANY, ImportFileError, RowProblem, read_table
 from referrals.models import ConcernType, Gender, NeedsFlag, Outcome
 
 COLUMNS = [
@@ -63,21 +62,7 @@ GENDERS = {
     "not_known": Gender.NOT_KNOWN,
     "": Gender.NOT_KNOWN,
 }
-TOO_MANY = "_too_many"  # not a column name: set when a row has more values than the header
 MAX_LENGTHS = {"reference": 40, "first_name": 100, "last_name": 100, "postcode": 10}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not CSV/XLSX, no header, missing columns)."""
-
-
-@dataclass
-class RowProblem:
-    line: int
-    reasons: list[str]
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {'; '.join(self.reasons)}"
 
 
 @dataclass
@@ -113,96 +98,7 @@ class CheckedFile:
 
 def read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for every non-blank data row of a CSV or XLSX file."""
-    lowered = name.lower()
-    if lowered.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if lowered.endswith(".csv") or lowered.endswith(".txt"):
-        return _read_csv(content)
-    raise ImportFileError("The file must be a CSV or XLSX file")
-
-
-def _header(cells) -> list[str]:
-    header = [str(c or "").strip().lower() for c in cells]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(f"The file is missing the columns: {', '.join(missing)}")
-    return header
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError("The file must be saved as UTF-8 CSV") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = _header(next(reader))
-    except StopIteration as exc:
-        raise ImportFileError("The file is empty") from exc
-    except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV: {exc}") from exc
-    rows = []
-    line_done = reader.line_num
-    try:
-        for cells in reader:
-            line = line_done + 1  # where this record starts (quoted values may span lines)
-            line_done = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            values = _cells_to_dict(header, cells)
-            if len(cells) > len(header):
-                values[TOO_MANY] = f"{len(cells)} values but the header has {len(header)} columns"
-            rows.append((line, values))
-    except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV (line {line_done + 1}): {exc}") from exc
-    return rows
-
-
-def _read_xlsx(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not XLSX
-        raise ImportFileError("The file is not a readable XLSX workbook") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        try:
-            header = _header(next(rows_iter))
-        except StopIteration as exc:
-            raise ImportFileError("The file is empty") from exc
-        rows = []
-        for line, cells in enumerate(rows_iter, start=2):
-            values = [_text(c) for c in cells]
-            if not any(values):
-                continue
-            rows.append((line, _cells_to_dict(header, values)))
-        return rows
-    finally:
-        workbook.close()
-
-
-def _cells_to_dict(header: list[str], cells) -> dict[str, str]:
-    values = {}
-    if any(_text(c) for c in cells[len(header) :]):
-        values[TOO_MANY] = f"{len(cells)} values but the header has {len(header)} columns"
-    for index, name in enumerate(header):
-        if name in COLUMNS and name not in values:
-            values[name] = _text(cells[index]) if index < len(cells) else ""
-    return values
+    return read_table(name, content, COLUMNS)
 
 
 class Lookups:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
 from prevent_portal.accounts.models import Sector
+from prevent_portal.core.numbers import percent_half_up as _percent
 from referrals.models import (
     ADULT_AGE,
     AGE_BANDS,
@@ -104,13 +104,6 @@ def _counts(date_from: date, date_to: date) -> dict:
         .order_by()
     )
     return {"totals": totals, "sector": by_sector, "outcome": by_outcome, "concern": by_concern}
-
-
-def _percent(count: int, total: int) -> int | None:
-    if not total:
-        return None
-    value = Decimal(count) * 100 / Decimal(total)
-    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 def referral_statistics(*, date_from: date, date_to: date, suppress: int = 0) -> dict:

@@ -1,0 +1,14 @@
+"""Percentages as the board papers print them."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def percent_half_up(count: int, total: int) -> int | None:
+    """``count / total * 100`` as a whole number rounded half up (12.5 -> 13), computed in
+    Decimal so no binary fraction tips a half the wrong way; None when ``total`` is 0."""
+    if not total:
+        return None
+    value = Decimal(count) * 100 / Decimal(total)
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
