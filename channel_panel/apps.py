@@ -4,3 +4,43 @@ from django.apps import AppConfig
 class ChannelPanelConfig(AppConfig):
     name = "channel_panel"
     verbose_name = "Channel Panel"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from channel_panel import models
+        from prevent_portal.accounts.access import register_global_permissions
+        from prevent_portal.accounts.models import Role
+        from prevent_portal.accounts.services import register_configuration_models
+
+        auditlog.register(models.PanelMeeting, m2m_fields={"core_agencies"})
+        auditlog.register(models.Invitee)
+        auditlog.register(models.Attendance, mask_fields=["name"])
+        auditlog.register(models.AgendaItem, mask_fields=["title"])
+        auditlog.register(models.Decision, mask_fields=["rationale", "referred_to"])
+        auditlog.register(models.ChannelCase, mask_fields=["exit_notes"])
+        auditlog.register(models.ChannelCaseUserGrant)
+        auditlog.register(models.ChannelCaseGroupGrant)
+        auditlog.register(models.PackGrant)
+        auditlog.register(
+            models.Consent,
+            mask_fields=["giver_name", "capacity_notes", "withdrawal_notes", "given_by"],
+        )
+        auditlog.register(models.CaseNeedsFlag, mask_fields=["flag"])
+        auditlog.register(models.SupportAction, mask_fields=["description"])
+        auditlog.register(models.PostExitReview, mask_fields=["outcome_notes"])
+
+        register_global_permissions(
+            Role.COORDINATOR,
+            [
+                "channel_panel.view_channelcase",
+                "channel_panel.change_channelcase",
+                "channel_panel.share_channelcase",
+                "channel_panel.manage_panelmeeting",
+                "channel_panel.chair_panelmeeting",
+            ],
+        )
+        register_global_permissions(Role.PANEL_CHAIR, ["channel_panel.chair_panelmeeting"])
+        register_configuration_models(
+            "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
+        )

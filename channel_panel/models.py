@@ -1,1 +1,549 @@
-"""Models arrive with this app's issue; the app is installed so its place is fixed."""
+"""The Channel Panel: meetings, their agendas and decisions, and the Channel cases they adopt.
+
+Protected records (ChannelCase and what hangs off it) are read only through
+``visible_to(user)`` and ``get_<noun>_for_user``; see prevent_portal/accounts/access.py.
+A case is seen by its lead agency's case-role members, its case manager, the Coordinator
+(model-wide permission) and live grants: explicit shares, and the time-limited panel-pack
+grants each meeting gives its invitees for the cases on its agenda (``channel_panel.pack``).
+Meetings hold no personal data beyond staff names; agenda items are shown in full only to
+those who may see their referral or case.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
+from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role
+from referrals.models import ADULT_AGE, NeedsFlag, Referral, SignpostingService, age_on
+
+
+# --- Lookups (configurable, effective-dated) -------------------------------------------------
+class SupportType(Lookup):
+    """Type of support-plan action: ideological mentoring, education or training, health or
+    mental health, housing, family support ..."""
+
+
+class InterventionProvider(Lookup):
+    """A Home Office-approved Intervention Provider (a mentor or their organisation)."""
+
+
+class ExitReason(Lookup):
+    """Why a case left Channel (risk reduced, ownership returned, consent withdrawn ...)."""
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+class PanelMeeting(models.Model):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        HELD = "held", "Held"
+        MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+
+    meets_on = models.DateField()
+    starts_at = models.TimeField(null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meetings_chaired"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    # The core member agencies when the meeting was set up: quorum is judged against them,
+    # so changing the configuration later does not rewrite past meetings.
+    core_agencies = models.ManyToManyField(Agency, related_name="+", blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    minutes_approved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-meets_on", "-pk"]
+        indexes = [models.Index(fields=["meets_on"])]
+        permissions = [
+            ("manage_panelmeeting", "Can schedule meetings and build their agendas"),
+            ("chair_panelmeeting", "Can record attendance, decisions and approve minutes"),
+        ]
+
+    def __str__(self):
+        return f"Channel Panel, {self.meets_on:%-d %B %Y}"
+
+    @property
+    def minutes_approved(self) -> bool:
+        return self.status == self.Status.MINUTES_APPROVED
+
+    def pack_window(self) -> tuple[date, date]:
+        """The first and last day on which invitees may open the cases on the agenda."""
+        from datetime import timedelta
+
+        return (
+            self.meets_on - timedelta(days=settings.PANEL_PACK_OPENS_DAYS_BEFORE),
+            self.meets_on + timedelta(days=settings.PANEL_PACK_CLOSES_DAYS_AFTER),
+        )
+
+
+class Invitee(models.Model):
+    """Someone invited to a meeting: a core member, or a case manager for one item only.
+    Invitees receive the meeting's time-limited access to its agenda."""
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="invitees")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Set for a case manager invited for a single item: their access covers that item only.
+    for_item = models.ForeignKey(
+        "AgendaItem", on_delete=models.CASCADE, null=True, blank=True, related_name="invitees"
+    )
+
+    class Meta:
+        ordering = ["agency__name", "user__last_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(for_item__isnull=True),
+                name="invitee_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user", "for_item"], name="invitee_once_per_item"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitee {self.pk} of meeting {self.meeting_id}"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        APOLOGIES = "apologies", "Apologies"
+        ABSENT = "absent", "Absent"
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="attendance")
+    # A user of the portal, or (for someone without an account) a name.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # A case manager invited for a single agenda item.
+    for_item = models.ForeignKey(
+        "AgendaItem", on_delete=models.CASCADE, null=True, blank=True, related_name="attendance"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency__name", "pk"]
+        indexes = [models.Index(fields=["meeting", "agency"])]
+
+    def __str__(self):
+        return f"Attendance {self.pk} at meeting {self.meeting_id}"
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id:
+            return self.user.get_full_name() or self.user.username
+        return self.name
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        NEW = "new", "New case"
+        REVIEW = "review", "Case review"
+        POST_EXIT = "post_exit", "Post-exit review"
+        OTHER = "other", "Other business"
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Every case item has its referral; reviews also have the case; post-exit reviews also
+    # their scheduled review. "Other business" has a title only.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    case = models.ForeignKey(
+        "ChannelCase", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    post_exit_review = models.ForeignKey(
+        "PostExitReview",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    title = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "referral"],
+                condition=Q(referral__isnull=False),
+                name="agenda_item_once_per_referral",
+            ),
+        ]
+
+    def __str__(self):
+        # Never a name: agenda items appear in the audit log.
+        return f"Agenda item {self.pk} of meeting {self.meeting_id}"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def current(self):
+        """The decision in force for each item: the latest entry that nothing corrects."""
+        return self.filter(corrections__isnull=True)
+
+
+class Decision(models.Model):
+    """The panel's decision on one agenda item. Editable (under optimistic locking) until the
+    minutes are approved; after that a correction is a new entry pointing at the old one."""
+
+    class Outcome(models.TextChoices):
+        ADOPT = "adopt", "Adopt as a Channel case"
+        NOT_ADOPT = "not_adopt", "Not adopted (signposted)"
+        CONTINUE = "continue", "Continue support"
+        REVIEW = "review", "Review"
+        EXIT = "exit", "Exit Channel"
+        REFER_ELSEWHERE = "refer_elsewhere", "Refer elsewhere"
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    rationale = models.TextField()
+    signposted_to = models.ForeignKey(
+        SignpostingService, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referred_to = models.CharField(max_length=200, blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "recorded_at", "pk"]
+        constraints = [
+            # One decision per item: at most one entry that corrects nothing.
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(corrects__isnull=True), name="one_decision_per_item"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Decision {self.pk} on agenda item {self.item_id}"
+
+
+# --- Cases ------------------------------------------------------------------------------------
+class ChannelCaseQuerySet(ProtectedQuerySet):
+    agency_field = "lead_agency"
+    owner_fields = ("case_manager",)
+
+    def open(self):
+        return self.filter(status=ChannelCase.Status.OPEN)
+
+
+class ChannelCase(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        EXITED = "exited", "Exited: post-exit reviews due"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="channel_case")
+    lead_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="channel_cases_led"
+    )
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="channel_cases_managed"
+    )
+    adopted_on = models.DateField()
+    adopted_at_meeting = models.ForeignKey(
+        PanelMeeting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    exit_reason = models.ForeignKey(
+        ExitReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exit_notes = models.TextField(blank=True)
+    exited_on = models.DateField(null=True, blank=True)
+    # Barnet's rule: low radicalisation risk but other safeguarding concerns remaining, so
+    # ownership returns to a named agency (often the referrer), which then holds the case.
+    ownership_returned_to = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ChannelCaseQuerySet.as_manager()
+
+    # Beyond sight: the lead agency's case roles keep the case up to date.
+    AGENCY_ROLE_ACTIONS = {
+        Role.SPOC: {"change", "note"},
+        Role.PANEL_MEMBER: {"change", "note"},
+        Role.PANEL_CHAIR: {"change", "note"},
+    }
+
+    class Meta:
+        ordering = ["-adopted_on", "-pk"]
+        permissions = [("share_channelcase", "Can share a Channel case")]
+        indexes = [
+            models.Index(fields=["lead_agency", "status"]),
+            models.Index(fields=["status", "adopted_on"]),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Channel case {self.pk}"
+
+    @property
+    def person(self):
+        return self.referral.person
+
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def extra_actions_for(self, user) -> set[str]:
+        """Actions beyond the agency rules, for a user who already sees the case: its case
+        manager keeps it up to date, the panel chair approves plans and closure, and anyone
+        who sees it (a panel member in the pack window included) may add a note."""
+        from prevent_portal.accounts.access import has_role
+
+        actions = {"note"}
+        if self.case_manager_id == user.pk or has_role(user, Role.PANEL_CHAIR):
+            actions.add("change")
+        return actions
+
+    def age_today(self, today: date | None = None) -> int | None:
+        return age_on(self.referral.person.date_of_birth, today or timezone.localdate())
+
+
+class ChannelCaseUserGrant(GrantFields, UserObjectPermissionBase):
+    content_object = models.ForeignKey(
+        ChannelCase, on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class ChannelCaseGroupGrant(GrantFields, GroupObjectPermissionBase):
+    content_object = models.ForeignKey(
+        ChannelCase, on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+
+
+class PackGrant(models.Model):
+    """One time-limited grant a meeting made to an invitee for an agenda item (on the
+    referral, or on the case), so that a change of agenda, an ownership return or the sweep
+    can revoke exactly the grants the meeting made. Deleting the grant deletes this row."""
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    referral_grant = models.OneToOneField(
+        "referrals.ReferralUserGrant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    case_grant = models.OneToOneField(
+        ChannelCaseUserGrant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(referral_grant__isnull=False) | Q(case_grant__isnull=False),
+                name="pack_grant_has_a_grant",
+            )
+        ]
+
+    def __str__(self):
+        return f"Pack grant {self.pk}"
+
+
+class OnVisibleCaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(case__in=ChannelCase.objects.visible_to(user).values("pk"))
+
+
+class Consent(models.Model):
+    """Channel is voluntary: adults consent themselves; under-18s need a parent or guardian."""
+
+    class GivenBy(models.TextChoices):
+        PERSON = "person", "The person"
+        PARENT = "parent", "A parent or guardian"
+
+    case = models.ForeignKey(ChannelCase, on_delete=models.PROTECT, related_name="consents")
+    given_by = models.CharField(max_length=10, choices=GivenBy.choices)
+    giver_name = models.CharField(max_length=200, blank=True)
+    given_on = models.DateField()
+    capacity_notes = models.TextField(blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawal_notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = OnVisibleCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-pk"]
+
+    def __str__(self):
+        return f"Consent {self.pk} on case {self.case_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class CaseNeedsFlag(models.Model):
+    """A needs flag held on the case, with who told the panel and when; removed, not deleted."""
+
+    case = models.ForeignKey(ChannelCase, on_delete=models.PROTECT, related_name="needs_flags")
+    flag = models.ForeignKey(NeedsFlag, on_delete=models.PROTECT, related_name="+")
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recorded_on = models.DateField()
+    removed_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OnVisibleCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["flag__order", "flag__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "flag"],
+                condition=Q(removed_on__isnull=True),
+                name="one_current_flag_per_case",
+            )
+        ]
+
+    def __str__(self):
+        return f"Needs flag {self.pk} on case {self.case_id}"
+
+
+class SupportAction(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped"
+
+    OPEN_STATUSES = (Status.PLANNED, Status.ACTIVE)
+
+    case = models.ForeignKey(ChannelCase, on_delete=models.PROTECT, related_name="actions")
+    support_type = models.ForeignKey(SupportType, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_provider = models.ForeignKey(
+        InterventionProvider, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    last_contact_on = models.DateField(null=True, blank=True)
+    next_contact_due = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = OnVisibleCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "pk"]
+        indexes = [models.Index(fields=["status", "next_contact_due"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_agency__isnull=False) | Q(owner_provider__isnull=False),
+                name="support_action_has_an_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"Support action {self.pk} on case {self.case_id}"
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return (
+            self.status in self.OPEN_STATUSES
+            and self.next_contact_due is not None
+            and self.next_contact_due < today
+        )
+
+    @property
+    def owner_name(self) -> str:
+        return str(self.owner_provider or self.owner_agency)
+
+
+class PostExitReview(models.Model):
+    """A review of an exited case, due some months after exit; it comes up on an agenda."""
+
+    case = models.ForeignKey(ChannelCase, on_delete=models.PROTECT, related_name="reviews")
+    months_after_exit = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    held_on = models.DateField(null=True, blank=True)
+    outcome_notes = models.TextField(blank=True)
+
+    objects = OnVisibleCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["held_on", "due_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "months_after_exit"], name="one_review_per_interval"
+            )
+        ]
+
+    def __str__(self):
+        return f"Post-exit review {self.pk} of case {self.case_id}"
+
+
+def is_under_18(case: ChannelCase, on: date | None = None) -> bool:
+    age = case.age_today(on)
+    return age is not None and age < ADULT_AGE
+
+
+def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
+    """The only single-case fetch: 404 unless visible, 403 unless ``perm`` is allowed."""
+    queryset = ChannelCase.objects.select_related(
+        "referral__person",
+        "referral__owning_agency",
+        "lead_agency",
+        "case_manager",
+        "exit_reason",
+        "ownership_returned_to",
+    )
+    return get_object_for_user(queryset, user, pk, perm=perm)

@@ -252,6 +252,18 @@ TRIAGE_TARGET_DAYS = env.int("TRIAGE_TARGET_DAYS", default=5)
 # Board and manager figures hide counts below this, so nobody can be identified.
 STATISTICS_SUPPRESS_BELOW = env.int("STATISTICS_SUPPRESS_BELOW", default=5)
 
+# --- Channel Panel ------------------------------------------------------------------------
+# Invitees may open the cases on a meeting's agenda from this many days before it until this
+# many days after it; a sweep then revokes the grants.
+PANEL_PACK_OPENS_DAYS_BEFORE = env.int("PANEL_PACK_OPENS_DAYS_BEFORE", default=7)
+PANEL_PACK_CLOSES_DAYS_AFTER = env.int("PANEL_PACK_CLOSES_DAYS_AFTER", default=7)
+# Months after exit at which a post-exit review falls due.
+CHANNEL_POST_EXIT_REVIEW_MONTHS = env.list(
+    "CHANNEL_POST_EXIT_REVIEW_MONTHS", cast=int, default=[6, 12]
+)
+# Reminders go this many days before a post-exit review falls due.
+CHANNEL_REVIEW_REMINDER_DAYS = env.int("CHANNEL_REVIEW_REMINDER_DAYS", default=14)
+
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -306,6 +306,18 @@ class ChronologyEntry(models.Model):
         SHARED = "shared", "Shared"
         SHARE_WITHDRAWN = "share_withdrawn", "Share withdrawn"
         CORRECTION = "correction", "Correction"
+        # Written by the Channel Panel app: a case's chronology is its referral's.
+        PANEL_AGENDA = "panel_agenda", "Put on a panel agenda"
+        PANEL_DECISION = "panel_decision", "Panel decision"
+        CASE_ADOPTED = "case_adopted", "Adopted as a Channel case"
+        CONSENT = "consent", "Consent"
+        NEEDS_FLAGS = "needs_flags", "Vulnerability and needs flags"
+        SUPPORT_PLAN = "support_plan", "Support plan"
+        CONTACT = "contact", "Contact"
+        CASE_NOTE = "case_note", "Case note"
+        EXIT = "exit", "Exit from Channel"
+        OWNERSHIP = "ownership", "Ownership returned"
+        POST_EXIT_REVIEW = "post_exit_review", "Post-exit review"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="chronology")
     kind = models.CharField(max_length=25, choices=Kind.choices)

@@ -128,8 +128,12 @@ def _perm_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-def _live() -> Q:
-    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+def live_grant_q() -> Q:
+    """A grant is live from its start (if it has one) until its expiry (if it has one)."""
+    now = timezone.now()
+    return (Q(starts_at__isnull=True) | Q(starts_at__lte=now)) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
 
 
 class ProtectedQuerySet(models.QuerySet):
@@ -167,13 +171,13 @@ class ProtectedQuerySet(models.QuerySet):
         group_grants = self.model.group_grants.rel.related_model
         q |= Q(
             pk__in=user_grants.objects.filter(
-                _live(), user=user, permission__codename=codename
+                live_grant_q(), user=user, permission__codename=codename
             ).values("content_object_id")
         )
         if cache.case_group_ids:
             q |= Q(
                 pk__in=group_grants.objects.filter(
-                    _live(),
+                    live_grant_q(),
                     group_id__in=sorted(cache.case_group_ids),
                     permission__codename=codename,
                 ).values("content_object_id")
@@ -206,15 +210,22 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
         if getattr(obj, f"{field}_id", None) == user.pk:
             actions.add("view")
     grants = list(
-        obj.user_grants.filter(_live(), user=user).values_list("permission__codename", flat=True)
+        obj.user_grants.filter(live_grant_q(), user=user).values_list(
+            "permission__codename", flat=True
+        )
     )
     if cache.case_group_ids:
         grants += list(
-            obj.group_grants.filter(_live(), group_id__in=cache.case_group_ids).values_list(
+            obj.group_grants.filter(live_grant_q(), group_id__in=cache.case_group_ids).values_list(
                 "permission__codename", flat=True
             )
         )
     actions |= {codename[: -len(suffix)] for codename in grants if codename.endswith(suffix)}
+    # A model may add actions that depend on the record itself (its case manager, say), for
+    # users who see it at all.
+    extra = getattr(obj, "extra_actions_for", None)
+    if extra is not None and "view" in actions:
+        actions |= extra(user)
     return actions
 
 

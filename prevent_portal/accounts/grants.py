@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from prevent_portal.accounts.access import live_grant_q
 from prevent_portal.accounts.models import Agency, GrantFields, User
 
 
@@ -26,10 +27,12 @@ def object_share(
     to_agency: Agency | None = None,
     reason: str,
     expires_at: datetime | None = None,
+    starts_at: datetime | None = None,
     acting_user: User | None,
 ) -> GrantFields:
     """Grant ``action`` on ``obj`` to one named user or to every case-role member of an
-    agency. Sharing again replaces the reason and expiry of the existing grant."""
+    agency, live from ``starts_at`` (now if None) until ``expires_at`` (for ever if None).
+    Sharing again replaces the reason, start and expiry of the existing grant."""
     if (to_user is None) == (to_agency is None):
         raise ValueError("Share with exactly one user or one agency")
     if not reason.strip():
@@ -38,6 +41,7 @@ def object_share(
     grant = assign_perm(perm, to_user if to_user is not None else to_agency.group, obj)
     grant.reason = reason
     grant.expires_at = expires_at
+    grant.starts_at = starts_at
     grant.granted_by = acting_user
     grant.granted_at = timezone.now()
     grant.save()
@@ -53,8 +57,7 @@ def grant_revoke(*, grant: GrantFields, acting_user: User | None) -> None:
 def live_grants(obj: models.Model) -> list[GrantFields]:
     """Every live grant on one record, users and agencies, newest first."""
     user_model, group_model = _grant_models(obj)
-    now = timezone.now()
-    live = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+    live = live_grant_q()
     rows = list(
         user_model.objects.filter(live, content_object=obj).select_related("user", "permission")
     )

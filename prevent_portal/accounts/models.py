@@ -126,6 +126,8 @@ class GrantFields(models.Model):
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     granted_at = models.DateTimeField(default=timezone.now)
+    # A grant may open later than it is made (a panel pack opens days before its meeting).
+    starts_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
@@ -136,4 +138,6 @@ class GrantFields(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.expires_at is None or self.expires_at > timezone.now()
+        now = timezone.now()
+        started = self.starts_at is None or self.starts_at <= now
+        return started and (self.expires_at is None or self.expires_at > now)
