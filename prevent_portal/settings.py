@@ -264,6 +264,20 @@ CHANNEL_POST_EXIT_REVIEW_MONTHS = env.list(
 # Reminders go this many days before a post-exit review falls due.
 CHANNEL_REVIEW_REMINDER_DAYS = env.int("CHANNEL_REVIEW_REMINDER_DAYS", default=14)
 
+# --- Governance ---------------------------------------------------------------------------
+# Board update reminders go to the lead officer and recipients this many days before the
+# next update is due (each lead time once); an overdue escalation follows the due date.
+try:
+    BOARD_REMINDER_LEAD_DAYS = sorted(
+        set(env.list("BOARD_REMINDER_LEAD_DAYS", cast=int, default=[28, 7])), reverse=True
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("BOARD_REMINDER_LEAD_DAYS must be whole numbers of days") from exc
+if any(days < 1 for days in BOARD_REMINDER_LEAD_DAYS):
+    raise ImproperlyConfigured("BOARD_REMINDER_LEAD_DAYS must be positive numbers of days")
+# Board update papers (attachments) up to this size are accepted.
+BOARD_ATTACHMENT_MAX_MB = env.int("BOARD_ATTACHMENT_MAX_MB", default=20)
+
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
