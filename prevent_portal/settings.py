@@ -264,6 +264,15 @@ CHANNEL_POST_EXIT_REVIEW_MONTHS = env.list(
 # Reminders go this many days before a post-exit review falls due.
 CHANNEL_REVIEW_REMINDER_DAYS = env.int("CHANNEL_REVIEW_REMINDER_DAYS", default=14)
 
+# --- Training -----------------------------------------------------------------------------
+# SPOCs whose returns are missing are reminded this many days before a quarter's deadline.
+TRAINING_REMINDER_DAYS_BEFORE = env.int("TRAINING_REMINDER_DAYS_BEFORE", default=14)
+# A quarter first created by an import gets its submission deadline this many days after it
+# ends (the Coordinator can move it).
+TRAINING_DEADLINE_DAYS_AFTER_QUARTER = env.int("TRAINING_DEADLINE_DAYS_AFTER_QUARTER", default=30)
+if TRAINING_REMINDER_DAYS_BEFORE < 0 or TRAINING_DEADLINE_DAYS_AFTER_QUARTER < 0:
+    raise ImproperlyConfigured("Training reminder and deadline days must be 0 or more")
+
 # --- Governance ---------------------------------------------------------------------------
 # Board update reminders go to the lead officer and recipients this many days before the
 # next update is due (each lead time once); an overdue escalation follows the due date.
