@@ -85,6 +85,16 @@ class PanelMeeting(models.Model):
     def minutes_approved(self) -> bool:
         return self.status == self.Status.MINUTES_APPROVED
 
+    def quorum(self) -> tuple[bool, list[Agency]]:
+        """Whether every core agency had someone present, and which did not."""
+        present = set(
+            self.attendance.filter(status=Attendance.Status.PRESENT).values_list(
+                "agency_id", flat=True
+            )
+        )
+        missing = [agency for agency in self.core_agencies.all() if agency.pk not in present]
+        return not missing, missing
+
     def pack_window(self) -> tuple[date, date]:
         """The first and last day on which invitees may open the cases on the agenda."""
         from datetime import timedelta
@@ -363,14 +373,16 @@ class PackGrant(models.Model):
 
     meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
-    referral_grant = models.OneToOneField(
+    # One grant row per user and record (guardian's rule), so one grant may serve items of
+    # several meetings whose windows overlap.
+    referral_grant = models.ForeignKey(
         "referrals.ReferralUserGrant",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
     )
-    case_grant = models.OneToOneField(
+    case_grant = models.ForeignKey(
         ChannelCaseUserGrant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
 

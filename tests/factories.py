@@ -81,3 +81,43 @@ def referral(agency: Agency, *, referrer: User | None = None, **kwargs) -> Refer
         referrer=referrer,
         acting_user=None,
     )
+
+
+# --- Channel Panel ------------------------------------------------------------------------
+def panel_referral(agency: Agency, **kwargs) -> Referral:
+    """A referral of ``agency`` passed to the Channel Panel at triage."""
+    from referrals.models import Outcome
+    from referrals.services import referral_outcome_record
+
+    made = referral(agency, **kwargs)
+    return referral_outcome_record(
+        referral=made,
+        outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),
+        reason="Vulnerable to radicalisation; consent likely",
+        expected_version=made.version,
+        acting_user=None,
+    )
+
+
+def meeting(chair: User, meets_on: date | None = None, **kwargs):
+    """A planned panel meeting, with the core agencies' panel members invited."""
+    from channel_panel.services import meeting_schedule
+
+    return meeting_schedule(
+        meets_on=meets_on or date(2026, 12, 3), chair=chair, acting_user=chair, **kwargs
+    )
+
+
+def channel_case(lead_agency: Agency, case_manager: User, *, referral_agency=None, **kwargs):
+    """An open Channel case led by ``lead_agency`` (its referral owned by
+    ``referral_agency``, the lead agency by default), adopted without a meeting."""
+    from channel_panel.services import case_adopt
+
+    made = panel_referral(referral_agency or lead_agency, **kwargs)
+    return case_adopt(
+        referral=made,
+        lead_agency=lead_agency,
+        case_manager=case_manager,
+        adopted_on=made.received_on,
+        acting_user=None,
+    )

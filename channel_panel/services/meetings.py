@@ -1,0 +1,409 @@
+"""Panel meetings: scheduling, invitees, the agenda, attendance, and the minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.db import transaction
+from django.db.models import Max
+
+from channel_panel.models import (
+    AgendaItem,
+    Attendance,
+    ChannelCase,
+    Invitee,
+    PanelMeeting,
+    PostExitReview,
+)
+from channel_panel.services.pack import pack_grants_sync
+from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.core.concurrency import save_if_unchanged
+from referrals.models import ChronologyEntry, Referral
+from referrals.services import chronology_add
+
+# A post-exit review goes on the agenda of the last meeting before it falls due.
+POST_EXIT_LOOKAHEAD = timedelta(days=31)
+
+
+def _check_editable(meeting: PanelMeeting) -> None:
+    if meeting.minutes_approved:
+        raise ValueError("The minutes of this meeting are approved: it can no longer change")
+
+
+def _default_invitees(meeting: PanelMeeting) -> list[tuple[User, Agency]]:
+    """The chair, and every panel member of the core agencies."""
+    memberships = (
+        Membership.objects.active()
+        .filter(
+            role=Role.PANEL_MEMBER,
+            agency__in=meeting.core_agencies.all(),
+            user__is_active=True,
+        )
+        .select_related("user", "agency")
+    )
+    chair_agency = (
+        Membership.objects.active()
+        .filter(user=meeting.chair, role=Role.PANEL_CHAIR)
+        .values_list("agency", flat=True)
+        .first()
+    )
+    invitees = [(m.user, m.agency) for m in memberships]
+    if chair_agency is not None:
+        invitees.insert(0, (meeting.chair, Agency.objects.get(pk=chair_agency)))
+    return invitees
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    meets_on: date,
+    chair: User,
+    mode: str = PanelMeeting.Mode.IN_PERSON,
+    starts_at: time | None = None,
+    location: str = "",
+    acting_user: User,
+) -> PanelMeeting:
+    """Schedule a meeting chaired by a panel chair. The core member agencies configured
+    today are recorded on it (quorum is judged against them) and their panel members, with
+    the chair, are invited."""
+    if not Membership.objects.active().filter(user=chair, role=Role.PANEL_CHAIR).exists():
+        raise ValueError("The chair must hold the panel chair role")
+    meeting = PanelMeeting.objects.create(
+        meets_on=meets_on,
+        starts_at=starts_at,
+        location=location.strip(),
+        mode=mode,
+        chair=chair,
+        created_by=acting_user,
+    )
+    meeting.core_agencies.set(Agency.objects.filter(is_core_panel_member=True, is_active=True))
+    for user, agency in _default_invitees(meeting):
+        Invitee.objects.get_or_create(meeting=meeting, user=user, for_item=None, agency=agency)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: PanelMeeting,
+    meets_on: date,
+    chair: User,
+    mode: str,
+    starts_at: time | None,
+    location: str,
+    expected_version: int,
+    acting_user: User,
+) -> PanelMeeting:
+    """Change a meeting's date, time, place, mode or chair; its pack window moves with it."""
+    _check_editable(meeting)
+    if not Membership.objects.active().filter(user=chair, role=Role.PANEL_CHAIR).exists():
+        raise ValueError("The chair must hold the panel chair role")
+    meeting.meets_on, meeting.chair, meeting.mode = meets_on, chair, mode
+    meeting.starts_at, meeting.location = starts_at, location.strip()
+    save_if_unchanged(
+        meeting,
+        expected_version=expected_version,
+        fields=["meets_on", "chair", "mode", "starts_at", "location"],
+    )
+    pack_grants_sync(acting_user=acting_user)
+    return meeting
+
+
+@transaction.atomic
+def invitee_add(
+    *,
+    meeting: PanelMeeting,
+    user: User,
+    agency: Agency,
+    for_item: AgendaItem | None = None,
+    acting_user: User,
+) -> Invitee:
+    """Invite someone (a case manager for one item, say) and give them the pack access that
+    goes with it."""
+    _check_editable(meeting)
+    if for_item is not None and for_item.meeting_id != meeting.pk:
+        raise ValueError("That item is on another meeting's agenda")
+    if not Membership.objects.active().filter(user=user, agency=agency).exists():
+        raise ValueError("The person invited must work for the agency given")
+    invitee, _ = Invitee.objects.get_or_create(
+        meeting=meeting, user=user, for_item=for_item, defaults={"agency": agency}
+    )
+    pack_grants_sync(acting_user=acting_user)
+    return invitee
+
+
+@transaction.atomic
+def invitee_remove(*, invitee: Invitee, acting_user: User) -> None:
+    """Withdraw an invitation; the pack access it gave ends at once."""
+    _check_editable(invitee.meeting)
+    invitee.delete()
+    pack_grants_sync(acting_user=acting_user)
+
+
+def _next_position(meeting: PanelMeeting) -> int:
+    return (meeting.items.aggregate(m=Max("position"))["m"] or 0) + 1
+
+
+@transaction.atomic
+def agenda_build(*, meeting: PanelMeeting, acting_user: User) -> list[AgendaItem]:
+    """Add to the agenda, after what is there, everything that should be discussed: new
+    referrals passed to panel and not yet decided (nor waiting on another meeting), every
+    open case (reviewed at each meeting while open) and post-exit reviews falling due by
+    the next meeting. Running it again adds only what is new."""
+    _check_editable(meeting)
+    added: list[AgendaItem] = []
+    position = _next_position(meeting)
+    on_this = set(meeting.items.exclude(referral=None).values_list("referral_id", flat=True))
+    waiting_elsewhere = set(
+        AgendaItem.objects.filter(
+            kind=AgendaItem.Kind.NEW,
+            decisions__isnull=True,
+            meeting__status=PanelMeeting.Status.PLANNED,
+        )
+        .exclude(meeting=meeting)
+        .values_list("referral_id", flat=True)
+    )
+    new_referrals = (
+        Referral.objects.filter(status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True)
+        .exclude(pk__in=on_this | waiting_elsewhere)
+        .order_by("decided_on", "pk")
+    )
+    for referral in new_referrals:
+        added.append(
+            AgendaItem(
+                meeting=meeting,
+                position=position,
+                kind=AgendaItem.Kind.NEW,
+                referral=referral,
+                added_by=acting_user,
+            )
+        )
+        position += 1
+    for case in ChannelCase.objects.open().exclude(referral_id__in=on_this).order_by("adopted_on"):
+        added.append(
+            AgendaItem(
+                meeting=meeting,
+                position=position,
+                kind=AgendaItem.Kind.REVIEW,
+                referral_id=case.referral_id,
+                case=case,
+                added_by=acting_user,
+            )
+        )
+        position += 1
+    reviews = (
+        PostExitReview.objects.filter(
+            held_on__isnull=True, due_on__lte=meeting.meets_on + POST_EXIT_LOOKAHEAD
+        )
+        .exclude(case__referral_id__in=on_this)
+        .exclude(agenda_items__meeting__status=PanelMeeting.Status.PLANNED)
+        .select_related("case")
+        .order_by("due_on")
+    )
+    for review in reviews:
+        added.append(
+            AgendaItem(
+                meeting=meeting,
+                position=position,
+                kind=AgendaItem.Kind.POST_EXIT,
+                referral_id=review.case.referral_id,
+                case=review.case,
+                post_exit_review=review,
+                added_by=acting_user,
+            )
+        )
+        position += 1
+    for item in added:
+        item.save()  # one by one, so each is audited
+        chronology_add(
+            referral=item.referral,
+            kind=ChronologyEntry.Kind.PANEL_AGENDA,
+            text=f"{item.get_kind_display()} on the agenda of the {meeting}.",
+            acting_user=acting_user,
+        )
+    if added:
+        pack_grants_sync(acting_user=acting_user)
+    return added
+
+
+@transaction.atomic
+def agenda_item_add(
+    *,
+    meeting: PanelMeeting,
+    acting_user: User,
+    title: str = "",
+    referral: Referral | None = None,
+    case: ChannelCase | None = None,
+) -> AgendaItem:
+    """The chair adds an item: other business (a title), a referral passed to panel, or an
+    open case to review."""
+    _check_editable(meeting)
+    if case is not None:
+        if not case.is_open():
+            raise ValueError("Only an open case can be reviewed")
+        kind, referral = AgendaItem.Kind.REVIEW, case.referral
+    elif referral is not None:
+        if referral.status != Referral.Status.PASSED_TO_PANEL:
+            raise ValueError("Only a referral passed to the Channel Panel can be discussed")
+        kind = AgendaItem.Kind.NEW
+    else:
+        if not title.strip():
+            raise ValueError("Give the item a title")
+        kind = AgendaItem.Kind.OTHER
+    if referral is not None and meeting.items.filter(referral=referral).exists():
+        raise ValueError("That is already on this agenda")
+    item = AgendaItem.objects.create(
+        meeting=meeting,
+        position=_next_position(meeting),
+        kind=kind,
+        referral=referral,
+        case=case,
+        title=title.strip(),
+        added_by=acting_user,
+    )
+    if referral is not None:
+        chronology_add(
+            referral=referral,
+            kind=ChronologyEntry.Kind.PANEL_AGENDA,
+            text=f"{item.get_kind_display()} on the agenda of the {meeting}.",
+            acting_user=acting_user,
+        )
+        pack_grants_sync(acting_user=acting_user)
+    return item
+
+
+@transaction.atomic
+def agenda_item_move(
+    *, item: AgendaItem, up: bool, expected_version: int, acting_user: User
+) -> None:
+    """Swap an item with the one above (or below) it. The meeting's version guards the
+    order, so two people reordering at once cannot scramble it."""
+    meeting = item.meeting
+    _check_editable(meeting)
+    items = list(meeting.items.order_by("position", "pk"))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    swap = index - 1 if up else index + 1
+    save_if_unchanged(meeting, expected_version=expected_version, fields=[])
+    if not 0 <= swap < len(items):
+        return
+    items[index], items[swap] = items[swap], items[index]
+    for position, each in enumerate(items, start=1):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, acting_user: User) -> None:
+    """Take an undecided item off the agenda; its pack access ends."""
+    _check_editable(item.meeting)
+    if item.decisions.exists():
+        raise ValueError("An item with a decision cannot be removed")
+    meeting = item.meeting
+    item.delete()
+    for position, each in enumerate(meeting.items.order_by("position", "pk"), start=1):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+    pack_grants_sync(acting_user=acting_user)
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    agency: Agency
+    status: str
+    user: User | None = None
+    name: str = ""
+    for_item: AgendaItem | None = None
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    meeting: PanelMeeting,
+    entries: list[AttendanceEntry],
+    expected_version: int,
+    acting_user: User,
+) -> list[Attendance]:
+    """Replace the meeting's attendance record with ``entries`` (each a portal user or a
+    name, their agency and present / apologies / absent)."""
+    _check_editable(meeting)
+    for entry in entries:
+        if entry.user is None and not entry.name.strip():
+            raise ValueError("Each attendee needs a name")
+        if entry.status not in Attendance.Status.values:
+            raise ValueError("Attendance must be present, apologies or absent")
+    save_if_unchanged(meeting, expected_version=expected_version, fields=[])
+    for old in meeting.attendance.all():
+        old.delete()
+    rows = []
+    for entry in entries:
+        rows.append(
+            Attendance.objects.create(
+                meeting=meeting,
+                user=entry.user,
+                name=entry.name.strip(),
+                agency=entry.agency,
+                status=entry.status,
+                for_item=entry.for_item,
+                recorded_by=acting_user,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def meeting_mark_held(
+    *, meeting: PanelMeeting, expected_version: int, acting_user: User
+) -> PanelMeeting:
+    """The meeting took place: attendance and decisions can now be completed."""
+    if meeting.status != PanelMeeting.Status.PLANNED:
+        raise ValueError("Only a planned meeting can be marked as held")
+    meeting.status = PanelMeeting.Status.HELD
+    save_if_unchanged(meeting, expected_version=expected_version, fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def minutes_approve(
+    *, meeting: PanelMeeting, expected_version: int, acting_user: User
+) -> PanelMeeting:
+    """Approve the minutes of a held meeting whose case items all have a decision. From now
+    on its decisions cannot be edited: a correction is a new entry."""
+    from django.utils import timezone
+
+    if meeting.status != PanelMeeting.Status.HELD:
+        raise ValueError("Only a held meeting's minutes can be approved")
+    undecided = meeting.items.exclude(kind=AgendaItem.Kind.OTHER).filter(decisions__isnull=True)
+    if undecided.exists():
+        raise ValueError(
+            f"{undecided.count()} agenda item(s) have no decision yet: record them first"
+        )
+    if not meeting.attendance.exists():
+        raise ValueError("Record the attendance before approving the minutes")
+    meeting.status = PanelMeeting.Status.MINUTES_APPROVED
+    meeting.minutes_approved_by = acting_user
+    meeting.minutes_approved_at = timezone.now()
+    save_if_unchanged(
+        meeting,
+        expected_version=expected_version,
+        fields=["status", "minutes_approved_by", "minutes_approved_at"],
+    )
+    return meeting
+
+
+__all__ = [
+    "AttendanceEntry",
+    "agenda_build",
+    "agenda_item_add",
+    "agenda_item_move",
+    "agenda_item_remove",
+    "attendance_record",
+    "invitee_add",
+    "invitee_remove",
+    "meeting_mark_held",
+    "meeting_schedule",
+    "meeting_update",
+    "minutes_approve",
+]
