@@ -1,23 +1,168 @@
-"""Permission-matrix entries for the channel_panel app (url name -> rule).
+"""Permission-matrix area module for the channel_panel app.
 
-An area module of test_url_matrix.py: PREFIX names its url names; build(world, refs) makes
-its scenario records once per module; scenarios(route) lists the scenarios a route is
-walked in; values(route, scenario, objects) fills the route's parameters.
+Case routes (url names ``channel_panel:case...``) take the case's id as ``<pk>`` and are
+walked in every CASE_SCENARIOS scenario; meeting routes take a meeting's id as ``<pk>`` (the
+meeting whose pack is open now). Sub-records are filled by name: ``item_pk``,
+``decision_pk``, ``invitee_pk``, ``action_pk``, ``consent_pk``, ``flag_pk``, ``review_pk``.
+
+Scenarios (agency A is a core panel agency, so panel_a is invited to every meeting):
+- own: a case led by agency A;
+- other: a case led by agency B on no agenda;
+- pack_open: agency B's case on the agenda of a meeting whose pack window is open now;
+- pack_closed: agency B's case on the agenda of a meeting whose window closed last week.
+
+Entries come from rules_channel_cases.py and rules_channel_meetings.py.
 """
 
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import time_machine
+from django.utils import timezone
+
 PREFIX = "channel_panel:"
+CASE_SCENARIOS = ["own", "other", "pack_open", "pack_closed"]
+# Who sees the case in each scenario.
+SEES_CASE = {
+    "own": {"coordinator", "spoc_a", "panel_a"},
+    "other": {"coordinator", "spoc_b"},
+    "pack_open": {"coordinator", "spoc_b", "panel_a", "chair"},
+    "pack_closed": {"coordinator", "spoc_b"},
+}
+# Who may change the case (its case manager is the lead agency's SPOC; the chair changes
+# any case they see).
+CHANGES_CASE = {
+    "own": {"coordinator", "spoc_a", "panel_a"},
+    "other": {"coordinator", "spoc_b"},
+    "pack_open": {"coordinator", "spoc_b", "chair"},
+    "pack_closed": {"coordinator", "spoc_b"},
+}
+
+
+def _case_with_records(lead, manager, world, *, referral_agency=None):
+    from channel_panel.models import (
+        CaseNeedsFlag,
+        Consent,
+        InterventionProvider,
+        PostExitReview,
+        SupportAction,
+        SupportType,
+    )
+    from referrals.models import NeedsFlag
+    from tests import factories
+
+    case = factories.channel_case(lead, manager, referral_agency=referral_agency)
+    provider, _ = InterventionProvider.objects.get_or_create(
+        code="matrix-provider", defaults={"name": "Matrix mentoring"}
+    )
+    SupportAction.objects.create(
+        case=case,
+        support_type=SupportType.objects.first(),
+        description="Mentoring sessions",
+        owner_provider=provider,
+        created_by=manager,
+    )
+    Consent.objects.create(
+        case=case, given_by="person", given_on=case.adopted_on, recorded_by=manager
+    )
+    CaseNeedsFlag.objects.create(
+        case=case,
+        flag=NeedsFlag.objects.first(),
+        source_agency=lead,
+        recorded_on=case.adopted_on,
+        recorded_by=manager,
+    )
+    PostExitReview.objects.create(
+        case=case, months_after_exit=6, due_on=case.adopted_on + timedelta(days=183)
+    )
+    return case
 
 
 def build(world, refs) -> dict:
-    return {}
+    from channel_panel import services
+    from channel_panel.models import Decision
+    from tests import factories
+
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    today = timezone.localdate()
+    cases = {
+        "own": _case_with_records(world.agency_a, world.spoc_a, world),
+        "other": _case_with_records(world.agency_b, world.spoc_b, world),
+    }
+    past = today - timedelta(days=30)
+    with time_machine.travel(
+        timezone.make_aware(datetime.combine(past - timedelta(days=5), time(12))), tick=False
+    ):
+        closed_meeting = factories.meeting(world.chair, past)
+        cases["pack_closed"] = _case_with_records(world.agency_b, world.spoc_b, world)
+        services.agenda_item_add(
+            meeting=closed_meeting, case=cases["pack_closed"], acting_user=world.coordinator
+        )
+    open_meeting = factories.meeting(world.chair, today + timedelta(days=2))
+    cases["pack_open"] = _case_with_records(world.agency_b, world.spoc_b, world)
+    services.agenda_item_add(
+        meeting=open_meeting, case=cases["pack_open"], acting_user=world.coordinator
+    )
+    new_referral = factories.panel_referral(world.agency_b)
+    new_item = services.agenda_item_add(
+        meeting=open_meeting, referral=new_referral, acting_user=world.coordinator
+    )
+    other_business = services.agenda_item_add(
+        meeting=open_meeting, title="Any other business", acting_user=world.coordinator
+    )
+    review_item = open_meeting.items.get(case=cases["pack_open"])
+    decision = Decision.objects.create(
+        item=review_item,
+        outcome=Decision.Outcome.CONTINUE,
+        rationale="Engaging well",
+        recorded_by=world.chair,
+    )
+    return {
+        "cases": cases,
+        "meeting": open_meeting,
+        "closed_meeting": closed_meeting,
+        "new_item": new_item,
+        "review_item": review_item,
+        "other_item": other_business,
+        "decision": decision,
+        "invitee": open_meeting.invitees.filter(user=world.panel_a).first(),
+    }
+
+
+def is_case_route(route) -> bool:
+    return route.key.startswith(f"{PREFIX}case") and "pk" in route.params
 
 
 def scenarios(route) -> list[str]:
-    return ["own"]
+    return CASE_SCENARIOS if is_case_route(route) else ["own"]
 
 
 def values(route, scenario, objects) -> dict:
-    return {}
+    meeting = objects["meeting"]
+    if is_case_route(route):
+        case = objects["cases"][scenario]
+        return {
+            "pk": case.pk,
+            "action_pk": case.actions.first().pk,
+            "consent_pk": case.consents.first().pk,
+            "flag_pk": case.needs_flags.first().pk,
+            "review_pk": case.reviews.first().pk,
+        }
+    return {
+        "pk": meeting.pk,
+        "item_pk": objects["new_item"].pk,
+        "decision_pk": objects["decision"].pk,
+        "invitee_pk": objects["invitee"].pk,
+    }
 
 
-EXPECTED: dict = {}
+def _entries() -> dict:
+    from tests.permissions.rules_channel_cases import EXPECTED as CASES
+    from tests.permissions.rules_channel_meetings import EXPECTED as MEETINGS
+
+    return {**CASES, **MEETINGS}
+
+
+EXPECTED: dict = _entries()

@@ -1,0 +1,6 @@
+"""Permission-matrix entries for the Channel Panel meetings views (url name -> rule).
+
+Scenarios and who sees what: see rules_channel_panel.py (SEES_CASE, CHANGES_CASE).
+"""
+
+EXPECTED: dict = {}
