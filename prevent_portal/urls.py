@@ -5,6 +5,9 @@ urlpatterns = [
     path("", include("prevent_portal.core.urls")),
     path("", include("prevent_portal.accounts.urls")),
     path("referrals/", include("referrals.urls")),
+    path("panel/", include("channel_panel.urls")),
+    path("training/", include("training.urls")),
+    path("governance/", include("governance.urls")),
     path("admin/", admin.site.urls),
 ]
 

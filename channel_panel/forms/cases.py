@@ -1,0 +1,1 @@
+"""Channel Panel cases forms: validation only."""

@@ -1,0 +1,1 @@
+"""Channel Panel meetings forms: validation only."""

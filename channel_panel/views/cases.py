@@ -1,0 +1,3 @@
+"""Channel Panel cases views."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Channel Panel meetings views."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Channel Panel pack views."""
+
+urlpatterns: list = []

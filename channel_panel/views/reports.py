@@ -1,0 +1,3 @@
+"""Channel Panel reports views."""
+
+urlpatterns: list = []
