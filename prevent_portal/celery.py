@@ -41,6 +41,10 @@ app.conf.update(
             "task": "accounts.expire_grants",
             "schedule": 900.0,
         },
+        "panel-pack-grants": {
+            "task": "channel_panel.pack_grants_sync",
+            "schedule": 900.0,
+        },
     },
 )
 app.autodiscover_tasks()

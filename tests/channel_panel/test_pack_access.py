@@ -164,3 +164,18 @@ def test_six_month_post_exit_review_comes_up_on_a_later_agenda(world, panel):
     ]
     with at(date(2027, 5, 6)):
         assert sees_case(world.panel_a, case_b)
+
+
+def test_the_beat_task_grants_a_window_that_opened_since_the_last_change(world, panel):
+    from channel_panel.models import PackGrant
+    from channel_panel.tasks import pack_grants_sync_task
+    from prevent_portal.celery import app
+
+    meeting, on_agenda, _, _ = panel
+    assert app.conf.beat_schedule["panel-pack-grants"]["task"] == pack_grants_sync_task.name
+    with at(MEETS_ON):
+        PackGrant.objects.all().delete()
+        on_agenda.user_grants.all().delete()
+        assert not sees_referral(world.panel_a, on_agenda)
+        assert pack_grants_sync_task() > 0
+        assert sees_referral(world.panel_a, on_agenda)
