@@ -1,0 +1,293 @@
+"""Compliance figures: the table and charts of the compliance page, and the rows of every
+export (the CSV and XLSX downloads and ``manage.py training_compliance``).
+
+Rules, decided once here:
+- percent is compliant / eligible x 100 rounded half up to a whole number (ComplianceReturn
+  .percent); with nobody eligible there is no percentage and no verdict;
+- a return meets its target when that whole-number percentage reaches the target it was
+  made against;
+- a cell with no return is "missing" once the quarter's deadline has passed and "awaited"
+  before, if the agency owes that return (training.expected); otherwise it is blank.
+
+Figures come from a fixed number of queries, however many returns there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from prevent_portal.accounts.models import Agency
+from training.expected import owed_pairs
+from training.models import ComplianceReturn, ReportingPeriod, TrainingType
+
+EXPORT_FIELDS = [
+    "agency",
+    "training_type",
+    "period_end",
+    "eligible",
+    "compliant",
+    "percent",
+    "target",
+    "meets_target",
+]
+
+MEETS, BELOW, NO_ELIGIBLE, MISSING, AWAITED, NOT_OWED = (
+    "meets",
+    "below",
+    "no_eligible",
+    "missing",
+    "awaited",
+    "not_owed",
+)
+STATUS_WORDS = {
+    MEETS: "Meets target",
+    BELOW: "Below target",
+    NO_ELIGIBLE: "No eligible staff",
+    MISSING: "Missing",
+    AWAITED: "Not yet returned",
+    NOT_OWED: "Not asked for",
+}
+
+
+def export_returns(queryset: QuerySet) -> QuerySet:
+    """The returns of a queryset, ready for export_rows: one query, in report order."""
+    return queryset.select_related("agency", "training_type", "period").order_by(
+        "period__end", "agency__name", "training_type__order", "training_type__name"
+    )
+
+
+def export_rows(returns) -> list[dict]:
+    """One dict per return with EXPORT_FIELDS, in that order; period_end as a date."""
+    return [
+        {
+            "agency": r.agency.name,
+            "training_type": r.training_type.name,
+            "period_end": r.period.end,
+            "eligible": r.eligible,
+            "compliant": r.compliant,
+            "percent": r.percent,
+            "target": r.target_percent,
+            "meets_target": r.meets_target,
+        }
+        for r in returns
+    ]
+
+
+def rows_as_json(rows: list[dict]) -> list[dict]:
+    return [{**row, "period_end": row["period_end"].isoformat()} for row in rows]
+
+
+def rows_as_csv(rows: list[dict]) -> str:
+    """CSV with a header of EXPORT_FIELDS; meets_target as true/false, blank when there
+    is no verdict (nobody eligible), like percent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        values = []
+        for name in EXPORT_FIELDS:
+            value = row[name]
+            if value is None:
+                value = ""
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, date):
+                value = value.isoformat()
+            values.append(value)
+        writer.writerow(values)
+    return buffer.getvalue()
+
+
+def rows_as_xlsx(rows: list[dict], *, title: str = "Training compliance") -> bytes:
+    """An XLSX workbook with one sheet: the header of EXPORT_FIELDS, then one row per
+    return; numbers as numbers, period_end as a date, meets_target as TRUE/FALSE."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(EXPORT_FIELDS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[name] for name in EXPORT_FIELDS])
+        sheet.cell(row=sheet.max_row, column=3).number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGH", [44, 26, 12, 10, 11, 9, 8, 13], strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- The compliance table and its charts ---------------------------------------------------------
+@dataclass
+class Cell:
+    period: ReportingPeriod
+    status: str
+    compliance_return: ComplianceReturn | None = None
+
+    @property
+    def words(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def percent(self) -> int | None:
+        return self.compliance_return.percent if self.compliance_return else None
+
+
+@dataclass
+class AgencyRow:
+    agency: Agency
+    cells: list[Cell]
+
+    @property
+    def change(self) -> int | None:
+        """Percentage points from the first to the last quarter shown that have figures."""
+        known = [c.percent for c in self.cells if c.percent is not None]
+        return known[-1] - known[0] if len(known) >= 2 else None
+
+
+@dataclass
+class TypeTable:
+    training_type: TrainingType
+    periods: list[ReportingPeriod]
+    rows: list[AgencyRow] = field(default_factory=list)
+
+    @property
+    def missing(self) -> int:
+        return sum(1 for row in self.rows for cell in row.cells if cell.status == MISSING)
+
+    @property
+    def chart(self) -> Chart:
+        return Chart.for_table(self)
+
+
+def compliance_tables(
+    *,
+    returns: QuerySet,
+    periods: list[ReportingPeriod],
+    types: list[TrainingType],
+    agency_ids: set[int] | None,
+    today: date | None = None,
+) -> list[TypeTable]:
+    """One table per training type: a row per agency that owes the type or returned it in
+    one of ``periods``, a cell per period. ``returns`` is already limited to what the user
+    may see, ``agency_ids`` to the agencies they may see (None: all)."""
+    today = today or timezone.localdate()
+    found = list(
+        returns.filter(period__in=periods, training_type__in=types).select_related(
+            "agency", "training_type", "period"
+        )
+    )
+    by_key = {(r.agency_id, r.training_type_id, r.period_id): r for r in found}
+    owed = owed_pairs(types, agency_ids)
+    agency_pks = {a for a, _ in owed} | {r.agency_id for r in found}
+    agencies = sorted(
+        Agency.objects.filter(pk__in=sorted(agency_pks)), key=lambda a: a.name.lower()
+    )
+    tables = []
+    for training_type in types:
+        table = TypeTable(training_type=training_type, periods=periods)
+        for agency in agencies:
+            is_owed = (agency.pk, training_type.pk) in owed
+            cells = []
+            for period in periods:
+                found_return = by_key.get((agency.pk, training_type.pk, period.pk))
+                status = cell_status(found_return, is_owed, period, today)
+                cells.append(Cell(period, status, found_return))
+            if is_owed or any(c.compliance_return for c in cells):
+                table.rows.append(AgencyRow(agency=agency, cells=cells))
+        tables.append(table)
+    return tables
+
+
+def cell_status(found: ComplianceReturn | None, is_owed: bool, period, today: date) -> str:
+    if found is not None:
+        verdict = found.meets_target
+        return NO_ELIGIBLE if verdict is None else (MEETS if verdict else BELOW)
+    if not is_owed:
+        return NOT_OWED
+    return MISSING if period.deadline_passed(today) else AWAITED
+
+
+# --- Charts: inline SVG drawn from numbers, no script, no inline style (strict CSP) -------------
+LABEL_WIDTH = 200
+BAR_WIDTH = 300  # 100%
+VALUE_X = LABEL_WIDTH + BAR_WIDTH + 12
+CHART_WIDTH = 720
+BAR_HEIGHT = 18
+ROW_GAP = 6
+GROUP_HEADER = 26
+GROUP_GAP = 12
+TOP = 30
+
+
+@dataclass
+class Bar:
+    y: int
+    text_y: int
+    label: str
+    width: int
+    status: str
+    value: str
+
+
+@dataclass
+class Group:
+    y: int
+    name: str
+    bars: list[Bar]
+
+
+@dataclass
+class Chart:
+    """A horizontal bar per agency and quarter, with the target drawn as a line; every bar
+    says its percentage and verdict in words, so colour is never the only cue."""
+
+    height: int
+    target_x: int
+    target: int
+    groups: list[Group]
+    width: int = CHART_WIDTH
+    label_width: int = LABEL_WIDTH
+    bar_width: int = BAR_WIDTH
+    value_x: int = VALUE_X
+
+    @classmethod
+    def for_table(cls, table: TypeTable) -> Chart:
+        y = TOP
+        groups = []
+        for row in table.rows:
+            group = Group(y=y + 18, name=row.agency.name, bars=[])
+            y += GROUP_HEADER
+            for cell in row.cells:
+                percent = cell.percent
+                value = cell.words if percent is None else f"{percent}%, {cell.words.lower()}"
+                group.bars.append(
+                    Bar(
+                        y=y,
+                        text_y=y + BAR_HEIGHT - 4,
+                        label=cell.period.label,
+                        width=round((percent or 0) * BAR_WIDTH / 100),
+                        status=cell.status,
+                        value=value,
+                    )
+                )
+                y += BAR_HEIGHT + ROW_GAP
+            y += GROUP_GAP
+            groups.append(group)
+        target = table.training_type.target_percent
+        return cls(
+            height=y + 4,
+            target_x=LABEL_WIDTH + round(target * BAR_WIDTH / 100),
+            target=target,
+            groups=groups,
+        )

@@ -1,0 +1,63 @@
+"""Field builders the training forms share, so each kind of field reads and fails alike."""
+
+from __future__ import annotations
+
+from django import forms
+
+from training.models import MAX_STAFF
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_HINT = "For example, 30/6/2018"
+DATE_INVALID = "Enter the date as day/month/year, like 30/6/2018"
+# The version travels in a hidden field: if it is missing or mangled, ask for a reload.
+_RELOAD = "Reload the page and try again"
+VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
+
+
+def date_field(label: str, *, required_message: str = "", required=True, hint=DATE_HINT):
+    return forms.DateField(
+        label=label,
+        help_text=hint,
+        required=required,
+        input_formats=DATE_FORMATS,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        error_messages={"invalid": DATE_INVALID, "required": required_message},
+    )
+
+
+def count_field(label: str, what: str, *, hint: str = "", maximum: int = MAX_STAFF):
+    """A whole number of people or sessions, 0 or more; ``what`` names it in messages
+    ("the number of eligible staff")."""
+    return forms.IntegerField(
+        label=label,
+        help_text=hint,
+        min_value=0,
+        max_value=maximum,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "govuk-input--width-5", "spellcheck": "false"}
+        ),
+        error_messages={
+            "required": f"Enter {what}",
+            "invalid": f"Enter {what} as a whole number, like 480",
+            "min_value": f"{what[0].upper()}{what[1:]} cannot be negative",
+            "max_value": f"{what[0].upper()}{what[1:]} must be {maximum:,} or fewer",
+        },
+    )
+
+
+def text_field(label: str, required_message: str = "", *, max_length=300, hint="", required=True):
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        max_length=max_length,
+        error_messages={
+            "required": required_message,
+            "max_length": f"{label} must be {max_length:,} characters or fewer",
+        },
+    )
+
+
+class PeriodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.label} ({obj.start:%B} to {obj.end:%B %Y})"

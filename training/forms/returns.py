@@ -1,0 +1,143 @@
+"""Forms for entering, correcting and uploading compliance returns."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from prevent_portal.core.concurrency import VersionField
+from training.forms.common import VERSION_ERRORS, PeriodChoiceField, count_field
+from training.models import (
+    ComplianceReturn,
+    ReportingPeriod,
+    TrainingType,
+    agencies_returning_for,
+)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+COMPLIANT_ABOVE_ELIGIBLE = (
+    "Compliant staff cannot be more than eligible staff: you entered {compliant} compliant "
+    "and {eligible} eligible"
+)
+
+
+def _check_compliant(form: forms.Form, data: dict) -> None:
+    eligible, compliant = data.get("eligible"), data.get("compliant")
+    if eligible is not None and compliant is not None and compliant > eligible:
+        form.add_error(
+            "compliant", COMPLIANT_ABOVE_ELIGIBLE.format(compliant=compliant, eligible=eligible)
+        )
+
+
+class FiguresMixin(forms.Form):
+    eligible = count_field(
+        "Eligible staff",
+        "the number of eligible staff",
+        hint="Staff who should have this training by the end of the quarter.",
+    )
+    compliant = count_field(
+        "Compliant staff",
+        "the number of compliant staff",
+        hint="Of the eligible staff, how many had the training and were in date.",
+    )
+
+
+class ReturnForm(FiguresMixin):
+    """A new return. The agency choice holds only the agencies the user returns figures
+    for, so a SPOC cannot enter another agency's figures by editing the form."""
+
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=None,
+        empty_label="Choose an agency",
+        error_messages={
+            "required": "Choose the agency",
+            "invalid_choice": "Choose one of your agencies",
+        },
+    )
+    training_type = forms.ModelChoiceField(
+        label="Training type",
+        queryset=TrainingType.objects.active(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose the training type",
+            "invalid_choice": "Choose one of the training types",
+        },
+    )
+    period = PeriodChoiceField(
+        label="Quarter",
+        queryset=None,
+        empty_label="Choose a quarter",
+        error_messages={
+            "required": "Choose the quarter",
+            "invalid_choice": "Choose one of the quarters",
+        },
+    )
+    field_order = ["agency", "training_type", "period", "eligible", "compliant"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies_returning_for(user).order_by("name")
+        self.fields["period"].queryset = ReportingPeriod.objects.filter(
+            start__lte=timezone.localdate()
+        ).order_by("-end")
+        self.fields["training_type"].queryset = TrainingType.objects.active()
+        self.only_agency = None
+        agencies = list(self.fields["agency"].queryset[:2])
+        if len(agencies) == 1:
+            self.only_agency = agencies[0]
+            self.fields["agency"].widget = forms.HiddenInput()
+            self.fields["agency"].initial = agencies[0].pk
+        self.existing = None
+
+    def clean(self):
+        data = super().clean()
+        _check_compliant(self, data)
+        agency, training_type, period = (
+            data.get("agency"),
+            data.get("training_type"),
+            data.get("period"),
+        )
+        if agency and training_type and period:
+            self.existing = ComplianceReturn.objects.filter(
+                agency=agency, training_type=training_type, period=period
+            ).first()
+            if self.existing is not None:
+                self.add_error(
+                    "period",
+                    f"{agency.name} already has a {training_type.name} return for "
+                    f"{period.label}: change that return instead",
+                )
+        return data
+
+
+class ReturnCorrectionForm(FiguresMixin):
+    version = VersionField(error_messages=VERSION_ERRORS)
+
+    def clean(self):
+        data = super().clean()
+        _check_compliant(self, data)
+        return data
+
+
+class ReturnsUploadForm(forms.Form):
+    file = forms.FileField(
+        label="File to upload",
+        help_text="A CSV or XLSX file with a header row and one return per row. Up to 5 MB.",
+        widget=forms.ClearableFileInput(
+            attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx"}
+        ),
+        error_messages={
+            "required": "Choose a CSV or XLSX file to upload",
+            "empty": "The chosen file is empty",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("The file must be a CSV or XLSX file")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 5 MB")
+        return upload

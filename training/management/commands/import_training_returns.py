@@ -1,0 +1,43 @@
+"""python manage.py import_training_returns FILE: import compliance returns (CSV or XLSX)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from prevent_portal.audit.context import acting_as
+from prevent_portal.core.tabular import ImportFileError
+from training.imports import COLUMNS, read_returns_file
+from training.services import compliance_returns_import
+
+
+class Command(BaseCommand):
+    help = (
+        f"Import agencies' training compliance returns from a CSV or XLSX file with the columns "
+        f"{','.join(COLUMNS)}, all or nothing. Bad rows are listed with their line numbers "
+        f"(the header is line 1) and nothing is imported; a row for a return already recorded "
+        f"updates it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to a .csv or .xlsx file")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            rows = read_returns_file(path.name, path.read_bytes())
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        with acting_as() as actor:
+            result = compliance_returns_import(rows=rows, acting_user=actor)
+        if not result.ok:
+            for message in result.messages():
+                self.stderr.write(message)
+            count = len(result.problems)
+            raise CommandError(
+                result.file_error
+                if result.file_error
+                else f"{count} bad row{'s' if count != 1 else ''}: nothing imported."
+            )
+        self.stdout.write(result.summary())

@@ -1,0 +1,46 @@
+"""python manage.py training_compliance --format json|csv [--from YYYY-MM-DD --to YYYY-MM-DD]."""
+
+import json
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from training.figures import export_returns, export_rows, rows_as_csv, rows_as_json
+from training.models import ComplianceReturn
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Print one row per training compliance return: agency, training_type, period_end, "
+        "eligible, compliant, percent (compliant / eligible x 100, rounded half up), target "
+        "and meets_target. --from and --to keep the quarters that end between them, both "
+        "days included."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+        parser.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
+
+    def handle(self, *args, format, date_from, date_to, **options):
+        returns = ComplianceReturn.objects.all()
+        start = _date(date_from, "--from") if date_from else None
+        end = _date(date_to, "--to") if date_to else None
+        if start and end and start > end:
+            raise CommandError("--from must not be after --to")
+        if start:
+            returns = returns.filter(period__end__gte=start)
+        if end:
+            returns = returns.filter(period__end__lte=end)
+        rows = export_rows(export_returns(returns))
+        if format == "csv":
+            self.stdout.write(rows_as_csv(rows), ending="")
+        else:
+            self.stdout.write(json.dumps(rows_as_json(rows), indent=2, ensure_ascii=False))

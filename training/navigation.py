@@ -1,0 +1,33 @@
+"""The links each role sees on the home page and in the header for training."""
+
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.navigation import NavItem
+
+NAV_ITEMS = [
+    NavItem(
+        label="Training returns",
+        url_name="training:returns",
+        roles=frozenset({Role.SPOC, Role.COORDINATOR}),
+        description=(
+            "Each quarter's figures for Prevent training: eligible staff and how many are "
+            "compliant. Enter, correct or upload them."
+        ),
+        order=50,
+    ),
+    NavItem(
+        label="Training compliance",
+        url_name="training:compliance",
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER, Role.PANEL_CHAIR, Role.SPOC}),
+        description=(
+            "Compliance per agency, training type and quarter against target, with trends."
+        ),
+        order=51,
+    ),
+    NavItem(
+        label="Training delivered",
+        url_name="training:sessions",
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER, Role.PANEL_CHAIR}),
+        description="Sessions delivered and how far each department has got.",
+        order=52,
+    ),
+]

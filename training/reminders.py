@@ -1,0 +1,120 @@
+"""Reminders the training app contributes to the daily sweep: returns missing before a
+quarter's deadline (to the agency's SPOCs) and after it (to the Coordinator)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+
+from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.reminders.registry import Reminder
+from training.expected import agencies_by_id, missing_returns, owed_pairs
+from training.models import ReportingPeriod, TrainingType
+
+# A quarter's overdue list is sent to Coordinators on the days just after its deadline (a
+# sweep that missed a day still sends it), not forever to every Coordinator who joins later.
+OVERDUE_WINDOW_DAYS = 28
+
+
+def _spocs_by_agency(agency_ids) -> dict[int, list[User]]:
+    spocs = defaultdict(list)
+    memberships = (
+        Membership.objects.active()
+        .filter(role=Role.SPOC, agency_id__in=sorted(agency_ids), user__is_active=True)
+        .select_related("user")
+        .order_by("agency_id", "user__username")
+    )
+    for membership in memberships:
+        spocs[membership.agency_id].append(membership.user)
+    return spocs
+
+
+def _coordinators() -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
+        ).distinct()
+    )
+
+
+def _before_deadline(period: ReportingPeriod, missing, types, agencies, today: date):
+    """One reminder per SPOC, agency and training type still missing: the key names the
+    quarter, agency and type, and the outbox adds the recipient, so a SPOC hears about each
+    missing return of a quarter once however often the sweep runs."""
+    spocs = _spocs_by_agency({agency_id for agency_id, _ in missing})
+    days_left = (period.submission_deadline - today).days
+    for agency_id, type_id in sorted(missing):
+        agency, training_type = agencies[agency_id], types[type_id]
+        for spoc in spocs.get(agency_id, []):
+            yield Reminder(
+                kind="training_return",
+                key=f"period:{period.pk}:agency:{agency_id}:type:{type_id}",
+                subject=f"{training_type.name} return, {period.label}",
+                due=period.submission_deadline,
+                recipient=spoc,
+                title=(
+                    f"{agency.name}: {training_type.name} return for {period.label} due by "
+                    f"{period.submission_deadline:%d %B %Y}"
+                ),
+                body=(
+                    f"{agency.name} has not yet returned its {training_type.name} figures for "
+                    f"{period.label} ({period.start:%d %B} to {period.end:%d %B %Y}). The "
+                    f"deadline is {period.submission_deadline:%d %B %Y}, in {days_left} "
+                    f"day{'s' if days_left != 1 else ''}.\n\n"
+                    f"Enter the number of eligible staff and how many are compliant under "
+                    f"Training returns in {settings.SERVICE_NAME}: "
+                    f"{settings.SITE_URL}{reverse('training:returns')}"
+                ),
+            )
+
+
+def _after_deadline(period: ReportingPeriod, missing, types, agencies):
+    """One overdue list per quarter to each Coordinator."""
+    lines = sorted(
+        f"- {agencies[agency_id].name}: {types[type_id].name}" for agency_id, type_id in missing
+    )
+    for coordinator in _coordinators():
+        yield Reminder(
+            kind="training_overdue",
+            key=f"period:{period.pk}",
+            subject=f"Training returns, {period.label}",
+            due=period.submission_deadline + timedelta(days=1),
+            recipient=coordinator,
+            title=f"{len(lines)} training return{'s' if len(lines) != 1 else ''} missing for "
+            f"{period.label}",
+            body=(
+                f"The deadline for {period.label} was {period.submission_deadline:%d %B %Y}. "
+                f"These returns are still missing:\n\n" + "\n".join(lines)
+            ),
+        )
+
+
+def missing_returns_reminders(today: date):
+    """Before each quarter's deadline (from TRAINING_REMINDER_DAYS_BEFORE days ahead until
+    the day itself), remind SPOCs of their agency's missing returns; once it has passed,
+    give the Coordinator the list of what is still missing."""
+    ahead = timedelta(days=settings.TRAINING_REMINDER_DAYS_BEFORE)
+    periods = list(
+        ReportingPeriod.objects.filter(
+            submission_deadline__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS),
+            submission_deadline__lte=today + ahead,
+            start__lte=today,
+        )
+    )
+    if not periods:
+        return
+    types = {t.pk: t for t in TrainingType.objects.active()}
+    pairs = owed_pairs(list(types.values()))
+    agencies = agencies_by_id({agency_id for agency_id, _ in pairs})
+    for period in periods:
+        missing = missing_returns(period, pairs)
+        if not missing:
+            continue
+        if today <= period.submission_deadline:
+            yield from _before_deadline(period, missing, types, agencies, today)
+        else:
+            yield from _after_deadline(period, missing, types, agencies)

@@ -1,0 +1,132 @@
+"""Importing compliance returns from a file (the upload page and import_training_returns)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_portal.accounts.models import User
+from prevent_portal.core.tabular import RowProblem
+from training.imports import check_rows
+from training.models import ComplianceReturn, ReportingPeriod
+from training.services.returns import reporting_period_for_end
+
+
+@dataclass
+class ReturnsImportResult:
+    """What an import did: nothing at all when there are problems."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    periods_created: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.file_error
+
+    def messages(self) -> list[str]:
+        if self.file_error:
+            return [self.file_error]
+        return [str(p) for p in self.problems]
+
+    def summary(self) -> str:
+        text = (
+            f"{self.rows} rows read: {self.created} returns added, {self.updated} updated, "
+            f"{self.unchanged} unchanged."
+        )
+        if self.periods_created:
+            text += f" Quarters added: {', '.join(self.periods_created)}."
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "periods_created": self.periods_created,
+        }
+
+
+@transaction.atomic
+def compliance_returns_import(
+    *,
+    rows: list[tuple[int, dict[str, str]]],
+    acting_user: User | None,
+    restrict_to_agencies: Iterable[int] | None = None,
+) -> ReturnsImportResult:
+    """Import compliance returns, all or nothing.
+
+    Every row is checked first (``training.imports``); if any is bad nothing is written and
+    every bad row is reported with its line number. A row for an agency, type and quarter
+    that already has a return updates that return (audited, its version goes up, so a
+    correction being typed on the web page at the same time is refused as stale) rather
+    than adding a second; a row with the same figures leaves it alone. Quarters not yet
+    recorded are created with the default deadline. ``restrict_to_agencies`` (agency ids)
+    limits an upload to those agencies: a SPOC's upload.
+    """
+    result = ReturnsImportResult(rows=len(rows))
+    if not rows:
+        result.file_error = "The file has no returns in it"
+        return result
+    checked = check_rows(rows, restrict_to_agencies=restrict_to_agencies)
+    if not checked.ok:
+        result.problems = checked.problems
+        return result
+    ends = sorted({row.period_end for row in checked.rows})
+    known = {p.end: p for p in ReportingPeriod.objects.filter(end__in=ends)}
+    periods = {}
+    for end in ends:
+        periods[end] = known.get(end) or reporting_period_for_end(end=end, acting_user=acting_user)
+        if end not in known:
+            result.periods_created.append(periods[end].label)
+    existing = {
+        (r.agency_id, r.training_type_id, r.period.end): r
+        for r in ComplianceReturn.objects.select_for_update(of=("self",))
+        .select_related("period")
+        .filter(
+            agency__in={row.agency.pk for row in checked.rows},
+            training_type__in={row.training_type.pk for row in checked.rows},
+            period__in=[p.pk for p in periods.values()],
+        )
+    }
+    now = timezone.now()
+    for row in checked.rows:
+        current = existing.get(row.key)
+        if current is None:
+            ComplianceReturn.objects.create(
+                agency=row.agency,
+                training_type=row.training_type,
+                period=periods[row.period_end],
+                eligible=row.eligible,
+                compliant=row.compliant,
+                target_percent=row.training_type.target_percent,
+                submitted_by=acting_user,
+                submitted_at=now,
+                updated_by=acting_user,
+                updated_at=now,
+            )
+            result.created += 1
+        elif (current.eligible, current.compliant) == (row.eligible, row.compliant):
+            result.unchanged += 1
+        else:
+            # Names for the audit log's object_repr, without a query per row.
+            current.agency, current.training_type = row.agency, row.training_type
+            current.eligible, current.compliant = row.eligible, row.compliant
+            current.updated_by, current.updated_at = acting_user, now
+            current.version += 1
+            current.save(
+                update_fields=["eligible", "compliant", "updated_by", "updated_at", "version"]
+            )
+            result.updated += 1
+    return result
+
+
+__all__ = ["ReturnsImportResult", "compliance_returns_import"]

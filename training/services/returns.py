@@ -1,0 +1,146 @@
+"""Agencies' quarterly compliance returns: entering one, correcting one, and the quarter a
+return belongs to."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from prevent_portal.accounts.models import Agency, User
+from prevent_portal.core.concurrency import save_if_unchanged
+from training.models import MAX_STAFF, ComplianceReturn, ReportingPeriod, TrainingType
+from training.quarters import QUARTER_ENDS_TEXT, quarter_ending
+
+
+class DuplicateReturn(ValueError):
+    """A return for this agency, training type and quarter exists already: correct it."""
+
+    def __init__(self, existing: ComplianceReturn):
+        self.existing = existing
+        super().__init__(
+            f"{existing.agency.name} already has a {existing.training_type.name} return for "
+            f"{existing.period.label}: change that return instead"
+        )
+
+
+def figures_problem(eligible: int, compliant: int) -> str | None:
+    """Why a pair of figures cannot be a return, or None if it can."""
+    if eligible < 0 or compliant < 0:
+        return "Staff numbers cannot be negative"
+    if eligible > MAX_STAFF or compliant > MAX_STAFF:
+        return f"Staff numbers must be {MAX_STAFF:,} or fewer"
+    if compliant > eligible:
+        return "Compliant staff cannot be more than eligible staff"
+    return None
+
+
+def _check_figures(eligible: int, compliant: int) -> None:
+    problem = figures_problem(eligible, compliant)
+    if problem:
+        raise ValueError(problem)
+
+
+def default_deadline(end: date) -> date:
+    """The submission deadline of a quarter created without one (by an import)."""
+    return end + timedelta(days=settings.TRAINING_DEADLINE_DAYS_AFTER_QUARTER)
+
+
+@transaction.atomic
+def reporting_period_for_end(*, end: date, acting_user: User | None) -> ReportingPeriod:
+    """The reporting period ending on ``end``, created (with the default deadline) if the
+    date is a financial quarter's last day and the quarter is not recorded yet."""
+    existing = ReportingPeriod.objects.filter(end=end).first()
+    if existing is not None:
+        return existing
+    quarter = quarter_ending(end)
+    if quarter is None:
+        raise ValueError(
+            f"{end.isoformat()} is not the last day of a quarter ({QUARTER_ENDS_TEXT})"
+        )
+    return ReportingPeriod.objects.create(
+        start=quarter.start,
+        end=quarter.end,
+        label=quarter.label,
+        submission_deadline=default_deadline(quarter.end),
+    )
+
+
+@transaction.atomic
+def compliance_return_submit(
+    *,
+    agency: Agency,
+    training_type: TrainingType,
+    period: ReportingPeriod,
+    eligible: int,
+    compliant: int,
+    acting_user: User | None,
+) -> ComplianceReturn:
+    """Record an agency's figures for a training type and quarter, against the type's
+    target today. One return per agency, type and quarter: a second is refused with
+    DuplicateReturn (correct the first instead). The caller has checked that ``acting_user``
+    may return figures for ``agency``."""
+    _check_figures(eligible, compliant)
+    existing = ComplianceReturn.objects.filter(
+        agency=agency, training_type=training_type, period=period
+    ).first()
+    if existing is not None:
+        raise DuplicateReturn(existing)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return ComplianceReturn.objects.create(
+                agency=agency,
+                training_type=training_type,
+                period=period,
+                eligible=eligible,
+                compliant=compliant,
+                target_percent=training_type.target_percent,
+                submitted_by=acting_user,
+                submitted_at=now,
+                updated_by=acting_user,
+                updated_at=now,
+            )
+    except IntegrityError:  # someone else's return for the same quarter won the race
+        existing = ComplianceReturn.objects.filter(
+            agency=agency, training_type=training_type, period=period
+        ).first()
+        if existing is None:
+            raise
+        raise DuplicateReturn(existing) from None
+
+
+@transaction.atomic
+def compliance_return_correct(
+    *,
+    compliance_return: ComplianceReturn,
+    eligible: int,
+    compliant: int,
+    expected_version: int,
+    acting_user: User | None,
+) -> ComplianceReturn:
+    """Correct the figures of a return. Refused with StaleEdit if someone changed it since
+    ``expected_version`` was read; the audit log keeps the figures it replaced."""
+    _check_figures(eligible, compliant)
+    compliance_return.eligible = eligible
+    compliance_return.compliant = compliant
+    compliance_return.updated_by = acting_user
+    compliance_return.updated_at = timezone.now()
+    save_if_unchanged(
+        compliance_return,
+        expected_version=expected_version,
+        fields=["eligible", "compliant", "updated_by", "updated_at"],
+    )
+    return compliance_return
+
+
+__all__ = [
+    "DuplicateReturn",
+    "compliance_return_correct",
+    "compliance_return_submit",
+    "default_deadline",
+    "figures_problem",
+    "reporting_period_for_end",
+]

@@ -1,0 +1,116 @@
+"""The compliance page: per agency, training type and quarter against target, as tables and
+charts, with the same figures as CSV and XLSX downloads.
+
+Compliance figures are organisational, with no personal data, so the page writes no access
+entries. What a user sees is ComplianceReturn.objects.visible_to(user): every agency for the
+Coordinator, managers and the panel chair; their own agency for a SPOC.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from prevent_portal.accounts.access import has_global_perm
+from prevent_portal.accounts.models import Agency
+from training.figures import (
+    compliance_tables,
+    export_returns,
+    export_rows,
+    rows_as_csv,
+    rows_as_xlsx,
+)
+from training.forms.compliance import ComplianceFilterForm
+from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
+
+DEFAULT_QUARTERS = 4
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(rows, fmt: str, first, last) -> HttpResponse:
+    name = f"training-compliance-{first.end.isoformat()}-to-{last.end.isoformat()}"
+    if fmt == "xlsx":
+        response = HttpResponse(rows_as_xlsx(rows), content_type=XLSX)
+        name += ".xlsx"
+    else:
+        response = HttpResponse(rows_as_csv(rows), content_type="text/csv; charset=utf-8")
+        name += ".csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def compliance(request):
+    """Tables and charts for a range of quarters (the last four by default); with
+    ``format=csv`` or ``format=xlsx``, the returns behind them as a spreadsheet."""
+    scope = return_agency_scope(request.user)
+    if scope is not None and not scope:
+        raise PermissionDenied
+    today = timezone.localdate()
+    periods = ReportingPeriod.objects.filter(start__lte=today).order_by("end")
+    agencies = Agency.objects.order_by("name")
+    if scope is not None:
+        agencies = agencies.filter(pk__in=sorted(scope))
+    context = {
+        "can_configure": has_global_perm(request.user, "training.change_trainingtype"),
+        "can_enter": return_agency_scope(request.user, "change") != set(),
+        "show_agency_filter": scope is None or len(scope) > 1,
+        "tables": [],
+    }
+    recent = list(periods.reverse()[:DEFAULT_QUARTERS])
+    if not recent:
+        return render(request, "training/compliance_report.html", {**context, "form": None})
+    defaults = {"period_from": recent[-1].pk, "period_to": recent[0].pk}
+    form = ComplianceFilterForm(
+        request.GET if "period_from" in request.GET else defaults,
+        periods=periods,
+        agencies=agencies,
+    )
+    if not form.is_valid():
+        return render(request, "training/compliance_report.html", {**context, "form": form})
+    first, last = form.cleaned_data["period_from"], form.cleaned_data["period_to"]
+    shown = list(periods.filter(end__gte=first.end, end__lte=last.end))
+    chosen_type = form.cleaned_data.get("training_type")
+    types = [chosen_type] if chosen_type else list(TrainingType.objects.active())
+    returns = ComplianceReturn.objects.visible_to(request.user)
+    agency_ids = scope
+    chosen_agency = form.cleaned_data.get("agency")
+    if chosen_agency:
+        returns = returns.filter(agency=chosen_agency)
+        agency_ids = {chosen_agency.pk}
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        chosen = returns.filter(period__in=shown, training_type__in=types)
+        return _download(export_rows(export_returns(chosen)), fmt, first, last)
+    query = request.GET.copy()
+    query.pop("format", None)
+    for name in ("period_from", "period_to"):
+        query[name] = form.cleaned_data[name].pk
+    return render(
+        request,
+        "training/compliance_report.html",
+        {
+            **context,
+            "form": form,
+            "first": first,
+            "last": last,
+            "tables": compliance_tables(
+                returns=returns, periods=shown, types=types, agency_ids=agency_ids, today=today
+            ),
+            "csv_query": _with(query, "csv"),
+            "xlsx_query": _with(query, "xlsx"),
+        },
+    )
+
+
+def _with(query, fmt: str) -> str:
+    query = query.copy()
+    query["format"] = fmt
+    return query.urlencode()
+
+
+urlpatterns = [path("", compliance, name="compliance")]
