@@ -304,3 +304,80 @@ def score_candidates(person, candidates) -> list[tuple[object, MatchResult]]:
 def earlier_referral_count(referral) -> int:
     """How many other referrals of the same person there are: "referred N times before"."""
     return referral.person.referrals.exclude(pk=referral.pk).count()
+
+
+# --- Merging two records of one person: which details to keep ---------------------------
+EARLIER, NEWER = "earlier", "newer"
+# The details a confirmed match may take from either record (names become aliases instead).
+MERGE_FIELDS = (
+    "date_of_birth",
+    "gender",
+    "address",
+    "postcode",
+    "school_or_employer",
+    "ethnicity",
+)
+DETAIL_LABELS = {
+    "date_of_birth": "Date of birth",
+    "gender": "Gender",
+    "address": "Address",
+    "postcode": "Postcode",
+    "school_or_employer": "School or employer",
+    "ethnicity": "Ethnicity",
+}
+# Details that change over time: the newer record is more likely to be right.
+CHANGE_OVER_TIME = frozenset({"address", "postcode", "school_or_employer"})
+NOT_KNOWN_TEXTS = frozenset({"", "not known", "unknown"})
+
+
+@dataclass(frozen=True)
+class DetailDifference:
+    """One detail the two records disagree on, and which record's value to keep unless the
+    Coordinator chooses otherwise."""
+
+    field: str
+    earlier: object
+    newer: object
+    default: str  # EARLIER or NEWER
+
+
+def earlier_and_newer(a, b) -> tuple:
+    """The two records of one person, the one created first first: it is the one kept."""
+    return tuple(sorted([a, b], key=lambda p: (p.created_at is not None, p.created_at, p.pk)))
+
+
+def _is_known(field_name: str, value) -> bool:
+    if value is None:
+        return False
+    if field_name == "gender":
+        return value != "not_known"
+    if isinstance(value, str):
+        return " ".join(value.split()).casefold() not in NOT_KNOWN_TEXTS
+    return True
+
+
+def _same_detail(field_name: str, a, b) -> bool:
+    if field_name == "postcode":
+        return normalise_postcode(a) == normalise_postcode(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return a == b
+
+
+def detail_differences(earlier, newer) -> list[DetailDifference]:
+    """The details on which ``newer`` knows something different from ``earlier``, in
+    ``MERGE_FIELDS`` order. A detail the newer record does not know is no choice (the
+    earlier value stays), nor is one written differently (a postcode without its space).
+
+    The default is the newer value when the earlier one is not known, and for what changes
+    over time (address, postcode, school or employer); otherwise the earlier value, which
+    has stood the longer (a date of birth one digit apart is more likely a typing slip on
+    the new referral)."""
+    found = []
+    for name in MERGE_FIELDS:
+        old, new = getattr(earlier, name), getattr(newer, name)
+        if not _is_known(name, new) or _same_detail(name, old, new):
+            continue
+        default = NEWER if not _is_known(name, old) or name in CHANGE_OVER_TIME else EARLIER
+        found.append(DetailDifference(name, old, new, default))
+    return found

@@ -3,13 +3,22 @@ Coordinator's decision on each."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals import matching
-from referrals.models import ChronologyEntry, Person, PersonAlias, Referral, RepeatMatch
+from referrals.models import (
+    ChronologyEntry,
+    Person,
+    PersonAlias,
+    Referral,
+    RepeatMatch,
+    age_on,
+)
 from referrals.services.records import chronology_add
 
 ALREADY_DECIDED = (
@@ -79,8 +88,32 @@ def _keep_name_as_alias(*, kept: Person, given: str, family: str) -> None:
         PersonAlias.objects.create(person=kept, given_name=given, family_name=family)
 
 
+def _check_keep(keep: Mapping[str, str]) -> None:
+    for name, choice in keep.items():
+        if name not in matching.MERGE_FIELDS:
+            raise ValueError(f"Not a detail a merge can keep: {name}")
+        if choice not in (matching.EARLIER, matching.NEWER):
+            raise ValueError(f"Keep the earlier or the newer {name}, not: {choice}")
+
+
+def _keep_details(
+    *, kept: Person, folded: Person, keep: Mapping[str, str], expected_version: int
+) -> list[str]:
+    """Copy onto ``kept`` each differing detail for which the newer value is chosen (or is
+    the default); saved under optimistic locking. Returns the fields taken."""
+    taken = []
+    for diff in matching.detail_differences(kept, folded):
+        if keep.get(diff.field, diff.default) == matching.NEWER:
+            setattr(kept, diff.field, diff.newer)
+            taken.append(diff.field)
+    if taken:
+        save_if_unchanged(kept, expected_version=expected_version, fields=taken)
+    return taken
+
+
 def _merge(*, folded: Person, kept: Person, expected_version: int, acting_user) -> list:
-    """Fold ``folded`` into ``kept``: its referrals move, its names become aliases."""
+    """Fold ``folded`` into ``kept``: its referrals move, its names become aliases. The
+    moved referrals' ages follow the kept record's date of birth."""
     _keep_name_as_alias(kept=kept, given=folded.given_name, family=folded.family_name)
     for alias in folded.aliases.all():
         _keep_name_as_alias(kept=kept, given=alias.given_name, family=alias.family_name)
@@ -88,7 +121,11 @@ def _merge(*, folded: Person, kept: Person, expected_version: int, acting_user) 
     for ref in moved:
         ref.person = kept
         ref.version += 1
-        ref.save(update_fields=["person", "version", "updated_at"])
+        fields = ["person", "version", "updated_at"]
+        if kept.date_of_birth is not None:
+            ref.age_at_referral = age_on(kept.date_of_birth, ref.received_on)
+            fields.append("age_at_referral")
+        ref.save(update_fields=fields)
     folded.merged_into = kept
     save_if_unchanged(folded, expected_version=expected_version, fields=["merged_into"])
     # Suggestions about the folded record are out of date: the next refresh makes new ones.
@@ -99,6 +136,19 @@ def _merge(*, folded: Person, kept: Person, expected_version: int, acting_user) 
     return moved
 
 
+def _ages_follow(*, person: Person, referrals: list[Referral]) -> None:
+    """A date of birth newly kept changes the age at referral of the person's other
+    referrals (one save each, so each is audited)."""
+    if person.date_of_birth is None:
+        return
+    for ref in referrals:
+        age = age_on(person.date_of_birth, ref.received_on)
+        if ref.age_at_referral != age:
+            ref.age_at_referral = age
+            ref.version += 1
+            ref.save(update_fields=["age_at_referral", "version", "updated_at"])
+
+
 @transaction.atomic
 def repeat_match_decide(
     *,
@@ -106,18 +156,28 @@ def repeat_match_decide(
     decision: str,
     acting_user: User,
     expected_version: int | None = None,
+    expected_candidate_version: int | None = None,
+    keep: Mapping[str, str] | None = None,
 ) -> RepeatMatch:
     """Record the Coordinator's decision on a suggested earlier referral.
 
     Confirmed: the two person records are the same person, so the newer record (the one
     created later) is folded into the earlier one: its referrals move to the earlier
     person, its name and aliases are kept as aliases there, and it points at the earlier
-    record (``merged_into``). Rejected: the pair is remembered and not offered again.
-    Either way the referral's chronology says so. ``expected_version`` is the version of
-    the referral's person the Coordinator saw; if either person changed since, or the
-    match was decided meanwhile, nothing is saved (StaleEdit)."""
+    record (``merged_into``). Of the details the two records disagree on
+    (``matching.detail_differences``), the earlier record takes the newer value where
+    ``keep`` says ``"newer"`` for that field, or by default when ``keep`` does not name it;
+    the ages on the person's referrals follow the date of birth kept. Rejected: the pair is
+    remembered and not offered again. Either way the referral's chronology says so.
+
+    ``expected_version`` and ``expected_candidate_version`` are the versions of the
+    referral's person and of the candidate the Coordinator saw; if either changed since,
+    or the match was decided meanwhile, nothing is saved (StaleEdit). A ``keep`` naming
+    another field or choice raises ValueError and saves nothing."""
     if decision not in (RepeatMatch.Decision.CONFIRMED, RepeatMatch.Decision.REJECTED):
         raise ValueError(f"Not a decision: {decision}")
+    keep = dict(keep or {})
+    _check_keep(keep)
     match = RepeatMatch.objects.select_for_update().select_related("referral").get(pk=match.pk)
     if match.decision != RepeatMatch.Decision.PENDING:
         raise StaleEdit(ALREADY_DECIDED)
@@ -132,6 +192,8 @@ def repeat_match_decide(
     if subject.merged_into_id or candidate.merged_into_id:
         raise StaleEdit(StaleEdit.message)
     if expected_version is not None and subject.version != expected_version:
+        raise StaleEdit(StaleEdit.message)
+    if expected_candidate_version is not None and candidate.version != expected_candidate_version:
         raise StaleEdit(StaleEdit.message)
     earlier_refs = list(candidate.referrals.order_by("received_on", "pk"))
 
@@ -152,15 +214,24 @@ def repeat_match_decide(
         )
         return match
 
-    kept, folded = sorted([subject, candidate], key=lambda p: (p.created_at, p.pk))
+    kept, folded = matching.earlier_and_newer(subject, candidate)
+    kept_refs = (
+        earlier_refs if kept is candidate else list(kept.referrals.order_by("received_on", "pk"))
+    )
+    taken = _keep_details(kept=kept, folded=folded, keep=keep, expected_version=kept.version)
     moved = _merge(
         folded=folded, kept=kept, expected_version=folded.version, acting_user=acting_user
     )
+    if "date_of_birth" in taken:
+        _ages_follow(person=kept, referrals=kept_refs)
     text = (
         f"Confirmed as the same person as in earlier referrals {_references(earlier_refs)} "
         f"(match score {match.score}). The person records were merged: referrals "
         f"{_references(moved)} moved to the earlier record."
     )
+    if taken:
+        labels = ", ".join(matching.DETAIL_LABELS[name].lower() for name in taken)
+        text += f" Details taken from the newer record: {labels}."
     for ref in {referral.pk: referral, **{r.pk: r for r in moved}}.values():
         chronology_add(
             referral=ref, kind=ChronologyEntry.Kind.MATCH, text=text, acting_user=acting_user

@@ -15,8 +15,19 @@ from referrals.models import Referral, RepeatMatch, get_referral_for_user
 VIEW = "referrals:earlier_referrals"
 
 
+def _confirm_form(referral: Referral, match: RepeatMatch, data=None) -> MatchConfirmForm:
+    """The confirm form of one match card; ids carry the match, as a page has several."""
+    form = MatchConfirmForm(
+        data, subject=referral.person, candidate=match.candidate, auto_id=f"match-{match.pk}-%s"
+    )
+    form.match_pk = match.pk
+    return form
+
+
 def _page(request, referral: Referral, form: MatchConfirmForm | None = None, status=200):
-    """Refresh the suggestions, then show them with each candidate's referrals."""
+    """Refresh the suggestions, then show them with each candidate's referrals and the
+    form confirming each. ``form`` is a confirmation posted with an error: it is shown
+    with the Coordinator's choices in the card of its match."""
     user = request.user
     services.repeat_matches_refresh(referral=referral, acting_user=user)
     person = referral.person
@@ -49,6 +60,8 @@ def _page(request, referral: Referral, form: MatchConfirmForm | None = None, sta
     shown = [referral, person, *person_referrals]
     for match in matches:
         shown += [match.candidate, *match.candidate.shown_referrals]
+        posted = form is not None and form.match_pk == match.pk
+        match.form = form if posted else _confirm_form(referral, match)
     shown += [m.candidate for m in decided]
     log_access(request, shown, view=VIEW)
     return render(
@@ -85,7 +98,10 @@ def earlier_referrals_refresh(request, pk):
 def _pending_match(request, pk, match_pk):
     referral = get_referral_for_user(request.user, pk, perm="triage")
     match = get_object_or_404(
-        RepeatMatch.objects.visible_to(request.user).filter(referral=referral), pk=match_pk
+        RepeatMatch.objects.visible_to(request.user)
+        .filter(referral=referral)
+        .select_related("candidate"),
+        pk=match_pk,
     )
     return referral, match
 
@@ -93,7 +109,7 @@ def _pending_match(request, pk, match_pk):
 @require_POST
 def repeat_match_confirm(request, pk, match_pk):
     referral, match = _pending_match(request, pk, match_pk)
-    form = MatchConfirmForm(request.POST)
+    form = _confirm_form(referral, match, data=request.POST)
     if form.is_valid():
         try:
             services.repeat_match_decide(
@@ -101,6 +117,8 @@ def repeat_match_confirm(request, pk, match_pk):
                 decision=RepeatMatch.Decision.CONFIRMED,
                 acting_user=request.user,
                 expected_version=form.cleaned_data["version"],
+                expected_candidate_version=form.cleaned_data["candidate_version"],
+                keep=form.keep(),
             )
         except StaleEdit as exc:
             form.add_error(None, str(exc))
@@ -114,13 +132,13 @@ def repeat_match_confirm(request, pk, match_pk):
 @require_POST
 def repeat_match_reject(request, pk, match_pk):
     referral, match = _pending_match(request, pk, match_pk)
-    form = MatchConfirmForm()
     try:
         services.repeat_match_decide(
             match=match, decision=RepeatMatch.Decision.REJECTED, acting_user=request.user
         )
     except StaleEdit as exc:
-        form = MatchConfirmForm(data={"version": referral.person.version})
+        seen = {"version": referral.person.version, "candidate_version": match.candidate.version}
+        form = _confirm_form(referral, match, data=seen)
         form.is_valid()
         form.add_error(None, str(exc))
         return _page(request, referral, form=form)

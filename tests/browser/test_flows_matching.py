@@ -14,16 +14,26 @@ pytestmark = pytest.mark.browser
 
 
 def _case(world):
-    """Someone referred in 2022 (no further action), referred again under a new surname."""
+    """Someone referred in 2022 (no further action), referred again under a new surname,
+    with a gender the earlier record did not know and an address written differently."""
     earlier = factories.PersonFactory(
-        given_name="Lena", family_name="Moravec", date_of_birth=date(2001, 4, 7), postcode="ZZ3 1AB"
+        given_name="Lena",
+        family_name="Moravec",
+        date_of_birth=date(2001, 4, 7),
+        postcode="ZZ3 1AB",
+        address="3 Birch Row, Testbury",
     )
     old = factories.referral(world.agency_b, person=earlier, received_on=date(2022, 6, 3))
     Referral.objects.filter(pk=old.pk).update(
         outcome=Outcome.objects.get(code=Outcome.NO_FURTHER_ACTION), status="closed"
     )
     newer = factories.PersonFactory(
-        given_name="Lena", family_name="Quillon", date_of_birth=date(2001, 4, 7), postcode="ZZ3 1AB"
+        given_name="Lena",
+        family_name="Quillon",
+        date_of_birth=date(2001, 4, 7),
+        postcode="ZZ3 1AB",
+        address="Flat 3, Birch Row, Testbury",
+        gender="female",
     )
     new = factories.referral(world.agency_a, person=newer)
     return earlier, old, new
@@ -46,6 +56,14 @@ def test_coordinator_confirms_a_repeat_match(open_page, browsing, world):
         "Checked again for earlier referrals"
     )
 
+    differ = card.get_by_role("table", name="Details that differ")
+    expect(differ.get_by_role("row", name="Gender")).to_contain_text("Not known")
+    expect(differ.get_by_role("row", name="Gender")).to_contain_text("Female")
+    gender = card.get_by_role("group", name="Gender")
+    expect(gender.get_by_label("Female (newer record)")).to_be_checked()
+    address = card.get_by_role("group", name="Address")
+    expect(address.get_by_label("Flat 3, Birch Row, Testbury (newer record)")).to_be_checked()
+    address.get_by_label("3 Birch Row, Testbury (earlier record)").check()
     page.get_by_role("button", name="Yes, same person (Lena Moravec)").click()
 
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
@@ -57,6 +75,8 @@ def test_coordinator_confirms_a_repeat_match(open_page, browsing, world):
     assert_page_is_usable(page, browsing, "Earlier referrals")
     new.refresh_from_db()
     assert new.person == earlier
+    earlier.refresh_from_db()
+    assert (earlier.gender, earlier.address) == ("female", "3 Birch Row, Testbury")
 
 
 def test_coordinator_rejects_a_repeat_match(open_page, browsing, world):
@@ -79,11 +99,14 @@ def test_confirming_on_an_out_of_date_page_shows_an_accessible_error(open_page, 
     page = open_page(world.coordinator)
     page.goto(reverse("referrals:earlier_referrals", args=[new.pk]))
     Person.objects.filter(pk=new.person_id).update(version=new.person.version + 1)
+    page.get_by_label("3 Birch Row, Testbury (earlier record)").check()
     page.get_by_role("button", name="Yes, same person (Lena Moravec)").click()
 
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Someone else changed this record")
     expect(summary).to_be_focused()
+    # The Coordinator's choice is given back, not the default.
+    expect(page.get_by_label("3 Birch Row, Testbury (earlier record)")).to_be_checked()
     assert page.title().startswith("Error: ")
     assert_page_is_usable(page, browsing, "Earlier referrals")
     new.refresh_from_db()

@@ -161,6 +161,9 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
         expect(card).to_contain_text(reason)
     expect(card).to_contain_text("Same date of birth")
     expect(card.get_by_role("row", name=earlier.reference)).to_contain_text("No further action")
+    # The referrer gave an address the earlier record lacked: it is offered, and chosen.
+    address = card.get_by_role("group", name="Address")
+    expect(address.get_by_label("14 Alder Close, Testbury (newer record)")).to_be_checked()
     _save(page, "journey-earlier-referrals.png", tmp_path)
 
     page.get_by_role("button", name="Yes, same person (Katarzyna Nowak)").click()
@@ -217,6 +220,8 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
     kept = earlier.person
     assert referral.person == kept
     assert kept.merged_into is None
+    assert kept.address == "14 Alder Close, Testbury"  # the newer detail, kept
+    assert kept.gender == "female" and kept.school_or_employer == "Riverside Academy"
     folded = Person.objects.get(merged_into=kept)
     assert (folded.given_name, folded.family_name) == ("Katarzina", "Nowak")
     assert list(kept.aliases.values_list("given_name", "family_name")) == [("Katarzina", "Nowak")]

@@ -9,9 +9,11 @@ from referrals.matching import (
     THRESHOLD,
     PersonFacts,
     date_of_birth_relation,
+    detail_differences,
     postcode_district,
     score_pair,
 )
+from referrals.models import Person
 
 DOB = date(1999, 3, 14)
 SUBJECT = PersonFacts((("Tomasz", "Wrenfield"),), DOB, "ZZ3 1AB")
@@ -123,3 +125,40 @@ def test_postcode_district(postcode, district):
 def test_postcode_written_differently_is_the_same_postcode():
     result = score_pair(SUBJECT, facts("Tomasz", "Wrenfield", postcode="zz31ab"))
     assert "Same postcode" in result.reasons
+
+
+# --- Which details to keep when two records are merged ------------------------------------
+def _record(**details):
+    return Person(given_name="Tomasz", family_name="Wrenfield", **details)
+
+
+def test_details_differing_default_to_the_newer_address_postcode_and_school():
+    earlier = _record(
+        address="1 Old Road", postcode="ZZ3 1AB", school_or_employer="Old School", gender="male"
+    )
+    newer = _record(
+        address="9 New Street", postcode="ZZ4 2CD", school_or_employer="New College", gender="male"
+    )
+    shown = {(d.field, d.earlier, d.newer, d.default) for d in detail_differences(earlier, newer)}
+    assert shown == {
+        ("address", "1 Old Road", "9 New Street", "newer"),
+        ("postcode", "ZZ3 1AB", "ZZ4 2CD", "newer"),
+        ("school_or_employer", "Old School", "New College", "newer"),
+    }
+
+
+def test_a_known_earlier_detail_is_kept_by_default_and_an_unknown_one_filled():
+    earlier = _record(date_of_birth=date(1999, 3, 14), gender="not_known", ethnicity="")
+    newer = _record(date_of_birth=date(1999, 3, 15), gender="male", ethnicity="Any other White")
+    defaults = {d.field: d.default for d in detail_differences(earlier, newer)}
+    assert defaults == {"date_of_birth": "earlier", "gender": "newer", "ethnicity": "newer"}
+
+
+def test_an_unknown_newer_detail_or_the_same_one_written_differently_is_no_choice():
+    earlier = _record(
+        date_of_birth=DOB, gender="female", address="14 Alder Close", postcode="ZZ4 7QT"
+    )
+    newer = _record(
+        date_of_birth=None, gender="not_known", address="14  alder close", postcode="zz47qt"
+    )
+    assert detail_differences(earlier, newer) == []

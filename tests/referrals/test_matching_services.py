@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -197,3 +198,142 @@ def test_when_the_candidate_is_the_newer_record_it_is_folded_into_the_referral_p
     assert later.person == older and newer.merged_into == older
     assert matching.earlier_referral_count(reviewed) == 1
     assert later.chronology.filter(kind=ChronologyEntry.Kind.MATCH).exists()
+
+
+def _moved_house(world):
+    """Someone referred in 2021 with an old address and gender not recorded, referred
+    again with what the new referrer has just entered."""
+    older = factories.PersonFactory(
+        given_name="Tomasz",
+        family_name="Wrenfield",
+        date_of_birth=DOB,
+        gender="not_known",
+        address="1 Old Road, Testbury",
+        postcode="ZZ3 1AB",
+        school_or_employer="Old Lane School",
+        ethnicity="",
+    )
+    referred(world, older, date(2021, 2, 1))
+    newer = factories.PersonFactory(
+        given_name="Tomasz",
+        family_name="Wrenfeld",
+        date_of_birth=date(1999, 3, 15),
+        gender="male",
+        address="9 New Street, Testbury",
+        postcode="ZZ3 4QQ",
+        school_or_employer="Testbury College",
+        ethnicity="Any other White background",
+    )
+    new = referred(world, newer)
+    (match,) = repeat_matches_refresh(referral=new, acting_user=world.coordinator)
+    return older, newer, new, match
+
+
+def test_confirm_keeps_the_newer_details_by_default(world):
+    older, newer, new, match = _moved_house(world)
+
+    repeat_match_decide(
+        match=match,
+        decision=RepeatMatch.Decision.CONFIRMED,
+        acting_user=world.coordinator,
+        expected_version=newer.version,
+        expected_candidate_version=older.version,
+    )
+
+    older.refresh_from_db()
+    assert older.address == "9 New Street, Testbury"
+    assert older.postcode == "ZZ3 4QQ"
+    assert older.school_or_employer == "Testbury College"
+    assert older.gender == "male"  # the earlier record did not know it
+    assert older.ethnicity == "Any other White background"
+    assert older.date_of_birth == DOB  # both known and different: the earlier one stays
+    assert older.version == 2
+
+
+def test_confirm_keeps_what_the_coordinator_chose_for_each_detail(world):
+    older, newer, new, match = _moved_house(world)
+
+    repeat_match_decide(
+        match=match,
+        decision=RepeatMatch.Decision.CONFIRMED,
+        acting_user=world.coordinator,
+        keep={"address": "earlier", "gender": "earlier", "date_of_birth": "newer"},
+    )
+
+    older.refresh_from_db()
+    assert older.address == "1 Old Road, Testbury"
+    assert older.gender == "not_known"
+    assert older.date_of_birth == date(1999, 3, 15)
+    assert older.postcode == "ZZ3 4QQ"  # not chosen: the default
+    new.refresh_from_db()
+    assert new.age_at_referral == 27  # the kept date of birth, on 1 November 2026
+
+
+def test_the_date_of_birth_kept_sets_the_age_on_every_referral_of_the_person(world):
+    older = person("Lena", "Moravec", dob=None)
+    imported = referred(world, older, date(2020, 1, 6))
+    assert imported.age_at_referral is None
+    new = referred(world, person("Lena", "Moravec", dob=date(2001, 4, 7)))
+    (match,) = repeat_matches_refresh(referral=new, acting_user=world.coordinator)
+
+    repeat_match_decide(
+        match=match, decision=RepeatMatch.Decision.CONFIRMED, acting_user=world.coordinator
+    )
+
+    imported.refresh_from_db()
+    older.refresh_from_db()
+    assert older.date_of_birth == date(2001, 4, 7)
+    assert imported.age_at_referral == 18
+
+
+def test_a_choice_that_is_not_earlier_or_newer_saves_nothing(world):
+    older, newer, new, match = _moved_house(world)
+    with pytest.raises(ValueError):
+        repeat_match_decide(
+            match=match,
+            decision=RepeatMatch.Decision.CONFIRMED,
+            acting_user=world.coordinator,
+            keep={"address": "mine"},
+        )
+    match.refresh_from_db()
+    assert match.decision == RepeatMatch.Decision.PENDING
+
+
+def test_confirm_is_refused_when_the_earlier_record_changed_since_the_page_was_read(world):
+    older, newer, new, match = _moved_house(world)
+    Person.objects.filter(pk=older.pk).update(version=older.version + 1)  # someone edited
+
+    with pytest.raises(StaleEdit):
+        repeat_match_decide(
+            match=match,
+            decision=RepeatMatch.Decision.CONFIRMED,
+            acting_user=world.coordinator,
+            expected_version=newer.version,
+            expected_candidate_version=older.version,
+        )
+
+    older.refresh_from_db()
+    new.refresh_from_db()
+    assert older.address == "1 Old Road, Testbury"
+    assert new.person == newer
+    assert RepeatMatch.objects.get(pk=match.pk).decision == RepeatMatch.Decision.PENDING
+
+
+def test_the_details_kept_are_audited_with_every_value_masked(world):
+    older, newer, new, match = _moved_house(world)
+
+    repeat_match_decide(
+        match=match, decision=RepeatMatch.Decision.CONFIRMED, acting_user=world.coordinator
+    )
+
+    entry = LogEntry.objects.filter(
+        content_type__model="person",
+        object_pk=str(older.pk),
+        action=LogEntry.Action.UPDATE,
+    ).get()
+    assert {"address", "postcode", "school_or_employer", "gender", "ethnicity"} <= set(
+        entry.changes_dict
+    )
+    logged = str(entry.changes_dict)
+    assert "New Street" not in logged and "Old Road" not in logged and "ZZ3" not in logged
+    assert "Wrenfield" not in entry.object_repr

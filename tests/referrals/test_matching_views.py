@@ -1,5 +1,6 @@
 """The earlier-referrals page: what the Coordinator sees and what the buttons do."""
 
+import re
 from datetime import date
 
 import pytest
@@ -31,6 +32,11 @@ def case(world):
     )
     new = factories.referral(world.agency_a, person=person("Tomasz", "Okonjo-Hale"))
     return earlier, old, new
+
+
+def seen(new, earlier, **choices):
+    """What the confirm form posts: the versions of both records as the page showed them."""
+    return {"version": new.person.version, "candidate_version": earlier.version, **choices}
 
 
 def page_url(referral):
@@ -77,7 +83,7 @@ def test_confirming_merges_and_the_count_of_earlier_referrals_goes_up(client, wo
     match = RepeatMatch.objects.get(referral=new)
     response = client.post(
         reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
-        {"version": new.person.version},
+        seen(new, earlier),
         follow=True,
     )
     html = response.content.decode()
@@ -94,10 +100,10 @@ def test_confirming_from_an_out_of_date_page_shows_an_error_and_merges_nothing(c
     sign_in(client, world.coordinator)
     client.get(page_url(new))
     match = RepeatMatch.objects.get(referral=new)
-    seen = new.person.version
-    Person.objects.filter(pk=new.person_id).update(version=seen + 1)
+    posted = seen(new, earlier)
+    Person.objects.filter(pk=new.person_id).update(version=posted["version"] + 1)
     response = client.post(
-        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]), {"version": seen}
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]), posted
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -185,8 +191,7 @@ def test_a_confirmed_merge_is_audited_with_the_coordinator_as_actor(client, worl
     client.get(page_url(new))
     match = RepeatMatch.objects.get(referral=new)
     client.post(
-        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
-        {"version": new.person.version},
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]), seen(new, earlier)
     )
     changes = LogEntry.objects.filter(actor=world.coordinator, action=LogEntry.Action.UPDATE)
     changed = {(e.content_type.model, e.object_pk) for e in changes}
@@ -195,3 +200,96 @@ def test_a_confirmed_merge_is_audited_with_the_coordinator_as_actor(client, worl
     assert ("repeatmatch", str(match.pk)) in changed  # the decision
     person_entry = changes.get(content_type__model="person", object_pk=str(new.person_id))
     assert "Okonjo" not in person_entry.object_repr
+
+
+def _details_differ(earlier, new):
+    """The earlier record has an old address and no gender; the referrer has just entered
+    a new address and the gender."""
+    Person.objects.filter(pk=earlier.pk).update(address="1 Old Road", gender="not_known")
+    Person.objects.filter(pk=new.person_id).update(address="9 New Street", gender="female")
+    earlier.refresh_from_db()
+    new.person.refresh_from_db()
+
+
+def checked(html, name) -> list[str]:
+    return re.findall(rf'name="{name}" type="radio" value="(\w+)" checked', html)
+
+
+def test_the_confirm_form_shows_the_details_that_differ_with_the_newer_ones_chosen(
+    client, world, case
+):
+    earlier, old, new = case
+    _details_differ(earlier, new)
+    sign_in(client, world.coordinator)
+    html = client.get(page_url(new)).content.decode()
+    assert "Details that differ" in html
+    rows = re.findall(
+        r'<th scope="row" class="govuk-table__header">(\w[^<]*)</th>\s*'
+        r'<td class="govuk-table__cell">([^<]*)</td>\s*'
+        r'<td class="govuk-table__cell">([^<]*)</td>',
+        html,
+    )
+    assert rows == [("Gender", "Not known", "Female"), ("Address", "1 Old Road", "9 New Street")]
+    assert "1 Old Road (earlier record)" in html and "9 New Street (newer record)" in html
+    assert checked(html, "address") == ["newer"]
+    assert checked(html, "gender") == ["newer"]
+
+
+def test_confirming_keeps_the_details_the_coordinator_chose(client, world, case):
+    earlier, old, new = case
+    _details_differ(earlier, new)
+    sign_in(client, world.coordinator)
+    client.get(page_url(new))
+    match = RepeatMatch.objects.get(referral=new)
+    response = client.post(
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
+        seen(new, earlier, address="earlier", gender="newer"),
+    )
+    assert response.status_code == 302
+    earlier.refresh_from_db()
+    assert (earlier.address, earlier.gender) == ("1 Old Road", "female")
+    entry = LogEntry.objects.get(
+        content_type__model="person",
+        object_pk=str(earlier.pk),
+        action=LogEntry.Action.UPDATE,
+        actor=world.coordinator,
+    )
+    assert set(entry.changes_dict) == {"gender", "version"}
+    assert "female" not in str(entry.changes_dict)
+
+
+def test_an_out_of_date_confirm_gives_the_coordinator_their_choices_back(client, world, case):
+    earlier, old, new = case
+    _details_differ(earlier, new)
+    sign_in(client, world.coordinator)
+    client.get(page_url(new))
+    match = RepeatMatch.objects.get(referral=new)
+    posted = seen(new, earlier, address="earlier", gender="newer")
+    Person.objects.filter(pk=earlier.pk).update(version=earlier.version + 1)  # someone edited
+    response = client.post(
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]), posted
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in html and "Someone else changed this record" in html
+    assert checked(html, "address") == ["earlier"]  # their choice, not the default
+    new.refresh_from_db()
+    earlier.refresh_from_db()
+    assert new.person != earlier and earlier.gender == "not_known"
+
+
+def test_a_choice_that_is_not_offered_is_an_error_and_merges_nothing(client, world, case):
+    earlier, old, new = case
+    _details_differ(earlier, new)
+    sign_in(client, world.coordinator)
+    client.get(page_url(new))
+    match = RepeatMatch.objects.get(referral=new)
+    response = client.post(
+        reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
+        seen(new, earlier, address="both"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="#match-{match.pk}-address_0">Choose which address to keep' in html
+    new.refresh_from_db()
+    assert new.person != earlier
