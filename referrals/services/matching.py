@@ -168,7 +168,9 @@ def repeat_match_decide(
     (``matching.detail_differences``), the earlier record takes the newer value where
     ``keep`` says ``"newer"`` for that field, or by default when ``keep`` does not name it;
     the ages on the person's referrals follow the date of birth kept. Rejected: the pair is
-    remembered and not offered again. Either way the referral's chronology says so.
+    remembered and not offered again. Either way the referral's chronology says so; on a
+    confirmation each earlier referral of the kept record also gets an entry naming the
+    referrals that joined it.
 
     ``expected_version`` and ``expected_candidate_version`` are the versions of the
     referral's person and of the candidate the Coordinator saw; if either changed since,
@@ -236,6 +238,16 @@ def repeat_match_decide(
         chronology_add(
             referral=ref, kind=ChronologyEntry.Kind.MATCH, text=text, acting_user=acting_user
         )
+    # Whoever reads an earlier referral learns the person came back, and under which one.
+    again = (
+        f"Referred again: referrals {_references(moved)} were confirmed as being about the "
+        f"same person (match score {match.score}) and are now on this person's record."
+    )
+    for ref in kept_refs:
+        if ref.pk != referral.pk:
+            chronology_add(
+                referral=ref, kind=ChronologyEntry.Kind.MATCH, text=again, acting_user=acting_user
+            )
     return match
 
 

@@ -234,8 +234,10 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
         ChronologyEntry.Kind.GATEWAY,
         ChronologyEntry.Kind.OUTCOME,
     ]
-    # The earlier referral did not move, so its own chronology is as it was.
+    # The earlier referral did not move; its chronology says the person was referred again.
     assert list(earlier.chronology.order_by("pk").values_list("kind", flat=True)) == [
         ChronologyEntry.Kind.RECEIVED,
         ChronologyEntry.Kind.OUTCOME,
+        ChronologyEntry.Kind.MATCH,
     ]
+    assert reference in earlier.chronology.get(kind=ChronologyEntry.Kind.MATCH).text

@@ -337,3 +337,33 @@ def test_the_details_kept_are_audited_with_every_value_masked(world):
     logged = str(entry.changes_dict)
     assert "New Street" not in logged and "Old Road" not in logged and "ZZ3" not in logged
     assert "Wrenfield" not in entry.object_repr
+
+
+def test_confirming_tells_each_earlier_referral_the_person_was_referred_again(world, earlier):
+    first, second = earlier.referrals.order_by("received_on")
+    new = referred(world, person("Tomasz", "Okonjo-Hale"))
+    (match,) = repeat_matches_refresh(referral=new, acting_user=world.coordinator)
+
+    repeat_match_decide(
+        match=match, decision=RepeatMatch.Decision.CONFIRMED, acting_user=world.coordinator
+    )
+
+    for old in (first, second):
+        (entry,) = old.chronology.filter(kind=ChronologyEntry.Kind.MATCH)
+        assert entry.text.startswith("Referred again")
+        assert new.reference in entry.text
+        assert entry.author == world.coordinator
+        assert "Okonjo" not in entry.text and "Tomasz" not in entry.text
+    (entry,) = new.chronology.filter(kind=ChronologyEntry.Kind.MATCH)
+    assert first.reference in entry.text and second.reference in entry.text
+
+
+def test_a_rejected_match_leaves_the_earlier_referrals_chronology_alone(world, earlier):
+    new = referred(world, person("Tomasz", "Wrenfeld"))
+    (match,) = repeat_matches_refresh(referral=new, acting_user=world.coordinator)
+    repeat_match_decide(
+        match=match, decision=RepeatMatch.Decision.REJECTED, acting_user=world.coordinator
+    )
+    assert not ChronologyEntry.objects.filter(
+        referral__person=earlier, kind=ChronologyEntry.Kind.MATCH
+    ).exists()
