@@ -32,7 +32,7 @@ from referrals.forms.triage import (
     OutcomeForm,
     TriageQueueFilterForm,
 )
-from referrals.models import InformationRequest, Referral, get_referral_for_user
+from referrals.models import InformationRequest, Referral, RepeatMatch, get_referral_for_user
 
 PAGE_SIZE = 25
 TRIAGE_PERM = "referrals.triage_referral"
@@ -138,7 +138,8 @@ def _earlier_referrals_url(referral) -> str | None:
 @require_GET
 def triage_detail(request, pk):
     """One referral as the Coordinator triages it: details, person, waiting time, earlier
-    referrals, information requests and chronology."""
+    referrals (confirmed, and likely ones still to check), information requests and
+    chronology."""
     referral = get_referral_for_user(request.user, pk, perm="triage")
     log_access(request, [referral, referral.person], view="referrals:triage")
     days = referral.days_waiting()
@@ -152,6 +153,10 @@ def triage_detail(request, pk):
             "target_days": settings.TRIAGE_TARGET_DAYS,
             "earlier_count": Referral.objects.filter(person=referral.person_id)
             .exclude(pk=referral.pk)
+            .count(),
+            # Likely matches found but not yet confirmed or rejected: one count query.
+            "pending_count": RepeatMatch.objects.visible_to(request.user)
+            .filter(referral=referral, decision=RepeatMatch.Decision.PENDING)
             .count(),
             "earlier_url": _earlier_referrals_url(referral),
             "requests": referral.information_requests.select_related("agency").all(),
