@@ -4,3 +4,43 @@ from django.apps import AppConfig
 class GovernanceConfig(AppConfig):
     name = "governance"
     verbose_name = "Governance"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from governance import demo
+        from governance.models import (
+            ActionItem,
+            Board,
+            BoardUpdate,
+            CtlpBriefing,
+            EducationSetting,
+            FundedProject,
+            PriorityAction,
+            ProgressUpdate,
+            StrategyPeriod,
+            VenueReview,
+        )
+        from governance.navigation import NAV_ITEMS
+        from governance.reminders import board_updates_due
+        from prevent_portal.core import demo as demo_registry
+        from prevent_portal.core import navigation
+        from prevent_portal.reminders import registry as reminders
+
+        # Governance records hold no case data; free text may still name people, so it is
+        # masked in full (the records themselves keep it).
+        auditlog.register(Board, m2m_fields={"reminder_recipients"})
+        auditlog.register(BoardUpdate, mask_fields=["attachment_name"])
+        auditlog.register(StrategyPeriod)
+        auditlog.register(PriorityAction)
+        auditlog.register(ActionItem)
+        auditlog.register(ProgressUpdate, mask_fields=["text"])
+        auditlog.register(CtlpBriefing, mask_fields=["notes"])
+        auditlog.register(VenueReview, mask_fields=["notes"])
+        auditlog.register(EducationSetting, mask_fields=["address", "notes"])
+        auditlog.register(FundedProject, mask_fields=["outcome"])
+
+        for item in NAV_ITEMS:
+            navigation.register(item)
+        demo_registry.register("governance", demo.seed, order=60)
+        reminders.register("governance.board_updates", board_updates_due)

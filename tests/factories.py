@@ -1,5 +1,6 @@
 """factory_boy factories. Every name is invented."""
 
+import itertools
 from datetime import date
 
 import factory
@@ -121,3 +122,57 @@ def channel_case(lead_agency: Agency, case_manager: User, *, referral_agency=Non
         adopted_on=made.received_on,
         acting_user=None,
     )
+
+
+# --- Governance ---------------------------------------------------------------------------
+_BOARD_NUMBERS = itertools.count(1)
+
+
+def board(lead_officer: User, **kwargs):
+    """A board on the update schedule (annual unless said), through the service."""
+    from governance.models import Frequency
+    from governance.services import board_create
+
+    return board_create(
+        name=kwargs.pop("name", None) or f"Test board {next(_BOARD_NUMBERS)}",
+        frequency=kwargs.pop("frequency", Frequency.ANNUAL),
+        lead_officer=lead_officer,
+        acting_user=None,
+        **kwargs,
+    )
+
+
+def action_item(*, owner_agency: Agency | None = None, owner_officer: User | None = None, **kw):
+    """An item under action 1 of a strategy period (made if not given), through services."""
+    from governance.models import PriorityAction, Rag
+    from governance.services import (
+        action_item_create,
+        priority_action_create,
+        strategy_period_create,
+    )
+
+    action = kw.pop("action", None)
+    if action is None:
+        period = kw.pop("period", None) or strategy_period_create(
+            data={
+                "name": "Test strategy",
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2028, 12, 31),
+            },
+            acting_user=None,
+        )
+        action = PriorityAction.objects.filter(period=period, number=1).first() or (
+            priority_action_create(
+                period=period,
+                data={"number": 1, "title": "Partnerships", "objective": "Work together."},
+                acting_user=None,
+            )
+        )
+    data = {
+        "description": kw.pop("description", "A fictional action"),
+        "owner_agency": owner_agency,
+        "owner_officer": owner_officer,
+        "due_on": kw.pop("due_on", None),
+        "rag": kw.pop("rag", Rag.GREEN),
+    }
+    return action_item_create(action=action, data=data, acting_user=None)

@@ -22,7 +22,7 @@ from referrals.models import Referral
 from referrals.services import referral_share
 from referrals.views.referrals import PAGE_SIZE
 from tests import factories
-from tests.browser import test_flows, test_flows_matching, test_sign_in
+from tests.browser import test_flows, test_flows_matching, test_governance_journey, test_sign_in
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import assert_page_is_usable
 from tests.browser.urls import non_admin_routes
@@ -87,12 +87,43 @@ def _information_request(scene: Scene) -> dict:
     return {"pk": info.pk}
 
 
+_GOV = test_governance_journey
+# governance url name -> (persona, h1, kwargs, content type of a download)
+GOVERNANCE_PAGES: dict[str, tuple[str, str, Callable[[Scene], dict], str]] = {
+    "board_list": ("manager", "Boards and their Prevent updates", _no_kwargs, ""),
+    "board_add": ("coordinator", "Add a board", _no_kwargs, ""),
+    "board_detail": ("manager", "Health and Wellbeing Board", _GOV.board_kwargs, ""),
+    "board_edit": ("coordinator", "Change the board", _GOV.board_kwargs, ""),
+    "board_update_add": ("coordinator", "Record an update", _GOV.board_kwargs, ""),
+    "board_update_attachment": ("manager", "", _GOV.board_update_kwargs, "text/plain"),
+    "period_list": ("manager", "Action plan", _no_kwargs, ""),
+    "period_add": ("coordinator", "Add a strategy period", _no_kwargs, ""),
+    "period_detail": ("coordinator", "Test strategy", _GOV.period_kwargs, ""),
+    "period_edit": ("coordinator", "Change the strategy period", _GOV.period_kwargs, ""),
+    "quarterly_review": ("manager", "Quarterly review", _GOV.period_kwargs, ""),
+    "appendix": ("manager", "Update on the Prevent Action Plan", _GOV.period_kwargs, ""),
+    "appendix_pdf": ("manager", "", _GOV.period_kwargs, "application/pdf"),
+    "action_add": ("coordinator", "Add a priority action", _GOV.period_kwargs, ""),
+    "action_edit": ("coordinator", "Change the priority action", _GOV.action_kwargs, ""),
+    "item_add": ("coordinator", "Add an item", _GOV.action_kwargs, ""),
+    "item_detail": ("spoc_a", "Action item", _GOV.item_kwargs, ""),
+    "item_edit": ("coordinator", "Change the item", _GOV.item_kwargs, ""),
+    "progress_add": ("spoc_a", "Add a progress update", _GOV.item_kwargs, ""),
+    "my_items": ("spoc_a", "Your agency's actions", _no_kwargs, ""),
+    "register_index": ("coordinator", "Registers", _no_kwargs, ""),
+    "register_list": ("coordinator", "Home Office-funded projects", _GOV.register_kwargs, ""),
+    "register_add": ("coordinator", "Add a Home Office-funded", _GOV.register_kwargs, ""),
+    "register_edit": ("coordinator", "Change a Home Office-funded", _GOV.register_entry_kwargs, ""),
+}
+
+
 @dataclass(frozen=True)
 class Visit:
     persona: str
     heading: str  # text of the page's h1
     kwargs: Callable[[Scene], dict] = _no_kwargs
     html: bool = True
+    download: str = ""  # the content type of a file the URL downloads (no page to check)
 
 
 def _own_referral(scene: Scene) -> dict:
@@ -146,6 +177,10 @@ PAGES: dict[str, Visit] = {
     "referrals:statistics": Visit("coordinator", "Referral statistics"),
     "referrals:import": Visit("coordinator", "Import historical referrals"),
     "referrals:import_result": Visit("coordinator", "Import finished"),
+    **{
+        f"governance:{name}": Visit(persona, heading, kwargs, download=download)
+        for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
+    },
 }
 
 # url name -> the test that presses the button which posts to it.
@@ -177,6 +212,13 @@ def test_every_page_is_walked(client, world):
 def test_page_is_accessible(name, open_page, browsing, scene):
     visit = PAGES[name]
     page = open_as(open_page, scene, visit.persona)
+    if visit.download:  # a file, not a page: fetched with the page's cookies
+        response = page.request.get(reverse(name, kwargs=visit.kwargs(scene)))
+        assert response.status == 200, f"{name} answered {response.status}"
+        assert response.headers["content-type"].startswith(visit.download)
+        assert response.headers["content-disposition"].startswith("attachment")
+        assert response.body()
+        return
     response = page.goto(reverse(name, kwargs=visit.kwargs(scene)))
     assert response.status == 200, f"{name} answered {response.status} at {page.url}"
     assert page.url.endswith(reverse(name, kwargs=visit.kwargs(scene))), "redirected away"

@@ -1,0 +1,147 @@
+"""The registers the papers name (DOMAIN.md "Governance"): CTLP briefings given, venue-booking
+due-diligence reviews (action 5), supplementary education settings (action 6) and Home
+Office-funded projects (seed 003 §5.2). Each is a plain list the Coordinator keeps; the
+pages for all four are one set of views driven by ``governance.registers``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.text import capfirst
+
+from governance.models.access import REGISTER_ROLES, ReadableQuerySet, fetch_for_user
+
+
+class RegisterQuerySet(ReadableQuerySet):
+    reader_roles = REGISTER_ROLES
+
+
+class RegisterEntry(models.Model):
+    """What every register entry carries: optimistic locking and who recorded it."""
+
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegisterQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{capfirst(self._meta.verbose_name)} {self.pk}"
+
+
+class CtlpBriefing(RegisterEntry):
+    """A briefing on the Counter Terrorism Local Profile (action 2): to whom, when, by whom."""
+
+    audience = models.CharField(max_length=300)
+    briefed_on = models.DateField("Date of the briefing")
+    briefed_by = models.CharField("Who briefed", max_length=200)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-briefed_on", "-pk"]
+        verbose_name = "CTLP briefing"
+
+
+class VenueReview(RegisterEntry):
+    """Due diligence on a booking of a council venue (action 5)."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Booking approved"
+        CONDITIONS = "conditions", "Approved with conditions"
+        REFUSED = "refused", "Booking refused"
+        WITHDRAWN = "withdrawn", "Booking withdrawn by the hirer"
+        PENDING = "pending", "Review not finished"
+
+    venue = models.CharField(max_length=200)
+    hirer_organisation = models.CharField("Hirer (organisation)", max_length=200)
+    reviewed_on = models.DateField("Date of the review")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    reviewer = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+        verbose_name = "venue-booking review"
+
+
+class EducationSetting(RegisterEntry):
+    """A supplementary education setting outside the local authority's schools (action 6):
+    youth clubs, scout halls, after-school clubs, supplementary schools."""
+
+    class Kind(models.TextChoices):
+        SUPPLEMENTARY_SCHOOL = "supplementary_school", "Supplementary school"
+        FAITH = "faith", "Faith-based education"
+        TUITION = "tuition", "Tuition centre"
+        AFTER_SCHOOL = "after_school", "After-school club"
+        YOUTH = "youth", "Youth club or uniformed group"
+        SPORTS = "sports", "Sports club"
+        OTHER = "other", "Other"
+
+    class Safeguarding(models.TextChoices):
+        CHECKED = "checked", "Safeguarding policy seen and checked"
+        POLICY = "policy", "Safeguarding policy in place, not yet checked"
+        NONE = "none", "No safeguarding policy"
+        UNKNOWN = "unknown", "Not known"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField("Type of setting", max_length=25, choices=Kind.choices)
+    address = models.TextField()
+    last_contact_on = models.DateField("Last contact or visit", null=True, blank=True)
+    safeguarding_status = models.CharField(
+        max_length=10, choices=Safeguarding.choices, default=Safeguarding.UNKNOWN
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "supplementary education setting"
+
+
+funding_year_validator = RegexValidator(
+    r"^\d{4}-\d{4}$", "Enter the funding year as two years, like 2021-2022"
+)
+
+
+class FundedProject(RegisterEntry):
+    """A project commissioned with Home Office Prevent funding (seed 003 §5.2)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        COMMISSIONED = "commissioned", "Commissioned"
+        DELIVERING = "delivering", "Being delivered"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    provider = models.CharField(max_length=200)
+    purpose = models.TextField()
+    funding_year = models.CharField(
+        max_length=9, validators=[funding_year_validator], db_index=True
+    )
+    amount = models.DecimalField(
+        "Amount (£)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    status = models.CharField(max_length=12, choices=Status.choices)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-funding_year", "provider", "pk"]
+        verbose_name = "Home Office-funded project"
+
+
+def get_register_entry_for_user(user, model: type[RegisterEntry], pk, *, perm: str = "view"):
+    """The only single register-entry fetch: 404 unless the user keeps the registers, 403
+    unless ``perm`` ("view" or "change") is theirs."""
+    return fetch_for_user(model.objects.all(), user, pk, perm=perm)

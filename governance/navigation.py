@@ -1,0 +1,38 @@
+"""The links each role sees on the home page and in the header for governance."""
+
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.navigation import NavItem
+
+NAV_ITEMS = [
+    NavItem(
+        label="Boards",
+        url_name="governance:board_list",
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
+        description="The boards that receive Prevent updates, when each is next due.",
+        order=50,
+    ),
+    NavItem(
+        label="Action plan",
+        url_name="governance:period_list",
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
+        description="The strategy's priority actions, their items, progress and RAG status.",
+        order=51,
+    ),
+    NavItem(
+        label="Your agency's actions",
+        url_name="governance:my_items",
+        roles=frozenset({Role.SPOC}),
+        description="Action-plan items your agency owns: add progress updates to them.",
+        order=52,
+    ),
+    NavItem(
+        label="Registers",
+        url_name="governance:register_index",
+        roles=frozenset({Role.COORDINATOR}),
+        description=(
+            "CTLP briefings, venue-booking reviews, supplementary education settings and "
+            "Home Office-funded projects."
+        ),
+        order=53,
+    ),
+]

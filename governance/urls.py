@@ -1,0 +1,11 @@
+"""URLs of the governance app. Each part of the job keeps its own list in its views module."""
+
+from governance.views import boards, plan, registers, review
+
+app_name = "governance"
+urlpatterns = [
+    *boards.urlpatterns,
+    *plan.urlpatterns,
+    *review.urlpatterns,
+    *registers.urlpatterns,
+]

@@ -1,0 +1,189 @@
+"""The board schedule: boards, their update history and papers. Thin: access -> form ->
+service -> redirect. Readers (Coordinator, managers) see it; the Coordinator changes it."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from governance import services
+from governance.forms.boards import BoardForm, BoardUpdateForm
+from governance.models import Board, get_board_for_user, get_board_update_for_user
+from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit
+from governance.views.common import form_page
+from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.models import User
+from prevent_portal.audit.access_log import log_access
+
+
+@require_GET
+def board_list(request):
+    """Every board with its area of focus, frequency, last and next update and status."""
+    require_role(request.user, *READER_ROLES)
+    today = timezone.localdate()
+    boards = list(
+        Board.objects.visible_to(request.user)
+        .with_last_update()
+        .schedule_status(today)
+        .select_related("lead_officer")
+        .order_by("-is_active", "next_due", "name")
+    )
+    return render(
+        request,
+        "governance/board_list.html",
+        {
+            "boards": [b for b in boards if b.is_active],
+            "retired": [b for b in boards if not b.is_active],
+            "summary": Board.objects.active().schedule_summary(today),
+            "can_edit": can_edit(request.user),
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def board_detail(request, pk):
+    """One board: its details, schedule and the updates presented to it."""
+    board = get_board_for_user(request.user, pk)
+    today = timezone.localdate()
+    status = (
+        Board.objects.filter(pk=board.pk)
+        .schedule_status(today)
+        .values_list("schedule_status", flat=True)[0]
+    )
+    return render(
+        request,
+        "governance/board_detail.html",
+        {
+            "board": board,
+            "status": status,
+            "recipients": list(board.reminder_recipients.order_by("first_name", "last_name")),
+            "updates": list(board.updates.select_related("recorded_by")),
+            "can_edit": can_edit(request.user),
+        },
+    )
+
+
+def _recipients(data: dict) -> list[User]:
+    return list(data.get("reminder_recipients") or [])
+
+
+@require_http_methods(["GET", "POST"])
+def board_add(request):
+    require_role(request.user, *EDITOR_ROLES)
+    form = BoardForm(request.POST or None)
+
+    def save(data):
+        return services.board_create(
+            name=data["name"],
+            area_of_focus=data["area_of_focus"],
+            frequency=data["frequency"],
+            lead_officer=data["lead_officer"],
+            reminder_recipients=_recipients(data),
+            next_due_override=data["next_due_override"],
+            next_due_to_be_confirmed=data["next_due_to_be_confirmed"],
+            acting_user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        template="governance/board_form.html",
+        save=save,
+        success="Board added",
+        next_url=lambda board: reverse("governance:board_detail", args=[board.pk]),
+        context={"board": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def board_edit(request, pk):
+    board = get_board_for_user(request.user, pk, perm="change")
+    initial = {
+        "name": board.name,
+        "area_of_focus": board.area_of_focus,
+        "frequency": board.frequency,
+        "lead_officer": board.lead_officer_id,
+        "reminder_recipients": [u.pk for u in board.reminder_recipients.all()],
+        "next_due_override": board.next_due_override,
+        "next_due_to_be_confirmed": board.next_due_to_be_confirmed,
+        "is_active": board.is_active,
+        "version": board.version,
+    }
+    form = BoardForm(request.POST or None, initial=initial, board=board)
+
+    def save(data):
+        return services.board_edit(
+            board=board,
+            data={k: v for k, v in data.items() if k not in {"version", "reminder_recipients"}},
+            reminder_recipients=_recipients(data),
+            expected_version=data["version"],
+            acting_user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        template="governance/board_form.html",
+        save=save,
+        success="Board changed",
+        next_url=lambda b: reverse("governance:board_detail", args=[b.pk]),
+        context={"board": board},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def board_update_add(request, pk):
+    """Record an update presented to a board, with its paper if there is one."""
+    board = get_board_for_user(request.user, pk, perm="change")
+    form = BoardUpdateForm(request.POST or None, request.FILES or None)
+
+    def save(data):
+        return services.board_update_record(
+            board=board,
+            presented_on=data["presented_on"],
+            title=data["title"],
+            attachment=data.get("attachment"),
+            acting_user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        template="governance/board_update_add.html",
+        save=save,
+        success="Update recorded",
+        next_url=lambda update: reverse("governance:board_detail", args=[board.pk]),
+        context={"board": board},
+    )
+
+
+@require_GET
+def board_update_attachment(request, pk):
+    """The paper of a board update, downloaded, never shown inline; readers only."""
+    update = get_board_update_for_user(request.user, pk)
+    if not update.attachment:
+        raise Http404("This update has no paper")
+    try:
+        handle = update.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404("The paper is missing") from None
+    log_access(request, [update], view="governance:board_update_attachment")
+    return FileResponse(handle, as_attachment=True, filename=update.attachment_name)
+
+
+urlpatterns = [
+    path("boards/", board_list, name="board_list"),
+    path("boards/add/", board_add, name="board_add"),
+    path("boards/<int:pk>/", board_detail, name="board_detail"),
+    path("boards/<int:pk>/edit/", board_edit, name="board_edit"),
+    path("boards/<int:pk>/updates/add/", board_update_add, name="board_update_add"),
+    path(
+        "boards/updates/<int:pk>/paper/",
+        board_update_attachment,
+        name="board_update_attachment",
+    ),
+]
