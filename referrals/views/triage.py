@@ -21,7 +21,7 @@ from prevent_portal.accounts.access import agency_ids_for, has_global_perm, requ
 from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
-from referrals import services
+from referrals import history, services
 from referrals.forms.triage import (
     AssignForm,
     CorrectionForm,
@@ -138,8 +138,8 @@ def _earlier_referrals_url(referral) -> str | None:
 @require_GET
 def triage_detail(request, pk):
     """One referral as the Coordinator triages it: details, person, waiting time, earlier
-    referrals (confirmed, and likely ones still to check), information requests and
-    chronology."""
+    referrals (confirmed, and likely ones still to check), what other apps know of the
+    person (``referrals.history``), information requests and chronology."""
     referral = get_referral_for_user(request.user, pk, perm="triage")
     log_access(request, [referral, referral.person], view="referrals:triage")
     days = referral.days_waiting()
@@ -159,6 +159,7 @@ def triage_detail(request, pk):
             .filter(referral=referral, decision=RepeatMatch.Decision.PENDING)
             .count(),
             "earlier_url": _earlier_referrals_url(referral),
+            "history_notes": history.notes_for(request.user, referral.person),
             "requests": referral.information_requests.select_related("agency").all(),
             "chronology": referral.chronology.select_related("author", "corrects").all(),
             "can_correct": True,

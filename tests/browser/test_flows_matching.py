@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from referrals import history, services
 from referrals.models import Outcome, Person, Referral, RepeatMatch
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
@@ -111,3 +112,28 @@ def test_confirming_on_an_out_of_date_page_shows_an_accessible_error(open_page, 
     assert_page_is_usable(page, browsing, "Earlier referrals")
     new.refresh_from_db()
     assert new.person != earlier
+
+
+def test_triage_page_shows_matches_to_check_and_the_persons_history(open_page, browsing, world):
+    earlier, old, new = _case(world)
+    services.repeat_matches_refresh(referral=new, acting_user=world.coordinator)
+    note = history.HistoryNote(
+        label="Re-referral",
+        text=f"Channel case for {old.reference} closed on 3 March 2026",
+        url=reverse("referrals:detail", args=[old.pk]),
+        tag="Re-referral",
+    )
+    history.register("tests.browser_note", lambda user, person: [note])
+    try:
+        page = open_page(world.coordinator)
+        page.goto(reverse("referrals:triage", args=[new.pk]))
+        notes = page.locator("#person-history")
+        expect(notes.locator(".govuk-tag")).to_have_text("Re-referral")
+        expect(notes.get_by_role("link", name=note.text)).to_be_visible()
+        earlier_note = page.locator("#earlier-referrals")
+        expect(earlier_note).to_contain_text("1 possible earlier referral to check.")
+        assert_page_is_usable(page, browsing, f"Referral {new.reference}")
+        earlier_note.get_by_role("link", name="Check the possible earlier referrals").click()
+        assert_page_is_usable(page, browsing, "Earlier referrals")
+    finally:
+        history.unregister("tests.browser_note")
