@@ -44,3 +44,19 @@ class ChannelPanelConfig(AppConfig):
         register_configuration_models(
             "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
         )
+        self._register_reports()
+
+    def _register_reports(self):
+        """The reports part: its menu link."""
+        from prevent_portal.accounts.models import Role
+        from prevent_portal.core import navigation
+
+        navigation.register(
+            navigation.NavItem(
+                label="Channel Panel report",
+                url_name="channel_panel:report",
+                roles=frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER}),
+                description="Meetings held, attendance, cases, exits and re-referrals in a period.",
+                order=42,
+            )
+        )

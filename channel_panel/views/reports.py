@@ -1,3 +1,100 @@
-"""Channel Panel reports views."""
+"""The Channel Panel report page: the figures of ``manage.py channel_report`` for a period.
 
-urlpatterns: list = []
+For the Coordinator, the panel chair and managers. It shows aggregates, never a person or a
+case, so it writes no access entries. Managers always get small counts of cases hidden
+(STATISTICS_SUPPRESS_BELOW, as on the referral statistics page); the Coordinator and the
+chair see exact counts unless they ask for suppression.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from channel_panel.forms.reports import ChannelReportForm
+from channel_panel.reports import channel_report
+from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.models import Role
+from referrals.statistics import statistics_csv
+from referrals.views.statistics import financial_year_start, manager_suppress_below
+
+REPORT_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER)
+COUNTS = [
+    ("cases_discussed", "Cases discussed at held meetings"),
+    ("cases_adopted", "Cases adopted"),
+    ("cases_open_at_end", "Cases open at the end of the period"),
+    ("re_referrals", "Re-referrals (the person had an earlier Channel case that had ended)"),
+]
+
+
+def _rows(figures: dict, key: str) -> list[tuple[str, int | None]]:
+    return list(figures[key].items())
+
+
+def _attendance(figures: dict) -> list[tuple[str, int, int, int | None]]:
+    """(agency, present at, of meetings, rate) per core agency."""
+    percent = figures["percent"]["core_agency_present"]
+    return [
+        (name, figures["core_agency_present"][name], of, percent[name])
+        for name, of in figures["core_agency_meetings"].items()
+    ]
+
+
+@require_GET
+def channel_report_page(request):
+    require_role(request.user, *REPORT_ROLES)
+    sees_exact = has_role(request.user, Role.COORDINATOR, Role.PANEL_CHAIR)
+    today = timezone.localdate()
+    data = request.GET if "from" in request.GET or "to" in request.GET else None
+    form = ChannelReportForm(
+        data
+        or {
+            "from": financial_year_start(today).strftime("%d/%m/%Y"),
+            "to": today.strftime("%d/%m/%Y"),
+        }
+    )
+    figures = None
+    suppress = 0
+    if form.is_valid():
+        suppress = form.cleaned_data.get("suppress") or 0
+        if not sees_exact:
+            suppress = max(suppress, manager_suppress_below())
+        figures = channel_report(
+            date_from=form.cleaned_data["from"],
+            date_to=form.cleaned_data["to"],
+            suppress=suppress,
+        )
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(statistics_csv(figures), content_type="text/csv")
+            filename = f"channel-panel-report-{figures['from']}-to-{figures['to']}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+    context = {
+        "form": form,
+        "figures": figures,
+        "suppress": suppress,
+        "is_manager_only": not sees_exact,
+    }
+    if figures:
+        percent = figures["percent"]
+        context.update(
+            counts=[(label, figures[key]) for key, label in COUNTS],
+            attendance=_attendance(figures),
+            exits=_rows(figures, "exits_by_reason"),
+            ownership=_rows(figures, "ownership_returned_by_agency"),
+            mental_health=(figures["mental_health_concern"], percent["mental_health_concern"]),
+            known=(
+                figures["known_to_mental_health_services"],
+                percent["known_to_mental_health_services"],
+            ),
+        )
+        query = request.GET.copy()
+        query["from"], query["to"] = figures["from"], figures["to"]
+        query["suppress"] = suppress or ""
+        query["format"] = "csv"
+        context["csv_url"] = f"{request.path}?{query.urlencode()}"
+    return render(request, "channel_panel/report.html", context)
+
+
+urlpatterns = [path("report/", channel_report_page, name="report")]

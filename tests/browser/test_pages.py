@@ -177,6 +177,7 @@ PAGES: dict[str, Visit] = {
     "referrals:statistics": Visit("coordinator", "Referral statistics"),
     "referrals:import": Visit("coordinator", "Import historical referrals"),
     "referrals:import_result": Visit("coordinator", "Import finished"),
+    "channel_panel:report": Visit("coordinator", "Channel Panel report"),
     **{
         f"governance:{name}": Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
