@@ -45,6 +45,30 @@ class ChannelPanelConfig(AppConfig):
             "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
         )
         self._register_reports()
+        self._register_cases()
+
+    def _register_cases(self):
+        """The cases part: its menu link, its reminders and the re-referral notes at
+        triage."""
+        from channel_panel import history, reminders
+        from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+        from prevent_portal.core import navigation
+        from prevent_portal.reminders import registry
+        from referrals import history as person_history
+
+        navigation.register(
+            navigation.NavItem(
+                label="Channel cases",
+                url_name="channel_panel:case_list",
+                roles=AGENCY_CASE_ROLES,
+                description="Channel cases you can see: consent, support plans and exits.",
+                order=20,
+            )
+        )
+        registry.register("channel_panel.contact_overdue", reminders.support_contact_overdue)
+        registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
+        registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
+        person_history.register("channel_panel.rereferrals", history.rereferral_notes)
 
     def _register_reports(self):
         """The reports part: its menu link."""

@@ -347,6 +347,57 @@ class ChannelCase(models.Model):
     def age_today(self, today: date | None = None) -> int | None:
         return age_on(self.referral.person.date_of_birth, today or timezone.localdate())
 
+    def turns_18_on(self) -> date | None:
+        """The person's 18th birthday (1 March for someone born on 29 February, as
+        ``age_on`` counts it), or None if the date of birth is not known."""
+        born = self.referral.person.date_of_birth
+        if born is None:
+            return None
+        try:
+            return born.replace(year=born.year + ADULT_AGE)
+        except ValueError:
+            return date(born.year + ADULT_AGE, 3, 1)
+
+    def live_consent(self) -> Consent | None:
+        """The latest consent not withdrawn (reads prefetched ``consents`` if there)."""
+        live = [c for c in self.consents.all() if c.is_live]
+        return max(live, key=lambda c: (c.given_on, c.pk), default=None)
+
+    def needs_own_consent(self, today: date | None = None) -> bool:
+        """An open case whose live consent came from a parent, and the person is now 18:
+        they must be asked for their own consent."""
+        consent = self.live_consent()
+        turned = self.turns_18_on()
+        return (
+            self.is_open()
+            and consent is not None
+            and consent.given_by == Consent.GivenBy.PARENT
+            and turned is not None
+            and turned <= (today or timezone.localdate())
+        )
+
+    def consent_warnings(self, today: date | None = None) -> list[str]:
+        """What the case worker must act on about consent, for an open case: Channel is
+        voluntary, and an under-18 needs a parent's or guardian's consent."""
+        if not self.is_open():
+            return []
+        today = today or timezone.localdate()
+        consents = list(self.consents.all())
+        live = self.live_consent()
+        under_18 = is_under_18(self, today)
+        if live is None and consents:
+            withdrawn = max(c.withdrawn_on for c in consents)
+            return [f"Consent withdrawn on {withdrawn:%-d %B %Y}"]
+        if under_18 and not any(
+            c.is_live and c.given_by == Consent.GivenBy.PARENT for c in consents
+        ):
+            return ["Under 18 and no parental consent recorded"]
+        if live is None:
+            return ["No consent recorded"]
+        if self.needs_own_consent(today):
+            return [f"Turned 18 on {self.turns_18_on():%-d %B %Y}: ask for their own consent"]
+        return []
+
 
 class ChannelCaseUserGrant(GrantFields, UserObjectPermissionBase):
     content_object = models.ForeignKey(

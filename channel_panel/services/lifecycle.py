@@ -156,6 +156,8 @@ def post_exit_review_record(
     if review.held_on is not None:
         raise ValueError("This review has already been recorded")
     case = review.case
+    if case.status != ChannelCase.Status.EXITED:
+        raise ValueError("Post-exit reviews are recorded once the case has exited")
     if held_on < (case.exited_on or held_on):
         raise ValueError("A post-exit review cannot be held before the exit")
     review.held_on = held_on

@@ -1,3 +1,431 @@
-"""Channel Panel cases views."""
+"""Channel cases: the list, one case's page, and the forms that keep a case up to date.
+Thin: access -> form -> service -> redirect."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F, Min, Prefetch, Q, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from channel_panel import services
+from channel_panel.forms.cases import (
+    CaseExitForm,
+    CaseListFilterForm,
+    CaseNoteForm,
+    ChronologyFilterForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    ContactForm,
+    NeedsFlagForm,
+    NeedsFlagRemoveForm,
+    PostExitReviewForm,
+    SupportActionForm,
+)
+from channel_panel.history import later_referrals
+from channel_panel.models import ChannelCase, Consent, SupportAction, get_case_for_user
+from prevent_portal.accounts.access import actions_for, require_role
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.concurrency import StaleEdit
+
+PAGE_SIZE = 25
+
+
+def _get_filters(form) -> dict:
+    """A GET filter form: an unknown value is dropped rather than shown as an error."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+
+
+@require_GET
+def case_list(request):
+    """Channel cases the user may see, those with a contact due soonest first; overdue
+    contacts are flagged. Each row shown is an access entry."""
+    require_role(request.user, *AGENCY_CASE_ROLES)
+    form = CaseListFilterForm(request.GET or None)
+    status = _get_filters(form).get("status") or "open"
+    queryset = (
+        ChannelCase.objects.visible_to(request.user)
+        .select_related("referral__person", "lead_agency", "case_manager")
+        .annotate(
+            next_contact_due=Min(
+                "actions__next_contact_due",
+                filter=Q(actions__status__in=SupportAction.OPEN_STATUSES),
+            )
+        )
+        .order_by(F("next_contact_due").asc(nulls_last=True), "-adopted_on", "-pk")
+    )
+    if status != "all":
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    today = timezone.localdate()
+    for case in rows:
+        case.overdue = (
+            case.is_open() and case.next_contact_due is not None and case.next_contact_due < today
+        )
+    log_access(request, rows, view="channel_panel:case_list")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "channel_panel/case_list.html",
+        {"filters": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+@require_GET
+def case_detail(request, pk):
+    """One case: the person, consent (with warnings), needs flags, support plan, post-exit
+    reviews, later referrals of the person and the chronology, filterable by kind."""
+    case = get_case_for_user(request.user, pk)
+    prefetch_related_objects(
+        [case], Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
+    )
+    allowed = actions_for(request.user, case)
+    today = timezone.localdate()
+    filters = ChronologyFilterForm(request.GET or None)
+    kind = _get_filters(filters).get("kind")
+    chronology = case.referral.chronology.select_related("author", "corrects")
+    if kind:
+        chronology = chronology.filter(kind=kind)
+    support = list(case.actions.select_related("support_type", "owner_agency", "owner_provider"))
+    for action in support:
+        action.overdue = action.is_overdue(today)
+    log_access(request, [case, case.referral, case.referral.person], view="channel_panel:case")
+    return render(
+        request,
+        "channel_panel/case_detail.html",
+        {
+            "case": case,
+            "person": case.referral.person,
+            "age": case.age_today(today),
+            "consents": case.consents.all(),
+            "warnings": case.consent_warnings(today),
+            "flags": case.needs_flags.filter(removed_on__isnull=True).select_related(
+                "flag", "source_agency"
+            ),
+            "support": support,
+            "reviews": case.reviews.all(),
+            "later_referrals": later_referrals(case, request.user),
+            "filters": filters,
+            "chronology": chronology,
+            "chronology_filtered": bool(kind),
+            "can_change": "change" in allowed,
+            "can_note": "note" in allowed,
+        },
+    )
+
+
+def _sub(manager, pk):
+    """A record hanging off the case, or 404."""
+    found = manager.filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such record")
+    return found
+
+
+def _case_form(
+    request,
+    case: ChannelCase,
+    *,
+    form: object,
+    template: str,
+    run: Callable[[dict], object],
+    success: str,
+    context: dict | None = None,
+):
+    """The shape every case form shares: on a valid POST call the service and go back to
+    the case; a stale edit or a rule the service enforces is an error on the form, with
+    the user's input kept, and nothing is saved."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(dict(form.cleaned_data))
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect("channel_panel:case_detail", pk=case.pk)
+    log_access(request, [case], view=request.resolver_match.view_name)
+    return render(request, template, {"case": case, "form": form, **(context or {})})
+
+
+@require_http_methods(["GET", "POST"])
+def case_consent_record(request, pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_consent.html",
+        run=lambda data: services.consent_record(
+            case=case,
+            given_by=data["given_by"],
+            given_on=data["given_on"],
+            giver_name=data.get("giver_name") or "",
+            capacity_notes=data.get("capacity_notes") or "",
+            acting_user=request.user,
+        ),
+        success="Consent recorded",
+        context={"age": case.age_today()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_consent_withdraw(request, pk, consent_pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    consent = _sub(case.consents, consent_pk)
+    form = ConsentWithdrawForm(
+        request.POST or None,
+        initial={"withdrawn_on": timezone.localdate(), "version": consent.version},
+    )
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_consent_withdraw.html",
+        run=lambda data: services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=data["withdrawn_on"],
+            notes=data.get("notes") or "",
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success="Withdrawal of consent recorded",
+        context={"consent": consent},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_flag_add(request, pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    current = case.needs_flags.filter(removed_on__isnull=True).values_list("flag_id", flat=True)
+    form = NeedsFlagForm(
+        request.POST or None,
+        current_flag_ids=current,
+        initial={"recorded_on": timezone.localdate()},
+    )
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_flag_add.html",
+        run=lambda data: services.needs_flag_add(
+            case=case,
+            flag=data["flag"],
+            source_agency=data["source_agency"],
+            recorded_on=data["recorded_on"],
+            acting_user=request.user,
+        ),
+        success="Flag added",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_flag_remove(request, pk, flag_pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    held = _sub(case.needs_flags.select_related("flag", "source_agency"), flag_pk)
+    form = NeedsFlagRemoveForm(request.POST or None, initial={"removed_on": timezone.localdate()})
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_flag_remove.html",
+        run=lambda data: services.needs_flag_remove(
+            held=held, removed_on=data["removed_on"], acting_user=request.user
+        ),
+        success=f"{held.flag.name} removed from the current flags",
+        context={"held": held},
+    )
+
+
+def _action_fields(data: dict) -> dict:
+    return {
+        "support_type": data["support_type"],
+        "description": data["description"],
+        "owner_agency": data.get("owner_agency"),
+        "owner_provider": data.get("owner_provider"),
+        "status": data["status"],
+        "next_contact_due": data.get("next_contact_due"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def case_action_add(request, pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    form = SupportActionForm(request.POST or None, initial={"status": "planned"})
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_action_form.html",
+        run=lambda data: services.support_action_add(
+            case=case, **_action_fields(data), acting_user=request.user
+        ),
+        success="Support action added",
+        context={"action": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_action_edit(request, pk, action_pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    action = _sub(case.actions.select_related("case__referral"), action_pk)
+    form = SupportActionForm(
+        request.POST or None,
+        editing=True,
+        initial={
+            "support_type": action.support_type_id,
+            "description": action.description,
+            "owner_agency": action.owner_agency_id,
+            "owner_provider": action.owner_provider_id,
+            "status": action.status,
+            "next_contact_due": action.next_contact_due,
+            "version": action.version,
+        },
+    )
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_action_form.html",
+        run=lambda data: services.support_action_update(
+            action=action,
+            **_action_fields(data),
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success="Support action changed",
+        context={"action": action},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_contact_record(request, pk, action_pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    action = _sub(
+        case.actions.select_related("support_type", "owner_agency", "owner_provider"), action_pk
+    )
+    form = ContactForm(request.POST or None, initial={"contact_on": timezone.localdate()})
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_contact.html",
+        run=lambda data: services.support_contact_record(
+            action=action,
+            contact_on=data["contact_on"],
+            notes=data["notes"],
+            next_contact_due=data.get("next_contact_due"),
+            acting_user=request.user,
+        ),
+        success="Contact recorded",
+        context={"action": action},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_note_add(request, pk):
+    case = get_case_for_user(request.user, pk, perm="note")
+    return _case_form(
+        request,
+        case,
+        form=CaseNoteForm(request.POST or None),
+        template="channel_panel/case_note.html",
+        run=lambda data: services.case_note_add(
+            case=case, text=data["text"], acting_user=request.user
+        ),
+        success="Note added",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_exit(request, pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    form = CaseExitForm(
+        request.POST or None,
+        initial={"exited_on": timezone.localdate(), "version": case.version},
+    )
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_exit.html",
+        run=lambda data: services.case_exit(
+            case=case,
+            reason=data["reason"],
+            notes=data.get("notes") or "",
+            exited_on=data["exited_on"],
+            return_ownership_to=data.get("return_ownership_to"),
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success=f"Case {case.reference} exited Channel",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_review_record(request, pk, review_pk):
+    case = get_case_for_user(request.user, pk, perm="change")
+    review = _sub(case.reviews, review_pk)
+    form = PostExitReviewForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    return _case_form(
+        request,
+        case,
+        form=form,
+        template="channel_panel/case_review.html",
+        run=lambda data: services.post_exit_review_record(
+            review=review,
+            held_on=data["held_on"],
+            notes=data.get("notes") or "",
+            acting_user=request.user,
+        ),
+        success="Post-exit review recorded",
+        context={"review": review},
+    )
+
+
+urlpatterns: list = [
+    path("cases/", case_list, name="case_list"),
+    path("cases/<int:pk>/", case_detail, name="case_detail"),
+    path("cases/<int:pk>/consent/", case_consent_record, name="case_consent_record"),
+    path(
+        "cases/<int:pk>/consent/<int:consent_pk>/withdraw/",
+        case_consent_withdraw,
+        name="case_consent_withdraw",
+    ),
+    path("cases/<int:pk>/needs-flags/", case_flag_add, name="case_flag_add"),
+    path(
+        "cases/<int:pk>/needs-flags/<int:flag_pk>/remove/",
+        case_flag_remove,
+        name="case_flag_remove",
+    ),
+    path("cases/<int:pk>/support-plan/", case_action_add, name="case_action_add"),
+    path(
+        "cases/<int:pk>/support-plan/<int:action_pk>/",
+        case_action_edit,
+        name="case_action_edit",
+    ),
+    path(
+        "cases/<int:pk>/support-plan/<int:action_pk>/contact/",
+        case_contact_record,
+        name="case_contact_record",
+    ),
+    path("cases/<int:pk>/notes/", case_note_add, name="case_note_add"),
+    path("cases/<int:pk>/exit/", case_exit, name="case_exit"),
+    path(
+        "cases/<int:pk>/reviews/<int:review_pk>/",
+        case_review_record,
+        name="case_review_record",
+    ),
+]

@@ -1,0 +1,134 @@
+"""Reminders the Channel Panel app contributes to the daily sweep. Subjects and titles
+name the case by its reference only: never the person."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from channel_panel.models import ChannelCase, Consent, PostExitReview, SupportAction
+from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.reminders.registry import Reminder
+from referrals.models import ADULT_AGE
+
+
+def _holders(role: str) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__in=Membership.objects.active().filter(role=role)
+        ).distinct()
+    )
+
+
+def _recipients(*groups) -> list[User]:
+    """Each user once, whichever groups they are in."""
+    seen: dict[int, User] = {}
+    for group in groups:
+        for user in group:
+            if user.is_active:
+                seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
+def support_contact_overdue(today: date):
+    """An open case's support action whose next contact was due before today: its case
+    manager and every active panel chair, once per action and due date."""
+    overdue = (
+        SupportAction.objects.filter(
+            status__in=SupportAction.OPEN_STATUSES,
+            next_contact_due__lt=today,
+            case__status=ChannelCase.Status.OPEN,
+        )
+        .select_related("case__case_manager", "support_type")
+        .order_by("next_contact_due", "pk")
+    )
+    chairs = _holders(Role.PANEL_CHAIR)
+    for action in overdue:
+        case, due = action.case, action.next_contact_due
+        for recipient in _recipients([case.case_manager], chairs):
+            yield Reminder(
+                kind="channel_contact_overdue",
+                key=f"action:{action.pk}:{due.isoformat()}",
+                subject=f"Channel case {case.reference}",
+                due=due,
+                recipient=recipient,
+                title=f"Channel case {case.reference}: support contact overdue",
+                body=(
+                    f"On Channel case {case.reference}, the next contact for the "
+                    f"{action.support_type.name.lower()} action was due on {due:%-d %B %Y} "
+                    f"and has not been recorded. Record the contact, or change the action, "
+                    f"on the case's page."
+                ),
+            )
+
+
+def consent_on_turning_18(today: date):
+    """An open case whose live consent came from a parent, and the person has turned 18:
+    the case manager is asked, once, to get the person's own consent."""
+    cases = (
+        ChannelCase.objects.open()
+        .filter(
+            consents__given_by=Consent.GivenBy.PARENT,
+            consents__withdrawn_on__isnull=True,
+            # A loose bound (born in the year that turns 18 or earlier); the model decides.
+            referral__person__date_of_birth__year__lte=today.year - ADULT_AGE,
+        )
+        .distinct()
+        .select_related("referral__person", "case_manager")
+        .prefetch_related(Prefetch("consents", queryset=Consent.objects.all()))
+        .order_by("pk")
+    )
+    for case in cases:
+        if not case.needs_own_consent(today):
+            continue
+        turned = case.turns_18_on()
+        yield Reminder(
+            kind="channel_consent_at_18",
+            key=f"case:{case.pk}:turned-18",
+            subject=f"Channel case {case.reference}",
+            due=turned,
+            recipient=case.case_manager,
+            title=f"Channel case {case.reference}: ask for the person's own consent",
+            body=(
+                f"The person on Channel case {case.reference} turned 18 on "
+                f"{turned:%-d %B %Y}. Consent was given by a parent or guardian: ask the "
+                f"person for their own consent and record it on the case's page."
+            ),
+        )
+
+
+def post_exit_review_due(today: date):
+    """A post-exit review not yet held and due within CHANNEL_REVIEW_REMINDER_DAYS (or
+    already past due): the coordinators and the case manager, once per review."""
+    horizon = today + timedelta(days=settings.CHANNEL_REVIEW_REMINDER_DAYS)
+    reviews = (
+        PostExitReview.objects.filter(
+            held_on__isnull=True,
+            due_on__lte=horizon,
+            case__status=ChannelCase.Status.EXITED,
+        )
+        .select_related("case__case_manager")
+        .order_by("due_on", "pk")
+    )
+    coordinators = _holders(Role.COORDINATOR)
+    for review in reviews:
+        case = review.case
+        for recipient in _recipients(coordinators, [case.case_manager]):
+            yield Reminder(
+                kind="channel_post_exit_review",
+                key=f"review:{review.pk}",
+                subject=f"Channel case {case.reference}",
+                due=review.due_on,
+                recipient=recipient,
+                title=(
+                    f"Channel case {case.reference}: {review.months_after_exit}-month "
+                    f"post-exit review due"
+                ),
+                body=(
+                    f"The {review.months_after_exit}-month post-exit review of Channel case "
+                    f"{case.reference} is due on {review.due_on:%-d %B %Y}. Put it on a panel "
+                    f"agenda, and record it on the case's page once held."
+                ),
+            )

@@ -1,0 +1,188 @@
+"""Consent to Channel: who may give it, the warnings a case worker sees, withdrawal."""
+
+from datetime import date
+
+import pytest
+from auditlog.models import LogEntry
+
+from channel_panel import services
+from channel_panel.models import Consent
+from prevent_portal.audit.masking import REDACTED
+from prevent_portal.core.concurrency import StaleEdit
+from referrals.models import ChronologyEntry
+from tests import factories
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def sixteen(world):
+    """A case adopted on 1 November 2026 for someone born 10 March 2010 (16, turns 18 on
+    10 March 2028)."""
+    person = factories.PersonFactory(date_of_birth=date(2010, 3, 10))
+    return factories.channel_case(world.agency_a, world.spoc_a, person=person)
+
+
+@pytest.fixture
+def adult(world):
+    return factories.channel_case(world.agency_a, world.spoc_a)
+
+
+def record(case, user, **kwargs):
+    kwargs.setdefault("given_on", date(2026, 11, 5))
+    return services.consent_record(case=case, acting_user=user, **kwargs)
+
+
+def test_a_16_year_old_cannot_consent_for_themselves(world, sixteen):
+    with pytest.raises(ValueError, match="under 18 on that date"):
+        record(sixteen, world.spoc_a, given_by=Consent.GivenBy.PERSON)
+    assert not sixteen.consents.exists()
+
+
+def test_a_parent_consents_for_a_16_year_old_with_their_name(world, sixteen):
+    consent = record(
+        sixteen,
+        world.spoc_a,
+        given_by=Consent.GivenBy.PARENT,
+        giver_name="Robin Testparent",
+        capacity_notes="Understood the support offered",
+    )
+    assert consent.giver_name == "Robin Testparent"
+    entry = sixteen.referral.chronology.get(kind=ChronologyEntry.Kind.CONSENT)
+    assert "Robin Testparent, parent or guardian" in entry.text
+    assert entry.author == world.spoc_a
+
+
+def test_a_parent_must_be_named(world, sixteen):
+    with pytest.raises(ValueError, match="name of the parent"):
+        record(sixteen, world.spoc_a, given_by=Consent.GivenBy.PARENT, giver_name="  ")
+
+
+def test_the_person_may_consent_from_their_18th_birthday(world, sixteen, time_machine):
+    time_machine.move_to(date(2028, 3, 20))
+    with pytest.raises(ValueError, match="under 18 on that date"):
+        record(sixteen, world.spoc_a, given_by="person", given_on=date(2028, 3, 9))
+    consent = record(sixteen, world.spoc_a, given_by="person", given_on=date(2028, 3, 10))
+    assert consent.given_by == Consent.GivenBy.PERSON
+
+
+def test_consent_cannot_be_dated_in_the_future(world, adult):
+    with pytest.raises(ValueError, match="today or in the past"):
+        record(adult, world.spoc_a, given_by="person", given_on=date(2999, 3, 10))
+
+
+def test_consent_given_by_the_person_drops_any_giver_name(world, adult):
+    consent = record(adult, world.spoc_a, given_by="person", giver_name="Someone Else")
+    assert consent.giver_name == ""
+
+
+def test_an_under_18_without_parental_consent_is_warned_about(world, sixteen):
+    assert sixteen.consent_warnings(TODAY) == ["Under 18 and no parental consent recorded"]
+    record(sixteen, world.spoc_a, given_by="parent", giver_name="Robin Testparent")
+    sixteen.refresh_from_db()
+    assert sixteen.consent_warnings(TODAY) == []
+
+
+def test_turning_18_with_a_parents_consent_prompts_for_their_own(world, sixteen):
+    record(sixteen, world.spoc_a, given_by="parent", giver_name="Robin Testparent")
+    assert sixteen.consent_warnings(date(2028, 3, 9)) == []
+    assert sixteen.consent_warnings(date(2028, 3, 10)) == [
+        "Turned 18 on 10 March 2028: ask for their own consent"
+    ]
+
+
+def test_own_consent_after_18_ends_the_prompt(world, sixteen, time_machine):
+    record(sixteen, world.spoc_a, given_by="parent", giver_name="Robin Testparent")
+    time_machine.move_to(date(2028, 3, 15))
+    record(sixteen, world.spoc_a, given_by="person", given_on=date(2028, 3, 12))
+    sixteen.refresh_from_db()
+    assert sixteen.consent_warnings(date(2028, 3, 15)) == []
+
+
+def test_born_on_29_february_turns_18_on_1_march(world):
+    person = factories.PersonFactory(date_of_birth=date(2008, 2, 29))
+    case = factories.channel_case(world.agency_a, world.spoc_a, person=person)
+    assert case.turns_18_on() == date(2026, 3, 1)
+
+
+def test_withdrawn_consent_is_warned_about(world, adult):
+    consent = record(adult, world.spoc_a, given_by="person")
+    services.consent_withdraw(
+        consent=consent,
+        withdrawn_on=date(2026, 11, 10),
+        notes="No longer wishes to engage",
+        expected_version=consent.version,
+        acting_user=world.spoc_a,
+    )
+    adult.refresh_from_db()
+    assert adult.consent_warnings(TODAY) == ["Consent withdrawn on 10 November 2026"]
+    texts = list(
+        adult.referral.chronology.filter(kind=ChronologyEntry.Kind.CONSENT).values_list(
+            "text", flat=True
+        )
+    )
+    assert texts[-1] == (
+        "Consent given on 5 November 2026 withdrawn on 10 November 2026. "
+        "No longer wishes to engage"
+    )
+
+
+def test_an_adult_without_any_consent_is_warned_about(adult):
+    assert adult.consent_warnings(TODAY) == ["No consent recorded"]
+
+
+def test_an_exited_case_has_no_consent_warnings(world, adult):
+    from channel_panel.models import ExitReason
+
+    services.case_exit(
+        case=adult,
+        reason=ExitReason.objects.get(code="risk-reduced"),
+        exited_on=date(2026, 11, 10),
+        expected_version=adult.version,
+        acting_user=world.spoc_a,
+    )
+    assert adult.consent_warnings(TODAY) == []
+
+
+def test_withdrawal_based_on_an_old_version_saves_nothing(world, adult):
+    consent = record(adult, world.spoc_a, given_by="person")
+    services.consent_withdraw(
+        consent=Consent.objects.get(pk=consent.pk),
+        withdrawn_on=date(2026, 11, 10),
+        expected_version=consent.version,
+        acting_user=world.spoc_a,
+    )
+    with pytest.raises(StaleEdit):
+        services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=date(2026, 11, 12),
+            expected_version=consent.version,
+            acting_user=world.coordinator,
+        )
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == date(2026, 11, 10)
+
+
+def test_consent_cannot_be_withdrawn_before_it_was_given(world, adult):
+    consent = record(adult, world.spoc_a, given_by="person")
+    with pytest.raises(ValueError, match="before the day it was given"):
+        services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=date(2026, 11, 1),
+            expected_version=consent.version,
+            acting_user=world.spoc_a,
+        )
+
+
+def test_the_parents_name_and_capacity_notes_are_masked_in_the_audit_log(world, sixteen):
+    consent = record(
+        sixteen,
+        world.spoc_a,
+        given_by="parent",
+        giver_name="Robin Testparent",
+        capacity_notes="Some capacity note",
+    )
+    entry = LogEntry.objects.get_for_object(consent).get(action=LogEntry.Action.CREATE)
+    assert entry.changes_dict["giver_name"][1] == REDACTED
+    assert entry.changes_dict["capacity_notes"][1] == REDACTED
+    assert "Robin" not in entry.object_repr
