@@ -1,3 +1,639 @@
-"""Channel Panel meetings views."""
+"""Channel Panel meetings views: the list, scheduling, the meeting page with its agenda,
+invitees, attendance, decisions and minutes. Thin: access -> form -> service -> redirect.
 
-urlpatterns: list = []
+Who may do what: the Coordinator everything (``manage_panelmeeting``); a panel chair the
+business of the meeting: attendance, decisions, minutes, adding and reordering items and
+inviting case managers (``chair_panelmeeting``); panel members read. Everyone else: 403.
+Items are shown in full only to those who may see their case (see ``views/agenda.py``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from channel_panel import services
+from channel_panel.forms.meetings import (
+    AgendaItemForm,
+    AgendaMoveForm,
+    AttendanceForm,
+    CorrectionForm,
+    DecisionEditForm,
+    DecisionForm,
+    InviteeForm,
+    MeetingActionForm,
+    MeetingEditForm,
+    MeetingScheduleForm,
+    item_label,
+)
+from channel_panel.models import AgendaItem, ChannelCase, Decision, PanelMeeting
+from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
+from prevent_portal.accounts.access import has_global_perm, require_role
+from prevent_portal.accounts.models import Role
+from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.concurrency import StaleEdit
+from referrals.models import Referral
+
+PANEL_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER)
+MANAGE = "channel_panel.manage_panelmeeting"
+CHAIR = "channel_panel.chair_panelmeeting"
+PAGE_SIZE = 25
+
+
+def get_meeting(request, pk, *, perm: str | None = None) -> PanelMeeting:
+    """A meeting for a member of the panel: 403 to anyone outside it (or without ``perm``),
+    404 if there is no such meeting."""
+    require_role(request.user, *PANEL_ROLES)
+    if perm is not None and not has_global_perm(request.user, perm):
+        raise PermissionDenied
+    return get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+
+
+def _back(meeting: PanelMeeting):
+    return redirect("channel_panel:meeting_detail", pk=meeting.pk)
+
+
+# --- The list and scheduling --------------------------------------------------------------
+@require_GET
+def meeting_list(request):
+    """Upcoming meetings, soonest first, then past meetings, latest first."""
+    require_role(request.user, *PANEL_ROLES)
+    today = timezone.localdate()
+    meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
+    past = Paginator(
+        meetings.filter(meets_on__lt=today).order_by("-meets_on", "-pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "channel_panel/meeting_list.html",
+        {
+            "upcoming": meetings.filter(meets_on__gte=today).order_by("meets_on", "pk"),
+            "page": past,
+            "can_schedule": has_global_perm(request.user, MANAGE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_schedule(request):
+    require_role(request.user, *PANEL_ROLES)
+    if not has_global_perm(request.user, MANAGE):
+        raise PermissionDenied
+    form = MeetingScheduleForm(request.POST or None, initial={"mode": PanelMeeting.Mode.IN_PERSON})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_schedule(
+                meets_on=data["meets_on"],
+                chair=data["chair"],
+                mode=data["mode"],
+                starts_at=data["starts_at"],
+                location=data["location"],
+                acting_user=request.user,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Meeting scheduled for {meeting.meets_on:%-d %B %Y}")
+            return _back(meeting)
+    return render(request, "channel_panel/meeting_schedule.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk):
+    meeting = get_meeting(request, pk, perm=MANAGE)
+    form = MeetingEditForm(
+        request.POST or None,
+        initial={
+            "meets_on": meeting.meets_on,
+            "starts_at": meeting.starts_at,
+            "mode": meeting.mode,
+            "location": meeting.location,
+            "chair": meeting.chair_id,
+            "version": meeting.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                meeting=meeting,
+                meets_on=data["meets_on"],
+                chair=data["chair"],
+                mode=data["mode"],
+                starts_at=data["starts_at"],
+                location=data["location"],
+                expected_version=data["version"],
+                acting_user=request.user,
+            )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Meeting details saved")
+            return _back(meeting)
+    return render(request, "channel_panel/meeting_edit.html", {"meeting": meeting, "form": form})
+
+
+# --- The meeting page ---------------------------------------------------------------------
+def approval_blockers(meeting: PanelMeeting, rows) -> list[str]:
+    """Why the minutes cannot be approved yet (nothing if they can)."""
+    if meeting.status == PanelMeeting.Status.PLANNED:
+        return ["The meeting has not been marked as held."]
+    if meeting.minutes_approved:
+        return []
+    reasons = []
+    undecided = [row for row in rows if row.is_case_item and not row.entries]
+    if undecided:
+        positions = ", ".join(str(row.item.position) for row in undecided)
+        reasons.append(f"{len(undecided)} agenda item(s) have no decision yet (item {positions}).")
+    if not meeting.attendance.exists():
+        reasons.append("The attendance has not been recorded.")
+    return reasons
+
+
+def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=200):
+    """The meeting page. ``action_form``: a button's form that failed, whose errors head the
+    page (the agenda is then shown as it is now)."""
+    user = request.user
+    rows = agenda_rows(meeting, user)
+    log_access(request, access_records(rows), view="channel_panel:meeting_detail")
+    attended = list(meeting.attendance.all()[:1])
+    quorate, missing = meeting.quorum() if attended else (False, [])
+    errors = []
+    if action_form is not None:
+        errors = [
+            {"message": message, "href": "#agenda"}
+            for messages_ in action_form.errors.values()
+            for message in messages_
+        ]
+    can_manage = has_global_perm(user, MANAGE)
+    can_chair = has_global_perm(user, CHAIR)
+    pack_opens, pack_closes = meeting.pack_window()
+    invited = meeting.invitees.filter(user=user, for_item__isnull=True).exists()
+    return render(
+        request,
+        "channel_panel/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "rows": rows,
+            "invitees": meeting.invitees.select_related("user", "agency", "for_item"),
+            "attendance_recorded": bool(attended),
+            "quorate": quorate,
+            "missing": missing,
+            "core_agencies": meeting.core_agencies.all(),
+            "can_manage": can_manage and not meeting.minutes_approved,
+            "can_chair": can_chair and not meeting.minutes_approved,
+            "can_approve": can_chair,
+            "blockers": approval_blockers(meeting, rows) if can_chair else [],
+            "pack_opens": pack_opens,
+            "pack_closes": pack_closes,
+            "pack_pending": invited and timezone.localdate() < pack_opens,
+            "errors": errors,
+            "form": action_form,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def meeting_detail(request, pk):
+    """Date, time, mode, chair, status, quorum, invitees and the agenda in order."""
+    return render_meeting(request, get_meeting(request, pk))
+
+
+@require_POST
+def agenda_build(request, pk):
+    meeting = get_meeting(request, pk, perm=MANAGE)
+    try:
+        added = services.agenda_build(meeting=meeting, acting_user=request.user)
+    except ValueError as exc:
+        form = MeetingActionForm({"version": meeting.version})
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return render_meeting(request, meeting, action_form=form)
+    messages.success(
+        request,
+        f"{len(added)} item{'s' if len(added) != 1 else ''} added to the agenda"
+        if added
+        else "The agenda already holds everything due: nothing added",
+    )
+    return _back(meeting)
+
+
+def _addable(meeting: PanelMeeting, user):
+    """What ``user`` may put on the agenda: only what they can see, and not there yet."""
+    referrals = (
+        Referral.objects.visible_to(user)
+        .filter(status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True)
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("person")
+        .order_by("decided_on", "pk")
+    )
+    cases = (
+        ChannelCase.objects.visible_to(user)
+        .open()
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("referral__person")
+        .order_by("reference")
+    )
+    return referrals, cases
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_item_add(request, pk):
+    """The chair or the Coordinator adds other business, a referral passed to panel or an
+    open case, chosen from what they can see."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    referrals, cases = _addable(meeting, request.user)
+    form = AgendaItemForm(request.POST or None, referrals=referrals, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        source = data["source"]
+        try:
+            services.agenda_item_add(
+                meeting=meeting,
+                title=data["title"] if source == "other" else "",
+                referral=data["referral"] if source == "referral" else None,
+                case=data["case"] if source == "case" else None,
+                acting_user=request.user,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Item added to the agenda")
+            return _back(meeting)
+    referrals, cases = list(referrals), list(cases)
+    log_access(
+        request,
+        [*referrals, *(r.person for r in referrals), *cases, *(c.referral.person for c in cases)],
+        view="channel_panel:meeting_item_add",
+    )
+    return render(
+        request,
+        "channel_panel/meeting_item_add.html",
+        {"meeting": meeting, "form": form, "has_choices": bool(referrals or cases)},
+    )
+
+
+def _item(meeting: PanelMeeting, item_pk) -> AgendaItem:
+    return get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
+
+
+@require_POST
+def agenda_item_move(request, pk, item_pk):
+    """Move an item up or down. The form carries the meeting's version: if someone else
+    changed the order first, nothing moves and the user is told what they asked for."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    item = _item(meeting, item_pk)
+    form = AgendaMoveForm(request.POST)
+    if form.is_valid():
+        up = form.cleaned_data["direction"] == "up"
+        try:
+            services.agenda_item_move(
+                item=item,
+                up=up,
+                expected_version=form.cleaned_data["version"],
+                acting_user=request.user,
+            )
+        except StaleEdit as exc:
+            form.add_error(
+                None,
+                f"{exc} You asked to move {item_label(item).lower()} {'up' if up else 'down'}: "
+                "the agenda below is as it is now.",
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{item_label(item)} moved {'up' if up else 'down'}")
+            return _back(meeting)
+    meeting.refresh_from_db()
+    return render_meeting(request, meeting, action_form=form)
+
+
+@require_POST
+def agenda_item_remove(request, pk, item_pk):
+    meeting = get_meeting(request, pk, perm=MANAGE)
+    item = _item(meeting, item_pk)
+    try:
+        services.agenda_item_remove(item=item, acting_user=request.user)
+    except ValueError as exc:
+        form = MeetingActionForm({"version": meeting.version})
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return render_meeting(request, meeting, action_form=form)
+    messages.success(request, f"{item_label(item)} taken off the agenda")
+    return _back(meeting)
+
+
+# --- Invitees -----------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def invitee_add(request, pk):
+    """Invite someone, usually a case manager for one item (they then see that item only)."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    items = list(meeting.items.exclude(kind=AgendaItem.Kind.OTHER).order_by("position"))
+    form = InviteeForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        user, agency = form.cleaned_data["person"]
+        try:
+            services.invitee_add(
+                meeting=meeting,
+                user=user,
+                agency=agency,
+                for_item=form.cleaned_data["for_item"],
+                acting_user=request.user,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{user.get_full_name() or user.username} invited")
+            return _back(meeting)
+    return render(
+        request, "channel_panel/meeting_invitee_add.html", {"meeting": meeting, "form": form}
+    )
+
+
+@require_POST
+def invitee_remove(request, pk, invitee_pk):
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    invitee = get_object_or_404(meeting.invitees.select_related("user"), pk=invitee_pk)
+    try:
+        services.invitee_remove(invitee=invitee, acting_user=request.user)
+    except ValueError as exc:
+        form = MeetingActionForm({"version": meeting.version})
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return render_meeting(request, meeting, action_form=form)
+    name = invitee.user.get_full_name() or invitee.user.username
+    messages.success(request, f"Invitation to {name} withdrawn")
+    return _back(meeting)
+
+
+# --- Attendance, held, minutes ------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk):
+    """One row per invitee, and people without an account; saving replaces the record."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    invitees = list(meeting.invitees.select_related("user", "agency", "for_item"))
+    recorded = list(meeting.attendance.select_related("agency"))
+    named = [row for row in recorded if row.user_id is None]
+    by_user = {(row.user_id, row.for_item_id): row.status for row in recorded if row.user_id}
+    initial = {"version": meeting.version}
+    for invitee in invitees:
+        status = by_user.get((invitee.user_id, invitee.for_item_id))
+        if status:
+            initial[f"invitee_{invitee.pk}"] = status
+    initial.update({f"named_{row.pk}": row.status for row in named})
+    form = AttendanceForm(request.POST or None, initial=initial, invitees=invitees, named=named)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entries = []
+        for key, invitee, row in form.rows:
+            if invitee is not None:
+                entries.append(
+                    services.AttendanceEntry(
+                        agency=invitee.agency,
+                        status=data[key],
+                        user=invitee.user,
+                        for_item=invitee.for_item,
+                    )
+                )
+            elif data[key] != "remove":
+                entries.append(
+                    services.AttendanceEntry(agency=row.agency, status=data[key], name=row.name)
+                )
+        if data.get("extra_name"):
+            entries.append(
+                services.AttendanceEntry(
+                    agency=data["extra_agency"],
+                    status=data["extra_status"],
+                    name=data["extra_name"],
+                )
+            )
+        try:
+            services.attendance_record(
+                meeting=meeting,
+                entries=entries,
+                expected_version=data["version"],
+                acting_user=request.user,
+            )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Attendance saved")
+            return _back(meeting)
+    return render(
+        request, "channel_panel/meeting_attendance.html", {"meeting": meeting, "form": form}
+    )
+
+
+def _meeting_action(request, pk, service, success: str):
+    """A button on the meeting page that carries the meeting's version."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    form = MeetingActionForm(request.POST)
+    if form.is_valid():
+        try:
+            service(
+                meeting=meeting,
+                expected_version=form.cleaned_data["version"],
+                acting_user=request.user,
+            )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return _back(meeting)
+    meeting.refresh_from_db()
+    return render_meeting(request, meeting, action_form=form)
+
+
+@require_POST
+def meeting_mark_held(request, pk):
+    return _meeting_action(request, pk, services.meeting_mark_held, "Meeting marked as held")
+
+
+@require_POST
+def minutes_approve(request, pk):
+    return _meeting_action(request, pk, services.minutes_approve, "Minutes approved")
+
+
+@require_GET
+def minutes(request, pk):
+    """The meeting's record: attendance, quorum, and each item with its decision in force
+    and any corrections. Read-only; personal data only on items the reader may see."""
+    meeting = get_meeting(request, pk)
+    rows = agenda_rows(meeting, request.user)
+    log_access(request, access_records(rows), view="channel_panel:meeting_minutes")
+    attendance_rows = list(meeting.attendance.select_related("user", "agency", "for_item"))
+    quorate, missing = meeting.quorum() if attendance_rows else (False, [])
+    return render(
+        request,
+        "channel_panel/meeting_minutes.html",
+        {
+            "meeting": meeting,
+            "rows": rows,
+            "attendance": attendance_rows,
+            "quorate": quorate,
+            "missing": missing,
+            "can_correct": has_global_perm(request.user, CHAIR),
+        },
+    )
+
+
+# --- Decisions ----------------------------------------------------------------------------
+def _decision_row(request, meeting, item_pk):
+    row = agenda_row(meeting, request.user, item_pk)
+    if row is None or not row.is_case_item:
+        raise Http404("No such agenda item")
+    log_access(request, row.records(), view=request.resolver_match.view_name)
+    return row
+
+
+@require_http_methods(["GET", "POST"])
+def decision(request, pk, item_pk):
+    """Record the panel's decision on an item, or reword it until the minutes are
+    approved (the version guards against two people editing it at once). After approval
+    a decision can only be corrected."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    row = _decision_row(request, meeting, item_pk)
+    current = row.decision
+    if current is not None and meeting.minutes_approved:
+        return redirect(
+            "channel_panel:meeting_decision_correct", pk=meeting.pk, decision_pk=current.pk
+        )
+    if meeting.minutes_approved:
+        raise Http404("The minutes are approved: no decision can be added")
+    if current is None:
+        form = DecisionForm(request.POST or None, item=row.item)
+    else:
+        form = DecisionEditForm(
+            request.POST or None,
+            decision=current,
+            initial={
+                "rationale": current.rationale,
+                "signposted_to": current.signposted_to_id,
+                "referred_to": current.referred_to,
+                "version": current.version,
+            },
+        )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if current is None:
+                services.decision_record(
+                    item=row.item,
+                    outcome=data["outcome"],
+                    rationale=data["rationale"],
+                    signposted_to=data.get("signposted_to"),
+                    referred_to=data.get("referred_to") or "",
+                    lead_agency=data.get("lead_agency"),
+                    case_manager=(data.get("case_manager") or (None,))[0],
+                    exit_reason=data.get("exit_reason"),
+                    return_ownership_to=data.get("return_ownership_to"),
+                    acting_user=request.user,
+                )
+            else:
+                services.decision_update(
+                    decision=current,
+                    rationale=data["rationale"],
+                    signposted_to=data.get("signposted_to"),
+                    referred_to=data.get("referred_to") or "",
+                    expected_version=data["version"],
+                    acting_user=request.user,
+                )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+            if current is not None:
+                current.refresh_from_db()
+        else:
+            done = "recorded" if current is None else "saved"
+            messages.success(request, f"Decision {done}: {item_label(row.item)}")
+            return _back(meeting)
+    return render(
+        request,
+        "channel_panel/meeting_decision.html",
+        {"meeting": meeting, "row": row, "current": current, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decision_correct(request, pk, decision_pk):
+    """After the minutes are approved, a correction is a new entry; the original stays."""
+    meeting = get_meeting(request, pk, perm=CHAIR)
+    entry = get_object_or_404(Decision.objects.select_related("item"), pk=decision_pk)
+    if entry.item.meeting_id != meeting.pk:
+        raise Http404("No such decision on this meeting")
+    if not meeting.minutes_approved:
+        return redirect("channel_panel:meeting_decision", pk=meeting.pk, item_pk=entry.item_id)
+    row = _decision_row(request, meeting, entry.item_id)
+    if request.method == "GET" and row.decision is not None and row.decision.pk != entry.pk:
+        # Someone corrected it already: correct the entry now in force.
+        return redirect(
+            "channel_panel:meeting_decision_correct", pk=meeting.pk, decision_pk=row.decision.pk
+        )
+    form = CorrectionForm(request.POST or None, item=entry.item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_correct(
+                decision=entry,
+                outcome=form.cleaned_data["outcome"],
+                rationale=form.cleaned_data["rationale"],
+                acting_user=request.user,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+            row = agenda_row(meeting, request.user, entry.item_id)
+        else:
+            messages.success(request, f"Correction recorded: {item_label(entry.item)}")
+            return redirect("channel_panel:meeting_minutes", pk=meeting.pk)
+    return render(
+        request,
+        "channel_panel/meeting_decision_correct.html",
+        {"meeting": meeting, "row": row, "entry": entry, "form": form},
+    )
+
+
+urlpatterns: list = [
+    path("meetings/", meeting_list, name="meetings"),
+    path("meetings/new/", meeting_schedule, name="meeting_schedule"),
+    path("meetings/<int:pk>/", meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/agenda/build/", agenda_build, name="meeting_agenda_build"),
+    path("meetings/<int:pk>/agenda/add/", agenda_item_add, name="meeting_item_add"),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/move/",
+        agenda_item_move,
+        name="meeting_item_move",
+    ),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/remove/",
+        agenda_item_remove,
+        name="meeting_item_remove",
+    ),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/decision/",
+        decision,
+        name="meeting_decision",
+    ),
+    path(
+        "meetings/<int:pk>/decisions/<int:decision_pk>/correct/",
+        decision_correct,
+        name="meeting_decision_correct",
+    ),
+    path("meetings/<int:pk>/invitees/add/", invitee_add, name="meeting_invitee_add"),
+    path(
+        "meetings/<int:pk>/invitees/<int:invitee_pk>/remove/",
+        invitee_remove,
+        name="meeting_invitee_remove",
+    ),
+    path("meetings/<int:pk>/attendance/", attendance, name="meeting_attendance"),
+    path("meetings/<int:pk>/held/", meeting_mark_held, name="meeting_mark_held"),
+    path("meetings/<int:pk>/minutes/", minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/minutes/approve/", minutes_approve, name="meeting_minutes_approve"),
+]

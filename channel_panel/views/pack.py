@@ -1,3 +1,77 @@
-"""Channel Panel pack views."""
+"""The panel pack of a meeting: a page, and the same pack as an A4 PDF.
 
-urlpatterns: list = []
+Open to the meeting's invitees, panel chairs and the Coordinator. Each agenda item is shown
+in full only if the reader may see its case or referral now (their agency's, or through the
+meeting's time-limited pack access); the rest are listed without personal data. Every
+opening writes an access entry for each record shown.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from channel_panel.models import PanelMeeting
+from channel_panel.services import pack_is_open
+from channel_panel.views.agenda import access_records, agenda_rows
+from channel_panel.views.meetings import CHAIR, PANEL_ROLES
+from prevent_portal.accounts.access import has_global_perm, has_role
+from prevent_portal.audit.access_log import log_access
+
+
+def _pack(request, pk, *, view: str) -> dict:
+    """The pack's context for a reader allowed to open it, logged: the meeting's invitees
+    (a case manager invited for one item need not be on the panel), panel chairs and the
+    Coordinator; 403 for anyone else."""
+    meeting = get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+    invitations = list(meeting.invitees.filter(user=request.user).values_list("for_item_id"))
+    if not invitations and not has_global_perm(request.user, CHAIR):
+        raise PermissionDenied
+    rows = agenda_rows(meeting, request.user, detail=True)
+    log_access(request, access_records(rows), view=view)
+    opens, closes = meeting.pack_window()
+    today = timezone.localdate()
+    return {
+        "meeting": meeting,
+        "rows": rows,
+        "pack_opens": opens,
+        "pack_closes": closes,
+        "pack_open": pack_is_open(meeting),
+        # A whole-meeting invitee before the window opens will see the items from then.
+        "pack_pending": today < opens and (None,) in invitations,
+        "generated_at": timezone.localtime(),
+        "on_the_panel": has_role(request.user, *PANEL_ROLES),
+    }
+
+
+@require_GET
+def pack(request, pk):
+    context = _pack(request, pk, view="channel_panel:pack")
+    return render(request, "channel_panel/pack.html", context)
+
+
+@require_GET
+def pack_pdf(request, pk):
+    """The same pack as an A4 PDF with page numbers and the protective marking."""
+    from weasyprint import HTML  # a heavy import, needed only here
+
+    context = _pack(request, pk, view="channel_panel:pack_pdf")
+    html = render_to_string("channel_panel/pack_pdf.html", context, request=request)
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    meeting = context["meeting"]
+    response["Content-Disposition"] = (
+        f'attachment; filename="panel-pack-{meeting.meets_on.isoformat()}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns: list = [
+    path("meetings/<int:pk>/pack/", pack, name="pack"),
+    path("meetings/<int:pk>/pack.pdf", pack_pdf, name="pack_pdf"),
+]
