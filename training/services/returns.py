@@ -48,7 +48,8 @@ def default_deadline(end: date) -> date:
     return end + timedelta(days=settings.TRAINING_DEADLINE_DAYS_AFTER_QUARTER)
 
 
-@transaction.atomic
+# No savepoint when called inside an import's transaction (one per new quarter otherwise).
+@transaction.atomic(savepoint=False)
 def reporting_period_for_end(*, end: date, acting_user: User | None) -> ReportingPeriod:
     """The reporting period ending on ``end``, created (with the default deadline) if the
     date is a financial quarter's last day and the quarter is not recorded yet."""
