@@ -8,6 +8,7 @@ POST-only view, in POST_ONLY) fails test_every_page_is_walked, so coverage canno
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -410,6 +411,23 @@ def _statistics_bad_period(page, scene):
     )
 
 
+def _channel_report_for_a_manager(page, scene):
+    page.goto(reverse("channel_panel:report") + "?from=1/4/2025&to=31/3/2026")
+    expect(page.locator("main")).to_contain_text("Counts of cases below 5 are hidden")
+    expect(page.get_by_role("table").first).to_be_visible()
+
+
+def _channel_report_bad_period(page, scene):
+    page.goto(reverse("channel_panel:report"))
+    page.get_by_label("From").fill("31/3/2026")
+    page.get_by_label("To", exact=True).fill("1/4/2025")
+    page.get_by_role("button", name="Show report").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The last day must be the same as or after the first day"
+    )
+    expect(page).to_have_url(re.compile(r"from=31%2F3%2F2026&to=1%2F4%2F2025"))
+
+
 # state -> (persona, how to reach it, the page's h1)
 STATES: dict[str, tuple[str, Callable, str]] = {
     "sign_in_empty": ("anonymous", _submit_empty_sign_in, "Sign in to"),
@@ -432,6 +450,12 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "import_done": ("coordinator", _import_done, "Import finished"),
     "statistics_manager": ("manager", _statistics_for_a_manager, "Referral statistics"),
     "statistics_bad_period": ("coordinator", _statistics_bad_period, "Referral statistics"),
+    "channel_report_manager": ("manager", _channel_report_for_a_manager, "Channel Panel report"),
+    "channel_report_bad_period": (
+        "coordinator",
+        _channel_report_bad_period,
+        "Channel Panel report",
+    ),
 }
 
 
