@@ -13,7 +13,7 @@ from governance import services
 from governance.forms.boards import BoardForm, BoardUpdateForm
 from governance.models import Board, get_board_for_user, get_board_update_for_user
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit
-from governance.views.common import form_page
+from governance.views.common import form_page, posted
 from prevent_portal.accounts.access import require_role
 from prevent_portal.accounts.models import User
 from prevent_portal.audit.access_log import log_access
@@ -74,7 +74,7 @@ def _recipients(data: dict) -> list[User]:
 @require_http_methods(["GET", "POST"])
 def board_add(request):
     require_role(request.user, *EDITOR_ROLES)
-    form = BoardForm(request.POST or None)
+    form = BoardForm(posted(request))
 
     def save(data):
         return services.board_create(
@@ -113,7 +113,7 @@ def board_edit(request, pk):
         "is_active": board.is_active,
         "version": board.version,
     }
-    form = BoardForm(request.POST or None, initial=initial, board=board)
+    form = BoardForm(posted(request), initial=initial, board=board)
 
     def save(data):
         return services.board_edit(
@@ -139,7 +139,7 @@ def board_edit(request, pk):
 def board_update_add(request, pk):
     """Record an update presented to a board, with its paper if there is one."""
     board = get_board_for_user(request.user, pk, perm="change")
-    form = BoardUpdateForm(request.POST or None, request.FILES or None)
+    form = BoardUpdateForm(posted(request), posted(request, "FILES"))
 
     def save(data):
         return services.board_update_record(

@@ -11,6 +11,12 @@ from django.shortcuts import redirect, render
 from prevent_portal.core.concurrency import StaleEdit
 
 
+def posted(request, what: str = "POST"):
+    """What a form is bound to: the request's POST data (or files) on a POST, even an empty
+    one, so that an empty submission shows its errors; nothing on a GET."""
+    return getattr(request, what) if request.method == "POST" else None
+
+
 def form_page(
     request,
     form,

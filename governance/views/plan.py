@@ -23,7 +23,7 @@ from governance.models import (
     item_actions,
 )
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit, can_read
-from governance.views.common import form_page
+from governance.views.common import form_page, posted
 from prevent_portal.accounts.access import agency_ids_for, require_role
 from prevent_portal.accounts.models import Role
 
@@ -62,7 +62,7 @@ def period_list(request):
 @require_http_methods(["GET", "POST"])
 def period_add(request):
     require_role(request.user, *EDITOR_ROLES)
-    form = PeriodForm(request.POST or None)
+    form = PeriodForm(posted(request))
     return form_page(
         request,
         form,
@@ -79,7 +79,7 @@ def period_edit(request, pk):
     period = get_period_for_user(request.user, pk, perm="change")
     initial = {f: getattr(period, f) for f in services.plan.PERIOD_FIELDS}
     form = PeriodForm(
-        request.POST or None, initial={**initial, "version": period.version}, period=period
+        posted(request), initial={**initial, "version": period.version}, period=period
     )
     return form_page(
         request,
@@ -117,7 +117,7 @@ def period_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def action_add(request, pk):
     period = get_period_for_user(request.user, pk, perm="change")
-    form = ActionForm(request.POST or None, period=period)
+    form = ActionForm(posted(request), period=period)
     return form_page(
         request,
         form,
@@ -136,7 +136,7 @@ def action_edit(request, pk):
     action = get_action_for_user(request.user, pk, perm="change")
     initial = {f: getattr(action, f) for f in services.plan.ACTION_FIELDS}
     form = ActionForm(
-        request.POST or None,
+        posted(request),
         initial={**initial, "version": action.version},
         period=action.period,
         action=action,
@@ -158,7 +158,7 @@ def action_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def item_add(request, pk):
     action = get_action_for_user(request.user, pk, perm="change")
-    form = ItemForm(request.POST or None)
+    form = ItemForm(posted(request))
     return form_page(
         request,
         form,
@@ -176,7 +176,7 @@ def item_add(request, pk):
 def item_edit(request, pk):
     item = get_action_item_for_user(request.user, pk, perm="change")
     initial = {f: getattr(item, f) for f in services.plan.ITEM_FIELDS}
-    form = ItemForm(request.POST or None, initial={**initial, "version": item.version}, item=item)
+    form = ItemForm(posted(request), initial={**initial, "version": item.version}, item=item)
     return form_page(
         request,
         form,
@@ -221,7 +221,7 @@ def progress_add(request, pk):
     """Add a dated progress update with the RAG status now: the Coordinator or an owner."""
     item = get_action_item_for_user(request.user, pk, perm="add_progress")
     form = ProgressForm(
-        request.POST or None,
+        posted(request),
         initial={"on": timezone.localdate(), "rag": item.rag, "version": item.version},
     )
     return form_page(

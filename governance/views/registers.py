@@ -11,7 +11,7 @@ from governance import services
 from governance.models import get_register_entry_for_user
 from governance.models.access import REGISTER_ROLES
 from governance.registers import REGISTERS, get_register
-from governance.views.common import form_page
+from governance.views.common import form_page, posted
 from prevent_portal.accounts.access import require_role
 
 
@@ -46,7 +46,7 @@ def _list_url(definition) -> str:
 def register_add(request, register):
     definition = get_register(register)
     require_role(request.user, *REGISTER_ROLES)
-    form = definition.form_class(request.POST or None)
+    form = definition.form_class(posted(request))
     return form_page(
         request,
         form,
@@ -65,7 +65,7 @@ def register_edit(request, register, pk):
     definition = get_register(register)
     entry = get_register_entry_for_user(request.user, definition.model, pk, perm="change")
     form = definition.form_class(
-        request.POST or None,
+        posted(request),
         instance=entry,
         initial={"version": entry.version},
         editing=True,
