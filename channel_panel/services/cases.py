@@ -280,7 +280,7 @@ def support_contact_record(
     """Record a contact made under an open action: its last contact and next contact due
     move on (a planned action becomes active), and the chronology gets the contact."""
     locked = (
-        SupportAction.objects.select_for_update()
+        SupportAction.objects.select_for_update(of=("self",))
         .select_related("case__referral", "support_type", "owner_agency", "owner_provider")
         .get(pk=action.pk)
     )

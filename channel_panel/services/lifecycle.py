@@ -17,7 +17,7 @@ from channel_panel.models import (
 )
 from channel_panel.services.pack import pack_grants_revoke
 from prevent_portal.accounts.models import Agency, User
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.models import ChronologyEntry, Referral
 from referrals.services import chronology_add, referral_share
 
@@ -101,6 +101,9 @@ def case_exit(
     concerns remain, ownership returns to a named agency. That agency then leads the case
     and is given the referral, and every time-limited panel-pack grant on the case and its
     referral ends at once."""
+    # Someone else's change first: their exit (or edit) is what the user has not seen.
+    if case.version != expected_version:
+        raise StaleEdit(StaleEdit.message)
     if not case.is_open():
         raise ValueError("Only an open case can exit Channel")
     exited_on = exited_on or timezone.localdate()
