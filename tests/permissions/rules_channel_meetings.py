@@ -1,20 +1,81 @@
 """Permission-matrix entries for the Channel Panel meetings views (url name -> rule).
 
 Scenarios and who sees what: see rules_channel_panel.py (SEES_CASE, CHANGES_CASE).
+
+Meeting pages are for the panel: the Coordinator, panel chairs and panel members; everyone
+else gets 403 whatever the meeting. The Coordinator manages meetings (schedule, edit, build
+the agenda, remove items); panel chairs and the Coordinator run them (items, invitees,
+attendance, decisions, minutes). The pack is for the meeting's invitees (panel_a, as a
+member of a core agency), chairs and the Coordinator. The matrix posts empty forms: a form
+or a button carrying the meeting's version answers with the page and its errors (200).
 """
 
-from tests.permissions import rules
+PANEL = {"coordinator", "chair", "panel_a"}
+CHAIRS = {"coordinator", "chair"}
+MANAGERS = {"coordinator"}
 
-REPORT_ROLES = {"coordinator", "chair", "manager"}
+
+def _page(allowed, *, get=200, post=200):
+    """A page with a form: GET shows it, an empty POST shows it again with errors."""
+
+    def rule(persona, method, scenario):
+        if persona == "anonymous":
+            return {302}
+        if persona not in allowed:
+            return {403}
+        return {get} if method == "GET" else {post}
+
+    return rule
 
 
-def _report(persona, method, scenario):
-    # Aggregates only, for the Coordinator, the chair and managers; require_GET.
-    if method == "POST":
-        return rules._signed_in_page(persona, method)  # 405 (302 anonymous)
-    return rules._signed_in_page(persona, method, REPORT_ROLES)
+def _read(allowed):
+    def rule(persona, method, scenario):
+        if persona == "anonymous":
+            return {302}
+        if method == "POST":
+            return {405}
+        return {200} if persona in allowed else {403}
+
+    return rule
+
+
+def _button(allowed, *, answers):
+    """A POST-only button; ``answers`` maps a persona to what it gets when allowed."""
+
+    def rule(persona, method, scenario):
+        if persona == "anonymous":
+            return {302}
+        if method == "GET":
+            return {405}
+        if persona not in allowed:
+            return {403}
+        return answers.get(persona, {200})
+
+    return rule
 
 
 EXPECTED: dict = {
-    "channel_panel:report": _report,
+    "channel_panel:meetings": _read(PANEL),
+    "channel_panel:meeting_schedule": _page(MANAGERS),
+    "channel_panel:meeting_detail": _read(PANEL),
+    "channel_panel:meeting_edit": _page(MANAGERS),
+    "channel_panel:meeting_agenda_build": _button(MANAGERS, answers={"coordinator": {302}}),
+    "channel_panel:meeting_item_add": _page(CHAIRS),
+    # An empty move has no version: the meeting page comes back with the error.
+    "channel_panel:meeting_item_move": _button(CHAIRS, answers={}),
+    "channel_panel:meeting_item_remove": _button(MANAGERS, answers={"coordinator": {302}}),
+    "channel_panel:meeting_decision": _page(CHAIRS),
+    # Before the minutes are approved a correction is the decision's own page (redirect).
+    "channel_panel:meeting_decision_correct": _page(CHAIRS, get=302, post=302),
+    "channel_panel:meeting_invitee_add": _page(CHAIRS),
+    # The coordinator goes first and withdraws the invitation: the chair then finds it gone.
+    "channel_panel:meeting_invitee_remove": _button(
+        CHAIRS, answers={"coordinator": {302}, "chair": {302, 404}}
+    ),
+    "channel_panel:meeting_attendance": _page(CHAIRS),
+    "channel_panel:meeting_mark_held": _button(CHAIRS, answers={}),
+    "channel_panel:meeting_minutes": _read(PANEL),
+    "channel_panel:meeting_minutes_approve": _button(CHAIRS, answers={}),
+    "channel_panel:pack": _read(PANEL),
+    "channel_panel:pack_pdf": _read(PANEL),
 }
