@@ -23,13 +23,7 @@ from referrals.models import Referral
 from referrals.services import referral_share
 from referrals.views.referrals import PAGE_SIZE
 from tests import factories
-from tests.browser import (
-    test_channel_cases_flows,
-    test_flows,
-    test_flows_matching,
-    test_governance_journey,
-    test_sign_in,
-)
+from tests.browser import test_flows, test_flows_matching, test_governance_journey, test_sign_in
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import assert_page_is_usable
 from tests.browser.urls import non_admin_routes
@@ -185,10 +179,6 @@ PAGES: dict[str, Visit] = {
     "referrals:import": Visit("coordinator", "Import historical referrals"),
     "referrals:import_result": Visit("coordinator", "Import finished"),
     "channel_panel:report": Visit("coordinator", "Channel Panel report"),
-    **{
-        name: Visit(persona, heading, kwargs)
-        for name, (persona, heading, kwargs) in test_channel_cases_flows.CASE_PAGES.items()
-    },
     **{
         f"governance:{name}": Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
