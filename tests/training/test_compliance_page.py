@@ -1,0 +1,229 @@
+"""The compliance page: tables and charts per type, agency and quarter against target, in
+words as well as colour, missing returns marked, the same rows downloadable as CSV and XLSX,
+and a fixed number of queries however many returns there are."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from tests import factories
+from tests.training.helpers import basic, make_return, quarter
+from training.figures import EXPORT_FIELDS
+from training.models import ReportingPeriod
+
+Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
+
+
+@pytest.fixture
+def figures(world):
+    for end in (Q1, Q2, Q3):
+        quarter(end)
+    make_return(world.agency_a, Q1, 480, 422)  # 88% meets
+    make_return(world.agency_a, Q2, 479, 402)  # 84% below
+    make_return(world.agency_b, Q1, 536, 495)  # 92% meets
+    make_return(world.agency_b, Q2, 0, 0)  # nobody eligible
+    make_return(world.agency_a, Q1, 11944, 10119, training_type=basic())  # 85% meets
+    return world
+
+
+def _range(first=Q1, last=Q3) -> dict:
+    return {
+        "period_from": ReportingPeriod.objects.get(end=first).pk,
+        "period_to": ReportingPeriod.objects.get(end=last).pk,
+    }
+
+
+def _cells(response, type_name: str) -> dict:
+    table = next(t for t in response.context["tables"] if t.training_type.name == type_name)
+    return {
+        (row.agency.name, cell.period.label): (cell.percent, cell.words)
+        for row in table.rows
+        for cell in row.cells
+    }
+
+
+def test_table_shows_percent_and_verdict_in_words_with_missing_marked(figures, signed_in_client):
+    response = signed_in_client(figures.coordinator).get("/training/", _range())
+    assert _cells(response, "WRAP") == {
+        ("Agency A", "Q1 2018/19"): (88, "Meets target"),
+        ("Agency A", "Q2 2018/19"): (84, "Below target"),
+        ("Agency A", "Q3 2018/19"): (None, "Missing"),
+        ("Agency B", "Q1 2018/19"): (92, "Meets target"),
+        ("Agency B", "Q2 2018/19"): (None, "No eligible staff"),
+        ("Agency B", "Q3 2018/19"): (None, "Missing"),
+    }
+    page = response.content.decode()
+    assert "Meets target" in page and "Below target" in page and "Missing" in page
+    assert "2 returns missing" in page
+    assert "Down 4 points" in page  # Agency A from 88% to 84%
+
+
+def test_each_chart_is_an_image_with_a_name_and_the_table_beside_it(figures, signed_in_client):
+    page = signed_in_client(figures.manager).get("/training/", _range()).content.decode()
+    assert page.count('role="img"') == 2  # WRAP and Basic Prevent Awareness
+    assert 'aria-labelledby="chart-' in page
+    assert "88%, meets target" in page and "84%, below target" in page
+    assert "Target 85%" in page
+    assert page.count('<table class="govuk-table">') == 2
+    assert "style=" not in page  # strict CSP: no inline styles
+
+
+def test_quarters_not_yet_due_are_awaited_not_missing(world, signed_in_client):
+    today = date.today()
+    from training.quarters import quarter_containing
+
+    current = quarter_containing(today)
+    period = quarter(current.end)
+    response = signed_in_client(world.coordinator).get(
+        "/training/", {"period_from": period.pk, "period_to": period.pk}
+    )
+    words = {w for _, w in _cells(response, "WRAP").values()}
+    assert words == {"Not yet returned"}
+
+
+def test_downloads_hold_the_same_rows_as_the_command(figures, signed_in_client):
+    client = signed_in_client(figures.coordinator)
+    csv_text = client.get("/training/", {**_range(), "format": "csv"}).content.decode()
+    out = StringIO()
+    call_command("training_compliance", "--format", "csv", stdout=out)
+    assert csv_text == out.getvalue()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert list(rows[0]) == EXPORT_FIELDS
+    assert len(rows) == 5
+    response = client.get("/training/", {**_range(), "format": "xlsx"})
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert (
+        'filename="training-compliance-2018-06-30-to-2018-12-31.xlsx"'
+        in (response["Content-Disposition"])
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == EXPORT_FIELDS
+    first = dict(zip(EXPORT_FIELDS, values[1], strict=True))
+    assert first["agency"] == "Agency A" and first["percent"] == 88
+    assert first["meets_target"] is True
+    assert first["period_end"].date() == Q1
+
+
+def test_download_follows_the_filters(figures, signed_in_client):
+    client = signed_in_client(figures.coordinator)
+    query = {**_range(Q2, Q2), "training_type": basic().pk, "format": "csv"}
+    assert client.get("/training/", query).content.decode().splitlines() == [
+        ",".join(EXPORT_FIELDS)
+    ]
+    query = {**_range(Q1, Q1), "agency": figures.agency_b.pk, "format": "csv"}
+    lines = client.get("/training/", query).content.decode().splitlines()
+    assert lines[1:] == ["Agency B,WRAP,2018-06-30,536,495,92,85,true"]
+
+
+def test_command_json_is_a_list_of_objects_with_the_fields_of_the_issue(figures):
+    out = StringIO()
+    call_command("training_compliance", "--format", "json", "--from", "2018-07-01", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert [list(r) for r in rows] == [EXPORT_FIELDS, EXPORT_FIELDS]
+    assert rows[1] == {
+        "agency": "Agency B",
+        "training_type": "WRAP",
+        "period_end": "2018-09-30",
+        "eligible": 0,
+        "compliant": 0,
+        "percent": None,
+        "target": 85,
+        "meets_target": None,
+    }
+
+
+def test_command_date_filter_is_inclusive_and_checked(figures):
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command(
+        "training_compliance",
+        "--format",
+        "csv",
+        "--from",
+        "2018-06-30",
+        "--to",
+        "2018-06-30",
+        stdout=out,
+    )
+    assert len(out.getvalue().splitlines()) == 1 + 3  # header and Q1's three returns
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("training_compliance", "--from", "30/06/2018")
+    with pytest.raises(CommandError, match="--from must not be after --to"):
+        call_command("training_compliance", "--from", "2019-01-01", "--to", "2018-01-01")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"period_from": "Q3", "period_to": "Q1"}, "The last quarter must be the same as or after"),
+        ({"period_from": "999999", "period_to": "Q1"}, "Choose one of the quarters"),
+    ],
+)
+def test_bad_filters_are_explained(figures, signed_in_client, query, message):
+    ends = {"Q1": Q1, "Q3": Q3}
+    data = {
+        k: ReportingPeriod.objects.get(end=ends[v]).pk if v in ends else v for k, v in query.items()
+    }
+    response = signed_in_client(figures.coordinator).get("/training/", data)
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and message in page
+    assert response.context["tables"] == []
+
+
+def test_more_than_eight_quarters_is_refused(world, signed_in_client):
+    periods = [
+        quarter(date(2016 + i // 4, (3, 6, 9, 12)[i % 4], (31, 30, 30, 31)[i % 4]))
+        for i in range(9)
+    ]
+    response = signed_in_client(world.coordinator).get(
+        "/training/", {"period_from": periods[0].pk, "period_to": periods[-1].pk}
+    )
+    assert "Choose 8 quarters or fewer (you chose 9)" in response.content.decode()
+
+
+def test_page_without_quarters_says_so(world, signed_in_client):
+    page = signed_in_client(world.coordinator).get("/training/").content.decode()
+    assert "No quarters have been set up yet" in page
+
+
+def _queries(client, query) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/training/", query).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_page_queries_do_not_grow_with_the_number_of_returns(world, signed_in_client):
+    ends = [date(2017, 6, 30), date(2017, 9, 30), date(2017, 12, 31), date(2018, 3, 31)]
+    for end in ends:
+        quarter(end)
+    query = {
+        "period_from": ReportingPeriod.objects.get(end=ends[0]).pk,
+        "period_to": ReportingPeriod.objects.get(end=ends[-1]).pk,
+    }
+    client = signed_in_client(world.coordinator)
+    make_return(world.agency_a, ends[0], 10, 9)
+    client.get("/training/", query)  # the first request also saves the session
+    small = _queries(client, query)
+    for n in range(12):
+        agency = factories.AgencyFactory(name=f"Extra agency {n}")
+        factories.member("spoc", agency)
+        for end in ends:
+            make_return(agency, end, 100, 80 + n)
+            make_return(agency, end, 1000, 900, training_type=basic())
+    large = _queries(client, query)
+    assert large == small
+    assert len(client.get("/training/", query).context["tables"][0].rows) == 14
