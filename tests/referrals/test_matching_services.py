@@ -229,13 +229,21 @@ def _moved_house(world):
     return older, newer, new, match
 
 
-def test_confirm_keeps_the_newer_details_by_default(world):
-    older, newer, new, match = _moved_house(world)
-
-    repeat_match_decide(
+def confirm(world, match, **seen_and_kept):
+    return repeat_match_decide(
         match=match,
         decision=RepeatMatch.Decision.CONFIRMED,
         acting_user=world.coordinator,
+        **seen_and_kept,
+    )
+
+
+def test_confirm_keeps_the_newer_details_by_default(world):
+    older, newer, new, match = _moved_house(world)
+
+    confirm(
+        world,
+        match,
         expected_version=newer.version,
         expected_candidate_version=older.version,
     )
@@ -253,11 +261,8 @@ def test_confirm_keeps_the_newer_details_by_default(world):
 def test_confirm_keeps_what_the_coordinator_chose_for_each_detail(world):
     older, newer, new, match = _moved_house(world)
 
-    repeat_match_decide(
-        match=match,
-        decision=RepeatMatch.Decision.CONFIRMED,
-        acting_user=world.coordinator,
-        keep={"address": "earlier", "gender": "earlier", "date_of_birth": "newer"},
+    confirm(
+        world, match, keep={"address": "earlier", "gender": "earlier", "date_of_birth": "newer"}
     )
 
     older.refresh_from_db()
@@ -289,12 +294,7 @@ def test_the_date_of_birth_kept_sets_the_age_on_every_referral_of_the_person(wor
 def test_a_choice_that_is_not_earlier_or_newer_saves_nothing(world):
     older, newer, new, match = _moved_house(world)
     with pytest.raises(ValueError):
-        repeat_match_decide(
-            match=match,
-            decision=RepeatMatch.Decision.CONFIRMED,
-            acting_user=world.coordinator,
-            keep={"address": "mine"},
-        )
+        confirm(world, match, keep={"address": "mine"})
     match.refresh_from_db()
     assert match.decision == RepeatMatch.Decision.PENDING
 
@@ -304,10 +304,9 @@ def test_confirm_is_refused_when_the_earlier_record_changed_since_the_page_was_r
     Person.objects.filter(pk=older.pk).update(version=older.version + 1)  # someone edited
 
     with pytest.raises(StaleEdit):
-        repeat_match_decide(
-            match=match,
-            decision=RepeatMatch.Decision.CONFIRMED,
-            acting_user=world.coordinator,
+        confirm(
+            world,
+            match,
             expected_version=newer.version,
             expected_candidate_version=older.version,
         )

@@ -211,6 +211,16 @@ def _details_differ(earlier, new):
     new.person.refresh_from_db()
 
 
+@pytest.fixture
+def differing(client, world, case):
+    """The Coordinator has opened the page of a match whose records differ in details."""
+    earlier, old, new = case
+    _details_differ(earlier, new)
+    sign_in(client, world.coordinator)
+    client.get(page_url(new))
+    return earlier, new, RepeatMatch.objects.get(referral=new)
+
+
 def checked(html, name) -> list[str]:
     return re.findall(rf'name="{name}" type="radio" value="(\w+)" checked', html)
 
@@ -235,12 +245,8 @@ def test_the_confirm_form_shows_the_details_that_differ_with_the_newer_ones_chos
     assert checked(html, "gender") == ["newer"]
 
 
-def test_confirming_keeps_the_details_the_coordinator_chose(client, world, case):
-    earlier, old, new = case
-    _details_differ(earlier, new)
-    sign_in(client, world.coordinator)
-    client.get(page_url(new))
-    match = RepeatMatch.objects.get(referral=new)
+def test_confirming_keeps_the_details_the_coordinator_chose(client, world, differing):
+    earlier, new, match = differing
     response = client.post(
         reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
         seen(new, earlier, address="earlier", gender="newer"),
@@ -258,12 +264,8 @@ def test_confirming_keeps_the_details_the_coordinator_chose(client, world, case)
     assert "female" not in str(entry.changes_dict)
 
 
-def test_an_out_of_date_confirm_gives_the_coordinator_their_choices_back(client, world, case):
-    earlier, old, new = case
-    _details_differ(earlier, new)
-    sign_in(client, world.coordinator)
-    client.get(page_url(new))
-    match = RepeatMatch.objects.get(referral=new)
+def test_an_out_of_date_confirm_gives_the_coordinator_their_choices_back(client, world, differing):
+    earlier, new, match = differing
     posted = seen(new, earlier, address="earlier", gender="newer")
     Person.objects.filter(pk=earlier.pk).update(version=earlier.version + 1)  # someone edited
     response = client.post(
@@ -278,12 +280,8 @@ def test_an_out_of_date_confirm_gives_the_coordinator_their_choices_back(client,
     assert new.person != earlier and earlier.gender == "not_known"
 
 
-def test_a_choice_that_is_not_offered_is_an_error_and_merges_nothing(client, world, case):
-    earlier, old, new = case
-    _details_differ(earlier, new)
-    sign_in(client, world.coordinator)
-    client.get(page_url(new))
-    match = RepeatMatch.objects.get(referral=new)
+def test_a_choice_that_is_not_offered_is_an_error_and_merges_nothing(client, world, differing):
+    earlier, new, match = differing
     response = client.post(
         reverse("referrals:repeat_match_confirm", args=[new.pk, match.pk]),
         seen(new, earlier, address="both"),
