@@ -45,7 +45,6 @@ class ChannelPanelConfig(AppConfig):
             "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
         )
         self._register_reports()
-        self._register_meetings()
         self._register_cases()
 
     def _register_cases(self):
@@ -70,14 +69,6 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
-
-    def _register_meetings(self):
-        """The meetings part: its menu link."""
-        from channel_panel.navigation import NAV_ITEMS
-        from prevent_portal.core import navigation
-
-        for item in NAV_ITEMS:
-            navigation.register(item)
 
     def _register_reports(self):
         """The reports part: its menu link."""

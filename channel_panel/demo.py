@@ -1,0 +1,603 @@
+"""A fictional Channel Panel for the demo, made through the real services. Every person and
+Intervention Provider here is invented.
+
+Three monthly meetings in the past (held, attendance taken, decisions recorded, minutes
+approved) and one in five days' time with its agenda built, so its panel pack is open now.
+Five cases: one open with a support plan and an overdue contact, one of a 16-year-old with a
+parent's consent, one exited with ownership returned to the school and its six-month
+post-exit review coming up, one closed (whose person has just been referred again), and one
+that exited at the last meeting. The upcoming meeting also takes the mental health trust's
+referral from the referrals demo, passed to panel at triage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from django.utils import timezone
+
+from channel_panel import services
+from channel_panel.models import (
+    AgendaItem,
+    ChannelCase,
+    Consent,
+    Decision,
+    ExitReason,
+    InterventionProvider,
+    PanelMeeting,
+    SupportAction,
+    SupportType,
+)
+from prevent_portal.accounts.models import Agency, User
+from prevent_portal.core.demo import DemoContext
+from referrals.models import (
+    ConcernType,
+    NeedsFlag,
+    Outcome,
+    Person,
+    Referral,
+    SignpostingService,
+)
+from referrals.services import (
+    referral_gateway_record,
+    referral_outcome_record,
+    referral_record,
+)
+
+add_months = services.add_months
+PRESENT, APOLOGIES, ABSENT = "present", "apologies", "absent"
+
+PROVIDERS = [
+    ("northway-mentoring", "Northway Mentoring Partnership"),
+    ("bridgeford-family", "Bridgeford Family Support CIC"),
+    ("clearpath-skills", "Clearpath Skills and Employment Trust"),
+]
+
+
+@dataclass
+class Demo:
+    """What the seeder has made so far, and who does what."""
+
+    today: date
+    agencies: dict[str, Agency]
+    users: dict[str, User]
+    referrals: dict[str, Referral] = field(default_factory=dict)
+    meetings: list[PanelMeeting] = field(default_factory=list)
+
+    @property
+    def coordinator(self) -> User:
+        return self.users["coordinator"]
+
+    @property
+    def chair(self) -> User:
+        return self.users["chair"]
+
+    def day(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def case(self, key: str) -> ChannelCase:
+        """The case adopted from a referral (fetched: the referral may have cached none)."""
+        return ChannelCase.objects.get(referral=self.referrals[key])
+
+
+def _providers() -> dict[str, InterventionProvider]:
+    # Lookups are configuration (edited in the admin); the demo adds a few fictional ones.
+    return {
+        code: InterventionProvider.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in PROVIDERS
+    }
+
+
+def _passed_to_panel(demo: Demo, referral: Referral, decided_on: date) -> Referral:
+    """Triage as the Coordinator would: gateway cleared, then passed to the panel."""
+    referral = referral_gateway_record(
+        referral=referral,
+        gateway_outcome=Referral.Gateway.CLEARED,
+        checked_on=decided_on - timedelta(days=2),
+        note="No live investigation.",
+        expected_version=referral.version,
+        acting_user=demo.coordinator,
+    )
+    return referral_outcome_record(
+        referral=referral,
+        outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),
+        reason="Vulnerable to radicalisation; a multi-agency support plan may help.",
+        decided_on=decided_on,
+        expected_version=referral.version,
+        acting_user=demo.coordinator,
+    )
+
+
+def _refer(
+    demo: Demo,
+    key: str,
+    *,
+    person: Person,
+    agency: str,
+    received: int,
+    concern: str,
+    text: str,
+    flags: tuple[str, ...] = (),
+) -> Referral:
+    """A referral received ``received`` days ago (negative), passed to panel a week later."""
+    owning = demo.agencies[agency]
+    referral = referral_record(
+        person=person,
+        owning_agency=owning,
+        referring_sector=owning.sector,
+        received_on=demo.day(received),
+        concern_summary=text,
+        referrer=demo.users.get(f"{agency}-referrer"),
+        concern_types=[ConcernType.objects.get(code=concern)],
+        needs_flags=list(NeedsFlag.objects.filter(code__in=flags)),
+        acting_user=None,
+    )
+    demo.referrals[key] = _passed_to_panel(demo, referral, demo.day(received + 7))
+    return demo.referrals[key]
+
+
+def _person(given: str, family: str, date_of_birth: date, gender: str, postcode: str) -> Person:
+    return Person.objects.create(
+        given_name=given,
+        family_name=family,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        postcode=postcode,
+    )
+
+
+def _meeting(demo: Demo, offset: int, *, mode: str = PanelMeeting.Mode.IN_PERSON) -> PanelMeeting:
+    """A meeting ``offset`` days from today with its agenda built from what is due."""
+    meeting = services.meeting_schedule(
+        meets_on=demo.day(offset),
+        chair=demo.chair,
+        mode=mode,
+        starts_at=time(10, 0),
+        location="" if mode == PanelMeeting.Mode.ONLINE else "Council offices, Committee Room 2",
+        acting_user=demo.coordinator,
+    )
+    services.agenda_build(meeting=meeting, acting_user=demo.coordinator)
+    demo.meetings.append(meeting)
+    return meeting
+
+
+def _hold(demo: Demo, meeting: PanelMeeting, absent: dict[str, str], decide) -> None:
+    """Attendance (every invitee present unless ``absent`` says otherwise, plus the
+    Coordinator), held, a decision on every item (``decide(item)`` records it), approved."""
+    entries = [
+        services.AttendanceEntry(
+            agency=invitee.agency,
+            user=invitee.user,
+            status=absent.get(invitee.agency.short_code, PRESENT),
+        )
+        for invitee in meeting.invitees.select_related("agency", "user")
+    ]
+    entries.append(
+        services.AttendanceEntry(
+            agency=demo.agencies["council"], user=demo.coordinator, status=PRESENT
+        )
+    )
+    services.attendance_record(
+        meeting=meeting, entries=entries, expected_version=meeting.version, acting_user=demo.chair
+    )
+    meeting.refresh_from_db()
+    services.meeting_mark_held(
+        meeting=meeting, expected_version=meeting.version, acting_user=demo.chair
+    )
+    for item in meeting.items.select_related("referral", "case"):
+        decide(item)
+    meeting.refresh_from_db()
+    services.minutes_approve(
+        meeting=meeting, expected_version=meeting.version, acting_user=demo.chair
+    )
+
+
+def _decide(demo: Demo, item: AgendaItem, outcome: str, rationale: str, **kwargs) -> None:
+    services.decision_record(
+        item=item, outcome=outcome, rationale=rationale, acting_user=demo.chair, **kwargs
+    )
+
+
+def _contact(action, *, on: date, next_due: date | None, notes: str, acting_user: User):
+    return services.support_contact_record(
+        action=action,
+        contact_on=on,
+        notes=notes,
+        next_contact_due=next_due,
+        acting_user=acting_user,
+    )
+
+
+def _support_type(code: str) -> SupportType:
+    return SupportType.objects.get(code=code)
+
+
+def _complete(action, *, acting_user: User) -> None:
+    """The action is done: nothing more is due under it."""
+    services.support_action_update(
+        action=action,
+        support_type=action.support_type,
+        description=action.description,
+        owner_agency=action.owner_agency,
+        owner_provider=action.owner_provider,
+        status=SupportAction.Status.COMPLETED,
+        next_contact_due=None,
+        expected_version=action.version,
+        acting_user=acting_user,
+    )
+
+
+# --- Before the three meetings: a closed case and an exited one --------------------------------
+def _closed_case(demo: Demo) -> None:
+    """Adopted two years ago, exited with the risk reduced, both post-exit reviews held, so
+    closed (the same person is referred again before the next meeting)."""
+    person = _person("Silas", "Wendover", date(1996, 2, 11), "male", "ZZ7 2QA")
+    referral = _refer(
+        demo,
+        "closed",
+        person=person,
+        agency="so15",
+        received=-735,
+        concern="extreme-right-wing",
+        text="Sharing extreme right-wing propaganda in online gaming groups.",
+    )
+    manager = demo.users["so15-spoc"]
+    case = services.case_adopt(
+        referral=referral,
+        lead_agency=demo.agencies["so15"],
+        case_manager=manager,
+        adopted_on=demo.day(-720),
+        acting_user=demo.chair,
+    )
+    services.consent_record(
+        case=case, given_by=Consent.GivenBy.PERSON, given_on=demo.day(-715), acting_user=manager
+    )
+    services.case_exit(
+        case=case,
+        reason=ExitReason.objects.get(code="risk-reduced"),
+        notes="Engaged fully with mentoring; views moderated.",
+        exited_on=demo.day(-600),
+        expected_version=case.version,
+        acting_user=demo.chair,
+    )
+    for review in case.reviews.order_by("due_on"):
+        services.post_exit_review_record(
+            review=review,
+            held_on=review.due_on,
+            notes="No new concerns reported by partners.",
+            acting_user=demo.chair,
+        )
+
+
+def _exited_to_school(demo: Demo, providers) -> None:
+    """A 15-year-old referred by the school, supported for five months, exited with low
+    radicalisation risk but other safeguarding concerns: ownership returned to the school.
+    The six-month post-exit review falls due in about three weeks."""
+    person = _person("Rory", "Quenby", add_months(demo.today, -182), "male", "ZZ6 8RB")
+    referral = _refer(
+        demo,
+        "exited_to_school",
+        person=person,
+        agency="hollins-academy",
+        received=-330,
+        concern="school-massacre",
+        text="Researching past school attacks and drawing weapons in lessons.",
+        flags=("adhd",),
+    )
+    manager = demo.users["mash-children-spoc"]
+    case = services.case_adopt(
+        referral=referral,
+        lead_agency=demo.agencies["mash-children"],
+        case_manager=manager,
+        adopted_on=demo.day(-300),
+        acting_user=demo.chair,
+    )
+    services.consent_record(
+        case=case,
+        given_by=Consent.GivenBy.PARENT,
+        giver_name="Maris Quenby",
+        given_on=demo.day(-296),
+        acting_user=manager,
+    )
+    action = services.support_action_add(
+        case=case,
+        support_type=_support_type("ideological-mentoring"),
+        description="Weekly mentoring sessions on violence and online content.",
+        owner_provider=providers["northway-mentoring"],
+        next_contact_due=demo.day(-280),
+        acting_user=manager,
+    )
+    action = _contact(
+        action,
+        on=demo.day(-281),
+        next_due=demo.day(-250),
+        notes="First session; engaged.",
+        acting_user=manager,
+    )
+    _complete(action, acting_user=manager)
+    case.refresh_from_db()
+    services.case_exit(
+        case=case,
+        reason=ExitReason.objects.get(code="ownership-returned"),
+        notes="Radicalisation risk now low; school to continue pastoral support.",
+        exited_on=add_months(demo.day(20), -6),
+        return_ownership_to=demo.agencies["hollins-academy"],
+        expected_version=case.version,
+        acting_user=demo.chair,
+    )
+
+
+# --- Three monthly meetings -------------------------------------------------------------------
+def _first_meeting(demo: Demo) -> None:
+    """Twelve weeks ago: two new referrals, both adopted."""
+    caspian = _person("Caspian", "Merrow", date(1999, 9, 3), "male", "ZZ2 7MC")
+    _refer(
+        demo,
+        "open_overdue",
+        person=caspian,
+        agency="beh-mht",
+        received=-110,
+        concern="islamist",
+        text="Patient expressing support for a proscribed group and isolating from family.",
+        flags=("mental-health-concern",),
+    )
+    tobiah = _person("Tobiah", "Fennick", date(1991, 12, 19), "male", "ZZ4 1TF")
+    _refer(
+        demo,
+        "exited_at_panel",
+        person=tobiah,
+        agency="barnet-homes",
+        received=-100,
+        concern="incel",
+        text="Tenant posting misogynistic threats online; neighbours concerned.",
+        flags=("diagnosed-mental-illness",),
+    )
+    meeting = _meeting(demo, -84)
+    leads = {
+        demo.referrals["open_overdue"].pk: ("mash-adults", "mash-adults-spoc"),
+        demo.referrals["exited_at_panel"].pk: ("so15", "so15-spoc"),
+    }
+
+    def decide(item):
+        lead, manager = leads[item.referral_id]
+        _decide(
+            demo,
+            item,
+            Decision.Outcome.ADOPT,
+            "Vulnerable to radicalisation and consents to support.",
+            lead_agency=demo.agencies[lead],
+            case_manager=demo.users[manager],
+        )
+
+    _hold(demo, meeting, {"ccg": APOLOGIES}, decide)
+
+
+def _second_meeting(demo: Demo, providers) -> None:
+    """Eight weeks ago, online: a 16-year-old adopted, one referral signposted, and the two
+    cases from last month reviewed."""
+    ellis = _person("Ellis", "Tranmere", add_months(demo.today, -196), "female", "ZZ3 5ET")
+    _refer(
+        demo,
+        "under_18",
+        person=ellis,
+        agency="mash-children",
+        received=-75,
+        concern="extreme-right-wing",
+        text="Sharing racist memes at school and in contact with an older adult online.",
+        flags=("autism",),
+    )
+    linnea = _person("Linnea", "Hartwell", date(1983, 6, 27), "female", "ZZ5 3LH")
+    _refer(
+        demo,
+        "not_adopted",
+        person=linnea,
+        agency="mash-adults",
+        received=-70,
+        concern="vulnerability-no-ideology",
+        text="Vulnerable adult repeating conspiracy theories; no clear ideology.",
+    )
+    meeting = _meeting(demo, -56, mode=PanelMeeting.Mode.ONLINE)
+
+    def decide(item):
+        if item.referral_id == demo.referrals["under_18"].pk:
+            _decide(
+                demo,
+                item,
+                Decision.Outcome.ADOPT,
+                "Susceptible to grooming online; parents support a Channel plan.",
+                lead_agency=demo.agencies["mash-children"],
+                case_manager=demo.users["mash-children-spoc"],
+            )
+        elif item.kind == AgendaItem.Kind.NEW:
+            _decide(
+                demo,
+                item,
+                Decision.Outcome.NOT_ADOPT,
+                "No radicalisation risk; needs are best met by adult social care.",
+                signposted_to=SignpostingService.objects.get(code="adult-social-care"),
+            )
+        else:
+            _decide(demo, item, Decision.Outcome.CONTINUE, "Support plan under way.")
+
+    _hold(demo, meeting, {"mash-adults": ABSENT}, decide)
+    _open_case_plans(demo, providers)
+
+
+def _open_case_plans(demo: Demo, providers) -> None:
+    """Consent, flags and support plans of the cases adopted so far."""
+    caspian = demo.case("open_overdue")
+    manager = caspian.case_manager
+    services.consent_record(
+        case=caspian,
+        given_by=Consent.GivenBy.PERSON,
+        given_on=demo.day(-80),
+        capacity_notes="Has capacity; understood what Channel offers.",
+        acting_user=manager,
+    )
+    services.needs_flag_add(
+        case=caspian,
+        flag=NeedsFlag.objects.get(code=NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES),
+        source_agency=demo.agencies["beh-mht"],
+        recorded_on=demo.day(-78),
+        acting_user=manager,
+    )
+    mentoring = services.support_action_add(
+        case=caspian,
+        support_type=_support_type("ideological-mentoring"),
+        description="Fortnightly theological mentoring.",
+        owner_provider=providers["northway-mentoring"],
+        acting_user=manager,
+    )
+    _contact(
+        mentoring,
+        on=demo.day(-40),
+        next_due=demo.day(-10),
+        notes="Second session; discussed online sources.",
+        acting_user=manager,
+    )
+    housing = services.support_action_add(
+        case=caspian,
+        support_type=_support_type("housing"),
+        description="Support to keep his tenancy.",
+        owner_agency=demo.agencies["barnet-homes"],
+        acting_user=manager,
+    )
+    _contact(
+        housing,
+        on=demo.day(-20),
+        next_due=demo.day(12),
+        notes="Arrears plan agreed.",
+        acting_user=manager,
+    )
+    services.support_action_add(
+        case=caspian,
+        support_type=_support_type("health-mental-health"),
+        description="Review of medication with his care coordinator.",
+        owner_agency=demo.agencies["beh-mht"],
+        next_contact_due=demo.day(7),
+        acting_user=manager,
+    )
+
+    tobiah = demo.case("exited_at_panel")
+    services.consent_record(
+        case=tobiah,
+        given_by=Consent.GivenBy.PERSON,
+        given_on=demo.day(-82),
+        acting_user=tobiah.case_manager,
+    )
+    placement = services.support_action_add(
+        case=tobiah,
+        support_type=_support_type("employment"),
+        description="Help into work through a training placement.",
+        owner_provider=providers["clearpath-skills"],
+        acting_user=tobiah.case_manager,
+    )
+    _contact(
+        placement,
+        on=demo.day(-45),
+        next_due=demo.day(-31),
+        notes="Placement started.",
+        acting_user=tobiah.case_manager,
+    )
+
+    ellis = demo.case("under_18")
+    manager = ellis.case_manager
+    services.consent_record(
+        case=ellis,
+        given_by=Consent.GivenBy.PARENT,
+        giver_name="Odette Tranmere",
+        given_on=demo.day(-52),
+        capacity_notes="Consent given by her mother; Ellis agreed to take part.",
+        acting_user=manager,
+    )
+    services.needs_flag_add(
+        case=ellis,
+        flag=NeedsFlag.objects.get(code="autism"),
+        source_agency=demo.agencies["mash-children"],
+        recorded_on=demo.day(-52),
+        acting_user=manager,
+    )
+    family = services.support_action_add(
+        case=ellis,
+        support_type=_support_type("family-support"),
+        description="Family sessions on online safety.",
+        owner_provider=providers["bridgeford-family"],
+        acting_user=manager,
+    )
+    _contact(
+        family,
+        on=demo.day(-14),
+        next_due=demo.day(14),
+        notes="Parents attended with Ellis.",
+        acting_user=manager,
+    )
+
+
+def _third_meeting(demo: Demo) -> None:
+    """Four weeks ago: three open cases reviewed; one exits with the risk reduced."""
+    exiting = demo.referrals["exited_at_panel"].pk
+    tobiah = demo.case("exited_at_panel")
+    _complete(tobiah.actions.get(), acting_user=tobiah.case_manager)
+    meeting = _meeting(demo, -28)
+
+    def decide(item):
+        if item.referral_id == exiting:
+            _decide(
+                demo,
+                item,
+                Decision.Outcome.EXIT,
+                "In work and no longer posting; risk reduced.",
+                exit_reason=ExitReason.objects.get(code="risk-reduced"),
+            )
+        else:
+            _decide(demo, item, Decision.Outcome.CONTINUE, "Engaging; continue the plan.")
+
+    _hold(demo, meeting, {}, decide)
+
+
+def _upcoming_meeting(demo: Demo) -> PanelMeeting:
+    """In five days: the re-referral, the trust's referral from the referrals demo (passed to
+    panel now), the open cases and the school case's six-month post-exit review."""
+    again = referral_record(
+        person=demo.referrals["closed"].person,
+        owning_agency=demo.agencies["nps"],
+        referring_sector=demo.agencies["nps"].sector,
+        received_on=demo.day(-12),
+        concern_summary="Probation officer concerned by renewed contact with an extremist group.",
+        referrer=demo.users.get("nps-referrer"),
+        concern_types=[ConcernType.objects.get(code="extreme-right-wing")],
+        acting_user=None,
+    )
+    demo.referrals["re_referral"] = _passed_to_panel(demo, again, demo.day(-5))
+    waiting = (
+        Referral.objects.filter(
+            owning_agency=demo.agencies["beh-mht"], status=Referral.Status.RECEIVED
+        )
+        .order_by("received_on", "pk")
+        .first()
+    )
+    if waiting is not None:
+        _passed_to_panel(demo, waiting, demo.today)
+    return _meeting(demo, 5)
+
+
+def seed(ctx: DemoContext) -> None:
+    if PanelMeeting.objects.exists():
+        return
+    demo = Demo(
+        today=timezone.localdate(), agencies=ctx.objects["agencies"], users=ctx.objects["users"]
+    )
+    providers = _providers()
+    _closed_case(demo)
+    _exited_to_school(demo, providers)
+    _first_meeting(demo)
+    _second_meeting(demo, providers)
+    _third_meeting(demo)
+    upcoming = _upcoming_meeting(demo)
+    ctx.objects["channel_panel"] = {
+        "meetings": demo.meetings,
+        "upcoming_meeting": upcoming,
+        "referrals": demo.referrals,
+        "providers": providers,
+    }
