@@ -45,6 +45,8 @@ class ChannelPanelConfig(AppConfig):
             "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
         )
         self._register_reports()
+        self._register_demo()
+        self._register_meetings()
         self._register_cases()
 
     def _register_cases(self):
@@ -69,6 +71,21 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
+
+    def _register_meetings(self):
+        """The meetings part: its menu link."""
+        from channel_panel.navigation import NAV_ITEMS
+        from prevent_portal.core import navigation
+
+        for item in NAV_ITEMS:
+            navigation.register(item)
+
+    def _register_demo(self):
+        """Its part of seed_demo, after the referrals it takes to panel."""
+        from channel_panel import demo
+        from prevent_portal.core import demo as demo_registry
+
+        demo_registry.register("channel_panel", demo.seed, order=40)
 
     def _register_reports(self):
         """The reports part: its menu link."""
