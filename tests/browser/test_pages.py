@@ -23,7 +23,13 @@ from referrals.models import Referral
 from referrals.services import referral_share
 from referrals.views.referrals import PAGE_SIZE
 from tests import factories
-from tests.browser import test_flows, test_flows_matching, test_governance_journey, test_sign_in
+from tests.browser import (
+    test_channel_cases_flows,
+    test_flows,
+    test_flows_matching,
+    test_governance_journey,
+    test_sign_in,
+)
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import assert_page_is_usable
 from tests.browser.urls import non_admin_routes
@@ -180,6 +186,10 @@ PAGES: dict[str, Visit] = {
     "referrals:import_result": Visit("coordinator", "Import finished"),
     "channel_panel:report": Visit("coordinator", "Channel Panel report"),
     **{
+        name: Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in test_channel_cases_flows.CASE_PAGES.items()
+    },
+    **{
         f"governance:{name}": Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
     },
@@ -215,8 +225,7 @@ def test_page_is_accessible(name, open_page, browsing, scene):
     visit = PAGES[name]
     page = open_as(open_page, scene, visit.persona)
     if visit.download:  # a file, not a page: fetched with the page's cookies
-        url = reverse(name, kwargs=visit.kwargs(scene))
-        response = page.request.get(url, timeout=test_governance_journey.PDF_TIMEOUT_MS)
+        response = page.request.get(reverse(name, kwargs=visit.kwargs(scene)))
         assert response.status == 200, f"{name} answered {response.status}"
         assert response.headers["content-type"].startswith(visit.download)
         assert response.headers["content-disposition"].startswith("attachment")
