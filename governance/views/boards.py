@@ -13,6 +13,7 @@ from governance import services
 from governance.forms.boards import BoardForm, BoardUpdateForm
 from governance.models import Board, get_board_for_user, get_board_update_for_user
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit
+from governance.services.boards import BOARD_FIELDS
 from governance.views.common import form_page, posted
 from prevent_portal.accounts.access import require_role
 from prevent_portal.accounts.models import User
@@ -71,6 +72,11 @@ def _recipients(data: dict) -> list[User]:
     return list(data.get("reminder_recipients") or [])
 
 
+def _board_fields(data: dict) -> dict:
+    """The board's own fields from a valid form (recipients and version travel apart)."""
+    return {k: v for k, v in data.items() if k in BOARD_FIELDS}
+
+
 @require_http_methods(["GET", "POST"])
 def board_add(request):
     require_role(request.user, *EDITOR_ROLES)
@@ -78,14 +84,7 @@ def board_add(request):
 
     def save(data):
         return services.board_create(
-            name=data["name"],
-            area_of_focus=data["area_of_focus"],
-            frequency=data["frequency"],
-            lead_officer=data["lead_officer"],
-            reminder_recipients=_recipients(data),
-            next_due_override=data["next_due_override"],
-            next_due_to_be_confirmed=data["next_due_to_be_confirmed"],
-            acting_user=request.user,
+            **_board_fields(data), reminder_recipients=_recipients(data), acting_user=request.user
         )
 
     return form_page(
@@ -103,14 +102,8 @@ def board_add(request):
 def board_edit(request, pk):
     board = get_board_for_user(request.user, pk, perm="change")
     initial = {
-        "name": board.name,
-        "area_of_focus": board.area_of_focus,
-        "frequency": board.frequency,
-        "lead_officer": board.lead_officer_id,
-        "reminder_recipients": [u.pk for u in board.reminder_recipients.all()],
-        "next_due_override": board.next_due_override,
-        "next_due_to_be_confirmed": board.next_due_to_be_confirmed,
-        "is_active": board.is_active,
+        **{field: getattr(board, field) for field in BOARD_FIELDS},
+        "reminder_recipients": list(board.reminder_recipients.all()),
         "version": board.version,
     }
     form = BoardForm(posted(request), initial=initial, board=board)
@@ -118,7 +111,7 @@ def board_edit(request, pk):
     def save(data):
         return services.board_edit(
             board=board,
-            data={k: v for k, v in data.items() if k not in {"version", "reminder_recipients"}},
+            data=_board_fields(data),
             reminder_recipients=_recipients(data),
             expected_version=data["version"],
             acting_user=request.user,
