@@ -82,6 +82,9 @@ def decision_record(
     meeting = item.meeting
     if meeting.minutes_approved:
         raise ValueError("The minutes are approved: record a correction instead")
+    # Two chairs at once take turns here, so the second is told rather than meeting the
+    # unique constraint.
+    AgendaItem.objects.select_for_update().filter(pk=item.pk).first()
     if item.decisions.exists():
         raise ValueError("This item already has a decision: change that one instead")
     if outcome not in ALLOWED[item.kind]:

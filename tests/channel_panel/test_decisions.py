@@ -1,7 +1,11 @@
 """The panel's decisions on the web: what each decision does, editing before the minutes
 are approved, corrections after, and two people at the same decision."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, connections, transaction
 
 from channel_panel import services
 from channel_panel.models import ChannelCase, Decision, ExitReason, PanelMeeting, PostExitReview
@@ -299,3 +303,42 @@ def test_decisions_on_items_the_chair_cannot_see_show_no_personal_data(world, it
     html = client_for(other_chair).get(decision_url(new_item.meeting, new_item)).content.decode()
     assert "Orla" not in html and new_item.referral.reference not in html
     assert "Case item" in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_chairs_recording_a_decision_at_once_the_second_is_told_not_crashed():
+    from tests.conftest import build_world
+
+    world = build_world()
+    meeting = factories.meeting(world.chair)
+    case = factories.channel_case(world.agency_b, world.spoc_b)
+    item = services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
+    first_saved, outcome = threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                _continue(world, item, "First chair")
+                first_saved.set()
+                time.sleep(0.5)  # the second chair arrives while this one is uncommitted
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_saved.wait(5)
+            _continue(world, item, "Second chair")
+            outcome.append("saved")
+        except Exception as exc:  # noqa: BLE001 - what the second chair meets is the point
+            outcome.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcome == ["ValueError"]
+    assert Decision.objects.get(item=item).rationale == "First chair"
