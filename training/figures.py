@@ -166,6 +166,10 @@ class TypeTable:
         return sum(1 for row in self.rows for cell in row.cells if cell.status == MISSING)
 
     @property
+    def has_figures(self) -> bool:
+        return any(cell.percent is not None for row in self.rows for cell in row.cells)
+
+    @property
     def chart(self) -> Chart:
         return Chart.for_table(self)
 

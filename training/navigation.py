@@ -23,11 +23,4 @@ NAV_ITEMS = [
         ),
         order=51,
     ),
-    NavItem(
-        label="Training delivered",
-        url_name="training:sessions",
-        roles=frozenset({Role.COORDINATOR, Role.MANAGER, Role.PANEL_CHAIR}),
-        description="Sessions delivered and how far each department has got.",
-        order=52,
-    ),
 ]

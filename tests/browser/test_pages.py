@@ -29,6 +29,7 @@ from tests.browser import (
     test_flows_matching,
     test_governance_journey,
     test_sign_in,
+    test_training_journey,
 )
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import assert_page_is_usable
@@ -192,6 +193,10 @@ PAGES: dict[str, Visit] = {
     **{
         f"governance:{name}": Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
+    },
+    **{
+        f"training:{name}": Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in test_training_journey.TRAINING_PAGES.items()
     },
 }
 
@@ -466,6 +471,7 @@ STATES: dict[str, tuple[str, Callable, str]] = {
         _channel_report_bad_period,
         "Channel Panel report",
     ),
+    **test_training_journey.TRAINING_STATES,
 }
 
 

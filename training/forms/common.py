@@ -61,3 +61,10 @@ def text_field(label: str, required_message: str = "", *, max_length=300, hint="
 class PeriodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.label} ({obj.start:%B} to {obj.end:%B %Y})"
+
+
+class QuarterChoiceField(forms.ModelChoiceField):
+    """A quarter by its short name ("Q1 2018/19"), for narrow filters."""
+
+    def label_from_instance(self, obj):
+        return obj.label

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from django import forms
 
-from training.forms.common import PeriodChoiceField
+from training.forms.common import QuarterChoiceField
 from training.models import ReportingPeriod, TrainingType
 
 MAX_QUARTERS = 8
 
 
 class ComplianceFilterForm(forms.Form):
-    period_from = PeriodChoiceField(
+    period_from = QuarterChoiceField(
         label="From",
         queryset=ReportingPeriod.objects.none(),
         empty_label=None,
         error_messages={"invalid_choice": "Choose one of the quarters"},
     )
-    period_to = PeriodChoiceField(
+    period_to = QuarterChoiceField(
         label="To",
         queryset=ReportingPeriod.objects.none(),
         empty_label=None,

@@ -57,6 +57,7 @@ def compliance(request):
         agencies = agencies.filter(pk__in=sorted(scope))
     context = {
         "can_configure": has_global_perm(request.user, "training.change_trainingtype"),
+        "can_see_registers": has_global_perm(request.user, "training.view_trainingsession"),
         "can_enter": return_agency_scope(request.user, "change") != set(),
         "show_agency_filter": scope is None or len(scope) > 1,
         "tables": [],
