@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # Not a column name: set on a row that has more values than the header has columns.
@@ -28,6 +28,31 @@ class RowProblem:
 
     def __str__(self) -> str:
         return f"Line {self.line}: {'; '.join(self.reasons)}"
+
+
+@dataclass
+class ImportReport:
+    """What an all-or-nothing import found wrong: nothing is saved when there is anything.
+    Each app's import result adds its own counts."""
+
+    problems: list[RowProblem] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.file_error
+
+    def messages(self) -> list[str]:
+        if self.file_error:
+            return [self.file_error]
+        return [str(p) for p in self.problems]
+
+    def failure(self) -> str:
+        """One line for the end of a command's error output."""
+        if self.file_error:
+            return self.file_error
+        count = len(self.problems)
+        return f"{count} bad row{'s' if count != 1 else ''}: nothing imported."
 
 
 def read_table(name: str, content: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:

@@ -3,34 +3,17 @@
 from django import forms
 from django.utils import timezone
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+from prevent_portal.core.uploads import SpreadsheetUploadForm
+
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 DATE_INVALID = "Enter the date as day/month/year, like 1/4/2021"
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="File to import",
-        help_text=(
-            "A CSV or XLSX file with one referral per row and the columns of the historical "
-            "import. Up to 20 MB."
-        ),
-        widget=forms.ClearableFileInput(
-            attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx"}
-        ),
-        error_messages={
-            "required": "Choose a CSV or XLSX file to import",
-            "empty": "The chosen file is empty",
-        },
+class ImportForm(SpreadsheetUploadForm):
+    help_text = (
+        "A CSV or XLSX file with one referral per row and the columns of the historical "
+        "import. Up to 20 MB."
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError("The file must be a CSV or XLSX file")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file must be smaller than 20 MB")
-        return upload
 
 
 class StatisticsForm(forms.Form):

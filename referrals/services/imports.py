@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import User
+from prevent_portal.core.tabular import ImportReport
 from referrals.imports import (
     CheckedFile,
     ImportFileError,
     ImportRow,
     Lookups,
-    RowProblem,
     check_rows,
     read_rows,
 )
@@ -33,23 +33,12 @@ BATCH = 2000
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportReport):
     """What an import did: nothing at all when there are problems."""
 
     rows: int = 0
     created: int = 0
     skipped: list[str] = field(default_factory=list)  # references already present
-    problems: list[RowProblem] = field(default_factory=list)
-    file_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.file_error
-
-    def messages(self) -> list[str]:
-        if self.file_error:
-            return [self.file_error]
-        return [str(p) for p in self.problems]
 
     def summary(self) -> str:
         return (

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from prevent_portal.core.concurrency import VersionField
+from prevent_portal.core.uploads import SpreadsheetUploadForm
 from training.forms.common import VERSION_ERRORS, PeriodChoiceField, count_field
 from training.models import (
     ComplianceReturn,
@@ -14,7 +15,6 @@ from training.models import (
     agencies_returning_for,
 )
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 COMPLIANT_ABOVE_ELIGIBLE = (
     "Compliant staff cannot be more than eligible staff: you entered {compliant} compliant "
     "and {eligible} eligible"
@@ -121,23 +121,8 @@ class ReturnCorrectionForm(FiguresMixin):
         return data
 
 
-class ReturnsUploadForm(forms.Form):
-    file = forms.FileField(
-        label="File to upload",
-        help_text="A CSV or XLSX file with a header row and one return per row. Up to 5 MB.",
-        widget=forms.ClearableFileInput(
-            attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx"}
-        ),
-        error_messages={
-            "required": "Choose a CSV or XLSX file to upload",
-            "empty": "The chosen file is empty",
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError("The file must be a CSV or XLSX file")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file must be smaller than 5 MB")
-        return upload
+class ReturnsUploadForm(SpreadsheetUploadForm):
+    max_bytes = 5 * 1024 * 1024
+    label = "File to upload"
+    help_text = "A CSV or XLSX file with a header row and one return per row. Up to 5 MB."
+    required_message = "Choose a CSV or XLSX file to upload"

@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import User
-from prevent_portal.core.tabular import RowProblem
+from prevent_portal.core.tabular import ImportReport
 from training.imports import check_rows
 from training.models import ComplianceReturn, ReportingPeriod
 from training.services.returns import reporting_period_for_end
 
 
 @dataclass
-class ReturnsImportResult:
+class ReturnsImportResult(ImportReport):
     """What an import did: nothing at all when there are problems."""
 
     rows: int = 0
@@ -24,17 +24,6 @@ class ReturnsImportResult:
     updated: int = 0
     unchanged: int = 0
     periods_created: list[str] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-    file_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.file_error
-
-    def messages(self) -> list[str]:
-        if self.file_error:
-            return [self.file_error]
-        return [str(p) for p in self.problems]
 
     def summary(self) -> str:
         text = (

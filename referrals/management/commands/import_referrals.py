@@ -27,10 +27,5 @@ class Command(BaseCommand):
         if not result.ok:
             for message in result.messages():
                 self.stderr.write(message)
-            count = len(result.problems)
-            raise CommandError(
-                result.file_error
-                if result.file_error
-                else f"{count} bad row{'s' if count != 1 else ''}: nothing imported."
-            )
+            raise CommandError(result.failure())
         self.stdout.write(result.summary())
