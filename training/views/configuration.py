@@ -3,14 +3,12 @@ periods and their deadlines. (The system administrator can also change them in t
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from prevent_portal.accounts.access import has_global_perm
-from prevent_portal.core.concurrency import StaleEdit
 from training import services
 from training.forms.configuration import (
     PeriodDeadlineForm,
@@ -19,6 +17,7 @@ from training.forms.configuration import (
     TrainingTypeForm,
 )
 from training.models import ReportingPeriod, TrainingType
+from training.views.common import save_form
 
 
 def _require_configuring(user, model: str) -> None:
@@ -33,8 +32,7 @@ def type_list(request):
     return render(request, "training/type_list.html", {"types": types})
 
 
-def _type_args(form) -> dict:
-    data = form.cleaned_data
+def _type_args(data: dict) -> dict:
     return {
         "name": data["name"],
         "target_percent": data["target_percent"],
@@ -48,17 +46,14 @@ def _type_args(form) -> dict:
 def type_add(request):
     _require_configuring(request.user, "trainingtype")
     form = TrainingTypeForm(request.POST or None, initial={"is_active": True, "target_percent": 85})
-    if request.method == "POST" and form.is_valid():
-        try:
-            training_type = services.training_type_create(
-                **_type_args(form), acting_user=request.user
-            )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Training type {training_type.name} added")
-            return redirect("training:types")
-    return render(request, "training/type_form.html", {"form": form})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.training_type_create(**_type_args(data), acting_user=request.user),
+        success=lambda added: f"Training type {added.name} added",
+        to="training:types",
+    )
+    return saved or render(request, "training/type_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,20 +72,19 @@ def type_edit(request, pk):
             "version": training_type.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_type_update(
-                training_type=training_type,
-                **_type_args(form),
-                expected_version=form.cleaned_data["version"],
-                acting_user=request.user,
-            )
-        except (StaleEdit, ValueError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Training type {training_type.name} updated")
-            return redirect("training:types")
-    return render(
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.training_type_update(
+            training_type=training_type,
+            **_type_args(data),
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success=lambda changed: f"Training type {changed.name} updated",
+        to="training:types",
+    )
+    return saved or render(
         request, "training/type_form.html", {"form": form, "training_type": training_type}
     )
 
@@ -106,19 +100,18 @@ def period_list(request):
 def period_add(request):
     _require_configuring(request.user, "reportingperiod")
     form = PeriodForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            period = services.reporting_period_create(
-                end=form.cleaned_data["end"],
-                submission_deadline=form.cleaned_data["submission_deadline"],
-                acting_user=request.user,
-            )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"{period.label} added")
-            return redirect("training:periods")
-    return render(request, "training/period_form.html", {"form": form})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.reporting_period_create(
+            end=data["end"],
+            submission_deadline=data["submission_deadline"],
+            acting_user=request.user,
+        ),
+        success=lambda period: f"{period.label} added",
+        to="training:periods",
+    )
+    return saved or render(request, "training/period_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,20 +123,19 @@ def period_edit(request, pk):
         period=period,
         initial={"submission_deadline": period.submission_deadline, "version": period.version},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reporting_period_update(
-                period=period,
-                submission_deadline=form.cleaned_data["submission_deadline"],
-                expected_version=form.cleaned_data["version"],
-                acting_user=request.user,
-            )
-        except (StaleEdit, ValueError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Deadline for {period.label} updated")
-            return redirect("training:periods")
-    return render(request, "training/period_form.html", {"form": form, "period": period})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.reporting_period_update(
+            period=period,
+            submission_deadline=data["submission_deadline"],
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success=f"Deadline for {period.label} updated",
+        to="training:periods",
+    )
+    return saved or render(request, "training/period_form.html", {"form": form, "period": period})
 
 
 urlpatterns = [

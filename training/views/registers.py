@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.audit.access_log import log_access
-from prevent_portal.core.concurrency import StaleEdit
 from training import services
 from training.forms.registers import CoverageEditForm, CoverageForm, SessionEditForm, SessionForm
 from training.models import (
@@ -25,6 +23,7 @@ from training.models import (
     get_session_for_user,
 )
 from training.quarters import quarter_containing
+from training.views.common import save_form
 
 PAGE_SIZE = 25
 
@@ -68,27 +67,24 @@ def session_list(request):
     )
 
 
-def _session_data(form) -> dict:
-    return {name: form.cleaned_data[name] for name in services.SESSION_FIELDS}
+def _session_data(data: dict) -> dict:
+    return {name: data[name] for name in services.SESSION_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])
 def session_add(request):
     _require(request.user, "training.add_trainingsession")
     form = SessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_session_record(
-                data=_session_data(form),
-                agencies=form.cleaned_data["agencies"],
-                acting_user=request.user,
-            )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Session logged")
-            return redirect("training:sessions")
-    return render(request, "training/session_form.html", {"form": form})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.training_session_record(
+            data=_session_data(data), agencies=data["agencies"], acting_user=request.user
+        ),
+        success="Session logged",
+        to="training:sessions",
+    )
+    return saved or render(request, "training/session_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,20 +102,21 @@ def session_edit(request, pk):
         current_type=session.training_type_id,
         current_agencies=agency_ids,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_session_update(
-                session=session,
-                data=_session_data(form),
-                agencies=form.cleaned_data["agencies"],
-                expected_version=form.cleaned_data["version"],
-                acting_user=request.user,
-            )
-        except (StaleEdit, ValueError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Session updated")
-            return redirect("training:sessions")
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.training_session_update(
+            session=session,
+            data=_session_data(data),
+            agencies=data["agencies"],
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success="Session updated",
+        to="training:sessions",
+    )
+    if saved:
+        return saved
     log_access(request, [session], view="training:session_edit")
     return render(request, "training/session_form.html", {"form": form, "session": session})
 
@@ -142,23 +139,24 @@ def coverage_list(request):
     )
 
 
-def _coverage_data(form) -> dict:
-    return {name: form.cleaned_data.get(name) for name in services.COVERAGE_FIELDS}
+def _coverage_data(data: dict) -> dict:
+    return {name: data.get(name) for name in services.COVERAGE_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])
 def coverage_add(request):
     _require(request.user, "training.add_departmentcoverage")
     form = CoverageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_coverage_record(data=_coverage_data(form), acting_user=request.user)
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Department coverage recorded")
-            return redirect("training:coverage")
-    return render(request, "training/coverage_form.html", {"form": form})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.department_coverage_record(
+            data=_coverage_data(data), acting_user=request.user
+        ),
+        success="Department coverage recorded",
+        to="training:coverage",
+    )
+    return saved or render(request, "training/coverage_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,20 +171,20 @@ def coverage_edit(request, pk):
         },
         current_type=coverage.training_type_id,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_coverage_update(
-                coverage=coverage,
-                data=_coverage_data(form),
-                expected_version=form.cleaned_data["version"],
-                acting_user=request.user,
-            )
-        except (StaleEdit, ValueError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Department coverage updated")
-            return redirect("training:coverage")
-    return render(request, "training/coverage_form.html", {"form": form, "coverage": coverage})
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.department_coverage_update(
+            coverage=coverage,
+            data=_coverage_data(data),
+            expected_version=data["version"],
+            acting_user=request.user,
+        ),
+        success="Department coverage updated",
+        to="training:coverage",
+    )
+    context = {"form": form, "coverage": coverage}
+    return saved or render(request, "training/coverage_form.html", context)
 
 
 urlpatterns = [
