@@ -62,6 +62,7 @@ class Demo:
     today: date
     agencies: dict[str, Agency]
     users: dict[str, User]
+    providers: dict[str, InterventionProvider] = field(default_factory=dict)
     referrals: dict[str, Referral] = field(default_factory=dict)
     meetings: list[PanelMeeting] = field(default_factory=list)
 
@@ -199,20 +200,6 @@ def _decide(demo: Demo, item: AgendaItem, outcome: str, rationale: str, **kwargs
     )
 
 
-def _contact(action, *, on: date, next_due: date | None, notes: str, acting_user: User):
-    return services.support_contact_record(
-        action=action,
-        contact_on=on,
-        notes=notes,
-        next_contact_due=next_due,
-        acting_user=acting_user,
-    )
-
-
-def _support_type(code: str) -> SupportType:
-    return SupportType.objects.get(code=code)
-
-
 def _complete(action, *, acting_user: User) -> None:
     """The action is done: nothing more is due under it."""
     services.support_action_update(
@@ -270,7 +257,7 @@ def _closed_case(demo: Demo) -> None:
         )
 
 
-def _exited_to_school(demo: Demo, providers) -> None:
+def _exited_to_school(demo: Demo) -> None:
     """A 15-year-old referred by the school, supported for five months, exited with low
     radicalisation risk but other safeguarding concerns: ownership returned to the school.
     The six-month post-exit review falls due in about three weeks."""
@@ -300,20 +287,16 @@ def _exited_to_school(demo: Demo, providers) -> None:
         given_on=demo.day(-296),
         acting_user=manager,
     )
-    action = services.support_action_add(
-        case=case,
-        support_type=_support_type("ideological-mentoring"),
-        description="Weekly mentoring sessions on violence and online content.",
-        owner_provider=providers["northway-mentoring"],
-        next_contact_due=demo.day(-280),
-        acting_user=manager,
-    )
-    action = _contact(
-        action,
-        on=demo.day(-281),
-        next_due=demo.day(-250),
-        notes="First session; engaged.",
-        acting_user=manager,
+    action = _action(
+        demo,
+        case,
+        (
+            "ideological-mentoring",
+            "Weekly mentoring sessions on violence and online content.",
+            "northway-mentoring",
+            (-281, -250),
+            "First session; engaged.",
+        ),
     )
     _complete(action, acting_user=manager)
     case.refresh_from_db()
@@ -373,7 +356,7 @@ def _first_meeting(demo: Demo) -> None:
     _hold(demo, meeting, {"ccg": APOLOGIES}, decide)
 
 
-def _second_meeting(demo: Demo, providers) -> None:
+def _second_meeting(demo: Demo) -> None:
     """Eight weeks ago, online: a 16-year-old adopted, one referral signposted, and the two
     cases from last month reviewed."""
     ellis = _person("Ellis", "Tranmere", add_months(demo.today, -196), "female", "ZZ3 5ET")
@@ -421,117 +404,125 @@ def _second_meeting(demo: Demo, providers) -> None:
             _decide(demo, item, Decision.Outcome.CONTINUE, "Support plan under way.")
 
     _hold(demo, meeting, {"mash-adults": ABSENT}, decide)
-    _open_case_plans(demo, providers)
+    _open_case_plans(demo)
 
 
-def _open_case_plans(demo: Demo, providers) -> None:
+# (case, who consented, parent's name, days from today, capacity notes)
+CONSENTS = [
+    (
+        "open_overdue",
+        Consent.GivenBy.PERSON,
+        "",
+        -80,
+        "Has capacity; understood what Channel offers.",
+    ),
+    ("exited_at_panel", Consent.GivenBy.PERSON, "", -82, ""),
+    (
+        "under_18",
+        Consent.GivenBy.PARENT,
+        "Odette Tranmere",
+        -52,
+        "Consent given by her mother; Ellis agreed to take part.",
+    ),
+]
+# (case, needs flag, agency that told the panel, days from today)
+CASE_FLAGS = [
+    ("open_overdue", NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES, "beh-mht", -78),
+    ("under_18", "autism", "mash-children", -52),
+]
+# (case, support type, description, owner: agency or provider code, last contact and next
+#  contact due in days from today (no contact yet: None), what happened at the contact)
+ACTIONS = [
+    (
+        "open_overdue",
+        "ideological-mentoring",
+        "Fortnightly theological mentoring.",
+        "northway-mentoring",
+        (-40, -10),  # overdue
+        "Second session; discussed online sources.",
+    ),
+    (
+        "open_overdue",
+        "housing",
+        "Support to keep his tenancy.",
+        "barnet-homes",
+        (-20, 12),
+        "Arrears plan agreed.",
+    ),
+    (
+        "open_overdue",
+        "health-mental-health",
+        "Review of medication with his care coordinator.",
+        "beh-mht",
+        (None, 7),
+        "",
+    ),
+    (
+        "exited_at_panel",
+        "employment",
+        "Help into work through a training placement.",
+        "clearpath-skills",
+        (-45, -31),
+        "Placement started.",
+    ),
+    (
+        "under_18",
+        "family-support",
+        "Family sessions on online safety.",
+        "bridgeford-family",
+        (-14, 14),
+        "Parents attended with Ellis.",
+    ),
+]
+
+
+def _action(demo: Demo, case: ChannelCase, row) -> SupportAction:
+    """One support-plan action, and its last contact if it has had one."""
+    support_type, description, owner, (contact, next_due), notes = row
+    provider = demo.providers.get(owner)
+    owners = {"owner_provider": provider} if provider else {"owner_agency": demo.agencies[owner]}
+    action = services.support_action_add(
+        case=case,
+        support_type=SupportType.objects.get(code=support_type),
+        description=description,
+        next_contact_due=demo.day(next_due) if contact is None else None,
+        acting_user=case.case_manager,
+        **owners,
+    )
+    if contact is None:
+        return action
+    return services.support_contact_record(
+        action=action,
+        contact_on=demo.day(contact),
+        notes=notes,
+        next_contact_due=demo.day(next_due),
+        acting_user=case.case_manager,
+    )
+
+
+def _open_case_plans(demo: Demo) -> None:
     """Consent, flags and support plans of the cases adopted so far."""
-    caspian = demo.case("open_overdue")
-    manager = caspian.case_manager
-    services.consent_record(
-        case=caspian,
-        given_by=Consent.GivenBy.PERSON,
-        given_on=demo.day(-80),
-        capacity_notes="Has capacity; understood what Channel offers.",
-        acting_user=manager,
-    )
-    services.needs_flag_add(
-        case=caspian,
-        flag=NeedsFlag.objects.get(code=NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES),
-        source_agency=demo.agencies["beh-mht"],
-        recorded_on=demo.day(-78),
-        acting_user=manager,
-    )
-    mentoring = services.support_action_add(
-        case=caspian,
-        support_type=_support_type("ideological-mentoring"),
-        description="Fortnightly theological mentoring.",
-        owner_provider=providers["northway-mentoring"],
-        acting_user=manager,
-    )
-    _contact(
-        mentoring,
-        on=demo.day(-40),
-        next_due=demo.day(-10),
-        notes="Second session; discussed online sources.",
-        acting_user=manager,
-    )
-    housing = services.support_action_add(
-        case=caspian,
-        support_type=_support_type("housing"),
-        description="Support to keep his tenancy.",
-        owner_agency=demo.agencies["barnet-homes"],
-        acting_user=manager,
-    )
-    _contact(
-        housing,
-        on=demo.day(-20),
-        next_due=demo.day(12),
-        notes="Arrears plan agreed.",
-        acting_user=manager,
-    )
-    services.support_action_add(
-        case=caspian,
-        support_type=_support_type("health-mental-health"),
-        description="Review of medication with his care coordinator.",
-        owner_agency=demo.agencies["beh-mht"],
-        next_contact_due=demo.day(7),
-        acting_user=manager,
-    )
-
-    tobiah = demo.case("exited_at_panel")
-    services.consent_record(
-        case=tobiah,
-        given_by=Consent.GivenBy.PERSON,
-        given_on=demo.day(-82),
-        acting_user=tobiah.case_manager,
-    )
-    placement = services.support_action_add(
-        case=tobiah,
-        support_type=_support_type("employment"),
-        description="Help into work through a training placement.",
-        owner_provider=providers["clearpath-skills"],
-        acting_user=tobiah.case_manager,
-    )
-    _contact(
-        placement,
-        on=demo.day(-45),
-        next_due=demo.day(-31),
-        notes="Placement started.",
-        acting_user=tobiah.case_manager,
-    )
-
-    ellis = demo.case("under_18")
-    manager = ellis.case_manager
-    services.consent_record(
-        case=ellis,
-        given_by=Consent.GivenBy.PARENT,
-        giver_name="Odette Tranmere",
-        given_on=demo.day(-52),
-        capacity_notes="Consent given by her mother; Ellis agreed to take part.",
-        acting_user=manager,
-    )
-    services.needs_flag_add(
-        case=ellis,
-        flag=NeedsFlag.objects.get(code="autism"),
-        source_agency=demo.agencies["mash-children"],
-        recorded_on=demo.day(-52),
-        acting_user=manager,
-    )
-    family = services.support_action_add(
-        case=ellis,
-        support_type=_support_type("family-support"),
-        description="Family sessions on online safety.",
-        owner_provider=providers["bridgeford-family"],
-        acting_user=manager,
-    )
-    _contact(
-        family,
-        on=demo.day(-14),
-        next_due=demo.day(14),
-        notes="Parents attended with Ellis.",
-        acting_user=manager,
-    )
+    for key, given_by, giver, day, notes in CONSENTS:
+        case = demo.case(key)
+        services.consent_record(
+            case=case,
+            given_by=given_by,
+            giver_name=giver,
+            given_on=demo.day(day),
+            capacity_notes=notes,
+            acting_user=case.case_manager,
+        )
+    for key, code, agency, day in CASE_FLAGS:
+        case = demo.case(key)
+        services.needs_flag_add(
+            case=case,
+            flag=NeedsFlag.objects.get(code=code),
+            source_agency=demo.agencies[agency],
+            recorded_on=demo.day(day),
+            acting_user=case.case_manager,
+        )
+    for key, *row in ACTIONS:
+        _action(demo, demo.case(key), row)
 
 
 def _third_meeting(demo: Demo) -> None:
@@ -586,18 +577,20 @@ def seed(ctx: DemoContext) -> None:
     if PanelMeeting.objects.exists():
         return
     demo = Demo(
-        today=timezone.localdate(), agencies=ctx.objects["agencies"], users=ctx.objects["users"]
+        today=timezone.localdate(),
+        agencies=ctx.objects["agencies"],
+        users=ctx.objects["users"],
+        providers=_providers(),
     )
-    providers = _providers()
     _closed_case(demo)
-    _exited_to_school(demo, providers)
+    _exited_to_school(demo)
     _first_meeting(demo)
-    _second_meeting(demo, providers)
+    _second_meeting(demo)
     _third_meeting(demo)
     upcoming = _upcoming_meeting(demo)
     ctx.objects["channel_panel"] = {
         "meetings": demo.meetings,
         "upcoming_meeting": upcoming,
         "referrals": demo.referrals,
-        "providers": providers,
+        "providers": demo.providers,
     }

@@ -6,6 +6,16 @@ from django.utils import timezone
 from referrals.forms.imports import DATE_FORMATS, DATE_INVALID, StatisticsForm
 
 
+def _day(label: str, hint: str, required: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        help_text=hint,
+        input_formats=DATE_FORMATS,
+        error_messages={"required": required, "invalid": DATE_INVALID},
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+    )
+
+
 class ChannelReportForm(forms.Form):
     """The period as ``?from=&to=`` (day/month/year or YYYY-MM-DD), so a report's address
     can be shared; and, optionally, the smallest count to show."""
@@ -15,25 +25,13 @@ class ChannelReportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these fields are added here rather than declared.
-        self.fields["from"] = forms.DateField(
-            label="From",
-            help_text="For example, 1/4/2025",
-            input_formats=DATE_FORMATS,
-            error_messages={
-                "required": "Enter the first day of the period",
-                "invalid": DATE_INVALID,
-            },
-            widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+        self.fields["from"] = _day(
+            "From", "For example, 1/4/2025", "Enter the first day of the period"
         )
-        self.fields["to"] = forms.DateField(
-            label="To",
-            help_text="For example, 31/3/2026. Both days are included.",
-            input_formats=DATE_FORMATS,
-            error_messages={
-                "required": "Enter the last day of the period",
-                "invalid": DATE_INVALID,
-            },
-            widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+        self.fields["to"] = _day(
+            "To",
+            "For example, 31/3/2026. Both days are included.",
+            "Enter the last day of the period",
         )
         self.order_fields(["from", "to", "suppress"])
 

@@ -381,8 +381,14 @@ def test_csv_output_has_a_row_per_figure(world):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from", "2025-13-01", "--to", "2026-03-31"], "--from '2025-13-01' is not a date"),
-        (["--from", "2025-04-01", "--to", "31/03/2026"], "--to '31/03/2026' is not a date"),
+        (
+            ["--from", "2025-13-01", "--to", "2026-03-31"],
+            "'2025-13-01' is not a date in the form YYYY-MM-DD",
+        ),
+        (
+            ["--from", "2025-04-01", "--to", "31/03/2026"],
+            "'31/03/2026' is not a date in the form YYYY-MM-DD",
+        ),
         (["--from", "2026-04-01", "--to", "2025-03-31"], "--from must not be after --to"),
         (["--from", "2025-04-01", "--to", "2026-03-31", "--suppress", "-1"], "0 or more"),
     ],
@@ -398,7 +404,7 @@ def test_a_bad_date_exits_non_zero_with_the_message_on_stderr(db, capsys):
             ["manage.py", "channel_report", "--from", "2025-02-30", "--to", "2026-03-31"]
         )
     assert exited.value.code != 0
-    assert "--from '2025-02-30' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+    assert "'2025-02-30' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
 
 
 # --- Query count ------------------------------------------------------------------------------

@@ -1,48 +1,20 @@
-"""python manage.py channel_report --from D --to D --format json|csv [--suppress N]."""
+"""python manage.py channel_report --from D --to D --format json|csv [--suppress N].
 
-import json
+The options, checks and output of ``prevent_statistics``; only the figures differ."""
+
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
-
 from channel_panel.reports import channel_report
-from referrals.statistics import statistics_csv
+from referrals.management.commands.prevent_statistics import Command as StatisticsCommand
 
 
-def _date(option: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from exc
-
-
-class Command(BaseCommand):
+class Command(StatisticsCommand):
     help = (
         "Print the Channel Panel's figures for a period (inclusive) as JSON or CSV: meetings "
         "held, attendance per core agency, cases discussed, adopted and open, exits, "
-        "ownership returned, re-referrals and mental health. The figures of the report page."
+        "ownership returned, re-referrals and mental health (--suppress hides small counts "
+        "of cases). The figures of the report page."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
-        parser.add_argument("--format", choices=["json", "csv"], default="json")
-        parser.add_argument(
-            "--suppress",
-            type=int,
-            default=0,
-            metavar="N",
-            help="replace counts of cases below N (and their percentages) with null",
-        )
-
-    def handle(self, *args, date_from, date_to, format, suppress, **options):
-        start, end = _date("--from", date_from), _date("--to", date_to)
-        if start > end:
-            raise CommandError("--from must not be after --to")
-        if suppress < 0:
-            raise CommandError("--suppress must be 0 or more")
-        figures = channel_report(date_from=start, date_to=end, suppress=suppress)
-        if format == "csv":
-            self.stdout.write(statistics_csv(figures), ending="")
-        else:
-            self.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False))
+    def figures(self, *, date_from: date, date_to: date, suppress: int) -> dict:
+        return channel_report(date_from=date_from, date_to=date_to, suppress=suppress)

@@ -33,13 +33,17 @@ class Command(BaseCommand):
             help="replace counts below N (and their percentages) with null",
         )
 
+    def figures(self, *, date_from: date, date_to: date, suppress: int) -> dict:
+        """The figures to print (another period report overrides this alone)."""
+        return referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress)
+
     def handle(self, *args, date_from, date_to, format, suppress, **options):
         start, end = _date(date_from), _date(date_to)
         if start > end:
             raise CommandError("--from must not be after --to")
         if suppress < 0:
             raise CommandError("--suppress must be 0 or more")
-        figures = referral_statistics(date_from=start, date_to=end, suppress=suppress)
+        figures = self.figures(date_from=start, date_to=end, suppress=suppress)
         if format == "csv":
             self.stdout.write(statistics_csv(figures), ending="")
         else:
