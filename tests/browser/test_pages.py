@@ -25,6 +25,7 @@ from referrals.views.referrals import PAGE_SIZE
 from tests import factories
 from tests.browser import (
     test_channel_cases_flows,
+    test_channel_meetings_flows,
     test_flows,
     test_flows_matching,
     test_governance_journey,
@@ -195,6 +196,12 @@ PAGES: dict[str, Visit] = {
         for name, (persona, heading, kwargs, download) in GOVERNANCE_PAGES.items()
     },
     **{
+        name: Visit(persona, heading, kwargs, download=download)
+        for name, (persona, heading, kwargs, download) in (
+            test_channel_meetings_flows.MEETING_PAGES.items()
+        )
+    },
+    **{
         f"training:{name}": Visit(persona, heading, kwargs)
         for name, (persona, heading, kwargs) in test_training_journey.TRAINING_PAGES.items()
     },
@@ -209,6 +216,7 @@ POST_ONLY: dict[str, Callable] = {
     ),
     "referrals:repeat_match_confirm": test_flows_matching.test_coordinator_confirms_a_repeat_match,
     "referrals:repeat_match_reject": test_flows_matching.test_coordinator_rejects_a_repeat_match,
+    **test_channel_meetings_flows.MEETING_POST_ONLY,
 }
 
 
