@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 
 from governance.models import Board, BoardUpdate
@@ -87,13 +87,14 @@ def board_update_record(
     board: Board,
     presented_on: date,
     title: str,
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
     acting_user: User | None,
 ) -> BoardUpdate:
     """Record an update presented to a board. When it is the latest update, a date set by
     hand (or "to be confirmed") was for this update, so it is cleared and the next due date
     is derived afresh from it and the frequency; an older update filled in later leaves the
     schedule as it was. The board row is locked, so two updates recorded at once both count.
+    ``attachment`` is any named file: an upload, or a generated report (``ContentFile``).
     """
     board = Board.objects.select_for_update().get(pk=board.pk)
     previous = board.last_presented_on()
