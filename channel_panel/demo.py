@@ -110,18 +110,69 @@ def _passed_to_panel(demo: Demo, referral: Referral, decided_on: date) -> Referr
     )
 
 
-def _refer(
-    demo: Demo,
-    key: str,
-    *,
-    person: Person,
-    agency: str,
-    received: int,
-    concern: str,
-    text: str,
-    flags: tuple[str, ...] = (),
-) -> Referral:
-    """A referral received ``received`` days ago (negative), passed to panel a week later."""
+# key -> (given name, family name, date of birth (or its age in months today, for the young,
+# so they stay young), gender, postcode, referring agency, received (days from today),
+# type of concern, the concern, needs flags at referral)
+REFERRALS = {
+    "closed": (
+        ("Silas", "Wendover", date(1996, 2, 11), "male", "ZZ7 2QA"),
+        ("so15", -735, "extreme-right-wing"),
+        "Sharing extreme right-wing propaganda in online gaming groups.",
+        (),
+    ),
+    "exited_to_school": (
+        ("Rory", "Quenby", 182, "male", "ZZ6 8RB"),
+        ("hollins-academy", -330, "school-massacre"),
+        "Researching past school attacks and drawing weapons in lessons.",
+        ("adhd",),
+    ),
+    "open_overdue": (
+        ("Caspian", "Merrow", date(1999, 9, 3), "male", "ZZ2 7MC"),
+        ("beh-mht", -110, "islamist"),
+        "Patient expressing support for a proscribed group and isolating from family.",
+        ("mental-health-concern",),
+    ),
+    "exited_at_panel": (
+        ("Tobiah", "Fennick", date(1991, 12, 19), "male", "ZZ4 1TF"),
+        ("barnet-homes", -100, "incel"),
+        "Tenant posting misogynistic threats online; neighbours concerned.",
+        ("diagnosed-mental-illness",),
+    ),
+    "under_18": (
+        ("Ellis", "Tranmere", 196, "female", "ZZ3 5ET"),
+        ("mash-children", -75, "extreme-right-wing"),
+        "Sharing racist memes at school and in contact with an older adult online.",
+        ("autism",),
+    ),
+    # The closed case's person, referred again.
+    "re_referral": (
+        None,
+        ("nps", -12, "extreme-right-wing"),
+        "Probation officer concerned by renewed contact with an extremist group.",
+        (),
+    ),
+    "not_adopted": (
+        ("Linnea", "Hartwell", date(1983, 6, 27), "female", "ZZ5 3LH"),
+        ("mash-adults", -70, "vulnerability-no-ideology"),
+        "Vulnerable adult repeating conspiracy theories; no clear ideology.",
+        (),
+    ),
+}
+
+
+def _refer(demo: Demo, key: str, *, person: Person | None = None) -> Referral:
+    """REFERRALS[key]'s person (or ``person``) referred on its day, and passed to panel a
+    week later."""
+    about, (agency, received, concern), text, flags = REFERRALS[key]
+    if person is None:
+        given, family, born, gender, postcode = about
+        person = Person.objects.create(
+            given_name=given,
+            family_name=family,
+            date_of_birth=born if isinstance(born, date) else add_months(demo.today, -born),
+            gender=gender,
+            postcode=postcode,
+        )
     owning = demo.agencies[agency]
     referral = referral_record(
         person=person,
@@ -136,16 +187,6 @@ def _refer(
     )
     demo.referrals[key] = _passed_to_panel(demo, referral, demo.day(received + 7))
     return demo.referrals[key]
-
-
-def _person(given: str, family: str, date_of_birth: date, gender: str, postcode: str) -> Person:
-    return Person.objects.create(
-        given_name=given,
-        family_name=family,
-        date_of_birth=date_of_birth,
-        gender=gender,
-        postcode=postcode,
-    )
 
 
 def _meeting(demo: Demo, offset: int, *, mode: str = PanelMeeting.Mode.IN_PERSON) -> PanelMeeting:
@@ -219,16 +260,7 @@ def _complete(action, *, acting_user: User) -> None:
 def _closed_case(demo: Demo) -> None:
     """Adopted two years ago, exited with the risk reduced, both post-exit reviews held, so
     closed (the same person is referred again before the next meeting)."""
-    person = _person("Silas", "Wendover", date(1996, 2, 11), "male", "ZZ7 2QA")
-    referral = _refer(
-        demo,
-        "closed",
-        person=person,
-        agency="so15",
-        received=-735,
-        concern="extreme-right-wing",
-        text="Sharing extreme right-wing propaganda in online gaming groups.",
-    )
+    referral = _refer(demo, "closed")
     manager = demo.users["so15-spoc"]
     case = services.case_adopt(
         referral=referral,
@@ -258,20 +290,10 @@ def _closed_case(demo: Demo) -> None:
 
 
 def _exited_to_school(demo: Demo) -> None:
-    """A 15-year-old referred by the school, supported for five months, exited with low
+    """A 14-year-old referred by the school, supported for five months, exited with low
     radicalisation risk but other safeguarding concerns: ownership returned to the school.
     The six-month post-exit review falls due in about three weeks."""
-    person = _person("Rory", "Quenby", add_months(demo.today, -182), "male", "ZZ6 8RB")
-    referral = _refer(
-        demo,
-        "exited_to_school",
-        person=person,
-        agency="hollins-academy",
-        received=-330,
-        concern="school-massacre",
-        text="Researching past school attacks and drawing weapons in lessons.",
-        flags=("adhd",),
-    )
+    referral = _refer(demo, "exited_to_school")
     manager = demo.users["mash-children-spoc"]
     case = services.case_adopt(
         referral=referral,
@@ -314,28 +336,8 @@ def _exited_to_school(demo: Demo) -> None:
 # --- Three monthly meetings -------------------------------------------------------------------
 def _first_meeting(demo: Demo) -> None:
     """Twelve weeks ago: two new referrals, both adopted."""
-    caspian = _person("Caspian", "Merrow", date(1999, 9, 3), "male", "ZZ2 7MC")
-    _refer(
-        demo,
-        "open_overdue",
-        person=caspian,
-        agency="beh-mht",
-        received=-110,
-        concern="islamist",
-        text="Patient expressing support for a proscribed group and isolating from family.",
-        flags=("mental-health-concern",),
-    )
-    tobiah = _person("Tobiah", "Fennick", date(1991, 12, 19), "male", "ZZ4 1TF")
-    _refer(
-        demo,
-        "exited_at_panel",
-        person=tobiah,
-        agency="barnet-homes",
-        received=-100,
-        concern="incel",
-        text="Tenant posting misogynistic threats online; neighbours concerned.",
-        flags=("diagnosed-mental-illness",),
-    )
+    _refer(demo, "open_overdue")
+    _refer(demo, "exited_at_panel")
     meeting = _meeting(demo, -84)
     leads = {
         demo.referrals["open_overdue"].pk: ("mash-adults", "mash-adults-spoc"),
@@ -359,27 +361,8 @@ def _first_meeting(demo: Demo) -> None:
 def _second_meeting(demo: Demo) -> None:
     """Eight weeks ago, online: a 16-year-old adopted, one referral signposted, and the two
     cases from last month reviewed."""
-    ellis = _person("Ellis", "Tranmere", add_months(demo.today, -196), "female", "ZZ3 5ET")
-    _refer(
-        demo,
-        "under_18",
-        person=ellis,
-        agency="mash-children",
-        received=-75,
-        concern="extreme-right-wing",
-        text="Sharing racist memes at school and in contact with an older adult online.",
-        flags=("autism",),
-    )
-    linnea = _person("Linnea", "Hartwell", date(1983, 6, 27), "female", "ZZ5 3LH")
-    _refer(
-        demo,
-        "not_adopted",
-        person=linnea,
-        agency="mash-adults",
-        received=-70,
-        concern="vulnerability-no-ideology",
-        text="Vulnerable adult repeating conspiracy theories; no clear ideology.",
-    )
+    _refer(demo, "under_18")
+    _refer(demo, "not_adopted")
     meeting = _meeting(demo, -56, mode=PanelMeeting.Mode.ONLINE)
 
     def decide(item):
@@ -550,17 +533,7 @@ def _third_meeting(demo: Demo) -> None:
 def _upcoming_meeting(demo: Demo) -> PanelMeeting:
     """In five days: the re-referral, the trust's referral from the referrals demo (passed to
     panel now), the open cases and the school case's six-month post-exit review."""
-    again = referral_record(
-        person=demo.referrals["closed"].person,
-        owning_agency=demo.agencies["nps"],
-        referring_sector=demo.agencies["nps"].sector,
-        received_on=demo.day(-12),
-        concern_summary="Probation officer concerned by renewed contact with an extremist group.",
-        referrer=demo.users.get("nps-referrer"),
-        concern_types=[ConcernType.objects.get(code="extreme-right-wing")],
-        acting_user=None,
-    )
-    demo.referrals["re_referral"] = _passed_to_panel(demo, again, demo.day(-5))
+    _refer(demo, "re_referral", person=demo.referrals["closed"].person)
     waiting = (
         Referral.objects.filter(
             owning_agency=demo.agencies["beh-mht"], status=Referral.Status.RECEIVED
