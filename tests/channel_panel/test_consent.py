@@ -122,8 +122,7 @@ def test_withdrawn_consent_is_warned_about(world, adult):
         )
     )
     assert texts[-1] == (
-        "Consent given on 5 November 2026 withdrawn on 10 November 2026. "
-        "No longer wishes to engage"
+        "Consent given on 5 November 2026 withdrawn on 10 November 2026. No longer wishes to engage"
     )
 
 
