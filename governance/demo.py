@@ -441,9 +441,8 @@ def _plan(ctx: DemoContext) -> None:
                 rag=update_rag,
                 expected_version=item.version,
                 acting_user=users["coordinator"],
-                completed=bool(completed and on >= completed),
             )
-        if completed and not item.completed_on:
+        if completed:
             services.action_item_edit(
                 item=item,
                 data={"completed_on": completed},

@@ -3,6 +3,7 @@ service -> redirect. Readers (Coordinator, managers) see it; the Coordinator cha
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -30,7 +31,7 @@ def board_list(request):
         .with_last_update()
         .schedule_status(today)
         .select_related("lead_officer")
-        .order_by("-is_active", "next_due", "name")
+        .order_by("-is_active", F("next_due").asc(nulls_last=True), "name")
     )
     return render(
         request,
