@@ -238,7 +238,8 @@ def test_page_is_accessible(name, open_page, browsing, scene):
     visit = PAGES[name]
     page = open_as(open_page, scene, visit.persona)
     if visit.download:  # a file, not a page: fetched with the page's cookies
-        response = page.request.get(reverse(name, kwargs=visit.kwargs(scene)))
+        url = reverse(name, kwargs=visit.kwargs(scene))
+        response = page.request.get(url, timeout=test_governance_journey.PDF_TIMEOUT_MS)
         assert response.status == 200, f"{name} answered {response.status}"
         assert response.headers["content-type"].startswith(visit.download)
         assert response.headers["content-disposition"].startswith("attachment")
