@@ -78,4 +78,6 @@ EXPECTED: dict = {
     "channel_panel:meeting_minutes_approve": _button(CHAIRS, answers={}),
     "channel_panel:pack": _read(PANEL),
     "channel_panel:pack_pdf": _read(PANEL),
+    # Aggregates only: the Coordinator, chairs and managers (managers with small counts hidden).
+    "channel_panel:report": _read({"coordinator", "chair", "manager"}),
 }
