@@ -257,18 +257,23 @@ def _complete(action, *, acting_user: User) -> None:
 
 
 # --- Before the three meetings: a closed case and an exited one --------------------------------
+def _adopted_earlier(demo: Demo, key: str, lead: str, adopted: int) -> ChannelCase:
+    """REFERRALS[key] adopted ``adopted`` days from today, before the demo's meetings, led by
+    ``lead`` with its SPOC as case manager."""
+    return services.case_adopt(
+        referral=_refer(demo, key),
+        lead_agency=demo.agencies[lead],
+        case_manager=demo.users[f"{lead}-spoc"],
+        adopted_on=demo.day(adopted),
+        acting_user=demo.chair,
+    )
+
+
 def _closed_case(demo: Demo) -> None:
     """Adopted two years ago, exited with the risk reduced, both post-exit reviews held, so
     closed (the same person is referred again before the next meeting)."""
-    referral = _refer(demo, "closed")
-    manager = demo.users["so15-spoc"]
-    case = services.case_adopt(
-        referral=referral,
-        lead_agency=demo.agencies["so15"],
-        case_manager=manager,
-        adopted_on=demo.day(-720),
-        acting_user=demo.chair,
-    )
+    case = _adopted_earlier(demo, "closed", "so15", -720)
+    manager = case.case_manager
     services.consent_record(
         case=case, given_by=Consent.GivenBy.PERSON, given_on=demo.day(-715), acting_user=manager
     )
@@ -293,15 +298,8 @@ def _exited_to_school(demo: Demo) -> None:
     """A 14-year-old referred by the school, supported for five months, exited with low
     radicalisation risk but other safeguarding concerns: ownership returned to the school.
     The six-month post-exit review falls due in about three weeks."""
-    referral = _refer(demo, "exited_to_school")
-    manager = demo.users["mash-children-spoc"]
-    case = services.case_adopt(
-        referral=referral,
-        lead_agency=demo.agencies["mash-children"],
-        case_manager=manager,
-        adopted_on=demo.day(-300),
-        acting_user=demo.chair,
-    )
+    case = _adopted_earlier(demo, "exited_to_school", "mash-children", -300)
+    manager = case.case_manager
     services.consent_record(
         case=case,
         given_by=Consent.GivenBy.PARENT,

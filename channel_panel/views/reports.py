@@ -9,7 +9,6 @@ chair see exact counts unless they ask for suppression.
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from channel_panel.forms.reports import ChannelReportForm
@@ -17,7 +16,7 @@ from channel_panel.reports import channel_report
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from referrals.statistics import statistics_csv
-from referrals.views.statistics import financial_year_start, manager_suppress_below
+from referrals.views.statistics import period_form, suppress_below
 
 REPORT_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER)
 COUNTS = [
@@ -45,21 +44,11 @@ def _attendance(figures: dict) -> list[tuple[str, int, int, int | None]]:
 def channel_report_page(request):
     require_role(request.user, *REPORT_ROLES)
     sees_exact = has_role(request.user, Role.COORDINATOR, Role.PANEL_CHAIR)
-    today = timezone.localdate()
-    data = request.GET if "from" in request.GET or "to" in request.GET else None
-    form = ChannelReportForm(
-        data
-        or {
-            "from": financial_year_start(today).strftime("%d/%m/%Y"),
-            "to": today.strftime("%d/%m/%Y"),
-        }
-    )
+    form = period_form(request, ChannelReportForm, "from", "to")
     figures = None
     suppress = 0
     if form.is_valid():
-        suppress = form.cleaned_data.get("suppress") or 0
-        if not sees_exact:
-            suppress = max(suppress, manager_suppress_below())
+        suppress = suppress_below(form, exact=sees_exact)
         figures = channel_report(
             date_from=form.cleaned_data["from"],
             date_to=form.cleaned_data["to"],

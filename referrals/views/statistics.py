@@ -44,24 +44,35 @@ def financial_year_start(today: date) -> date:
     return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
 
 
+def period_form(request, form_class, start: str = "date_from", end: str = "date_to"):
+    """A period form bound to the query string, or to this financial year so far when the
+    address names no period (so the page opens with figures)."""
+    today = timezone.localdate()
+    data = request.GET if start in request.GET or end in request.GET else None
+    return form_class(
+        data
+        or {
+            start: financial_year_start(today).strftime("%d/%m/%Y"),
+            end: today.strftime("%d/%m/%Y"),
+        }
+    )
+
+
+def suppress_below(form, *, exact: bool) -> int:
+    """Counts below this are hidden: what the form asked for, and at least the managers'
+    threshold for someone who may not see exact counts."""
+    asked = form.cleaned_data.get("suppress") or 0
+    return asked if exact else max(asked, manager_suppress_below())
+
+
 @require_GET
 def referral_statistics_page(request):
     require_role(request.user, Role.COORDINATOR, Role.MANAGER)
-    today = timezone.localdate()
-    data = request.GET if "date_from" in request.GET or "date_to" in request.GET else None
-    form = StatisticsForm(
-        data
-        or {
-            "date_from": financial_year_start(today).strftime("%d/%m/%Y"),
-            "date_to": today.strftime("%d/%m/%Y"),
-        }
-    )
+    form = period_form(request, StatisticsForm)
     figures = None
     suppress = 0
     if form.is_valid():
-        suppress = form.cleaned_data.get("suppress") or 0
-        if not has_role(request.user, Role.COORDINATOR):
-            suppress = max(suppress, manager_suppress_below())
+        suppress = suppress_below(form, exact=has_role(request.user, Role.COORDINATOR))
         figures = referral_statistics(
             date_from=form.cleaned_data["date_from"],
             date_to=form.cleaned_data["date_to"],
