@@ -17,6 +17,7 @@ from channel_panel import services
 from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
+from tests.channel_panel.test_decisions import approve_minutes
 
 pytestmark = pytest.mark.browser
 
@@ -60,25 +61,7 @@ def _approved_meeting(world) -> PanelMeeting:
     services.decision_record(
         item=item, outcome="continue", rationale="Engaging well", acting_user=world.chair
     )
-    for step in (
-        lambda m: services.attendance_record(
-            meeting=m,
-            entries=[
-                services.AttendanceEntry(agency=world.council, status="present", user=world.chair)
-            ],
-            expected_version=m.version,
-            acting_user=world.chair,
-        ),
-        lambda m: services.meeting_mark_held(
-            meeting=m, expected_version=m.version, acting_user=world.chair
-        ),
-        lambda m: services.minutes_approve(
-            meeting=m, expected_version=m.version, acting_user=world.chair
-        ),
-    ):
-        meeting.refresh_from_db()
-        step(meeting)
-    meeting.refresh_from_db()
+    approve_minutes(world, meeting)
     return meeting
 
 

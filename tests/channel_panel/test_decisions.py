@@ -165,12 +165,8 @@ def test_two_people_editing_the_same_decision_the_second_gets_a_conflict_and_the
     assert decision.version == 2
 
 
-def _approve(world, meeting, items):
-    for item in items:
-        if not item.decisions.exists():
-            services.decision_record(
-                item=item, outcome="review", rationale="Discuss again", acting_user=world.chair
-            )
+def approve_minutes(world, meeting) -> None:
+    """Through the services: the chair present, the meeting held, its minutes approved."""
     meeting.refresh_from_db()
     services.attendance_record(
         meeting=meeting,
@@ -189,6 +185,15 @@ def _approve(world, meeting, items):
         meeting=meeting, expected_version=meeting.version, acting_user=world.chair
     )
     meeting.refresh_from_db()
+
+
+def _approve(world, meeting, items):
+    for item in items:
+        if not item.decisions.exists():
+            services.decision_record(
+                item=item, outcome="review", rationale="Discuss again", acting_user=world.chair
+            )
+    approve_minutes(world, meeting)
 
 
 def test_the_chair_approves_the_minutes_from_the_meeting_page(world, panel, items):  # noqa: F811

@@ -281,20 +281,29 @@ def test_an_item_of_another_meeting_is_not_found(world, panel, agenda):
     assert response.status_code == 404
 
 
-def test_the_agenda_page_runs_the_same_queries_for_2_and_20_items(world):
+def meeting_with_items(world, n: int, *, days_ahead: int, prepare_case=None) -> PanelMeeting:
+    """A meeting in ``days_ahead`` days (its pack open) with 2n items: n new referrals and
+    n open cases of agency B. ``prepare_case(case)`` adds to each case first."""
     world.agency_a.is_core_panel_member = True
     world.agency_a.save()
+    meeting = factories.meeting(world.chair, timezone.localdate() + timedelta(days=days_ahead))
+    for _ in range(n):
+        services.agenda_item_add(
+            meeting=meeting,
+            referral=factories.panel_referral(world.agency_b),
+            acting_user=world.coordinator,
+        )
+        case = factories.channel_case(world.agency_b, world.spoc_b)
+        if prepare_case is not None:
+            prepare_case(case)
+        services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
+    return meeting
+
+
+def test_the_agenda_page_runs_the_same_queries_for_2_and_20_items(world):
     counts = []
-    for n in (1, 10):  # 2 and 20 items, in meetings whose pack windows are open
-        meeting = factories.meeting(world.chair, timezone.localdate() + timedelta(days=n % 7))
-        for _ in range(n):
-            services.agenda_item_add(
-                meeting=meeting,
-                referral=factories.panel_referral(world.agency_b),
-                acting_user=world.coordinator,
-            )
-            case = factories.channel_case(world.agency_b, world.spoc_b)
-            services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
+    for n, days_ahead in ((1, 1), (10, 3)):  # 2 and 20 items
+        meeting = meeting_with_items(world, n, days_ahead=days_ahead)
         first = meeting.items.first()
         Decision.objects.create(
             item=first, outcome="review", rationale="x", recorded_by=world.chair

@@ -16,7 +16,14 @@ from channel_panel.models import ChannelCase, Consent, SupportAction, SupportTyp
 from prevent_portal.accounts.models import Role
 from referrals.models import Person, Referral
 from tests import factories
-from tests.channel_panel.test_meetings import agenda, client_for, panel, person, url  # noqa: F401
+from tests.channel_panel.test_meetings import (  # noqa: F401
+    agenda,
+    client_for,
+    meeting_with_items,
+    panel,
+    person,
+    url,
+)
 
 
 def access_entries(model, view):
@@ -136,30 +143,25 @@ def test_the_pdf_pack_is_an_a4_document_marked_official_sensitive(world, panel, 
 
 
 def test_the_pack_page_runs_the_same_queries_for_2_and_20_items(world):
-    world.agency_a.is_core_panel_member = True
-    world.agency_a.save()
     mentoring = SupportType.objects.first()
+
+    def with_plan_and_consent(case):
+        SupportAction.objects.create(
+            case=case,
+            support_type=mentoring,
+            description="Sessions",
+            owner_agency=world.agency_b,
+            created_by=world.spoc_b,
+        )
+        Consent.objects.create(
+            case=case, given_by="person", given_on=case.adopted_on, recorded_by=world.spoc_b
+        )
+
     counts = []
-    for n in (1, 10):  # 2 and 20 items, in meetings whose pack windows are open
-        meeting = factories.meeting(world.chair, timezone.localdate() + timedelta(days=n % 7))
-        for _ in range(n):
-            services.agenda_item_add(
-                meeting=meeting,
-                referral=factories.panel_referral(world.agency_b),
-                acting_user=world.coordinator,
-            )
-            case = factories.channel_case(world.agency_b, world.spoc_b)
-            SupportAction.objects.create(
-                case=case,
-                support_type=mentoring,
-                description="Sessions",
-                owner_agency=world.agency_b,
-                created_by=world.spoc_b,
-            )
-            Consent.objects.create(
-                case=case, given_by="person", given_on=case.adopted_on, recorded_by=world.spoc_b
-            )
-            services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
+    for n, days_ahead in ((1, 1), (10, 3)):  # 2 and 20 items
+        meeting = meeting_with_items(
+            world, n, days_ahead=days_ahead, prepare_case=with_plan_and_consent
+        )
         client = client_for(world.panel_a)
         client.get(url("pack", meeting.pk))  # warm caches (content types, session)
         with CaptureQueriesContext(connection) as queries:
