@@ -31,10 +31,12 @@ from governance.models.registers import (
     VenueReview,
     get_register_entry_for_user,
 )
+from governance.models.reports import BoardReport, get_board_report_for_user
 
 __all__ = [
     "ActionItem",
     "Board",
+    "BoardReport",
     "BoardUpdate",
     "CtlpBriefing",
     "EducationSetting",
@@ -50,6 +52,7 @@ __all__ = [
     "get_action_for_user",
     "get_action_item_for_user",
     "get_board_for_user",
+    "get_board_report_for_user",
     "get_board_update_for_user",
     "get_period_for_user",
     "get_register_entry_for_user",
