@@ -176,7 +176,7 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     can_manage = has_global_perm(user, MANAGE)
     can_chair = has_global_perm(user, CHAIR)
     pack_opens, pack_closes = meeting.pack_window()
-    invited = meeting.invitees.filter(user=user, for_item__isnull=True).exists()
+    invitations = list(meeting.invitees.filter(user=user).values_list("for_item_id", flat=True))
     return render(
         request,
         "channel_panel/meeting_detail.html",
@@ -194,7 +194,8 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             "blockers": approval_blockers(meeting, rows) if can_chair else [],
             "pack_opens": pack_opens,
             "pack_closes": pack_closes,
-            "pack_pending": invited and timezone.localdate() < pack_opens,
+            "pack_pending": None in invitations and timezone.localdate() < pack_opens,
+            "can_open_pack": bool(invitations) or can_chair,
             "errors": errors,
             "form": action_form,
         },

@@ -184,6 +184,7 @@ def test_the_agenda_shows_items_in_full_only_to_those_who_may_see_them(world, pa
         assert secret not in html
     assert html.count("Case item") == 2
     assert "Not available to you" in html
+    assert "Open the panel pack" not in html  # the pack is for invitees
     assert "Terms of reference" in html
 
 
