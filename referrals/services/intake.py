@@ -11,6 +11,7 @@ from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.services import notification_queue
 from referrals.forms.intake import STEPS_BY_SLUG, alias_names, draft_validate
 from referrals.models import ConcernType, NeedsFlag, Person, PersonAlias, Referral, ReferralDraft
+from referrals.services.matching import repeat_matches_refresh
 from referrals.services.records import referral_record
 
 # Who may make a referral: the owning agency is the one where they hold one of these roles.
@@ -78,7 +79,7 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
     and their other names are recorded, the referral is owned by and comes from the draft's
     agency (referring sector: that agency's sector), the draft is deleted, and every active
     coordinator is told a referral arrived, by reference only: no personal data leaves in
-    a notification.
+    a notification. Likely earlier referrals of the same person are looked for at once.
     """
     if draft.author_id != acting_user.pk:
         raise PermissionError("Only the author of a draft may submit it")
@@ -118,6 +119,9 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
         acting_user=acting_user,
     )
     draft.delete()
+    # Look for earlier referrals of the same person now, so the triage queue and page say
+    # so before anyone opens the earlier-referrals page.
+    repeat_matches_refresh(referral=referral, acting_user=acting_user)
     coordinators = User.objects.filter(
         is_active=True,
         pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user_id"),

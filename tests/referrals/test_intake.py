@@ -425,3 +425,28 @@ def test_a_draft_for_an_agency_the_referrer_left_is_not_sent_for_it(client, worl
     assert ReferralDraft.objects.get().agency == world.agency_b
     client.post(url("intake_check"))
     assert Referral.objects.get().owning_agency == world.agency_b
+
+
+def test_a_submitted_referral_of_someone_referred_before_shows_at_triage_at_once(client, world):
+    from referrals.models import Person, RepeatMatch
+
+    earlier = factories.referral(
+        world.agency_b,
+        person=factories.PersonFactory(
+            given_name="Testy", family_name="Examplesson", date_of_birth=date(2009, 7, 4)
+        ),
+    )
+    sign_in(client, world.referrer_a)
+    fill_in(client)
+    client.post(url("intake_check"))
+    referral = Referral.objects.exclude(pk=earlier.pk).get()
+    match = RepeatMatch.objects.get(referral=referral)
+    assert match.candidate == earlier.person
+    assert match.decision == RepeatMatch.Decision.PENDING
+    assert Person.objects.count() == 2
+
+    client.logout()
+    sign_in(client, world.coordinator)
+    page = client.get(reverse("referrals:triage", args=[referral.pk])).content.decode()
+    assert "1 possible earlier referral" in page
+    assert "Not referred before" not in page
