@@ -147,10 +147,11 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
 
     assert_page_is_usable(page, browsing, f"Referral {reference}")
     earlier_note = page.locator("#earlier-referrals")
-    expect(earlier_note).to_contain_text("Not referred before.")
+    # Looked for at submit: the triage page already says a likely match is waiting.
+    expect(earlier_note).to_contain_text("1 possible earlier referral to check.")
 
     # 3. The earlier referrals page suggests Katarzyna Nowak; the Coordinator confirms.
-    earlier_note.get_by_role("link", name="Check for earlier referrals of this person").click()
+    earlier_note.get_by_role("link", name="Check the possible earlier referrals").click()
     assert_page_is_usable(page, browsing, "Earlier referrals")
     expect(page.locator("#referred-before")).to_contain_text("Not referred before")
     card = page.locator(".govuk-summary-card", has_text="Katarzyna Nowak")
