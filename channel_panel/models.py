@@ -2,7 +2,7 @@
 
 Protected records (ChannelCase and what hangs off it) are read only through
 ``visible_to(user)`` and ``get_<noun>_for_user``; see prevent_portal/accounts/access.py.
-A case is seen by its lead agency's case-role members, its case manager, the Coordinator
+A case is seen by its lead agency's case-role members (its case manager among them), the Coordinator
 (model-wide permission) and live grants: explicit shares, and the time-limited panel-pack
 grants each meeting gives its invitees for the cases on its agenda (``channel_panel.pack``).
 Meetings hold no personal data beyond staff names; agenda items are shown in full only to
@@ -266,8 +266,10 @@ class Decision(models.Model):
 
 # --- Cases ------------------------------------------------------------------------------------
 class ChannelCaseQuerySet(ProtectedQuerySet):
+    # The case manager sees the case because they work for the lead agency (case_adopt
+    # requires it), not as a named owner: when ownership returns to another agency, or the
+    # manager leaves the agency, their sight ends with it.
     agency_field = "lead_agency"
-    owner_fields = ("case_manager",)
 
     def open(self):
         return self.filter(status=ChannelCase.Status.OPEN)
@@ -340,7 +342,8 @@ class ChannelCase(models.Model):
         from prevent_portal.accounts.access import has_role
 
         actions = {"note"}
-        if self.case_manager_id == user.pk or has_role(user, Role.PANEL_CHAIR):
+        managing = self.case_manager_id == user.pk and self.ownership_returned_to_id is None
+        if managing or has_role(user, Role.PANEL_CHAIR):
             actions.add("change")
         return actions
 

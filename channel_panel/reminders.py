@@ -115,7 +115,10 @@ def post_exit_review_due(today: date):
     coordinators = _holders(Role.COORDINATOR)
     for review in reviews:
         case = review.case
-        for recipient in _recipients(coordinators, [case.case_manager]):
+        # Once ownership has returned to another agency the former case manager no longer
+        # holds the case: the Coordinators bring the review to panel.
+        managers = [] if case.ownership_returned_to_id else [case.case_manager]
+        for recipient in _recipients(coordinators, managers):
             yield Reminder(
                 kind="channel_post_exit_review",
                 key=f"review:{review.pk}",

@@ -16,7 +16,7 @@ from channel_panel.models import (
     PostExitReview,
 )
 from channel_panel.services.pack import pack_grants_revoke
-from prevent_portal.accounts.models import Agency, User
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.models import ChronologyEntry, Referral
 from referrals.services import chronology_add, referral_share
@@ -32,7 +32,13 @@ def add_months(day: date, months: int) -> date:
 
 
 def _can_hold_case(user: User, agency: Agency) -> bool:
-    return user.is_active and user.memberships.filter(agency=agency, is_active=True).exists()
+    """A case manager works for the lead agency in a case role, so they see its cases."""
+    return (
+        user.is_active
+        and Membership.objects.active()
+        .filter(user=user, agency=agency, role__in=AGENCY_CASE_ROLES)
+        .exists()
+    )
 
 
 @transaction.atomic

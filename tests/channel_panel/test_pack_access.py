@@ -120,6 +120,10 @@ def test_access_ends_at_once_when_ownership_returns_to_another_agency(world, pan
         assert case_b.lead_agency == school
         assert not sees_case(world.panel_a, case_b)
         assert not sees_referral(world.panel_a, case_b.referral)
+        # The former case manager's agency no longer holds it either (it still owns the
+        # referral it made).
+        assert not sees_case(world.spoc_b, case_b)
+        assert "change" not in case_b.extra_actions_for(world.spoc_b)
         # The next sync (every 15 minutes) does not give it back.
         services.pack_grants_sync()
         assert not sees_case(world.panel_a, case_b)
