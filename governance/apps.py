@@ -12,6 +12,7 @@ class GovernanceConfig(AppConfig):
         from governance.models import (
             ActionItem,
             Board,
+            BoardReport,
             BoardUpdate,
             CtlpBriefing,
             EducationSetting,
@@ -39,6 +40,9 @@ class GovernanceConfig(AppConfig):
         auditlog.register(VenueReview, mask_fields=["notes"])
         auditlog.register(EducationSetting, mask_fields=["address", "notes"])
         auditlog.register(FundedProject, mask_fields=["outcome"])
+        # Aggregates only; the rendered sections are large and repeat the PDF, so the log
+        # records that they changed, not what they say.
+        auditlog.register(BoardReport, mask_fields=["body_html"])
 
         for item in NAV_ITEMS:
             navigation.register(item)

@@ -35,4 +35,21 @@ NAV_ITEMS = [
         ),
         order=53,
     ),
+    NavItem(
+        label="Dashboard",
+        url_name="governance:dashboard",
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
+        description=(
+            "Figures for a period: referrals, mental-health flags, panel meetings, training "
+            "compliance, board updates and the action plan. No personal data."
+        ),
+        order=49,
+    ),
+    NavItem(
+        label="Board reports",
+        url_name="governance:report_list",
+        roles=frozenset({Role.COORDINATOR}),
+        description="Generate a board's Prevent update as a PDF and record it once presented.",
+        order=54,
+    ),
 ]

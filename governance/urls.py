@@ -1,6 +1,6 @@
 """URLs of the governance app. Each part of the job keeps its own list in its views module."""
 
-from governance.views import boards, plan, registers, review
+from governance.views import boards, dashboard, plan, registers, reports, review
 
 app_name = "governance"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     *plan.urlpatterns,
     *review.urlpatterns,
     *registers.urlpatterns,
+    *dashboard.urlpatterns,
+    *reports.urlpatterns,
 ]

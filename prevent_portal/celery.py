@@ -45,6 +45,10 @@ app.conf.update(
             "task": "channel_panel.pack_grants_sync",
             "schedule": 900.0,
         },
+        "board-reports": {
+            "task": "governance.board_reports_sweep",
+            "schedule": 30.0,
+        },
     },
 )
 app.autodiscover_tasks()

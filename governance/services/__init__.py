@@ -11,12 +11,22 @@ from governance.services.plan import (
     strategy_period_edit,
 )
 from governance.services.registers import register_entry_create, register_entry_edit
+from governance.services.reports import (
+    board_report_build,
+    board_report_present,
+    board_report_request,
+    board_reports_sweep,
+)
 
 __all__ = [
     "action_item_create",
     "action_item_edit",
     "board_create",
     "board_edit",
+    "board_report_build",
+    "board_report_present",
+    "board_report_request",
+    "board_reports_sweep",
     "board_update_record",
     "priority_action_create",
     "priority_action_edit",

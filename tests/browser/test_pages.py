@@ -28,6 +28,7 @@ from tests.browser import (
     test_channel_meetings_flows,
     test_flows,
     test_flows_matching,
+    test_governance_dashboard_journey,
     test_governance_journey,
     test_sign_in,
     test_training_journey,
@@ -123,6 +124,7 @@ GOVERNANCE_PAGES: dict[str, tuple[str, str, Callable[[Scene], dict], str]] = {
     "register_list": ("coordinator", "Home Office-funded projects", _GOV.register_kwargs, ""),
     "register_add": ("coordinator", "Add a Home Office-funded", _GOV.register_kwargs, ""),
     "register_edit": ("coordinator", "Change a Home Office-funded", _GOV.register_entry_kwargs, ""),
+    **test_governance_dashboard_journey.REPORT_PAGES,
 }
 
 
@@ -481,6 +483,7 @@ STATES: dict[str, tuple[str, Callable, str]] = {
         "Channel Panel report",
     ),
     **test_training_journey.TRAINING_STATES,
+    **test_governance_dashboard_journey.REPORT_STATES,
 }
 
 

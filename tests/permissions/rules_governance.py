@@ -5,10 +5,12 @@ its scenario records once per module; scenarios(route) lists the scenarios a rou
 walked in; values(route, scenario, objects) fills the route's parameters.
 
 Rules (governance/models/access.py): the Coordinator manages everything; managers read the
-boards and the plan; an action item's owners (agency A's SPOC for the "own" item, agency B's
-for the "other") see it and add progress; the registers are the Coordinator's alone. Pages
-about no one record answer 403 to the wrong role; a record nobody let you see answers 404;
-a record you see but may not change answers 403. Empty POSTs to form pages show the form
+boards and the plan, and see the dashboard (aggregates only); board reports are the
+Coordinator's alone (403 on their list and form, 404 on a report); an action item's owners
+(agency A's SPOC for the "own" item, agency B's for the "other") see it and add progress;
+the registers are the Coordinator's alone. Pages about no one record answer 403 to the
+wrong role; a record nobody let you see answers 404; a record you see but may not change
+answers 403. Empty POSTs to form pages show the form
 again with errors (200).
 """
 
@@ -17,7 +19,7 @@ from datetime import date
 from governance.registers import REGISTERS
 from governance.services import register_entry_create
 from tests import factories
-from tests.governance.records import board_with_paper
+from tests.governance.records import board_with_paper, finished_report
 
 PREFIX = "governance:"
 
@@ -27,6 +29,7 @@ STAFF = {"coordinator", "chair", "manager", "spoc_a", "spoc_b", "panel_a"}
 ITEM_OWNER = {"own": "spoc_a", "other": "spoc_b"}
 ITEM_ROUTES = {"item_detail", "item_edit", "progress_add"}
 REGISTER_ROUTES = {"register_list", "register_add", "register_edit"}
+REPORT_ROUTES = {"report_detail", "report_pdf", "report_present"}
 
 REGISTER_ENTRIES = {
     "ctlp-briefings": {
@@ -67,6 +70,7 @@ def build(world, refs) -> dict:
         "action": own.action,
         "items": {"own": own, "other": other},
         "entries": entries,
+        "report": finished_report(board, world.coordinator),
     }
 
 
@@ -89,6 +93,8 @@ def values(route, scenario, objects) -> dict:
         return {"pk": objects["items"][scenario].pk}
     if name in REGISTER_ROUTES:
         return {"register": scenario, "pk": objects["entries"][scenario].pk}
+    if name in REPORT_ROUTES:
+        return {"pk": objects["report"].pk}
     if name.startswith("board_update_attachment"):
         return {"pk": objects["update"].pk}
     if name.startswith("board"):
@@ -157,6 +163,21 @@ def _progress_add(persona, method, scenario):
     return {403} if persona == "manager" else {200}
 
 
+def _report(persona, method, scenario):
+    """A board report: the Coordinator's alone, 404 to anyone else (POST: form pages only)."""
+    if persona == "anonymous":
+        return {302}
+    if persona != "coordinator":
+        return {404}
+    return {200}
+
+
+def _report_view(persona, method, scenario):
+    if method == "POST" and persona != "anonymous":
+        return {405}
+    return _report(persona, method, scenario)
+
+
 def _register_entry(persona, method, scenario):
     if persona == "anonymous":
         return {302}
@@ -188,4 +209,11 @@ EXPECTED: dict = {
     "governance:register_list": _role_page({"coordinator"}),
     "governance:register_add": _role_page({"coordinator"}, get_only=False),
     "governance:register_edit": _register_entry,
+    # Aggregates only: managers and the Coordinator; 403 to anyone else.
+    "governance:dashboard": _role_page(READERS),
+    "governance:report_list": _role_page({"coordinator"}),
+    "governance:report_add": _role_page({"coordinator"}, get_only=False),
+    "governance:report_detail": _report_view,
+    "governance:report_pdf": _report_view,
+    "governance:report_present": _report,
 }

@@ -1,0 +1,333 @@
+"""The management dashboard's figures: aggregates only, never a person or a referral.
+
+Rules, decided once here:
+- the period is ``date_from`` to ``date_to``, both days included (a financial year, or dates);
+- referral figures are ``referrals.statistics.referral_statistics`` and Channel Panel figures
+  ``channel_panel.reports.channel_report``, asked for with ``suppress``: a count of referrals
+  or cases below it, and the percentage made from it, is hidden (shown as "fewer than N").
+  Referrals by quarter follow the same rule. Meetings, attendance, boards and action items
+  are not people and are never hidden;
+- training compliance is ``training.figures.compliance_tables`` for the quarters that end in
+  the period: figures of an organisation, one row per agency, type and quarter;
+- the board schedule is counted on the day the page is shown, the action plan's RAG is that
+  of the strategy period in force at the end of the period (or the last one before it).
+
+Every figure comes from database aggregation: a fixed number of queries (about 25), however
+many referrals, cases, meetings or returns there are, and none returns a row per referral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncQuarter
+
+from channel_panel.reports import channel_report
+from governance.models import ActionItem, Board, Rag, ScheduleStatus, StrategyPeriod
+from prevent_portal.core.numbers import percent_half_up
+from referrals.models import Referral
+from referrals.statistics import _suppress, referral_statistics
+from training.figures import TypeTable, compliance_tables
+from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
+from training.quarters import quarter_containing
+
+# --- Charts: inline SVG drawn from numbers (no script, no inline style: strict CSP) ---------
+CHART_WIDTH = 560
+BAR_MAX = 300  # the longest bar; its figure is written after it
+VALUE_X = BAR_MAX + 10
+LABEL_HEIGHT = 24
+BAR_HEIGHT = 20
+ROW_GAP = 12
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
+
+
+@dataclass(frozen=True)
+class Row:
+    """One category of a figure: its count (None when suppressed) and, where it has one, a
+    percentage and a few words of detail ("of 4 meetings")."""
+
+    label: str
+    count: int | None
+    percent: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    label_y: int
+    bar_y: int
+    text_y: int
+    width: int
+    value: str
+
+
+@dataclass
+class Figure:
+    """A chart and the table beside it, from the same rows. ``measure`` says what a bar's
+    length shows: the count, or the percentage (out of 100)."""
+
+    key: str
+    title: str
+    column: str
+    rows: list[Row]
+    suppress: int = 0
+    count_heading: str = "Referrals"
+    percent_heading: str = "Per cent"
+    measure: str = "count"
+    description: str = ""
+    show_percent: bool = True
+    note: str = ""
+    # Drawing constants for the template (class attributes, not fields).
+    width = CHART_WIDTH
+    value_x = VALUE_X
+    bar_max = BAR_MAX
+    bar_height = BAR_HEIGHT
+
+    @property
+    def hidden_words(self) -> str:
+        return f"fewer than {self.suppress}"
+
+    def value_words(self, row: Row) -> str:
+        if row.count is None:
+            return self.hidden_words
+        words = f"{row.count}{f' {row.detail}' if row.detail else ''}"
+        if self.show_percent and row.percent is not None:
+            words += f" ({row.percent}%)"
+        return words
+
+    @property
+    def bars(self) -> list[Bar]:
+        largest = (
+            100
+            if self.measure == "percent"
+            else max((row.count or 0 for row in self.rows), default=0)
+        )
+        bars = []
+        for index, row in enumerate(self.rows):
+            top = index * ROW_HEIGHT
+            amount = row.percent if self.measure == "percent" else row.count
+            width = round((amount or 0) * BAR_MAX / largest) if largest else 0
+            bars.append(
+                Bar(
+                    label=row.label,
+                    label_y=top + LABEL_HEIGHT - 4,
+                    bar_y=top + LABEL_HEIGHT,
+                    text_y=top + LABEL_HEIGHT + BAR_HEIGHT - 4,
+                    width=width,
+                    value=self.value_words(row),
+                )
+            )
+        return bars
+
+    @property
+    def height(self) -> int:
+        return max(len(self.rows), 1) * ROW_HEIGHT
+
+    @property
+    def has_figures(self) -> bool:
+        return any(row.count for row in self.rows)
+
+
+@dataclass
+class Dashboard:
+    date_from: date
+    date_to: date
+    suppress: int
+    referrals: int | None
+    referral_figures: list[Figure]
+    mental_health: Figure
+    meetings_held: int
+    attendance: Figure
+    training_quarters: list[ReportingPeriod]
+    training: list[TypeTable]
+    boards: Figure
+    plan: StrategyPeriod | None
+    rag: Figure
+
+
+# --- Referrals ------------------------------------------------------------------------------
+REFERRAL_GROUPS = [
+    ("by_type_of_concern", "Referrals by type of concern", "Type of concern"),
+    ("by_sector", "Referrals by referring sector", "Referring sector"),
+    ("by_outcome", "Referrals by outcome", "Outcome"),
+]
+
+
+def referrals_by_quarter(date_from: date, date_to: date, suppress: int) -> list[Row]:
+    """Referrals received in each financial-year quarter the period touches (every quarter,
+    none left out for having no referrals): one grouped query."""
+    counts = dict(
+        Referral.objects.filter(received_on__range=(date_from, date_to))
+        .annotate(quarter=TruncQuarter("received_on"))
+        .values_list("quarter")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    quarters = []
+    quarter = quarter_containing(date_from)
+    while quarter.start <= date_to:
+        quarters.append(quarter)
+        quarter = quarter_containing(quarter.end + timedelta(days=1))
+    raw = {q.label: counts.get(q.start, 0) for q in quarters}
+    total = sum(raw.values())
+    percent = {label: percent_half_up(n, total) for label, n in raw.items()}
+    if suppress:
+        hidden, hidden_percent = _suppress({"q": raw}, {"q": percent}, suppress)
+        raw, percent = hidden["q"], hidden_percent["q"]
+    return [Row(label, raw[label], percent[label]) for label in raw]
+
+
+def _group_rows(statistics: dict, key: str) -> list[Row]:
+    percent = statistics["percent"][key]
+    return [Row(label, count, percent[label]) for label, count in statistics[key].items()]
+
+
+def _referral_figures(statistics: dict, by_quarter: list[Row], suppress: int) -> list[Figure]:
+    figures = [
+        Figure(
+            key="by-quarter",
+            title="Referrals received by quarter",
+            column="Quarter",
+            rows=by_quarter,
+            suppress=suppress,
+            note="Percentages are of all referrals received in the period.",
+        )
+    ]
+    for key, title, column in REFERRAL_GROUPS:
+        figures.append(
+            Figure(
+                key=key.replace("_", "-"),
+                title=title,
+                column=column,
+                rows=_group_rows(statistics, key),
+                suppress=suppress,
+                note=(
+                    "A referral may have more than one type of concern."
+                    if key == "by_type_of_concern"
+                    else ""
+                ),
+            )
+        )
+    return figures
+
+
+def _mental_health(statistics: dict, suppress: int) -> Figure:
+    percent = statistics["percent"]
+    labels = [
+        ("mental_health_concern", "Mental health concern"),
+        ("known_to_mental_health_services", "Already known to mental health services"),
+    ]
+    return Figure(
+        key="mental-health",
+        title="Share of referrals with mental-health flags",
+        column="Needs flag",
+        rows=[Row(label, statistics[key], percent[key]) for key, label in labels],
+        suppress=suppress,
+        measure="percent",
+        note="Percentages are of all referrals received in the period.",
+    )
+
+
+# --- Channel Panel --------------------------------------------------------------------------
+def _attendance(channel: dict) -> Figure:
+    rates = channel["percent"]["core_agency_present"]
+    rows = [
+        Row(name, channel["core_agency_present"][name], rates[name], f"of {of} meetings")
+        for name, of in channel["core_agency_meetings"].items()
+    ]
+    return Figure(
+        key="attendance",
+        title="Attendance of core agencies at the panel meetings held",
+        column="Core agency",
+        rows=rows,
+        count_heading="Meetings attended",
+        percent_heading="Attendance rate",
+        measure="percent",
+    )
+
+
+# --- Training -------------------------------------------------------------------------------
+def training_quarters(date_from: date, date_to: date) -> list[ReportingPeriod]:
+    """The reporting quarters that end in the period, oldest first."""
+    return list(ReportingPeriod.objects.filter(end__range=(date_from, date_to)).order_by("end"))
+
+
+def training_tables(user, quarters: list[ReportingPeriod], today: date) -> list[TypeTable]:
+    """Compliance against target by agency for ``quarters``, as the training page makes it,
+    limited to what ``user`` may see."""
+    if not quarters:
+        return []
+    return compliance_tables(
+        returns=ComplianceReturn.objects.visible_to(user),
+        periods=quarters,
+        types=list(TrainingType.objects.active()),
+        agency_ids=return_agency_scope(user),
+        today=today,
+    )
+
+
+# --- Boards and the action plan -------------------------------------------------------------
+def _boards(user, today: date) -> Figure:
+    counts = Board.objects.visible_to(user).active().schedule_summary(today)
+    return Figure(
+        key="boards",
+        title="Board updates: where each board's schedule stands today",
+        column="Schedule",
+        rows=[Row(label, counts[value]) for value, label in ScheduleStatus.choices],
+        count_heading="Boards",
+        show_percent=False,
+    )
+
+
+def plan_in_force(on: date) -> StrategyPeriod | None:
+    """The strategy period in force on ``on``, else the latest that started before it."""
+    return StrategyPeriod.objects.filter(starts_on__lte=on).order_by("-starts_on", "-pk").first()
+
+
+def _rag(user, period: StrategyPeriod | None) -> Figure:
+    counts = {value: 0 for value in Rag.values}
+    if period is not None:
+        items = ActionItem.objects.visible_to(user).filter(action__period=period)
+        counts = items.rag_summary()
+    total = sum(counts.values())
+    return Figure(
+        key="rag",
+        title="Action plan items by RAG status",
+        column="RAG status",
+        rows=[
+            Row(label, counts[value], percent_half_up(counts[value], total))
+            for value, label in Rag.choices
+        ],
+        count_heading="Items",
+    )
+
+
+def dashboard_figures(
+    *, user, date_from: date, date_to: date, today: date, suppress: int
+) -> Dashboard:
+    """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
+    of this module); ``user`` limits what the governance and training figures count."""
+    statistics = referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress)
+    channel = channel_report(date_from=date_from, date_to=date_to, suppress=suppress)
+    quarters = training_quarters(date_from, date_to)
+    plan = plan_in_force(date_to)
+    return Dashboard(
+        date_from=date_from,
+        date_to=date_to,
+        suppress=suppress,
+        referrals=statistics["referrals"],
+        referral_figures=_referral_figures(
+            statistics, referrals_by_quarter(date_from, date_to, suppress), suppress
+        ),
+        mental_health=_mental_health(statistics, suppress),
+        meetings_held=channel["meetings_held"],
+        attendance=_attendance(channel),
+        training_quarters=quarters,
+        training=training_tables(user, quarters, today),
+        boards=_boards(user, today),
+        plan=plan,
+        rag=_rag(user, plan),
+    )

@@ -1,0 +1,94 @@
+"""Forms of the dashboard and the board reports: validation only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from governance.forms.common import VersionedForm, date_field, line_field, not_in_future
+from governance.models import Board
+from referrals.views.statistics import financial_year_start
+
+# Financial years offered in the period filters, counting back from the current one.
+YEARS_OFFERED = 10
+
+
+def financial_year(start_year: int) -> tuple[date, date]:
+    """1 April of ``start_year`` to 31 March of the next year."""
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
+
+
+def year_choices(today: date) -> list[tuple[str, str]]:
+    current = financial_year_start(today).year
+    return [("", "Choose dates instead")] + [
+        (str(year), f"April {year} to March {year + 1}")
+        for year in range(current, current - YEARS_OFFERED, -1)
+    ]
+
+
+class PeriodForm(forms.Form):
+    """A financial year, or a first and last day. A chosen year wins over dates, so a link
+    naming a year always shows that year."""
+
+    year = forms.ChoiceField(
+        label="Financial year",
+        required=False,
+        error_messages={"invalid_choice": "Choose a financial year from the list"},
+    )
+    date_from = date_field("From", required=False, hint="For example, 1/4/2025")
+    date_to = date_field("To", required=False, hint="For example, 31/3/2026")
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = year_choices(today or timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        if any(name in self.errors for name in ("year", "date_from", "date_to")):
+            return data
+        if data.get("year"):
+            data["date_from"], data["date_to"] = financial_year(int(data["year"]))
+            return data
+        start, end = data.get("date_from"), data.get("date_to")
+        if not start:
+            self.add_error("date_from", "Choose a financial year, or enter the first day")
+        if not end:
+            self.add_error("date_to", "Choose a financial year, or enter the last day")
+        if start and end and start > end:
+            self.add_error("date_to", "The last day must be the same as or after the first day")
+        return data
+
+
+class BoardReportForm(PeriodForm):
+    """Which board the report is for, and its period."""
+
+    board = forms.ModelChoiceField(
+        label="Board",
+        queryset=Board.objects.none(),
+        empty_label="Choose a board",
+        error_messages={
+            "required": "Choose the board the report is for",
+            "invalid_choice": "Choose a board from the list",
+        },
+    )
+    field_order = ["board", "year", "date_from", "date_to"]
+
+    def __init__(self, *args, boards=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = boards if boards is not None else Board.objects.none()
+
+
+class PresentForm(VersionedForm):
+    """The board update a finished report becomes."""
+
+    presented_on = date_field(
+        "Date presented", required_message="Enter the date the report was presented"
+    )
+    title = line_field("Title of the update", "Enter the title of the update", max_length=300)
+
+    def clean_presented_on(self):
+        return not_in_future(
+            self.cleaned_data["presented_on"], "The date presented must be today or in the past"
+        )

@@ -1,0 +1,58 @@
+"""The management dashboard: referrals, mental-health flags, panel meetings and attendance,
+training compliance, the board schedule and the action plan's RAG, for a period.
+
+Managers and the Coordinator. Aggregates only, never a person or a referral, so it writes no
+access entries; small numbers are hidden for everyone (STATISTICS_SUPPRESS_BELOW), since
+what is on this page is shown in meetings. The period is a GET form, so a selection is a
+link that can be shared.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from governance.dashboard import dashboard_figures
+from governance.forms.reports import PeriodForm
+from governance.models.access import READER_ROLES
+from prevent_portal.accounts.access import require_role
+from referrals.views.statistics import financial_year_start, manager_suppress_below
+
+PERIOD_FIELDS = ("year", "date_from", "date_to")
+
+
+def period_form(request, form_class=PeriodForm, **kwargs):
+    """The period form bound to the query string, or to this financial year when the
+    address names no period."""
+    today = timezone.localdate()
+    if any(name in request.GET for name in PERIOD_FIELDS):
+        data = request.GET
+    else:
+        data = {"year": str(financial_year_start(today).year)}
+    return form_class(data, today=today, **kwargs)
+
+
+@require_GET
+def dashboard(request):
+    require_role(request.user, *READER_ROLES)
+    today = timezone.localdate()
+    form = period_form(request)
+    figures = None
+    if form.is_valid():
+        figures = dashboard_figures(
+            user=request.user,
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+            today=today,
+            suppress=manager_suppress_below(),
+        )
+    return render(
+        request,
+        "governance/dashboard.html",
+        {"form": form, "figures": figures, "today": today},
+    )
+
+
+urlpatterns = [path("dashboard/", dashboard, name="dashboard")]

@@ -1,0 +1,276 @@
+"""The management dashboard: figures only (no name or reference anywhere, however the page is
+filtered), small numbers hidden with the percentages made from them, the period as a
+shareable GET form, and a fixed number of aggregating queries whatever the data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from channel_panel.models import Attendance
+from governance import services
+from governance.dashboard import dashboard_figures, referrals_by_quarter
+from governance.models import Rag
+from referrals.services.imports import referrals_import
+from tests import factories
+from tests.channel_panel.test_report import meeting
+from tests.conftest import sign_in
+from tests.referrals.test_import import csv_bytes, row
+from training import services as training
+from training.models import TrainingType
+
+URL = reverse("governance:dashboard")
+FY_2020 = {"year": "2020"}  # April 2020 to March 2021
+# Invented names and references that must never reach the page.
+CANARY_GIVEN, CANARY_FAMILY = "Wystanbelle", "Quorrindale"
+CANARY_REFERENCE = "CANARY-REF"
+CANARY_ATTENDEE = "Ophelantha Brisketworth"
+
+
+def load(rows) -> None:
+    result = referrals_import(name="history.csv", content=csv_bytes(rows), acting_user=None)
+    assert result.ok, result.messages()
+
+
+def referral_rows(count: int, *, start: int = 1, **overrides) -> list[dict]:
+    """``count`` referrals received in 2020-21, each person carrying the canary names."""
+    return [
+        row(
+            n,
+            **{
+                "reference": f"{CANARY_REFERENCE}-{n:05d}",
+                "first_name": f"{CANARY_GIVEN}{n}",
+                "last_name": CANARY_FAMILY,
+                "received_on": f"2020-{4 + n % 9:02d}-{1 + n % 27:02d}",
+                **overrides,
+            },
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def page(client, user, params=None):
+    sign_in(client, user)
+    response = client.get(URL, params if params is not None else FY_2020)
+    assert response.status_code == 200
+    return response
+
+
+def figures(**kwargs):
+    return dashboard_figures(
+        user=kwargs.pop("user"),
+        date_from=kwargs.pop("date_from", date(2020, 4, 1)),
+        date_to=kwargs.pop("date_to", date(2021, 3, 31)),
+        today=date(2021, 4, 10),
+        suppress=kwargs.pop("suppress", 5),
+    )
+
+
+def rows_of(figure) -> dict:
+    return {r.label: (r.count, r.percent) for r in figure.rows}
+
+
+# --- No personal data ------------------------------------------------------------------------
+def test_manager_sees_no_name_or_reference_anywhere_on_the_dashboard(client, world):
+    load(
+        referral_rows(8, type_of_concern="Islamist")
+        + referral_rows(2, start=9, type_of_concern="Extreme Right-Wing")
+    )
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    from channel_panel import services as channel
+
+    held = meeting(world, date(2020, 6, 4))
+    channel.attendance_record(
+        meeting=held,
+        entries=[
+            channel.AttendanceEntry(
+                agency=world.agency_a, status=Attendance.Status.PRESENT, name=CANARY_ATTENDEE
+            )
+        ],
+        expected_version=held.version,
+        acting_user=world.chair,
+    )
+
+    for params in (FY_2020, {"date_from": "1/4/2020", "date_to": "30/9/2020"}, {}):
+        html = page(client, world.manager, params).content.decode()
+        for canary in (CANARY_GIVEN, CANARY_FAMILY, CANARY_REFERENCE, CANARY_ATTENDEE, "PR-20"):
+            assert canary not in html, f"{canary} appeared with {params}"
+
+    html = page(client, world.manager).content.decode()
+    assert 'id="referrals-total">10<' in html
+    assert "Islamist" in html and "Agency A" in html  # the figures are there, by category
+
+
+# --- Small numbers ---------------------------------------------------------------------------
+def test_counts_below_the_threshold_and_their_percentages_are_hidden(client, world):
+    load(
+        referral_rows(8, type_of_concern="Islamist")
+        + referral_rows(2, start=9, type_of_concern="Extreme Right-Wing")
+    )
+    made = figures(user=world.manager)
+    concern = next(f for f in made.referral_figures if f.key == "by-type-of-concern")
+    assert rows_of(concern)["Islamist"] == (8, 80)
+    assert rows_of(concern)["Extreme Right-Wing"] == (None, None)  # 2 (20%): both hidden
+    assert made.referrals == 10
+
+    html = page(client, world.manager).content.decode()
+    assert "fewer than 5" in html
+    assert ">2<" not in html.split('id="figure-by-type-of-concern"')[1].split("</section>")[0]
+    assert "20%" not in html
+
+
+def test_the_threshold_is_the_statistics_setting(client, world, settings):
+    settings.STATISTICS_SUPPRESS_BELOW = 3
+    load(referral_rows(2, type_of_concern="Islamist"))
+    html = page(client, world.coordinator).content.decode()
+    assert "fewer than 3" in html and "fewer than 5" not in html
+
+
+def test_referrals_by_quarter_lists_every_quarter_of_the_period(world):
+    load(
+        referral_rows(6, received_on="2020-05-10")
+        + referral_rows(3, start=7, received_on="2021-02-01")
+    )
+    rows = referrals_by_quarter(date(2020, 4, 1), date(2021, 3, 31), 5)
+    assert [(r.label, r.count, r.percent) for r in rows] == [
+        ("Q1 2020/21", 6, 67),
+        ("Q2 2020/21", None, None),  # none: below the threshold, like any small count
+        ("Q3 2020/21", None, None),
+        ("Q4 2020/21", None, None),  # 3
+    ]
+    unsuppressed = referrals_by_quarter(date(2020, 4, 1), date(2021, 3, 31), 0)
+    assert [r.count for r in unsuppressed] == [6, 0, 0, 3]
+
+
+def test_mental_health_share_is_of_all_referrals_in_the_period(world):
+    load(
+        referral_rows(6, mental_health_concern="yes", known_to_mental_health_services="yes")
+        + referral_rows(4, start=7, mental_health_concern="no")
+    )
+    assert rows_of(figures(user=world.manager).mental_health) == {
+        "Mental health concern": (6, 60),
+        "Already known to mental health services": (6, 60),
+    }
+
+
+# --- Boards, the action plan, training, meetings ------------------------------------------------
+def test_boards_rag_training_and_attendance_are_counted(world):
+    overdue = factories.board(world.coordinator, next_due_override=date(2021, 3, 1))
+    factories.board(world.coordinator, next_due_override=date(2021, 4, 20))  # due soon
+    factories.board(world.coordinator, next_due_to_be_confirmed=True)
+    assert overdue.next_due == date(2021, 3, 1)
+    item = factories.action_item(owner_agency=world.agency_a)
+    factories.action_item(owner_agency=world.agency_b, action=item.action)
+    services.progress_update_add(
+        item=item, on=date(2021, 1, 5), text="Late", rag=Rag.RED,
+        expected_version=item.version, acting_user=None,
+    )  # fmt: skip
+    wrap = TrainingType.objects.get(name="WRAP")  # seeded by a migration, target 85%
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    training.compliance_return_submit(
+        agency=world.agency_a, training_type=wrap, period=quarter,
+        eligible=480, compliant=422, acting_user=world.coordinator,
+    )  # fmt: skip
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    meeting(world, date(2020, 7, 2), attendance={world.agency_a: Attendance.Status.PRESENT})
+    meeting(world, date(2020, 8, 6), attendance={world.agency_a: Attendance.Status.ABSENT})
+
+    # The plan in force at the end of March 2021 starts in 2026 here: none had started.
+    made = figures(user=world.manager, date_to=date(2030, 3, 31))
+    assert rows_of(made.boards)["Overdue"][0] == 1
+    assert rows_of(made.boards)["Due soon"][0] == 1
+    assert rows_of(made.boards)["Date to be confirmed"][0] == 1
+    assert made.plan == item.action.period
+    assert rows_of(made.rag) == {
+        "Red: off track": (1, 50),
+        "Amber: at risk": (0, 0),
+        "Green: on track": (1, 50),
+    }
+    assert made.meetings_held == 2
+    assert rows_of(made.attendance) == {"Agency A": (1, 50)}
+    table = next(t for t in made.training if t.training_type == wrap)
+    cells = {
+        r.agency.name: [(c.period.label, c.percent, c.words) for c in r.cells] for r in table.rows
+    }
+    assert cells["Agency A"] == [("Q1 2020/21", 88, "Meets target")]
+    assert cells["Agency B"] == [("Q1 2020/21", None, "Missing")]  # owed, deadline passed
+
+
+# --- The period ------------------------------------------------------------------------------
+def test_a_financial_year_or_dates_choose_the_period_and_the_url_shares_it(client, world):
+    load(referral_rows(6, received_on="2020-05-10"))
+    html = page(client, world.manager, FY_2020).content.decode()
+    assert "1 April 2020 to 31 March 2021" in html
+    html = page(client, world.manager, {"date_from": "1/5/2020", "date_to": "31/5/2020"})
+    assert "1 May 2020 to 31 May 2020" in html.content.decode()
+    # A year wins over dates given with it, so a shared link always means one thing.
+    html = page(client, world.manager, {"year": "2020", "date_from": "1/5/2020"})
+    assert "1 April 2020 to 31 March 2021" in html.content.decode()
+
+
+def test_a_bad_period_is_explained_and_shows_no_figures(client, world):
+    response = page(client, world.manager, {"date_from": "31/3/2021", "date_to": "1/4/2020"})
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert "The last day must be the same as or after the first day" in html
+    assert response.context["figures"] is None
+    response = page(client, world.manager, {"year": "1850"})
+    assert "Choose a financial year from the list" in response.content.decode()
+
+
+def test_without_a_period_the_dashboard_shows_this_financial_year(client, world):
+    response = page(client, world.manager, {})
+    made = response.context["figures"]
+    assert made.date_from.month == 4 and made.date_from.day == 1
+    assert (made.date_to - made.date_from).days in {364, 365}
+
+
+@pytest.mark.parametrize("persona", ["spoc_a", "chair", "referrer_a", "sysadmin"])
+def test_only_managers_and_the_coordinator_see_the_dashboard(client, world, persona):
+    sign_in(client, world.persona(persona))
+    assert client.get(URL, FY_2020).status_code == 403
+
+
+# --- Queries ---------------------------------------------------------------------------------
+def _dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(URL, FY_2020).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_dashboard_runs_the_same_queries_for_10_or_200_referrals(client, world):
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # the first request of a session also saves the session
+    load(referral_rows(10))
+    few = _dashboard_queries(client)
+    load(referral_rows(190, start=11))
+    assert _dashboard_queries(client) == few <= 30
+
+
+def test_the_database_does_the_counting_not_python(world):
+    """Every query that reads referrals aggregates them (COUNT ... GROUP BY in SQL), and, on
+    PostgreSQL where the driver reports it, no query returns a row per referral."""
+    load(referral_rows(200))
+    returned = []
+
+    def count_rows(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        returned.append((sql, context["cursor"].rowcount))
+        return result
+
+    with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(count_rows):
+        figures(user=world.manager)
+    reading_referrals = [
+        q["sql"] for q in ctx.captured_queries if '"referrals_referral"' in q["sql"]
+    ]
+    assert reading_referrals, "the dashboard must read referrals"
+    for sql in reading_referrals:
+        assert "COUNT(" in sql.upper(), sql
+    if connection.vendor == "postgresql":
+        assert max(rowcount for _, rowcount in returned) < 50
