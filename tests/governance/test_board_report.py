@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from datetime import date, timedelta
 
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from channel_panel.models import Attendance
 from governance import board_report, services
 from governance.models import BoardReport, BoardUpdate, Rag
 from governance.services.reports import MAX_ATTEMPTS, STALE_AFTER
+from prevent_portal.accounts.models import Role
 from prevent_portal.core.concurrency import StaleEdit
 from referrals.statistics import referral_statistics
 from tests import factories
@@ -104,6 +107,43 @@ def test_a_report_is_built_once_however_many_sweeps_run(world, board):
     assert services.board_reports_sweep() == 0
     report.refresh_from_db()
     assert report.attempts == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_build_each_report_once(monkeypatch):
+    # Rendering is not what is tested here (and WeasyPrint is kept out of threads).
+    monkeypatch.setattr(board_report, "render_pdf", lambda report, body: b"%PDF-1.4 test")
+    council = factories.AgencyFactory(name="Council", short_code="council-x")
+    coordinator = factories.member(Role.COORDINATOR, council, username="coordinator-x")
+    board = factories.board(coordinator, name="Health and Wellbeing Board")
+    for year in range(2015, 2021):
+        services.board_report_request(
+            board=board,
+            date_from=date(year, 4, 1),
+            date_to=date(year + 1, 3, 31),
+            acting_user=coordinator,
+        )
+    barrier = threading.Barrier(2)
+    built, errors = [], []
+
+    def sweep():
+        try:
+            barrier.wait()
+            built.append(services.board_reports_sweep())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(built) == 6
+    assert set(BoardReport.objects.values_list("status", "attempts")) == {("done", 1)}
 
 
 def test_a_build_lost_with_its_worker_is_tried_again_then_failed(world, board):
