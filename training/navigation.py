@@ -7,7 +7,8 @@ NAV_ITEMS = [
     NavItem(
         label="Training returns",
         url_name="training:returns",
-        roles=frozenset({Role.SPOC, Role.COORDINATOR}),
+        # The Coordinator reaches returns from the compliance page: one header link each.
+        roles=frozenset({Role.SPOC}),
         description=(
             "Each quarter's figures for Prevent training: eligible staff and how many are "
             "compliant. Enter, correct or upload them."
