@@ -2,7 +2,7 @@
 from the other apps' figures, kept as a PDF, and recorded as the board's update once the
 Coordinator marks it presented.
 
-A report row is also its own queue entry (ADR 0006): the request that asks for one only
+A report row is also its own queue entry (ADR 0007): the request that asks for one only
 writes the row; a worker (the beat sweep, or the request itself after commit in the demo)
 claims it with a conditional UPDATE and builds it. Reports hold aggregates only, with small
 numbers suppressed, and are the Coordinator's alone (``REPORT_ROLES``).

@@ -1,6 +1,6 @@
 """Board reports: asked for in a request, built in the background, presented to the board.
 
-The request never talks to the broker (ADR 0006): ``board_report_request`` writes a queued
+The request never talks to the broker (ADR 0007): ``board_report_request`` writes a queued
 row in its transaction, and either the beat sweep (``board_reports_sweep``, every 30 seconds
 on the worker) or, in the demo where ``CELERY_TASK_ALWAYS_EAGER`` is on and there is no
 worker, this process once the transaction has committed, builds it. A build claims its row
