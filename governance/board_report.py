@@ -25,24 +25,18 @@ from governance.dashboard import plan_in_force, training_quarters
 from governance.models import Board, BoardReport, Rag
 from governance.review import appendix_actions
 from referrals.statistics import referral_statistics
+from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
 from training.figures import compliance_tables
 from training.models import ComplianceReturn, TrainingType
 
 Progress = Callable[[int, str], None]
 
+# The statistics page's words for the same figures.
 REFERRAL_TABLES = [
-    ("by_gender", "Gender"),
-    ("by_age_group", "Adults and young people (age when referred)"),
-    ("by_type_of_concern", "Type of concern"),
-    ("by_sector", "Referring sector"),
-    ("by_outcome", "Outcome"),
+    (key, GROUP_CAPTIONS[key])
+    for key in ("by_gender", "by_age_group", "by_type_of_concern", "by_sector", "by_outcome")
 ]
-REFERRAL_FLAGS = [
-    ("mental_health_concern", "Mental health concern"),
-    ("known_to_mental_health_services", "Already known to mental health services"),
-    ("reached_panel", "Reached the Channel Panel"),
-    ("adopted", "Adopted as a Channel case"),
-]
+REFERRAL_FLAGS = list(FLAG_LABELS.items())
 CHANNEL_COUNTS = [
     ("cases_discussed", "Cases discussed at the meetings held"),
     ("cases_adopted", "Cases adopted"),
@@ -57,15 +51,29 @@ def _rows(figures: dict, key: str) -> list[tuple[str, int | None, int | None]]:
 
 
 def referral_section(report: BoardReport) -> dict:
+    """The total, then one table of counts and percentages per breakdown, the flags first."""
     figures = referral_statistics(
         date_from=report.date_from, date_to=report.date_to, suppress=report.suppress_below
     )
     percent = figures["percent"]
-    return {
-        "total": figures["referrals"],
-        "flags": [(label, figures[key], percent[key]) for key, label in REFERRAL_FLAGS],
-        "tables": [(caption, _rows(figures, key)) for key, caption in REFERRAL_TABLES],
+    flags = {
+        "caption": "Mental-health flags and the Channel Panel",
+        "heading": "Referrals",
+        "count_heading": "Number",
+        "percent_heading": "Per cent of referrals",
+        "rows": [(label, figures[key], percent[key]) for key, label in REFERRAL_FLAGS],
     }
+    breakdowns = [
+        {
+            "caption": caption,
+            "heading": caption,
+            "count_heading": "Referrals",
+            "percent_heading": "Per cent",
+            "rows": _rows(figures, key),
+        }
+        for key, caption in REFERRAL_TABLES
+    ]
+    return {"total": figures["referrals"], "tables": [flags, *breakdowns]}
 
 
 def channel_section(report: BoardReport) -> dict:

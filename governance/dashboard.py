@@ -29,6 +29,7 @@ from governance.models import ActionItem, Board, Rag, ScheduleStatus, StrategyPe
 from prevent_portal.core.numbers import percent_half_up
 from referrals.models import Referral
 from referrals.statistics import _suppress, referral_statistics
+from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
 from training.figures import TypeTable, compliance_tables
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
 from training.quarters import quarter_containing
@@ -150,9 +151,9 @@ class Dashboard:
 
 # --- Referrals ------------------------------------------------------------------------------
 REFERRAL_GROUPS = [
-    ("by_type_of_concern", "Referrals by type of concern", "Type of concern"),
-    ("by_sector", "Referrals by referring sector", "Referring sector"),
-    ("by_outcome", "Referrals by outcome", "Outcome"),
+    ("by_type_of_concern", "Referrals by type of concern"),
+    ("by_sector", "Referrals by referring sector"),
+    ("by_outcome", "Referrals by outcome"),
 ]
 
 
@@ -196,12 +197,12 @@ def _referral_figures(statistics: dict, by_quarter: list[Row], suppress: int) ->
             note="Percentages are of all referrals received in the period.",
         )
     ]
-    for key, title, column in REFERRAL_GROUPS:
+    for key, title in REFERRAL_GROUPS:
         figures.append(
             Figure(
                 key=key.replace("_", "-"),
                 title=title,
-                column=column,
+                column=GROUP_CAPTIONS[key],
                 rows=_group_rows(statistics, key),
                 suppress=suppress,
                 note=(
@@ -216,15 +217,12 @@ def _referral_figures(statistics: dict, by_quarter: list[Row], suppress: int) ->
 
 def _mental_health(statistics: dict, suppress: int) -> Figure:
     percent = statistics["percent"]
-    labels = [
-        ("mental_health_concern", "Mental health concern"),
-        ("known_to_mental_health_services", "Already known to mental health services"),
-    ]
+    keys = ["mental_health_concern", "known_to_mental_health_services"]
     return Figure(
         key="mental-health",
         title="Share of referrals with mental-health flags",
         column="Needs flag",
-        rows=[Row(label, statistics[key], percent[key]) for key, label in labels],
+        rows=[Row(FLAG_LABELS[key], statistics[key], percent[key]) for key in keys],
         suppress=suppress,
         measure="percent",
         note="Percentages are of all referrals received in the period.",
