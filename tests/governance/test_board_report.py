@@ -100,6 +100,20 @@ def test_with_eager_celery_the_report_is_built_after_commit_in_this_process(
     assert report.pdf.read().startswith(b"%PDF")
 
 
+def test_beat_runs_the_sweep_task_which_builds_queued_reports_as_the_system(world, board):
+    from governance.tasks import board_reports_sweep_task
+    from prevent_portal.celery import app
+
+    entry = app.conf.beat_schedule["board-reports"]
+    assert (entry["task"], entry["schedule"]) == (board_reports_sweep_task.name, 30.0)
+    report = ask(world, board)
+    assert board_reports_sweep_task.apply().get() == 1
+    report.refresh_from_db()
+    assert report.status == "done"
+    done = LogEntry.objects.get_for_object(report).filter(action=LogEntry.Action.UPDATE).get()
+    assert done.actor.username == "system"
+
+
 def test_a_report_is_built_once_however_many_sweeps_run(world, board):
     report = ask(world, board)
     assert services.board_report_build(report_id=report.pk) is not None
