@@ -124,7 +124,7 @@ def test_a_report_is_built_once_however_many_sweeps_run(world, board):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_build_each_report_once(monkeypatch):
     # Rendering is not what is tested here (and WeasyPrint is kept out of threads).
     monkeypatch.setattr(board_report, "render_pdf", lambda report, body: b"%PDF-1.4 test")

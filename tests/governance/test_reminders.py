@@ -157,7 +157,7 @@ def test_lead_times_come_from_the_setting(board, settings):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_overlapping_sweeps_queue_each_reminder_once():
     council = factories.AgencyFactory(name="Council", short_code="council-x")
     lead = factories.member(Role.COORDINATOR, council, username="lead")
