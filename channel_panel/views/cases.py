@@ -153,6 +153,10 @@ def _case_form(
         except (StaleEdit, ValueError) as exc:
             form.add_error(None, str(exc))
         else:
+            if not ChannelCase.objects.visible_to(request.user).filter(pk=case.pk).exists():
+                # Ownership returned to another agency: this user no longer holds the case.
+                messages.success(request, f"{success}. It is now held by another agency.")
+                return redirect("channel_panel:case_list")
             messages.success(request, success)
             return redirect("channel_panel:case_detail", pk=case.pk)
     log_access(request, [case], view=request.resolver_match.view_name)

@@ -457,7 +457,7 @@ def _step_5b_overdue_and_reminded(open_page, browsing, world, scene, tmp_path) -
     assert not any("Rowan" in n.subject + n.body for n in queued)
 
 
-def _step_6_exit_to_the_school(open_page, browsing, scene) -> None:
+def _step_6_exit_to_the_school(open_page, browsing, world, scene) -> None:
     url = f"/panel/cases/{scene.sixteen.pk}/"
     member = open_page(scene.mh_member)
     assert member.goto(url).status == 200  # the meeting's pack access is still open
@@ -474,11 +474,15 @@ def _step_6_exit_to_the_school(open_page, browsing, scene) -> None:
     page.get_by_label("Notes (optional)").fill("Safeguarding support continues at school")
     page.get_by_label("Return ownership to (optional)").select_option(label=scene.school.name)
     page.get_by_role("button", name="Record exit").click()
+    # The case manager's agency no longer holds the case: they land on their case list.
     _banner(page, f"Case {scene.sixteen.reference} exited Channel")
-    main = page.locator("main")
-    expect(main).to_contain_text("Exited: post-exit reviews due")
-    expect(page.locator("#post-exit-reviews + table")).to_contain_text("6 months after exit")
-    assert_page_is_usable(page, browsing, scene.sixteen.reference)
+    expect(page.locator("main")).to_contain_text("now held by another agency")
+    assert_page_is_usable(page, browsing, "Channel cases")
+    coordinator = _signed_in(open_page, world.coordinator)
+    coordinator.goto(url)
+    assert_page_is_usable(coordinator, browsing, scene.sixteen.reference)
+    expect(coordinator.locator("main")).to_contain_text("Exited: post-exit reviews due")
+    expect(coordinator.locator("#post-exit-reviews + table")).to_contain_text("6 months after exit")
 
     response = member.goto(url)
     assert response.status == 404
@@ -572,7 +576,7 @@ def test_channel_panel_journey_from_agenda_to_re_referral(
     exit_day = scene.meets_on + timedelta(days=3)
     time_machine.move_to(_at(exit_day))
     _step_5b_overdue_and_reminded(open_page, browsing, world, scene, tmp_path)
-    _step_6_exit_to_the_school(open_page, browsing, scene)
+    _step_6_exit_to_the_school(open_page, browsing, world, scene)
 
     # 7-8. Some six months on: the review falls due, and the school refers Rowan again.
     review_due = add_months(exit_day, 6)
@@ -580,10 +584,10 @@ def test_channel_panel_journey_from_agenda_to_re_referral(
     later = _weekday(review_due - timedelta(days=7), step=-1)
     _step_7_review_on_a_later_agenda(open_page, browsing, world, scene, later, tmp_path)
     reviews = [r for r in _sweep(timezone.localdate()) if r["kind"] == "channel_post_exit_review"]
-    assert {r["recipient"] for r in reviews} >= {
-        world.coordinator.username,
-        scene.case_manager.username,
-    }
+    # Ownership went to the school: the Coordinators, not the former case manager, are told.
+    recipients = {r["recipient"] for r in reviews}
+    assert world.coordinator.username in recipients
+    assert scene.case_manager.username not in recipients
     again = _step_8_re_referral(open_page, browsing, world, scene, tmp_path)
     _report(open_page, browsing, world, scene, tmp_path)
 

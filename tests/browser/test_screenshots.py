@@ -71,7 +71,8 @@ def test_coordinator_home_page_looks_like_the_councils(open_page, world, tmp_pat
     expect(page.locator(".govuk-caption-l")).to_have_text("Alex Morgan")
 
     nav = page.get_by_role("navigation", name="Menu")
-    link = _text_box(nav.get_by_role("link", name="Referrals", exact=True))
+    # The menu wraps onto more lines as apps add links: Sign out matches the link before it.
+    link = _text_box(nav.get_by_role("link").last)
     sign_out = _text_box(nav.get_by_role("button", name="Sign out"))
     assert link == sign_out, "Sign out is not the same size and line as the menu links"
     _save(page, "home.png", tmp_path)
