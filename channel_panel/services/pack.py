@@ -129,6 +129,11 @@ def pack_grants_sync(*, acting_user: User | None = None, now: datetime | None = 
         pks = {pk for (m, pk, _) in wanted if m is model}
         targets[model] = model.objects.in_bulk(pks)
     users = User.objects.in_bulk({user_pk for (_, _, user_pk) in wanted})
+    meeting_of = dict(
+        AgendaItem.objects.filter(
+            pk__in={item_pk for windows in wanted.values() for *_, item_pk in windows}
+        ).values_list("pk", "meeting_id")
+    )
     for (model, target_pk, user_pk), windows in wanted.items():
         start, end, item_pks = _first_window(windows)
         grant_model = _grant_model(model)
@@ -153,8 +158,9 @@ def pack_grants_sync(*, acting_user: User | None = None, now: datetime | None = 
         have = {link.item_id for link in links}
         field = "referral_grant" if grant_model is ReferralUserGrant else "case_grant"
         for item_pk in set(item_pks) - have:
-            item = AgendaItem.objects.only("meeting_id").get(pk=item_pk)
-            PackGrant.objects.create(meeting_id=item.meeting_id, item_id=item_pk, **{field: grant})
+            PackGrant.objects.create(
+                meeting_id=meeting_of[item_pk], item_id=item_pk, **{field: grant}
+            )
         for link in links:
             if link.item_id not in item_pks:
                 link.delete()
