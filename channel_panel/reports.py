@@ -50,7 +50,7 @@ from channel_panel.models import (
 )
 from prevent_portal.core.numbers import percent_half_up
 from referrals.models import NeedsFlag, Referral
-from referrals.statistics import _in_force, _keyed, _suppress
+from referrals.statistics import counts_by_name, lookup_in_force, suppress_small_counts
 
 HELD = (PanelMeeting.Status.HELD, PanelMeeting.Status.MINUTES_APPROVED)
 MENTAL_HEALTH_FLAGS = (
@@ -138,8 +138,8 @@ def _exits_by_reason(date_from: date, date_to: date) -> dict[str, int]:
         .order_by()
     )
     reasons = list(ExitReason.objects.order_by("order", "name"))
-    in_force = {r.pk for r in reasons if _in_force(r, date_from, date_to)}
-    by_reason = _keyed(reasons, in_force, counts)
+    in_force = {r.pk for r in reasons if lookup_in_force(r, date_from, date_to)}
+    by_reason = counts_by_name(reasons, in_force, counts)
     if counts.get(None):
         by_reason[NOT_RECORDED] = counts[None]
     return by_reason
@@ -202,7 +202,7 @@ def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict
         discussed["known"], discussed["mental_health"]
     )
     if suppress:
-        hidden, hidden_percent = _suppress(
+        hidden, hidden_percent = suppress_small_counts(
             {key: figures[key] for key in CASE_KEYS},
             {key: percent[key] for key in CASE_KEYS},
             suppress,

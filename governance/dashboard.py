@@ -28,7 +28,7 @@ from channel_panel.reports import channel_report
 from governance.models import ActionItem, Board, Rag, ScheduleStatus, StrategyPeriod
 from prevent_portal.core.numbers import percent_half_up
 from referrals.models import Referral
-from referrals.statistics import _suppress, referral_statistics
+from referrals.statistics import referral_statistics, suppress_small_counts
 from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
 from training.figures import TypeTable, compliance_tables
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
@@ -176,7 +176,7 @@ def referrals_by_quarter(date_from: date, date_to: date, suppress: int) -> list[
     total = sum(raw.values())
     percent = {label: percent_half_up(n, total) for label, n in raw.items()}
     if suppress:
-        hidden, hidden_percent = _suppress({"q": raw}, {"q": percent}, suppress)
+        hidden, hidden_percent = suppress_small_counts({"q": raw}, {"q": percent}, suppress)
         raw, percent = hidden["q"], hidden_percent["q"]
     return [Row(label, raw[label], percent[label]) for label in raw]
 

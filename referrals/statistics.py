@@ -51,7 +51,7 @@ GROUPS = [
 FLAGS = ["mental_health_concern", "known_to_mental_health_services", "reached_panel", "adopted"]
 
 
-def _in_force(lookup, date_from: date, date_to: date) -> bool:
+def lookup_in_force(lookup, date_from: date, date_to: date) -> bool:
     """In force at some time in the period."""
     starts_in_time = lookup.effective_from is None or lookup.effective_from <= date_to
     ends_in_time = lookup.effective_to is None or lookup.effective_to >= date_from
@@ -63,7 +63,7 @@ def _has_flag(code: str):
     return Exists(through.objects.filter(referral_id=OuterRef("pk"), needsflag__code=code))
 
 
-def _keyed(lookups, in_force_ids: set[int], counts: dict) -> dict[str, int]:
+def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, int]:
     out: dict[str, int] = {}
     for lookup in lookups:
         if lookup.pk in in_force_ids or counts.get(lookup.pk):
@@ -120,8 +120,8 @@ def referral_statistics(*, date_from: date, date_to: date, suppress: int = 0) ->
 
     def lookup_group(model, key_counts):
         lookups = list(model.objects.order_by("order", "name"))
-        in_force = {x.pk for x in lookups if _in_force(x, date_from, date_to)}
-        return _keyed(lookups, in_force, key_counts)
+        in_force = {x.pk for x in lookups if lookup_in_force(x, date_from, date_to)}
+        return counts_by_name(lookups, in_force, key_counts)
 
     by_outcome = lookup_group(Outcome, counts["outcome"])
     if counts["outcome"].get(None):
@@ -149,7 +149,7 @@ def referral_statistics(*, date_from: date, date_to: date, suppress: int = 0) ->
         for key, value in figures.items()
     }
     if suppress:
-        figures, percent = _suppress(figures, percent, suppress)
+        figures, percent = suppress_small_counts(figures, percent, suppress)
     return {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
@@ -158,7 +158,7 @@ def referral_statistics(*, date_from: date, date_to: date, suppress: int = 0) ->
     }
 
 
-def _suppress(figures: dict, percent: dict, below: int) -> tuple[dict, dict]:
+def suppress_small_counts(figures: dict, percent: dict, below: int) -> tuple[dict, dict]:
     def small(count):
         return count is not None and count < below
 
