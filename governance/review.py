@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from governance.models import ActionItem, ProgressUpdate, StrategyPeriod, add_months
+from training.quarters import quarter_containing
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,10 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%B} to {self.end:%B %Y}"
+        """Named as the board papers and the training returns name it: the financial year's
+        quarter (Q1 is April to June), then its months."""
+        financial = quarter_containing(self.start).label
+        return f"{financial} ({self.start:%B} to {self.end:%B %Y})"
 
     @classmethod
     def containing(cls, day: date) -> Quarter:
@@ -39,7 +43,7 @@ class Quarter:
 
 
 def quarters_of(period: StrategyPeriod) -> list[Quarter]:
-    """Every calendar quarter the period touches, oldest first."""
+    """Every quarter the period touches, oldest first."""
     quarters, quarter = [], Quarter.containing(period.starts_on)
     while quarter.start <= period.ends_on:
         quarters.append(quarter)

@@ -57,7 +57,7 @@ def test_quarters_are_calendar_quarters_named_in_words():
         date(2026, 6, 30),
         "2026-Q2",
     )
-    assert quarter.label == "April to June 2026"
+    assert quarter.label == "Q1 2026/27 (April to June 2026)"
     assert Quarter.from_key("2026-Q4") == Quarter(date(2026, 10, 1), date(2026, 12, 31))
     assert Quarter.from_key("2026-Q5") is None and Quarter.from_key("junk") is None
 
@@ -86,7 +86,7 @@ def test_review_shows_latest_rag_at_quarter_end_silent_and_overdue_items(client,
     }
     assert [i.description for i in response.context["overdue"]] == ["Refresh terms"]
     html = response.content.decode()
-    assert "Quarterly review: April to June 2026" in html
+    assert "Quarterly review: Q1 2026/27 (April to June 2026)" in html
     assert "Red: off track" in html and "Amber: at risk" in html
 
 
