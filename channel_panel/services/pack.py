@@ -108,6 +108,25 @@ def _grant_model(model: type):
     return ReferralUserGrant if model is Referral else ChannelCaseUserGrant
 
 
+def _current_view_grants(wanted) -> dict[tuple[type, int, int], object]:
+    """(grant model, target pk, user pk) -> the first view grant that user already holds on
+    that record, pack or explicit: one query per grant model, whatever the agenda size."""
+    found: dict[tuple[type, int, int], object] = {}
+    for model in (Referral, ChannelCase):
+        keys = [(pk, user_pk) for (m, pk, user_pk) in wanted if m is model]
+        if not keys:
+            continue
+        grant_model = _grant_model(model)
+        grants = grant_model.objects.filter(
+            user_id__in={user_pk for _, user_pk in keys},
+            content_object_id__in={pk for pk, _ in keys},
+            permission__codename__startswith="view_",
+        ).order_by("pk")
+        for grant in grants:
+            found.setdefault((grant_model, grant.content_object_id, grant.user_id), grant)
+    return found
+
+
 @transaction.atomic
 def pack_grants_sync(*, acting_user: User | None = None, now: datetime | None = None) -> int:
     """Make the pack grants match every open or future meeting's agenda and invitees:
@@ -134,13 +153,12 @@ def pack_grants_sync(*, acting_user: User | None = None, now: datetime | None = 
             pk__in={item_pk for windows in wanted.values() for *_, item_pk in windows}
         ).values_list("pk", "meeting_id")
     )
+    current = _current_view_grants(wanted)
     for (model, target_pk, user_pk), windows in wanted.items():
         start, end, item_pks = _first_window(windows)
         grant_model = _grant_model(model)
         target = targets[model][target_pk]
-        grant = grant_model.objects.filter(
-            user_id=user_pk, content_object=target, permission__codename__startswith="view_"
-        ).first()
+        grant = current.get((grant_model, target_pk, user_pk))
         if grant is not None and not grant.reason.startswith(PACK_REASON):
             continue  # an explicit share already covers it
         if grant is None or (grant.starts_at, grant.expires_at) != (start, end):

@@ -183,3 +183,29 @@ def test_the_beat_task_grants_a_window_that_opened_since_the_last_change(world, 
         assert not sees_referral(world.panel_a, on_agenda)
         assert pack_grants_sync_task() > 0
         assert sees_referral(world.panel_a, on_agenda)
+
+
+def _settled_sync_queries(world, referrals: int) -> int:
+    """Queries of a sync that finds nothing to change, for an agenda of ``referrals``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with at(date(2026, 11, 1)):
+        meeting = factories.meeting(world.chair, MEETS_ON + timedelta(days=referrals))
+        for _ in range(referrals):
+            services.agenda_item_add(
+                meeting=meeting,
+                referral=factories.panel_referral(world.agency_b),
+                acting_user=world.chair,
+            )
+        services.pack_grants_sync()
+        with CaptureQueriesContext(connection) as queries:
+            assert services.pack_grants_sync() == 0
+    return len(queries)
+
+
+def test_settled_pack_sync_costs_the_same_for_2_and_12_agenda_items(world, settings):
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    small = _settled_sync_queries(world, 2)
+    assert _settled_sync_queries(world, 12) == small
