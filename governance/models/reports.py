@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from governance.models.access import EDITOR_ROLES, ReadableQuerySet, fetch_for_user
 from governance.models.boards import Board, BoardUpdate
+from governance.models.jobs import BackgroundJob
 
 REPORT_ROLES = EDITOR_ROLES
 
@@ -35,35 +36,23 @@ def board_report_path(instance: BoardReport, filename: str) -> str:
     return f"governance/board-reports/{instance.board_id}/{uuid.uuid4().hex}.pdf"
 
 
-class BoardReport(models.Model):
-    """A generated report to a board for ``date_from`` to ``date_to`` (both days included)."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Being built"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+class BoardReport(BackgroundJob):
+    """A generated report to a board for ``date_from`` to ``date_to`` (both days included).
+    Its status, progress, attempts and times are a background job's (``BackgroundJob``)."""
 
     board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="reports")
     date_from = models.DateField("From")
     date_to = models.DateField("To")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField("Per cent done", default=0)
-    stage = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     # The threshold used, so the archive says how small numbers were treated.
     suppress_below = models.PositiveSmallIntegerField()
     # The report's sections as rendered when it was built: the preview shows exactly what
     # the PDF prints, and neither changes when later data arrive.
     body_html = models.TextField(blank=True)
     pdf = models.FileField(upload_to=board_report_path, max_length=255, blank=True)
-    error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     presented_update = models.OneToOneField(
         BoardUpdate,
         on_delete=models.PROTECT,
@@ -103,10 +92,6 @@ class BoardReport(models.Model):
     def period_words(self) -> str:
         start, end = self.date_from, self.date_to
         return f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.FAILED}
 
     @property
     def can_be_presented(self) -> bool:

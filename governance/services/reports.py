@@ -10,27 +10,29 @@ with a conditional UPDATE first, so two sweeps never build one report twice.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from governance import board_report
 from governance.models import Board, BoardReport, BoardUpdate
 from governance.services.boards import board_update_record
+from governance.services.jobs import (  # noqa: F401 - STALE_AFTER, MAX_ATTEMPTS: tests read them here
+    MAX_ATTEMPTS,
+    STALE_AFTER,
+    build_after_commit,
+    job_claim,
+    job_progress,
+    jobs_sweep,
+)
 from prevent_portal.accounts.models import User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.views.statistics import manager_suppress_below
 
 logger = logging.getLogger(__name__)
-# A build still "running" after this long was lost with its worker: it is queued again, up
-# to MAX_ATTEMPTS builds in all, then failed.
-STALE_AFTER = timedelta(minutes=15)
-MAX_ATTEMPTS = 3
 FAILED_MESSAGE = "The report could not be built. Ask for it again; if it fails again, tell IT."
 
 
@@ -48,40 +50,12 @@ def board_report_request(
         created_by=acting_user,
         suppress_below=manager_suppress_below(),
     )
+    from governance.tasks import build_board_report  # the tasks module imports this one
+
     report.full_clean()
     report.save()
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # The demo runs no worker: build here once the row is committed. ``apply`` runs the
-        # task in this process whatever Celery's own configuration says.
-        transaction.on_commit(lambda: _build_here(report.pk))
+    build_after_commit(build_board_report, report.pk)
     return report
-
-
-def _build_here(report_id: int) -> None:
-    from governance.tasks import build_board_report
-
-    build_board_report.apply(args=[report_id])
-
-
-def _claim(report_id: int) -> bool:
-    """Move one report from queued to running; only one worker can win it."""
-    return (
-        BoardReport.objects.filter(pk=report_id, status=BoardReport.Status.QUEUED).update(
-            status=BoardReport.Status.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            progress=0,
-            stage="Starting",
-        )
-        == 1
-    )
-
-
-def _progress(report_id: int, percent: int, stage: str) -> None:
-    # Progress is machinery, not a change anybody makes: a plain UPDATE, not audited.
-    BoardReport.objects.filter(pk=report_id, status=BoardReport.Status.RUNNING).update(
-        progress=percent, stage=stage[:100]
-    )
 
 
 def board_report_build(*, report_id: int, today: date | None = None) -> BoardReport | None:
@@ -89,13 +63,15 @@ def board_report_build(*, report_id: int, today: date | None = None) -> BoardRep
     committed as it goes so the progress page can show it), render the PDF and store it.
     Returns None when another worker had already claimed it. Any error marks the report
     failed with a message for the Coordinator; the details go to the log."""
-    if not _claim(report_id):
+    if not job_claim(BoardReport, report_id):
         return None
     report = BoardReport.objects.select_related("board").get(pk=report_id)
     today = today or timezone.localdate()
     try:
         body = board_report.build_body(
-            report, today=today, progress=lambda pct, stage: _progress(report_id, pct, stage)
+            report,
+            today=today,
+            progress=lambda pct, stage: job_progress(BoardReport, report_id, pct, stage),
         )
         pdf = board_report.render_pdf(report, body)
     except Exception:
@@ -126,30 +102,13 @@ def board_reports_sweep(*, now=None, limit: int = 10) -> int:
     """What beat runs: give reports lost with their worker another go (or fail them after
     MAX_ATTEMPTS), then build up to ``limit`` queued reports, oldest first. Returns how
     many this sweep built."""
-    now = now or timezone.now()
-    _requeue_stale(now)
-    waiting = BoardReport.objects.waiting().order_by("created_at", "pk")
-    built = 0
-    for pk in list(waiting.values_list("pk", flat=True)[:limit]):
-        if board_report_build(report_id=pk) is not None:
-            built += 1
-    return built
-
-
-@transaction.atomic
-def _requeue_stale(now) -> None:
-    stale = BoardReport.objects.select_for_update(skip_locked=True).filter(
-        status=BoardReport.Status.RUNNING, started_at__lt=now - STALE_AFTER
+    return jobs_sweep(
+        BoardReport,
+        lambda pk: board_report_build(report_id=pk),
+        now=now,
+        limit=limit,
+        failed_message=FAILED_MESSAGE,
     )
-    for report in stale:
-        if report.attempts >= MAX_ATTEMPTS:
-            report.status, report.error = BoardReport.Status.FAILED, FAILED_MESSAGE
-            report.finished_at = now
-        else:
-            report.status = BoardReport.Status.QUEUED
-        report.stage = BoardReport.Status(report.status).label
-        report.version += 1
-        report.save()
 
 
 @transaction.atomic
