@@ -49,6 +49,11 @@ app.conf.update(
             "task": "governance.board_reports_sweep",
             "schedule": 30.0,
         },
+        # Weekly, early on Monday: records past retention go to the Coordinator's queue.
+        "retention-weekly": {
+            "task": "referrals.retention_sweep",
+            "schedule": crontab(day_of_week="monday", hour=5, minute=0),
+        },
     },
 )
 app.autodiscover_tasks()
