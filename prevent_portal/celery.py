@@ -49,6 +49,10 @@ app.conf.update(
             "task": "governance.board_reports_sweep",
             "schedule": 30.0,
         },
+        "subject-access-exports": {
+            "task": "governance.subject_access_sweep",
+            "schedule": 30.0,
+        },
         # Weekly, early on Monday: records past retention go to the Coordinator's queue.
         "retention-weekly": {
             "task": "referrals.retention_sweep",
