@@ -171,6 +171,18 @@ class AgendaMoveForm(MeetingActionForm):
         choices=[("up", "Up"), ("down", "Down")],
         error_messages={"required": _RELOAD, "invalid_choice": _RELOAD},
     )
+    # The agenda as the user saw it (item ids in order): an item added or removed since
+    # then is a conflict too, which the meeting's version alone does not catch.
+    order = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_order(self) -> list[int] | None:
+        value = self.cleaned_data["order"].strip()
+        if not value:
+            return None
+        try:
+            return [int(pk) for pk in value.split(",")]
+        except ValueError:
+            raise forms.ValidationError(_RELOAD) from None
 
 
 # --- The agenda -------------------------------------------------------------------------------

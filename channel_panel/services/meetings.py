@@ -18,7 +18,7 @@ from channel_panel.models import (
 )
 from channel_panel.services.pack import pack_grants_sync
 from prevent_portal.accounts.models import Agency, Membership, Role, User
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.models import ChronologyEntry, Referral
 from referrals.services import chronology_add
 
@@ -275,16 +275,24 @@ def agenda_item_add(
 
 @transaction.atomic
 def agenda_item_move(
-    *, item: AgendaItem, up: bool, expected_version: int, acting_user: User
+    *,
+    item: AgendaItem,
+    up: bool,
+    expected_version: int,
+    acting_user: User,
+    expected_order: list[int] | None = None,
 ) -> None:
     """Swap an item with the one above (or below) it. The meeting's version guards the
-    order, so two people reordering at once cannot scramble it."""
+    order, so two people reordering at once cannot scramble it; ``expected_order`` (the
+    item ids as the user saw them) also catches an item added or removed meanwhile."""
     meeting = item.meeting
     _check_editable(meeting)
+    save_if_unchanged(meeting, expected_version=expected_version, fields=[])
     items = list(meeting.items.order_by("position", "pk"))
+    if expected_order is not None and [each.pk for each in items] != expected_order:
+        raise StaleEdit(StaleEdit.message)
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
     swap = index - 1 if up else index + 1
-    save_if_unchanged(meeting, expected_version=expected_version, fields=[])
     if not 0 <= swap < len(items):
         return
     items[index], items[swap] = items[swap], items[index]

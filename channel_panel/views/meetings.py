@@ -183,6 +183,7 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
         {
             "meeting": meeting,
             "rows": rows,
+            "agenda_order": ",".join(str(row.item.pk) for row in rows),
             "invitees": meeting.invitees.select_related("user", "agency", "for_item"),
             "attendance_recorded": bool(attended),
             "quorate": quorate,
@@ -301,6 +302,7 @@ def agenda_item_move(request, pk, item_pk):
                 item=item,
                 up=up,
                 expected_version=form.cleaned_data["version"],
+                expected_order=form.cleaned_data["order"],
                 acting_user=request.user,
             )
         except StaleEdit as exc:

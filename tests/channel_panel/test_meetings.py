@@ -262,6 +262,36 @@ def test_two_people_reordering_the_same_agenda_the_second_is_refused(world, pane
     assert list(panel.items.order_by("position").values_list("pk", flat=True)) == order
 
 
+def agenda_order(meeting) -> str:
+    pks = meeting.items.order_by("position").values_list("pk", flat=True)
+    return ",".join(str(pk) for pk in pks)
+
+
+def test_a_reorder_based_on_an_agenda_that_has_since_grown_is_refused(world, panel, agenda):
+    seen = panel.version
+    order = ",".join(
+        str(pk) for pk in panel.items.order_by("position").values_list("pk", flat=True)
+    )
+    third = panel.items.get(position=3)
+    services.agenda_item_add(meeting=panel, title="Late item", acting_user=world.coordinator)
+    response = client_for(world.chair).post(
+        url("meeting_item_move", panel.pk, third.pk),
+        {"direction": "up", "version": seen, "order": order},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this record" in html
+    assert panel.items.get(pk=third.pk).position == 3
+
+
+def test_the_meeting_page_sends_the_agenda_order_it_shows(world, panel, agenda):
+    html = client_for(world.chair).get(url("meeting_detail", panel.pk)).content.decode()
+    order = ",".join(
+        str(pk) for pk in panel.items.order_by("position").values_list("pk", flat=True)
+    )
+    assert f'name="order" value="{order}"' in html
+
+
 def test_the_coordinator_removes_an_undecided_item(world, panel, agenda):
     item = panel.items.get(position=1)
     response = client_for(world.coordinator).post(url("meeting_item_remove", panel.pk, item.pk))
