@@ -4,8 +4,16 @@ Rules, in one place so they can be reviewed in one read:
 
 1. Nobody inactive or anonymous sees anything.
 2. Model-wide sight comes only from a model-level ``view_<model>`` permission held through a
-   role group (``register_global_permissions``); only the coordinator role is given one.
-   Superuser status is ignored: it grants no sight of case content.
+   role group (``register_global_permissions``). On case content only the coordinator role
+   holds one: case content is every ProtectedQuerySet model (person, referral, Channel case)
+   and every model with a foreign key, directly or in a chain, to one (chronology, consents,
+   grants, agenda items...; ``accounts.checks.protected_models``). Model-wide rights on other
+   models are allowed where they name no one: managers and the panel chair read training's
+   organisational figures, the system administrator edits configuration and accounts. The
+   database system check ``accounts.E001`` (``manage.py check --database default``, also run
+   by ``migrate`` and after its role-group sync) fails when any other group, or any user
+   directly, holds ``view_`` or ``change_`` on case content. Superuser status is ignored: it
+   grants no sight of case content.
 3. Members of an agency in a case role (coordinator, panel chair, panel member, SPOC) see
    the records their agency owns: a plain indexed filter on the owning agency.
 4. A record may name users who see it by being who they are (the referrer of a referral).

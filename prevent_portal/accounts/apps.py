@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 from django.db.models.signals import post_migrate
 
 
@@ -21,14 +22,39 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from prevent_portal.accounts import demo
-        from prevent_portal.accounts.models import Agency, Membership, Sector, User
+        from prevent_portal.accounts import checks, demo
+        from prevent_portal.accounts.models import (
+            Agency,
+            ExternalIdentity,
+            Membership,
+            Role,
+            Sector,
+            User,
+        )
         from prevent_portal.core import demo as demo_registry
+        from prevent_portal.core import navigation
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(
+            User,
+            exclude_fields=["password", "last_login"],
+            mask_fields=["first_name", "last_name", "email", "job_title"],
+        )
+        auditlog.register(ExternalIdentity)
+        navigation.register(
+            navigation.NavItem(
+                label="Accounts",
+                url_name="accounts:account_list",
+                roles=frozenset({Role.SPOC, Role.COORDINATOR, Role.SYSADMIN}),
+                description="Who has an account, their roles and last sign-in; switch off "
+                "the accounts of people who have left.",
+                order=90,
+            )
+        )
         auditlog.register(Agency)
         auditlog.register(Membership)
         auditlog.register(Sector)
         demo_registry.register("accounts", demo.seed, order=10)
+        # Needs the database: runs with `check --database default` and before `migrate`.
+        register(checks.check_global_permissions, Tags.security, Tags.database)
         # After every app's permissions exist (post_migrate of the last app runs it again).
         post_migrate.connect(_sync_role_groups, dispatch_uid="accounts-role-groups")

@@ -1,0 +1,144 @@
+"""System check: nobody but the coordinator role holds model-wide sight of case records.
+
+Record-level access (accounts/access.py) lets a model-level ``view_<model>`` permission
+open every record of a protected model, so a permission slipped into the wrong group or
+onto a user in the admin or a shell would silently widen sight across agencies. This check
+reads the database and reports an Error for each such holder.
+
+It needs the database, so Django runs it only when asked for database checks:
+``manage.py check --database default`` (in CI and in the Docker ``migrate`` service, whose
+failure stops web, worker and beat from starting) and ``manage.py migrate`` (which runs
+database checks before migrating). ``role_groups_sync`` also runs it after every migrate,
+once the role groups have been reset to the registry. A plain ``runserver`` or gunicorn
+start does not run it: "fails start-up" means the deployment's migrate step fails.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.checks import Error
+from django.db import DatabaseError, connections, models
+from django.db.models import Q
+
+from prevent_portal.accounts.models import Role
+
+CHECK_ID = "accounts.E001"
+# Model-level actions that widen sight or change rights across agencies.
+WIDENING_ACTIONS = ("view", "change")
+
+
+def protected_models() -> list[type[models.Model]]:
+    """Models that hold case content, found by introspection.
+
+    A protected model is one whose default queryset subclasses ProtectedQuerySet (a person,
+    a referral, a Channel case), or any model with a foreign key, directly or through
+    another protected model, to one: the chronology, notes, consents, grants, agenda items
+    and whatever a later app hangs off a case. Configuration tables (concern types,
+    outcomes) are what protected models point to, not the reverse, and stay outside; so
+    do training's organisational figures, which managers and the panel chair are allowed to
+    read model-wide (they name no person).
+    """
+    from prevent_portal.accounts.access import ProtectedQuerySet
+
+    every = apps.get_models()
+    protected = {
+        m for m in every if isinstance(m._default_manager.get_queryset(), ProtectedQuerySet)
+    }
+    grew = True
+    while grew:
+        grew = False
+        for model in every:
+            if model in protected:
+                continue
+            for field in model._meta.get_fields():
+                if (
+                    field.is_relation
+                    and field.concrete
+                    and (field.many_to_one or field.one_to_one)
+                    and field.related_model in protected
+                ):
+                    protected.add(model)
+                    grew = True
+                    break
+    return sorted(protected, key=lambda m: m._meta.label)
+
+
+def global_permission_errors(using: str = "default") -> list[Error]:
+    """One Error per group or user holding view_/change_ on a protected model, apart from
+    the coordinator role group."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from prevent_portal.accounts.access import role_group_name
+
+    allowed_group = role_group_name(Role.COORDINATOR)
+    # Read, never create, content types: a check must not write.
+    wanted = Q(pk__in=[])
+    for model in protected_models():
+        wanted |= Q(
+            content_type__app_label=model._meta.app_label,
+            content_type__model=model._meta.model_name,
+            codename__in=[f"{a}_{model._meta.model_name}" for a in WIDENING_ACTIONS],
+        )
+    widening = Permission.objects.using(using).filter(wanted)
+    errors = []
+    groups = (
+        Group.objects.using(using)
+        .filter(permissions__in=widening)
+        .exclude(name=allowed_group)
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
+        .order_by("name", "permissions__codename")
+    )
+    for name, app_label, codename in groups:
+        errors.append(
+            Error(
+                f"Group {name!r} holds the model-wide permission {app_label}.{codename}.",
+                hint=(
+                    "Only the coordinator role group may see or change every record of a "
+                    "protected model. Remove the permission; a role group is reset to the "
+                    "registry by `manage.py migrate --skip-checks`."
+                ),
+                obj=f"group:{name}",
+                id=CHECK_ID,
+            )
+        )
+    users = (
+        get_user_model()
+        .objects.db_manager(using)
+        .filter(user_permissions__in=widening)
+        .values_list(
+            "pk", "user_permissions__content_type__app_label", "user_permissions__codename"
+        )
+        .order_by("pk", "user_permissions__codename")
+    )
+    for pk, app_label, codename in users:
+        errors.append(
+            Error(
+                f"User {pk} holds the model-wide permission {app_label}.{codename} directly.",
+                hint=(
+                    "Model-wide rights come only through the coordinator role group. "
+                    "Remove the user's direct permission."
+                ),
+                obj=f"user:{pk}",
+                id=CHECK_ID,
+            )
+        )
+    return errors
+
+
+def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list[Error]:
+    """Registered in AccountsConfig.ready(). Django passes ``databases`` only when database
+    checks are asked for (``check --database``, ``migrate``); otherwise nothing to do."""
+    if not databases:
+        return []
+    errors = []
+    for alias in databases:
+        try:
+            errors += global_permission_errors(alias)
+        except DatabaseError:
+            # Before the first migrate the tables are not there: nobody holds anything.
+            connection = connections[alias]
+            if connection.in_atomic_block:
+                raise
+            continue
+    return errors
