@@ -271,6 +271,11 @@ class ChannelCaseQuerySet(ProtectedQuerySet):
     # manager leaves the agency, their sight ends with it.
     agency_field = "lead_agency"
 
+    def visible_to(self, user):
+        """As the access module's rules, and never the case of a de-personalised referral
+        (records retention: it is a statistic only)."""
+        return super().visible_to(user).filter(referral__depersonalised_at__isnull=True)
+
     def open(self):
         return self.filter(status=ChannelCase.Status.OPEN)
 
@@ -399,6 +404,11 @@ class ChannelCase(models.Model):
             return ["No consent recorded"]
         if self.needs_own_consent(today):
             return [f"Turned 18 on {self.turns_18_on():%-d %B %Y}: ask for their own consent"]
+        if live.given_by == Consent.GivenBy.PERSON and self.age_today(today) is None:
+            return [
+                "Date of birth not recorded: check they are 18 or over, or record a parent's "
+                "or guardian's consent"
+            ]
         return []
 
 

@@ -185,3 +185,16 @@ def test_the_parents_name_and_capacity_notes_are_masked_in_the_audit_log(world, 
     assert entry.changes_dict["giver_name"][1] == REDACTED
     assert entry.changes_dict["capacity_notes"][1] == REDACTED
     assert "Robin" not in entry.object_repr
+
+
+def test_own_consent_with_no_date_of_birth_asks_for_the_age_to_be_checked(world):
+    person = factories.PersonFactory(date_of_birth=None)
+    case = factories.channel_case(world.agency_a, world.spoc_a, person=person)
+    record(case, world.spoc_a, given_by=Consent.GivenBy.PERSON)
+    case.refresh_from_db()
+    assert case.consent_warnings(TODAY) == [
+        "Date of birth not recorded: check they are 18 or over, or record a parent's "
+        "or guardian's consent"
+    ]
+    record(case, world.spoc_a, given_by=Consent.GivenBy.PARENT, giver_name="A. Guardian")
+    assert case.consent_warnings(TODAY) == []
