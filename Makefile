@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := $(UV) run --frozen python
 
-.PHONY: demo test install uv lint format clean
+.PHONY: demo test install uv lint format clean security
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -36,6 +36,11 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+
+# Static security checks: bandit over the project code (config in pyproject.toml [tool.bandit]);
+# any medium or high finding fails unless reviewed on its line (# nosec BXXX: reason).
+security: install
+	$(UV) run --frozen bandit -c pyproject.toml -r . --severity-level medium --quiet
 
 format: install
 	$(UV) run --frozen ruff format .
