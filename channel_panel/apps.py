@@ -48,6 +48,16 @@ class ChannelPanelConfig(AppConfig):
         self._register_demo()
         self._register_meetings()
         self._register_cases()
+        self._register_retention()
+
+    def _register_retention(self):
+        """Its part of records retention: when a case closes, and what deletion removes."""
+        from channel_panel import retention
+        from referrals import retention as referrals_retention
+
+        referrals_retention.register(
+            "channel_panel", closures=retention.closures, erase=retention.erase
+        )
 
     def _register_cases(self):
         """The cases part: its menu link, its reminders and the re-referral notes at

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from referrals.models import ConcernType, NeedsFlag, Outcome, SignpostingService
+from referrals.models import ConcernType, NeedsFlag, Outcome, RetentionRule, SignpostingService
 
 
 class LookupAdmin(admin.ModelAdmin):
@@ -15,3 +15,19 @@ class LookupAdmin(admin.ModelAdmin):
 
 for model in (ConcernType, Outcome, SignpostingService, NeedsFlag):
     admin.site.register(model, LookupAdmin)
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    """The retention schedule (the Coordinator edits the same rows on the retention pages)."""
+
+    list_display = ["name", "code", "years", "young_person_until_age", "order"]
+    fields = ["name", "code", "years", "young_person_until_age", "order"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # reviews point at their rule; change the years instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # a Coordinator's open edit page is then out of date
+        super().save_model(request, obj, form, change)

@@ -25,6 +25,8 @@ class ReferralsConfig(AppConfig):
             ReferralGroupGrant,
             ReferralUserGrant,
             RepeatMatch,
+            RetentionReview,
+            RetentionRule,
         )
         from referrals.navigation import NAV_ITEMS
         from referrals.reminders import triage_overdue
@@ -54,6 +56,8 @@ class ReferralsConfig(AppConfig):
         auditlog.register(ReferralDraft, mask_fields=["data"])
         auditlog.register(ReferralUserGrant)
         auditlog.register(ReferralGroupGrant)
+        auditlog.register(RetentionRule)
+        auditlog.register(RetentionReview, mask_fields=["hold_reason"])
 
         register_global_permissions(
             Role.COORDINATOR,
@@ -70,7 +74,8 @@ class ReferralsConfig(AppConfig):
         for item in NAV_ITEMS:
             navigation.register(item)
         register_configuration_models(
-            "referrals", ["concerntype", "outcome", "signpostingservice", "needsflag"]
+            "referrals",
+            ["concerntype", "outcome", "signpostingservice", "needsflag", "retentionrule"],
         )
         demo_registry.register("referrals", demo.seed, order=20)
         reminders.register("referrals.triage_overdue", triage_overdue)

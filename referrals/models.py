@@ -120,6 +120,9 @@ class Person(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when retention deleted the personal data (referrals/services/retention.py): the
+    # row stays, with gender only, so past statistics stay true.
+    depersonalised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -157,6 +160,11 @@ class PersonAlias(models.Model):
 class ReferralQuerySet(ProtectedQuerySet):
     agency_field = "owning_agency"
     owner_fields = ("referrer",)
+
+    def visible_to(self, user):
+        """Rules 1-5 of the access module, and never a de-personalised referral: once its
+        personal data is deleted under the retention schedule it is a statistic only."""
+        return super().visible_to(user).filter(depersonalised_at__isnull=True)
 
 
 class Referral(models.Model):
@@ -227,6 +235,8 @@ class Referral(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when retention deleted the personal data: the statistical columns stay.
+    depersonalised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -442,3 +452,73 @@ def get_referral_for_user(user, pk, *, perm: str = "view") -> Referral:
 def get_person_for_user(user, pk, *, perm: str = "view") -> Person:
     """The only single-person fetch: visible when one of their referrals is."""
     return get_object_for_user(Person.objects.all(), user, pk, perm=perm)
+
+
+# --- Retention (UK GDPR Art. 5(1)(e)); the rules of it are in referrals/retention.py ---------
+class RetentionRule(models.Model):
+    """How long a closed record is kept, by how it closed: ``code`` is a triage outcome's code
+    (no further action, signposted, police-led …) or one of the closures the apps standing on
+    referrals register ("not-adopted", "channel-case-closed"); "other" is the fallback.
+    Configuration: the Coordinator edits it on a page, the system administrator in the admin."""
+
+    OTHER = "other"
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    years = models.PositiveSmallIntegerField(
+        "Years kept after closure",
+        help_text="Counted from the day the record closed.",
+    )
+    young_person_until_age = models.PositiveSmallIntegerField(
+        "Young people: keep until at least this birthday",
+        null=True,
+        blank=True,
+        help_text="For someone under 18 when referred. Leave empty for no minimum age.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RetentionReview(models.Model):
+    """One person's records past their retention date, waiting for the Coordinator: approve
+    deletion or apply a legal hold. One row per person, ever (the sweep is idempotent)."""
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due for review"
+        HELD = "held", "Legal hold"
+        DELETED = "deleted", "Personal data deleted"
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="retention_review")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
+    # The rule that gives the latest retention date among the person's records.
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="+")
+    closed_on = models.DateField()
+    due_on = models.DateField()
+    queued_on = models.DateField()
+    hold_reason = models.TextField(blank=True)
+    hold_review_on = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        # Never a name: the review is in the audit log, and outlives the person's data.
+        return f"Retention review {self.pk}"
+
+    def get_additional_data(self):
+        """auditlog's hook: the deletion certificate rides on the entry that records the
+        status becoming "deleted" (set by ``retention_delete`` just before that save)."""
+        certificate = getattr(self, "_certificate", None)
+        return {"deletion_certificate": certificate} if certificate else None

@@ -7,5 +7,6 @@ from referrals.services.imports import *  # noqa: F403
 from referrals.services.intake import *  # noqa: F403
 from referrals.services.matching import *  # noqa: F403
 from referrals.services.records import *  # noqa: F403
+from referrals.services.retention import *  # noqa: F403
 from referrals.services.sharing import *  # noqa: F403
 from referrals.services.triage import *  # noqa: F403

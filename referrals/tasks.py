@@ -1,0 +1,16 @@
+"""Celery tasks of the referrals app: load by id (or date), call a service."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from prevent_portal.audit.context import acting_as
+from referrals.services.retention import retention_sweep
+
+
+@shared_task(name="referrals.retention_sweep", ignore_result=True)
+def retention_sweep_task() -> int:
+    """Weekly: put every person past retention into the Coordinator's review queue. As the
+    system account; idempotent, so a re-delivered or overlapping run queues nothing twice."""
+    with acting_as() as system:
+        result = retention_sweep(today=timezone.localdate(), acting_user=system)
+    return result.queued + result.requeued
