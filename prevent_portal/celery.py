@@ -41,6 +41,11 @@ app.conf.update(
             "task": "accounts.expire_grants",
             "schedule": 900.0,
         },
+        # Daily: accounts unused for ACCOUNT_INACTIVITY_DISABLE_DAYS are switched off.
+        "accounts-disable-inactive": {
+            "task": "accounts.disable_inactive",
+            "schedule": crontab(hour=6, minute=0),
+        },
         "panel-pack-grants": {
             "task": "channel_panel.pack_grants_sync",
             "schedule": 900.0,

@@ -6,6 +6,7 @@ SECRET_KEY and ALLOWED_HOSTS, secure cookies, HSTS, HTTPS redirect). Every defau
 overridden by its own variable; bad values raise ImproperlyConfigured.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -138,6 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Council single sign-on; answers nothing unless OIDC_ENABLED (prevent_portal/accounts/sso.py).
+    "prevent_portal.accounts.sso.EntraIDBackend",
 ]
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
@@ -150,6 +153,50 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+
+# Sensitive actions (exports of personal data, sharing, account security) ask for the
+# password and security code again when the last sign-in or confirmation is older than this.
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=900)
+# Accounts not signed in for this many days (since creation if never) are disabled daily.
+ACCOUNT_INACTIVITY_DISABLE_DAYS = env.int("ACCOUNT_INACTIVITY_DISABLE_DAYS", default=90)
+if REAUTH_MAX_AGE_SECONDS < 60 or ACCOUNT_INACTIVITY_DISABLE_DAYS < 1:
+    raise ImproperlyConfigured(
+        "REAUTH_MAX_AGE_SECONDS must be 60 or more, ACCOUNT_INACTIVITY_DISABLE_DAYS 1 or more"
+    )
+
+# Council single sign-on with Microsoft Entra ID (OpenID Connect). Off unless OIDC_ENABLED;
+# partners keep password and authenticator app. See docs/operations.md "Single sign-on".
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_TENANT_ID = env.str("OIDC_TENANT_ID", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+# Entra asks for the second factor (Conditional Access), so a council sign-in counts as
+# verified; false makes council users type an authenticator code as well.
+OIDC_TRUST_IDP_MFA = env.bool("OIDC_TRUST_IDP_MFA", default=True)
+# Also insist that the ID token's amr claim says "mfa" (needs the optional amr claim).
+OIDC_REQUIRE_MFA_CLAIM = env.bool("OIDC_REQUIRE_MFA_CLAIM", default=False)
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ENABLED needs OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET")
+if OIDC_ENABLED and not re.fullmatch(r"[0-9a-fA-F-]{36}", OIDC_TENANT_ID):
+    # One tenant's GUID: "common" or "organizations" would let any tenant's users in.
+    raise ImproperlyConfigured("OIDC_TENANT_ID must be the council tenant's GUID")
+_ENTRA = f"https://login.microsoftonline.com/{OIDC_TENANT_ID}"
+OIDC_OP_ISSUER = f"{_ENTRA}/v2.0"
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_ENTRA}/oauth2/v2.0/authorize"
+OIDC_OP_TOKEN_ENDPOINT = f"{_ENTRA}/oauth2/v2.0/token"
+OIDC_OP_JWKS_ENDPOINT = f"{_ENTRA}/discovery/v2.0/keys"
+OIDC_OP_USER_ENDPOINT = "https://graph.microsoft.com/oidc/userinfo"  # unused: ID token only
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid profile"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_ALLOW_UNSECURED_JWT = False
+OIDC_STORE_ACCESS_TOKEN = OIDC_STORE_ID_TOKEN = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?sso=failed"
 
 OTP_TOTP_ISSUER = SERVICE_NAME
 OTP_TOTP_TOLERANCE = 1

@@ -1,6 +1,7 @@
 """Personas and helpers shared by every test."""
 
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts.models import Agency, Role, User
+from prevent_portal.accounts.reauth import SESSION_AUTHENTICATED_AT
 from tests import factories
 
 # CI sets this so that a test which would skip (no Chromium, no Redis, not PostgreSQL) fails.
@@ -111,11 +113,14 @@ def build_world() -> World:
 
 
 def sign_in(client, user: User) -> None:
-    """Sign a test client in with password and second factor already given."""
+    """Sign a test client in with password and second factor just given (so, as after a
+    real sign-in, sensitive actions do not ask "Confirm it's you" for REAUTH_MAX_AGE_SECONDS:
+    tests/accounts/test_reauthentication.py covers the stale case)."""
     client.force_login(user)
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     session = client.session
     session["otp_device_id"] = device.persistent_id
+    session[SESSION_AUTHENTICATED_AT] = time.time()
     session.save()
 
 

@@ -21,6 +21,7 @@ from channel_panel.services import pack_is_open
 from channel_panel.views.agenda import access_records, agenda_rows
 from channel_panel.views.meetings import CHAIR, PANEL_ROLES
 from prevent_portal.accounts.access import has_global_perm, has_role
+from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 
 
@@ -56,6 +57,7 @@ def pack(request, pk):
 
 
 @require_GET
+@recent_authentication_required
 def pack_pdf(request, pk):
     """The same pack as an A4 PDF with page numbers and the protective marking."""
     from weasyprint import HTML  # a heavy import, needed only here

@@ -23,10 +23,33 @@ class AccountsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from prevent_portal.accounts import checks, demo
-        from prevent_portal.accounts.models import Agency, Membership, Sector, User
+        from prevent_portal.accounts.models import (
+            Agency,
+            ExternalIdentity,
+            Membership,
+            Role,
+            Sector,
+            User,
+        )
         from prevent_portal.core import demo as demo_registry
+        from prevent_portal.core import navigation
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(
+            User,
+            exclude_fields=["password", "last_login"],
+            mask_fields=["first_name", "last_name", "email", "job_title"],
+        )
+        auditlog.register(ExternalIdentity)
+        navigation.register(
+            navigation.NavItem(
+                label="Accounts",
+                url_name="accounts:account_list",
+                roles=frozenset({Role.SPOC, Role.COORDINATOR, Role.SYSADMIN}),
+                description="Who has an account, their roles and last sign-in; switch off "
+                "the accounts of people who have left.",
+                order=90,
+            )
+        )
         auditlog.register(Agency)
         auditlog.register(Membership)
         auditlog.register(Sector)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.models import Device
 
 
 class Role(models.TextChoices):
@@ -73,6 +74,11 @@ class Agency(models.Model):
         return self.name
 
 
+class DisabledReason(models.TextChoices):
+    DEACTIVATED = "deactivated", "Deactivated"
+    INACTIVITY = "inactivity", "Disabled for inactivity"
+
+
 class User(AbstractUser):
     """A person who signs in. Deactivated, never deleted: the audit log points at them."""
 
@@ -80,6 +86,12 @@ class User(AbstractUser):
     is_service_account = models.BooleanField(
         default=False, help_text="Records the actor of commands and background tasks."
     )
+    # Why the account was switched off, and when it was last switched off or on: switching
+    # it on again restarts the inactivity clock (the history is in the audit log).
+    disabled_reason = models.CharField(
+        max_length=20, choices=DisabledReason.choices, blank=True, editable=False
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -89,6 +101,18 @@ class User(AbstractUser):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Users are deactivated, never deleted.")
+
+    @property
+    def status(self) -> str:
+        """Active, deactivated, or disabled for inactivity (as the account review shows it)."""
+        if self.is_active:
+            return "Active"
+        return DisabledReason(self.disabled_reason or DisabledReason.DEACTIVATED).label
+
+    @property
+    def last_used(self):
+        """The last sign-in, or when the account was made or last switched on if later."""
+        return max(t for t in (self.last_login, self.date_joined, self.status_changed_at) if t)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -141,3 +165,33 @@ class GrantFields(models.Model):
         now = timezone.now()
         started = self.starts_at is None or self.starts_at <= now
         return started and (self.expires_at is None or self.expires_at > now)
+
+
+class ExternalIdentity(Device):
+    """A council account in Microsoft Entra ID linked to a user: tenant id (``tid``) and object
+    id (``oid``) from the signed ID token. Single sign-on matches on these two claims only,
+    never on e-mail. Set by the system administrator (admin or ``link_sso_identity``).
+
+    It is a django-otp device so that a single sign-on, where Entra has already asked for the
+    second factor, marks the session verified the same way an authenticator code does; it
+    never accepts a typed code.
+    """
+
+    name = models.CharField(max_length=64, default="Council account", editable=False)
+    tenant_id = models.CharField("Tenant ID (tid)", max_length=64)
+    object_id = models.CharField("Object ID (oid)", max_length=64)
+
+    class Meta:
+        verbose_name = "council sign-in identity"
+        verbose_name_plural = "council sign-in identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "object_id"], name="external_identity_unique_tid_oid"
+            )
+        ]
+
+    def __str__(self):
+        return f"council sign-in identity #{self.pk}"
+
+    def verify_token(self, token):
+        return False

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import access
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, Sector, User
+from prevent_portal.accounts.models import (
+    AGENCY_CASE_ROLES,
+    Agency,
+    DisabledReason,
+    ExternalIdentity,
+    Membership,
+    Role,
+    Sector,
+    User,
+)
+from prevent_portal.audit.context import SYSTEM_USERNAME
+from prevent_portal.outbox.services import notification_queue
 
 # Model-level permissions of the system administrator: configuration only, never case records.
 SYSADMIN_PERMISSIONS = {
@@ -116,11 +131,96 @@ def membership_end(*, membership: Membership, acting_user: User | None) -> None:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, acting_user: User | None) -> None:
-    """Deactivate an account and end every session it has, at once."""
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+def user_deactivate(
+    *, user: User, acting_user: User | None, reason: str = DisabledReason.DEACTIVATED
+) -> None:
+    """Deactivate an account (recording why) and end every session it has, at once.
+    Deactivating an account that is already off only ends its sessions again."""
+    if user.is_active:
+        user.is_active = False
+        user.disabled_reason = reason
+        user.status_changed_at = timezone.now()
+        user.save(update_fields=["is_active", "disabled_reason", "status_changed_at"])
     user_sessions_end(user=user)
+
+
+def user_status_changed(*, user: User) -> None:
+    """Record on an account whose is_active was just changed (in the admin) why and when:
+    switched off by hand is "deactivated"; switched on clears the reason and restarts the
+    inactivity clock. The caller saves the user."""
+    user.status_changed_at = timezone.now()
+    user.disabled_reason = "" if user.is_active else DisabledReason.DEACTIVATED
+
+
+def inactive_users(*, today: date):
+    """Active people (never the system or another service account) whose last sign-in, or
+    creation or reactivation if later, is ACCOUNT_INACTIVITY_DISABLE_DAYS or more before
+    ``today``."""
+    cutoff = timezone.make_aware(
+        datetime.combine(today - timedelta(days=settings.ACCOUNT_INACTIVITY_DISABLE_DAYS), time())
+    )
+    used_since = Q(last_login__gte=cutoff) | Q(date_joined__gte=cutoff)
+    used_since |= Q(status_changed_at__gte=cutoff)
+    return (
+        User.objects.filter(is_active=True, is_service_account=False)
+        .exclude(username=SYSTEM_USERNAME)
+        .exclude(used_since)
+    )
+
+
+@transaction.atomic
+def users_disable_inactive(*, today: date, acting_user: User | None) -> list[User]:
+    """Disable every account unused for ACCOUNT_INACTIVITY_DISABLE_DAYS (reason recorded,
+    audited, sessions ended) and tell the SPOCs of the person's agencies through the outbox.
+    Running it again the same day changes and sends nothing."""
+    disabled = list(inactive_users(today=today).select_for_update())
+    for user in disabled:
+        last = timezone.localdate(user.last_used)
+        user_deactivate(user=user, acting_user=acting_user, reason=DisabledReason.INACTIVITY)
+        _tell_spocs_account_disabled(user=user, last_used=last, today=today)
+    return disabled
+
+
+def _tell_spocs_account_disabled(*, user: User, last_used: date, today: date) -> None:
+    agencies = Membership.objects.active().filter(user=user).values("agency")
+    spocs = (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.SPOC,
+            memberships__agency__in=agencies,
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+    )
+    days = settings.ACCOUNT_INACTIVITY_DISABLE_DAYS
+    for spoc in spocs:
+        notification_queue(
+            dedup_key=f"accounts:disabled-inactive:{user.pk}:{today.isoformat()}:{spoc.pk}",
+            kind="accounts.disabled_inactive",
+            recipient=spoc,
+            subject=f"{settings.SERVICE_NAME}: an account at your agency was disabled",
+            body=(
+                f"The {settings.SERVICE_NAME} account {user.username} "
+                f"({user.get_full_name() or 'no name recorded'}) was disabled on "
+                f"{today:%d %B %Y} because it had not been used for {days} days (last used "
+                f"{last_used:%d %B %Y}).\n\nIf they still need it, ask the system "
+                "administrator to switch it on again. If they have left, there is nothing to "
+                f"do.\n\nSee your agency's accounts: {settings.SITE_URL}/accounts/"
+            ),
+        )
+
+
+@transaction.atomic
+def external_identity_link(
+    *, user: User, tenant_id: str, object_id: str, acting_user: User | None
+) -> ExternalIdentity:
+    """Link a council (Entra ID) identity to an account: single sign-on then finds the
+    account by this tenant id and object id only. Replaces the account's earlier link."""
+    ExternalIdentity.objects.filter(user=user).delete()
+    return ExternalIdentity.objects.create(
+        user=user, tenant_id=tenant_id.strip().lower(), object_id=object_id.strip().lower()
+    )
 
 
 @transaction.atomic

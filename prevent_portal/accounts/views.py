@@ -5,16 +5,29 @@ import base64
 import time
 
 import segno
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_portal.accounts.forms import SignInForm, TokenForm
+from prevent_portal.accounts import services, sso
+from prevent_portal.accounts.forms import ConfirmIdentityForm, SignInForm, TokenForm
+from prevent_portal.accounts.reauth import (
+    authentication_recorded,
+    recent_authentication_required,
+    safe_local_url,
+)
+from prevent_portal.accounts.review import (
+    accounts_for_review,
+    get_account_for_review,
+    may_deactivate,
+)
+from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.middleware import (
     SESSION_SEEN,
     SESSION_STARTED,
@@ -30,11 +43,7 @@ NEXT_KEY = "pp_next"
 
 
 def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("core:home")
+    return safe_local_url(request, candidate) or reverse("core:home")
 
 
 @sign_in_not_required
@@ -64,6 +73,9 @@ def sign_in(request):
             "form": form,
             "timeout_message": TIMEOUT_MESSAGES.get(request.GET.get("timeout")),
             "signed_out": request.GET.get("signed_out") == "1",
+            "sso_enabled": sso.enabled(),
+            "sso_failed": request.GET.get("sso") == "failed",
+            "next": safe_local_url(request, request.GET.get("next")),
         },
     )
 
@@ -86,6 +98,7 @@ def second_factor(request):
         # verify_token refuses a code at or before the last one used: no replay.
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
+            authentication_recorded(request)
             return redirect(request.session.pop(NEXT_KEY, reverse("core:home")))
         form.add_error("token", "The security code is wrong or has already been used")
     return render(request, "accounts/second_factor.html", {"form": form})
@@ -111,6 +124,7 @@ def set_up_authenticator(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            authentication_recorded(request)
             return redirect(request.session.pop(NEXT_KEY, reverse("core:home")))
         form.add_error("token", "The security code is wrong. Check the time on your phone")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -131,3 +145,71 @@ def set_up_authenticator(request):
 def sign_out(request):
     logout(request)  # deletes the server-side session
     return redirect(f"{reverse('accounts:sign_in')}?signed_out=1")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_identity(request):
+    """The "Confirm it's you" page: password and security code again (the sign-in lockout
+    applies), or the council sign-in for a linked account; then back to the page that asked."""
+    next_url = _safe_next(request, request.GET.get("next"))
+    user = request.user
+    device = _confirmed_device(user)
+    form = ConfirmIdentityForm(request.POST or None)
+    if request.method == "POST" and device is not None and form.is_valid():
+        # The username is the signed-in user's, never the form's: axes counts failures and
+        # locks out this account from this address as at sign-in.
+        again = authenticate(
+            request, username=user.get_username(), password=form.cleaned_data["password"]
+        )
+        if again is None or again.pk != user.pk:
+            form.add_error("password", "The password is wrong")
+        elif not device.verify_token(form.cleaned_data["token"]):
+            form.add_error("token", "The security code is wrong or has already been used")
+        else:
+            authentication_recorded(request)
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/confirm_identity.html",
+        {
+            "form": form,
+            "has_authenticator": device is not None,
+            "sso_url": sso.reauthentication_url(user, next_url),
+        },
+    )
+
+
+@require_GET
+def account_list(request):
+    """Account review: the accounts of the reviewer's agencies (every account for the
+    Coordinator and the system administrator), their roles, last sign-in and status."""
+    accounts = list(accounts_for_review(request.user))
+    log_access(request, accounts, view="accounts:account_list")
+    rows = [
+        {
+            "account": account,
+            "memberships": [m for m in account.memberships.all() if m.is_active],
+            "may_deactivate": account.is_active and may_deactivate(request.user, account),
+        }
+        for account in accounts
+    ]
+    return render(
+        request,
+        "accounts/account_list.html",
+        {"rows": rows, "inactivity_days": settings.ACCOUNT_INACTIVITY_DISABLE_DAYS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def account_deactivate(request, pk):
+    """Switch an account off and end its sessions, after a confirmation page."""
+    account = get_account_for_review(request.user, pk, perm="deactivate")
+    if request.method == "POST":
+        services.user_deactivate(user=account, acting_user=request.user)
+        messages.success(
+            request, f"{account.get_full_name() or account.username} can no longer sign in."
+        )
+        return redirect("accounts:account_list")
+    log_access(request, [account], view="accounts:account_deactivate")
+    return render(request, "accounts/account_deactivate.html", {"account": account})

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from prevent_portal.accounts.access import actions_for, agency_ids_for, require_role
 from prevent_portal.accounts.grants import live_grants
 from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from referrals import services
 from referrals.forms import ShareForm
@@ -65,6 +66,7 @@ def referral_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def referral_share(request, pk):
     referral = get_referral_for_user(request.user, pk, perm="share")
     form = ShareForm(request.POST or None)
@@ -92,6 +94,7 @@ def referral_share(request, pk):
 
 
 @require_POST
+@recent_authentication_required
 def referral_share_revoke(request, pk, kind, grant_pk):
     referral = get_referral_for_user(request.user, pk, perm="share")
     manager = referral.user_grants if kind == "user" else referral.group_grants

@@ -83,6 +83,7 @@ def verified_session(user, *, second_factor: bool = True) -> SessionStore:
     if second_factor:
         device = TOTPDevice.objects.get(user=user, confirmed=True)
         session["otp_device_id"] = device.persistent_id
+        session["pp_auth_at"] = time.time()  # password and code just given
     session["pp_started"] = session["pp_seen"] = time.time()
     session.create()
     return session

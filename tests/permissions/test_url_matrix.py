@@ -15,7 +15,13 @@ from django.utils import timezone
 from prevent_portal.accounts.grants import object_share
 from tests import factories
 from tests.conftest import PERSONAS, build_world, sign_in
-from tests.permissions import rules_channel_panel, rules_governance, rules_training
+from tests.permissions import (
+    rules_accounts,
+    rules_channel_panel,
+    rules_governance,
+    rules_retention,
+    rules_training,
+)
 from tests.permissions.rules import (  # noqa: F401 - the rules the entries below use
     CASE_LIST_ROLES,
     SCENARIOS,
@@ -37,7 +43,7 @@ from tests.permissions.urlwalk import all_routes
 # Areas whose URLs take the primary keys of their own records: each rules module names its
 # url-name PREFIX, its SCENARIOS, builds its records once (build(world, refs)) and fills
 # a route's parameters for a scenario (values(route, scenario, objects)).
-AREAS = [rules_channel_panel, rules_training, rules_governance]
+AREAS = [rules_channel_panel, rules_training, rules_governance, rules_accounts, rules_retention]
 
 EXPECTED = {
     **{key: rule for area in AREAS for key, rule in area.EXPECTED.items()},
@@ -54,6 +60,11 @@ EXPECTED = {
     "accounts:second_factor": lambda p, m, s: {302},
     "accounts:set_up_authenticator": lambda p, m, s: {302},
     "accounts:sign_out": lambda p, m, s: {405} if m == "GET" else {302},
+    # "Confirm it's you": any signed-in user (an empty POST shows the errors again).
+    "accounts:confirm_identity": lambda p, m, s: {302} if p == "anonymous" else {200},
+    # Council single sign-on is off unless settings turn it on: not there for anybody.
+    "accounts:sso_start": lambda p, m, s: {404},
+    "accounts:sso_callback": lambda p, m, s: {404},
     # require_GET answers 405 before the role check.
     "referrals:list": lambda p, m, s: _signed_in_page(
         p, m, CASE_LIST_ROLES if m == "GET" else None
