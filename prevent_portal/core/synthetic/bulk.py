@@ -1,0 +1,198 @@
+"""Batched inserts for the synthetic data, with one audit entry per batch."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from itertools import islice
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.utils import timezone
+
+from prevent_portal.core.synthetic import SyntheticContext
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def allocate_ids(model: type[models.Model], n: int) -> list[int]:
+    """Take ``n`` primary keys from the table's own sequence, as an insert would, so a record
+    whose reference is made from its id (``PR-<year>-<id>``) is written once, and the
+    application's next insert follows on. SQLite has no sequence: the next ids after the
+    largest (one writer at a time there)."""
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f'SELECT MAX("{column}") FROM "{table}"')  # noqa: S608 - model metadata
+        start = (cursor.fetchone()[0] or 0) + 1
+        return list(range(start, start + n))
+
+
+def _copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def _completed(model: type[models.Model], keys: list[str]) -> tuple[list[str], list]:
+    """The columns a row must fill that ``keys`` does not name (Django fills defaults, not the
+    database), with their default values; ``auto_now`` fields get the time now."""
+    extra, values = [], []
+    now = timezone.now()
+    for field in model._meta.concrete_fields:
+        if field.attname in keys or (field.primary_key and field.attname not in keys):
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        elif field.null and not field.has_default():
+            continue
+        else:
+            value = field.get_default()  # "" for text fields without a default
+            if value is None and not field.null:
+                raise ValueError(f"{model.__name__}.{field.name} needs a value")
+        extra.append(field.attname)
+        values.append(value)
+    return extra, values
+
+
+def copy_rows(
+    ctx: SyntheticContext,
+    model: type[models.Model],
+    rows: Iterable[dict],
+    *,
+    label: str | None = None,
+) -> int:
+    """Write plain rows (dicts of attribute names to values, the same keys in every row) in
+    batches: PostgreSQL's COPY, or executemany elsewhere. Ten times faster than building
+    model instances for ``bulk_create``; defaults are filled as Django would. Audited as
+    ``insert`` is (one entry per batch): give the rows their ids (``allocate_ids``) so the
+    entry can name them."""
+    audited = auditlog.contains(model)
+    content_type = ContentType.objects.get_for_model(model) if audited else None
+    table = model._meta.db_table
+    written = 0
+    for batch in batched(rows, ctx.batch_size):
+        keys = list(batch[0])
+        extra, defaults = _completed(model, keys)
+        columns = [_column(model, k) for k in keys + extra]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                buffer = io.StringIO()
+                tail = [_copy_text(v) for v in defaults]
+                for row in batch:
+                    buffer.write("\t".join([_copy_text(row[k]) for k in keys] + tail))
+                    buffer.write("\n")
+                buffer.seek(0)
+                cursor.cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN', buffer)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})',  # noqa: S608
+                    [
+                        [_plain(row[k]) for k in keys] + [_plain(v) for v in defaults]
+                        for row in batch
+                    ],
+                )
+        written += len(batch)
+        if audited:
+            ids = [row["id"] for row in batch] if "id" in keys else []
+            _audit_batch(ctx, model, content_type, len(batch), ids)
+    ctx.add_count(label or model._meta.label, written)
+    return written
+
+
+def _plain(value):
+    return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+
+def _column(model, attname: str) -> str:
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field.column
+    raise ValueError(f"{model.__name__} has no field {attname}")
+
+
+def _audit_batch(ctx, model, content_type, count: int, ids: list[int]) -> None:
+    first, last = (min(ids), max(ids)) if ids else (None, None)
+    LogEntry.objects.create(
+        content_type=content_type,
+        object_pk=str(first or ""),
+        object_id=first,
+        object_repr=(
+            f"Synthetic data: {count} {model._meta.verbose_name_plural}"
+            + (f", ids {first} to {last}" if first is not None else "")
+        ),
+        action=LogEntry.Action.CREATE,
+        changes={},
+        actor=ctx.actor,
+        additional_data={
+            "synthetic_batch": {
+                "count": count,
+                "first_id": first,
+                "last_id": last,
+                "scale": ctx.scale,
+                "seed": ctx.seed,
+            }
+        },
+    )
+
+
+def insert(
+    ctx: SyntheticContext,
+    model: type[models.Model],
+    rows: Iterable[models.Model],
+    *,
+    label: str | None = None,
+) -> int:
+    """Write ``rows`` with ``bulk_create`` in batches; returns how many were written.
+
+    bulk_create sends no signals, so django-auditlog writes nothing for these rows. For a
+    model registered with auditlog, each batch writes one entry itself: action create, actor
+    the system account, the model's content type, the first id as the object, and the count
+    and id range in ``additional_data``. Nothing personal is in it (masking has nothing to
+    mask). Through tables of many-to-many fields are not registered and get none.
+    """
+    audited = auditlog.contains(model)
+    content_type = ContentType.objects.get_for_model(model) if audited else None
+    written = 0
+    for batch in batched(rows, ctx.batch_size):
+        model.objects.bulk_create(batch)
+        written += len(batch)
+        if audited:
+            _audit_batch(ctx, model, content_type, len(batch), [o.pk for o in batch if o.pk])
+    ctx.add_count(label or model._meta.label, written)
+    return written
