@@ -26,7 +26,10 @@ app.conf.update(
     redis_socket_connect_timeout=2,
     redis_socket_timeout=2,
     task_publish_retry=False,
+    # A task is acknowledged when it finishes, not when it starts; a pool process killed
+    # mid-task puts its message back on the queue; each worker process holds one message.
     task_acks_late=True,
+    task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     beat_schedule={
         "outbox-send-pending": {

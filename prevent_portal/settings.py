@@ -111,6 +111,9 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'demo.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
+# A persistent connection is checked before a request reuses it, so after a PostgreSQL
+# restart the next request reconnects instead of failing (tests/reliability).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and sign-in -----------------------------------------------------------------
@@ -288,6 +291,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # When true (the demo), pending notifications are sent in-process after the transaction that
 # queued them commits, so neither Redis nor a worker is needed.
 OUTBOX_SEND_INLINE = env.bool("OUTBOX_SEND_INLINE", default=DJANGO_ENV == "demo")
+# A notification left in "sending" this long (its worker died mid-send) goes back to pending
+# for the next sweep. Far longer than any send takes (EMAIL_TIMEOUT): see ADR 0003.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=900)
+if OUTBOX_CLAIM_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured("OUTBOX_CLAIM_TIMEOUT_SECONDS must be 1 or more")
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -65,13 +65,40 @@ def _claim(pk: int) -> bool:
     )
 
 
+def message_id(notification: Notification) -> str:
+    """The same Message-ID every time this notification is sent, so a copy sent again after
+    a worker died between the mail server's "accepted" and the sent mark is recognisably the
+    same message (mail systems and clients drop duplicates by Message-ID)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "prevent-portal.invalid"
+    return f"<outbox-{notification.pk}.{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def _deliver(notification: Notification) -> None:
     message = EmailMessage(
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient.email],
+        headers={"Message-ID": message_id(notification)},
     )
     message.send(fail_silently=False)
+
+
+def outbox_recover_stale_claims() -> int:
+    """Put rows left in "sending" longer than OUTBOX_CLAIM_TIMEOUT_SECONDS back to pending:
+    the worker that claimed them died (killed, out of memory, host lost) before marking them
+    sent or failed. The timeout is far longer than any send can take (EMAIL_TIMEOUT), so a
+    live worker's claim is never taken away. See ADR 0003 on what this means for duplicates.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    recovered = Notification.objects.filter(
+        status=Notification.Status.SENDING, claimed_at__lt=cutoff
+    ).update(
+        status=Notification.Status.PENDING,
+        last_error="claim expired: the sending worker stopped before finishing",
+    )
+    if recovered:
+        logger.warning("Outbox: %s notification(s) left in sending returned to pending", recovered)
+    return recovered
 
 
 def outbox_send_pending(*, ids: list[int] | None = None, limit: int = 500) -> SweepResult:
@@ -79,8 +106,12 @@ def outbox_send_pending(*, ids: list[int] | None = None, limit: int = 500) -> Sw
 
     Each row is claimed by a conditional UPDATE before it is sent, so two sweeps running at
     once, or one run twice, send it once. A failed send returns the row to pending for a
-    later sweep, up to MAX_ATTEMPTS, then marks it failed.
+    later sweep, up to MAX_ATTEMPTS, then marks it failed. Rows whose sending worker died are
+    first returned to pending (outbox_recover_stale_claims). The sent mark is committed the
+    moment the mail server accepts the message (autocommit, no enclosing transaction), which
+    keeps the window in which a killed worker causes a second copy to one UPDATE.
     """
+    outbox_recover_stale_claims()
     pending = Notification.objects.filter(status=Notification.Status.PENDING)
     if ids is not None:
         pending = pending.filter(pk__in=ids)

@@ -151,3 +151,39 @@ def test_worker_sends_pending_notifications_through_redis():
             time.sleep(0.2)
     assert Notification.objects.filter(status="sent").count() == 2
     assert len(mail.outbox) == 2
+
+
+def test_row_left_sending_by_a_dead_worker_is_sent_after_the_claim_timeout(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.OUTBOX_CLAIM_TIMEOUT_SECONDS = 600
+    stale, live = queue(world.spoc_a, 2)
+    now = timezone.now()
+    Notification.objects.filter(pk=stale.pk).update(
+        status="sending", claimed_at=now - timedelta(seconds=601)
+    )
+    Notification.objects.filter(pk=live.pk).update(
+        status="sending", claimed_at=now - timedelta(seconds=599)
+    )
+    assert outbox_send_pending().sent == 1
+    stale.refresh_from_db()
+    live.refresh_from_db()
+    assert stale.status == "sent" and "claim expired" in stale.last_error
+    assert live.status == "sending", "a claim younger than the timeout belongs to a live worker"
+    assert [m.subject for m in mail.outbox] == [stale.subject]
+
+
+def test_every_send_of_a_notification_carries_the_same_message_id(world, settings):
+    from prevent_portal.outbox.services import message_id
+
+    (note,) = queue(world.spoc_a, 1)
+    settings.EMAIL_BACKEND = "tests.outbox.failing_backend.FailingBackend"
+    outbox_send_pending()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox_send_pending()
+    (sent,) = mail.outbox
+    assert sent.extra_headers["Message-ID"] == message_id(note)
+    assert sent.message()["Message-ID"] == message_id(note)
+    assert message_id(note) != message_id(queue(world.spoc_a, 1, prefix="other")[0])
