@@ -61,4 +61,14 @@ NAV_ITEMS = [
         description="Upload historical referrals from a CSV or XLSX file.",
         order=41,
     ),
+    NavItem(
+        label="Records past retention",
+        url_name="referrals:retention_reviews",
+        roles=frozenset({Role.COORDINATOR}),
+        description=(
+            "Approve deletion of personal data past the retention schedule, or apply a legal "
+            "hold; change the retention rules."
+        ),
+        order=43,
+    ),
 ]

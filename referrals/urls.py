@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from referrals.views import imports, intake, matching, referrals, statistics, triage
+from referrals.views import (
+    imports,
+    intake,
+    matching,
+    referrals,
+    retention,
+    statistics,
+    triage,
+)
 
 app_name = "referrals"
 urlpatterns = [
@@ -19,4 +27,5 @@ urlpatterns = [
     *statistics.urlpatterns,
     *matching.urlpatterns,
     *imports.urlpatterns,
+    *retention.urlpatterns,
 ]

@@ -1,0 +1,128 @@
+"""The Coordinator's retention pages: the review queue, one review (approve deletion or apply
+a legal hold), and the retention rules. Coordinator only (403 otherwise).
+
+The queue and the review show record references, dates and rules, never a name or the
+concern: a Coordinator who needs the person opens the referral, whose page logs the access.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.concurrency import StaleEdit
+from referrals import services
+from referrals.forms.retention import DeletionForm, HoldForm, RetentionRuleForm
+from referrals.models import Referral, RetentionReview, RetentionRule
+
+
+def _reviews():
+    referrals = Referral.objects.only(
+        "pk", "person_id", "reference", "received_on", "status", "depersonalised_at"
+    ).order_by("received_on", "pk")
+    return RetentionReview.objects.select_related("rule").prefetch_related(
+        Prefetch("person__referrals", queryset=referrals)
+    )
+
+
+@require_GET
+def retention_reviews(request):
+    """Records past retention waiting for a decision, and those under legal hold."""
+    require_role(request.user, Role.COORDINATOR)
+    reviews = list(
+        _reviews().filter(status__in=[RetentionReview.Status.DUE, RetentionReview.Status.HELD])
+    )
+    return render(
+        request,
+        "referrals/retention_reviews.html",
+        {
+            "due": [r for r in reviews if r.status == RetentionReview.Status.DUE],
+            "held": [r for r in reviews if r.status == RetentionReview.Status.HELD],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def retention_review(request, pk):
+    """One review: approve deletion, or apply a legal hold with a reason. Whichever
+    Coordinator acts second is told the review was decided, and keeps what they typed."""
+    require_role(request.user, Role.COORDINATOR)
+    review = get_object_or_404(_reviews(), pk=pk)
+    start = {"version": review.version}
+    action = request.POST.get("action") if request.method == "POST" else None
+    delete_form = DeletionForm(request.POST if action == "delete" else None, initial=start)
+    hold_form = HoldForm(request.POST if action == "hold" else None, initial=start)
+    form = {"delete": delete_form, "hold": hold_form}.get(action)
+    if form is None and request.method == "POST":
+        form = hold_form = HoldForm(request.POST, initial=start)
+        hold_form.is_valid()
+        hold_form.add_error(None, "Choose to approve deletion or to apply a legal hold")
+    elif form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "delete":
+                services.retention_delete(
+                    review=review, expected_version=data["version"], acting_user=request.user
+                )
+                success = "Personal data deleted: the de-personalised records remain for figures"
+            else:
+                services.retention_hold(
+                    review=review,
+                    reason=data["reason"],
+                    review_on=data.get("review_on"),
+                    expected_version=data["version"],
+                    acting_user=request.user,
+                )
+                success = "Legal hold applied"
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect("referrals:retention_reviews")
+    return render(
+        request,
+        "referrals/retention_review.html",
+        {"review": review, "delete_form": delete_form, "hold_form": hold_form},
+    )
+
+
+@require_GET
+def retention_rules(request):
+    require_role(request.user, Role.COORDINATOR)
+    return render(request, "referrals/retention_rules.html", {"rules": RetentionRule.objects.all()})
+
+
+@require_http_methods(["GET", "POST"])
+def retention_rule_edit(request, pk):
+    require_role(request.user, Role.COORDINATOR)
+    rule = get_object_or_404(RetentionRule, pk=pk)
+    form = RetentionRuleForm(request.POST or None, instance=rule, initial={"version": rule.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.retention_rule_edit(
+                rule=RetentionRule.objects.get(pk=rule.pk),
+                years=data["years"],
+                young_person_until_age=data["young_person_until_age"],
+                expected_version=data["version"],
+                acting_user=request.user,
+            )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Retention rule saved: {rule.name}")
+            return redirect("referrals:retention_rules")
+    return render(request, "referrals/retention_rule_edit.html", {"rule": rule, "form": form})
+
+
+urlpatterns = [
+    path("retention/", retention_reviews, name="retention_reviews"),
+    path("retention/<int:pk>/", retention_review, name="retention_review"),
+    path("retention/rules/", retention_rules, name="retention_rules"),
+    path("retention/rules/<int:pk>/", retention_rule_edit, name="retention_rule_edit"),
+]
