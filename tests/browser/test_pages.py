@@ -30,6 +30,7 @@ from tests.browser import (
     test_flows_matching,
     test_governance_dashboard_journey,
     test_governance_journey,
+    test_retention_journey,
     test_sign_in,
     test_training_journey,
 )
@@ -213,6 +214,10 @@ PAGES: dict[str, Visit] = {
     **{
         f"training:{name}": Visit(persona, heading, kwargs)
         for name, (persona, heading, kwargs) in test_training_journey.TRAINING_PAGES.items()
+    },
+    **{
+        name: Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in test_retention_journey.RETENTION_PAGES.items()
     },
 }
 
