@@ -30,9 +30,9 @@ from prevent_portal.outbox.services import notification_queue
 # Model-level permissions of the system administrator: configuration only, never case records.
 SYSADMIN_PERMISSIONS = {
     f"accounts.{action}_{model}"
-    for model in ("user", "agency", "membership", "sector")
+    for model in ("user", "agency", "membership", "sector", "externalidentity")
     for action in ("view", "add", "change")
-}
+} | {"accounts.delete_externalidentity"}
 
 
 def register_configuration_models(app_label: str, model_names: list[str]) -> None:

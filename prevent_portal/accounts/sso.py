@@ -91,7 +91,7 @@ class EntraIDBackend(OIDCAuthenticationBackend):
         checks = {
             "issuer": claims.get("iss") == settings.OIDC_OP_ISSUER,
             "audience": settings.OIDC_RP_CLIENT_ID in audiences,
-            "tenant": claims.get("tid") == settings.OIDC_TENANT_ID,
+            "tenant": str(claims.get("tid", "")).lower() == settings.OIDC_TENANT_ID.lower(),
             "object id": bool(claims.get("oid")),
             # pyjwt checks exp when present; a token without one never expires: refuse it.
             "expiry": isinstance(claims.get("exp"), int) and claims["exp"] > time.time(),
@@ -109,7 +109,7 @@ class EntraIDBackend(OIDCAuthenticationBackend):
         self.verify_claims(payload)
         identity = (
             ExternalIdentity.objects.select_related("user")
-            .filter(tenant_id=payload["tid"], object_id=payload["oid"])
+            .filter(tenant_id=payload["tid"].lower(), object_id=payload["oid"].lower())
             .first()
         )
         if identity is None:
