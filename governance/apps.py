@@ -20,6 +20,7 @@ class GovernanceConfig(AppConfig):
             PriorityAction,
             ProgressUpdate,
             StrategyPeriod,
+            SubjectAccessExport,
             VenueReview,
         )
         from governance.navigation import NAV_ITEMS
@@ -43,6 +44,10 @@ class GovernanceConfig(AppConfig):
         # Aggregates only; the rendered sections are large and repeat the PDF, so the log
         # records that they changed, not what they say.
         auditlog.register(BoardReport, mask_fields=["body_html"])
+        # A subject access export names the person by key only; its request, build and
+        # download (who, when) are each a save of the row, so each is in the log. The
+        # reference may be the council's case number, so it is masked with the file name.
+        auditlog.register(SubjectAccessExport, mask_fields=["request_reference", "archive"])
 
         for item in NAV_ITEMS:
             navigation.register(item)

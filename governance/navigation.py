@@ -52,4 +52,14 @@ NAV_ITEMS = [
         description="Generate a board's Prevent update as a PDF and record it once presented.",
         order=54,
     ),
+    NavItem(
+        label="Subject access requests",
+        url_name="governance:subject_access_list",
+        roles=frozenset({Role.COORDINATOR}),
+        description=(
+            "Export everything held on one person, with who opened their records, for a "
+            "subject access request."
+        ),
+        order=55,
+    ),
 ]

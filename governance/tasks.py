@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from governance.services.reports import board_report_build, board_reports_sweep
+from governance.services.subject_access import subject_access_build, subject_access_sweep
 from prevent_portal.audit.context import acting_as
 
 
@@ -18,3 +19,17 @@ def board_reports_sweep_task() -> int:
     """Every 30 seconds: build the reports the Coordinator has asked for."""
     with acting_as():
         return board_reports_sweep()
+
+
+@shared_task(name="governance.build_subject_access_export", ignore_result=True)
+def build_subject_access_export(export_id: int) -> bool:
+    """Build one queued subject access export (a no-op if another worker has claimed it)."""
+    with acting_as():
+        return subject_access_build(export_id=export_id) is not None
+
+
+@shared_task(name="governance.subject_access_sweep", ignore_result=True)
+def subject_access_sweep_task() -> int:
+    """Every 30 seconds: build the subject access exports the Coordinator has asked for."""
+    with acting_as():
+        return subject_access_sweep()

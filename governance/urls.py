@@ -1,6 +1,6 @@
 """URLs of the governance app. Each part of the job keeps its own list in its views module."""
 
-from governance.views import boards, dashboard, plan, registers, reports, review
+from governance.views import boards, dashboard, plan, registers, reports, review, subject_access
 
 app_name = "governance"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *registers.urlpatterns,
     *dashboard.urlpatterns,
     *reports.urlpatterns,
+    *subject_access.urlpatterns,
 ]

@@ -32,6 +32,7 @@ from governance.models.registers import (
     get_register_entry_for_user,
 )
 from governance.models.reports import BoardReport, get_board_report_for_user
+from governance.models.subject_access import SubjectAccessExport, get_export_for_user
 
 __all__ = [
     "ActionItem",
@@ -47,6 +48,7 @@ __all__ = [
     "Rag",
     "ScheduleStatus",
     "StrategyPeriod",
+    "SubjectAccessExport",
     "VenueReview",
     "add_months",
     "get_action_for_user",
@@ -54,6 +56,7 @@ __all__ = [
     "get_board_for_user",
     "get_board_report_for_user",
     "get_board_update_for_user",
+    "get_export_for_user",
     "get_period_for_user",
     "get_register_entry_for_user",
     "item_actions",

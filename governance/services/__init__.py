@@ -17,6 +17,12 @@ from governance.services.reports import (
     board_report_request,
     board_reports_sweep,
 )
+from governance.services.subject_access import (
+    subject_access_build,
+    subject_access_download,
+    subject_access_request,
+    subject_access_sweep,
+)
 
 __all__ = [
     "action_item_create",
@@ -35,4 +41,8 @@ __all__ = [
     "register_entry_edit",
     "strategy_period_create",
     "strategy_period_edit",
+    "subject_access_build",
+    "subject_access_download",
+    "subject_access_request",
+    "subject_access_sweep",
 ]

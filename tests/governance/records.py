@@ -46,3 +46,33 @@ def finished_report(board: Board, created_by) -> BoardReport:
         pdf=REPORT_PDF,
         created_by=created_by,
     )
+
+
+EXPORT_ZIP = "governance/subject-access/tests/export.zip"
+
+
+def finished_export(person, created_by):
+    """A subject access export of ``person`` that is ready to download (a small zip in the
+    default storage), without building one: for suites that only need it to exist."""
+    import io
+    import zipfile
+
+    from governance.models import SubjectAccessExport
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("subject-access-export.html", "<p>Fictional export</p>")
+    if default_storage.exists(EXPORT_ZIP):
+        default_storage.delete(EXPORT_ZIP)
+    default_storage.save(EXPORT_ZIP, ContentFile(buffer.getvalue()))
+    return SubjectAccessExport.objects.create(
+        person=person,
+        received_on=date(2026, 11, 2),
+        request_reference="SAR-TEST-1",
+        status=SubjectAccessExport.Status.DONE,
+        progress=100,
+        archive=EXPORT_ZIP,
+        archive_size=len(buffer.getvalue()),
+        contents={"Referrals": 1},
+        created_by=created_by,
+    )

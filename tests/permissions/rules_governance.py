@@ -8,7 +8,9 @@ Rules (governance/models/access.py): the Coordinator manages everything; manager
 boards and the plan, and see the dashboard (aggregates only); board reports are the
 Coordinator's alone (403 on their list and form, 404 on a report); an action item's owners
 (agency A's SPOC for the "own" item, agency B's for the "other") see it and add progress;
-the registers are the Coordinator's alone. Pages about no one record answer 403 to the
+the registers are the Coordinator's alone; so are subject access exports (403 on their pages,
+404 on an export, which only the Coordinator who asked downloads, once: 200, then 410).
+Pages about no one record answer 403 to the
 wrong role; a record nobody let you see answers 404; a record you see but may not change
 answers 403. Empty POSTs to form pages show the form
 again with errors (200).
@@ -19,7 +21,7 @@ from datetime import date
 from governance.registers import REGISTERS
 from governance.services import register_entry_create
 from tests import factories
-from tests.governance.records import board_with_paper, finished_report
+from tests.governance.records import board_with_paper, finished_export, finished_report
 
 PREFIX = "governance:"
 
@@ -30,6 +32,7 @@ ITEM_OWNER = {"own": "spoc_a", "other": "spoc_b"}
 ITEM_ROUTES = {"item_detail", "item_edit", "progress_add"}
 REGISTER_ROUTES = {"register_list", "register_add", "register_edit"}
 REPORT_ROUTES = {"report_detail", "report_pdf", "report_present"}
+EXPORT_ROUTES = {"subject_access_detail", "subject_access_download"}
 
 REGISTER_ENTRIES = {
     "ctlp-briefings": {
@@ -71,6 +74,8 @@ def build(world, refs) -> dict:
         "items": {"own": own, "other": other},
         "entries": entries,
         "report": finished_report(board, world.coordinator),
+        "person": refs["own"].person,
+        "export": finished_export(refs["own"].person, world.coordinator),
     }
 
 
@@ -95,6 +100,10 @@ def values(route, scenario, objects) -> dict:
         return {"register": scenario, "pk": objects["entries"][scenario].pk}
     if name in REPORT_ROUTES:
         return {"pk": objects["report"].pk}
+    if name in EXPORT_ROUTES:
+        return {"pk": objects["export"].pk}
+    if name == "subject_access_request":
+        return {"pk": objects["person"].pk}
     if name.startswith("board_update_attachment"):
         return {"pk": objects["update"].pk}
     if name.startswith("board"):
@@ -178,6 +187,16 @@ def _report_view(persona, method, scenario):
     return _report(persona, method, scenario)
 
 
+def _export_download(persona, method, scenario):
+    """POST only; the Coordinator who asked for the export downloads it once (200), then
+    410; nobody else sees it (404)."""
+    if persona == "anonymous":
+        return {302}
+    if method == "GET":
+        return {405}
+    return {200, 410} if persona == "coordinator" else {404}
+
+
 def _register_entry(persona, method, scenario):
     if persona == "anonymous":
         return {302}
@@ -216,4 +235,10 @@ EXPECTED: dict = {
     "governance:report_detail": _report_view,
     "governance:report_pdf": _report_view,
     "governance:report_present": _report,
+    # Subject access exports: the Coordinator's alone (403 on the pages, 404 on an export).
+    "governance:subject_access_list": _role_page({"coordinator"}),
+    "governance:subject_access_search": _role_page({"coordinator"}),
+    "governance:subject_access_request": _role_page({"coordinator"}, get_only=False),
+    "governance:subject_access_detail": _report_view,
+    "governance:subject_access_download": _export_download,
 }

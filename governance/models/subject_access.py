@@ -1,0 +1,103 @@
+"""Subject access exports (UK GDPR Article 15): everything the portal holds on one person,
+built in the background as one zip file (the export as HTML and as an A4 PDF), downloaded
+once by the Coordinator who asked for it, then deleted.
+
+The row is its own queue entry (``BackgroundJob``, ADR 0007) and holds no personal data:
+the person is a key, the contents are counts. The file is under ``MEDIA_ROOT`` with a
+random name, never served by URL, and removed as it is downloaded. Rules:
+
+1. Only the Prevent Coordinator asks for an export and sees the list of exports
+   (``SUBJECT_ACCESS_ROLES``); anyone else gets 403 on the pages and 404 on an export.
+2. Only the Coordinator who asked for an export downloads it ("download" action), and only
+   once: a second attempt says when and by whom it was downloaded.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from governance.models.access import EDITOR_ROLES, ReadableQuerySet, fetch_for_user
+from governance.models.jobs import BackgroundJob
+from prevent_portal.accounts.access import has_role
+
+SUBJECT_ACCESS_ROLES = EDITOR_ROLES
+
+
+class SubjectAccessExportQuerySet(ReadableQuerySet):
+    reader_roles = SUBJECT_ACCESS_ROLES
+
+
+def export_path(instance: SubjectAccessExport, filename: str) -> str:
+    """A random name under MEDIA_ROOT, never served by URL."""
+    return f"governance/subject-access/{uuid.uuid4().hex}.zip"
+
+
+class SubjectAccessExport(BackgroundJob):
+    """One subject access request's export of everything held on ``person``."""
+
+    # SET_NULL: if the person's records are erased (retention), the request's history stays.
+    person = models.ForeignKey(
+        "referrals.Person", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    received_on = models.DateField("Date the request was received")
+    request_reference = models.CharField("Your reference for the request", max_length=100)
+    archive = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    archive_size = models.PositiveIntegerField(null=True, blank=True)
+    # What the export holds, as counts per section: no personal data.
+    contents = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SubjectAccessExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        # Never a name: str() is the audit log's object_repr.
+        return f"Subject access export {self.pk}"
+
+    @property
+    def is_downloaded(self) -> bool:
+        return self.downloaded_at is not None
+
+    @property
+    def can_be_downloaded(self) -> bool:
+        return self.status == self.Status.DONE and not self.is_downloaded and bool(self.archive)
+
+    @property
+    def file_name(self) -> str:
+        return f"subject-access-export-{self.pk}.zip"
+
+
+def export_actions(user, export: SubjectAccessExport) -> set[str]:
+    """Coordinators view every export; only the one who asked for it downloads it."""
+    if not has_role(user, *SUBJECT_ACCESS_ROLES):
+        return set()
+    actions = {"view"}
+    if export.created_by_id == user.pk:
+        actions.add("download")
+    return actions
+
+
+def get_export_for_user(user, pk, *, perm: str = "view") -> SubjectAccessExport:
+    """The only single-export fetch: 404 unless the user is the Coordinator, 403 unless
+    ``perm`` ("view", "download") is theirs."""
+    return fetch_for_user(
+        SubjectAccessExport.objects.select_related("created_by", "downloaded_by"),
+        user,
+        pk,
+        perm=perm,
+        actions=export_actions,
+    )

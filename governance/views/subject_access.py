@@ -1,0 +1,198 @@
+"""Subject access requests (UK GDPR Article 15): the Coordinator finds the person, asks for
+an export of everything held on them, watches it being built, and downloads it once. The
+Coordinator's alone: anyone else gets 403 on the pages and 404 on an export; only the
+Coordinator who asked for an export downloads it (403 for another), and a second download
+answers 410 Gone, saying when and by whom it was downloaded."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Replace, Upper
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance import services
+from governance.forms.subject_access import ExportRequestForm, PersonSearchForm
+from governance.models import SubjectAccessExport, get_export_for_user
+from governance.models.subject_access import SUBJECT_ACCESS_ROLES
+from governance.services.subject_access import AlreadyDownloaded
+from governance.subject_access import STEPS
+from governance.views.common import form_page, posted
+from prevent_portal.accounts.access import require_role
+from prevent_portal.audit.access_log import log_access
+from referrals.models import Person, Referral, get_person_for_user
+
+REFRESH_SECONDS = 3
+MAX_RESULTS = 50
+SEARCH_VIEW = "governance:subject_access_search"
+
+
+@require_GET
+def subject_access_list(request):
+    """Every export asked for, newest first, with its status. No personal data: an export
+    is shown by its reference and the person's record number."""
+    require_role(request.user, *SUBJECT_ACCESS_ROLES)
+    exports = SubjectAccessExport.objects.visible_to(request.user).select_related(
+        "created_by", "downloaded_by"
+    )
+    return render(request, "governance/subject_access_list.html", {"exports": list(exports[:100])})
+
+
+def people_matching(user, data: dict) -> list[Person]:
+    """Live (not merged) persons ``user`` may see matching the search, at most MAX_RESULTS,
+    their referrals counted. A name with a digit in it is a referral reference; otherwise
+    every word must start one of the person's names or other names. Date of birth and
+    postcode (spaces and case ignored) narrow it."""
+    people = Person.objects.visible_to(user).filter(merged_into__isnull=True)
+    name = (data.get("name") or "").strip()
+    if any(ch.isdigit() for ch in name):
+        people = people.filter(
+            pk__in=Referral.objects.visible_to(user)
+            .filter(reference__iexact=name)
+            .values("person_id")
+        )
+    else:
+        for word in name.split():
+            people = people.filter(
+                pk__in=Person.objects.filter(
+                    Q(given_name__istartswith=word)
+                    | Q(family_name__istartswith=word)
+                    | Q(aliases__given_name__istartswith=word)
+                    | Q(aliases__family_name__istartswith=word)
+                ).values("pk")
+            )
+    if data.get("date_of_birth"):
+        people = people.filter(date_of_birth=data["date_of_birth"])
+    if data.get("postcode"):
+        compact = data["postcode"].replace(" ", "").upper()
+        people = people.annotate(
+            postcode_compact=Upper(Replace("postcode", Value(" "), Value("")))
+        ).filter(postcode_compact=compact)
+    return list(
+        people.annotate(referral_count=Count("referrals", distinct=True))
+        .prefetch_related("aliases")
+        .order_by("family_name", "given_name", "pk")[:MAX_RESULTS]
+    )
+
+
+@require_GET
+def subject_access_search(request):
+    """Find the person: a GET form, so a search is a link. Each person shown is an access
+    entry, since names and dates of birth are on the page."""
+    require_role(request.user, *SUBJECT_ACCESS_ROLES)
+    form = PersonSearchForm(request.GET or None)
+    people = None
+    if form.is_valid():
+        people = people_matching(request.user, form.cleaned_data)
+        log_access(request, people, view=SEARCH_VIEW)
+    return render(
+        request,
+        "governance/subject_access_search.html",
+        {"form": form, "people": people, "max_results": MAX_RESULTS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subject_access_request(request, pk):
+    """Ask for an export of everything held on one person: when the request arrived and
+    its reference. The export is queued and built in the background."""
+    require_role(request.user, *SUBJECT_ACCESS_ROLES)
+    person = get_person_for_user(request.user, pk)
+    log_access(request, [person], view="governance:subject_access_request")
+    form = ExportRequestForm(posted(request))
+
+    def save(data):
+        return services.subject_access_request(
+            person=person,
+            received_on=data["received_on"],
+            request_reference=data["request_reference"],
+            acting_user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        template="governance/subject_access_request.html",
+        save=save,
+        success="Export asked for: it is being built",
+        next_url=lambda export: reverse("governance:subject_access_detail", args=[export.pk]),
+        context={"person": person, "aliases": list(person.aliases.all())},
+    )
+
+
+def _steps(export: SubjectAccessExport) -> list[tuple[str, str]]:
+    """(step, "done" / "running" / "waiting") for the progress page's task list."""
+    if export.status == SubjectAccessExport.Status.DONE:
+        return [(label, "done") for label in STEPS]
+    current = STEPS.index(export.stage) if export.stage in STEPS else -1
+    if export.status != SubjectAccessExport.Status.RUNNING:
+        current = -1
+    return [
+        (label, "done" if i < current else "running" if i == current else "waiting")
+        for i, label in enumerate(STEPS)
+    ]
+
+
+@require_GET
+def subject_access_detail(request, pk):
+    """While the export is built: its progress, refreshed every few seconds. Then: what it
+    holds (counts only) and, for the Coordinator who asked for it, the one download."""
+    export = get_export_for_user(request.user, pk)
+    response = render(
+        request,
+        "governance/subject_access_detail.html",
+        {
+            "export": export,
+            "steps": _steps(export),
+            "refresh_seconds": REFRESH_SECONDS,
+            "may_download": export.created_by_id == request.user.pk,
+        },
+    )
+    if not export.is_finished:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@require_POST
+def subject_access_download(request, pk):
+    """The export's zip, once, to the Coordinator who asked for it; the file is deleted as it
+    is handed over. A POST, because it changes what is held. A second attempt: 410 Gone
+    with when and by whom it was downloaded."""
+    export = get_export_for_user(request.user, pk)
+    if export.created_by_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        content = services.subject_access_download(export=export, acting_user=request.user)
+    except AlreadyDownloaded as gone:
+        return render(
+            request,
+            "governance/subject_access_gone.html",
+            {"export": gone.export},
+            status=410,
+        )
+    except FileNotFoundError:
+        raise Http404("This export is not ready") from None
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns = [
+    path("subject-access/", subject_access_list, name="subject_access_list"),
+    path("subject-access/find/", subject_access_search, name="subject_access_search"),
+    path(
+        "subject-access/person/<int:pk>/request/",
+        subject_access_request,
+        name="subject_access_request",
+    ),
+    path("subject-access/<int:pk>/", subject_access_detail, name="subject_access_detail"),
+    path(
+        "subject-access/<int:pk>/download/",
+        subject_access_download,
+        name="subject_access_download",
+    ),
+]
