@@ -32,6 +32,7 @@ from tests.browser import (
     test_governance_journey,
     test_retention_journey,
     test_sign_in,
+    test_subject_access_journey,
     test_training_journey,
 )
 from tests.browser.a11y import assert_accessible
@@ -126,6 +127,7 @@ GOVERNANCE_PAGES: dict[str, tuple[str, str, Callable[[Scene], dict], str]] = {
     "register_add": ("coordinator", "Add a Home Office-funded", _GOV.register_kwargs, ""),
     "register_edit": ("coordinator", "Change a Home Office-funded", _GOV.register_entry_kwargs, ""),
     **test_governance_dashboard_journey.REPORT_PAGES,
+    **test_subject_access_journey.SAR_PAGES,
 }
 
 
@@ -231,6 +233,7 @@ POST_ONLY: dict[str, Callable] = {
     "referrals:repeat_match_confirm": test_flows_matching.test_coordinator_confirms_a_repeat_match,
     "referrals:repeat_match_reject": test_flows_matching.test_coordinator_rejects_a_repeat_match,
     **test_channel_meetings_flows.MEETING_POST_ONLY,
+    **test_subject_access_journey.SAR_POST_ONLY,
 }
 
 
@@ -503,6 +506,7 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     ),
     **test_training_journey.TRAINING_STATES,
     **test_governance_dashboard_journey.REPORT_STATES,
+    **test_subject_access_journey.SAR_STATES,
 }
 
 
