@@ -25,9 +25,11 @@ class GovernanceConfig(AppConfig):
         )
         from governance.navigation import NAV_ITEMS
         from governance.reminders import board_updates_due
+        from governance.services.subject_access import subject_access_exports_erase
         from prevent_portal.core import demo as demo_registry
         from prevent_portal.core import navigation
         from prevent_portal.reminders import registry as reminders
+        from referrals import retention
 
         # Governance records hold no case data; free text may still name people, so it is
         # masked in full (the records themselves keep it).
@@ -52,4 +54,5 @@ class GovernanceConfig(AppConfig):
         for item in NAV_ITEMS:
             navigation.register(item)
         demo_registry.register("governance", demo.seed, order=60)
+        retention.register("governance", erase=subject_access_exports_erase)
         reminders.register("governance.board_updates", board_updates_due)

@@ -24,7 +24,7 @@ from governance.models.subject_access import SUBJECT_ACCESS_ROLES
 from governance.services.jobs import build_after_commit, job_claim, job_progress, jobs_sweep
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import User
-from referrals.models import Person
+from referrals.models import Person, Referral
 
 logger = logging.getLogger(__name__)
 FAILED_MESSAGE = "The export could not be built. Ask for it again; if it fails again, tell IT."
@@ -144,3 +144,20 @@ def subject_access_download(*, export: SubjectAccessExport, acting_user: User) -
     locked.save()
     transaction.on_commit(lambda: storage.delete(name))
     return content
+
+
+def subject_access_exports_erase(referral_ids: list[int]) -> dict[str, int]:
+    """Retention's eraser (registered in ``GovernanceConfig.ready``): when a person's records
+    are deleted, an export of them not yet downloaded goes too. Runs inside the deletion's
+    transaction; the files are removed from storage once it commits. Returns the count for
+    the deletion certificate."""
+    person_ids = Referral.objects.filter(pk__in=referral_ids).values("person_id")
+    removed = 0
+    for export in SubjectAccessExport.objects.filter(person_id__in=person_ids).exclude(archive=""):
+        name, storage = export.archive.name, export.archive.storage
+        export.archive = ""
+        export.version += 1
+        export.save()
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        removed += 1
+    return {"subject access export files": removed}

@@ -2,7 +2,9 @@
 an export of everything held on them, watches it being built, and downloads it once. The
 Coordinator's alone: anyone else gets 403 on the pages and 404 on an export; only the
 Coordinator who asked for an export downloads it (403 for another), and a second download
-answers 410 Gone, saying when and by whom it was downloaded."""
+answers 410 Gone, saying when and by whom it was downloaded. Asking for an export and
+downloading it are exports of personal data: both need a recent sign-in ("Confirm it's
+you")."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from governance.services.subject_access import AlreadyDownloaded
 from governance.subject_access import STEPS
 from governance.views.common import form_page, posted
 from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from referrals.models import Person, Referral, get_person_for_user
 
@@ -96,6 +99,7 @@ def subject_access_search(request):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def subject_access_request(request, pk):
     """Ask for an export of everything held on one person: when the request arrived and
     its reference. The export is queued and built in the background."""
@@ -157,6 +161,7 @@ def subject_access_detail(request, pk):
 
 
 @require_POST
+@recent_authentication_required
 def subject_access_download(request, pk):
     """The export's zip, once, to the Coordinator who asked for it; the file is deleted as it
     is handed over. A POST, because it changes what is held. A second attempt: 410 Gone

@@ -27,6 +27,7 @@ from governance import services, subject_access
 from governance.models import SubjectAccessExport
 from governance.services.subject_access import AlreadyDownloaded
 from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.reauth import SESSION_AUTHENTICATED_AT
 from prevent_portal.accounts.services import membership_end
 from referrals import services as referrals
 from referrals.models import ChronologyEntry, ConcernType, NeedsFlag, PersonAlias, RepeatMatch
@@ -449,3 +450,34 @@ def test_a_bad_request_form_shows_errors_and_saves_nothing(world, subject, clien
     assert "The date received must be today or in the past" in page
     assert "Enter your reference for the request" in page
     assert not SubjectAccessExport.objects.exists()
+
+
+def test_deleting_the_persons_records_at_retention_deletes_an_export_not_yet_downloaded(
+    world, subject, media, django_capture_on_commit_callbacks
+):
+    from referrals import retention
+
+    export = built(world, subject)
+    stored = media / export.archive.name
+    erase = retention.erasers()["governance"]
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = erase(list(subject.referrals.values_list("pk", flat=True)))
+    assert counts == {"subject access export files": 1}
+    assert not stored.exists()
+    export.refresh_from_db()
+    assert not export.can_be_downloaded
+
+
+def test_asking_and_downloading_need_a_recent_sign_in(world, subject, client):
+    export = built(world, subject)
+    sign_in(client, world.coordinator)
+    session = client.session
+    session[SESSION_AUTHENTICATED_AT] = 0  # signed in long ago
+    session.save()
+    request_url = reverse("governance:subject_access_request", args=[subject.pk])
+    download_url = reverse("governance:subject_access_download", args=[export.pk])
+    for response in [client.get(request_url), client.post(download_url)]:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:confirm_identity"))
+    export.refresh_from_db()
+    assert export.can_be_downloaded
