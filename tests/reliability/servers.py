@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,10 +77,12 @@ class RedisServer:
 class PostgresServer:
     """A throwaway PostgreSQL 15 cluster (initdb in a temporary directory, trust auth)."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self):
         if not (PG_BIN / "initdb").exists():
             pytest.skip(f"PostgreSQL binaries not found in {PG_BIN}")
         self.port = free_port()
+        # Not under pytest's tmp_path: the postgres user cannot enter root's 0700 directories.
+        workdir = self.workdir = Path(tempfile.mkdtemp(prefix="prevent-pg-"))
         self.data = workdir / "pgdata"
         self.log = workdir / "pg.log"
         self.data.mkdir(parents=True)
@@ -107,6 +110,7 @@ class PostgresServer:
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._pg_ctl("stop", "-m", "fast")
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _pg_ctl(self, action: str, *extra: str) -> None:
         options = (
