@@ -42,3 +42,17 @@ def form_page(
             messages.success(request, success)
             return redirect(next_url(result))
     return render(request, template, {**(context or {}), "form": form})
+
+
+def job_steps(job, steps: list[str]) -> list[tuple[str, str]]:
+    """(step, "done" / "running" / "waiting") for a background build's progress page (a
+    board report, a subject access export): the row's ``stage`` names the running step."""
+    if job.status == job.Status.DONE:
+        return [(label, "done") for label in steps]
+    current = steps.index(job.stage) if job.stage in steps else -1
+    if job.status != job.Status.RUNNING:
+        current = -1
+    return [
+        (label, "done" if i < current else "running" if i == current else "waiting")
+        for i, label in enumerate(steps)
+    ]

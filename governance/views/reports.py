@@ -17,7 +17,7 @@ from governance.board_report import PDF_STEP, SECTIONS
 from governance.forms.reports import BoardReportForm, PresentForm
 from governance.models import Board, BoardReport, get_board_report_for_user
 from governance.models.reports import REPORT_ROLES
-from governance.views.common import form_page, posted
+from governance.views.common import form_page, job_steps, posted
 from governance.views.dashboard import PERIOD_FIELDS
 from prevent_portal.accounts.access import require_role
 from prevent_portal.audit.access_log import log_access
@@ -65,19 +65,6 @@ def report_add(request):
     )
 
 
-def _steps(report: BoardReport) -> list[tuple[str, str]]:
-    """(step, "done" / "running" / "waiting") for the progress page's task list."""
-    if report.status == BoardReport.Status.DONE:
-        return [(label, "done") for label in STEPS]
-    current = STEPS.index(report.stage) if report.stage in STEPS else -1
-    if report.status != BoardReport.Status.RUNNING:
-        current = -1
-    return [
-        (label, "done" if i < current else "running" if i == current else "waiting")
-        for i, label in enumerate(STEPS)
-    ]
-
-
 @require_GET
 def report_detail(request, pk):
     """While the report is built: its progress, refreshed every few seconds. Then: the
@@ -93,7 +80,7 @@ def report_detail(request, pk):
         "governance/report_detail.html",
         {
             "report": report,
-            "steps": _steps(report),
+            "steps": job_steps(report, STEPS),
             "refresh_seconds": REFRESH_SECONDS,
             "again_query": urlencode(again),
         },

@@ -22,7 +22,7 @@ from governance.models import SubjectAccessExport, get_export_for_user
 from governance.models.subject_access import SUBJECT_ACCESS_ROLES
 from governance.services.subject_access import AlreadyDownloaded
 from governance.subject_access import STEPS
-from governance.views.common import form_page, posted
+from governance.views.common import form_page, job_steps, posted
 from prevent_portal.accounts.access import require_role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
@@ -127,19 +127,6 @@ def subject_access_request(request, pk):
     )
 
 
-def _steps(export: SubjectAccessExport) -> list[tuple[str, str]]:
-    """(step, "done" / "running" / "waiting") for the progress page's task list."""
-    if export.status == SubjectAccessExport.Status.DONE:
-        return [(label, "done") for label in STEPS]
-    current = STEPS.index(export.stage) if export.stage in STEPS else -1
-    if export.status != SubjectAccessExport.Status.RUNNING:
-        current = -1
-    return [
-        (label, "done" if i < current else "running" if i == current else "waiting")
-        for i, label in enumerate(STEPS)
-    ]
-
-
 @require_GET
 def subject_access_detail(request, pk):
     """While the export is built: its progress, refreshed every few seconds. Then: what it
@@ -150,7 +137,7 @@ def subject_access_detail(request, pk):
         "governance/subject_access_detail.html",
         {
             "export": export,
-            "steps": _steps(export),
+            "steps": job_steps(export, STEPS),
             "refresh_seconds": REFRESH_SECONDS,
             "may_download": export.created_by_id == request.user.pk,
         },
