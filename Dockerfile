@@ -52,5 +52,7 @@ USER app
 EXPOSE 8000
 # The web command; docker-compose.yml gives worker and beat their own.
 # gunicorn reads its worker count from WEB_CONCURRENCY.
+# The access log leaves out query strings and referrers: a person search puts names there.
 CMD ["gunicorn", "prevent_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", "--timeout", "60"]
+     "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s", \
+     "--timeout", "60"]

@@ -348,10 +348,23 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# Tracebacks are logged without exception messages, which can quote personal data, and
+# Django's mail_admins handler (a 500's POST data and local variables by e-mail) is dropped:
+# "django" logs only through the console (tests/audit/test_no_leaks.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "withhold_exception_messages": {
+            "()": "prevent_portal.audit.log_redaction.WithholdExceptionMessages"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["withhold_exception_messages"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": [], "level": "INFO"}},
 }

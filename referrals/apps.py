@@ -47,7 +47,9 @@ class ReferralsConfig(AppConfig):
         auditlog.register(PersonAlias, mask_fields=["given_name", "family_name"])
         auditlog.register(
             Referral,
-            mask_fields=["concern_summary", "outcome_reason"],
+            # Many-to-many too (prevent_portal.audit.masking.redact_masked_m2m): needs flags
+            # are health data, concern types political or religious belief.
+            mask_fields=["concern_summary", "outcome_reason", "concern_types", "needs_flags"],
             m2m_fields={"concern_types", "needs_flags"},
         )
         auditlog.register(ChronologyEntry, mask_fields=["text"])
