@@ -8,6 +8,7 @@ urlpatterns = [
     path("panel/", include("channel_panel.urls")),
     path("training/", include("training.urls")),
     path("governance/", include("governance.urls")),
+    path("audit/", include("prevent_portal.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -199,6 +199,7 @@ PAGES: dict[str, Visit] = {
     "referrals:import": Visit("coordinator", "Import historical referrals"),
     "referrals:import_result": Visit("coordinator", "Import finished"),
     "channel_panel:report": Visit("coordinator", "Channel Panel report"),
+    "audit:unusual_access": Visit("spoc_a", "Unusual access"),
     **{
         name: Visit(persona, heading, kwargs)
         for name, (persona, heading, kwargs) in test_channel_cases_flows.CASE_PAGES.items()

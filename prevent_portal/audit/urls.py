@@ -1,0 +1,3 @@
+from prevent_portal.audit.views import app_name, urlpatterns
+
+__all__ = ["app_name", "urlpatterns"]
