@@ -12,6 +12,7 @@ class ChannelPanelConfig(AppConfig):
         from prevent_portal.accounts.access import register_global_permissions
         from prevent_portal.accounts.models import Role
         from prevent_portal.accounts.services import register_configuration_models
+        from prevent_portal.audit import ownership
 
         auditlog.register(models.PanelMeeting, m2m_fields={"core_agencies"})
         auditlog.register(models.Invitee)
@@ -29,6 +30,11 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.CaseNeedsFlag, mask_fields=["flag"])
         auditlog.register(models.SupportAction, mask_fields=["description"])
         auditlog.register(models.PostExitReview, mask_fields=["outcome_notes"])
+
+        # The agency that owns each record, for the unusual-access report.
+        ownership.register(models.ChannelCase, "lead_agency")
+        for part in (models.Consent, models.CaseNeedsFlag, models.SupportAction):
+            ownership.register(part, "case__lead_agency")
 
         register_global_permissions(
             Role.COORDINATOR,

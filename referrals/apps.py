@@ -11,6 +11,7 @@ class ReferralsConfig(AppConfig):
         from prevent_portal.accounts.access import register_global_permissions
         from prevent_portal.accounts.models import Role
         from prevent_portal.accounts.services import register_configuration_models
+        from prevent_portal.audit import ownership
         from prevent_portal.core import demo as demo_registry
         from prevent_portal.core import navigation
         from prevent_portal.reminders import registry as reminders
@@ -60,6 +61,11 @@ class ReferralsConfig(AppConfig):
         auditlog.register(ReferralGroupGrant)
         auditlog.register(RetentionRule)
         auditlog.register(RetentionReview, mask_fields=["hold_reason"])
+
+        # The agency that owns each record, for the unusual-access report.
+        ownership.register(Referral, "owning_agency")
+        ownership.register(InformationRequest, "referral__owning_agency")
+        ownership.register(ChronologyEntry, "referral__owning_agency")
 
         register_global_permissions(
             Role.COORDINATOR,
