@@ -72,6 +72,10 @@ EXPECTED = {
     "referrals:detail": _referral_view,
     "referrals:share": _referral_share,
     "referrals:share_revoke": _referral_withdraw,
+    # An SPOC reports on their own agency's users, the Coordinator on everyone's.
+    "audit:unusual_access": lambda p, m, s: _signed_in_page(
+        p, m, {"coordinator", "spoc_a", "spoc_b"} if m == "GET" else None
+    ),
 }
 
 
