@@ -167,6 +167,11 @@ if REAUTH_MAX_AGE_SECONDS < 60 or ACCOUNT_INACTIVITY_DISABLE_DAYS < 1:
         "REAUTH_MAX_AGE_SECONDS must be 60 or more, ACCOUNT_INACTIVITY_DISABLE_DAYS 1 or more"
     )
 
+# The unusual-access report: openings outside these hours (UK time), and users who open more
+# than this many records in a day, are pointed out to the agency's SPOC.
+UNUSUAL_ACCESS_WORKING_HOURS = env.str("UNUSUAL_ACCESS_WORKING_HOURS", default="07:00-19:00")
+UNUSUAL_ACCESS_DAILY_THRESHOLD = env.int("UNUSUAL_ACCESS_DAILY_THRESHOLD", default=50)
+
 # Council single sign-on with Microsoft Entra ID (OpenID Connect). Off unless OIDC_ENABLED;
 # partners keep password and authenticator app. See docs/operations.md "Single sign-on".
 OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
