@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import User
+from prevent_portal.audit.masking import mask_m2m_changes
 from prevent_portal.core.tabular import ImportReport
 from referrals.imports import (
     CheckedFile,
@@ -154,6 +155,7 @@ def _record_history(created: list[tuple[ImportRow, Referral]], acting_user: User
                     "objects": [str(v) for v in values],
                 }
             }
+            mask_m2m_changes(Referral, changes)  # health data and beliefs: redacted
             entries.append(entry(referral, LogEntry.Action.UPDATE, changes))
         if row.outcome or row.reached_panel or row.adopted:
             # A recorded outcome closes the historical referral; without one it waits in
