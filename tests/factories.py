@@ -84,6 +84,34 @@ def referral(agency: Agency, *, referrer: User | None = None, **kwargs) -> Refer
     )
 
 
+def closed_referral(
+    agency: Agency,
+    *,
+    closed_on: date = date(2015, 6, 1),
+    outcome: str = "no-further-action",
+    person: Person | None = None,
+    acting_user: User | None = None,
+    **kwargs,
+) -> Referral:
+    """A referral of ``agency`` received and closed at triage on ``closed_on`` (by default in
+    2015, so past retention): an adult's, unless ``person`` says otherwise."""
+    from referrals.models import Outcome, SignpostingService
+    from referrals.services import referral_outcome_record
+
+    person = person or PersonFactory(date_of_birth=date(1980, 5, 5))
+    made = referral(agency, person=person, received_on=closed_on, **kwargs)
+    signposted = SignpostingService.objects.first() if outcome == Outcome.SIGNPOSTED else None
+    return referral_outcome_record(
+        referral=made,
+        outcome=Outcome.objects.get(code=outcome),
+        reason="A fictional reason",
+        signposted_to=signposted,
+        decided_on=closed_on,
+        expected_version=made.version,
+        acting_user=acting_user,
+    )
+
+
 # --- Channel Panel ------------------------------------------------------------------------
 def panel_referral(agency: Agency, **kwargs) -> Referral:
     """A referral of ``agency`` passed to the Channel Panel at triage."""

@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from referrals.models import Outcome, RetentionReview, RetentionRule
-from referrals.services import referral_outcome_record, retention_sweep
+from referrals.models import RetentionReview, RetentionRule
+from referrals.services import retention_sweep
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
 
@@ -23,15 +23,7 @@ from tests.browser.pages import assert_page_is_usable
 def closed_long_ago(world, given_name: str):
     """A fictional adult's referral closed with no further action in 2015: past retention."""
     person = factories.PersonFactory(given_name=given_name, date_of_birth=date(1980, 5, 5))
-    referral = factories.referral(world.agency_a, person=person, received_on=date(2015, 6, 1))
-    return referral_outcome_record(
-        referral=referral,
-        outcome=Outcome.objects.get(code=Outcome.NO_FURTHER_ACTION),
-        reason="Fictional reason",
-        decided_on=date(2015, 6, 1),
-        expected_version=referral.version,
-        acting_user=world.coordinator,
-    )
+    return factories.closed_referral(world.agency_a, person=person)
 
 
 def _review(scene) -> dict:

@@ -15,20 +15,11 @@ COORDINATOR = {"coordinator"}
 
 
 def build(world, refs) -> dict:
-    from referrals.models import Outcome, RetentionReview, RetentionRule
-    from referrals.services import referral_outcome_record, retention_sweep
+    from referrals.models import RetentionReview, RetentionRule
+    from referrals.services import retention_sweep
     from tests import factories
 
-    person = factories.PersonFactory(date_of_birth=date(1980, 5, 5))
-    made = factories.referral(world.agency_a, person=person, received_on=date(2015, 6, 1))
-    referral_outcome_record(
-        referral=made,
-        outcome=Outcome.objects.get(code=Outcome.NO_FURTHER_ACTION),
-        reason="Matrix",
-        decided_on=date(2015, 6, 1),
-        expected_version=made.version,
-        acting_user=world.coordinator,
-    )
+    person = factories.closed_referral(world.agency_a).person
     retention_sweep(today=date(2026, 11, 22), acting_user=None)
     return {
         "review": RetentionReview.objects.get(person=person),

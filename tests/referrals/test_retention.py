@@ -35,30 +35,13 @@ CANARIES = ["Qzxcanarygiven", "Qzxcanaryfamily", "Qzxcanary concern", "Qzxcanary
 
 
 def closed(
-    world,
-    *,
-    outcome=Outcome.NO_FURTHER_ACTION,
-    received_on=date(2015, 6, 1),
-    born=date(1980, 5, 5),
-    person=None,
-    **kwargs,
+    world, *, outcome=Outcome.NO_FURTHER_ACTION, received_on=date(2015, 6, 1), born=None, **kw
 ):
-    """A referral of agency A closed at triage on the day it was received."""
-    person = person or factories.PersonFactory(date_of_birth=born)
-    referral = factories.referral(world.agency_a, person=person, received_on=received_on, **kwargs)
-    signposted = None
-    if outcome == Outcome.SIGNPOSTED:
-        from referrals.models import SignpostingService
-
-        signposted = SignpostingService.objects.first()
-    return services.referral_outcome_record(
-        referral=referral,
-        outcome=Outcome.objects.get(code=outcome),
-        reason="Fictional reason",
-        signposted_to=signposted,
-        decided_on=received_on,
-        expected_version=referral.version,
-        acting_user=world.coordinator,
+    """A referral of agency A closed at triage on the day it was received (an adult's)."""
+    if born is not None:
+        kw["person"] = factories.PersonFactory(date_of_birth=born)
+    return factories.closed_referral(
+        world.agency_a, outcome=outcome, closed_on=received_on, acting_user=world.coordinator, **kw
     )
 
 
