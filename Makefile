@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := $(UV) run --frozen python
 
-.PHONY: demo test install uv lint format clean security
+.PHONY: demo test install uv lint format clean security bench
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -41,6 +41,14 @@ lint: install
 # any medium or high finding fails unless reviewed on its line (# nosec BXXX: reason).
 security: install
 	$(UV) run --frozen bandit -c pyproject.toml -r . --severity-level medium --quiet
+
+# Performance benchmark (issue 8): PostgreSQL only, through DATABASE_URL; generates the synthetic
+# data at BENCH_SCALE once (reused after), prints a table and writes var/bench.json.
+BENCH_SCALE ?= 1
+BENCH_ITERATIONS ?= 20
+bench: install
+	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL=postgres://..."; exit 2; }
+	DJANGO_ENV=test $(PY) scripts/bench/run.py --scale $(BENCH_SCALE) --iterations $(BENCH_ITERATIONS)
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -1,0 +1,428 @@
+"""The performance benchmark (issue 8): ``make bench``.
+
+    DATABASE_URL=postgres://... python scripts/bench/run.py [--scale 1] [--iterations 20]
+
+Against PostgreSQL only. Generates the synthetic data at the scale (or reuses it: the
+``synthetic_dataset`` marker row says what the database holds), then measures in-process with
+the Django test client (server-side time around ``client.get``, warm-up first):
+
+- every key page for its roles: p50, p95, the query count, and the ratio of its p50 to a
+  trivial Django view measured in the same run;
+- a partner SPOC's scoped referral list at 10,000 and at 1,000,000 total referrals with the
+  SPOC's own rows held fixed (copies of the referrals table in two schemas of their own,
+  the other agencies' rows made with ``generate_series``; the page runs against them through
+  ``search_path``);
+- the annual board report PDF, ``prevent_statistics`` for a year, and the reminder sweep with
+  10,000 due items and its no-op second run, each in a process of its own for its peak memory.
+
+Prints a table and writes var/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(ROOT), str(HERE)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prevent_portal.settings")
+os.environ.setdefault("DJANGO_ENV", "test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from prevent_portal.accounts.models import Membership, Role, User  # noqa: E402
+from prevent_portal.accounts.reauth import SESSION_AUTHENTICATED_AT  # noqa: E402
+from prevent_portal.core.management.commands.generate_synthetic import marker  # noqa: E402
+
+PAGE_TARGET_P95_MS = 150
+SCOPED_RATIO_TARGET = 1.3
+TARGETS_S = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
+SECOND_SWEEP_TARGET_S = 0.5
+MEMORY_TARGET_MIB = 1024
+SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
+
+
+def run_child(argv: list[str]) -> tuple[int, float, float, str]:
+    """Run a command; return its exit code, wall time, peak memory (MiB) and output."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own scripts
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024, output
+
+
+def signed_in(user: User) -> Client:
+    """A client signed in with both factors just given (as after a real sign-in)."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Benchmark", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session[SESSION_AUTHENTICATED_AT] = time.time()
+    session.save()
+    return client
+
+
+def measure(client: Client, path: str, iterations: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    times = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
+        "queries": len(queries.captured_queries),
+    }
+
+
+def targets() -> dict:
+    """The records and people each key page is measured with: the biggest of each kind."""
+    from channel_panel.models import ChannelCase, Invitee, PanelMeeting
+    from referrals.models import Person, Referral
+
+    today = timezone.localdate()
+    coordinator = User.objects.get(username="coordinator")
+    by_agency = (
+        Referral.objects.values("owning_agency")
+        .annotate(n=Count("pk"))
+        .filter(owning_agency__memberships__role=Role.SPOC)
+        .order_by("-n")
+    )
+    spoc_agency = by_agency[len(by_agency) // 10]["owning_agency"]  # a busy agency, not the top
+    spoc = Membership.objects.filter(agency_id=spoc_agency, role=Role.SPOC).first().user
+    referral = Referral.objects.annotate(n=Count("chronology")).order_by("-n", "-pk").first()
+    held = PanelMeeting.objects.filter(meets_on__lt=today).annotate(n=Count("items"))
+    meeting = held.order_by("-n", "-meets_on").first()
+    upcoming = PanelMeeting.objects.filter(meets_on__gte=today).annotate(n=Count("items"))
+    pack_meeting = upcoming.order_by("-n", "meets_on").first()
+    member = (
+        Invitee.objects.filter(meeting=pack_meeting, for_item=None)
+        .exclude(user=pack_meeting.chair)
+        .first()
+    )
+    case = (
+        ChannelCase.objects.filter(status=ChannelCase.Status.OPEN)
+        .annotate(n=Count("agenda_items"))
+        .order_by("-n", "-pk")
+        .first()
+    )
+    family = Person.objects.order_by("pk").values_list("family_name", flat=True)[500]
+    return {
+        "coordinator": coordinator,
+        "chair": meeting.chair,
+        "manager": User.objects.get(username="manager"),
+        "spoc": spoc,
+        "spoc_agency": spoc_agency,
+        "panel_member": member.user if member else pack_meeting.chair,
+        "case_manager": case.case_manager,
+        "referral": referral.pk,
+        "meeting": meeting.pk,
+        "pack_meeting": pack_meeting.pk,
+        "case": case.pk,
+        "search": family[:4],
+    }
+
+
+def pages(t: dict) -> list[tuple[str, str, str]]:
+    """(page, role, path) for each key page and the roles that use it."""
+    return [
+        ("referral triage queue", "coordinator", "/referrals/triage/"),
+        ("referral list (scoped)", "spoc", "/referrals/"),
+        ("referral detail", "coordinator", f"/referrals/{t['referral']}/"),
+        ("person search", "coordinator", f"/governance/subject-access/find/?name={t['search']}"),
+        ("panel agenda", "coordinator", f"/panel/meetings/{t['meeting']}/"),
+        ("panel agenda", "chair", f"/panel/meetings/{t['meeting']}/"),
+        ("panel pack", "panel_member", f"/panel/meetings/{t['pack_meeting']}/pack/"),
+        ("case detail", "coordinator", f"/panel/cases/{t['case']}/"),
+        ("case detail", "case_manager", f"/panel/cases/{t['case']}/"),
+        ("training compliance table", "coordinator", "/training/"),
+        ("management dashboard", "manager", "/governance/dashboard/"),
+        ("statistics", "coordinator", "/referrals/statistics/"),
+        ("statistics", "manager", "/referrals/statistics/"),
+    ]
+
+
+# --- The scoped list at 10k and 1M total referrals -----------------------------------------
+FILLERS = {
+    "reference": "'BENCH-' || g",
+    "received_on": "current_date - (g %% 3650)",
+    "concern_summary": "''",
+    "person_awareness": "'not_known'",
+    "status": "'closed'",
+    "gateway_outcome": "'cleared'",
+    "outcome_reason": "''",
+    "reached_panel": "false",
+    "adopted": "false",
+    "imported": "false",
+    "version": "1",
+    "created_at": "now()",
+    "updated_at": "now()",
+}
+
+
+def build_scoped_schema(name: str, total: int, agency: int) -> dict:
+    """A copy of the referrals table in schema ``name``: the SPOC agency's own referrals
+    (copied), and other agencies' referrals up to ``total`` (minimal columns, generated by
+    SQL). Reused when it already holds ``total`` rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        if cursor.fetchone():
+            cursor.execute(f"SELECT count(*) FROM {name}.referrals_referral")  # noqa: S608
+            if cursor.fetchone()[0] == total:
+                cursor.execute(
+                    f"SELECT count(*) FROM {name}.referrals_referral WHERE owning_agency_id = %s",  # noqa: S608
+                    [agency],
+                )
+                return {"own": cursor.fetchone()[0], "total": total, "reused": True}
+            cursor.execute(f"DROP SCHEMA {name} CASCADE")
+        started = time.perf_counter()
+        cursor.execute(f"CREATE SCHEMA {name}")
+        cursor.execute(
+            f"CREATE TABLE {name}.referrals_referral "
+            "(LIKE public.referrals_referral INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        cursor.execute(
+            f"INSERT INTO {name}.referrals_referral "  # noqa: S608
+            "SELECT * FROM public.referrals_referral WHERE owning_agency_id = %s",
+            [agency],
+        )
+        own = cursor.rowcount
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = 'referrals_referral' AND is_nullable = 'NO' "
+            "AND column_default IS NULL"
+        )
+        required = [c for (c,) in cursor.fetchall() if c != "id"]
+        fixed = {
+            "person_id": "(SELECT min(id) FROM public.referrals_person)",
+            "owning_agency_id": "(others.ids)[1 + g %% array_length(others.ids, 1)]",
+            "referring_agency_id": "(others.ids)[1 + g %% array_length(others.ids, 1)]",
+            "referring_sector_id": "(SELECT min(id) FROM public.accounts_sector)",
+        }
+        values = {**FILLERS, **fixed}
+        missing = [c for c in required if c not in values]
+        if missing:
+            raise SystemExit(f"The scoped benchmark needs filler values for: {missing}")
+        columns = ["id", *required]
+        select = ", ".join(
+            ["(SELECT max(id) FROM public.referrals_referral) + g"] + [values[c] for c in required]
+        )
+        cursor.execute(
+            f"INSERT INTO {name}.referrals_referral ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {select} FROM generate_series(1, %s) AS g, "
+            "(SELECT array_agg(id) AS ids FROM public.accounts_agency WHERE id <> %s) AS others",
+            [total - own, agency],
+        )
+        cursor.execute(f"ANALYZE {name}.referrals_referral")
+        return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def scoped(t: dict, iterations: int) -> dict:
+    client = signed_in(t["spoc"])
+    results = {}
+    for label, total in SCOPED_TOTALS.items():
+        schema = f"bench_scope_{label}"
+        info = build_scoped_schema(schema, total, t["spoc_agency"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET search_path TO {schema}, public")
+        try:
+            info |= measure(client, "/referrals/", iterations)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET search_path TO DEFAULT")
+        results[label] = info
+    results["ratio_1m_to_10k"] = round(results["1m"]["p50_ms"] / results["10k"]["p50_ms"], 2)
+    return results
+
+
+def machine() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    memory = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    head = ROOT / ".git" / "HEAD"
+    ref = head.read_text().strip() if head.exists() else ""
+    if ref.startswith("ref: "):
+        ref_file = ROOT / ".git" / ref[5:]
+        ref = ref_file.read_text().strip() if ref_file.exists() else ref
+    commit = ref[:7]
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(int(memory) / 1024 / 1024, 1),
+        "postgresql": pg,
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": commit,
+        "started_at": datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--skip-scoped", action="store_true")
+    parser.add_argument("--output", default=str(ROOT / "var" / "bench.json"))
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    settings.ROOT_URLCONF = "bench_urls"
+    result = {"machine": machine(), "scale": args.scale, "iterations": args.iterations}
+
+    call_command("migrate", verbosity=0)
+    held = marker()
+    python = [sys.executable]
+    if held and held.get("scale") == args.scale:
+        result["generate"] = {"reused": True, **held}
+    else:
+        code, seconds, peak, output = run_child(
+            [
+                *python,
+                "manage.py",
+                "generate_synthetic",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+            ]
+        )
+        if code:
+            print(output, file=sys.stderr)
+            return code
+        result["generate"] = {"seconds": round(seconds, 1), "peak_memory_mib": round(peak, 1)}
+        result["generate"] |= marker() or {}
+    print(f"Data: scale {args.scale:g} ({json.dumps(result['generate'].get('counts', {}))[:80]}…)")
+
+    t = targets()
+    clients = {}
+    trivial = measure(signed_in(t["coordinator"]), "/__bench__/trivial/", args.iterations * 5)
+    result["trivial"] = trivial
+    result["pages"] = []
+    for page, role, path in pages(t):
+        client = clients.get(role) or clients.setdefault(role, signed_in(t[role]))
+        figures = measure(client, path, args.iterations)
+        figures |= {"page": page, "role": role, "path": path}
+        figures["ratio_to_trivial"] = round(figures["p50_ms"] / trivial["p50_ms"], 1)
+        figures["meets_target"] = figures["p95_ms"] <= PAGE_TARGET_P95_MS
+        result["pages"].append(figures)
+        print(
+            f"  {page} ({role}): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+            f"{figures['queries']} queries"
+        )
+
+    if not args.skip_scoped:
+        result["scoped_list"] = scoped(t, args.iterations)
+
+    result["commands"] = {}
+    for task in ("statistics", "board_report", "reminder_sweep"):
+        code, wall, peak, output = run_child([*python, str(HERE / "tasks.py"), task])
+        if code:
+            print(output, file=sys.stderr)
+            return code
+        figures = json.loads(output.strip().splitlines()[-1])
+        figures["wall_seconds_with_start_up"] = round(wall, 2)
+        figures["meets_target"] = figures["seconds"] <= TARGETS_S[task]
+        if task == "reminder_sweep":
+            figures["second_run_meets_target"] = (
+                figures["second_run_seconds"] <= SECOND_SWEEP_TARGET_S
+            )
+        result["commands"][task] = figures
+
+    result["bench_process_peak_memory_mib"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(result, indent=2, default=str))
+    print_table(result)
+    print(f"Written to {args.output}")
+    return 0
+
+
+def print_table(r: dict) -> None:
+    m = r["machine"]
+    print()
+    print(
+        f"Machine: {m['nproc']} CPUs, {m['memory_gib']} GiB, PostgreSQL {m['postgresql']}, "
+        f"load {m['load_average_at_start']} -> {m['load_average_at_end']}"
+    )
+    print(f"Trivial view p50 {r['trivial']['p50_ms']} ms")
+    print(
+        f"{'page':28} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
+        f"p95<={PAGE_TARGET_P95_MS}"
+    )
+    for p in r["pages"]:
+        print(
+            f"{p['page']:28} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
+            f"{p['queries']:>8} {p['ratio_to_trivial']:>9}  {'yes' if p['meets_target'] else 'NO'}"
+        )
+    if "scoped_list" in r:
+        s = r["scoped_list"]
+        print(
+            f"SPOC scoped list p50: {s['10k']['p50_ms']} ms at 10k total, "
+            f"{s['1m']['p50_ms']} ms at 1M total ({s['10k']['own']} own rows): "
+            f"ratio {s['ratio_1m_to_10k']} (target <= {SCOPED_RATIO_TARGET})"
+        )
+    for name, c in r["commands"].items():
+        extra = ""
+        if name == "reminder_sweep":
+            extra = (
+                f", {c['queued']} queued; second run {c['second_run_seconds']:.2f} s, "
+                f"{c['second_run_queued']} queued"
+            )
+        print(
+            f"{name}: {c['seconds']:.2f} s (target {TARGETS_S[name]} s){extra}; "
+            f"peak memory {c['peak_memory_mib']} MiB"
+        )
+    g = r["generate"]
+    print(
+        f"generate_synthetic: {g.get('seconds')} s, peak memory {g.get('peak_memory_mib')} MiB"
+        + (" (reused: figures of the run that made it)" if g.get("reused") else "")
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""One benchmark task in a process of its own, so its peak memory is its own:
+
+    python scripts/bench/tasks.py board_report|statistics|reminder_sweep
+
+Prints one JSON object: the timings (measured around the work, after Django has started) and
+the peak resident memory of the process. Writes are rolled back, except the board report's
+row and file (the report list shows them; they are marked as benchmark reports).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prevent_portal.settings")
+os.environ.setdefault("DJANGO_ENV", "test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from prevent_portal.audit.context import acting_as  # noqa: E402
+
+TARGET_REMINDERS = 10_000
+
+
+def _year() -> tuple[date, date]:
+    """The last full financial year (April to March)."""
+    today = timezone.localdate()
+    end_year = today.year if today.month >= 4 else today.year - 1
+    return date(end_year - 1, 4, 1), date(end_year, 3, 31)
+
+
+def statistics() -> dict:
+    date_from, date_to = _year()
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("prevent_statistics", "--from", str(date_from), "--to", str(date_to), stdout=out)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "period": f"{date_from} to {date_to}", "bytes": len(out.getvalue())}
+
+
+def board_report() -> dict:
+    from governance.models import Board, BoardReport
+    from governance.services.reports import board_report_build
+    from prevent_portal.accounts.models import User
+    from referrals.views.statistics import manager_suppress_below
+
+    date_from, date_to = _year()
+    report = BoardReport.objects.create(
+        board=Board.objects.order_by("pk").first(),
+        date_from=date_from,
+        date_to=date_to,
+        created_by=User.objects.get(username="coordinator"),
+        suppress_below=manager_suppress_below(),
+    )
+    started = time.perf_counter()
+    with acting_as():
+        built = board_report_build(report_id=report.pk)
+    seconds = time.perf_counter() - started
+    built.refresh_from_db()
+    return {
+        "seconds": seconds,
+        "status": built.status,
+        "pdf_bytes": built.pdf.size if built.pdf else 0,
+        "period": f"{date_from} to {date_to}",
+    }
+
+
+def reminder_sweep() -> dict:
+    """Make about 10,000 reminders due (referrals left untriaged past the target, one
+    reminder per Coordinator each), run the daily sweep, then run it again: the second run
+    finds every reminder already queued. All rolled back afterwards."""
+    from django.conf import settings
+
+    from prevent_portal.accounts.models import Membership, Role
+    from prevent_portal.reminders.registry import providers
+    from prevent_portal.reminders.services import reminders_queue_due
+    from referrals.models import Referral
+
+    today = timezone.localdate()
+    coordinators = (
+        Membership.objects.active()
+        .filter(role=Role.COORDINATOR, user__is_active=True)
+        .values("user")
+        .distinct()
+        .count()
+    )
+    with transaction.atomic():
+        already = sum(1 for provider in providers().values() for _ in provider(today))
+        wanted = max(0, (TARGET_REMINDERS - already) // max(1, coordinators))
+        old = today - timedelta(days=settings.TRIAGE_TARGET_DAYS + 30)
+        ids = list(
+            Referral.objects.filter(status=Referral.Status.CLOSED, received_on__lt=old)
+            .order_by("-received_on")
+            .values_list("pk", flat=True)[:wanted]
+        )
+        Referral.objects.filter(pk__in=ids).update(status=Referral.Status.RECEIVED)
+        with acting_as():
+            started = time.perf_counter()
+            first = reminders_queue_due(today=today)
+            first_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            second = reminders_queue_due(today=today)
+            second_seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "seconds": first_seconds,
+        "queued": len(first),
+        "second_run_seconds": second_seconds,
+        "second_run_queued": len(second),
+    }
+
+
+TASKS = {"statistics": statistics, "board_report": board_report, "reminder_sweep": reminder_sweep}
+
+if __name__ == "__main__":
+    result = TASKS[sys.argv[1]]()
+    result["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(result))
