@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from referrals.models import PersonAlias
 from tests import factories
 from tests.conftest import sign_in
 
@@ -49,3 +50,48 @@ def test_home_query_count(client, world):
     sign_in(client, world.coordinator)
     client.get("/")
     assert queries_for(client, "/") <= 6
+
+
+# --- Key pages of the performance benchmark (issue 8) not covered in their apps' tests -------
+def test_referral_detail_query_count_does_not_grow_with_the_chronology(client, world):
+    from referrals.services import chronology_add
+
+    ref = factories.referral(world.agency_a)
+    sign_in(client, world.coordinator)
+    client.get("/")
+    short = queries_for(client, f"/referrals/{ref.pk}/")
+    for n in range(15):
+        author = world.coordinator if n % 2 else world.spoc_a
+        chronology_add(referral=ref, kind="note", text=f"Note {n}", acting_user=author)
+    assert queries_for(client, f"/referrals/{ref.pk}/") == short
+
+
+def test_person_search_query_count_does_not_grow_with_the_people_found(client, world):
+    def person(n):
+        found = factories.PersonFactory(family_name="Zanderby", given_name=f"Kell{n}")
+        factories.referral(world.agency_a, person=found)
+        PersonAlias.objects.create(person=found, given_name="Kel", family_name="Zanderbey")
+
+    path = "/governance/subject-access/find/?name=Zanderb"
+    person(0)
+    person(1)
+    sign_in(client, world.coordinator)
+    client.get("/")
+    few = queries_for(client, path)
+    for n in range(2, 22):
+        person(n)
+    assert queries_for(client, path) == few
+
+
+def test_statistics_page_query_count_does_not_grow_with_the_referrals(client, world):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for _ in range(3):
+        factories.referral(world.agency_a, received_on=today)
+    sign_in(client, world.coordinator)
+    client.get("/")
+    few = queries_for(client, "/referrals/statistics/")
+    for n in range(30):
+        factories.referral(world.agency_a if n % 2 else world.agency_b, received_on=today)
+    assert queries_for(client, "/referrals/statistics/") == few
