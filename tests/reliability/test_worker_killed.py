@@ -5,18 +5,19 @@ e-mailed once. The mailbox is a directory both processes see (tests/outbox/mailb
 
 from __future__ import annotations
 
-import email
-from pathlib import Path
-
 import pytest
 from django.db import connection
 
-from prevent_portal.celery import app as celery_app
 from prevent_portal.outbox.models import Notification
 from prevent_portal.outbox.services import message_id, notification_queue
-from prevent_portal.outbox.tasks import send_pending_notifications
 from tests import factories
-from tests.reliability.servers import CeleryWorker, RedisServer, database_url, wait_for
+from tests.reliability.outbox_worker import (
+    delivered,
+    run_sweep,
+    start_worker,
+    sweep_until_all_sent,
+)
+from tests.reliability.servers import wait_for
 
 pytestmark = [
     pytest.mark.redis,
@@ -25,55 +26,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="a worker process shares only PostgreSQL"
     ),
 ]
-CLAIM_TIMEOUT_SECONDS = 2
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def mailbox(tmp_path) -> Path:
-    path = tmp_path / "mailbox"
-    path.mkdir()
-    return path
-
-
-def start_worker(tmp_path, redis_server, mailbox, hold: str) -> CeleryWorker:
-    worker = CeleryWorker(
-        {
-            "DJANGO_ENV": "test",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "REDIS_URL": redis_server.url,
-            "EMAIL_BACKEND": "tests.outbox.mailbox_backend.MailboxBackend",
-            "TEST_MAILBOX_DIR": str(mailbox),
-            "TEST_MAILBOX_HOLD": hold,
-            "OUTBOX_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT_SECONDS),
-            "OUTBOX_SEND_INLINE": "false",
-        },
-        tmp_path / "worker.log",
-    )
-    worker.start()
-    return worker
-
-
-def run_sweep(redis_server) -> str:
-    """What beat does every minute: put one outbox sweep on the queue. Returns its task id."""
-    with celery_app.connection_for_write(redis_server.url) as conn:
-        return send_pending_notifications.apply_async(connection=conn).id
-
-
-def delivered(mailbox: Path) -> list[str]:
-    """The Message-ID of each e-mail in the mailbox, one entry per copy."""
-    return sorted(
-        email.message_from_bytes(path.read_bytes())["Message-ID"] for path in mailbox.glob("*.eml")
-    )
 
 
 def queued(n: int) -> list[Notification]:
@@ -86,17 +38,7 @@ def queued(n: int) -> list[Notification]:
     ]
 
 
-def sweep_until_all_sent(redis_server, notifications) -> None:
-    def all_sent():
-        if Notification.objects.filter(status="sent").count() == len(notifications):
-            return True
-        run_sweep(redis_server)  # beat's next minute, a second apart here
-        return False
-
-    wait_for(all_sent, timeout=60, what="every notification to be sent", interval=1)
-
-
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_killed_before_the_mail_server_accepted_sends_each_notification_once(
     tmp_path, redis_server, mailbox
 ):
@@ -127,7 +69,7 @@ def test_worker_killed_before_the_mail_server_accepted_sends_each_notification_o
     assert recovered.count() == 1 and "claim expired" in recovered.get().last_error
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pool_process_killed_after_the_mail_server_accepted_resends_with_the_same_message_id(
     tmp_path, redis_server, mailbox
 ):
