@@ -273,14 +273,15 @@ def blocking_q(facts: PersonFacts) -> Q:
 
 
 def find_candidates(person, *, exclude_ids=()):
-    """Other live (not merged) persons with at least one referral who fall in one of
-    ``person``'s blocks, aliases prefetched: one query, plus one for the aliases."""
+    """Other live (not merged, not de-personalised) persons with at least one referral who
+    fall in one of ``person``'s blocks, aliases prefetched: one query, plus one for the
+    aliases."""
     from referrals.models import Person, Referral
 
     facts = PersonFacts.of(person)
     matches = (
         Person.objects.filter(blocking_q(facts))
-        .filter(merged_into__isnull=True)
+        .filter(merged_into__isnull=True, depersonalised_at__isnull=True)
         .exclude(pk=person.pk)
         .exclude(pk__in=list(exclude_ids))
         .filter(Exists(Referral.objects.filter(person=OuterRef("pk"))))

@@ -494,3 +494,17 @@ def test_the_coordinator_has_a_navigation_link(client, world):
     sign_in(client, world.coordinator)
     html = client.get(reverse("core:home")).content.decode()
     assert reverse("referrals:retention_reviews") in html
+
+
+def test_a_de_personalised_person_is_never_offered_as_an_earlier_referral(world, due_review):
+    from referrals.matching import find_candidates
+
+    services.retention_delete(review=due_review, acting_user=world.coordinator)
+    # Blank fields match nothing anyway; put the old values back to prove the rule itself.
+    Person.objects.filter(pk=due_review.person_id).update(
+        given_name=CANARIES[0], family_name=CANARIES[1], postcode=CANARIES[4]
+    )
+    newcomer = factories.PersonFactory(
+        given_name=CANARIES[0], family_name=CANARIES[1], postcode=CANARIES[4]
+    )
+    assert due_review.person not in find_candidates(newcomer)
