@@ -508,3 +508,18 @@ def test_a_de_personalised_person_is_never_offered_as_an_earlier_referral(world,
         given_name=CANARIES[0], family_name=CANARIES[1], postcode=CANARIES[4]
     )
     assert due_review.person not in find_candidates(newcomer)
+
+
+def test_a_legal_hold_is_audited_with_its_reason_masked(world, due_review):
+    with acting_as(world.coordinator):
+        services.retention_hold(
+            review=due_review,
+            reason="Qzxcanary inquiry",
+            review_on=None,
+            expected_version=due_review.version,
+            acting_user=world.coordinator,
+        )
+    entry = LogEntry.objects.get_for_object(due_review).latest("timestamp")
+    assert entry.actor == world.coordinator
+    assert entry.changes_dict["status"] == ["due", "held"]
+    assert "Qzxcanary" not in json.dumps(entry.changes)
