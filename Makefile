@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := $(UV) run --frozen python
 
-.PHONY: demo test install uv lint format clean security bench
+.PHONY: demo test install uv lint format clean security loadtest bench
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -49,6 +49,12 @@ BENCH_ITERATIONS ?= 20
 bench: install
 	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL=postgres://..."; exit 2; }
 	DJANGO_ENV=test $(PY) scripts/bench/run.py --scale $(BENCH_SCALE) --iterations $(BENCH_ITERATIONS)
+
+# Load test (not part of CI): 50 signed-in users for 60 s against gunicorn on 127.0.0.1,
+# the four roles' journeys; p50/p95 per page, var/loadtest.json; fails on any error.
+# Needs LOADTEST_DATABASE_URL, a PostgreSQL database it migrates, seeds and fills.
+loadtest: install
+	UV="$(UV)" scripts/loadtest/run.sh
 
 format: install
 	$(UV) run --frozen ruff format .
