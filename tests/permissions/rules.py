@@ -7,15 +7,28 @@ Personas are those of tests/conftest.py; scenarios are set up in test_url_matrix
 from tests.conftest import PERSONAS
 
 SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
-SCENARIOS = ["own", "other", "shared_live", "shared_expired", "shared_user"]
-# Who sees a referral in each scenario (own: agency A's, referred by referrer_a; the rest are
-# agency B's, referred by referrer_b, and shared with agency A or with referrer_a).
+SCENARIOS = [
+    "own",
+    "other",
+    "shared_live",
+    "shared_expired",
+    "shared_user",
+    "pack_open",
+    "pack_closed",
+]
+# Who sees a referral in each scenario (own: agency A's, referred by referrer_a; the shared
+# ones are agency B's, referred by referrer_b, and shared with agency A or with referrer_a;
+# the pack ones are agency B's on a Channel Panel agenda: rules_channel_panel.pack_referrals).
 SEES = {
     "own": {"coordinator", "spoc_a", "panel_a", "referrer_a"},
     "other": {"coordinator", "spoc_b", "referrer_b"},
     "shared_live": {"coordinator", "spoc_b", "referrer_b", "spoc_a", "panel_a"},
     "shared_expired": {"coordinator", "spoc_b", "referrer_b"},
     "shared_user": {"coordinator", "spoc_b", "referrer_b", "referrer_a"},
+    # Agency B's new referral (no referrer) on a panel agenda: the meeting's invitees (the
+    # chair, agency A's panel member) see it while the pack window is open, not after.
+    "pack_open": {"coordinator", "spoc_b", "chair", "panel_a"},
+    "pack_closed": {"coordinator", "spoc_b"},
 }
 CASE_LIST_ROLES = {
     "coordinator",

@@ -9,7 +9,13 @@ Scenarios (agency A is a core panel agency, so panel_a is invited to every meeti
 - own: a case led by agency A;
 - other: a case led by agency B on no agenda;
 - pack_open: agency B's case on the agenda of a meeting whose pack window is open now;
-- pack_closed: agency B's case on the agenda of a meeting whose window closed last week.
+- pack_closed: agency B's case on the agenda of a meeting whose window closed last week;
+- shared_live / shared_expired: agency B's case shared with agency A (a ChannelCaseGroupGrant),
+  live, or expired yesterday.
+
+pack_referrals(world) adds the referral scenarios pack_open and pack_closed (agency B's new
+referrals on the agenda of a meeting whose pack window is open now, or closed last week) to
+the referral routes of test_url_matrix.py.
 
 Entries come from rules_channel_cases.py and rules_channel_meetings.py.
 """
@@ -22,11 +28,14 @@ import time_machine
 from django.utils import timezone
 
 PREFIX = "channel_panel:"
-CASE_SCENARIOS = ["own", "other", "pack_open", "pack_closed"]
+CASE_SCENARIOS = ["own", "other", "shared_live", "shared_expired", "pack_open", "pack_closed"]
 # Who sees the case in each scenario.
 SEES_CASE = {
     "own": {"coordinator", "spoc_a", "panel_a"},
     "other": {"coordinator", "spoc_b"},
+    # Agency B's case shared with agency A (its case-role members), live or expired.
+    "shared_live": {"coordinator", "spoc_b", "spoc_a", "panel_a"},
+    "shared_expired": {"coordinator", "spoc_b"},
     "pack_open": {"coordinator", "spoc_b", "panel_a", "chair"},
     "pack_closed": {"coordinator", "spoc_b"},
 }
@@ -35,6 +44,9 @@ SEES_CASE = {
 CHANGES_CASE = {
     "own": {"coordinator", "spoc_a", "panel_a"},
     "other": {"coordinator", "spoc_b"},
+    # A view share lets agency A read the case, not change it.
+    "shared_live": {"coordinator", "spoc_b"},
+    "shared_expired": {"coordinator", "spoc_b"},
     "pack_open": {"coordinator", "spoc_b", "chair"},
     "pack_closed": {"coordinator", "spoc_b"},
 }
@@ -79,9 +91,35 @@ def _case_with_records(lead, manager, world, *, referral_agency=None):
     return case
 
 
+def pack_referrals(world) -> dict:
+    """Agency B's new referrals on a panel agenda: one whose pack window is open now, one
+    whose window closed last week. Their invitees are the chair and agency A's panel member
+    (agency A is a core panel agency)."""
+    from channel_panel import services
+    from tests import factories
+
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    today = timezone.localdate()
+    past = today - timedelta(days=30)
+    with time_machine.travel(
+        timezone.make_aware(datetime.combine(past - timedelta(days=5), time(12))), tick=False
+    ):
+        closed_meeting = factories.meeting(world.chair, past)
+        closed = factories.panel_referral(world.agency_b)
+        services.agenda_item_add(
+            meeting=closed_meeting, referral=closed, acting_user=world.coordinator
+        )
+    open_meeting = factories.meeting(world.chair, today + timedelta(days=3))
+    opened = factories.panel_referral(world.agency_b)
+    services.agenda_item_add(meeting=open_meeting, referral=opened, acting_user=world.coordinator)
+    return {"pack_open": opened, "pack_closed": closed}
+
+
 def build(world, refs) -> dict:
     from channel_panel import services
     from channel_panel.models import Decision
+    from prevent_portal.accounts.grants import object_share
     from tests import factories
 
     world.agency_a.is_core_panel_member = True
@@ -90,7 +128,22 @@ def build(world, refs) -> dict:
     cases = {
         "own": _case_with_records(world.agency_a, world.spoc_a, world),
         "other": _case_with_records(world.agency_b, world.spoc_b, world),
+        "shared_live": _case_with_records(world.agency_b, world.spoc_b, world),
+        "shared_expired": _case_with_records(world.agency_b, world.spoc_b, world),
     }
+    shares = {
+        scenario: object_share(
+            obj=cases[scenario],
+            to_agency=world.agency_a,
+            reason="joint working",
+            acting_user=world.coordinator,
+        )
+        for scenario in ("shared_live", "shared_expired")
+    }
+    expired = shares["shared_expired"]
+    type(expired).objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
     past = today - timedelta(days=30)
     with time_machine.travel(
         timezone.make_aware(datetime.combine(past - timedelta(days=5), time(12))), tick=False

@@ -16,6 +16,9 @@ REFERRER_OF = {
     "shared_live": "referrer_b",
     "shared_expired": "referrer_b",
     "shared_user": "referrer_b",
+    # Panel referrals made without a referrer account.
+    "pack_open": None,
+    "pack_closed": None,
 }
 
 

@@ -134,6 +134,7 @@ def scenario_objects(world):
         reason="follow-up",
         acting_user=world.coordinator,
     )
+    refs.update(rules_channel_panel.pack_referrals(world))
     # Grants for the withdraw route, to someone who is not a persona.
     grantee = factories.UserFactory(username="grantee")
     grants = {}
