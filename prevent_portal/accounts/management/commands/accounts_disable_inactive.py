@@ -10,13 +10,6 @@ from prevent_portal.accounts.services import users_disable_inactive
 from prevent_portal.audit.context import acting_as
 
 
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"'{value}' is not a date in the form YYYY-MM-DD") from exc
-
-
 class Command(BaseCommand):
     help = (
         "Disable the accounts not used for ACCOUNT_INACTIVITY_DISABLE_DAYS days (the daily "
@@ -24,12 +17,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--today", help="the day to run for, YYYY-MM-DD (default: today)")
 
-    def handle(self, *args, today, **options):
-        today = today or timezone.localdate()
+    def handle(self, *args, today=None, **options):
+        try:
+            day = date.fromisoformat(today) if today else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--today must be a date in the form YYYY-MM-DD: {today}") from exc
         with acting_as() as system:
-            disabled = users_disable_inactive(today=today, acting_user=system)
+            disabled = users_disable_inactive(today=day, acting_user=system)
         days = settings.ACCOUNT_INACTIVITY_DISABLE_DAYS
         self.stdout.write(f"{len(disabled)} account(s) unused for {days} days disabled")
         for user in disabled:
