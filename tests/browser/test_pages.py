@@ -373,6 +373,22 @@ def _unknown_address(page, scene):
     assert response.status == 404
 
 
+def _confirm_identity_wrong_code(page, scene):
+    page.goto(reverse("accounts:confirm_identity") + "?next=/referrals/")
+    page.get_by_label("Password").fill(factories.TEST_PASSWORD)
+    page.get_by_label("Security code").fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The security code is wrong")
+
+
+def _sign_in_with_council_account(page, scene):
+    from django.test import override_settings
+
+    with override_settings(OIDC_ENABLED=True):
+        page.goto(reverse("accounts:sign_in"))
+    expect(page.get_by_role("button", name="Sign in with your council account")).to_be_visible()
+
+
 def _list_not_for_managers(page, scene):
     response = page.goto(reverse("referrals:list"))
     assert response.status == 403
@@ -482,6 +498,8 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "sign_in_empty": ("anonymous", _submit_empty_sign_in, "Sign in to"),
     "sign_in_wrong_password": ("anonymous", _submit_wrong_password, "Sign in to"),
     "sign_in_after_idle_timeout": ("anonymous", _sign_in_after_idle_timeout, "Sign in to"),
+    "sign_in_with_council_account": ("anonymous", _sign_in_with_council_account, "Sign in to"),
+    "confirm_identity_wrong_code": ("coordinator", _confirm_identity_wrong_code, "Confirm it"),
     "locked_out": ("anonymous", _lock_out, "Too many attempts"),
     "form_expired": ("anonymous", _expired_form, "Your form has expired"),
     "security_code_too_short": ("password_given", _short_security_code, "Security code"),
