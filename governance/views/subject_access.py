@@ -167,6 +167,8 @@ def subject_access_download(request, pk):
         )
     except FileNotFoundError:
         raise Http404("This export is not ready") from None
+    if export.person is not None:  # everything held on them has just been handed over
+        log_access(request, [export.person], view="governance:subject_access_download")
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     response["Cache-Control"] = "no-store"

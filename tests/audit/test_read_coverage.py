@@ -146,8 +146,8 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "governance:subject_access_list": "request references and staff: each person by number only",
     "governance:subject_access_detail": "an export's progress and counts: no name or reference",
     "governance:subject_access_download": (
-        "POST only: hands the subject access zip over once; recorded in the audit log as the "
-        "export's downloaded_by/downloaded_at change"
+        "POST only, so the walk cannot open it: hands the subject access zip over once and "
+        "writes an ACCESS entry on the person (tests/governance/test_subject_access.py)"
     ),
     "referrals:retention_rules": _CONFIG,
     "referrals:retention_rule_edit": _CONFIG,

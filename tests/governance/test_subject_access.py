@@ -349,6 +349,12 @@ def test_the_coordinator_downloads_the_export_once_and_the_file_is_deleted(
         v.decode() for k, v in unzip(response.content).items() if k.endswith(".html")
     )
     assert not stored.exists()
+    handed_over = LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS,
+        object_pk=str(subject.pk),
+        additional_data__view="governance:subject_access_download",
+    )
+    assert handed_over.get().actor == world.coordinator
     again = client.post(url)
     assert again.status_code == 410
     export.refresh_from_db()
