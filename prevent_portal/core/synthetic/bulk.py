@@ -119,11 +119,16 @@ def copy_rows(
                 buffer.seek(0)
                 cursor.cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN', buffer)
             else:
+                # Other databases: values prepared by their fields, as Django saves them.
+                fields = [_field(model, k) for k in keys + extra]
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(
                     f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})',  # noqa: S608
                     [
-                        [_plain(row[k]) for k in keys] + [_plain(v) for v in defaults]
+                        [
+                            f.get_db_prep_save(v, connection)
+                            for f, v in zip(fields, [row[k] for k in keys] + defaults, strict=True)
+                        ]
                         for row in batch
                     ],
                 )
@@ -135,15 +140,15 @@ def copy_rows(
     return written
 
 
-def _plain(value):
-    return json.dumps(value) if isinstance(value, (dict, list)) else value
+def _field(model, attname: str):
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field
+    raise ValueError(f"{model.__name__} has no field {attname}")
 
 
 def _column(model, attname: str) -> str:
-    for field in model._meta.concrete_fields:
-        if field.attname == attname:
-            return field.column
-    raise ValueError(f"{model.__name__} has no field {attname}")
+    return _field(model, attname).column
 
 
 def _audit_batch(ctx, model, content_type, count: int, ids: list[int]) -> None:
