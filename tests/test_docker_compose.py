@@ -94,7 +94,11 @@ def test_compose_defines_web_worker_beat_database_and_redis(services):
 def test_only_a_one_off_migrate_job_is_added_to_the_five_services(services):
     assert set(services) - SERVICES == {"migrate"}
     migrate = services["migrate"]
-    assert _command(migrate) == "python manage.py migrate --no-input"
+    # Migrations, then the database checks (accounts.E001: nobody but the coordinator role
+    # holds model-wide sight of case records); a failure stops web, worker and beat.
+    assert _command(migrate) == (
+        "sh -c python manage.py migrate --no-input && python manage.py check --database default"
+    )
     assert migrate["restart"] == "no"
     assert _depends_on(migrate) == {"db": "service_healthy"}
 
