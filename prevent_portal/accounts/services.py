@@ -201,8 +201,7 @@ def _tell_spocs_account_disabled(*, user: User, last_used: date, today: date) ->
             recipient=spoc,
             subject=f"{settings.SERVICE_NAME}: an account at your agency was disabled",
             body=(
-                f"The {settings.SERVICE_NAME} account {user.username} "
-                f"({user.get_full_name() or 'no name recorded'}) was disabled on "
+                f"The {settings.SERVICE_NAME} account {user.username} was disabled on "
                 f"{today:%d %B %Y} because it had not been used for {days} days (last used "
                 f"{last_used:%d %B %Y}).\n\nIf they still need it, ask the system "
                 "administrator to switch it on again. If they have left, there is nothing to "
