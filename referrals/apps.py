@@ -44,6 +44,9 @@ class ReferralsConfig(AppConfig):
                 "school_or_employer",
                 "ethnicity",
             ],
+            # auditlog's diff of a new record reads every reverse one-to-one too: one query
+            # each per record created, for a value that is another record's, not this one's.
+            exclude_fields=["retention_review"],
         )
         auditlog.register(PersonAlias, mask_fields=["given_name", "family_name"])
         auditlog.register(
@@ -52,6 +55,7 @@ class ReferralsConfig(AppConfig):
             # are health data, concern types political or religious belief.
             mask_fields=["concern_summary", "outcome_reason", "concern_types", "needs_flags"],
             m2m_fields={"concern_types", "needs_flags"},
+            exclude_fields=["channel_case"],  # a reverse one-to-one, as for Person
         )
         auditlog.register(ChronologyEntry, mask_fields=["text"])
         auditlog.register(InformationRequest, mask_fields=["question", "response"])
