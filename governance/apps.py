@@ -34,7 +34,7 @@ class GovernanceConfig(AppConfig):
         # Governance records hold no case data; free text may still name people, so it is
         # masked in full (the records themselves keep it).
         auditlog.register(Board, m2m_fields={"reminder_recipients"})
-        auditlog.register(BoardUpdate, mask_fields=["attachment_name"])
+        auditlog.register(BoardUpdate, mask_fields=["attachment_name"], exclude_fields=["report"])
         auditlog.register(StrategyPeriod)
         auditlog.register(PriorityAction)
         auditlog.register(ActionItem)

@@ -36,7 +36,8 @@ class AccountsConfig(AppConfig):
 
         auditlog.register(
             User,
-            exclude_fields=["password", "last_login"],
+            # referral_draft: a reverse one-to-one (another record's value, a query each).
+            exclude_fields=["password", "last_login", "referral_draft"],
             mask_fields=["first_name", "last_name", "email", "job_title"],
         )
         auditlog.register(ExternalIdentity)

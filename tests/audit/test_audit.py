@@ -132,3 +132,20 @@ def test_audit_log_refuses_update_and_delete(world, sql):
 def test_access_module_is_unaffected_by_referral_count(world):
     """Sanity: the audit entries above are per record, not per query."""
     assert Referral.objects.visible_to(world.manager).count() == 0
+
+
+def test_no_audited_model_diffs_a_reverse_one_to_one():
+    """auditlog's diff of a new record reads every reverse one-to-one: a query per record
+    created for a value that belongs to another record. Each is excluded where registered."""
+    from auditlog.registry import auditlog
+
+    untracked = [
+        f"{model.__name__}.{field.name}"
+        for model in auditlog.get_models()
+        for field in model._meta.get_fields()
+        if field.one_to_one
+        and field.auto_created
+        and not field.concrete
+        and field.name not in auditlog.get_model_fields(model)["exclude_fields"]
+    ]
+    assert untracked == []
