@@ -227,3 +227,73 @@ def test_page_queries_do_not_grow_with_the_number_of_returns(world, signed_in_cl
     large = _queries(client, query)
     assert large == small
     assert len(client.get("/training/", query).context["tables"][0].rows) == 14
+
+
+def test_page_defaults_to_the_latest_quarter_with_returns_due_and_the_one_before(
+    figures, signed_in_client
+):
+    from training.quarters import quarter_containing
+
+    quarter(quarter_containing(date.today()).end)  # under way: its returns are not due yet
+    response = signed_in_client(figures.coordinator).get("/training/")
+    labels = [p.label for p in response.context["tables"][0].periods]
+    assert labels == ["Q2 2018/19", "Q3 2018/19"]
+    assert "Down 4 points" not in response.content.decode()  # 84% then missing: no trend
+    assert _cells(response, "WRAP")[("Agency A", "Q2 2018/19")] == (84, "Below target")
+
+
+@pytest.fixture
+def many_agencies(figures):
+    """Agency A and B and 28 more, each owing WRAP (a SPOC) and with a Q1 return."""
+    for n in range(28):
+        agency = factories.AgencyFactory(name=f"Partner {n:02d}")
+        factories.member("spoc", agency)
+        make_return(agency, Q1, 100, 50 + n)
+    return figures
+
+
+def test_agencies_come_25_a_page_in_name_order_with_missing_counted_for_all(
+    many_agencies, signed_in_client
+):
+    client = signed_in_client(many_agencies.coordinator)
+    first = client.get("/training/", _range(Q1, Q2))
+    rows = [r.agency.name for r in first.context["tables"][0].rows]
+    assert rows == ["Agency A", "Agency B"] + [f"Partner {n:02d}" for n in range(23)]
+    page = first.content.decode()
+    assert "Showing agencies 1 to 25 of 30" in page
+    assert "28 returns missing" in page  # every Partner's Q2, on both pages
+    assert 'rel="next"' in page and "page=2" in page
+    second = client.get("/training/", {**_range(Q1, Q2), "page": 2})
+    assert [r.agency.name for r in second.context["tables"][0].rows] == [
+        f"Partner {n:02d}" for n in range(23, 28)
+    ]
+    assert "28 returns missing" in second.content.decode()
+
+
+def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):
+    client = signed_in_client(many_agencies.coordinator)
+    csv_text = client.get("/training/", {**_range(Q1, Q1), "page": 2, "format": "csv"}).content
+    agencies = [r["agency"] for r in csv.DictReader(io.StringIO(csv_text.decode()))]
+    assert len(agencies) == 31  # A and B (WRAP and Basic for A) and the 28 partners
+    assert {"Agency A", "Agency B", "Partner 00", "Partner 27"} <= set(agencies)
+    page = client.get("/training/", {**_range(Q1, Q1), "page": 2}).content.decode()
+    assert "page=" not in page.split("download>CSV")[0].rsplit("href=", 1)[1]
+
+
+def test_page_queries_and_rows_do_not_grow_past_one_page_of_agencies(world, signed_in_client):
+    period = quarter(Q1)
+    query = {"period_from": period.pk, "period_to": period.pk}
+    client = signed_in_client(world.coordinator)
+    make_return(world.agency_a, Q1, 10, 9)
+    client.get("/training/", query)  # the first request also saves the session
+    small = _queries(client, query)
+    for n in range(40):
+        agency = factories.AgencyFactory(name=f"Extra agency {n}")
+        factories.member("spoc", agency)
+        make_return(agency, Q1, 100, 80)
+        make_return(agency, Q1, 1000, 900, training_type=basic())
+    large = _queries(client, query)
+    assert large == small
+    response = client.get("/training/", query)
+    assert [len(t.rows) for t in response.context["tables"]] == [25, 25]
+    assert response.context["page"].paginator.count == 42

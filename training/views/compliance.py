@@ -1,6 +1,11 @@
 """The compliance page: per agency, training type and quarter against target, as tables and
 charts, with the same figures as CSV and XLSX downloads.
 
+By default it shows the latest quarter whose returns are due (it has ended) and the quarter
+before it, so every row has its trend; agencies come 25 a page (in name order, the same on
+every type's table), so the page costs the same with 10 agencies or 400. The downloads hold
+every agency's returns for the quarters chosen, whatever the page.
+
 Compliance figures are organisational, with no personal data, so the page writes no access
 entries. What a user sees is ComplianceReturn.objects.visible_to(user): every agency for the
 Coordinator, managers and the panel chair; their own agency for a SPOC.
@@ -9,6 +14,7 @@ Coordinator, managers and the panel chair; their own agency for a SPOC.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -18,6 +24,7 @@ from django.views.decorators.http import require_GET
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.accounts.models import Agency
 from training.figures import (
+    compliance_index,
     compliance_tables,
     export_returns,
     export_rows,
@@ -27,7 +34,8 @@ from training.figures import (
 from training.forms.compliance import ComplianceFilterForm
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
 
-DEFAULT_QUARTERS = 4
+DEFAULT_QUARTERS = 2  # the latest quarter with returns due and the one before, for trends
+PAGE_SIZE = 25  # agencies a page
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,8 +53,9 @@ def _download(rows, fmt: str, first, last) -> HttpResponse:
 
 @require_GET
 def compliance(request):
-    """Tables and charts for a range of quarters (the last four by default); with
-    ``format=csv`` or ``format=xlsx``, the returns behind them as a spreadsheet."""
+    """Tables and charts for a range of quarters (by default the latest quarter with returns
+    due and the one before it), 25 agencies a page; with ``format=csv`` or ``format=xlsx``,
+    every agency's returns behind them as a spreadsheet."""
     scope = return_agency_scope(request.user)
     if scope is not None and not scope:
         raise PermissionDenied
@@ -62,7 +71,9 @@ def compliance(request):
         "show_agency_filter": scope is None or len(scope) > 1,
         "tables": [],
     }
-    recent = list(periods.reverse()[:DEFAULT_QUARTERS])
+    recent = list(periods.filter(end__lt=today).reverse()[:DEFAULT_QUARTERS]) or list(
+        periods.reverse()[:DEFAULT_QUARTERS]
+    )
     if not recent:
         return render(request, "training/compliance_report.html", {**context, "form": None})
     defaults = {"period_from": recent[-1].pk, "period_to": recent[0].pk}
@@ -88,9 +99,24 @@ def compliance(request):
         chosen = returns.filter(period__in=shown, training_type__in=types)
         return _download(export_rows(export_returns(chosen)), fmt, first, last)
     query = request.GET.copy()
-    query.pop("format", None)
+    for name in ("format", "page"):
+        query.pop(name, None)
     for name in ("period_from", "period_to"):
         query[name] = form.cleaned_data[name].pk
+    index = compliance_index(
+        returns=returns, periods=shown, types=types, agency_ids=agency_ids, today=today
+    )
+    page = Paginator(index.agencies, PAGE_SIZE).get_page(request.GET.get("page"))
+    tables = compliance_tables(
+        returns=returns,
+        periods=shown,
+        types=types,
+        agency_ids={pk for pk, _ in page},
+        today=today,
+        owed=index.owed,
+    )
+    for table in tables:
+        table.missing_everywhere = index.missing[table.training_type.pk]
     return render(
         request,
         "training/compliance_report.html",
@@ -99,9 +125,9 @@ def compliance(request):
             "form": form,
             "first": first,
             "last": last,
-            "tables": compliance_tables(
-                returns=returns, periods=shown, types=types, agency_ids=agency_ids, today=today
-            ),
+            "tables": tables,
+            "page": page,
+            "query": query.urlencode(),
             "csv_query": _with(query, "csv"),
             "xlsx_query": _with(query, "xlsx"),
         },
