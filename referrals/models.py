@@ -10,11 +10,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
+from referrals.indexes import UpperPrefixIndex
 
 ADULT_AGE = 18
 # Home Office age bands (DOMAIN.md), as (label, lowest age, highest age).
@@ -128,7 +130,12 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            # Name search (istartswith): see referrals/indexes.py.
+            UpperPrefixIndex(Upper("family_name"), name="person_family_upper_idx"),
+            UpperPrefixIndex(Upper("given_name"), name="person_given_upper_idx"),
+        ]
 
     def __str__(self):
         # Never a name: str() is stored unmasked as the audit log's object_repr.
@@ -147,6 +154,10 @@ class PersonAlias(models.Model):
     class Meta:
         ordering = ["pk"]
         verbose_name_plural = "person aliases"
+        indexes = [
+            UpperPrefixIndex(Upper("family_name"), name="alias_family_upper_idx"),
+            UpperPrefixIndex(Upper("given_name"), name="alias_given_upper_idx"),
+        ]
 
     def __str__(self):
         return f"Alias {self.pk} of person {self.person_id}"
