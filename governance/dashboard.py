@@ -7,8 +7,12 @@ Rules, decided once here:
   or cases below it, and the percentage made from it, is hidden (shown as "fewer than N").
   Referrals by quarter follow the same rule. Meetings, attendance, boards and action items
   are not people and are never hidden;
-- training compliance is ``training.figures.compliance_tables`` for the quarters that end in
-  the period: figures of an organisation, one row per agency, type and quarter;
+- training compliance is, for the quarters that end in the period and each type, the totals
+  of each referring sector (eligible and compliant staff summed, percentage against the
+  type's current target), then the agencies with a return below target in one of those
+  quarters as ``training.figures.compliance_tables`` makes them: the first
+  BELOW_TARGET_SHOWN by lowest percentage, the rest counted (the full table is the
+  training page's download). Figures of an organisation, never of a person;
 - the board schedule is counted on the day the page is shown, the action plan's RAG is that
   of the strategy period in force at the end of the period (or the last one before it).
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncQuarter
 
 from channel_panel.reports import channel_report
@@ -30,7 +34,7 @@ from prevent_portal.core.numbers import percent_half_up
 from referrals.models import Referral
 from referrals.statistics import referral_statistics, suppress_small_counts
 from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
-from training.figures import TypeTable, compliance_tables
+from training.figures import TypeTable, compliance_index, compliance_tables
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
 from training.quarters import quarter_containing
 
@@ -143,7 +147,7 @@ class Dashboard:
     meetings_held: int
     attendance: Figure
     training_quarters: list[ReportingPeriod]
-    training: list[TypeTable]
+    training: list[TrainingSummary]
     boards: Figure
     plan: StrategyPeriod | None
     rag: Figure
@@ -253,18 +257,111 @@ def training_quarters(date_from: date, date_to: date) -> list[ReportingPeriod]:
     return list(ReportingPeriod.objects.filter(end__range=(date_from, date_to)).order_by("end"))
 
 
-def training_tables(user, quarters: list[ReportingPeriod], today: date) -> list[TypeTable]:
-    """Compliance against target by agency for ``quarters``, as the training page makes it,
-    limited to what ``user`` may see."""
+BELOW_TARGET_SHOWN = 25
+
+
+@dataclass
+class SectorCell:
+    period: ReportingPeriod
+    eligible: int
+    compliant: int
+    percent: int | None
+    meets: bool | None
+
+
+@dataclass
+class SectorRow:
+    sector: str
+    cells: list[SectorCell]
+
+
+@dataclass
+class TrainingSummary:
+    """One training type on the dashboard: totals per sector, and the agencies below target
+    (the first BELOW_TARGET_SHOWN of ``below_count`` as ``table``, a compliance table)."""
+
+    training_type: TrainingType
+    quarters: list[ReportingPeriod]
+    sectors: list[SectorRow]
+    table: TypeTable
+    below_count: int
+
+    @property
+    def more(self) -> int:
+        return self.below_count - len(self.table.rows)
+
+
+def training_tables(user, quarters: list[ReportingPeriod], today: date) -> list[TrainingSummary]:
+    """Compliance against target for ``quarters``, limited to what ``user`` may see: totals
+    per sector and the agencies below target, a fixed number of queries and a bounded page
+    however many agencies return figures."""
     if not quarters:
         return []
-    return compliance_tables(
-        returns=ComplianceReturn.objects.visible_to(user),
-        periods=quarters,
-        types=list(TrainingType.objects.active()),
-        agency_ids=return_agency_scope(user),
-        today=today,
+    returns = ComplianceReturn.objects.visible_to(user)
+    types = list(TrainingType.objects.active())
+    scope = return_agency_scope(user)
+    chosen = returns.filter(period__in=quarters, training_type__in=types)
+    totals = {}
+    for row in chosen.values("training_type_id", "period_id", "agency__sector__name").annotate(
+        eligible=Sum("eligible"), compliant=Sum("compliant")
+    ):
+        key = (row["training_type_id"], row["agency__sector__name"])
+        totals.setdefault(key, {})[row["period_id"]] = (row["eligible"], row["compliant"])
+    lowest: dict[int, dict[int, int]] = {t.pk: {} for t in types}
+    for agency_id, type_id, eligible, compliant, target in chosen.values_list(
+        "agency_id", "training_type_id", "eligible", "compliant", "target_percent"
+    ):
+        percent = percent_half_up(compliant, eligible)
+        if percent is not None and percent < target:
+            known = lowest[type_id].get(agency_id)
+            lowest[type_id][agency_id] = percent if known is None else min(known, percent)
+    index = compliance_index(
+        returns=returns, periods=quarters, types=types, agency_ids=scope, today=today
     )
+    order = {pk: n for n, (pk, _) in enumerate(index.agencies)}
+    shown = {
+        t.pk: sorted(lowest[t.pk], key=lambda a, t=t: (lowest[t.pk][a], order.get(a, 0)))[
+            :BELOW_TARGET_SHOWN
+        ]
+        for t in types
+    }
+    tables = compliance_tables(
+        returns=returns,
+        periods=quarters,
+        types=types,
+        agency_ids={a for ids in shown.values() for a in ids},
+        today=today,
+        owed=index.owed,
+    )
+    summaries = []
+    for training_type, table in zip(types, tables, strict=True):
+        keep = shown[training_type.pk]
+        table.rows = sorted(
+            (r for r in table.rows if r.agency.pk in keep),
+            key=lambda r, keep=keep: keep.index(r.agency.pk),
+        )
+        table.missing_everywhere = index.missing[training_type.pk]
+        sectors = []
+        for (type_id, sector), by_period in sorted(totals.items(), key=lambda i: i[0][1]):
+            if type_id != training_type.pk:
+                continue
+            cells = []
+            for quarter in quarters:
+                eligible, compliant = by_period.get(quarter.pk, (0, 0))
+                percent = percent_half_up(compliant, eligible)
+                meets = None if percent is None else percent >= training_type.target_percent
+                cells.append(SectorCell(quarter, eligible, compliant, percent, meets))
+            sectors.append(SectorRow(sector, cells))
+        summaries.append(
+            TrainingSummary(
+                training_type=training_type,
+                quarters=quarters,
+                sectors=sectors,
+                table=table,
+                below_count=len(lowest[training_type.pk]),
+            )
+        )
+    return summaries
 
 
 # --- Boards and the action plan -------------------------------------------------------------

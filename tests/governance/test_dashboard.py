@@ -194,12 +194,12 @@ def test_boards_rag_training_and_attendance_are_counted(world):
     }
     assert made.meetings_held == 2
     assert rows_of(made.attendance) == {"Agency A": (1, 50)}
-    table = next(t for t in made.training if t.training_type == wrap)
-    cells = {
-        r.agency.name: [(c.period.label, c.percent, c.words) for c in r.cells] for r in table.rows
-    }
-    assert cells["Agency A"] == [("Q1 2020/21", 88, "Meets target")]
-    assert cells["Agency B"] == [("Q1 2020/21", None, "Missing")]  # owed, deadline passed
+    summary = next(s for s in made.training if s.training_type == wrap)
+    sector = world.agency_a.sector.name
+    assert [(r.sector, [(c.period.label, c.percent, c.meets) for c in r.cells])
+            for r in summary.sectors] == [(sector, [("Q1 2020/21", 88, True)])]  # fmt: skip
+    assert summary.table.rows == [] and summary.below_count == 0  # 88% meets the 85% target
+    assert summary.table.missing == 1  # Agency B owes it, deadline passed
 
 
 # --- The period ------------------------------------------------------------------------------
@@ -274,3 +274,28 @@ def test_the_database_does_the_counting_not_python(world):
         assert "COUNT(" in sql.upper(), sql
     if connection.vendor == "postgresql":
         assert max(rowcount for _, rowcount in returned) < 50
+
+
+def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(world):
+    wrap = TrainingType.objects.get(name="WRAP")  # target 85%
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    for agency, compliant in ((world.agency_a, 90), (world.agency_b, 70)):
+        training.compliance_return_submit(
+            agency=agency, training_type=wrap, period=quarter,
+            eligible=100, compliant=compliant, acting_user=None,
+        )  # fmt: skip
+    for n in range(30):
+        agency = factories.AgencyFactory(name=f"Partner {n:02d}", sector=world.agency_a.sector)
+        training.compliance_return_submit(
+            agency=agency, training_type=wrap, period=quarter,
+            eligible=100, compliant=40 + n, acting_user=None,
+        )  # fmt: skip
+    summary = next(
+        s for s in figures(user=world.manager, date_to=date(2030, 3, 31)).training
+        if s.training_type == wrap
+    )  # fmt: skip
+    assert summary.below_count == 31  # the 30 partners and Agency B
+    assert [r.agency.name for r in summary.table.rows] == [f"Partner {n:02d}" for n in range(25)]
+    assert summary.more == 6
+    totals = {r.sector: (r.cells[0].eligible, r.cells[0].compliant) for r in summary.sectors}
+    assert totals == {world.agency_a.sector.name: (3200, 90 + 70 + sum(range(40, 70)))}
