@@ -8,13 +8,15 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from prevent_portal.outbox.models import Notification
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+QUEUE_BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,50 @@ def notification_queue(
     if settings.OUTBOX_SEND_INLINE:
         transaction.on_commit(lambda: outbox_send_pending(ids=[notification.pk]))
     return notification, True
+
+
+def _insert_new(batch: list[Notification], fields: list) -> list[tuple[int, str]]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, dedup_key: one statement for the batch,
+    answering only the rows this statement wrote. ``bulk_create(ignore_conflicts=True)`` runs
+    the same INSERT but returns nothing, and reading the keys back afterwards cannot tell our
+    rows from those a concurrent sweep committed while our INSERT waited on their keys, so
+    both sweeps would report them. QuerySet._insert is the call bulk_create itself makes.
+    """
+    returning = [Notification._meta.pk, Notification._meta.get_field("dedup_key")]
+    rows = Notification.objects._insert(
+        batch, fields=fields, returning_fields=returning, on_conflict=OnConflict.IGNORE
+    )
+    # A batch of one that hit a conflict comes back as [None].
+    return [tuple(row) for row in rows if row is not None]
+
+
+@transaction.atomic
+def notification_queue_many(*, notifications: list[Notification]) -> list[Notification]:
+    """Write many unsaved outbox rows in the caller's transaction, in batches of
+    QUEUE_BATCH_SIZE, each batch one INSERT. A row whose ``dedup_key`` is already queued or
+    sent (or is being queued by a concurrent transaction, which the INSERT waits for) is not
+    written. Returns the rows written, with their pk set, in the order given.
+
+    Sending is as for notification_queue: later by a worker, or in the demo after commit.
+    Notification is not in the audit log (it is a message queue, not a record anybody
+    edits), so a bulk insert bypasses no audit entry.
+    """
+    by_key = {n.dedup_key: n for n in notifications}
+    items = list(by_key.values())
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    # SQLite caps the parameters of one statement; PostgreSQL takes the whole batch.
+    size = min(QUEUE_BATCH_SIZE, max(1, connection.ops.bulk_batch_size(fields, items)))
+    inserted: set[str] = set()
+    for start in range(0, len(items), size):
+        for pk, key in _insert_new(items[start : start + size], fields):
+            by_key[key].pk = pk
+            by_key[key]._state.adding = False
+            inserted.add(key)
+    written = [n for n in items if n.dedup_key in inserted]
+    if written and settings.OUTBOX_SEND_INLINE:
+        ids = [n.pk for n in written]
+        transaction.on_commit(lambda: outbox_send_pending(ids=ids, limit=len(ids)))
+    return written
 
 
 def _claim(pk: int) -> bool:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
 from prevent_portal.outbox.models import Notification
-from prevent_portal.outbox.services import notification_queue
+from prevent_portal.outbox.services import notification_queue_many
 from prevent_portal.reminders.registry import Reminder, providers
 
 
@@ -25,20 +23,22 @@ def reminders_queue_due(*, today: date) -> list[Reminder]:
             "dedup_key", flat=True
         )
     )
-    queued = []
-    with transaction.atomic():
-        for reminder in due:
-            if reminder.dedup_key in already:
-                continue
-            already.add(reminder.dedup_key)
-            _, created = notification_queue(
-                dedup_key=reminder.dedup_key,
-                kind=reminder.kind,
-                recipient=reminder.recipient,
-                subject=reminder.title,
-                body=reminder.body,
-                due=reminder.due,
+    new: dict[str, Reminder] = {}
+    for reminder in due:
+        if reminder.dedup_key not in already:
+            new.setdefault(reminder.dedup_key, reminder)
+    # One transaction, an INSERT per batch; the unique key still guards a concurrent sweep.
+    written = notification_queue_many(
+        notifications=[
+            Notification(
+                dedup_key=key,
+                kind=r.kind,
+                recipient=r.recipient,
+                subject=r.title,
+                body=r.body,
+                due=r.due,
             )
-            if created:
-                queued.append(reminder)
-    return queued
+            for key, r in new.items()
+        ]
+    )
+    return [new[n.dedup_key] for n in written]

@@ -8,10 +8,16 @@ import time
 import pytest
 from django.core import mail
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from prevent_portal.celery import app as celery_app
+from prevent_portal.outbox import services as outbox_services
 from prevent_portal.outbox.models import Notification
-from prevent_portal.outbox.services import notification_queue, outbox_send_pending
+from prevent_portal.outbox.services import (
+    notification_queue,
+    notification_queue_many,
+    outbox_send_pending,
+)
 from tests import factories
 from tests.conftest import sign_in
 
@@ -187,3 +193,42 @@ def test_every_send_of_a_notification_carries_the_same_message_id(world, setting
     assert sent.extra_headers["Message-ID"] == message_id(note)
     assert sent.message()["Message-ID"] == message_id(note)
     assert message_id(note) != message_id(queue(world.spoc_a, 1, prefix="other")[0])
+
+
+def unsaved(user, keys):
+    return [
+        Notification(dedup_key=k, kind="test", recipient=user, subject=f"Subject {k}", body="b")
+        for k in keys
+    ]
+
+
+def test_queue_many_writes_only_new_keys_and_returns_them_with_pks(world):
+    queue(world.spoc_a, 2, prefix="k")  # k:0 and k:1 already queued
+    written = notification_queue_many(notifications=unsaved(world.spoc_a, ["k:1", "k:2", "k:3"]))
+    assert [n.dedup_key for n in written] == ["k:2", "k:3"]
+    stored = dict(Notification.objects.values_list("dedup_key", "pk"))
+    assert {n.dedup_key: n.pk for n in written} == {"k:2": stored["k:2"], "k:3": stored["k:3"]}
+    assert Notification.objects.get(dedup_key="k:1").subject == "Subject 1"  # not rewritten
+    assert notification_queue_many(notifications=unsaved(world.spoc_a, ["k:3"])) == []
+
+
+def test_queue_many_inserts_a_batch_per_statement(world, monkeypatch):
+    monkeypatch.setattr(outbox_services, "QUEUE_BATCH_SIZE", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        written = notification_queue_many(
+            notifications=unsaved(world.spoc_a, [f"b:{i}" for i in range(5)])
+        )
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3 and len(written) == 5
+    assert Notification.objects.filter(kind="test").count() == 5
+
+
+def test_queue_many_sends_what_it_wrote_after_commit_in_the_demo(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_SEND_INLINE = True
+    queue(world.spoc_a, 1, prefix="d")  # d:0 stays pending: not this call's to send
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_queue_many(notifications=unsaved(world.spoc_a, ["d:0", "d:1", "d:2"]))
+    assert sorted(m.subject for m in mail.outbox) == ["Subject d:1", "Subject d:2"]
+    assert Notification.objects.get(dedup_key="d:0").status == "pending"
