@@ -6,7 +6,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from prevent_portal.outbox import services as outbox_services
 from prevent_portal.outbox.models import Notification
 from prevent_portal.reminders import registry
 from tests import factories
@@ -80,3 +83,40 @@ def test_untriaged_referral_past_target_reminds_coordinators(world, settings):
         }
     ]
     assert run("2026-11-07") == []
+
+
+@pytest.fixture
+def many_provider(world):
+    """Seven reminders due on 2026-12-01, one per board."""
+
+    def provider(today):
+        for n in range(7):
+            yield registry.Reminder(
+                kind="board_update",
+                key=f"board:{n}:2026-12-01",
+                subject=f"Board {n}",
+                due=date(2026, 12, 1),
+                recipient=world.coordinator,
+                title=f"Board {n} update due",
+                body="Prepare the update.",
+            )
+
+    registry.register("test.many", provider)
+    yield
+    registry.unregister("test.many")
+
+
+def outbox_statements(ctx) -> list[str]:
+    return [q["sql"].split()[0] for q in ctx.captured_queries if "outbox_notification" in q["sql"]]
+
+
+def test_sweep_inserts_a_batch_per_statement_and_a_rerun_only_looks(many_provider, monkeypatch):
+    monkeypatch.setattr(outbox_services, "QUEUE_BATCH_SIZE", 3)
+    with CaptureQueriesContext(connection) as first:
+        rows = run("2026-12-01")
+    assert [r["subject"] for r in rows] == [f"Board {n}" for n in range(7)]
+    assert outbox_statements(first) == ["SELECT", "INSERT", "INSERT", "INSERT"]
+    with CaptureQueriesContext(connection) as second:
+        assert run("2026-12-01") == []
+    assert outbox_statements(second) == ["SELECT"]
+    assert Notification.objects.filter(kind="board_update").count() == 7
