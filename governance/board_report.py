@@ -21,12 +21,17 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from channel_panel.reports import channel_report
-from governance.dashboard import plan_in_force, training_quarters
+from governance.dashboard import (
+    BELOW_TARGET_SHOWN,
+    plan_in_force,
+    training_quarters,
+    training_summaries,
+)
 from governance.models import Board, BoardReport, Rag
 from governance.review import appendix_actions
 from referrals.statistics import referral_statistics
 from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
-from training.figures import compliance_tables
+from training.figures import compliance_index, compliance_tables
 from training.models import ComplianceReturn, TrainingType
 
 Progress = Callable[[int, str], None]
@@ -99,30 +104,50 @@ def channel_section(report: BoardReport) -> dict:
     }
 
 
+# Up to this many agencies, seed 002's layout (a table per agency and type); above it, a
+# board paper of hundreds of tables is unreadable and slow to print, so the section gives
+# the dashboard's totals per sector and the agencies below target instead.
+SEED_LAYOUT_MAX_AGENCIES = 25
+
+
 def training_section(report: BoardReport, today: date) -> dict:
     """Seed 002's layout: a numbered table per agency and training type, with a row per
-    quarter (compliant, eligible, % compliant), for the quarters that end in the period."""
+    quarter (compliant, eligible, % compliant), for the quarters that end in the period;
+    with more than SEED_LAYOUT_MAX_AGENCIES agencies, totals per sector and the agencies
+    below target (``summaries``, as on the dashboard)."""
     quarters = training_quarters(report.date_from, report.date_to)
     tables = []
-    if quarters:
-        type_tables = compliance_tables(
-            returns=ComplianceReturn.objects.all(),
-            periods=quarters,
-            types=list(TrainingType.objects.active()),
-            agency_ids=None,
-            today=today,
-        )
-        for type_table in type_tables:
-            for row in type_table.rows:
-                tables.append(
-                    {
-                        "number": len(tables) + 1,
-                        "training_type": type_table.training_type,
-                        "agency": row.agency,
-                        "cells": row.cells,
-                        "change": row.change,
-                    }
-                )
+    if not quarters:
+        return {"quarters": quarters, "tables": tables}
+    returns = ComplianceReturn.objects.all()
+    types = list(TrainingType.objects.active())
+    index = compliance_index(
+        returns=returns, periods=quarters, types=types, agency_ids=None, today=today
+    )
+    if len(index.agencies) > SEED_LAYOUT_MAX_AGENCIES:
+        return {
+            "quarters": quarters,
+            "tables": tables,
+            "summaries": training_summaries(
+                returns=returns, scope=None, quarters=quarters, today=today
+            ),
+            "shown": BELOW_TARGET_SHOWN,
+        }
+    type_tables = compliance_tables(
+        returns=returns, periods=quarters, types=types, agency_ids=None, today=today,
+        owed=index.owed,
+    )  # fmt: skip
+    for type_table in type_tables:
+        for row in type_table.rows:
+            tables.append(
+                {
+                    "number": len(tables) + 1,
+                    "training_type": type_table.training_type,
+                    "agency": row.agency,
+                    "cells": row.cells,
+                    "change": row.change,
+                }
+            )
     return {"quarters": quarters, "tables": tables}
 
 

@@ -297,9 +297,20 @@ def training_tables(user, quarters: list[ReportingPeriod], today: date) -> list[
     however many agencies return figures."""
     if not quarters:
         return []
-    returns = ComplianceReturn.objects.visible_to(user)
+    return training_summaries(
+        returns=ComplianceReturn.objects.visible_to(user),
+        scope=return_agency_scope(user),
+        quarters=quarters,
+        today=today,
+    )
+
+
+def training_summaries(
+    *, returns, scope: set[int] | None, quarters: list[ReportingPeriod], today: date
+) -> list[TrainingSummary]:
+    """training_tables for ``returns`` (already limited to what may be seen) and the
+    agencies ``scope`` (None: all); the board report's long form uses it too."""
     types = list(TrainingType.objects.active())
-    scope = return_agency_scope(user)
     chosen = returns.filter(period__in=quarters, training_type__in=types)
     totals = {}
     for row in chosen.values("training_type_id", "period_id", "agency__sector__name").annotate(

@@ -263,6 +263,25 @@ def test_training_tables_follow_seed_002_one_per_agency_and_type_a_row_per_quart
     assert ": WRAP, Agency B (target 85%)" in body  # owed, not returned: "Missing" rows
 
 
+def test_training_with_many_agencies_gives_sector_totals_and_the_lowest_below_target(world, board):
+    wrap = TrainingType.objects.get(name="WRAP")  # target 85%
+    period = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    for n in range(board_report.SEED_LAYOUT_MAX_AGENCIES + 5):
+        agency = factories.AgencyFactory(name=f"Partner {n:02d}", sector=world.agency_a.sector)
+        training.compliance_return_submit(
+            agency=agency, training_type=wrap, period=period,
+            eligible=100, compliant=50 + n, acting_user=None,
+        )  # fmt: skip
+    body = built(world, board).body_html
+    assert "Table 1: " not in body  # not seed 002's table per agency and type
+    totals = body.split("WRAP: totals by sector")[1].split("</table>")[0]
+    assert world.agency_a.sector.name in totals
+    below = body.split("WRAP: agencies below target")[1].split("</table>")[0]
+    assert "(the 25 lowest; 5 more below target)" in below
+    assert "Partner 00</th>" in below and "50%, Below target" in below
+    assert "Partner 24</th>" in below and "Partner 25</th>" not in below
+
+
 def test_the_pdf_has_at_least_two_a4_pages(world, board, tmp_path):
     report = built(world, board)
     path = tmp_path / "report.pdf"
