@@ -15,18 +15,16 @@ def reminders_queue_due(*, today: date) -> list[Reminder]:
     Returns the reminders newly queued. A second run for the same day queues nothing: each
     reminder's key is the outbox row's unique deduplication key.
     """
-    due = [r for provider in providers().values() for r in provider(today)]
-    if not due:
-        return []
+    due: dict[str, Reminder] = {}
+    for provider in providers().values():
+        for reminder in provider(today):
+            due.setdefault(reminder.dedup_key, reminder)  # the key is built once
     already = set(
-        Notification.objects.filter(dedup_key__in=[r.dedup_key for r in due]).values_list(
-            "dedup_key", flat=True
-        )
+        Notification.objects.filter(dedup_key__in=list(due)).values_list("dedup_key", flat=True)
     )
-    new: dict[str, Reminder] = {}
-    for reminder in due:
-        if reminder.dedup_key not in already:
-            new.setdefault(reminder.dedup_key, reminder)
+    new = {key: r for key, r in due.items() if key not in already}
+    if not new:
+        return []
     # One transaction, an INSERT per batch; the unique key still guards a concurrent sweep.
     written = notification_queue_many(
         notifications=[
