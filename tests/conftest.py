@@ -16,6 +16,23 @@ from tests import factories
 REQUIRE_ALL = os.environ.get("PREVENT_REQUIRE_ALL_TESTS") == "1"
 
 
+def pytest_collection_modifyitems(items):
+    """A transactional test ends with a flush, and a flush without serialized rollback runs
+    post_migrate: the role groups come back under new ids while the sectors and outcomes that
+    migrations inserted do not. A later serialized test then cannot restore its rows
+    (duplicate group names) and an unserialized one finds no sectors, so that what passes
+    depends on the order tests run in. Every transactional test must restore the rows."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, "
+                "serialized_rollback=True); see tests/conftest.py"
+            )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -35,7 +35,7 @@ def fingerprint() -> list[tuple]:
     return [*people[:300], *referrals[:300], PanelMeeting.objects.count()]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_seed_makes_the_same_data_and_another_seed_other_data():
     runs = []
     for seed in ("8", "8", "9"):

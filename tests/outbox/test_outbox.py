@@ -63,7 +63,7 @@ def test_failed_send_is_retried_later_not_lost(world, settings):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_send_each_notification_once():
     world_user = factories.UserFactory()
     queue(world_user, 60)
@@ -139,7 +139,7 @@ def test_share_and_its_notification_commit_together(world, monkeypatch):
 
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL)")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_sends_pending_notifications_through_redis():
     from celery.contrib.testing.worker import start_worker
 
