@@ -233,43 +233,68 @@ def _name_starts(prefixes: set[str], *fields: str) -> Q:
     return q
 
 
-def blocking_q(facts: PersonFacts) -> Q:
-    """Which stored persons are worth scoring against ``facts``, as one SQL condition.
+OWN_GIVEN, OWN_FAMILY = "given_name", "family_name"
+ALIAS_GIVEN, ALIAS_FAMILY = "aliases__given_name", "aliases__family_name"
+
+
+def candidate_ids(facts: PersonFacts):
+    """Ids of the stored persons worth scoring against ``facts``: a UNION of blocks.
 
     Scoring every person in Python does not scale, so candidates are first narrowed in SQL
-    by blocking keys that plain indexed-ish comparisons compute the same way on SQLite and
-    PostgreSQL (``=``, ``IN`` and ``LIKE 'abc%'``; no soundex or trigram extension). A
-    person is a candidate when any of these holds:
+    by blocking keys that plain comparisons compute the same way on SQLite and PostgreSQL
+    (``=``, ``IN`` and ``LIKE 'abc%'``; no soundex or trigram extension). A person is a
+    candidate when any of these holds:
 
     1. the same date of birth, or the same with day and month swapped;
     2. the same postcode district and a name (own or alias, given or family) starting with
        the first three letters of one of the subject's names, in either field, so a
        transposed name or a changed surname still falls in the block;
     3. both a given-name prefix and a family-name prefix in common, in either order, for a
-       near date of birth with the postcode changed.
+       near date of birth with the postcode changed. The two may come from the person's
+       own name and one alias, but never from two different aliases.
+
+    Each block is its own branch of the UNION, so on PostgreSQL each is an index scan
+    (date of birth; ``UPPER(name)`` prefixes, referrals/indexes.py). The same blocks as one
+    OR across the alias join read every person (docs/performance.md, the matcher).
 
     What can reach the threshold and is missed: a typo in the first three letters of every
     name together with a wrong date of birth, which scoring would rate low anyway.
     """
+    from referrals.models import Person
+
+    people = Person.objects.order_by()
+    branches = []
     dates = set()
     if facts.date_of_birth:
         dates.add(facts.date_of_birth)
         swapped = swapped_day_month(facts.date_of_birth)
         if swapped:
             dates.add(swapped)
-    q = Q(date_of_birth__in=sorted(dates)) if dates else Q(pk__in=[])
+        branches.append(people.filter(date_of_birth__in=sorted(dates)))
     prefixes = _prefixes(facts)
-    if not prefixes:
-        return q
-    fields = ("given_name", "family_name", "aliases__given_name", "aliases__family_name")
-    any_name = _name_starts(prefixes, *fields)
-    district = postcode_district(facts.postcode)
-    if district:
-        q |= Q(postcode__istartswith=district) & any_name
-    q |= _name_starts(prefixes, "given_name", "aliases__given_name") & _name_starts(
-        prefixes, "family_name", "aliases__family_name"
-    )
-    return q
+    if prefixes:
+        district = postcode_district(facts.postcode)
+        if district:
+            # One branch for the own names, one through the alias join.
+            for fields in ((OWN_GIVEN, OWN_FAMILY), (ALIAS_GIVEN, ALIAS_FAMILY)):
+                branches.append(
+                    people.filter(_name_starts(prefixes, *fields), postcode__istartswith=district)
+                )
+        # A given and a family prefix: own and own, alias and alias (the same alias, as
+        # both conditions sit in one filter()), and one of each either way.
+        for given, family in (
+            (OWN_GIVEN, OWN_FAMILY),
+            (ALIAS_GIVEN, ALIAS_FAMILY),
+            (OWN_GIVEN, ALIAS_FAMILY),
+            (ALIAS_GIVEN, OWN_FAMILY),
+        ):
+            branches.append(
+                people.filter(_name_starts(prefixes, given) & _name_starts(prefixes, family))
+            )
+    if not branches:
+        return people.none().values("pk")
+    first, *rest = (branch.values("pk") for branch in branches)
+    return first.union(*rest) if rest else first
 
 
 def find_candidates(person, *, exclude_ids=()):
@@ -279,16 +304,12 @@ def find_candidates(person, *, exclude_ids=()):
     from referrals.models import Person, Referral
 
     facts = PersonFacts.of(person)
-    matches = (
-        Person.objects.filter(blocking_q(facts))
+    return list(
+        Person.objects.filter(pk__in=candidate_ids(facts))
         .filter(merged_into__isnull=True, depersonalised_at__isnull=True)
         .exclude(pk=person.pk)
         .exclude(pk__in=list(exclude_ids))
         .filter(Exists(Referral.objects.filter(person=OuterRef("pk"))))
-        .values("pk")
-    )
-    return list(
-        Person.objects.filter(pk__in=matches)
         .prefetch_related("aliases")
         .order_by("-pk")[:MAX_CANDIDATES]
     )

@@ -132,6 +132,8 @@ class Person(models.Model):
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["family_name", "given_name"]),
+            # Repeat-referral matching's date-of-birth block (referrals/matching.py).
+            models.Index(fields=["date_of_birth"], name="person_date_of_birth_idx"),
             # Name search (istartswith): see referrals/indexes.py.
             UpperPrefixIndex(Upper("family_name"), name="person_family_upper_idx"),
             UpperPrefixIndex(Upper("given_name"), name="person_given_upper_idx"),
