@@ -398,7 +398,8 @@ def _step_4_parent_consents(open_page, browsing, scene, tmp_path) -> None:
     page.get_by_role("button", name="Record consent").click()
     assert_page_is_usable(page, browsing, "Record consent")
     # The server's "today" is the travelled day: the form offers it.
-    expect(page.get_by_label("Date consent was given")).to_have_value(_d(scene.meets_on))
+    # As the form renders a date: day and month with leading zeros (08/12/2026).
+    expect(page.get_by_label("Date consent was given")).to_have_value(f"{scene.meets_on:%d/%m/%Y}")
     page.get_by_label("A parent or guardian").check()
     page.get_by_label("Name of the parent or guardian").fill("Dana Ellery")
     page.get_by_label("Capacity notes (optional)").fill("Rowan was present and agreed")
