@@ -30,8 +30,11 @@ demo: install
 	@echo "Prevent Portal demo: http://127.0.0.1:$(PORT)/"
 	DJANGO_ENV=demo $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# One pytest worker per core (pytest-xdist, --dist load keeps pytest-django's order: each
+# worker runs its transactional tests after the others). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: install
-	DJANGO_ENV=test $(UV) run --frozen pytest $(PYTEST_ARGS)
+	DJANGO_ENV=test $(UV) run --frozen pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(UV) run --frozen ruff check .
