@@ -64,9 +64,21 @@ def test_later_day_queues_only_what_newly_falls_due(board_provider):
     assert [r["subject"] for r in rows] == ["Health Board"]
 
 
-def test_bad_date_is_a_clear_error(db):
+@pytest.mark.parametrize(
+    "command", ["send_reminders", "retention_sweep", "accounts_disable_inactive"]
+)
+def test_bad_date_is_a_clear_error(db, command):
+    with pytest.raises(CommandError, match="'12/01/2026' is not a date in the form YYYY-MM-DD"):
+        call_command(command, "--today", "12/01/2026")
+    # A keyword reaches the command without argparse's conversion: the same check holds.
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
-        call_command("send_reminders", "--today", "12/01/2026")
+        call_command(command, today="12/01/2026")
+
+
+def test_today_as_a_keyword_is_the_day_run_for(board_provider):
+    out = StringIO()
+    call_command("send_reminders", today="2026-12-01", stdout=out)
+    assert [r["subject"] for r in json.loads(out.getvalue())] == ["Adult Safeguarding Board"]
 
 
 def test_untriaged_referral_past_target_reminds_coordinators(world, settings):

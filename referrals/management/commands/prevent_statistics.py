@@ -5,14 +5,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from prevent_portal.core.commands import iso_date
 from referrals.statistics import referral_statistics, statistics_csv
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"'{value}' is not a date in the form YYYY-MM-DD") from exc
 
 
 class Command(BaseCommand):
@@ -22,8 +16,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--from", dest="date_from", type=iso_date, required=True, help="YYYY-MM-DD"
+        )
+        parser.add_argument("--to", dest="date_to", type=iso_date, required=True, help="YYYY-MM-DD")
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument(
             "--suppress",
@@ -38,7 +34,7 @@ class Command(BaseCommand):
         return referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress)
 
     def handle(self, *args, date_from, date_to, format, suppress, **options):
-        start, end = _date(date_from), _date(date_to)
+        start, end = date_from, date_to
         if start > end:
             raise CommandError("--from must not be after --to")
         if suppress < 0:

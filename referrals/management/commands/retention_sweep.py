@@ -1,12 +1,11 @@
 """python manage.py retention_sweep [--today YYYY-MM-DD]: the weekly retention sweep by hand."""
 
 import json
-from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from prevent_portal.audit.context import acting_as
+from prevent_portal.core.commands import add_today_argument, today_from
 from referrals.services.retention import retention_sweep
 
 
@@ -18,13 +17,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", help="YYYY-MM-DD (default: today)")
+        add_today_argument(parser)
 
     def handle(self, *args, today=None, **options):
-        try:
-            day = date.fromisoformat(today) if today else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError(f"'{today}' is not a date in the form YYYY-MM-DD") from exc
+        day = today_from(today)
         with acting_as() as system:
             result = retention_sweep(today=day, acting_user=system)
         self.stdout.write(

@@ -1,19 +1,12 @@
 """python manage.py training_compliance --format json|csv [--from YYYY-MM-DD --to YYYY-MM-DD]."""
 
 import json
-from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from prevent_portal.core.commands import iso_date
 from training.figures import export_returns, export_rows, rows_as_csv, rows_as_json
 from training.models import ComplianceReturn
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{option} '{value}' is not a date in the form YYYY-MM-DD") from exc
 
 
 class Command(BaseCommand):
@@ -26,13 +19,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
-        parser.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
+        parser.add_argument("--from", dest="date_from", type=iso_date, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", type=iso_date, help="YYYY-MM-DD")
 
     def handle(self, *args, format, date_from, date_to, **options):
         returns = ComplianceReturn.objects.all()
-        start = _date(date_from, "--from") if date_from else None
-        end = _date(date_to, "--to") if date_to else None
+        start = date_from
+        end = date_to
         if start and end and start > end:
             raise CommandError("--from must not be after --to")
         if start:

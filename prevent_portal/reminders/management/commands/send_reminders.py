@@ -1,10 +1,9 @@
 import json
-from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from prevent_portal.audit.context import acting_as
+from prevent_portal.core.commands import add_today_argument, today_from
 from prevent_portal.reminders.services import reminders_queue_due
 
 
@@ -15,13 +14,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", help="the day to run for, YYYY-MM-DD (default: today)")
+        add_today_argument(parser)
 
     def handle(self, *args, today=None, **options):
-        try:
-            day = date.fromisoformat(today) if today else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError(f"--today must be a date in the form YYYY-MM-DD: {today}") from exc
+        day = today_from(today)
         with acting_as():
             queued = reminders_queue_due(today=day)
         rows = [

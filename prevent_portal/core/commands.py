@@ -1,0 +1,36 @@
+"""What several management commands share."""
+
+from __future__ import annotations
+
+from argparse import ArgumentTypeError
+from datetime import date
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+
+def iso_date(value: str) -> date:
+    """An argparse ``type`` for a day given as YYYY-MM-DD; a bad value becomes the command's
+    error message (a CommandError under ``call_command``)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from exc
+
+
+def add_today_argument(parser) -> None:
+    """``--today YYYY-MM-DD``: the day a sweep runs for; ``today_from(options)`` reads it."""
+    parser.add_argument(
+        "--today", type=iso_date, help="the day to run for, YYYY-MM-DD (default: today)"
+    )
+
+
+def today_from(today: date | str | None) -> date:
+    """The day ``--today`` gave, else today. ``call_command(..., today="2026-12-08")`` passes
+    a keyword straight through, without argparse's ``type``, so a string is parsed here."""
+    if isinstance(today, str):
+        try:
+            return iso_date(today)
+        except ArgumentTypeError as exc:
+            raise CommandError(str(exc)) from exc
+    return today or timezone.localdate()
