@@ -23,10 +23,13 @@ many referrals, cases, meetings or returns there are, and none returns a row per
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncQuarter
+from django.utils import timezone
 
 from channel_panel.reports import channel_report
 from governance.models import ActionItem, Board, Rag, ScheduleStatus, StrategyPeriod
@@ -151,6 +154,7 @@ class Dashboard:
     boards: Figure
     plan: StrategyPeriod | None
     rag: Figure
+    period_computed_at: datetime  # when the referral and Channel Panel figures were counted
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -411,13 +415,44 @@ def _rag(user, period: StrategyPeriod | None) -> Figure:
     )
 
 
+@dataclass
+class PeriodFigures:
+    """The referral and Channel Panel figures of a period: the same for every reader (they
+    are not limited by agency), the costliest part of the page, so kept for a few minutes."""
+
+    statistics: dict
+    by_quarter: list[Row]
+    channel: dict
+    computed_at: datetime
+
+
+def period_figures(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
+    """``referral_statistics``, referrals by quarter and ``channel_report`` for the period,
+    from the cache when they were worked out less than DASHBOARD_CACHE_SECONDS ago (0: never
+    kept). A dashboard read again within that time shows the figures as they were then,
+    and says when that was."""
+    key = f"governance:dashboard:{date_from.isoformat()}:{date_to.isoformat()}:{suppress}"
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    figures = cache.get(key) if seconds else None
+    if figures is None:
+        figures = PeriodFigures(
+            statistics=referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress),
+            by_quarter=referrals_by_quarter(date_from, date_to, suppress),
+            channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
+            computed_at=timezone.now(),
+        )
+        if seconds:
+            cache.set(key, figures, seconds)
+    return figures
+
+
 def dashboard_figures(
     *, user, date_from: date, date_to: date, today: date, suppress: int
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
     of this module); ``user`` limits what the governance and training figures count."""
-    statistics = referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress)
-    channel = channel_report(date_from=date_from, date_to=date_to, suppress=suppress)
+    period = period_figures(date_from=date_from, date_to=date_to, suppress=suppress)
+    statistics, channel = period.statistics, period.channel
     quarters = training_quarters(date_from, date_to)
     plan = plan_in_force(date_to)
     return Dashboard(
@@ -425,9 +460,7 @@ def dashboard_figures(
         date_to=date_to,
         suppress=suppress,
         referrals=statistics["referrals"],
-        referral_figures=_referral_figures(
-            statistics, referrals_by_quarter(date_from, date_to, suppress), suppress
-        ),
+        referral_figures=_referral_figures(statistics, period.by_quarter, suppress),
         mental_health=_mental_health(statistics, suppress),
         meetings_held=channel["meetings_held"],
         attendance=_attendance(channel),
@@ -436,4 +469,5 @@ def dashboard_figures(
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),
+        period_computed_at=period.computed_at,
     )

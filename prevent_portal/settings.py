@@ -334,6 +334,11 @@ if TRAINING_REMINDER_DAYS_BEFORE < 0 or TRAINING_DEADLINE_DAYS_AFTER_QUARTER < 0
     raise ImproperlyConfigured("Training reminder and deadline days must be 0 or more")
 
 # --- Governance ---------------------------------------------------------------------------
+# The dashboard's referral and Channel Panel figures for a period are kept this long (per
+# process, Django's cache) and the page says when they were counted; 0 counts on every view.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+if DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS must be 0 or more")
 # Board update reminders go to the lead officer and recipients this many days before the
 # next update is due (each lead time once); an overdue escalation follows the due date.
 try:

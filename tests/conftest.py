@@ -58,6 +58,15 @@ def _fresh_content_type_cache():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache is per process and outlives a test (the dashboard keeps its period
+    figures in it): each test starts with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -195,11 +195,7 @@ def compliance_tables(
     today = today or timezone.localdate()
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
-    found = list(
-        returns.filter(period__in=periods, training_type__in=types).select_related(
-            "agency", "training_type", "period"
-        )
-    )
+    found = list(returns.filter(period__in=periods, training_type__in=types))
     by_key = {(r.agency_id, r.training_type_id, r.period_id): r for r in found}
     if owed is None:
         owed = owed_pairs(types, agency_ids)
@@ -209,6 +205,17 @@ def compliance_tables(
     agencies = sorted(
         Agency.objects.filter(pk__in=sorted(agency_pks)), key=lambda a: a.name.lower()
     )
+    # Each return's agency, type and quarter are objects already in hand: shared, rather
+    # than a copy of each per return from a join (thousands of objects on the dashboard).
+    by_pk = {
+        "agency": {a.pk: a for a in agencies},
+        "training_type": {t.pk: t for t in types},
+        "period": {p.pk: p for p in periods},
+    }
+    for found_return in found:
+        found_return.agency = by_pk["agency"][found_return.agency_id]
+        found_return.training_type = by_pk["training_type"][found_return.training_type_id]
+        found_return.period = by_pk["period"][found_return.period_id]
     tables = []
     for training_type in types:
         table = TypeTable(training_type=training_type, periods=periods)

@@ -9,6 +9,7 @@ link that can be shared.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -51,7 +52,12 @@ def dashboard(request):
     return render(
         request,
         "governance/dashboard.html",
-        {"form": form, "figures": figures, "today": today},
+        {
+            "form": form,
+            "figures": figures,
+            "today": today,
+            "dashboard_cache_minutes": -(-settings.DASHBOARD_CACHE_SECONDS // 60),
+        },
     )
 
 

@@ -4,12 +4,15 @@ shareable GET form, and a fixed number of aggregating queries whatever the data.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from channel_panel.models import Attendance
 from governance import services
@@ -248,9 +251,48 @@ def test_the_dashboard_runs_the_same_queries_for_10_or_200_referrals(client, wor
     sign_in(client, world.manager)
     client.get(URL, FY_2020)  # the first request of a session also saves the session
     load(referral_rows(10))
+    cache.clear()  # counted afresh each time
     few = _dashboard_queries(client)
     load(referral_rows(190, start=11))
+    cache.clear()
     assert _dashboard_queries(client) == few <= 30
+
+
+def test_the_period_figures_are_kept_for_a_while_and_the_page_says_when_counted(
+    client, world, settings
+):
+    """Referral and Channel Panel figures, the same for every reader, are counted once per
+    DASHBOARD_CACHE_SECONDS; the training, board and action-plan figures are live."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    load(referral_rows(10))
+    sign_in(client, world.manager)
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+    def clock(local) -> str:  # 9:41am, as the page writes it
+        local = timezone.localtime(local)
+        return f"{local:%-I:%M}{local:%p}".lower()
+
+    with time_machine.travel(start, tick=False):
+        client.get(URL, FY_2020)  # counts (and saves the session)
+    load(referral_rows(10, start=11))
+    with time_machine.travel(start + timedelta(minutes=4), tick=False):
+        kept = _dashboard_queries(client)
+        html = client.get(URL, FY_2020).content.decode()
+    assert 'id="referrals-total">10<' in html  # as counted four minutes ago
+    assert f"figures as counted at {clock(start)} on" in html
+    assert "counted again when more than 5 minutes old" in html
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        counted = _dashboard_queries(client)
+        html = client.get(URL, FY_2020).content.decode()
+    assert 'id="referrals-total">20<' in html
+    assert f"figures as counted at {clock(start + timedelta(minutes=6))} on" in html
+    assert kept < counted
+
+    settings.DASHBOARD_CACHE_SECONDS = 0  # never kept: every view counts
+    load(referral_rows(5, start=21))
+    html = client.get(URL, FY_2020).content.decode()
+    assert 'id="referrals-total">25<' in html
+    assert "counted again" not in html
 
 
 def test_the_database_does_the_counting_not_python(world):
