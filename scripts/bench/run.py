@@ -43,6 +43,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -51,6 +52,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+import prevent_portal.wsgi  # noqa: E402, F401 - start-up as gunicorn's (gc.freeze)
 from prevent_portal.accounts.models import Membership, Role, User  # noqa: E402
 from prevent_portal.accounts.reauth import SESSION_AUTHENTICATED_AT  # noqa: E402
 from prevent_portal.core.management.commands.generate_synthetic import marker  # noqa: E402
@@ -61,6 +63,9 @@ TARGETS_S = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
 SECOND_SWEEP_TARGET_S = 0.5
 MEMORY_TARGET_MIB = 1024
 SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
+# The dashboard keeps a period's referral and Channel Panel figures for a few minutes
+# (DASHBOARD_CACHE_SECONDS): measured as most views find it, and as the view that counts.
+COLD_DASHBOARD = "management dashboard, figures counted"
 
 
 def run_child(argv: list[str]) -> tuple[int, float, float, str]:
@@ -89,16 +94,28 @@ def signed_in(user: User) -> Client:
     return client
 
 
-def measure(client: Client, path: str, iterations: int, warmup: int = 3) -> dict:
+def measure(
+    client: Client, path: str, iterations: int, warmup: int = 3, *, cold: bool = False
+) -> dict:
+    """Server-side times of ``path``; ``cold``: Django's cache emptied before each request
+    (untimed), so what the page keeps there (the dashboard's period figures) is counted."""
+
+    def prepare():
+        if cold:
+            cache.clear()
+
     for _ in range(warmup):
+        prepare()
         response = client.get(path)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
     times = []
     for _ in range(iterations):
+        prepare()
         started = time.perf_counter()
         client.get(path)
         times.append((time.perf_counter() - started) * 1000)
+    prepare()
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     times.sort()
@@ -171,6 +188,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("case detail", "case_manager", f"/panel/cases/{t['case']}/"),
         ("training compliance table", "coordinator", "/training/"),
         ("management dashboard", "manager", "/governance/dashboard/"),
+        (COLD_DASHBOARD, "manager", "/governance/dashboard/"),
         ("statistics", "coordinator", "/referrals/statistics/"),
         ("statistics", "manager", "/referrals/statistics/"),
     ]
@@ -343,7 +361,7 @@ def main() -> int:
     result["pages"] = []
     for page, role, path in pages(t):
         client = clients.get(role) or clients.setdefault(role, signed_in(t[role]))
-        figures = measure(client, path, args.iterations)
+        figures = measure(client, path, args.iterations, cold=page == COLD_DASHBOARD)
         figures |= {"page": page, "role": role, "path": path}
         figures["ratio_to_trivial"] = round(figures["p50_ms"] / trivial["p50_ms"], 1)
         figures["meets_target"] = figures["p95_ms"] <= PAGE_TARGET_P95_MS
@@ -391,12 +409,12 @@ def print_table(r: dict) -> None:
     )
     print(f"Trivial view p50 {r['trivial']['p50_ms']} ms")
     print(
-        f"{'page':28} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
+        f"{'page':38} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
         f"p95<={PAGE_TARGET_P95_MS}"
     )
     for p in r["pages"]:
         print(
-            f"{p['page']:28} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
+            f"{p['page']:38} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
             f"{p['queries']:>8} {p['ratio_to_trivial']:>9}  {'yes' if p['meets_target'] else 'NO'}"
         )
     if "scoped_list" in r:
