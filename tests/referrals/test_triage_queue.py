@@ -179,3 +179,33 @@ def test_queue_ignores_nonsense_filters(coordinator, world):
     assert response.status_code == 200
     assert r.reference in references(response)
     assert "<title>Error" not in response.content.decode()
+
+
+def test_the_open_queue_index_covers_exactly_the_open_statuses():
+    (index,) = [i for i in Referral._meta.indexes if i.name == "referral_open_queue_idx"]
+    lookup, statuses = index.condition.children[0]
+    assert lookup == "status__in"
+    assert set(statuses) == set(Referral.OPEN_STATUSES)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_on_postgresql_the_queue_reads_the_open_referrals_index_not_every_referral(world):
+    """Mostly closed referrals (as after years of use): the queue's page can be read from
+    the small index of open ones in queue order, not by walking every referral by date (at
+    a million referrals that walk took 265 ms)."""
+    referrals = bulk_referrals(world, 600)
+    Referral.objects.filter(pk__in=[r.pk for r in referrals[30:]]).update(
+        status=Referral.Status.CLOSED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+        # A few hundred rows are cheaper to sort than to read in order, so the planner's
+        # choice at national scale (make bench) is forced here: with sorting and plain scans
+        # off, only an index that matches the queue's conditions in queue order will do.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+    from referrals.views.triage import _filtered_queue
+
+    queue = _filtered_queue(world.coordinator, {}, timezone.localdate())
+    plan = queue[:PAGE_SIZE].explain()
+    assert "referral_open_queue_idx" in plan, plan
