@@ -114,6 +114,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_
 # A persistent connection is checked before a request reuses it, so after a PostgreSQL
 # restart the next request reconnects instead of failing (tests/reliability).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool(
+    "DATABASE_JIT", default=False
+):
+    # PostgreSQL compiles a query to machine code once its estimated cost passes
+    # jit_above_cost. For this application's aggregates over a year of referrals the compile
+    # took longer than the query saved (155 ms of a 657 ms statistics query at a million
+    # referrals; docs/performance.md), so the application's connections switch it off.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and sign-in -----------------------------------------------------------------
