@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_sign_in_security'),
-        ('referrals', '0007_person_date_of_birth_index'),
+        ("accounts", "0003_sign_in_security"),
+        ("referrals", "0007_person_date_of_birth_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(condition=models.Q(('status__in', ['received', 'in_triage', 'awaiting_information'])), fields=['received_on', 'id'], name='referral_open_queue_idx'),
+            model_name="referral",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ["received", "in_triage", "awaiting_information"])
+                ),
+                fields=["received_on", "id"],
+                name="referral_open_queue_idx",
+            ),
         ),
     ]
