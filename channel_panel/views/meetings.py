@@ -37,6 +37,7 @@ from channel_panel.models import AgendaItem, ChannelCase, Decision, PanelMeeting
 from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
 from prevent_portal.accounts.access import has_global_perm, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 from referrals.models import Referral
@@ -337,8 +338,11 @@ def agenda_item_remove(request, pk, item_pk):
 
 # --- Invitees -----------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def invitee_add(request, pk):
-    """Invite someone, usually a case manager for one item (they then see that item only)."""
+    """Invite someone, usually a case manager for one item (they then see that item only).
+    An invitation opens the pack's personal data to them, a share in all but name: the
+    chair confirms it is them when their sign-in is not recent."""
     meeting = get_meeting(request, pk, perm=CHAIR)
     items = list(meeting.items.exclude(kind=AgendaItem.Kind.OTHER).order_by("position"))
     form = InviteeForm(request.POST or None, items=items)

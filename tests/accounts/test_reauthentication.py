@@ -152,6 +152,21 @@ def test_panel_pack_pdf_asks_a_stale_session_to_confirm(client, world):
     assert response.status_code == 302 and response.url.startswith(CONFIRM)
 
 
+def test_inviting_someone_to_a_meeting_asks_a_stale_session_to_confirm(client, world):
+    """An invitation opens the panel pack to the invitee: like a share, it needs a recent
+    sign-in, and nothing is invited until the chair has confirmed."""
+    meeting = factories.meeting(world.chair)
+    sign_in(client, world.chair)
+    go_stale(client)
+    invited = meeting.invitees.count()
+    url = reverse("channel_panel:meeting_invitee_add", args=[meeting.pk])
+    response = client.post(url, {"person": "x"}, HTTP_REFERER=f"http://testserver{url}")
+    assert response.status_code == 302 and response.url.startswith(CONFIRM)
+    assert meeting.invitees.count() == invited
+    assert confirm(client, world.chair, next_url=url).url == url
+    assert client.get(url).status_code == 200
+
+
 def test_admin_changes_to_an_account_need_fresh_authentication(client, world):
     sign_in(client, world.sysadmin)
     go_stale(client)
@@ -171,6 +186,7 @@ SENSITIVE = {
     "referrals:share",
     "referrals:share_revoke",
     "channel_panel:pack_pdf",
+    "channel_panel:meeting_invitee_add",
     "accounts:account_deactivate",
 }
 
