@@ -207,15 +207,13 @@ def compliance_tables(
     )
     # Each return's agency, type and quarter are objects already in hand: shared, rather
     # than a copy of each per return from a join (thousands of objects on the dashboard).
-    by_pk = {
-        "agency": {a.pk: a for a in agencies},
-        "training_type": {t.pk: t for t in types},
-        "period": {p.pk: p for p in periods},
-    }
+    agency_by_pk = {a.pk: a for a in agencies}
+    type_by_pk = {t.pk: t for t in types}
+    period_by_pk = {p.pk: p for p in periods}
     for found_return in found:
-        found_return.agency = by_pk["agency"][found_return.agency_id]
-        found_return.training_type = by_pk["training_type"][found_return.training_type_id]
-        found_return.period = by_pk["period"][found_return.period_id]
+        found_return.agency = agency_by_pk[found_return.agency_id]
+        found_return.training_type = type_by_pk[found_return.training_type_id]
+        found_return.period = period_by_pk[found_return.period_id]
     tables = []
     for training_type in types:
         table = TypeTable(training_type=training_type, periods=periods)

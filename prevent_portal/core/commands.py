@@ -25,12 +25,18 @@ def add_today_argument(parser) -> None:
     )
 
 
-def today_from(today: date | str | None) -> date:
-    """The day ``--today`` gave, else today. ``call_command(..., today="2026-12-08")`` passes
-    a keyword straight through, without argparse's ``type``, so a string is parsed here."""
-    if isinstance(today, str):
+def as_date(value: date | str | None) -> date | None:
+    """A date option as the command receives it. ``call_command(..., today="2026-12-08")``
+    passes a keyword straight through, without argparse's ``type``, so a string is parsed
+    (and refused) here as on the command line."""
+    if isinstance(value, str):
         try:
-            return iso_date(today)
+            return iso_date(value)
         except ArgumentTypeError as exc:
             raise CommandError(str(exc)) from exc
-    return today or timezone.localdate()
+    return value
+
+
+def today_from(today: date | str | None) -> date:
+    """The day ``--today`` gave, else today."""
+    return as_date(today) or timezone.localdate()

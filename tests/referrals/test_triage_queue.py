@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.models import Role, Sector
 from referrals.models import ConcernType, Person, Referral
-from referrals.views.triage import PAGE_SIZE
+from referrals.views.triage import PAGE_SIZE, _filtered_queue
 from tests import factories
 from tests.conftest import sign_in
 
@@ -204,8 +204,6 @@ def test_on_postgresql_the_queue_reads_the_open_referrals_index_not_every_referr
         # off, only an index that matches the queue's conditions in queue order will do.
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             cursor.execute(f"SET LOCAL {setting} = off")
-    from referrals.views.triage import _filtered_queue
-
     queue = _filtered_queue(world.coordinator, {}, timezone.localdate())
     plan = queue[:PAGE_SIZE].explain()
     assert "referral_open_queue_idx" in plan, plan

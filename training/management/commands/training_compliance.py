@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from prevent_portal.core.commands import iso_date
+from prevent_portal.core.commands import as_date, iso_date
 from training.figures import export_returns, export_rows, rows_as_csv, rows_as_json
 from training.models import ComplianceReturn
 
@@ -24,8 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, format, date_from, date_to, **options):
         returns = ComplianceReturn.objects.all()
-        start = date_from
-        end = date_to
+        start, end = as_date(date_from), as_date(date_to)
         if start and end and start > end:
             raise CommandError("--from must not be after --to")
         if start:
