@@ -330,10 +330,9 @@ if env.str("DATABASE_PASSWORD_FILE", default=""):
 # role, grants it what the application needs and nothing that can rewrite the audit trail.
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 # The append-only file, outside PostgreSQL, where the worker writes the signed chain head
-# every AUDIT_ANCHOR_MINUTES; the nightly check compares the chain with its last line. Each
+# every 10 minutes (celery.py); the nightly check compares the chain with its last line. Each
 # anchor also goes to the "prevent_portal.audit.anchor" logger (standard output, syslog).
 AUDIT_ANCHOR_FILE = env.path("AUDIT_ANCHOR_FILE", default=VAR_DIR / "audit-anchors.log")
-AUDIT_ANCHOR_MINUTES = env.int("AUDIT_ANCHOR_MINUTES", default=10)
 
 # --- E-mail and the outbox ----------------------------------------------------------------
 EMAIL_BACKEND = env.str(
