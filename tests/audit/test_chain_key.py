@@ -59,7 +59,7 @@ def head():
     return AuditChainLink.objects.order_by("-seq").first()
 
 
-@pytest.mark.parametrize("key", ["k" * 32, "a-much-longer-key-" * 6])
+@pytest.mark.parametrize("key", ["k" * 32, "\xff" * 40, "x" * 64, "y" * 65, "a-much-longer-" * 9])
 def test_the_trigger_signs_links_exactly_as_python_checks_them(db, key):
     with connection.cursor() as cursor:
         cursor.execute(
