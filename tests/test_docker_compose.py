@@ -386,6 +386,12 @@ def test_production_refuses_to_start_without_a_good_audit_chain_key(tmp_path, ke
     assert "ImproperlyConfigured" in result.stderr and "AUDIT_CHAIN_KEY" in result.stderr
 
 
+def test_deploy_check_refuses_the_published_demo_chain_key(tmp_path):
+    result = _manage(tmp_path, "check", "--deploy", DJANGO_ENV="test")
+    assert result.returncode != 0
+    assert "audit.E002" in result.stderr + result.stdout
+
+
 def test_production_reads_the_audit_chain_key_and_database_password_from_files(tmp_path):
     key_file, password_file = tmp_path / "key", tmp_path / "password"
     key = secrets.token_urlsafe(32)

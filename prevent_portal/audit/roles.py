@@ -124,3 +124,18 @@ def check_app_role(app_configs, databases=None, **kwargs):
         )
         for problem in problems
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_chain_key(app_configs, **kwargs):
+    """audit.E002 (``check --deploy``): the audit chain must be signed with a key of the
+    deployment's own, not the published demo key (settings refuse it in production too)."""
+    if settings.AUDIT_CHAIN_KEY and settings.AUDIT_CHAIN_KEY != settings.AUDIT_CHAIN_DEMO_KEY:
+        return []
+    return [
+        Error(
+            "The audit chain is signed with the published demo key (or none).",
+            hint="Set AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY_FILE (ADR 0010, docs/operations.md).",
+            id="audit.E002",
+        )
+    ]
