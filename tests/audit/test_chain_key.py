@@ -243,3 +243,22 @@ def test_beat_anchors_the_head_and_checks_the_chain_on_a_schedule():
     tasks = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert tasks["audit.anchor_head"] == 600.0
     assert "audit.check_chain" in tasks
+
+
+def test_audit_anchor_command_anchors_now_and_refuses_a_cut_chain(world, settings):
+    with acting_as():
+        pass  # the system account the command acts as exists, and its entries are linked
+    some_history(world)
+    out = StringIO()
+    call_command("audit_anchor", stdout=out)
+    assert f"Anchored {head().seq}:{head().hash}" in out.getvalue()
+    last = head()
+    tamper_sql(
+        "DELETE FROM auditlog_logentry WHERE id = %s; "
+        "DELETE FROM audit_auditchainlink WHERE seq = %s",
+        [last.entry_id, last.seq],
+    )
+    with pytest.raises(CommandError, match="Not anchored: the chain no longer reaches") as failure:
+        call_command("audit_anchor", stdout=StringIO())
+    assert failure.value.returncode == 1
+    assert len(settings.AUDIT_ANCHOR_FILE.read_text().splitlines()) == 1
