@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from prevent_portal.accounts.models import Role, User
+from prevent_portal.accounts.models import Membership, Role, User
 from prevent_portal.audit.chain import LINK_TABLE, Result, chain_keys, key_id, verify
 from prevent_portal.outbox.services import notification_queue
 
@@ -213,8 +213,9 @@ def _alert(problem: str, *, today: dt.date | None = None) -> None:
     logger.error("audit trail check failed: %s", problem)
     today = today or timezone.localdate()
     coordinators = User.objects.filter(
-        is_active=True, memberships__is_active=True, memberships__role=Role.COORDINATOR
-    ).distinct()
+        is_active=True,
+        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user"),
+    )
     for coordinator in coordinators:
         notification_queue(
             dedup_key=f"audit:chain-check-failed:{today.isoformat()}:{coordinator.pk}",
