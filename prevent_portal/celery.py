@@ -61,6 +61,16 @@ app.conf.update(
             "task": "governance.subject_access_sweep",
             "schedule": 30.0,
         },
+        # The audit chain's signed head to the anchor file outside PostgreSQL, and the nightly
+        # check of the whole chain against it (ADR 0010).
+        "audit-anchor-head": {
+            "task": "audit.anchor_head",
+            "schedule": 600.0,
+        },
+        "audit-check-chain": {
+            "task": "audit.check_chain",
+            "schedule": crontab(hour=2, minute=30),
+        },
         # Weekly, early on Monday: records past retention go to the Coordinator's queue.
         "retention-weekly": {
             "task": "referrals.retention_sweep",

@@ -283,6 +283,57 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 AUDITLOG_MASK_CALLABLE = "prevent_portal.audit.masking.redact"
 AUDITLOG_STORE_JSON_CHANGES = True
 
+
+# --- Audit trail integrity: keyed chain, anchors, database roles (ADR 0010) ----------------
+def _read_secret_file(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}: cannot read {path}: {error}") from error
+
+
+# The key that signs every link of the audit chain. It lives only in the application's
+# environment (or a compose secret file), never in the database: each of the application's
+# database sessions is given it as a startup option, and the chain trigger refuses sessions
+# without it. The default is published, so only demo and test databases may use it.
+AUDIT_CHAIN_DEMO_KEY = "demo-and-test-only-audit-chain-key-not-for-production"
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+if env.str("AUDIT_CHAIN_KEY_FILE", default=""):
+    AUDIT_CHAIN_KEY = _read_secret_file("AUDIT_CHAIN_KEY_FILE", env.str("AUDIT_CHAIN_KEY_FILE"))
+if not AUDIT_CHAIN_KEY and not IS_PRODUCTION:
+    AUDIT_CHAIN_KEY = AUDIT_CHAIN_DEMO_KEY
+if IS_PRODUCTION and (not AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY == AUDIT_CHAIN_DEMO_KEY):
+    raise ImproperlyConfigured(
+        "Set AUDIT_CHAIN_KEY (or AUDIT_CHAIN_KEY_FILE) in production: 32 or more random "
+        "characters, kept outside the database"
+    )
+# Retired keys, comma-separated, still needed to check links signed before a rotation.
+AUDIT_CHAIN_PREVIOUS_KEYS = env.list("AUDIT_CHAIN_PREVIOUS_KEYS", default=[])
+for _key in (AUDIT_CHAIN_KEY, *AUDIT_CHAIN_PREVIOUS_KEYS):
+    # Passed in the libpq startup options, where a space or backslash would need escaping.
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{32,}", _key):
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY and AUDIT_CHAIN_PREVIOUS_KEYS: 32 or more of A-Z a-z 0-9 _ - "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c prevent.audit_chain_key={AUDIT_CHAIN_KEY}".strip()
+    )
+# The database password from a file (compose secrets) instead of inside DATABASE_URL.
+if env.str("DATABASE_PASSWORD_FILE", default=""):
+    DATABASES["default"]["PASSWORD"] = _read_secret_file(
+        "DATABASE_PASSWORD_FILE", env.str("DATABASE_PASSWORD_FILE")
+    )
+# The least-privilege role web, worker and beat connect as. `migrate`, run as the owning
+# role, grants it what the application needs and nothing that can rewrite the audit trail.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# The append-only file, outside PostgreSQL, where the worker writes the signed chain head
+# every 10 minutes (celery.py); the nightly check compares the chain with its last line. Each
+# anchor also goes to the "prevent_portal.audit.anchor" logger (standard output, syslog).
+AUDIT_ANCHOR_FILE = env.path("AUDIT_ANCHOR_FILE", default=VAR_DIR / "audit-anchors.log")
+
 # --- E-mail and the outbox ----------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
