@@ -5,8 +5,9 @@ and one record per row. Each data row comes back as ``(line number, {column: tex
 the header as line 1, so every problem can be reported by the line a person sees in their
 spreadsheet. Blank rows are skipped. What the values mean is for the caller to check.
 
-A file is read within caps (settings IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS,
-IMPORT_MAX_UNPACKED_MB), checked before and while reading, so a small upload cannot keep a
+A file is read within caps (settings IMPORT_MAX_ROWS for uploads in the browser,
+IMPORT_MAX_ROWS_COMMAND for the import commands, IMPORT_MAX_COLUMNS, IMPORT_MAX_UNPACKED_MB),
+checked before and while reading, so a small upload cannot keep a
 web worker busy: openpyxl's read-only mode pads every row to the width and height the sheet
 declares (a 15 KB file declaring A:XFD took 3.4 s), and a zipped XLSX can unpack to far more
 than the upload limit. The XML is parsed by openpyxl through defusedxml (a dependency), so
@@ -66,19 +67,22 @@ class ImportReport:
         return f"{count} bad row{'s' if count != 1 else ''}: nothing imported."
 
 
-def read_table(name: str, content: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+def read_table(
+    name: str, content: bytes, columns: list[str], *, max_rows: int | None = None
+) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for every non-blank data row of a CSV or XLSX file whose
-    header holds every one of ``columns``."""
+    header holds every one of ``columns``; ImportFileError for a file of more than
+    ``max_rows`` data rows (IMPORT_MAX_ROWS, the web upload's cap, by default)."""
+    max_rows = max_rows or settings.IMPORT_MAX_ROWS
     lowered = name.lower()
     if lowered.endswith(".xlsx"):
-        return _read_xlsx(content, columns)
+        return _read_xlsx(content, columns, max_rows)
     if lowered.endswith(".csv") or lowered.endswith(".txt"):
-        return _read_csv(content, columns)
+        return _read_csv(content, columns, max_rows)
     raise ImportFileError("The file must be a CSV or XLSX file")
 
 
-def _too_many_rows() -> ImportFileError:
-    limit = settings.IMPORT_MAX_ROWS
+def _too_many_rows(limit: int) -> ImportFileError:
     return ImportFileError(
         f"The file has more than {limit:,} rows: split it into files of {limit:,} rows or fewer"
     )
@@ -117,7 +121,9 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def _read_csv(content: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(
+    content: bytes, columns: list[str], max_rows: int
+) -> list[tuple[int, dict[str, str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -135,8 +141,8 @@ def _read_csv(content: bytes, columns: list[str]) -> list[tuple[int, dict[str, s
         for cells in reader:
             line = line_done + 1  # where this record starts (quoted values may span lines)
             line_done = reader.line_num
-            if reader.line_num > settings.IMPORT_MAX_ROWS + 1:
-                raise _too_many_rows()
+            if reader.line_num > max_rows + 1:
+                raise _too_many_rows(max_rows)
             if not any(c.strip() for c in cells):
                 continue
             values = _cells_to_dict(header, cells, columns)
@@ -159,7 +165,7 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_xlsx_package(content: bytes) -> None:
+def _check_xlsx_package(content: bytes, max_rows: int) -> None:
     """Refuse, before openpyxl reads it, an XLSX that unpacks too large or whose first sheet
     declares more rows or columns than the caps."""
     try:
@@ -183,14 +189,16 @@ def _check_xlsx_package(content: bytes) -> None:
                 continue
             if _column_number(match.group(1)) > settings.IMPORT_MAX_COLUMNS:
                 raise _too_many_columns(_column_number(match.group(1)))
-            if int(match.group(2)) > settings.IMPORT_MAX_ROWS + 1:
-                raise _too_many_rows()
+            if int(match.group(2)) > max_rows + 1:
+                raise _too_many_rows(max_rows)
 
 
-def _read_xlsx(content: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _read_xlsx(
+    content: bytes, columns: list[str], max_rows: int
+) -> list[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
-    _check_xlsx_package(content)
+    _check_xlsx_package(content, max_rows)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not XLSX
@@ -201,7 +209,7 @@ def _read_xlsx(content: bytes, columns: list[str]) -> list[tuple[int, dict[str, 
         # sheet without a <dimension> could still hold rows past the cap.
         rows_iter = sheet.iter_rows(
             max_col=settings.IMPORT_MAX_COLUMNS,
-            max_row=settings.IMPORT_MAX_ROWS + 2,
+            max_row=max_rows + 2,
             values_only=True,
         )
         try:
@@ -210,8 +218,8 @@ def _read_xlsx(content: bytes, columns: list[str]) -> list[tuple[int, dict[str, 
             raise ImportFileError("The file is empty") from exc
         rows = []
         for line, cells in enumerate(rows_iter, start=2):
-            if line > settings.IMPORT_MAX_ROWS + 1:
-                raise _too_many_rows()
+            if line > max_rows + 1:
+                raise _too_many_rows(max_rows)
             values = [cell_text(c) for c in cells]
             if not any(values):
                 continue

@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -71,7 +72,7 @@ def test_a_small_file_declaring_columns_a_to_xfd_is_refused_at_once():
 
 def test_a_file_declaring_a_million_rows_is_refused_at_once():
     started = time.perf_counter()
-    with pytest.raises(ImportFileError, match="more than 20,000 rows"):
+    with pytest.raises(ImportFileError, match="more than 2,000 rows"):
         read_table("big.xlsx", declaring("A1:B1048576"), COLUMNS)
     assert time.perf_counter() - started < 0.5
 
@@ -150,4 +151,22 @@ def test_training_upload_page_shows_the_cap_in_the_error_summary(client, world):
     html = response.content.decode()
     assert response.status_code == 200
     summary = html.split('class="govuk-error-summary"')[1].split("</ul>")[0]
-    assert "more than 20,000 rows" in summary
+    assert "more than 2,000 rows" in summary
+
+
+def test_the_import_commands_take_more_rows_than_an_upload(world, settings, tmp_path):
+    """The commands run outside the web, so they have their own, larger cap."""
+    from django.core.management import call_command
+
+    from tests.training.helpers import csv_bytes, row
+
+    settings.IMPORT_MAX_ROWS = 2
+    rows = [row(period_end=f"{year}-06-30") for year in (2015, 2016, 2017)]
+    path = tmp_path / "returns.csv"
+    path.write_bytes(csv_bytes(rows))
+    with pytest.raises(ImportFileError, match="more than 2 rows"):
+        read_table("returns.csv", path.read_bytes(), list(rows[0]))
+    call_command("import_training_returns", str(path), stdout=io.StringIO())
+    settings.IMPORT_MAX_ROWS_COMMAND = 2
+    with pytest.raises(CommandError, match="more than 2 rows"):
+        call_command("import_training_returns", str(path), stdout=io.StringIO())
