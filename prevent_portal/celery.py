@@ -71,6 +71,12 @@ app.conf.update(
             "task": "audit.check_chain",
             "schedule": crontab(hour=2, minute=30),
         },
+        # Daily: subject access exports not downloaded within SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS
+        # are deleted.
+        "subject-access-expire": {
+            "task": "governance.subject_access_expire",
+            "schedule": crontab(hour=5, minute=30),
+        },
         # Weekly, early on Monday: records past retention go to the Coordinator's queue.
         "retention-weekly": {
             "task": "referrals.retention_sweep",

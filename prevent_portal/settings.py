@@ -346,7 +346,16 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Reminders carry references and links to sensitive records: in production the SMTP link is
+# encrypted (STARTTLS, or implicit TLS with EMAIL_USE_SSL), never plain (finding F7).
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=IS_PRODUCTION)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if (
+    IS_PRODUCTION
+    and EMAIL_BACKEND.endswith("smtp.EmailBackend")
+    and not (EMAIL_USE_TLS or EMAIL_USE_SSL)
+):
+    raise ImproperlyConfigured("In production, e-mail must use TLS: set EMAIL_USE_TLS=true")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="prevent-portal@example.invalid")
 GOVUK_NOTIFY_API_KEY = env.str("GOVUK_NOTIFY_API_KEY", default="")
@@ -411,6 +420,23 @@ if any(days < 1 for days in BOARD_REMINDER_LEAD_DAYS):
     raise ImproperlyConfigured("BOARD_REMINDER_LEAD_DAYS must be positive numbers of days")
 # Board update papers (attachments) up to this size are accepted.
 BOARD_ATTACHMENT_MAX_MB = env.int("BOARD_ATTACHMENT_MAX_MB", default=20)
+
+# --- Uploads, exports and reminders (security findings F6, F7, F15) ------------------------
+# A spreadsheet upload in the browser (referral and training imports) may hold at most
+# IMPORT_MAX_ROWS data rows, so it finishes within gunicorn's 60 s (a referral row costs six
+# inserts: 2,000 took 50 s on a loaded 2-core machine); the import commands, run outside the
+# web, take up to IMPORT_MAX_ROWS_COMMAND. At most IMPORT_MAX_COLUMNS columns; a file that
+# declares more is refused before it is read. An XLSX may unpack to IMPORT_MAX_UNPACKED_MB.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2000)
+IMPORT_MAX_ROWS_COMMAND = env.int("IMPORT_MAX_ROWS_COMMAND", default=100000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)
+if min(IMPORT_MAX_ROWS, IMPORT_MAX_ROWS_COMMAND, IMPORT_MAX_COLUMNS, IMPORT_MAX_UNPACKED_MB) < 1:
+    raise ImproperlyConfigured("IMPORT_MAX_ROWS, _ROWS_COMMAND, _COLUMNS, _UNPACKED_MB: 1 or more")
+# A subject-access export nobody downloads is deleted this many days after it was built.
+SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS = env.int("SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS", default=7)
+if SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS < 1:
+    raise ImproperlyConfigured("SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS must be 1 or more")
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -20,13 +20,12 @@ Figures come from database aggregation: seven queries, however many referrals.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
 
 from prevent_portal.accounts.models import Sector
+from prevent_portal.core.exports import csv_text
 from prevent_portal.core.numbers import percent_half_up as _percent
 from referrals.models import (
     ADULT_AGE,
@@ -189,13 +188,6 @@ def statistics_rows(figures: dict) -> list[tuple[str, str, object, object]]:
 
 def statistics_csv(figures: dict) -> str:
     """CSV with columns measure, category, count, percent; suppressed cells are empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["measure", "category", "count", "percent"])
-    writer.writerow(["from", figures["from"], "", ""])
-    writer.writerow(["to", figures["to"], "", ""])
-    for measure, category, count, pct in statistics_rows(figures):
-        writer.writerow(
-            [measure, category, "" if count is None else count, "" if pct is None else pct]
-        )
-    return buffer.getvalue()
+    rows = [["from", figures["from"], "", ""], ["to", figures["to"], "", ""]]
+    rows += [list(row) for row in statistics_rows(figures)]
+    return csv_text(["measure", "category", "count", "percent"], rows)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import (
     ChronologyEntry,
@@ -196,7 +196,7 @@ def information_request_create(
         text=f"Information requested from {agency.name}, due {due_on:%d %B %Y}: {request.question}",
         acting_user=acting_user,
     )
-    link = reverse("referrals:information_request_answer", args=[request.pk])
+    link = site_link("referrals:information_request_answer", request.pk)
     for spoc in _agency_spocs(agency):
         notification_queue(
             dedup_key=f"information-request:{request.pk}:user:{spoc.pk}",
@@ -241,7 +241,7 @@ def information_request_answer(
     ).exists()
     if referral.status == Referral.Status.AWAITING_INFORMATION and not still_open:
         Referral.objects.filter(pk=referral.pk).update(status=Referral.Status.IN_TRIAGE)
-    link = reverse("referrals:triage", args=[referral.pk])
+    link = site_link("referrals:triage", referral.pk)
     notification_queue(
         dedup_key=f"information-answered:{request.pk}",
         kind="information_answered",

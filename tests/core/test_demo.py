@@ -3,7 +3,8 @@
 import re
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from referrals.models import Person
@@ -47,3 +48,13 @@ def test_demo_people_are_not_named_in_the_seed_papers(db):
         for word in last.split():
             assert not in_papers(word), last
         assert not in_papers(f"{first} {last}"), (first, last)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings):
+    """The demo accounts' password is published: in production they would be a way in."""
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Membership.objects.filter(role=Role.COORDINATOR).exists()
+    assert not User.objects.filter(username="coordinator").exists()
