@@ -128,3 +128,26 @@ def test_no_message_when_the_referral_is_passed_to_panel_or_the_referrer_has_lef
     _leave(world)
     _close(world, other)
     assert not Notification.objects.filter(kind="referral_closed").exists()
+
+
+def test_the_referrer_is_told_when_the_panel_does_not_adopt(world):
+    from channel_panel import services as panel_services
+    from referrals.models import SignpostingService
+
+    world.agency_a.is_core_panel_member = True
+    world.agency_a.save()
+    meeting = factories.meeting(world.chair, timezone.localdate())
+    made = factories.panel_referral(world.agency_b, referrer=world.referrer_b)
+    item = panel_services.agenda_item_add(
+        meeting=meeting, referral=made, acting_user=world.coordinator
+    )
+    panel_services.decision_record(
+        item=item,
+        outcome="not_adopt",
+        rationale=REASON,
+        signposted_to=SignpostingService.objects.current().first(),
+        acting_user=world.chair,
+    )
+    mail = Notification.objects.get(kind="referral_closed")
+    assert mail.recipient == world.referrer_b
+    assert REASON not in mail.body
