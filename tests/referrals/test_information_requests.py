@@ -273,3 +273,14 @@ def test_an_unanswered_request_expires_and_the_partner_loses_it(client, world, r
     info.refresh_from_db()
     assert info.status == InformationRequest.Status.EXPIRED
     assert "expired unanswered" in referral.chronology.last().text
+
+
+def test_the_architecture_document_prints_the_request_lifecycle_table():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE
+
+    text = (Path(settings.BASE_DIR) / "docs" / "architecture.md").read_text()
+    assert INFORMATION_REQUEST_LIFECYCLE.as_markdown() in text
