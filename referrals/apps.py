@@ -58,7 +58,7 @@ class ReferralsConfig(AppConfig):
             exclude_fields=["channel_case"],  # a reverse one-to-one, as for Person
         )
         auditlog.register(ChronologyEntry, mask_fields=["text"])
-        auditlog.register(InformationRequest, mask_fields=["question", "response"])
+        auditlog.register(InformationRequest, mask_fields=["question", "response", "closed_reason"])
         auditlog.register(RepeatMatch, mask_fields=["reasons"])
         auditlog.register(ReferralDraft, mask_fields=["data"])
         auditlog.register(ReferralUserGrant)
