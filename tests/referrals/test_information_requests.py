@@ -284,3 +284,19 @@ def test_the_architecture_document_prints_the_request_lifecycle_table():
 
     text = (Path(settings.BASE_DIR) / "docs" / "architecture.md").read_text()
     assert INFORMATION_REQUEST_LIFECYCLE.as_markdown() in text
+
+
+def test_beat_runs_the_expiry_sweep_daily_as_the_system_account(world, referral):
+    from prevent_portal.celery import app
+    from referrals.tasks import information_requests_expire_task
+
+    entry = app.conf.beat_schedule["information-requests-expire"]
+    assert entry["task"] == "referrals.information_requests_expire"
+    info = ask(world, referral, days=1)
+    after = info.expires_on + timedelta(days=1)
+    noon = timezone.make_aware(timezone.datetime(*after.timetuple()[:3], 12))
+    with time_machine.travel(noon):
+        assert information_requests_expire_task() == 1
+    info.refresh_from_db()
+    assert info.status == InformationRequest.Status.EXPIRED
+    assert info.closed_by.username == "system"
