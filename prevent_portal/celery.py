@@ -77,6 +77,11 @@ app.conf.update(
             "task": "governance.subject_access_expire",
             "schedule": crontab(hour=5, minute=30),
         },
+        # Daily, before the reminders: open information requests past their expiry closed.
+        "information-requests-expire": {
+            "task": "referrals.information_requests_expire",
+            "schedule": crontab(hour=6, minute=15),
+        },
         # Weekly, early on Monday: records past retention go to the Coordinator's queue.
         "retention-weekly": {
             "task": "referrals.retention_sweep",

@@ -61,6 +61,8 @@ PERSONAL_DATA_VIEWS = {
     "referrals:chronology_correction",
     "referrals:information_requests",
     "referrals:information_request_answer",
+    "referrals:information_request_withdraw",
+    "referrals:status",
     "referrals:earlier_referrals",
     "channel_panel:meeting_detail",
     "channel_panel:meeting_item_add",
