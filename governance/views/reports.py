@@ -90,6 +90,7 @@ def report_detail(request, pk):
             "steps": job_steps(report, STEPS),
             "refresh_seconds": REFRESH_SECONDS,
             "again_query": urlencode(again),
+            "can_present": has_role(request.user, Role.COORDINATOR),
         },
     )
     if not report.is_finished:

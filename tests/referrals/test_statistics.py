@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from referrals.measures import MEASURE_KEYS
 from referrals.services.imports import referrals_import
 from referrals.statistics import referral_statistics
 from tests.conftest import sign_in
@@ -28,8 +29,7 @@ KEYS = [
     "by_type_of_concern",
     "by_sector",
     "by_outcome",
-    "mental_health_concern",
-    "known_to_mental_health_services",
+    *MEASURE_KEYS,  # every needs-flag measure of the shared registry, in its order
     "reached_panel",
     "adopted",
     "percent",
