@@ -3,10 +3,13 @@
 Rules, decided once here:
 - the period is ``date_from`` to ``date_to``, both days included (a financial year, or dates);
 - referral figures are ``referrals.statistics.referral_statistics`` and Channel Panel figures
-  ``channel_panel.reports.channel_report``, asked for with ``suppress``: a count of referrals
-  or cases below it, and the percentage made from it, is hidden (shown as "fewer than N").
-  Referrals by quarter follow the same rule. Meetings, attendance, boards and action items
-  are not people and are never hidden;
+  ``channel_panel.reports.channel_report``, asked for with ``suppress``: hidden by their
+  rules (``prevent_portal.core.suppression``: a count of referrals or cases below it, any
+  other from which a hidden one could be worked out, and the percentages made from them;
+  shown as "hidden"). Referrals by quarter are hidden with the statistics' own figures for a
+  whole financial quarter or year, by the same helper otherwise. Meetings, attendance,
+  boards and action items are not people and are never hidden; the needs-flag figures are
+  the measures of ``referrals.measures``;
 - training compliance is, for the quarters that end in the period and each type, the totals
   of each referring sector (eligible and compliant staff summed, percentage against the
   type's current target), then the agencies with a return below target in one of those

@@ -102,6 +102,7 @@ def test_seed_profile_comes_out_as_the_board_paper_quotes_it(world):
     assert figures["mental_health_concern"] == 16
     assert figures["percent"]["mental_health_concern"] == 84
     assert figures["known_to_mental_health_services"] == 8
+    assert figures["percent"]["known_to_mental_health_services"] == 50  # of the 16
     assert figures["reached_panel"] == 19 and figures["adopted"] == 7
     assert figures["percent"]["adopted"] == 37  # 36.8
 
