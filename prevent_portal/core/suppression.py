@@ -9,8 +9,9 @@ add up to the referrals). Then:
 1. primary suppression: every cell below the threshold is hidden (0 included);
 2. secondary suppression: while some hidden cell (or an unpublished cell below the
    threshold, such as "referrals without the flag") can be worked out exactly from the
-   visible cells and the sums, one more cell is hidden: the smallest visible part of a sum
-   that holds the exposed cell, a total only when no part is left. Repeated to a fixed point.
+   visible cells and the sums, one more cell is hidden near it: a visible cell of the sums
+   that tie it to other unknown cells, a part before a total, a total of few sums before a
+   grand total, the nearer and the smaller first. Repeated to a fixed point.
 
 "Worked out" is what someone with the published figures can do: linear algebra over the
 sums (every combination of them, not only one row at a time), and the fact that counts are
@@ -39,11 +40,11 @@ def _equations(sums: Iterable[Sum], values: Mapping[Key, int], unknown: set[Key]
     """Each sum as ({unknown cell: coefficient}, constant) with the known cells moved over."""
     out = []
     for item in sums:
-        coeffs: dict[Key, Fraction] = {}
-        constant = Fraction(0)
+        coeffs: dict[Key, int] = {}
+        constant = 0  # whole numbers here (quick); fractions only in the elimination
         for key, sign in [(item.total, 1), *((part, -1) for part in item.parts)]:
             if key in unknown:
-                coeffs[key] = coeffs.get(key, Fraction(0)) + sign
+                coeffs[key] = coeffs.get(key, 0) + sign
             else:
                 constant -= sign * values[key]
         coeffs = {k: c for k, c in coeffs.items() if c}
@@ -70,9 +71,9 @@ def _reduced_rows(equations):
         if not coeffs:
             continue
         pivot = min(coeffs, key=repr)
-        scale = coeffs[pivot]
+        scale = Fraction(coeffs[pivot])
         coeffs = {k: c / scale for k, c in coeffs.items()}
-        constant /= scale
+        constant = constant / scale
         for index, (row_coeffs, row_constant) in enumerate(rows):
             factor = row_coeffs.get(pivot)
             if factor:
@@ -109,7 +110,9 @@ def _components(equations):
     return list(groups.values())
 
 
-def derivable(values: Mapping[Key, int], sums: Iterable[Sum], unknown: Iterable[Key]) -> dict:
+def derivable(
+    values: Mapping[Key, int], sums: Iterable[Sum], unknown: Iterable[Key], *, _memo=None
+) -> dict:
     """The cells of ``unknown`` whose value follows from the other cells of ``values`` and
     ``sums``, with the value that follows."""
     sums = list(sums)
@@ -123,7 +126,7 @@ def derivable(values: Mapping[Key, int], sums: Iterable[Sum], unknown: Iterable[
         for coeffs, constant in [*equations, *reduced]:
             if len(coeffs) == 1:
                 ((var, coefficient),) = coeffs.items()
-                new[var] = constant / coefficient
+                new[var] = Fraction(constant) / coefficient
             elif constant == 0 and (
                 all(c > 0 for c in coeffs.values()) or all(c < 0 for c in coeffs.values())
             ):
@@ -157,37 +160,61 @@ def suppress(
     for item in sums:
         for key in (item.total, *item.parts):
             in_sums.setdefault(key, []).append(item)
+    as_total: dict[Key, int] = {}
+    for item in sums:
+        as_total[item.total] = as_total.get(item.total, 0) + 1
+    memo: dict = {}
     while True:
-        exposed = set(derivable(values, sums, hidden | unpublished)) & (
+        exposed = set(derivable(values, sums, hidden | unpublished, _memo=memo)) & (
             hidden | protected_unpublished
         )
         if not exposed:
             return hidden
-        extra = _next_to_hide(sorted(exposed, key=repr), values, in_sums, hidden, unpublished)
-        if extra is None:  # nothing left to hide near it: every cell nearby is hidden
+        # One more cell for each exposed cell whose sums share nothing with a cell chosen
+        # in this round (fewer rounds, without hiding two cells where one will do).
+        touched: set[int] = set()
+        chosen: set[Key] = set()
+        for cell in sorted(exposed, key=repr):
+            near = {id(item) for item in in_sums.get(cell, [])}
+            if near & touched:
+                continue
+            pick = _next_to_hide(cell, values, in_sums, hidden | unpublished, as_total)
+            # Already chosen for another exposed cell in this round: see if that was enough.
+            if pick is not None and pick not in chosen:
+                chosen.add(pick)
+                touched |= near | {id(item) for item in in_sums.get(pick, [])}
+        if not chosen:  # nothing left to hide near them: every cell nearby is hidden
             return hidden
-        hidden.add(extra)
+        hidden |= chosen
 
 
-def _next_to_hide(exposed, values, in_sums, hidden, unpublished):
-    """The smallest visible part of a sum holding an exposed cell; else its smallest visible
-    total; else the same, one sum further away."""
-    seen: set[Key] = set()
-    frontier = list(exposed)
-    while frontier:
-        parts, totals = [], []
+# How far from an exposed cell a cell to hide is looked for, in sums; a total counts as one
+# sum further away, a total of several sums (a grand total, which tells the most) as three.
+HOPS = 4
+TOTAL_COST, GRAND_TOTAL_COST = 1, 3
+
+
+def _next_to_hide(cell, values, in_sums, unknown, as_total) -> Key | None:
+    """The visible cell nearest ``cell`` through the sums that tie it to other unknown
+    cells, a part before a total (the costs above), the smaller first."""
+    ranked: dict[Key, tuple] = {}
+    frontier, seen = [cell], {cell}
+    for hop in range(HOPS):
         next_frontier = []
         for key in frontier:
             for item in in_sums.get(key, []):
-                for part in item.parts:
-                    if part not in hidden and part not in unpublished:
-                        parts.append(part)
-                if item.total not in hidden and item.total not in unpublished:
-                    totals.append(item.total)
-                next_frontier += [item.total, *item.parts]
-        for candidates in (parts, totals):
-            if candidates:
-                return min(candidates, key=lambda k: (values[k], repr(k)))
-        seen.update(frontier)
-        frontier = [k for k in dict.fromkeys(next_frontier) if k not in seen]
-    return None
+                for member in (item.total, *item.parts):
+                    if member in unknown:
+                        if member not in seen:
+                            seen.add(member)
+                            next_frontier.append(member)
+                        continue
+                    totals = as_total.get(member, 0)
+                    cost = hop + (
+                        0 if not totals else TOTAL_COST if totals == 1 else GRAND_TOTAL_COST
+                    )
+                    rank = (cost, values[member], repr(member))
+                    if member not in ranked or rank < ranked[member]:
+                        ranked[member] = rank
+        frontier = next_frontier
+    return min(ranked, key=ranked.get) if ranked else None

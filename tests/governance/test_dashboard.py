@@ -42,11 +42,18 @@ def load(rows) -> None:
 
 
 def referral_rows(count: int, *, start: int = 1, **overrides) -> list[dict]:
-    """``count`` referrals received in 2020-21, each person carrying the canary names."""
+    """``count`` referrals received in 2020-21, each person carrying the canary names; half
+    adults and half young people, half men and half women (a year of identical referrals
+    would say something about every one of them, and have its total hidden)."""
     return [
         row(
             n,
             **{
+                "date_of_birth": "1990-01-01" if n % 2 else "2004-03-02",
+                "gender": "male" if n % 2 else "female",
+                "reached_panel": "yes" if n % 2 else "no",
+                "outcome": "Passed to the Channel Panel" if n % 2 else "No further action",
+                "mental_health_concern": "yes" if n % 2 else "no",
                 "reference": f"{CANARY_REFERENCE}-{n:05d}",
                 "first_name": f"{CANARY_GIVEN}{n}",
                 "last_name": CANARY_FAMILY,
