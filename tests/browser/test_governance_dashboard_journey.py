@@ -114,11 +114,17 @@ def _menu_link(page, name: str):
 
 def _load_referrals() -> None:
     """Ten referrals in 2020-21, every person named with a canary: eight Islamist, two
-    Extreme Right-Wing (a count that must be hidden)."""
+    Extreme Right-Wing (a count that must be hidden); half adults and men, half young
+    people and women (ten identical referrals would have their total hidden)."""
     rows = [
         row(
             n,
             **{
+                "date_of_birth": "1990-01-01" if n % 2 else "2004-03-02",
+                "gender": "male" if n % 2 else "female",
+                "reached_panel": "yes" if n % 2 else "no",
+                "outcome": "Passed to the Channel Panel" if n % 2 else "No further action",
+                "mental_health_concern": "yes" if n % 2 else "no",
                 "reference": f"CANARY-REF-{n:05d}",
                 "first_name": f"Wystanbelle{n}",
                 "last_name": "Quorrindale",
