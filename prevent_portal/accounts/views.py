@@ -27,6 +27,7 @@ from prevent_portal.accounts.review import (
     get_account_for_review,
     may_deactivate,
 )
+from prevent_portal.accounts.waiting import device_wait, device_wait_message
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.middleware import (
     SESSION_SEEN,
@@ -96,11 +97,15 @@ def second_factor(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # verify_token refuses a code at or before the last one used: no replay.
-        if device.verify_token(form.cleaned_data["token"]):
+        wait = device_wait(device)
+        if wait is not None:
+            form.add_error("token", device_wait_message(wait))
+        elif device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             authentication_recorded(request)
             return redirect(request.session.pop(NEXT_KEY, reverse("core:home")))
-        form.add_error("token", "The security code is wrong or has already been used")
+        else:
+            form.add_error("token", "The security code is wrong or has already been used")
     return render(request, "accounts/second_factor.html", {"form": form})
 
 
@@ -161,8 +166,11 @@ def confirm_identity(request):
         again = authenticate(
             request, username=user.get_username(), password=form.cleaned_data["password"]
         )
+        wait = device_wait(device)
         if again is None or again.pk != user.pk:
             form.add_error("password", "The password is wrong")
+        elif wait is not None:
+            form.add_error("token", device_wait_message(wait))
         elif not device.verify_token(form.cleaned_data["token"]):
             form.add_error("token", "The security code is wrong or has already been used")
         else:
