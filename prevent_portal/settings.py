@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # single-use backup codes
     "axes",
     "guardian",
     "auditlog",
@@ -225,6 +226,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?sso=failed"
 
 OTP_TOTP_ISSUER = SERVICE_NAME
+# A person with no authenticator sets one up only through a one-time link this fresh.
+ENROLMENT_LINK_HOURS = env.int("ENROLMENT_LINK_HOURS", default=72)
 OTP_TOTP_TOLERANCE = 1
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
