@@ -61,25 +61,48 @@ def holds_case_role(user: User) -> bool:
     return Membership.objects.held().filter(user=user, role__in=CASE_ROLES).exists()
 
 
-def role_conflict(user: User, role: str) -> str | None:
-    """Why ``user`` may not hold ``role`` beside their other roles, or None."""
-    held = set(Membership.objects.held().filter(user=user).values_list("role", flat=True))
-    if role == Role.SYSADMIN and held & CASE_ROLES:
-        return "A system administrator cannot also hold a role that opens case records"
-    if role in CASE_ROLES and Role.SYSADMIN in held:
+def role_conflict(user: User, role: str, *, excluding: Membership | None = None) -> str | None:
+    """Why ``user`` may not hold ``role`` beside their other roles (rule 1), or None."""
+    others = Membership.objects.held().filter(user=user)
+    if excluding is not None:
+        others = others.exclude(pk=excluding.pk)
+    held = set(others.values_list("role", flat=True))
+    if (role == Role.SYSADMIN and held & CASE_ROLES) or (
+        role in CASE_ROLES and Role.SYSADMIN in held
+    ):
         return "A system administrator cannot also hold a role that opens case records"
     return None
+
+
+def _coordinators():
+    return User.objects.filter(
+        is_active=True,
+        memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
+    ).distinct()
+
+
+def notify_role_ended(*, membership: Membership, acting_user: User | None) -> None:
+    """Tell every Coordinator that a role was taken away (rule 5; nobody approves that)."""
+    by = acting_user.username if acting_user is not None else SYSTEM_USERNAME
+    stamp = timezone.now().isoformat()
+    for coordinator in _coordinators():
+        notification_queue(
+            dedup_key=f"accounts:role-ended:{membership.pk}:{stamp}:{coordinator.pk}",
+            kind="accounts.role_ended",
+            recipient=coordinator,
+            subject=f"{settings.SERVICE_NAME}: a role was ended",
+            body=(
+                f"A role was ended.\n\nRole: {membership}\n"
+                f"Account: {membership.user.username}\nEnded by: {by}\n"
+            ),
+        )
 
 
 def _notify_coordinators(change: AccountChangeRequest, event: str, text: str) -> None:
     """Tell every Coordinator. The message names the account by username only, which is
     what a Coordinator needs to recognise it; no other personal data."""
-    coordinators = User.objects.filter(
-        is_active=True,
-        memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-    ).distinct()
     link = f"{settings.SITE_URL}{reverse('accounts:approval_list')}"
-    for coordinator in coordinators:
+    for coordinator in _coordinators():
         notification_queue(
             dedup_key=f"accounts:change:{change.pk}:{event}:{coordinator.pk}",
             kind=f"accounts.change_{event}",
@@ -143,7 +166,9 @@ def membership_grant(
     conflict = role_conflict(user, role)
     if conflict:
         raise ValidationError(conflict)
-    membership, _ = Membership.objects.get_or_create(user=user, agency=agency, role=role)
+    membership, _ = Membership.objects.get_or_create(
+        user=user, agency=agency, role=role, defaults={"status": Membership.Status.APPROVED}
+    )
     if not membership.is_live:
         membership.is_active = True
         membership.status = Membership.Status.APPROVED
@@ -255,7 +280,7 @@ def _apply(change: AccountChangeRequest, acting_user: User) -> None:
     user = change.subject
     if change.kind == Kind.ROLE:
         membership = change.membership
-        conflict = role_conflict_excluding(user, membership)
+        conflict = role_conflict(user, membership.role, excluding=membership)
         if conflict:
             raise ValidationError(conflict)
         membership.status = Membership.Status.APPROVED
@@ -273,16 +298,6 @@ def _apply(change: AccountChangeRequest, acting_user: User) -> None:
     change.status = AccountChangeRequest.Status.APPROVED
     change.decided_at = timezone.now()
     change.save(update_fields=["password_hash", "status", "decided_at"])
-
-
-def role_conflict_excluding(user: User, membership: Membership) -> str | None:
-    others = Membership.objects.held().filter(user=user).exclude(pk=membership.pk)
-    held = set(others.values_list("role", flat=True))
-    if (membership.role == Role.SYSADMIN and held & CASE_ROLES) or (
-        membership.role in CASE_ROLES and Role.SYSADMIN in held
-    ):
-        return "A system administrator cannot also hold a role that opens case records"
-    return None
 
 
 @transaction.atomic

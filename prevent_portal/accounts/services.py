@@ -15,10 +15,11 @@ from django.utils import timezone
 from prevent_portal.accounts import access
 
 # Role and credential changes go through the approval rules; re-exported for callers.
-from prevent_portal.accounts.approvals import (  # noqa: F401
+from prevent_portal.accounts.approvals import (  # noqa: F401 - re-exported
     external_identity_link,
     membership_grant,
     membership_request,
+    notify_role_ended,
     user_authenticator_reset,
     user_password_set,
 )
@@ -120,9 +121,13 @@ def user_groups_sync(user: User) -> None:
 
 @transaction.atomic
 def membership_end(*, membership: Membership, acting_user: User | None) -> None:
-    """End a membership; its rights go at once."""
+    """End a membership; its rights go at once, and the Coordinators are told if it was
+    in force."""
+    was_live = membership.is_live
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    if was_live:
+        notify_role_ended(membership=membership, acting_user=acting_user)
     user_groups_sync(membership.user)
     # A pending request for an ended membership can no longer be approved into sight.
     for change in membership.requests.filter(status=AccountChangeRequest.Status.PENDING):

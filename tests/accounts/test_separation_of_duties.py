@@ -296,3 +296,17 @@ def test_check_fails_when_one_account_is_administrator_and_case_worker(world):
     errors = separation_of_duties_errors()
     assert [e.id for e in errors] == ["accounts.E002"]
     assert errors[0].obj == f"user:{world.sysadmin.pk}"
+
+
+def test_ending_a_role_in_the_admin_is_reported_to_the_coordinators(client, world):
+    sign_in(client, world.sysadmin)
+    data = admin_change_data(world.spoc_b)
+    data["memberships-0-is_active"] = ""
+    response = client.post(reverse("admin:accounts_user_change", args=[world.spoc_b.pk]), data)
+    assert response.status_code == 302
+    assert sees(world.spoc_b) == 0
+    note = Notification.objects.get(recipient=world.coordinator, kind="accounts.role_ended")
+    assert "spoc-b" in note.body and "Ended by: sysadmin" in note.body
+    membership = world.spoc_b.memberships.get()
+    updates = LogEntry.objects.get_for_object(membership).filter(action=LogEntry.Action.UPDATE)
+    assert {e.actor for e in updates} == {world.sysadmin}
