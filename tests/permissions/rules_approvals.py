@@ -7,6 +7,10 @@ role) and may not decide one they asked for; other roles get 403; a request the 
 not asked to decide is 404. "partner_role": an SPOC role asked for by the system
 administrator; "coordinator_role": the Coordinator role, asked for by the same administrator.
 An empty POST shows the form's errors again (200) and decides nothing.
+
+The no_role persona is also given a role that waits for approval (an SPOC at agency A): a
+pending membership gives nothing, so every rule of the matrix that holds for someone with no
+role must still hold for them.
 """
 
 from prevent_portal.accounts import services
@@ -22,6 +26,9 @@ DECIDES = {
 
 
 def build(world, refs) -> dict:
+    services.membership_request(
+        user=world.no_role, agency=world.agency_a, role=Role.SPOC, acting_user=world.sysadmin
+    )
     changes = {}
     for scenario, agency, role in (
         ("partner_role", world.agency_a, Role.SPOC),
