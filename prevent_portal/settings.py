@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # single-use backup codes
     "axes",
     "guardian",
     "auditlog",
@@ -83,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prevent_portal.core.middleware.SessionTimeoutMiddleware",
     "prevent_portal.core.middleware.RequireVerifiedUserMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "prevent_portal.core.middleware.AuditlogMiddleware",
     "prevent_portal.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -159,12 +160,21 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# A username together with the address it is tried from: a username alone would let anyone
+# lock the Coordinator out by typing wrong passwords.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Renders accounts/locked_out.html with the time left to wait.
+AXES_LOCKOUT_CALLABLE = "prevent_portal.accounts.waiting.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Reverse proxies in front of the application, each appending to X-Forwarded-For (1 with the
+# nginx set-up in docs/operations.md). prevent_portal.core.client_ip reads the client's address
+# from that chain for the lockout, the access log and the audit log alike.
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("AXES_PROXY_COUNT must be 0 or more")
+AXES_CLIENT_IP_CALLABLE = "prevent_portal.core.client_ip.client_ip"
 
 # Sensitive actions (exports of personal data, sharing, account security) ask for the
 # password and security code again when the last sign-in or confirmation is older than this.
@@ -216,6 +226,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?sso=failed"
 
 OTP_TOTP_ISSUER = SERVICE_NAME
+# A person with no authenticator sets one up only through a one-time link this fresh.
+ENROLMENT_LINK_HOURS = env.int("ENROLMENT_LINK_HOURS", default=72)
 OTP_TOTP_TOLERANCE = 1
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

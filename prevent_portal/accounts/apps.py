@@ -24,7 +24,10 @@ class AccountsConfig(AppConfig):
 
         from prevent_portal.accounts import checks, demo
         from prevent_portal.accounts.models import (
+            AccountChangeApproval,
+            AccountChangeRequest,
             Agency,
+            EnrolmentLink,
             ExternalIdentity,
             Membership,
             Role,
@@ -41,6 +44,11 @@ class AccountsConfig(AppConfig):
             mask_fields=["first_name", "last_name", "email", "job_title"],
         )
         auditlog.register(ExternalIdentity)
+        # Role requests, credential changes and their approvals: the audit trail of who
+        # asked, who approved, who refused and why. Secrets are never logged.
+        auditlog.register(AccountChangeRequest, exclude_fields=["password_hash"])
+        auditlog.register(AccountChangeApproval)
+        auditlog.register(EnrolmentLink, exclude_fields=["token_hash"])
         navigation.register(
             navigation.NavItem(
                 label="Accounts",
@@ -49,6 +57,16 @@ class AccountsConfig(AppConfig):
                 description="Who has an account, their roles and last sign-in; switch off "
                 "the accounts of people who have left.",
                 order=90,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Account approvals",
+                url_name="accounts:approval_list",
+                roles=frozenset({Role.COORDINATOR, Role.SYSADMIN}),
+                description="Roles, passwords, authenticators and council sign-ins waiting "
+                "for your approval before they take effect.",
+                order=91,
             )
         )
         auditlog.register(Agency)

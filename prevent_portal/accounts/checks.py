@@ -23,6 +23,7 @@ from django.db.models import Q
 from prevent_portal.accounts.models import Role
 
 CHECK_ID = "accounts.E001"
+SEPARATION_CHECK_ID = "accounts.E002"
 # Model-level actions that widen sight or change rights across agencies.
 WIDENING_ACTIONS = ("view", "change")
 
@@ -126,6 +127,34 @@ def global_permission_errors(using: str = "default") -> list[Error]:
     return errors
 
 
+def separation_of_duties_errors(using: str = "default") -> list[Error]:
+    """One Error per account holding (or waiting for) the system administrator role and a
+    role that opens case records: whoever configures accounts must not also see cases, or
+    they could give themselves sight (issue 14, F1)."""
+    from prevent_portal.accounts.models import CASE_ROLES, Membership
+
+    held = Membership.objects.using(using).held()
+    admins = held.filter(role=Role.SYSADMIN).values("user_id")
+    both = (
+        held.filter(user_id__in=admins, role__in=CASE_ROLES)
+        .values_list("user_id", flat=True)
+        .distinct()
+        .order_by("user_id")
+    )
+    return [
+        Error(
+            f"User {pk} holds the system administrator role and a case role.",
+            hint=(
+                "Separation of duties: end one of the two memberships in the admin. A system "
+                "administrator configures accounts and sees no case."
+            ),
+            obj=f"user:{pk}",
+            id=SEPARATION_CHECK_ID,
+        )
+        for pk in both
+    ]
+
+
 def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list[Error]:
     """Registered in AccountsConfig.ready(). Django passes ``databases`` only when database
     checks are asked for (``check --database``, ``migrate``); otherwise nothing to do."""
@@ -135,6 +164,7 @@ def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list
     for alias in databases:
         try:
             errors += global_permission_errors(alias)
+            errors += separation_of_duties_errors(alias)
         except DatabaseError:
             # Before the first migrate the tables are not there: nobody holds anything.
             connection = connections[alias]

@@ -39,6 +39,48 @@ class TokenForm(forms.Form):
         return self.cleaned_data["token"].strip()
 
 
+class SignInCodeForm(TokenForm):
+    """The security code, or one of the person's single-use backup codes instead."""
+
+    token = forms.RegexField(
+        label="Security code",
+        help_text="The 6-digit code shown in your authenticator app, or one of your backup codes",
+        regex=r"^\s*(\d{6}|[A-Za-z2-7]{8})\s*$",
+        error_messages={
+            "required": "Enter the security code from your authenticator app",
+            "invalid": "Enter the 6-digit security code, like 123456, or a backup code",
+        },
+        widget=TokenForm.base_fields["token"].widget,
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip().lower()
+
+    @property
+    def is_backup_code(self) -> bool:
+        return len(self.cleaned_data.get("token", "")) == 8
+
+
+class ApprovalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Do you approve this change?",
+        choices=[("approve", "Approve"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you approve this change"},
+    )
+    reason = forms.CharField(
+        label="Why are you refusing it?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not data.get("reason", "").strip():
+            self.add_error("reason", "Enter why you are refusing this change")
+        return data
+
+
 class ConfirmIdentityForm(TokenForm):
     """Password and security code again, before a sensitive action."""
 

@@ -21,6 +21,10 @@ class Role(models.TextChoices):
 # Roles whose holders see every case owned by their agency. A referrer sees only what they
 # referred; a manager sees aggregates only; a system administrator sees no case content.
 AGENCY_CASE_ROLES = frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER, Role.SPOC})
+# Roles that open case records at all (a referrer sees what they referred). The system
+# administrator may hold none of them (separation of duties: accounts.E002), and their
+# credentials are changed only with a Coordinator's approval.
+CASE_ROLES = AGENCY_CASE_ROLES | {Role.REFERRER}
 
 
 class LookupQuerySet(models.QuerySet):
@@ -117,14 +121,32 @@ class User(AbstractUser):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True, agency__is_active=True)
+        """Memberships that give their role now: not ended, approved, at an active agency. A
+        membership waiting for approval gives nothing."""
+        return self.filter(
+            is_active=True, status=Membership.Status.APPROVED, agency__is_active=True
+        )
+
+    def held(self):
+        """Memberships given or waiting for approval (for separation-of-duties rules)."""
+        return self.filter(is_active=True).exclude(status=Membership.Status.REFUSED)
 
 
 class Membership(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
+    # Pending by default: a membership made anywhere but through the approval services
+    # (the admin, a shell) gives no sight until a second person approves it.
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -140,6 +162,93 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} at {self.agency}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.is_active and self.status == self.Status.APPROVED
+
+
+class AccountChangeRequest(models.Model):
+    """A change to who someone is or what they may see, waiting for a second person.
+
+    A role takes effect, and a case-role account's password, authenticator or council sign-in
+    changes, only once the people ``roles_needed`` names have approved it: never the person
+    who asked, never the account's holder (prevent_portal/accounts/approvals.py).
+    """
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "Give a role"
+        PASSWORD = "password", "Set a new password"
+        AUTHENTICATOR = "authenticator", "Reset the authenticator app"
+        IDENTITY = "identity", "Link a council sign-in"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved and done"
+        REFUSED = "refused", "Refused"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    tenant_id = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # The new password, hashed as the account would keep it (never written to the audit log).
+    password_hash = models.CharField(max_length=128, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self):
+        return f"account change request #{self.pk}"
+
+    @property
+    def description(self) -> str:
+        if self.kind == self.Kind.ROLE and self.membership_id:
+            return f"Give the role {self.membership}"
+        return self.get_kind_display()
+
+    def roles_needed(self) -> set[str]:
+        """Every change needs a Coordinator; the Coordinator role also needs a second system
+        administrator, so neither can make a Coordinator alone."""
+        needed = {Role.COORDINATOR}
+        if self.kind == self.Kind.ROLE and self.membership.role == Role.COORDINATOR:
+            needed.add(Role.SYSADMIN)
+        return needed
+
+    def roles_missing(self) -> set[str]:
+        done = {a.as_role for a in self.approvals.all()}
+        return self.roles_needed() - done
+
+
+class AccountChangeApproval(models.Model):
+    """One person's approval of an account change, in one of the roles it needs."""
+
+    request = models.ForeignKey(
+        AccountChangeRequest, on_delete=models.PROTECT, related_name="approvals"
+    )
+    approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    as_role = models.CharField(max_length=20, choices=Role.choices)
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "approver"], name="approval_one_per_person"),
+            models.UniqueConstraint(fields=["request", "as_role"], name="approval_one_per_role"),
+        ]
+
+    def __str__(self):
+        return f"approval #{self.pk}"
 
 
 class GrantFields(models.Model):
@@ -195,3 +304,28 @@ class ExternalIdentity(Device):
 
     def verify_token(self, token):
         return False
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link that lets its user set up an authenticator app (ENROLMENT_LINK_HOURS).
+
+    Without one, a password alone cannot enrol a new device: whoever learnt the password of an
+    account with no authenticator would otherwise choose its second factor. Only the hash of
+    the token is kept; the token itself goes to the user's e-mail address once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"authenticator set-up link #{self.pk}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -11,11 +11,21 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import access
+
+# Role and credential changes go through the approval rules; re-exported for callers.
+from prevent_portal.accounts.approvals import (  # noqa: F401 - re-exported
+    external_identity_link,
+    membership_grant,
+    membership_request,
+    notify_role_ended,
+    user_authenticator_reset,
+    user_password_set,
+)
 from prevent_portal.accounts.models import (
     AGENCY_CASE_ROLES,
+    AccountChangeRequest,
     Agency,
     DisabledReason,
     ExternalIdentity,
@@ -110,24 +120,22 @@ def user_groups_sync(user: User) -> None:
 
 
 @transaction.atomic
-def membership_grant(
-    *, user: User, agency: Agency, role: str, acting_user: User | None
-) -> Membership:
-    """Give a user a role at an agency (reactivating an ended membership)."""
-    membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
-    if not created and not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
-    user_groups_sync(user)
-    return membership
-
-
-@transaction.atomic
 def membership_end(*, membership: Membership, acting_user: User | None) -> None:
-    """End a membership; its rights go at once."""
+    """End a membership; its rights go at once, and the Coordinators are told if it was
+    in force."""
+    was_live = membership.is_live
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    if was_live:
+        notify_role_ended(membership=membership, acting_user=acting_user)
     user_groups_sync(membership.user)
+    # A pending request for an ended membership can no longer be approved into sight.
+    for change in membership.requests.filter(status=AccountChangeRequest.Status.PENDING):
+        change.status = AccountChangeRequest.Status.REFUSED
+        change.refused_by = acting_user
+        change.refusal_reason = "The membership was ended before it was approved"
+        change.decided_at = timezone.now()
+        change.save(update_fields=["status", "refused_by", "refusal_reason", "decided_at"])
 
 
 @transaction.atomic
@@ -186,9 +194,7 @@ def _tell_spocs_account_disabled(*, user: User, last_used: date, today: date) ->
     spocs = (
         User.objects.filter(
             is_active=True,
-            memberships__is_active=True,
-            memberships__role=Role.SPOC,
-            memberships__agency__in=agencies,
+            memberships__in=Membership.objects.active().filter(role=Role.SPOC, agency__in=agencies),
         )
         .exclude(pk=user.pk)
         .distinct()
@@ -210,24 +216,13 @@ def _tell_spocs_account_disabled(*, user: User, last_used: date, today: date) ->
         )
 
 
-@transaction.atomic
-def external_identity_link(
-    *, user: User, tenant_id: str, object_id: str, acting_user: User | None
-) -> ExternalIdentity:
-    """Link a council (Entra ID) identity to an account: single sign-on then finds the
-    account by this tenant id and object id only. Replaces the account's earlier link."""
+def external_identity_replace(*, user: User, tenant_id: str, object_id: str) -> ExternalIdentity:
+    """Make (``tenant_id``, ``object_id``) the account's only council identity. Called by
+    ``approvals.external_identity_link`` once the change is allowed, never directly."""
     ExternalIdentity.objects.filter(user=user).delete()
     return ExternalIdentity.objects.create(
         user=user, tenant_id=tenant_id.strip().lower(), object_id=object_id.strip().lower()
     )
-
-
-@transaction.atomic
-def user_authenticator_reset(*, user: User, acting_user: User | None) -> None:
-    """Remove a user's second factor (a lost phone) and sign them out everywhere; they set
-    up a new authenticator app at their next sign-in."""
-    TOTPDevice.objects.filter(user=user).delete()
-    user_sessions_end(user=user)
 
 
 def user_sessions_end(*, user: User) -> int:

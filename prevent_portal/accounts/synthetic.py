@@ -107,7 +107,15 @@ def _users(ctx, rng) -> None:
                 last_login=timezone.make_aware(datetime.combine(seen, time(10))),
             )
         )
-        memberships.append(Membership(user_id=user_id, agency_id=agency_id, role=role))
+        # Made by the system, as the seeding is: approved (prevent_portal/accounts/approvals.py).
+        memberships.append(
+            Membership(
+                user_id=user_id,
+                agency_id=agency_id,
+                role=role,
+                status=Membership.Status.APPROVED,
+            )
+        )
     insert(ctx, User, users)
     insert(ctx, Membership, memberships)
 

@@ -15,10 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_portal.accounts import services, sso
-from prevent_portal.accounts.forms import ConfirmIdentityForm, SignInForm, TokenForm
+from prevent_portal.accounts import enrolment, services, sso
+from prevent_portal.accounts.forms import (
+    ConfirmIdentityForm,
+    SignInCodeForm,
+    SignInForm,
+    TokenForm,
+)
 from prevent_portal.accounts.reauth import (
+    authentication_is_recent,
     authentication_recorded,
+    confirm_url,
     recent_authentication_required,
     safe_local_url,
 )
@@ -27,6 +34,7 @@ from prevent_portal.accounts.review import (
     get_account_for_review,
     may_deactivate,
 )
+from prevent_portal.accounts.waiting import device_wait, device_wait_message
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.middleware import (
     SESSION_SEEN,
@@ -40,6 +48,10 @@ TIMEOUT_MESSAGES = {
     "absolute": "You were signed out because you had been signed in for 12 hours.",
 }
 NEXT_KEY = "pp_next"
+# The usable one-time set-up link this session arrived with (its id).
+ENROL_LINK_KEY = "pp_enrol_link"
+# Backup codes just made, shown once on the next page and then dropped from the session.
+BACKUP_CODES_KEY = "pp_backup_codes"
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -84,34 +96,76 @@ def _confirmed_device(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def _verified(request, device) -> None:
+    """Mark the session verified by ``device``, under a new session key: a key seen before
+    the second factor (on a shared computer, say) must not be the one that is now trusted."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    authentication_recorded(request)
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def second_factor(request):
-    """Ask for the TOTP code, or send a user without an authenticator to set one up."""
+    """Ask for the TOTP code (or a single-use backup code), or send a user without an
+    authenticator to set one up."""
     if request.user.is_verified():
         return redirect("core:home")
     device = _confirmed_device(request.user)
     if device is None:
         return redirect("accounts:set_up_authenticator")
-    form = TokenForm(request.POST or None)
+    form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # verify_token refuses a code at or before the last one used: no replay.
-        if device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
-            authentication_recorded(request)
+        if form.is_backup_code:
+            device = enrolment.backup_device(request.user) or device
+        # verify_token refuses a code at or before the last one used (no replay); a backup
+        # code is deleted once used.
+        wait = device_wait(device)
+        if wait is not None:
+            form.add_error("token", device_wait_message(wait))
+        elif device.verify_token(form.cleaned_data["token"]):
+            _verified(request, device)
+            if form.is_backup_code:
+                left = enrolment.backup_codes_left(request.user)
+                messages.warning(
+                    request,
+                    f"You used a backup code. You have {left} left: get new ones on "
+                    "the backup codes page if you are running out.",
+                )
             return redirect(request.session.pop(NEXT_KEY, reverse("core:home")))
-        form.add_error("token", "The security code is wrong or has already been used")
+        else:
+            form.add_error("token", "The security code is wrong or has already been used")
     return render(request, "accounts/second_factor.html", {"form": form})
+
+
+@sign_in_not_required
+@second_factor_not_required
+@require_GET
+def enrol(request, token):
+    """The one-time link to set up an authenticator: remembered in the session, then sign in
+    (or carry on) to the set-up page. The token is in the address, so the page that shows
+    the link's outcome is a redirect, never a page with the token in it."""
+    link = enrolment.enrolment_link_find(token)
+    if link is None:
+        return render(request, "accounts/enrolment_link_invalid.html", status=404)
+    request.session[ENROL_LINK_KEY] = link.pk
+    if request.user.is_authenticated and request.user.pk == link.user_id:
+        return redirect("accounts:set_up_authenticator")
+    return redirect(f"{reverse('accounts:sign_in')}?next={reverse('core:home')}")
 
 
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def set_up_authenticator(request):
-    """First sign-in: show a new TOTP secret and confirm it with a code from the app."""
+    """First sign-in: with a valid one-time link, show a new TOTP secret and confirm it with
+    a code from the app; without one, tell the person to ask their administrator."""
     if request.user.is_verified():
         return redirect("core:home")
     if _confirmed_device(request.user) is not None:
         return redirect("accounts:second_factor")
+    link = enrolment.usable_link_for(request.user, request.session.get(ENROL_LINK_KEY))
+    if link is None:
+        return render(request, "accounts/enrolment_needs_link.html")
     with transaction.atomic():
         device = TOTPDevice.objects.filter(
             user=request.user, confirmed=False
@@ -120,13 +174,17 @@ def set_up_authenticator(request):
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            authentication_recorded(request)
-            return redirect(request.session.pop(NEXT_KEY, reverse("core:home")))
-        form.add_error("token", "The security code is wrong. Check the time on your phone")
+        wait = device_wait(device)
+        if wait is not None:
+            form.add_error("token", device_wait_message(wait))
+        elif device.verify_token(form.cleaned_data["token"]):
+            codes = enrolment.enrolment_complete(device=device, link=link)
+            request.session.pop(ENROL_LINK_KEY, None)
+            _verified(request, device)
+            request.session[BACKUP_CODES_KEY] = codes
+            return redirect("accounts:backup_codes")
+        else:
+            form.add_error("token", "The security code is wrong. Check the time on your phone")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     qr = segno.make(device.config_url, error="m")
     return render(
@@ -136,6 +194,27 @@ def set_up_authenticator(request):
             "form": form,
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "qr_data_uri": qr.png_data_uri(scale=5, border=2),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def backup_codes(request):
+    """The person's own single-use backup codes: shown once when made (at set-up, or when
+    they ask for a new set, which cancels the old one)."""
+    if request.method == "POST":
+        if not authentication_is_recent(request):
+            return redirect(confirm_url(request))
+        request.session[BACKUP_CODES_KEY] = enrolment.backup_codes_generate(user=request.user)
+        return redirect("accounts:backup_codes")
+    codes = request.session.pop(BACKUP_CODES_KEY, None)
+    return render(
+        request,
+        "accounts/backup_codes.html",
+        {
+            "codes": codes,
+            "left": enrolment.backup_codes_left(request.user),
+            "next_url": request.session.pop(NEXT_KEY, None) or reverse("core:home"),
         },
     )
 
@@ -161,8 +240,11 @@ def confirm_identity(request):
         again = authenticate(
             request, username=user.get_username(), password=form.cleaned_data["password"]
         )
+        wait = device_wait(device)
         if again is None or again.pk != user.pk:
             form.add_error("password", "The password is wrong")
+        elif wait is not None:
+            form.add_error("token", device_wait_message(wait))
         elif not device.verify_token(form.cleaned_data["token"]):
             form.add_error("token", "The security code is wrong or has already been used")
         else:

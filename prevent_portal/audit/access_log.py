@@ -14,9 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-
-def _remote_addr(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+from prevent_portal.core.client_ip import client_ip
 
 
 def log_access(request, instances: Iterable[models.Model], *, view: str) -> int:
@@ -26,7 +24,7 @@ def log_access(request, instances: Iterable[models.Model], *, view: str) -> int:
         return 0
     actor = request.user if request.user.is_authenticated else None
     now = timezone.now()
-    remote_addr = _remote_addr(request)
+    remote_addr = client_ip(request)
     content_types = ContentType.objects.get_for_models(*{type(o) for o in instances})
     entries = [
         LogEntry(

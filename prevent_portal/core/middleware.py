@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import Http404
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.client_ip import client_ip
 
 SESSION_STARTED = "pp_started"
 SESSION_SEEN = "pp_seen"
@@ -97,3 +99,20 @@ class NoStoreMiddleware:
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return response
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """django-auditlog's middleware, with the client address from the one helper: its own
+    reading trusts the left-most X-Forwarded-For entry, which any client can write."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        # The port is the proxy's or one the client wrote in X-Forwarded-Port: neither says
+        # who they are.
+        return None

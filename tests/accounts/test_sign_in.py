@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_portal.accounts import services
+from prevent_portal.accounts import approvals, enrolment, services
 from prevent_portal.core.middleware import SESSION_SEEN, SESSION_STARTED
 from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD
@@ -85,6 +85,8 @@ def test_totp_code_cannot_be_replayed(client, world):
 
 def test_first_sign_in_requires_setting_up_an_authenticator(client, world):
     TOTPDevice.objects.filter(user=world.spoc_a).delete()
+    link = enrolment.enrolment_link_send(user=world.spoc_a, acting_user=world.sysadmin)
+    client.get(reverse("accounts:enrol", args=[link.token]))
     password_step(client, "spoc-a")
     response = client.get(CODE)
     assert response.status_code == 302 and response.url == "/sign-in/set-up-authenticator/"
@@ -161,7 +163,8 @@ def test_users_are_never_deleted(world):
 def test_authenticator_reset_signs_out_and_forces_new_set_up(client, world):
     sign_in(client, world.spoc_a)
     assert client.get("/").status_code == 200
-    services.user_authenticator_reset(user=world.spoc_a, acting_user=world.sysadmin)
+    change = services.user_authenticator_reset(user=world.spoc_a, acting_user=world.sysadmin)
+    approvals.change_request_approve(change=change, acting_user=world.coordinator)
     assert client.get("/").status_code == 302
     password_step(client, "spoc-a")
     response = client.get(CODE)

@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from prevent_portal.accounts import enrolment
 from prevent_portal.accounts import services as accounts
 from prevent_portal.accounts.models import Role, User
 from referrals.models import Referral
@@ -46,6 +47,7 @@ class Scene:
     world: World
     referral: Referral  # owned by the council, shared with agency A
     new_starter: User  # a referrer who has no authenticator yet
+    set_up_link: str = ""  # the new starter's one-time link to set one up
 
 
 @pytest.fixture
@@ -61,7 +63,13 @@ def scene(world) -> Scene:
     accounts.membership_grant(
         user=new_starter, agency=world.agency_a, role=Role.REFERRER, acting_user=None
     )
-    return Scene(world=world, referral=referral, new_starter=new_starter)
+    link = enrolment.enrolment_link_send(user=new_starter, acting_user=world.sysadmin)
+    return Scene(
+        world=world,
+        referral=referral,
+        new_starter=new_starter,
+        set_up_link=reverse("accounts:enrol", args=[link.token]),
+    )
 
 
 def open_as(open_page, scene: Scene, persona: str):
@@ -70,8 +78,11 @@ def open_as(open_page, scene: Scene, persona: str):
         return open_page()
     if persona == "password_given":  # has an authenticator, has not typed its code yet
         return open_page(scene.world.spoc_a, second_factor=False)
-    if persona == "new_starter":  # password given, no authenticator set up yet
-        return open_page(scene.new_starter, second_factor=False)
+    if persona == "new_starter":  # password given, no authenticator yet, set-up link opened
+        page = open_page(scene.new_starter, second_factor=False)
+        if scene.set_up_link:
+            page.goto(scene.set_up_link)
+        return page
     return open_page(scene.world.persona(persona))
 
 
@@ -144,6 +155,21 @@ def _new_starter(scene: Scene) -> dict:
     return {"pk": scene.new_starter.pk}
 
 
+def _role_request(scene: Scene) -> dict:
+    from prevent_portal.accounts.models import AccountChangeRequest
+
+    # Called more than once per visit: the first call asks, later ones find the request.
+    change = AccountChangeRequest.objects.filter(
+        subject=scene.new_starter
+    ).first() or accounts.membership_request(
+        user=scene.new_starter,
+        agency=scene.world.agency_a,
+        role=Role.SPOC,
+        acting_user=scene.world.sysadmin,
+    )
+    return {"pk": change.pk}
+
+
 def _own_referral(scene: Scene) -> dict:
     from tests.browser.test_intake_journey import own_referral_kwargs
 
@@ -161,6 +187,11 @@ PAGES: dict[str, Visit] = {
     "accounts:confirm_identity": Visit("coordinator", "Confirm it’s you"),
     "accounts:account_list": Visit("spoc_a", "Accounts"),
     "accounts:account_deactivate": Visit("spoc_a", "Deactivate the account of", _new_starter),
+    "accounts:backup_codes": Visit("spoc_a", "Backup codes"),
+    "accounts:approval_list": Visit("coordinator", "Account changes waiting for approval"),
+    "accounts:approval_decide": Visit(
+        "coordinator", "Approve or refuse an account change", _role_request
+    ),
     "referrals:list": Visit("coordinator", "Referrals"),
     "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
     "referrals:share": Visit("coordinator", "Share this referral", _referral),
@@ -246,6 +277,8 @@ POST_ONLY: dict[str, Callable] = {
 NOT_PAGES: dict[str, str] = {
     "accounts:sso_start": "sends the browser to Entra ID; 404 while single sign-on is off",
     "accounts:sso_callback": "Entra ID sends the browser back here; 404 while it is off",
+    "accounts:enrol": "a one-time link: remembers itself and redirects to sign in or set up "
+    "(tests/accounts/test_enrolment.py); a used or unknown link answers 404",
 }
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from prevent_portal.accounts import enrolment
 from prevent_portal.accounts import services as accounts
 from prevent_portal.accounts.models import Role
 from tests import factories
@@ -46,7 +47,9 @@ def test_first_sign_in_sets_up_an_authenticator(open_page, world):
     accounts.membership_grant(
         user=user, agency=world.agency_a, role=Role.REFERRER, acting_user=None
     )
+    link = enrolment.enrolment_link_send(user=user, acting_user=world.sysadmin)
     page = open_page()
+    page.goto(reverse("accounts:enrol", args=[link.token]))  # from their e-mail
     _give_password(page, user.username)
 
     expect(page).to_have_url(re.compile(re.escape(reverse("accounts:set_up_authenticator")) + "$"))
@@ -59,6 +62,9 @@ def test_first_sign_in_sets_up_an_authenticator(open_page, world):
     page.get_by_label("Security code").fill(current_code(device))
     page.get_by_role("button", name="Confirm and sign in").click()
 
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:backup_codes")) + "$"))
+    expect(page.locator("main")).to_contain_text("We will not show these codes again")
+    page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(HOME)
     expect(page.locator("main")).to_contain_text("You are signed in as: Referrer")
     device.refresh_from_db()

@@ -19,6 +19,7 @@ from tests import factories
 from tests.conftest import PERSONAS, build_world, sign_in
 from tests.permissions import (
     rules_accounts,
+    rules_approvals,
     rules_channel_panel,
     rules_governance,
     rules_retention,
@@ -46,7 +47,14 @@ from tests.permissions.urlwalk import all_routes
 # Areas whose URLs take the primary keys of their own records: each rules module names its
 # url-name PREFIX, its SCENARIOS, builds its records once (build(world, refs)) and fills
 # a route's parameters for a scenario (values(route, scenario, objects)).
-AREAS = [rules_channel_panel, rules_training, rules_governance, rules_accounts, rules_retention]
+AREAS = [
+    rules_channel_panel,
+    rules_training,
+    rules_governance,
+    rules_accounts,
+    rules_retention,
+    rules_approvals,
+]
 
 EXPECTED = {
     **{key: rule for area in AREAS for key, rule in area.EXPECTED.items()},
@@ -62,6 +70,10 @@ EXPECTED = {
     # Verified users are sent home; anonymous users to sign in.
     "accounts:second_factor": lambda p, m, s: {302},
     "accounts:set_up_authenticator": lambda p, m, s: {302},
+    # One-time set-up link: "1" is no link's token, for anybody; GET only.
+    "accounts:enrol": lambda p, m, s: {404} if m == "GET" else {405},
+    # Anyone signed in sees their own backup codes and may make a new set.
+    "accounts:backup_codes": lambda p, m, s: {302} if p == "anonymous" or m == "POST" else {200},
     "accounts:sign_out": lambda p, m, s: {405} if m == "GET" else {302},
     # "Confirm it's you": any signed-in user (an empty POST shows the errors again).
     "accounts:confirm_identity": lambda p, m, s: {302} if p == "anonymous" else {200},

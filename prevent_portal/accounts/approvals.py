@@ -1,0 +1,369 @@
+"""Separation of duties for roles and credentials (issue 14, F1).
+
+Rules, enforced here and nowhere else:
+
+1. Nobody gives themselves a role, and nobody holds the system administrator role together
+   with a case role (coordinator, panel chair, panel member, SPOC, referrer).
+2. A role asked for by a person takes effect only once a second person approves it: a
+   Coordinator for every role, and also another system administrator for the Coordinator role
+   (``AccountChangeRequest.roles_needed``). Until then the membership is pending and gives no
+   sight (``Membership.objects.active()`` leaves it out).
+3. A person's password, authenticator or council sign-in link on an account holding a case
+   role changes only once a Coordinator approves it. On other accounts the administrator's
+   change applies at once.
+4. The approver is never the person who asked nor the account's holder, and one person
+   approves in one role only.
+5. Every request, approval, refusal and applied change is queued to the Coordinators through
+   the outbox and is in the audit log (the request and approval rows are audited models).
+
+The trusted path is ``acting_user=None`` or the system service account: commands run by the
+operators on the server and the demo seeding (``membership_grant``), never a web request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from prevent_portal.accounts import access
+from prevent_portal.accounts.models import (
+    CASE_ROLES,
+    AccountChangeApproval,
+    AccountChangeRequest,
+    Agency,
+    Membership,
+    Role,
+    User,
+)
+from prevent_portal.audit.context import SYSTEM_USERNAME
+from prevent_portal.outbox.services import notification_queue
+
+Kind = AccountChangeRequest.Kind
+# Who may ask for a change to another account.
+REQUESTER_ROLES = (Role.SYSADMIN, Role.COORDINATOR)
+# Who may approve one (each request says which of them it needs).
+APPROVER_ROLES = (Role.COORDINATOR, Role.SYSADMIN)
+
+
+def is_system(acting_user: User | None) -> bool:
+    """The trusted path: a server command or the seeding, not a person in a browser."""
+    return acting_user is None or (
+        acting_user.is_service_account and acting_user.username == SYSTEM_USERNAME
+    )
+
+
+def holds_case_role(user: User) -> bool:
+    """True if ``user`` holds, or is waiting to be given, a role that opens case records."""
+    return Membership.objects.held().filter(user=user, role__in=CASE_ROLES).exists()
+
+
+def role_conflict(user: User, role: str, *, excluding: Membership | None = None) -> str | None:
+    """Why ``user`` may not hold ``role`` beside their other roles (rule 1), or None."""
+    others = Membership.objects.held().filter(user=user)
+    if excluding is not None:
+        others = others.exclude(pk=excluding.pk)
+    held = set(others.values_list("role", flat=True))
+    if (role == Role.SYSADMIN and held & CASE_ROLES) or (
+        role in CASE_ROLES and Role.SYSADMIN in held
+    ):
+        return "A system administrator cannot also hold a role that opens case records"
+    return None
+
+
+def _coordinators():
+    return User.objects.filter(
+        is_active=True,
+        memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
+    ).distinct()
+
+
+def notify_role_ended(*, membership: Membership, acting_user: User | None) -> None:
+    """Tell every Coordinator that a role was taken away (rule 5; nobody approves that)."""
+    by = acting_user.username if acting_user is not None else SYSTEM_USERNAME
+    stamp = timezone.now().isoformat()
+    for coordinator in _coordinators():
+        notification_queue(
+            dedup_key=f"accounts:role-ended:{membership.pk}:{stamp}:{coordinator.pk}",
+            kind="accounts.role_ended",
+            recipient=coordinator,
+            subject=f"{settings.SERVICE_NAME}: a role was ended",
+            body=(
+                f"A role was ended.\n\nRole: {membership}\n"
+                f"Account: {membership.user.username}\nEnded by: {by}\n"
+            ),
+        )
+
+
+def _notify_coordinators(change: AccountChangeRequest, event: str, text: str) -> None:
+    """Tell every Coordinator. The message names the account by username only, which is
+    what a Coordinator needs to recognise it; no other personal data."""
+    link = f"{settings.SITE_URL}{reverse('accounts:approval_list')}"
+    for coordinator in _coordinators():
+        notification_queue(
+            dedup_key=f"accounts:change:{change.pk}:{event}:{coordinator.pk}",
+            kind=f"accounts.change_{event}",
+            recipient=coordinator,
+            subject=f"{settings.SERVICE_NAME}: {text}",
+            body=(
+                f"{text}.\n\nChange: {change.description}\nAccount: {change.subject.username}\n"
+                f"Asked for by: {change.requested_by.username}\n\n"
+                f"See the account changes waiting for approval: {link}\n"
+            ),
+        )
+
+
+def _request(*, kind: str, subject: User, acting_user: User, **fields) -> AccountChangeRequest:
+    if subject.pk == acting_user.pk:
+        raise PermissionDenied("You cannot change your own roles or sign-in details this way")
+    if not access.has_role(acting_user, *REQUESTER_ROLES):
+        raise PermissionDenied
+    change = AccountChangeRequest.objects.create(
+        kind=kind, subject=subject, requested_by=acting_user, **fields
+    )
+    _notify_coordinators(change, "requested", "An account change is waiting for approval")
+    return change
+
+
+@transaction.atomic
+def membership_request(
+    *, user: User, agency: Agency, role: str, acting_user: User
+) -> AccountChangeRequest:
+    """Ask for ``user`` to hold ``role`` at ``agency`` (rules 1, 2): the membership is pending,
+    and gives nothing, until the people the role needs approve it."""
+    if user.pk == acting_user.pk:
+        raise PermissionDenied("You cannot give yourself a role")
+    conflict = role_conflict(user, role)
+    if conflict:
+        raise ValidationError(conflict)
+    membership, _ = Membership.objects.select_for_update().get_or_create(
+        user=user, agency=agency, role=role
+    )
+    if membership.is_live:
+        raise ValidationError(f"{user.username} already holds this role")
+    waiting = membership.requests.filter(status=AccountChangeRequest.Status.PENDING).first()
+    if waiting is not None and membership.is_active:
+        return waiting
+    membership.is_active = True
+    membership.status = Membership.Status.PENDING
+    membership.save(update_fields=["is_active", "status"])
+    return _request(kind=Kind.ROLE, subject=user, acting_user=acting_user, membership=membership)
+
+
+@transaction.atomic
+def membership_grant(
+    *, user: User, agency: Agency, role: str, acting_user: User | None = None
+) -> Membership:
+    """Give a role at once, approved by the system: for server commands and seeding only
+    (rule 1 still holds). A person asks with ``membership_request``."""
+    from prevent_portal.accounts.services import user_groups_sync
+
+    if not is_system(acting_user):
+        raise PermissionDenied("A role given by a person needs a second person's approval")
+    conflict = role_conflict(user, role)
+    if conflict:
+        raise ValidationError(conflict)
+    membership, _ = Membership.objects.get_or_create(
+        user=user, agency=agency, role=role, defaults={"status": Membership.Status.APPROVED}
+    )
+    if not membership.is_live:
+        membership.is_active = True
+        membership.status = Membership.Status.APPROVED
+        membership.save(update_fields=["is_active", "status"])
+    user_groups_sync(user)
+    return membership
+
+
+def _credential_change(*, kind: str, user: User, acting_user: User | None, apply, **fields):
+    """Apply a credential change now, or, on a case-role account changed by a person, record
+    it for a Coordinator's approval (rule 3). Returns the request, or None if applied."""
+    if is_system(acting_user):
+        apply()
+        return None
+    if holds_case_role(user):
+        return _request(kind=kind, subject=user, acting_user=acting_user, **fields)
+    if user.pk != acting_user.pk and not access.has_role(acting_user, *REQUESTER_ROLES):
+        raise PermissionDenied
+    apply()
+    change = AccountChangeRequest.objects.create(
+        kind=kind,
+        subject=user,
+        requested_by=acting_user,
+        status=AccountChangeRequest.Status.APPROVED,
+        decided_at=timezone.now(),
+        **{k: v for k, v in fields.items() if k != "password_hash"},
+    )
+    _notify_coordinators(change, "done", "An account's sign-in details were changed")
+    return None
+
+
+@transaction.atomic
+def user_password_set(
+    *, user: User, raw_password: str | None, acting_user: User | None
+) -> AccountChangeRequest | None:
+    """Set (or, with None, switch off) an account's password, under rule 3."""
+    from prevent_portal.accounts.services import user_sessions_end
+
+    password_hash = make_password(raw_password)  # None makes an unusable password
+
+    def apply():
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        user_sessions_end(user=user)
+
+    return _credential_change(
+        kind=Kind.PASSWORD,
+        user=user,
+        acting_user=acting_user,
+        apply=apply,
+        password_hash=password_hash,
+    )
+
+
+@transaction.atomic
+def user_authenticator_reset(*, user: User, acting_user: User | None):
+    """Remove an account's second factor (a lost phone), under rule 3. Once done, the person
+    is signed out everywhere and sent a one-time link to set up a new authenticator."""
+    from prevent_portal.accounts.enrolment import authenticator_remove
+
+    return _credential_change(
+        kind=Kind.AUTHENTICATOR,
+        user=user,
+        acting_user=acting_user,
+        apply=lambda: authenticator_remove(user=user, acting_user=acting_user),
+    )
+
+
+@transaction.atomic
+def external_identity_link(*, user: User, tenant_id: str, object_id: str, acting_user: User | None):
+    """Link a council (Entra ID) identity to an account, under rule 3: single sign-on then
+    finds the account by this tenant id and object id only. Replaces an earlier link."""
+    from prevent_portal.accounts.services import external_identity_replace
+
+    tenant_id, object_id = tenant_id.strip().lower(), object_id.strip().lower()
+    return _credential_change(
+        kind=Kind.IDENTITY,
+        user=user,
+        acting_user=acting_user,
+        apply=lambda: external_identity_replace(
+            user=user, tenant_id=tenant_id, object_id=object_id
+        ),
+        tenant_id=tenant_id,
+        object_id=object_id,
+    )
+
+
+def decision_blocker(user: User, change: AccountChangeRequest) -> str | None:
+    """Why ``user`` may not approve or refuse ``change`` (rule 4), or None if they may."""
+    if change.status != AccountChangeRequest.Status.PENDING:
+        return "This request has already been decided"
+    if user.pk in (change.requested_by_id, change.subject_id):
+        return "Someone other than the person who asked, and the account's holder, must decide"
+    if user.pk in {a.approver_id for a in change.approvals.all()}:
+        return "You have already approved this request"
+    if not access.has_role(user, *change.roles_missing()):
+        return "This request is waiting for someone in another role"
+    return None
+
+
+def _apply(change: AccountChangeRequest, acting_user: User) -> None:
+    from prevent_portal.accounts.enrolment import authenticator_remove
+    from prevent_portal.accounts.services import (
+        external_identity_replace,
+        user_groups_sync,
+        user_sessions_end,
+    )
+
+    user = change.subject
+    if change.kind == Kind.ROLE:
+        membership = change.membership
+        conflict = role_conflict(user, membership.role, excluding=membership)
+        if conflict:
+            raise ValidationError(conflict)
+        membership.status = Membership.Status.APPROVED
+        membership.save(update_fields=["status"])
+        user_groups_sync(user)
+    elif change.kind == Kind.PASSWORD:
+        user.password = change.password_hash
+        user.save(update_fields=["password"])
+        user_sessions_end(user=user)
+    elif change.kind == Kind.AUTHENTICATOR:
+        authenticator_remove(user=user, acting_user=acting_user)
+    elif change.kind == Kind.IDENTITY:
+        external_identity_replace(user=user, tenant_id=change.tenant_id, object_id=change.object_id)
+    change.password_hash = ""  # done: nothing secret stays in the request
+    change.status = AccountChangeRequest.Status.APPROVED
+    change.decided_at = timezone.now()
+    change.save(update_fields=["password_hash", "status", "decided_at"])
+
+
+@transaction.atomic
+def change_request_approve(*, change: AccountChangeRequest, acting_user: User) -> bool:
+    """Approve ``change`` in the role of ``acting_user`` that it still needs (rules 2-4).
+    Returns True once every needed role has approved and the change has been made."""
+    change = AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
+    blocker = decision_blocker(acting_user, change)
+    if blocker:
+        raise PermissionDenied(blocker)
+    as_role = sorted(change.roles_missing() & access.roles_of(acting_user))[0]
+    AccountChangeApproval.objects.create(request=change, approver=acting_user, as_role=as_role)
+    if change.roles_missing():
+        _notify_coordinators(change, f"approved-{as_role}", "An account change has one approval")
+        return False
+    _apply(change, acting_user)
+    _notify_coordinators(change, "done", "An account change was approved and made")
+    return True
+
+
+@transaction.atomic
+def change_request_refuse(*, change: AccountChangeRequest, reason: str, acting_user: User) -> None:
+    """Refuse ``change`` with a reason; a refused role's membership gives nothing, ever, unless
+    asked for and approved again."""
+    change = AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
+    blocker = decision_blocker(acting_user, change)
+    if blocker:
+        raise PermissionDenied(blocker)
+    if not reason.strip():
+        raise ValidationError("Enter why you are refusing this request")
+    if change.kind == Kind.ROLE:
+        membership = change.membership
+        membership.status = Membership.Status.REFUSED
+        membership.is_active = False
+        membership.save(update_fields=["status", "is_active"])
+    change.status = AccountChangeRequest.Status.REFUSED
+    change.refused_by = acting_user
+    change.refusal_reason = reason.strip()
+    change.password_hash = ""
+    change.decided_at = timezone.now()
+    change.save()
+    _notify_coordinators(change, "refused", "An account change was refused")
+
+
+def change_requests_for(user: User):
+    """The pending requests ``user`` is asked to decide: a Coordinator sees every one, a
+    system administrator those that still need an administrator. 403 for other roles."""
+    access.require_role(user, *APPROVER_ROLES)
+    pending = AccountChangeRequest.objects.filter(status=AccountChangeRequest.Status.PENDING)
+    if not access.has_role(user, Role.COORDINATOR):
+        pending = pending.filter(kind=Kind.ROLE, membership__role=Role.COORDINATOR).exclude(
+            approvals__as_role=Role.SYSADMIN
+        )
+    return pending.select_related("subject", "requested_by", "membership__agency").prefetch_related(
+        "approvals__approver"
+    )
+
+
+def get_change_request_for_user(user: User, pk: int, *, perm: str = "view"):
+    """One pending request: 404 unless ``user`` is asked to decide such requests; with
+    perm="decide", 403 if rule 4 keeps them from deciding this one."""
+    from django.http import Http404
+
+    change = change_requests_for(user).filter(pk=pk).first()
+    if change is None:
+        raise Http404
+    if perm == "decide" and decision_blocker(user, change):
+        raise PermissionDenied(decision_blocker(user, change))
+    return change
