@@ -34,7 +34,7 @@ from referrals.forms.triage import (
     ReclassifyForm,
     TriageQueueFilterForm,
 )
-from referrals.lifecycle import BEFORE, REFERRAL_LIFECYCLE, before
+from referrals.lifecycle import REFERRAL_LIFECYCLE, before
 from referrals.models import InformationRequest, Referral, RepeatMatch, get_referral_for_user
 
 PAGE_SIZE = 25
@@ -216,12 +216,13 @@ def _step(
     )
 
 
-def _still_needed(referral, steps) -> list[tuple[str, list[str]]]:
-    """(heading, sentences) for each lifecycle step that is not yet open to ``referral``."""
+def _still_needed(referral, steps) -> list[str]:
+    """What each lifecycle step the page may take still needs, as the user reads it
+    ("Before passing this referral to the Channel Panel: record ...")."""
     return [
-        (BEFORE.get(step, step), REFERRAL_LIFECYCLE.needed(step, referral))
+        before(step, sentence)
         for step in steps
-        if not REFERRAL_LIFECYCLE.allows(step, referral)
+        for sentence in REFERRAL_LIFECYCLE.needed(step, referral)
     ]
 
 
