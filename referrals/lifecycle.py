@@ -121,7 +121,7 @@ def gateway_allows_panel(referral, **context) -> bool:
     return referral.gateway_allows_panel()
 
 
-@condition("This referral is already a Channel case.")
+@condition("This referral is already a Channel case: add the case for review instead.")
 def not_yet_a_case(referral, **context) -> bool:
     return not hasattr(referral, "channel_case")
 

@@ -10,6 +10,7 @@ from prevent_portal.accounts.access import agency_ids_for, has_role
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.services import notification_queue
 from referrals.forms.intake import STEPS_BY_SLUG, SourceForm, alias_names, draft_validate
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import ConcernType, NeedsFlag, Person, PersonAlias, Referral, ReferralDraft
 from referrals.services.matching import repeat_matches_refresh
 from referrals.services.records import referral_record
@@ -141,6 +142,11 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
         raise IntakeIncomplete([(step.slug, message) for step, message in check.problems])
     data = check.cleaned
     source = _source(draft, acting_user, data["date_of_birth"])
+    refused = REFERRAL_LIFECYCLE.needed(
+        "receive", None, received_on=source["received_on"], date_of_birth=data["date_of_birth"]
+    )
+    if refused:  # before anything is written: the same rules referral_record enforces
+        raise IntakeIncomplete([(SourceForm.SLUG, sentence) for sentence in refused])
     person = Person.objects.create(
         given_name=data["given_name"],
         family_name=data["family_name"],
