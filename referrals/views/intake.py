@@ -150,27 +150,31 @@ def intake_source(request):
     referral made by phone, e-mail or letter on the referrer's behalf."""
     require_role(request.user, Role.COORDINATOR)
     draft = _draft(request.user)
-    if draft is None:
-        return redirect(_first_page(request.user))
-    dob = draft_validate(draft.data).cleaned.get("date_of_birth")
+    if draft is None and len(intake_agencies(request.user)) > 1:
+        return redirect("referrals:intake_agency")
+    dob = draft_validate(draft.data).cleaned.get("date_of_birth") if draft else None
     if request.method == "POST":
         form = SourceForm(request.POST, date_of_birth=dob)
         if form.is_valid():
-            services.referral_draft_save(
-                agency=None,
-                step=SourceForm.SLUG,
-                answers=raw_answers(form),
-                acting_user=request.user,
-            )
+            try:
+                services.referral_draft_save(
+                    agency=None,
+                    step=SourceForm.SLUG,
+                    answers=raw_answers(form),
+                    acting_user=request.user,
+                )
+            except PermissionError:
+                # The draft's agency is no longer one they refer for: ask again.
+                return redirect("referrals:intake_agency")
             return redirect("referrals:intake_check")
     else:
-        saved = draft.data.get(SourceForm.SLUG)
+        saved = draft.data.get(SourceForm.SLUG) if draft else None
         if isinstance(saved, dict):
             form = SourceForm(data=saved, date_of_birth=dob)
         else:
             form = SourceForm(
                 initial={
-                    "referring_agency": draft.agency_id,
+                    "referring_agency": draft.agency_id if draft else None,
                     "received_on": timezone.localdate().strftime("%d/%m/%Y"),
                 },
                 date_of_birth=dob,
