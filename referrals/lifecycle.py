@@ -246,6 +246,7 @@ def before(step: str, sentence: str) -> str:
     """One needed sentence as a user reads it on its own: "Before passing this referral to
     the Channel Panel: record a police gateway result ..."."""
     heading = BEFORE.get(step)
-    if not heading or not sentence:
+    # "This referral is closed: ..." (the wrong state) reads best on its own.
+    if not heading or not sentence or sentence.startswith("This referral "):
         return sentence
     return f"{heading}: {sentence[0].lower()}{sentence[1:]}"
