@@ -10,7 +10,7 @@ what is still needed. The framework is ``prevent_portal/core/lifecycle.py``;
 Context the conditions read (each service passes what its step needs):
 ``today``, ``received_on``, ``date_of_birth`` (receive); ``result`` (a GatewayResult) and
 ``checked_on`` (record the gateway); ``outcome``, ``reason``, ``signposted_to``,
-``decided_on`` (the outcome steps); ``reason``, ``changed`` (reclassify).
+``decided_on`` (the outcome steps); ``reason``, ``concern_types``, ``changed`` (reclassify).
 
 An ``INFORMATION_REQUEST_LIFECYCLE`` for information requests may sit in this file too.
 """
