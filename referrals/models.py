@@ -200,6 +200,18 @@ class ReferralQuerySet(ProtectedQuerySet):
             gateway_outcome__in=GatewayResult.objects.filter(allows_panel=True).values("code")
         )
 
+    @staticmethod
+    def attach_gateway_results(referrals):
+        """Fetch the gateway results of many referrals in one query (for pages and exports
+        listing several: ``get_gateway_outcome_display`` then asks nothing more)."""
+        referrals = list(referrals)
+        results = GatewayResult.objects.in_bulk(
+            {r.gateway_outcome for r in referrals}, field_name="code"
+        )
+        for referral in referrals:
+            referral._gateway_result = results.get(referral.gateway_outcome)
+        return referrals
+
     def ready_for_panel(self):
         """Referrals the Channel Panel may be offered: passed to it, not yet a case, and
         with a gateway result that allows a panel discussion (referrals/lifecycle.py)."""
