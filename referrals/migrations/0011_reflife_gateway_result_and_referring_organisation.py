@@ -23,7 +23,7 @@ def seed_gateway_results(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0008_referral_open_queue_index"),
+        ("referrals", "0010_requests_end_request_shares"),
     ]
 
     operations = [
