@@ -113,7 +113,8 @@ def collect_records(export: SubjectAccessExport) -> ExportData:
     viewer = export.created_by
     person = Person.objects.prefetch_related("aliases").get(pk=export.person_id)
     merged = list(Person.objects.filter(merged_into=person).prefetch_related("aliases"))
-    referrals = list(
+    # One query for every referral's gateway result (its name is configuration data).
+    referrals = Referral.objects.attach_gateway_results(
         Referral.objects.visible_to(viewer)
         .filter(person=person)
         .select_related(

@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from referrals.models import ConcernType, NeedsFlag, Outcome, RetentionRule, SignpostingService
+from referrals.models import (
+    ConcernType,
+    GatewayResult,
+    NeedsFlag,
+    Outcome,
+    RetentionRule,
+    SignpostingService,
+)
 
 
 class LookupAdmin(admin.ModelAdmin):
@@ -15,6 +22,13 @@ class LookupAdmin(admin.ModelAdmin):
 
 for model in (ConcernType, Outcome, SignpostingService, NeedsFlag):
     admin.site.register(model, LookupAdmin)
+
+
+@admin.register(GatewayResult)
+class GatewayResultAdmin(LookupAdmin):
+    """Police gateway results, and which of them allow a Channel Panel discussion."""
+
+    list_display = [*LookupAdmin.list_display, "allows_panel"]
 
 
 @admin.register(RetentionRule)

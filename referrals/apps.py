@@ -18,6 +18,7 @@ class ReferralsConfig(AppConfig):
         from referrals import demo
         from referrals.models import (
             ChronologyEntry,
+            GatewayResult,
             InformationRequest,
             Person,
             PersonAlias,
@@ -64,6 +65,8 @@ class ReferralsConfig(AppConfig):
         auditlog.register(ReferralUserGrant)
         auditlog.register(ReferralGroupGrant)
         auditlog.register(RetentionRule)
+        # Which gateway results allow a panel discussion decides who can reach the panel.
+        auditlog.register(GatewayResult)
         auditlog.register(RetentionReview, mask_fields=["hold_reason"])
 
         # The agency that owns each record, for the unusual-access report.
@@ -87,7 +90,14 @@ class ReferralsConfig(AppConfig):
             navigation.register(item)
         register_configuration_models(
             "referrals",
-            ["concerntype", "outcome", "signpostingservice", "needsflag", "retentionrule"],
+            [
+                "concerntype",
+                "outcome",
+                "signpostingservice",
+                "needsflag",
+                "retentionrule",
+                "gatewayresult",
+            ],
         )
         demo_registry.register("referrals", demo.seed, order=20)
         reminders.register("referrals.triage_overdue", triage_overdue)

@@ -12,6 +12,7 @@ from prevent_portal.core.demo import DemoContext
 from referrals.models import (
     Awareness,
     ConcernType,
+    GatewayResult,
     NeedsFlag,
     Outcome,
     Person,
@@ -19,7 +20,7 @@ from referrals.models import (
     Referral,
     SignpostingService,
 )
-from referrals.services import referral_record
+from referrals.services import referral_gateway_record, referral_outcome_record, referral_record
 
 # (given, family, date of birth, gender, postcode, owning agency, referrer username, days ago,
 #  concern types, needs flags, concern)
@@ -151,10 +152,20 @@ def seed(ctx: DemoContext) -> None:
             acting_user=None,
         )
         if days_ago > 365:  # last year's referral was triaged and signposted
-            referral.status = Referral.Status.CLOSED
-            referral.outcome = Outcome.objects.get(code=Outcome.SIGNPOSTED)
-            referral.signposted_to = SignpostingService.objects.get(code="childrens-social-care")
-            referral.outcome_reason = "Early help offered through children's social care."
-            referral.gateway_outcome = Referral.Gateway.CLEARED
-            referral.decided_on = referral.received_on + timedelta(days=6)
-            referral.save()
+            # Through the services, as the Coordinator would: the lifecycle's rules hold.
+            referral = referral_gateway_record(
+                referral=referral,
+                gateway_outcome=GatewayResult.CLEARED,
+                checked_on=referral.received_on + timedelta(days=2),
+                expected_version=referral.version,
+                acting_user=users["coordinator"],
+            )
+            referral_outcome_record(
+                referral=referral,
+                outcome=Outcome.objects.get(code=Outcome.SIGNPOSTED),
+                signposted_to=SignpostingService.objects.get(code="childrens-social-care"),
+                reason="Early help offered through children's social care.",
+                decided_on=referral.received_on + timedelta(days=6),
+                expected_version=referral.version,
+                acting_user=users["coordinator"],
+            )

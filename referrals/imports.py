@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Sector
 from prevent_portal.core.tabular import TOO_MANY, ImportFileError, RowProblem, read_table
+from referrals.lifecycle import EARLIEST_RECEIVED
 from referrals.models import ConcernType, Gender, NeedsFlag, Outcome
 
 COLUMNS = [
@@ -173,6 +174,9 @@ def check_rows(rows: list[tuple[int, dict[str, str]]], lookups: Lookups | None =
             received_on = _parse_date(values["received_on"], "received_on", reasons)
             if received_on and received_on > today:
                 reasons.append("received_on is in the future")
+            elif received_on and received_on < EARLIEST_RECEIVED:
+                # referral_record would refuse it (referrals/lifecycle.py, "receive").
+                reasons.append(f"received_on is before {EARLIEST_RECEIVED:%-d %B %Y}")
         if values.get("date_of_birth"):
             date_of_birth = _parse_date(values["date_of_birth"], "date_of_birth", reasons)
             if date_of_birth and date_of_birth > today:

@@ -76,6 +76,24 @@ class SignpostingService(Lookup):
     """Where a person is signposted (children's social care, mental health services ...)."""
 
 
+class GatewayResult(Lookup):
+    """A result of the police gateway (de-confliction) check. Configuration: whether a
+    result lets the referral be discussed by the Channel Panel is ``allows_panel``, which the
+    Coordinator and the system administrator edit like the other lookups. The codes below
+    are the ones seeded (migration ``0009``); a referral keeps its result's code."""
+
+    PENDING = "pending"
+    CLEARED = "cleared"
+    POLICE_LED = "police_led"
+    NOT_SUITABLE = "not_suitable"
+
+    allows_panel = models.BooleanField(
+        "Allows a Channel Panel discussion",
+        default=False,
+        help_text="A referral can be passed to the Channel Panel only with such a result.",
+    )
+
+
 class NeedsFlag(Lookup):
     """Vulnerability and needs flags: the mental-health flags the panel reports on."""
 
@@ -181,6 +199,33 @@ class ReferralQuerySet(ProtectedQuerySet):
     # referred from, not after they leave it (security.md F11).
     owner_fields = {"referrer": (Role.REFERRER, "referring_agency")}
 
+    def gateway_allows_panel(self):
+        """Referrals whose police gateway result allows a Channel Panel discussion (the
+        configurable ``GatewayResult.allows_panel``): the same rule as
+        ``Referral.gateway_allows_panel()``."""
+        return self.filter(
+            gateway_outcome__in=GatewayResult.objects.filter(allows_panel=True).values("code")
+        )
+
+    @staticmethod
+    def attach_gateway_results(referrals):
+        """Fetch the gateway results of many referrals in one query (for pages and exports
+        listing several: ``get_gateway_outcome_display`` then asks nothing more)."""
+        referrals = list(referrals)
+        results = GatewayResult.objects.in_bulk(
+            {r.gateway_outcome for r in referrals}, field_name="code"
+        )
+        for referral in referrals:
+            referral._gateway_result = results.get(referral.gateway_outcome)
+        return referrals
+
+    def ready_for_panel(self):
+        """Referrals the Channel Panel may be offered: passed to it, not yet a case, and
+        with a gateway result that allows a panel discussion (referrals/lifecycle.py)."""
+        return self.gateway_allows_panel().filter(
+            status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True
+        )
+
     def visible_to(self, user):
         """Rules 1-5 of the access module, and never a de-personalised referral: once its
         personal data is deleted under the retention schedule it is a statistic only."""
@@ -205,6 +250,8 @@ class Referral(models.Model):
 
     OPEN_STATUSES = (Status.RECEIVED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION)
 
+    # The gateway results first seeded as ``GatewayResult`` rows (codes and names). The
+    # results in force, and which allow a panel discussion, are that table's data.
     class Gateway(models.TextChoices):
         PENDING = "pending", "Not yet checked"
         CLEARED = "cleared", "No live investigation: can proceed"
@@ -220,6 +267,9 @@ class Referral(models.Model):
         Agency, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     referring_sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    # Who referred, when not a registered agency (a member of the public, a GP practice...):
+    # recorded by the Coordinator entering a referral made by phone, e-mail or letter.
+    referring_organisation = models.CharField(max_length=200, blank=True)
     referrer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -244,9 +294,8 @@ class Referral(models.Model):
         null=True,
         blank=True,
     )
-    gateway_outcome = models.CharField(
-        max_length=15, choices=Gateway.choices, default=Gateway.PENDING
-    )
+    # A ``GatewayResult`` code (no choices: the results are configuration data).
+    gateway_outcome = models.CharField(max_length=60, default=Gateway.PENDING)
     gateway_checked_on = models.DateField(null=True, blank=True)
     outcome = models.ForeignKey(
         Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
@@ -311,6 +360,31 @@ class Referral(models.Model):
 
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def gateway_result(self) -> GatewayResult | None:
+        cached = getattr(self, "_gateway_result", None)
+        if cached is None or cached.code != self.gateway_outcome:
+            cached = GatewayResult.objects.filter(code=self.gateway_outcome).first()
+            self._gateway_result = cached
+        return cached
+
+    def get_gateway_outcome_display(self) -> str:
+        result = self.gateway_result
+        return result.name if result else self.gateway_outcome
+
+    def gateway_allows_panel(self) -> bool:
+        """True when the police gateway result allows a Channel Panel discussion
+        (``GatewayResult.allows_panel``, configuration data)."""
+        result = self.gateway_result
+        return bool(result and result.allows_panel)
+
+    @property
+    def referring_name(self) -> str:
+        """The referring organisation as a user reads it."""
+        if self.referring_organisation:
+            return self.referring_organisation
+        return self.referring_agency.name if self.referring_agency_id else ""
 
     def status_for_referrer(self) -> str:
         """The status in the words a referrer is told: received, being looked at or closed;

@@ -114,11 +114,19 @@ def closed_referral(
 
 # --- Channel Panel ------------------------------------------------------------------------
 def panel_referral(agency: Agency, **kwargs) -> Referral:
-    """A referral of ``agency`` passed to the Channel Panel at triage."""
-    from referrals.models import Outcome
-    from referrals.services import referral_outcome_record
+    """A referral of ``agency`` passed to the Channel Panel at triage, its police gateway
+    cleared first (the lifecycle allows nothing else)."""
+    from referrals.models import GatewayResult, Outcome
+    from referrals.services import referral_gateway_record, referral_outcome_record
 
     made = referral(agency, **kwargs)
+    made = referral_gateway_record(
+        referral=made,
+        gateway_outcome=GatewayResult.CLEARED,
+        checked_on=made.received_on,
+        expected_version=made.version,
+        acting_user=None,
+    )
     return referral_outcome_record(
         referral=made,
         outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),

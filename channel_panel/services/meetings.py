@@ -19,6 +19,7 @@ from channel_panel.models import (
 from channel_panel.services.pack import pack_grants_sync
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import ChronologyEntry, Referral
 from referrals.services import chronology_add
 
@@ -165,7 +166,8 @@ def agenda_build(*, meeting: PanelMeeting, acting_user: User) -> list[AgendaItem
         .values_list("referral_id", flat=True)
     )
     new_referrals = (
-        Referral.objects.filter(status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True)
+        # Passed to panel, not yet a case, with a gateway result allowing a panel discussion.
+        Referral.objects.ready_for_panel()
         .exclude(pk__in=on_this | waiting_elsewhere)
         .order_by("decided_on", "pk")
     )
@@ -244,8 +246,8 @@ def agenda_item_add(
             raise ValueError("Only an open case can be reviewed")
         kind, referral = AgendaItem.Kind.REVIEW, case.referral
     elif referral is not None:
-        if referral.status != Referral.Status.PASSED_TO_PANEL:
-            raise ValueError("Only a referral passed to the Channel Panel can be discussed")
+        # Passed to panel, with a gateway result allowing it (TransitionRefused otherwise).
+        REFERRAL_LIFECYCLE.require("offer_for_agenda", referral)
         kind = AgendaItem.Kind.NEW
     else:
         if not title.strip():

@@ -234,7 +234,7 @@ def _addable(meeting: PanelMeeting, user):
     """What ``user`` may put on the agenda: only what they can see, and not there yet."""
     referrals = (
         Referral.objects.visible_to(user)
-        .filter(status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True)
+        .ready_for_panel()  # passed to panel, not a case, gateway allows (referrals)
         .exclude(agenda_items__meeting=meeting)
         .select_related("person")
         .order_by("decided_on", "pk")

@@ -14,7 +14,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from prevent_portal.accounts.models import Agency
+from prevent_portal.accounts.models import Agency, Sector
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import Awareness, ConcernType, Gender, NeedsFlag
 
 NAME_MAX = 100
@@ -292,6 +293,75 @@ class AwarenessForm(forms.Form):
             "invalid_choice": "Select whether the person knows about this referral",
         },
     )
+
+
+class SourceForm(forms.Form):
+    """Who made the referral and when it arrived, for a referral the Prevent Coordinator
+    records on someone's behalf (a phone call, an e-mail, a police referral). Left
+    unanswered, the referral comes from the draft's agency, received today."""
+
+    SLUG = "source"
+    DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+    referring_agency = forms.ModelChoiceField(
+        label="Referring agency",
+        help_text="The registered agency that made the referral.",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="Not a registered agency",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
+    )
+    referring_organisation = TextField(
+        label="Or, who referred (if not a registered agency)",
+        help_text="For example, a GP practice, a faith group or a member of the public.",
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"max_length": f"Who referred must be {TEXT_MAX} characters or fewer"},
+    )
+    referring_sector = forms.ModelChoiceField(
+        label="Referring sector",
+        help_text="Counted in the Home Office statistics. Leave empty to use the agency's sector.",
+        queryset=Sector.objects.none(),
+        required=False,
+        empty_label="The referring agency's sector",
+        error_messages={"invalid_choice": "Choose a sector from the list"},
+    )
+    received_on = forms.DateField(
+        label="Date received",
+        help_text="For example, 27/3/2026",
+        input_formats=DATE_FORMATS,
+        error_messages={
+            "required": "Enter the date the referral was received",
+            "invalid": "Enter the date received as day/month/year, like 27/3/2026",
+        },
+    )
+
+    def __init__(self, *args, date_of_birth: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.date_of_birth = date_of_birth
+        self.fields["referring_agency"].queryset = Agency.objects.filter(is_active=True)
+        self.fields["referring_sector"].queryset = Sector.objects.current()
+
+    def clean(self):
+        data = super().clean()
+        agency, organisation = data.get("referring_agency"), data.get("referring_organisation")
+        if agency and organisation:
+            self.add_error(
+                "referring_organisation",
+                "Choose a referring agency or enter who referred, not both",
+            )
+        elif organisation and not data.get("referring_sector"):
+            self.add_error("referring_sector", "Choose the sector of who referred")
+        elif not agency and not organisation:
+            self.add_error("referring_agency", "Choose the referring agency, or enter who referred")
+        received_on = data.get("received_on")
+        if received_on is not None:
+            # The same rules as the service's (referrals/lifecycle.py, step "receive").
+            for sentence in REFERRAL_LIFECYCLE.needed(
+                "receive", None, received_on=received_on, date_of_birth=self.date_of_birth
+            ):
+                self.add_error("received_on", sentence)
+        return data
 
 
 @dataclass(frozen=True)

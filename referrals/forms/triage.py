@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
 from prevent_portal.core.concurrency import VersionField
-from referrals.models import ConcernType, Outcome, Referral, SignpostingService
+from referrals.models import (
+    ConcernType,
+    GatewayResult,
+    NeedsFlag,
+    Outcome,
+    Referral,
+    SignpostingService,
+)
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 DATE_HINT = "For example, 27/3/2026"
@@ -153,11 +160,20 @@ class InformationRequestForm(forms.Form):
         return due
 
 
+class GatewayResultChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class GatewayForm(forms.Form):
-    gateway_outcome = forms.ChoiceField(
+    # The results in force (configuration data), by code; "not yet checked" is where a
+    # referral starts, not a result anyone records.
+    gateway_outcome = GatewayResultChoiceField(
         label="Police gateway outcome",
-        choices=[c for c in Referral.Gateway.choices if c[0] != Referral.Gateway.PENDING],
+        queryset=GatewayResult.objects.none(),
+        to_field_name="code",
         widget=forms.RadioSelect,
+        empty_label=None,
         error_messages={
             "required": "Select the police gateway outcome",
             "invalid_choice": "Select the police gateway outcome",
@@ -172,6 +188,12 @@ class GatewayForm(forms.Form):
         error_messages={"max_length": f"The note must be {TEXT_MAX:,} characters or fewer"},
     )
     version = VersionField(error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gateway_outcome"].queryset = GatewayResult.objects.current().exclude(
+            code=GatewayResult.PENDING
+        )
 
     def clean_checked_on(self):
         checked = self.cleaned_data["checked_on"]
@@ -213,6 +235,50 @@ class OutcomeForm(forms.Form):
         if signposted and not data.get("signposted_to"):
             self.add_error("signposted_to", "Choose the service the person is signposted to")
         return data
+
+
+class ReclassifyForm(forms.Form):
+    """Correct the types of concern and the needs flags recorded at intake."""
+
+    concern_types = forms.ModelMultipleChoiceField(
+        label="Types of concern",
+        help_text="Select all that apply.",
+        queryset=ConcernType.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one type of concern",
+            "invalid_choice": "Select a type of concern from the list",
+            "invalid_pk_value": "Select a type of concern from the list",
+        },
+    )
+    needs_flags = forms.ModelMultipleChoiceField(
+        label="Needs and vulnerabilities",
+        help_text="Select all that apply. Leave all unselected for none or not known.",
+        queryset=NeedsFlag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Select a need from the list",
+            "invalid_pk_value": "Select a need from the list",
+        },
+    )
+    reason = _text(
+        "Reason for the change",
+        "Enter the reason for the change",
+        hint="The chronology records what changed and why.",
+    )
+    version = VersionField(error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In force today, and whatever the referral already has (a retired entry stays
+        # selectable so that reclassifying something else does not drop it silently).
+        self.fields["concern_types"].queryset = (
+            ConcernType.objects.current() | ConcernType.objects.filter(referrals=referral)
+        ).distinct()
+        self.fields["needs_flags"].queryset = (
+            NeedsFlag.objects.current() | NeedsFlag.objects.filter(referrals=referral)
+        ).distinct()
 
 
 class NoteForm(forms.Form):

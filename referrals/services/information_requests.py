@@ -18,6 +18,7 @@ from prevent_portal.accounts import grants
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE as LIFECYCLE
 from referrals.models import ChronologyEntry, InformationRequest, Referral, ReferralGroupGrant
 from referrals.services.records import chronology_add
@@ -64,10 +65,12 @@ def _referral_back_to_triage(referral_id: int) -> None:
     still_open = referral.information_requests.filter(
         status=InformationRequest.Status.OPEN
     ).exists()
-    if referral.status == Referral.Status.AWAITING_INFORMATION and not still_open:
+    if not still_open and REFERRAL_LIFECYCLE.allows("information_received", referral):
         referral.status = Referral.Status.IN_TRIAGE
-        # A save, not update(): the status change is in the audit log.
-        referral.save(update_fields=["status", "updated_at"])
+        # A save, not update(): the status change is in the audit log; the version goes up
+        # so a triage form opened before it is stale (tests/referrals/test_lifecycle.py).
+        referral.version += 1
+        referral.save(update_fields=["status", "version", "updated_at"])
 
 
 @transaction.atomic
@@ -91,9 +94,12 @@ def information_request_create(
     )
     LIFECYCLE.require("send", request, today=timezone.localdate())
     request.save()
-    if referral.status in (Referral.Status.RECEIVED, Referral.Status.IN_TRIAGE):
-        referral.status = Referral.Status.AWAITING_INFORMATION
-        referral.save(update_fields=["status", "updated_at"])
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if REFERRAL_LIFECYCLE.allows("await_information", locked):
+        locked.status = Referral.Status.AWAITING_INFORMATION
+        locked.version += 1  # audited save with a new version (referrals/lifecycle.py)
+        locked.save(update_fields=["status", "version", "updated_at"])
+        referral.status, referral.version = locked.status, locked.version
     chronology_add(
         referral=referral,
         kind=ChronologyEntry.Kind.INFORMATION_REQUESTED,

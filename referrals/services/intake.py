@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from prevent_portal.accounts.access import agency_ids_for
+from prevent_portal.accounts.access import agency_ids_for, has_role
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.services import notification_queue
-from referrals.forms.intake import STEPS_BY_SLUG, alias_names, draft_validate
+from referrals.forms.intake import STEPS_BY_SLUG, SourceForm, alias_names, draft_validate
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import ConcernType, NeedsFlag, Person, PersonAlias, Referral, ReferralDraft
 from referrals.services.matching import repeat_matches_refresh
 from referrals.services.records import referral_record
@@ -26,6 +27,47 @@ class IntakeIncomplete(Exception):
         self.problems = problems
 
 
+def may_record_for_others(user: User) -> bool:
+    """The Prevent Coordinator types in referrals made by phone, e-mail or letter, and so
+    records who made them and when they arrived; anyone else refers for their own agency,
+    today."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def _source(draft: ReferralDraft, acting_user: User, date_of_birth) -> dict:
+    """Who referred and when: the Coordinator's answers on the "referred by" page, checked
+    again with that page's rules, or else the draft's agency (and its sector), today."""
+    raw = draft.data.get(SourceForm.SLUG)
+    if not isinstance(raw, dict):
+        return {
+            "referring_agency": draft.agency,
+            "referring_organisation": "",
+            "referring_sector": draft.agency.sector,
+            "received_on": timezone.localdate(),
+        }
+    if not may_record_for_others(acting_user):
+        raise IntakeIncomplete(
+            [(SourceForm.SLUG, "Only the Prevent Coordinator records who made a referral")]
+        )
+    form = SourceForm(data=raw, date_of_birth=date_of_birth)
+    if not form.is_valid():
+        raise IntakeIncomplete(
+            [
+                (SourceForm.SLUG, f"Referred by: {e}")
+                for errors in form.errors.values()
+                for e in errors
+            ]
+        )
+    data = form.cleaned_data
+    agency = data["referring_agency"]
+    return {
+        "referring_agency": agency,
+        "referring_organisation": data["referring_organisation"],
+        "referring_sector": data["referring_sector"] or agency.sector,
+        "received_on": data["received_on"],
+    }
+
+
 def intake_agencies(user: User) -> list[Agency]:
     """Active agencies where ``user`` holds a role that may make a referral."""
     ids = agency_ids_for(user, INTAKE_ROLES)
@@ -39,8 +81,10 @@ def referral_draft_save(
     """Keep one page's valid answers in the user's draft (one draft per user), creating it
     on the first page answered. The agency must be one the user may refer for; ``None``
     keeps the draft's agency."""
-    if step != "agency" and step not in STEPS_BY_SLUG:
+    if step != "agency" and step != SourceForm.SLUG and step not in STEPS_BY_SLUG:
         raise ValueError(f"Unknown intake step {step!r}")
+    if step == SourceForm.SLUG and not may_record_for_others(acting_user):
+        raise PermissionError("Only the Prevent Coordinator records who made a referral")
     allowed = {a.pk: a for a in intake_agencies(acting_user)}
     draft = ReferralDraft.objects.select_for_update().filter(author=acting_user).first()
     if agency is None:
@@ -76,10 +120,13 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
 
     Every answer is validated again with the rules of its page (a lookup retired since it
     was chosen, or an answer kept by an older version of a page, is refused). The person
-    and their other names are recorded, the referral is owned by and comes from the draft's
-    agency (referring sector: that agency's sector), the draft is deleted, and every active
-    coordinator is told a referral arrived, by reference only: no personal data leaves in
-    a notification. Likely earlier referrals of the same person are looked for at once.
+    and their other names are recorded, the referral is owned by the draft's agency and comes
+    from it, received today, unless the Prevent Coordinator recorded who referred (another
+    agency or an organisation, its sector) and the date received (lifecycle step
+    ``receive``: not in the future, not before the person's birth); the draft is deleted,
+    and every active coordinator is told a referral arrived, by reference only: no personal
+    data leaves in a notification. Likely earlier referrals of the same person are looked
+    for at once.
     """
     if draft.author_id != acting_user.pk:
         raise PermissionError("Only the author of a draft may submit it")
@@ -94,6 +141,12 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
     if check.problems:
         raise IntakeIncomplete([(step.slug, message) for step, message in check.problems])
     data = check.cleaned
+    source = _source(draft, acting_user, data["date_of_birth"])
+    refused = REFERRAL_LIFECYCLE.needed(
+        "receive", None, received_on=source["received_on"], date_of_birth=data["date_of_birth"]
+    )
+    if refused:  # before anything is written: the same rules referral_record enforces
+        raise IntakeIncomplete([(SourceForm.SLUG, sentence) for sentence in refused])
     person = Person.objects.create(
         given_name=data["given_name"],
         family_name=data["family_name"],
@@ -108,9 +161,7 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
     referral = referral_record(
         person=person,
         owning_agency=draft.agency,
-        referring_agency=draft.agency,
-        referring_sector=draft.agency.sector,
-        received_on=timezone.localdate(),
+        **source,
         concern_summary=data["concern_summary"],
         concern_types=ConcernType.objects.filter(pk__in=data["concern_types"]),
         needs_flags=NeedsFlag.objects.filter(pk__in=data["needs_flags"]),
@@ -144,6 +195,7 @@ __all__ = [
     "INTAKE_ROLES",
     "IntakeIncomplete",
     "intake_agencies",
+    "may_record_for_others",
     "referral_draft_discard",
     "referral_draft_save",
     "referral_submit",

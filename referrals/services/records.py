@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 
 from prevent_portal.accounts.models import Agency, Sector, User
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import (
     Awareness,
     ChronologyEntry,
@@ -54,13 +55,24 @@ def referral_record(
     person_awareness: str = Awareness.NOT_KNOWN,
     reference: str | None = None,
     imported: bool = False,
+    referring_organisation: str = "",
 ) -> Referral:
-    """Record a received referral, give it its reference (PR-<year>-<number>, unless an
-    imported one keeps its own) and open its chronology."""
+    """Record a received referral (lifecycle step ``receive``: a date received between
+    records beginning and today, and not before the person's birth), give it its reference
+    (PR-<year>-<number>, unless an imported one keeps its own) and open its chronology.
+    It comes from ``referring_agency``, or from ``referring_organisation`` (free text) when
+    the referrer is not a registered agency, or else from the owning agency."""
+    REFERRAL_LIFECYCLE.require(
+        "receive", None, received_on=received_on, date_of_birth=person.date_of_birth
+    )
+    referring_organisation = referring_organisation.strip()
+    if referring_agency is None and not referring_organisation:
+        referring_agency = owning_agency
     referral = Referral.objects.create(
         person=person,
         owning_agency=owning_agency,
-        referring_agency=referring_agency or owning_agency,
+        referring_agency=referring_agency,
+        referring_organisation=referring_organisation,
         referring_sector=referring_sector,
         received_on=received_on,
         age_at_referral=age_on(person.date_of_birth, received_on),
@@ -82,7 +94,7 @@ def referral_record(
     chronology_add(
         referral=referral,
         kind=ChronologyEntry.Kind.RECEIVED,
-        text=f"Referral received from {referral.referring_agency.name}.",
+        text=f"Referral received from {referral.referring_name}.",
         acting_user=acting_user,
     )
     return referral

@@ -12,14 +12,17 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from referrals import services
 from referrals.forms.intake import (
     STEPS,
     AgencyForm,
+    SourceForm,
     Step,
     alias_names,
     draft_validate,
@@ -141,6 +144,74 @@ def _step_view(step: Step, index: int):
     return view
 
 
+@require_http_methods(["GET", "POST"])
+def intake_source(request):
+    """Who made the referral and when it arrived: the Prevent Coordinator recording a
+    referral made by phone, e-mail or letter on the referrer's behalf."""
+    require_role(request.user, Role.COORDINATOR)
+    draft = _draft(request.user)
+    if draft is None and len(intake_agencies(request.user)) > 1:
+        return redirect("referrals:intake_agency")
+    dob = draft_validate(draft.data).cleaned.get("date_of_birth") if draft else None
+    if request.method == "POST":
+        form = SourceForm(request.POST, date_of_birth=dob)
+        if form.is_valid():
+            try:
+                services.referral_draft_save(
+                    agency=None,
+                    step=SourceForm.SLUG,
+                    answers=raw_answers(form),
+                    acting_user=request.user,
+                )
+            except PermissionError:
+                # The draft's agency is no longer one they refer for: ask again.
+                return redirect("referrals:intake_agency")
+            return redirect("referrals:intake_check")
+    else:
+        saved = draft.data.get(SourceForm.SLUG) if draft else None
+        if isinstance(saved, dict):
+            form = SourceForm(data=saved, date_of_birth=dob)
+        else:
+            form = SourceForm(
+                initial={
+                    "referring_agency": draft.agency_id if draft else None,
+                    "received_on": timezone.localdate().strftime("%d/%m/%Y"),
+                },
+                date_of_birth=dob,
+            )
+    return render(
+        request,
+        "referrals/intake_source.html",
+        {"form": form, "back_url": reverse("referrals:intake_check")},
+    )
+
+
+def _source_rows(draft: ReferralDraft | None, user) -> list[dict]:
+    """Check your answers' "referred by" and "date received" rows, for the Coordinator."""
+    if draft is None or not services.may_record_for_others(user):
+        return []
+    raw = draft.data.get(SourceForm.SLUG)
+    change_url = reverse("referrals:intake_source")
+    if not isinstance(raw, dict):
+        by, received = draft.agency.name, "Today"
+    else:
+        dob = draft_validate(draft.data).cleaned.get("date_of_birth")
+        form = SourceForm(data=raw, date_of_birth=dob)
+        if not form.is_valid():
+            return [
+                {"label": "Referred by", "value": "", "answered": False, "change_url": change_url}
+            ]
+        data = form.cleaned_data
+        by = data["referring_organisation"] or data["referring_agency"].name
+        sector = data["referring_sector"] or data["referring_agency"].sector
+        by = f"{by} ({sector.name})"
+        received = data["received_on"].strftime("%-d %B %Y")
+    return [
+        {"label": "Referred by", "value": by, "answered": True, "change_url": change_url},
+        {"label": "Date received", "value": received, "answered": True, "change_url": change_url},
+    ]
+
+
 def _answer_rows(draft: ReferralDraft | None) -> list[dict]:
     """One row per question page for check your answers, from the draft's valid answers."""
     data = draft.data if draft else {}
@@ -212,12 +283,13 @@ def intake_check(request):
                 referral = services.referral_submit(draft=draft, acting_user=request.user)
             except IntakeIncomplete as incomplete:
                 slugs = {step.slug: step for step in STEPS}
+                other_pages = {SourceForm.SLUG: reverse("referrals:intake_source")}
                 problems = [
                     {
                         "message": message,
                         "href": _step_url(slugs[slug], change=True)
                         if slug in slugs
-                        else reverse("referrals:intake_agency"),
+                        else other_pages.get(slug, reverse("referrals:intake_agency")),
                     }
                     for slug, message in incomplete.problems
                 ]
@@ -229,7 +301,7 @@ def intake_check(request):
         "referrals/intake_check.html",
         {
             "draft": draft,
-            "rows": _answer_rows(draft),
+            "rows": [*_source_rows(draft, request.user), *_answer_rows(draft)],
             "problems": problems,
             "show_agency": len(agencies) > 1,
             "back_url": _step_url(STEPS[-1]),
@@ -290,6 +362,7 @@ urlpatterns = [
         path(f"new/{step.slug}/", _step_view(step, i), name=_url_name(step))
         for i, step in enumerate(STEPS)
     ],
+    path("new/referred-by/", intake_source, name="intake_source"),
     path("new/check-your-answers/", intake_check, name="intake_check"),
     path("new/discard/", intake_discard, name="intake_discard"),
     path("new/sent/<int:pk>/", intake_confirmation, name="intake_confirmation"),

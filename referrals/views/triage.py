@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
+from prevent_portal.core.lifecycle import TransitionRefused
 from referrals import history, services
 from referrals.forms.triage import (
     AssignForm,
@@ -28,8 +29,10 @@ from referrals.forms.triage import (
     InformationRequestForm,
     NoteForm,
     OutcomeForm,
+    ReclassifyForm,
     TriageQueueFilterForm,
 )
+from referrals.lifecycle import REFERRAL_LIFECYCLE, before
 from referrals.models import Referral, RepeatMatch, get_referral_for_user
 
 PAGE_SIZE = 25
@@ -161,6 +164,9 @@ def triage_detail(request, pk):
             "requests": referral.information_requests.select_related("agency").all(),
             "chronology": referral.chronology.select_related("author", "corrects").all(),
             "can_correct": True,
+            "still_needed": _still_needed(referral, ("pass_to_panel",))
+            if referral.is_open()
+            else [],
         },
     )
 
@@ -176,9 +182,12 @@ def _step(
     versioned=True,
     initial=lambda referral: {},
     form_kwargs=lambda referral: {},
+    steps=(),
 ):
     """The shape every triage step shares: a form on its own page, a service call, back to
-    the triage page. A stale edit is an error on the form and saves nothing."""
+    the triage page. A stale edit is an error on the form and saves nothing. ``steps`` are
+    the lifecycle steps the page may take: the page says what each still needs before the
+    user tries, and a refused step is a GOV.UK error saying what is needed first."""
     referral = get_referral_for_user(request.user, pk, perm="triage")
     start = {"version": referral.version} if versioned else {}
     start.update(initial(referral))
@@ -189,13 +198,30 @@ def _step(
             service(referral=referral, data=data, acting_user=request.user)
         except StaleEdit as exc:
             form.add_error(None, str(exc))
+        except TransitionRefused as exc:
+            for sentence in exc.needed:
+                form.add_error(None, before(exc.transition.name, sentence))
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, success)
             return redirect("referrals:triage", pk=referral.pk)
     log_access(request, [referral], view=request.resolver_match.view_name)
-    return render(request, template, {"referral": referral, "form": form})
+    return render(
+        request,
+        template,
+        {"referral": referral, "form": form, "still_needed": _still_needed(referral, steps)},
+    )
+
+
+def _still_needed(referral, steps) -> list[str]:
+    """What each lifecycle step the page may take still needs, as the user reads it
+    ("Before passing this referral to the Channel Panel: record ...")."""
+    return [
+        before(step, sentence)
+        for step in steps
+        for sentence in REFERRAL_LIFECYCLE.needed(step, referral)
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -215,6 +241,7 @@ def triage_assign(request, pk):
         template="referrals/triage_assign.html",
         service=service,
         success="Officer assigned",
+        steps=("assign",),
         initial=lambda referral: {"officer": referral.assigned_officer_id},
     )
 
@@ -260,6 +287,7 @@ def triage_gateway(request, pk):
         template="referrals/triage_gateway.html",
         service=service,
         success="Police gateway outcome recorded",
+        steps=("record_gateway",),
     )
 
 
@@ -282,6 +310,37 @@ def triage_outcome(request, pk):
         template="referrals/triage_outcome.html",
         service=service,
         success="Triage outcome recorded",
+        steps=("pass_to_panel",),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def triage_reclassify(request, pk):
+    """Correct the types of concern and needs flags recorded at intake, with a reason."""
+
+    def service(*, referral, data, acting_user):
+        services.referral_reclassify(
+            referral=referral,
+            concern_types=data["concern_types"],
+            needs_flags=data["needs_flags"],
+            reason=data["reason"],
+            expected_version=data["version"],
+            acting_user=acting_user,
+        )
+
+    return _step(
+        request,
+        pk,
+        form_class=ReclassifyForm,
+        template="referrals/triage_reclassify.html",
+        service=service,
+        success="Types of concern and needs changed",
+        initial=lambda referral: {
+            "concern_types": list(referral.concern_types.values_list("pk", flat=True)),
+            "needs_flags": list(referral.needs_flags.values_list("pk", flat=True)),
+        },
+        form_kwargs=lambda referral: {"referral": referral},
+        steps=("reclassify",),
     )
 
 
@@ -331,6 +390,7 @@ urlpatterns: list = [
     ),
     path("<int:pk>/triage/gateway/", triage_gateway, name="triage_gateway"),
     path("<int:pk>/triage/outcome/", triage_outcome, name="triage_outcome"),
+    path("<int:pk>/triage/reclassify/", triage_reclassify, name="triage_reclassify"),
     path("<int:pk>/chronology/note/", chronology_note, name="chronology_note"),
     path("<int:pk>/chronology/correction/", chronology_correction, name="chronology_correction"),
 ]

@@ -88,6 +88,13 @@ def channel_case_with_canaries(world, referral):
     from channel_panel.services import case_adopt
     from referrals.models import Outcome
 
+    referral = referral_services.referral_gateway_record(
+        referral=referral,
+        gateway_outcome="cleared",
+        checked_on=referral.received_on,
+        expected_version=referral.version,
+        acting_user=world.coordinator,
+    )
     passed = referral_services.referral_outcome_record(
         referral=referral,
         outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),

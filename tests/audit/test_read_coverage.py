@@ -57,6 +57,7 @@ PERSONAL_DATA_VIEWS = {
     "referrals:triage_information_request",
     "referrals:triage_gateway",
     "referrals:triage_outcome",
+    "referrals:triage_reclassify",
     "referrals:chronology_note",
     "referrals:chronology_correction",
     "referrals:information_requests",
@@ -122,6 +123,8 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "referrals:intake_needs": _INTAKE,
     "referrals:intake_awareness": _INTAKE,
     "referrals:intake_check": _INTAKE,
+    # Agencies, sectors and a date: the person's date of birth is only checked against.
+    "referrals:intake_source": _INTAKE,
     "referrals:intake_discard": _INTAKE,
     "referrals:statistics": _AGGREGATE,
     "referrals:earlier_referrals_refresh": _POST,

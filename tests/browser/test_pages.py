@@ -208,6 +208,7 @@ PAGES: dict[str, Visit] = {
     "referrals:intake_needs": Visit("referrer_a", "needs or vulnerabilities"),
     "referrals:intake_awareness": Visit("referrer_a", "Does the person know about this"),
     "referrals:intake_check": Visit("referrer_a", "Check your answers"),
+    "referrals:intake_source": Visit("coordinator", "Who made this referral, and when?"),
     "referrals:intake_discard": Visit("referrer_a", "Delete your draft referral"),
     "referrals:intake_confirmation": Visit("referrer_a", "Referral sent", _own_referral),
     "referrals:mine": Visit("referrer_a", "Your referrals"),
@@ -219,6 +220,9 @@ PAGES: dict[str, Visit] = {
     ),
     "referrals:triage_gateway": Visit("coordinator", "Record the police gateway", _referral),
     "referrals:triage_outcome": Visit("coordinator", "Record the triage outcome", _referral),
+    "referrals:triage_reclassify": Visit(
+        "coordinator", "Change types of concern or needs", _referral
+    ),
     "referrals:chronology_note": Visit("coordinator", "Add a note", _referral),
     "referrals:chronology_correction": Visit("coordinator", "Correct a chronology", _referral),
     "referrals:information_requests": Visit("spoc_a", "Information requests"),

@@ -60,7 +60,15 @@ def _step_post_status(step):
     return status
 
 
+def _coordinator_form(persona, method, scenario):
+    """Who made a referral and when: the Coordinator's page (an empty POST shows errors)."""
+    if persona == "anonymous":
+        return {302}
+    return {200} if persona == "coordinator" else {403}
+
+
 EXPECTED: dict = {
+    "referrals:intake_source": _coordinator_form,
     "referrals:intake_start": _intake_get_only,
     "referrals:intake_agency": _intake_form(200),
     "referrals:intake_check": _intake_form(200),

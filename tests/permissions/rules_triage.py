@@ -65,6 +65,7 @@ EXPECTED: dict = {
     "referrals:triage_information_request": _triage_step,
     "referrals:triage_gateway": _triage_step,
     "referrals:triage_outcome": _triage_step,
+    "referrals:triage_reclassify": _triage_step,
     "referrals:chronology_note": _triage_step,
     "referrals:chronology_correction": _triage_step,
     "referrals:information_requests": _spoc_list,

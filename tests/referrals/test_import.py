@@ -191,6 +191,7 @@ def test_every_bad_row_is_reported_with_its_reason(world, tmp_path):
         row(1, first_name="Again"),  # reference HIST-00001 twice
         row(12, reached_panel="no", adopted="yes"),
         row(13, received_on="2020-01-01", date_of_birth="2020-02-02"),
+        row(14, received_on="1999-12-31", date_of_birth="1980-01-01"),
     ]
     status, _, err = run_import(tmp_path, csv_bytes(rows))
     assert status != 0
@@ -207,11 +208,12 @@ def test_every_bad_row_is_reported_with_its_reason(world, tmp_path):
         "Line 12: reference HIST-00001 is already used on line 2",
         "Line 13: adopted is yes but reached_panel is not",
         "Line 14: date_of_birth is after received_on",
+        "Line 15: received_on is before 1 January 2000",
     ]
     for message in expected:
         assert message in err
     assert "Line 2:" not in err
-    assert "12 bad rows: nothing imported" in err
+    assert "13 bad rows: nothing imported" in err
     assert Referral.objects.count() == 0
 
 

@@ -450,3 +450,118 @@ def test_a_submitted_referral_of_someone_referred_before_shows_at_triage_at_once
     page = client.get(reverse("referrals:triage", args=[referral.pk])).content.decode()
     assert "1 possible earlier referral" in page
     assert "Not referred before" not in page
+
+
+# --- The Coordinator records a referral on someone's behalf (issue 13, point 9) -------------
+def test_the_coordinator_records_who_referred_and_when(client, world):
+    from prevent_portal.accounts.models import Sector
+
+    sign_in(client, world.coordinator)
+    fill_in(client)
+    check = client.get(url("intake_check")).content.decode()
+    assert "Referred by" in check and url("intake_source") in check
+    health = Sector.objects.exclude(pk=world.council.sector_id).first()
+    received = timezone.localdate() - timedelta(days=3)
+    response = client.post(
+        url("intake_source"),
+        {
+            "referring_organisation": "Riverside GP practice",
+            "referring_sector": health.pk,
+            "received_on": received.strftime("%d/%m/%Y"),
+        },
+    )
+    assert response.status_code == 302 and response.url == url("intake_check")
+    assert "Riverside GP practice" in client.get(url("intake_check")).content.decode()
+    client.post(url("intake_check"))
+    referral = Referral.objects.get()
+    assert referral.owning_agency == world.council
+    assert referral.referring_agency is None
+    assert referral.referring_organisation == "Riverside GP practice"
+    assert referral.referring_sector == health
+    assert referral.received_on == received
+    assert referral.age_at_referral is not None
+    assert "Riverside GP practice" in referral.chronology.get().text
+
+
+def test_the_coordinator_records_a_police_referral_from_a_registered_agency(client, world):
+    sign_in(client, world.coordinator)
+    fill_in(client)
+    client.post(
+        url("intake_source"),
+        {"referring_agency": world.agency_a.pk, "received_on": "1/11/2026"},
+    )
+    client.post(url("intake_check"))
+    referral = Referral.objects.get()
+    assert referral.referring_agency == world.agency_a
+    assert referral.referring_sector == world.agency_a.sector  # the agency's own
+    assert referral.received_on == date(2026, 11, 1)
+
+
+@pytest.mark.parametrize(
+    "received, message",
+    [
+        ("tomorrow", "Enter a date received that is today or in the past"),
+        ("1/7/2009", "on or after the person&#x27;s date of birth"),
+        ("31/12/1999", "on or after 1 January 2000"),
+        ("31/2/2026", "Enter the date received as day/month/year"),
+    ],
+)
+def test_a_date_received_out_of_bounds_is_refused(client, world, received, message):
+    sign_in(client, world.coordinator)
+    fill_in(client)  # born 4 July 2009
+    if received == "tomorrow":
+        received = (timezone.localdate() + timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(
+        url("intake_source"), {"referring_agency": world.agency_a.pk, "received_on": received}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert message in page
+    assert "source" not in ReferralDraft.objects.get().data
+
+
+def test_who_referred_needs_an_agency_or_an_organisation_with_its_sector(client, world):
+    sign_in(client, world.coordinator)
+    fill_in(client)
+    neither = client.post(url("intake_source"), {"received_on": "1/11/2026"}).content.decode()
+    assert "Choose the referring agency, or enter who referred" in neither
+    no_sector = client.post(
+        url("intake_source"), {"referring_organisation": "A parent", "received_on": "1/11/2026"}
+    ).content.decode()
+    assert "Choose the sector of who referred" in no_sector
+
+
+def test_a_source_saved_before_the_date_of_birth_changed_is_refused_at_submit(client, world):
+    """The date received is checked against the date of birth again when the referral is
+    sent: changing the birth date afterwards cannot slip a referral in before birth."""
+    sign_in(client, world.coordinator)
+    fill_in(client)
+    client.post(
+        url("intake_source"), {"referring_agency": world.agency_a.pk, "received_on": "1/1/2015"}
+    )
+    client.post(
+        url("intake_date_of_birth"),
+        {"date_of_birth_day": "1", "date_of_birth_month": "1", "date_of_birth_year": "2016"},
+    )
+    response = client.post(url("intake_check"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "date of birth" in page and url("intake_source") in page
+    assert not Referral.objects.exists() and not Person.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["referrer_a", "spoc_b"])
+def test_only_the_coordinator_records_a_referral_for_someone_else(client, world, persona):
+    sign_in(client, world.persona(persona))
+    fill_in(client)
+    assert "Referred by" not in client.get(url("intake_check")).content.decode()
+    response = client.post(
+        url("intake_source"), {"referring_agency": world.council.pk, "received_on": "1/11/2026"}
+    )
+    assert response.status_code == 403
+    # A source smuggled into the draft is refused at submit, not used.
+    draft = ReferralDraft.objects.get()
+    draft.data = {**draft.data, "source": {"referring_agency": str(world.council.pk)}}
+    draft.save()
+    client.post(url("intake_check"))
+    assert not Referral.objects.exists()

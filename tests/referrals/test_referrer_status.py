@@ -117,6 +117,15 @@ def test_the_referrer_is_told_once_when_the_referral_closes(world, referral, set
 
 
 def test_no_message_when_the_referral_is_passed_to_panel_or_the_referrer_has_left(world, referral):
+    from referrals.services import referral_gateway_record
+
+    referral = referral_gateway_record(  # the panel needs a gateway result allowing it
+        referral=referral,
+        gateway_outcome="cleared",
+        checked_on=referral.received_on,
+        expected_version=referral.version,
+        acting_user=world.coordinator,
+    )
     referral_outcome_record(
         referral=referral,
         outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),

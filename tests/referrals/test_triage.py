@@ -152,11 +152,19 @@ def test_gateway_date_in_the_future_is_refused(coordinator, referral):
     assert referral.version == 1
 
 
+def _gateway(coordinator, referral, code="cleared", version=1):
+    return coordinator.post(
+        reverse("referrals:triage_gateway", args=[referral.pk]),
+        {"gateway_outcome": code, "checked_on": "2/11/2026", "version": version},
+    )
+
+
 def test_passing_to_panel_sets_status_and_decision_date(coordinator, world, referral):
+    assert _gateway(coordinator, referral).status_code == 302
     outcome = Outcome.objects.get(code=Outcome.PASSED_TO_PANEL)
     response = coordinator.post(
         reverse("referrals:triage_outcome", args=[referral.pk]),
-        {"outcome": outcome.pk, "reason": "Vulnerable to grooming online", "version": 1},
+        {"outcome": outcome.pk, "reason": "Vulnerable to grooming online", "version": 2},
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -213,7 +221,9 @@ def test_a_decided_referral_cannot_get_a_second_outcome(coordinator, referral):
     coordinator.post(url, {"outcome": nfa.pk, "reason": "First", "version": 1})
     panel = Outcome.objects.get(code=Outcome.PASSED_TO_PANEL)
     response = coordinator.post(url, {"outcome": panel.pk, "reason": "Second", "version": 2})
-    assert "already has its triage outcome" in response.content.decode()
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert "This referral is closed" in html
     referral.refresh_from_db()
     assert referral.outcome == nfa
 
@@ -384,3 +394,159 @@ def test_chronology_on_the_referral_page_is_for_agency_staff_not_the_referrer(cl
     assert response.redirect_chain[-1][0] == reverse("referrals:status", args=[referral.pk])
     assert referral.reference in html
     assert "Referral received from" not in html
+
+
+# --- The police gateway decides who may go to the Channel Panel (issue 13, point 1) --------
+PASS_TO_PANEL_FIRST = (
+    "Before passing this referral to the Channel Panel: record a police gateway result "
+    "that allows a panel discussion"
+)
+
+
+def _pass_to_panel(coordinator, referral, version):
+    outcome = Outcome.objects.get(code=Outcome.PASSED_TO_PANEL)
+    return coordinator.post(
+        reverse("referrals:triage_outcome", args=[referral.pk]),
+        {"outcome": outcome.pk, "reason": "Vulnerable", "version": version},
+    )
+
+
+@pytest.mark.parametrize("gateway", [None, "police_led", "not_suitable"])
+def test_a_referral_cannot_pass_to_panel_unless_the_gateway_allows_it(
+    coordinator, referral, gateway
+):
+    version = 1
+    if gateway:
+        assert _gateway(coordinator, referral, gateway).status_code == 302
+        version = 2
+    response = _pass_to_panel(coordinator, referral, version)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in html
+    assert PASS_TO_PANEL_FIRST in html
+    referral.refresh_from_db()
+    assert referral.status != Referral.Status.PASSED_TO_PANEL
+    assert referral.outcome is None and not referral.reached_panel
+    assert referral.version == version  # nothing half-saved
+    assert ChronologyEntry.Kind.OUTCOME not in kinds(referral)
+
+
+def test_the_outcome_page_says_what_is_needed_before_passing_to_panel(coordinator, referral):
+    url = reverse("referrals:triage_outcome", args=[referral.pk])
+    assert PASS_TO_PANEL_FIRST in coordinator.get(url).content.decode()
+    assert (
+        "Before passing this referral"
+        in coordinator.get(reverse("referrals:triage", args=[referral.pk])).content.decode()
+    )
+    _gateway(coordinator, referral)
+    assert "Before passing this referral" not in coordinator.get(url).content.decode()
+
+
+def test_which_gateway_results_allow_the_panel_is_configuration(coordinator, referral):
+    from referrals.models import GatewayResult
+
+    # A council decides a new result allows a panel discussion: it is data, not code.
+    GatewayResult.objects.create(
+        code="cleared-with-conditions",
+        name="Police content: proceed with conditions",
+        allows_panel=True,
+    )
+    assert _gateway(coordinator, referral, "cleared-with-conditions").status_code == 302
+    assert _pass_to_panel(coordinator, referral, 2).status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.PASSED_TO_PANEL
+    assert referral.get_gateway_outcome_display() == "Police content: proceed with conditions"
+
+
+def test_a_retired_gateway_result_cannot_be_recorded(coordinator, referral):
+    from referrals.models import GatewayResult
+
+    GatewayResult.objects.filter(code="police_led").update(effective_to=date(2020, 1, 1))
+    page = coordinator.get(reverse("referrals:triage_gateway", args=[referral.pk]))
+    assert "Live investigation: police-led" not in page.content.decode()
+    response = _gateway(coordinator, referral, "police_led")
+    assert "Select the police gateway outcome" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.gateway_outcome == "pending"
+
+
+def test_a_gateway_check_before_the_referral_was_received_is_refused(coordinator, referral):
+    response = coordinator.post(
+        reverse("referrals:triage_gateway", args=[referral.pk]),
+        {"gateway_outcome": "cleared", "checked_on": "31/10/2026", "version": 1},
+    )
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert "on or after the date the referral was received" in html
+    referral.refresh_from_db()
+    assert referral.gateway_outcome == "pending" and referral.version == 1
+
+
+def test_a_closed_referral_gets_no_gateway_result(coordinator, referral):
+    nfa = Outcome.objects.get(code=Outcome.NO_FURTHER_ACTION)
+    coordinator.post(
+        reverse("referrals:triage_outcome", args=[referral.pk]),
+        {"outcome": nfa.pk, "reason": "No concern", "version": 1},
+    )
+    response = _gateway(coordinator, referral, version=2)
+    assert "This referral is closed" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.gateway_outcome == "pending"
+
+
+# --- Reclassifying at triage (issue 13, point 9) --------------------------------------------
+def test_the_coordinator_reclassifies_concern_types_and_needs_with_a_reason(
+    coordinator, world, referral
+):
+    from referrals.models import ConcernType, NeedsFlag
+    from referrals.statistics import referral_statistics
+
+    wrong = ConcernType.objects.get(code="extreme-right-wing")
+    right = ConcernType.objects.get(code="islamist")
+    flag = NeedsFlag.objects.get(code=NeedsFlag.AUTISM)
+    referral.concern_types.set([wrong])
+    last_entry = LogEntry.objects.order_by("pk").last().pk
+    response = coordinator.post(
+        reverse("referrals:triage_reclassify", args=[referral.pk]),
+        {
+            "concern_types": [right.pk],
+            "needs_flags": [flag.pk],
+            "reason": "The referrer chose the wrong category",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert list(referral.concern_types.all()) == [right]
+    assert list(referral.needs_flags.all()) == [flag]
+    assert referral.version == 2
+    entry = referral.chronology.last()
+    assert entry.kind == ChronologyEntry.Kind.CORRECTION
+    assert "The referrer chose the wrong category" in entry.text
+    assert right.name in entry.text and wrong.name in entry.text
+    changed = LogEntry.objects.filter(
+        pk__gt=last_entry, object_pk=str(referral.pk), actor=world.coordinator
+    )
+    fields = {name for e in changed for name in (e.changes or {})}
+    assert {"concern_types", "needs_flags", "version"} <= fields
+    # The statistics count the corrected classification.
+    figures = referral_statistics(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
+    assert figures["by_type_of_concern"][right.name] == 1
+    assert figures["by_type_of_concern"].get(wrong.name, 0) == 0
+
+
+def test_reclassifying_needs_a_reason_and_a_change(coordinator, referral):
+    from referrals.models import ConcernType
+
+    kept = ConcernType.objects.first()
+    referral.concern_types.set([kept])
+    url = reverse("referrals:triage_reclassify", args=[referral.pk])
+    no_reason = coordinator.post(url, {"concern_types": [kept.pk], "reason": " ", "version": 1})
+    assert "Enter the reason for the change" in no_reason.content.decode()
+    unchanged = coordinator.post(
+        url, {"concern_types": [kept.pk], "reason": "Checking", "version": 1}
+    )
+    assert "nothing was changed" in unchanged.content.decode()
+    referral.refresh_from_db()
+    assert referral.version == 1
+    assert ChronologyEntry.Kind.CORRECTION not in kinds(referral)

@@ -14,6 +14,7 @@ FORMS = {
     "referrals:triage_information_request": ["agency", "question", "due_on"],
     "referrals:triage_gateway": ["gateway_outcome", "checked_on", "note", "version"],
     "referrals:triage_outcome": ["outcome", "signposted_to", "reason", "version"],
+    "referrals:triage_reclassify": ["concern_types", "needs_flags", "reason", "version"],
     "referrals:chronology_note": ["text"],
     "referrals:chronology_correction": ["entry", "text"],
     "referrals:information_request_answer": ["response"],

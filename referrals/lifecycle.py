@@ -1,0 +1,252 @@
+"""The referral's lifecycle: every change of a referral's status, gateway, outcome and
+classification, with its preconditions, in one table a reviewer can read in one sitting.
+
+Services call ``REFERRAL_LIFECYCLE.require(step, referral, **context)`` inside their
+transaction, after locking the row and before they write; views call
+``REFERRAL_LIFECYCLE.needed(step, referral, **context)`` to tell the user, before they try,
+what is still needed. The framework is ``prevent_portal/core/lifecycle.py``;
+``docs/architecture.md`` prints the table (a test keeps them the same).
+
+Context the conditions read (each service passes what its step needs):
+``today``, ``received_on``, ``date_of_birth`` (receive); ``result`` (a GatewayResult) and
+``checked_on`` (record the gateway); ``outcome``, ``reason``, ``signposted_to``,
+``decided_on`` (the outcome steps); ``reason``, ``concern_types``, ``changed`` (reclassify).
+
+An ``INFORMATION_REQUEST_LIFECYCLE`` for information requests may sit in this file too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from prevent_portal.core.lifecycle import ANY_STATE, Lifecycle, Transition, condition
+from referrals.models import GatewayResult, Outcome, Referral
+
+S = Referral.Status
+# A referral not yet saved: the state ``receive`` starts from.
+NEW = "new"
+OPEN = (S.RECEIVED, S.IN_TRIAGE, S.AWAITING_INFORMATION)
+# Nothing in this service is older: a date received before it is a typing mistake.
+EARLIEST_RECEIVED = date(2000, 1, 1)
+
+
+def _state(referral) -> str:
+    if referral is None or getattr(referral, "pk", None) is None:
+        return NEW
+    return referral.status
+
+
+def _today(context) -> date:
+    return context.get("today") or timezone.localdate()
+
+
+# A condition about something the user types holds while it is not in the context: a view
+# asking "what is still needed?" before the form is filled passes only the record, and so
+# hears only about the record. Services always pass every input, even an empty one.
+
+
+# --- Receiving a referral ------------------------------------------------------------------
+@condition("Enter a date received that is today or in the past.")
+def received_not_in_future(referral, **context) -> bool:
+    if "received_on" not in context:
+        return True
+    return context["received_on"] is not None and context["received_on"] <= _today(context)
+
+
+@condition(f"Enter a date received on or after {EARLIEST_RECEIVED:%-d %B %Y}.")
+def received_in_living_memory(referral, **context) -> bool:
+    received_on = context.get("received_on")
+    return received_on is None or received_on >= EARLIEST_RECEIVED
+
+
+@condition("Enter a date received that is on or after the person's date of birth.")
+def received_after_birth(referral, **context) -> bool:
+    received_on, born = context.get("received_on"), context.get("date_of_birth")
+    return received_on is None or born is None or received_on >= born
+
+
+# --- The police gateway --------------------------------------------------------------------
+@condition("Choose a police gateway result in use today.")
+def gateway_result_in_use(referral, **context) -> bool:
+    if "result" not in context:
+        return True
+    result = context["result"]
+    return (
+        result is not None
+        and result.code != GatewayResult.PENDING
+        and GatewayResult.objects.current(_today(context)).filter(pk=result.pk).exists()
+    )
+
+
+@condition("Enter a date of the check that is today or in the past.")
+def checked_not_in_future(referral, **context) -> bool:
+    if "checked_on" not in context:
+        return True
+    return context["checked_on"] is not None and context["checked_on"] <= _today(context)
+
+
+@condition("Enter a date of the check on or after the date the referral was received.")
+def checked_after_received(referral, **context) -> bool:
+    checked_on = context.get("checked_on")
+    return checked_on is None or checked_on >= referral.received_on
+
+
+# --- The triage outcome --------------------------------------------------------------------
+@condition("Enter the reason for the outcome.")
+def reason_given(referral, **context) -> bool:
+    return "reason" not in context or bool((context["reason"] or "").strip())
+
+
+@condition("Choose the service the person is signposted to.")
+def signposting_has_service(referral, **context) -> bool:
+    outcome = context.get("outcome")
+    if outcome is None or outcome.code != Outcome.SIGNPOSTED:
+        return True
+    return context.get("signposted_to") is not None
+
+
+@condition("Enter a decision date between the date the referral was received and today.")
+def decided_in_range(referral, **context) -> bool:
+    decided_on = context.get("decided_on")
+    return decided_on is None or referral.received_on <= decided_on <= _today(context)
+
+
+@condition(
+    "Record a police gateway result that allows a panel discussion "
+    "(a police-led case, or one not yet checked, cannot go to the Channel Panel)."
+)
+def gateway_allows_panel(referral, **context) -> bool:
+    return referral.gateway_allows_panel()
+
+
+@condition("This referral is already a Channel case: add the case for review instead.")
+def not_yet_a_case(referral, **context) -> bool:
+    return not hasattr(referral, "channel_case")
+
+
+# --- Reclassifying -------------------------------------------------------------------------
+@condition("Enter the reason for the change.")
+def change_reason_given(referral, **context) -> bool:
+    return "reason" not in context or bool((context["reason"] or "").strip())
+
+
+@condition("Select at least one type of concern.")
+def has_a_concern_type(referral, **context) -> bool:
+    return "concern_types" not in context or len(list(context["concern_types"])) > 0
+
+
+@condition("Change at least one type of concern or need: nothing was changed.")
+def something_changed(referral, **context) -> bool:
+    return context.get("changed", True)
+
+
+REFERRAL_LIFECYCLE = Lifecycle(
+    name="referral",
+    noun="referral",
+    state=_state,
+    state_labels={NEW: "Not yet recorded", **dict(S.choices)},
+    transitions=[
+        Transition(
+            "receive",
+            "Record a referral",
+            (NEW,),
+            S.RECEIVED,
+            (received_not_in_future, received_in_living_memory, received_after_birth),
+        ),
+        Transition("start_triage", "Start triage", (S.RECEIVED,), S.IN_TRIAGE),
+        Transition("assign", "Assign an officer", OPEN, None),
+        Transition(
+            "record_gateway",
+            "Record the police gateway result",
+            OPEN,
+            None,
+            (gateway_result_in_use, checked_not_in_future, checked_after_received),
+        ),
+        Transition(
+            "await_information",
+            "Request information",
+            (S.RECEIVED, S.IN_TRIAGE),
+            S.AWAITING_INFORMATION,
+        ),
+        Transition(
+            "information_received",
+            "Receive the last answer requested",
+            (S.AWAITING_INFORMATION,),
+            S.IN_TRIAGE,
+        ),
+        Transition(
+            "pass_to_panel",
+            "Pass to the Channel Panel",
+            OPEN,
+            S.PASSED_TO_PANEL,
+            (gateway_allows_panel, reason_given, decided_in_range),
+        ),
+        Transition(
+            "close",
+            "Close at triage (no further action, signposted, police-led)",
+            OPEN,
+            S.CLOSED,
+            (reason_given, signposting_has_service, decided_in_range),
+        ),
+        Transition(
+            "offer_for_agenda",
+            "Offer for a Channel Panel agenda",
+            (S.PASSED_TO_PANEL,),
+            None,
+            (gateway_allows_panel, not_yet_a_case),
+        ),
+        Transition(
+            "reclassify",
+            "Reclassify concern types and needs",
+            (ANY_STATE,),
+            None,
+            (change_reason_given, has_a_concern_type, something_changed),
+        ),
+    ],
+    # Every change of one of these leaves an audit entry naming it, and bumps ``version``
+    # (tests/referrals/test_lifecycle_audit.py walks every referral service with them).
+    audited_fields=(
+        "status",
+        "assigned_officer",
+        "gateway_outcome",
+        "gateway_checked_on",
+        "outcome",
+        "outcome_reason",
+        "signposted_to",
+        "decided_on",
+        "reached_panel",
+        "concern_types",
+        "needs_flags",
+    ),
+)
+
+# Outcome code -> the referral step it is.
+OUTCOME_STEP = {
+    Outcome.NO_FURTHER_ACTION: "close",
+    Outcome.SIGNPOSTED: "close",
+    Outcome.POLICE_LED: "close",
+    Outcome.PASSED_TO_PANEL: "pass_to_panel",
+}
+
+# How the pages say "before <doing this step>": the heading over what is still needed.
+BEFORE = {
+    "receive": "Before recording this referral",
+    "assign": "Before assigning an officer",
+    "record_gateway": "Before recording the police gateway result",
+    "pass_to_panel": "Before passing this referral to the Channel Panel",
+    "close": "Before closing this referral",
+    "offer_for_agenda": "Before offering this referral for a Channel Panel agenda",
+    "reclassify": "Before reclassifying this referral",
+}
+
+
+def before(step: str, sentence: str) -> str:
+    """One needed sentence as a user reads it on its own: "Before passing this referral to
+    the Channel Panel: record a police gateway result ..."."""
+    heading = BEFORE.get(step)
+    # "This referral is closed: ..." (the wrong state) reads best on its own.
+    if not heading or not sentence or sentence.startswith("This referral "):
+        return sentence
+    return f"{heading}: {sentence[0].lower()}{sentence[1:]}"
