@@ -19,6 +19,11 @@ Rules, in one place so they can be reviewed in one read:
 4. A record may name users who see it by being who they are (the referrer of a referral).
 5. Everything else is an explicit, audited guardian grant (direct foreign-key object
    permission) to a named user or to an agency's group, live until its expiry.
+6. A record may name users who see it by a role they hold towards it, which another app
+   registers (``register_role_reach``): the chair of a Channel Panel meeting, while they
+   hold the panel chair role, sees the referrals and cases on that meeting's agenda (the
+   chair approves adoption, support plans and closure). Only the meeting's own chair: not
+   every panel chair, not the chair of another panel.
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -54,6 +59,26 @@ def register_global_permissions(role: str, perms: Iterable[str]) -> None:
 
 def registered_global_permissions() -> dict[str, set[str]]:
     return {role: set(perms) for role, perms in _GLOBAL_PERMISSIONS.items()}
+
+
+# "app_label.model" -> [(role, lookup to a user), ...]: rule 6.
+_ROLE_REACH: dict[str, list[tuple[str, str]]] = defaultdict(list)
+
+
+def register_role_reach(model: type[models.Model], role: str, lookup: str) -> None:
+    """Rule 6: a user holding ``role`` sees the records of ``model`` whose ``lookup`` (a
+    relation path ending at a user) is them. Apps call this from AppConfig.ready(), so the
+    access module names no app."""
+    entry = (role, lookup)
+    if entry not in _ROLE_REACH[model._meta.label_lower]:
+        _ROLE_REACH[model._meta.label_lower].append(entry)
+
+
+def _role_reach(model: type[models.Model], user: User) -> list[str]:
+    """The rule-6 lookups that apply to ``user`` (those of roles they hold now)."""
+    roles = _cache(user).roles
+    reach = _ROLE_REACH.get(model._meta.label_lower, [])
+    return [lookup for role, lookup in reach if role in roles]
 
 
 def role_group_name(role: str) -> str:
@@ -185,6 +210,10 @@ class ProtectedQuerySet(models.QuerySet):
             branches += [
                 records.filter(**{field: user}).values("pk") for field in self.owner_fields
             ]
+            branches += [
+                records.filter(**{lookup: user}).values("pk")
+                for lookup in _role_reach(self.model, user)
+            ]
         codename = f"{action}_{self.model._meta.model_name}"
         user_grants = self.model.user_grants.rel.related_model
         group_grants = self.model.group_grants.rel.related_model
@@ -230,6 +259,13 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
         actions |= role_actions.get(role, set())
     for field in queryset_class.owner_fields:
         if getattr(obj, f"{field}_id", None) == user.pk:
+            actions.add("view")
+    reach = _role_reach(model, user)
+    if reach and "view" not in actions:
+        reached = Q()
+        for lookup in reach:
+            reached |= Q(**{lookup: user})
+        if model._base_manager.filter(reached, pk=obj.pk).exists():
             actions.add("view")
     grants = list(
         obj.user_grants.filter(live_grant_q(), user=user).values_list(
@@ -277,6 +313,7 @@ __all__ = [
     "has_global_perm",
     "has_role",
     "register_global_permissions",
+    "register_role_reach",
     "require_role",
     "roles_of",
 ]
