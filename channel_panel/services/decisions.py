@@ -388,6 +388,8 @@ def decision_update(
     """Change the wording of a decision before the minutes are approved (DECISION
     "reword"). The outcome itself stands (it has been acted on); to reverse it, record a
     correction after approval."""
+    if decision.item.meeting.minutes_approved:
+        raise ValueError("The minutes are approved: record a correction instead")
     if decision.corrections.exists():
         raise ValueError("This decision has been corrected: change the correction")
     DECISION.require(

@@ -288,7 +288,7 @@ def test_two_people_correcting_the_same_decision_the_second_keeps_their_input(
     correct = url("meeting_decision_correct", panel.pk, original.pk)
     client_for(world.chair).post(correct, {"outcome": "review", "rationale": "First fix"})
     response = client_for(world.coordinator).post(
-        correct, {"outcome": "exit", "rationale": "Second fix"}
+        correct, {"outcome": "continue", "rationale": "Second fix"}
     )
     html = response.content.decode()
     assert response.status_code == 200
