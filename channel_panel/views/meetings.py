@@ -177,9 +177,10 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     attended = list(meeting.attendance.all()[:1])
     quorate, missing = meeting.quorum() if attended else (False, [])
     errors = []
+    holding = isinstance(action_form, MeetingHoldForm)
     if action_form is not None:
         errors = [
-            {"message": message, "href": "#agenda"}
+            {"message": message, "href": "#hold" if holding else "#agenda"}
             for messages_ in action_form.errors.values()
             for message in messages_
         ]

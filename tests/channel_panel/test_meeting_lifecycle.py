@@ -383,3 +383,13 @@ def test_a_correction_that_cannot_be_acted_on_saves_nothing(world, adopted):
             acting_user=world.chair,
         )
     assert Decision.objects.filter(item=item).count() == 1
+
+
+def test_the_architecture_document_prints_the_meeting_and_decision_tables():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    doc = (Path(settings.BASE_DIR) / "docs" / "architecture.md").read_text()
+    assert MEETING.as_markdown() in doc
+    assert DECISION.as_markdown() in doc
