@@ -102,12 +102,12 @@ class PanelMeeting(models.Model):
     def has_started(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.starts()
 
-    def is_upcoming(self, today: date | None = None) -> bool:
-        """Listed under "Upcoming": planned (not yet held) and not on a past day. A planned
-        meeting whose day has gone is listed with the past ones, still to be marked held."""
-        return self.status == self.Status.PLANNED and self.meets_on >= (
-            today or timezone.localdate()
-        )
+    @classmethod
+    def upcoming_q(cls, today: date | None = None) -> Q:
+        """Listed under "Upcoming": planned (not yet held) and not on a past day. A held
+        meeting is past whatever its date; a planned one whose day has gone is listed with
+        the past ones, still to be marked held."""
+        return Q(status=cls.Status.PLANNED, meets_on__gte=today or timezone.localdate())
 
     def quorum(self) -> tuple[bool, list[Agency]]:
         """Whether every core agency had someone present, and which did not."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -75,14 +75,12 @@ def _back(meeting: PanelMeeting):
 # --- The list and scheduling --------------------------------------------------------------
 @require_GET
 def meeting_list(request):
-    """Upcoming meetings, soonest first, then past meetings, latest first. Upcoming is
-    ``PanelMeeting.is_upcoming``: planned and not on a past day; a held meeting is past
-    whatever its date, and a planned one whose day has gone is past (still to be marked
-    held)."""
+    """Upcoming meetings (``PanelMeeting.upcoming_q``: by status and date), soonest first,
+    then the rest, latest first."""
     require_role(request.user, *PANEL_ROLES)
     today = timezone.localdate()
     meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
-    upcoming = Q(status=PanelMeeting.Status.PLANNED, meets_on__gte=today)
+    upcoming = PanelMeeting.upcoming_q(today)
     past = Paginator(meetings.exclude(upcoming).order_by("-meets_on", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
