@@ -34,7 +34,7 @@ from channel_panel.forms.meetings import (
     MeetingScheduleForm,
     item_label,
 )
-from channel_panel.lifecycle import MEETING
+from channel_panel.lifecycle import MEETING, meeting_started
 from channel_panel.models import (
     CHAIR_MEETINGS,
     MANAGE_MEETINGS,
@@ -593,7 +593,16 @@ def decision(request, pk, item_pk):
     return render(
         request,
         "channel_panel/meeting_decision.html",
-        {"meeting": meeting, "row": row, "current": current, "form": form},
+        {
+            "meeting": meeting,
+            "row": row,
+            "current": current,
+            "form": form,
+            # Told before they try: decisions wait for the meeting to start.
+            "not_yet": None
+            if current is not None or meeting_started.holds(row.item, {})
+            else meeting_started.explain(row.item, {}),
+        },
     )
 
 

@@ -170,6 +170,8 @@ def test_decisions_wait_for_the_meeting_to_start_and_adoption_is_dated_its_day(w
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )
+    page = client_for(world.chair).get(url("meeting_decision", meeting.pk, item.pk))
+    assert "its decisions can be recorded from then" in page.content.decode()
     with pytest.raises(ValueError, match="its decisions can be recorded from then"):
         services.decision_record(
             item=item,
