@@ -237,7 +237,8 @@ DECISION = Lifecycle(
             conditions=(outcome_allowed, rationale_given, *_DETAILS),
         ),
     ],
-    audited_fields=("outcome", "rationale", "signposted_to", "referred_to", "corrects"),
+    # The record here is the agenda item; what changes is a Decision entry, created (never
+    # edited after approval) and audited as a whole (apps.py registers Decision).
 )
 
 
