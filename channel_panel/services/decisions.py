@@ -134,6 +134,10 @@ def decision_record(
             notes=rationale,
             exited_on=meeting.meets_on,
             return_ownership_to=return_ownership_to,
+            # The receiving agency's named case manager, and where a person who refused
+            # or withdrew consent was signposted (the case lifecycle's "exit" needs them).
+            returned_case_manager=case_manager if return_ownership_to else None,
+            signposted_to=signposted_to,
             expected_version=case.version,
             acting_user=acting_user,
         )
