@@ -120,6 +120,7 @@ def channel_case_with_canaries(world, referral):
     )
     panel.case_note_add(case=case, text=canary("case-note"), acting_user=user)
     case.refresh_from_db()
+    factories.exit_agreed(case, world.chair)
     panel.case_exit(
         case=case,
         reason=ExitReason.objects.order_by("pk").first(),

@@ -61,6 +61,7 @@ def _exited_case(world) -> ChannelCase:
     case = ChannelCase.objects.filter(referral__concern_summary=EXITED_CASE).first()
     if case is None:
         case = _walk_case(world, EXITED_CASE)
+        factories.exit_agreed(case, world.chair)
         case = services.case_exit(
             case=case,
             reason=ExitReason.objects.get(code="risk-reduced"),

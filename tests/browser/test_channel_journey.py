@@ -189,6 +189,7 @@ def _scene(world, time_machine, start: date) -> Scene:
     )
     # Imogen's case exits last month: it is on no agenda now.
     time_machine.move_to(_at(start - timedelta(days=30)))
+    factories.exit_agreed(elsewhere)
     elsewhere = services.case_exit(
         case=elsewhere,
         reason=ExitReason.objects.get(code="risk-reduced"),

@@ -110,6 +110,7 @@ def test_the_list_flags_overdue_contacts_and_puts_them_first(client, world, prov
 
 def test_the_list_filters_by_status_and_keeps_the_filter_across_pages(client, world):
     exited = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(exited, world.chair)
     services.case_exit(
         case=exited,
         reason=ExitReason.objects.get(code="risk-reduced"),

@@ -133,6 +133,7 @@ def test_an_adult_without_any_consent_is_warned_about(adult):
 def test_an_exited_case_has_no_consent_warnings(world, adult):
     from channel_panel.models import ExitReason
 
+    factories.exit_agreed(adult, world.chair)
     services.case_exit(
         case=adult,
         reason=ExitReason.objects.get(code="risk-reduced"),

@@ -85,11 +85,13 @@ def case(world, adopted_on, **kwargs):
 
 def exit_case(world, case_, exited_on, reason="risk-reduced", to=None):
     case_.refresh_from_db()
+    factories.exit_agreed(case_, world.chair)
     return services.case_exit(
         case=case_,
         reason=ExitReason.objects.get(code=reason),
         exited_on=exited_on,
         return_ownership_to=to,
+        returned_case_manager=factories.case_manager_at(to) if to else None,
         expected_version=case_.version,
         acting_user=world.chair,
     )

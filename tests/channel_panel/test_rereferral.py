@@ -16,9 +16,10 @@ from tests.conftest import sign_in
 
 
 def exit_case(case, user, on=date(2026, 11, 10)):
+    factories.exit_agreed(case)
     return services.case_exit(
         case=case,
-        reason=ExitReason.objects.get(code="ownership-returned"),
+        reason=ExitReason.objects.get(code="risk-reduced"),
         exited_on=on,
         expected_version=case.version,
         acting_user=user,
