@@ -38,7 +38,9 @@ def _not_in_future(value: date, what: str) -> None:
         raise ValueError(f"{what} must be today or in the past")
 
 
-def _who(case: ChannelCase, *, by: str, name: str, on: date, doing: str) -> tuple[str, str]:
+def _who(
+    case: ChannelCase, *, by: str, name: str, on: date, doing: str, answer: str
+) -> tuple[str, str]:
     """Who answered for the person: an adult answers themselves; someone under 18 on that
     day through a parent or guardian, whose name is recorded. Returns (by, name)."""
     if by not in Consent.GivenBy.values:
@@ -47,7 +49,8 @@ def _who(case: ChannelCase, *, by: str, name: str, on: date, doing: str) -> tupl
     if by == Consent.GivenBy.PERSON:
         if is_under_18(case, on):
             raise ValueError(
-                f"The person was under 18 on that date: record the parent or guardian who {doing}"
+                f"The person was under 18 on that date: {answer} must come from a parent or "
+                "guardian"
             )
         return by, ""
     if not name:
@@ -85,7 +88,14 @@ def consent_record(
     )
     doing = "refused consent" if refused else "gave consent"
     _not_in_future(given_on, f"The date consent was {'refused' if refused else 'given'}")
-    given_by, giver_name = _who(case, by=given_by, name=giver_name, on=given_on, doing=doing)
+    given_by, giver_name = _who(
+        case,
+        by=given_by,
+        name=giver_name,
+        on=given_on,
+        doing=doing,
+        answer="a refusal" if refused else "consent",
+    )
     consent = Consent.objects.create(
         case=case,
         answer=answer,
@@ -124,7 +134,12 @@ def consent_withdraw(
     if withdrawn_on < consent.given_on:
         raise ValueError("Consent cannot be withdrawn before the day it was given")
     withdrawn_by, withdrawer_name = _who(
-        case, by=withdrawn_by, name=withdrawer_name, on=withdrawn_on, doing="withdrew consent"
+        case,
+        by=withdrawn_by,
+        name=withdrawer_name,
+        on=withdrawn_on,
+        doing="withdrew consent",
+        answer="a withdrawal",
     )
     consent.withdrawn_on = withdrawn_on
     consent.withdrawn_by = withdrawn_by

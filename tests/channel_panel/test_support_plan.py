@@ -191,20 +191,30 @@ def _exit_form(reason, version, notes):
 
 
 def test_second_person_recording_an_exit_gets_a_conflict_and_keeps_their_input(client, world, case):
+    from django.test import Client
+
     from channel_panel.models import ExitReason
 
     reason = ExitReason.objects.get(code="risk-reduced")
+    factories.exit_agreed(case, world.chair)
     url = f"/panel/cases/{case.pk}/exit/"
+    check = f"/panel/cases/{case.pk}/exit/check/"
     seen = case.version
     sign_in(client, world.spoc_a)
+    other = Client()
+    sign_in(other, world.coordinator)
+    # Both reach "Check your answers" with the version they saw; the SPOC confirms first.
     assert client.post(url, _exit_form(reason, seen, "Risk reduced")).status_code == 302
-    client.logout()
-    sign_in(client, world.coordinator)
-    second = client.post(url, _exit_form(reason, seen, "Coordinator's exit notes"))
+    assert other.post(url, _exit_form(reason, seen, "Coordinator's exit notes")).status_code == 302
+    assert client.post(check).status_code == 302
+    second = other.post(check)
     assert second.status_code == 200
     html = second.content.decode()
     assert "Someone else changed this record" in html
     assert "Coordinator&#x27;s exit notes" in html
     case.refresh_from_db()
     assert case.exit_notes == "Risk reduced"
+    # Starting again from the old form is refused at the first step too.
+    again = other.post(url, _exit_form(reason, seen, "Coordinator's exit notes"))
+    assert "Someone else changed this record" in again.content.decode()
     assert case.reviews.count() == 2  # scheduled once, by the first exit only
