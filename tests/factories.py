@@ -214,13 +214,10 @@ def exit_agreed(case, chair: User | None = None):
     from channel_panel.services import case_exit_agree
 
     if chair is None:
-        chair = (
-            User.objects.filter(
-                is_active=True,
-                memberships__in=Membership.objects.active().filter(role=Role.PANEL_CHAIR),
-            ).first()
-            or member(Role.PANEL_CHAIR, case.lead_agency)
-        )
+        chair = User.objects.filter(
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role=Role.PANEL_CHAIR),
+        ).first() or member(Role.PANEL_CHAIR, case.lead_agency)
     case_exit_agree(
         case=case, agreed_on=case.adopted_on, reason="Agreed by e-mail.", acting_user=chair
     )
@@ -239,3 +236,25 @@ def case_manager_at(agency: Agency) -> User:
         ),
     ).first()
     return found or member(Role.SPOC, agency)
+
+
+def consent_ended(case, on: date, *, refused: bool = False):
+    """The person refused Channel on ``on``, or gave consent on adoption and withdrew it on
+    ``on`` (an adult answering for themselves)."""
+    from channel_panel.services import consent_record, consent_withdraw
+
+    manager = case.case_manager
+    if refused:
+        return consent_record(
+            case=case, given_by="person", given_on=on, answer="refused", acting_user=manager
+        )
+    consent = consent_record(
+        case=case, given_by="person", given_on=case.adopted_on, acting_user=manager
+    )
+    return consent_withdraw(
+        consent=consent,
+        withdrawn_on=on,
+        withdrawn_by="person",
+        expected_version=consent.version,
+        acting_user=manager,
+    )

@@ -401,8 +401,8 @@ class DecisionForm(forms.Form):
     referred_to = _referred_to_field("Referred to (if referred elsewhere)")
     lead_agency = _agency_field("Lead agency (if adopted)", required=False)
     case_manager = StaffChoiceField(
-        label="Case manager (if adopted)",
-        help_text="They must work for the lead agency.",
+        label="Case manager (if adopted, or if ownership is returned on exit)",
+        help_text="They must work for the lead agency (or the agency receiving the case).",
         required=False,
         error_messages={"invalid_choice": "Choose a case manager from the list"},
     )
@@ -428,7 +428,8 @@ class DecisionForm(forms.Form):
         Outcome.NOT_ADOPT: ["signposted_to"],
         Outcome.REFER_ELSEWHERE: ["referred_to"],
         Outcome.ADOPT: ["lead_agency", "case_manager"],
-        Outcome.EXIT: ["exit_reason", "return_ownership_to"],
+        # On exit, the case manager is the receiving agency's, when ownership is returned.
+        Outcome.EXIT: ["exit_reason", "return_ownership_to", "case_manager"],
     }
     REQUIRED = {
         "signposted_to": "Choose the service the person is signposted to",
@@ -454,8 +455,12 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in self.NEEDS.get(data.get("outcome"), []):
-            if name in self.REQUIRED and not data.get(name):
+        outcome = data.get("outcome")
+        for name in self.NEEDS.get(outcome, []):
+            if outcome == Outcome.EXIT and name == "case_manager":
+                if data.get("return_ownership_to") and not data.get(name):
+                    self.add_error(name, "Choose the case manager in the agency receiving it")
+            elif name in self.REQUIRED and not data.get(name):
                 self.add_error(name, self.REQUIRED[name])
         return data
 
