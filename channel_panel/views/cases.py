@@ -438,7 +438,12 @@ def case_exit_check(request, pk):
     prefetch_related_objects([case], "consents")
     draft = request.session.get(_exit_draft_key(case))
     if not draft:
-        return redirect("channel_panel:case_exit", pk=case.pk)
+        if request.method == "POST":
+            return redirect("channel_panel:case_exit", pk=case.pk)
+        # Nothing answered yet (a bookmark, or the session ended): the page says so and
+        # links to the questions, as GOV.UK's pattern does for missing answers.
+        log_access(request, [case], view="channel_panel:case_exit_check")
+        return render(request, "channel_panel/case_exit_check.html", {"case": case})
     form = CaseExitForm(draft)
     if not form.is_valid():
         return _exit_form_page(request, case, form)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from channel_panel import services
 from channel_panel.models import ChannelCase, ExitReason, InterventionProvider, SupportType
+from prevent_portal.accounts.grants import object_share
 from referrals.models import NeedsFlag
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
@@ -76,6 +77,14 @@ def case_kwargs(scene) -> dict:
     return {"pk": _walk_case(scene.world, OPEN_CASE).pk}
 
 
+def chair_case_kwargs(scene) -> dict:
+    """The open case, shared with the chair (who sees cases through a share or the pack)."""
+    case = _walk_case(scene.world, OPEN_CASE)
+    if not case.user_grants.filter(user=scene.world.chair).exists():
+        object_share(obj=case, to_user=scene.world.chair, reason="Exit agreement", acting_user=None)
+    return {"pk": case.pk}
+
+
 def consent_kwargs(scene) -> dict:
     case = _walk_case(scene.world, OPEN_CASE)
     return {"pk": case.pk, "consent_pk": case.consents.first().pk}
@@ -113,6 +122,16 @@ CASE_PAGES = {
     "channel_panel:case_contact_record": ("spoc_a", "Record a contact", action_kwargs),
     "channel_panel:case_note_add": ("panel_a", "Add a note", case_kwargs),
     "channel_panel:case_exit": ("spoc_a", "Record exit from Channel", case_kwargs),
+    "channel_panel:case_exit_check": (
+        "spoc_a",
+        "Check your answers before exiting this case",
+        case_kwargs,
+    ),
+    "channel_panel:case_exit_agree": (
+        "chair",
+        "Record the chair's agreement to exit",
+        chair_case_kwargs,
+    ),
     "channel_panel:case_review_record": ("spoc_a", "Record a post-exit review", review_kwargs),
 }
 

@@ -473,10 +473,14 @@ def test_the_check_page_change_link_brings_the_answers_back(client, world):
     again = client.get(exit_url).content.decode()
     assert "Engaged well" in again
     assert client.get(f"/panel/cases/{case.pk}/exit/check/").status_code == 200
-    # Without answers, the check page sends the user to the form.
+    # Without answers, the check page says so, and confirming sends the user to the form.
     other = factories.channel_case(world.agency_a, world.spoc_a)
-    response = client.get(f"/panel/cases/{other.pk}/exit/check/")
+    empty = client.get(f"/panel/cases/{other.pk}/exit/check/").content.decode()
+    assert "You have not answered the questions about this exit yet" in empty
+    response = client.post(f"/panel/cases/{other.pk}/exit/check/")
     assert response["Location"] == f"/panel/cases/{other.pk}/exit/"
+    other.refresh_from_db()
+    assert other.status == ChannelCase.Status.OPEN
 
 
 def test_a_refused_case_exits_with_its_reason_and_signposting_through_the_pages(client, world):
