@@ -566,3 +566,17 @@ def test_a_sub_record_of_another_case_is_not_found(client, world, provider):
     )
     sign_in(client, world.spoc_a)
     assert client.get(f"/panel/cases/{case.pk}/support-plan/{action.pk}/").status_code == 404
+
+
+def test_the_case_lifecycle_table_in_the_architecture_document_is_the_codes():
+    """docs/architecture.md prints the case table; it must say what the code enforces."""
+    from pathlib import Path
+
+    from channel_panel.lifecycle import CASE_LIFECYCLE
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    start = doc.index("<!-- lifecycle:channel_panel.case -->") + len(
+        "<!-- lifecycle:channel_panel.case -->"
+    )
+    end = doc.index("<!-- /lifecycle:channel_panel.case -->")
+    assert doc[start:end].strip() == CASE_LIFECYCLE.as_markdown()
