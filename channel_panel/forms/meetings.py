@@ -401,8 +401,11 @@ class DecisionForm(forms.Form):
     referred_to = _referred_to_field("Referred to (if referred elsewhere)")
     lead_agency = _agency_field("Lead agency (if adopted)", required=False)
     case_manager = StaffChoiceField(
-        label="Case manager (if adopted, or if ownership is returned on exit)",
-        help_text="They must work for the lead agency (or the agency receiving the case).",
+        label="Case manager (if adopted)",
+        help_text=(
+            "They must work for the lead agency. On an exit that returns ownership: the case "
+            "manager in the agency receiving the case."
+        ),
         required=False,
         error_messages={"invalid_choice": "Choose a case manager from the list"},
     )
