@@ -39,14 +39,16 @@ COPY --from=assets /build/static/build static/build
 RUN DJANGO_ENV=production \
     SECRET_KEY=build-time-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz \
     ALLOWED_HOSTS=build.invalid \
+    AUDIT_CHAIN_KEY=build-time-only-not-the-audit-chain-key-0123456789 \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     sh -c "python manage.py collectstatic --no-input --verbosity 0 \
         && python manage.py check --deploy --fail-level WARNING"
 
-# A non-root user owns only what it writes: uploaded files (a named volume) and var/.
+# A non-root user owns only what it writes: uploaded files and the audit anchors (named
+# volumes, which take this ownership when first mounted) and var/.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \
-    && mkdir -p var/media \
-    && chown -R app:app var/media
+    && mkdir -p var/media var/anchors \
+    && chown -R app:app var/media var/anchors
 USER app
 
 EXPOSE 8000

@@ -1,5 +1,7 @@
-"""Reminders the Channel Panel app contributes to the daily sweep. Subjects and titles
-name the case by its reference only: never the person."""
+"""Reminders the Channel Panel app contributes to the daily sweep. Subjects, titles and
+bodies name the case by its reference and link only: never the person, nor their date of
+birth or the day they turned 18. Each reminder names its case as ``record``, and the sweep
+sends it only to recipients who may see the case then (prevent_portal/reminders)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.db.models import Prefetch
 
 from channel_panel.models import ChannelCase, Consent, PostExitReview, SupportAction
 from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 from referrals.models import ADULT_AGE
 
@@ -32,9 +35,28 @@ def _recipients(*groups) -> list[User]:
     return list(seen.values())
 
 
+def _chairs_by_agency() -> dict[int, list[User]]:
+    chairs: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.active()
+        .filter(role=Role.PANEL_CHAIR, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        chairs.setdefault(membership.agency_id, []).append(membership.user)
+    return chairs
+
+
+def _case_link(case: ChannelCase) -> str:
+    return site_link("channel_panel:case_detail", case.pk)
+
+
 def support_contact_overdue(today: date):
     """An open case's support action whose next contact was due before today: its case
-    manager and every active panel chair, once per action and due date."""
+    manager, the Coordinators and a panel chair of the lead agency, once per action and due
+    date; the sweep drops any of them who cannot see the case (a manager who has left the
+    agency). Not every chair in the country: they may not see the case at all."""
     overdue = (
         SupportAction.objects.filter(
             status__in=SupportAction.OPEN_STATUSES,
@@ -44,10 +66,12 @@ def support_contact_overdue(today: date):
         .select_related("case__case_manager", "support_type")
         .order_by("next_contact_due", "pk")
     )
-    chairs = _holders(Role.PANEL_CHAIR)
+    coordinators = _holders(Role.COORDINATOR)
+    chairs = _chairs_by_agency()
     for action in overdue:
         case, due = action.case, action.next_contact_due
-        for recipient in _recipients([case.case_manager], chairs):
+        lead_chairs = chairs.get(case.lead_agency_id, [])
+        for recipient in _recipients([case.case_manager], coordinators, lead_chairs):
             yield Reminder(
                 kind="channel_contact_overdue",
                 key=f"action:{action.pk}:{due.isoformat()}",
@@ -59,8 +83,9 @@ def support_contact_overdue(today: date):
                     f"On Channel case {case.reference}, the next contact for the "
                     f"{action.support_type.name.lower()} action was due on {due:%-d %B %Y} "
                     f"and has not been recorded. Record the contact, or change the action, "
-                    f"on the case's page."
+                    f"on the case's page: {_case_link(case)}"
                 ),
+                record=case,
             )
 
 
@@ -84,6 +109,8 @@ def consent_on_turning_18(today: date):
         if not case.needs_own_consent(today):
             continue
         turned = case.turns_18_on()
+        # The date is the key's and the outbox row's due date, never the text's: the day
+        # someone turned 18 is their date of birth.
         yield Reminder(
             kind="channel_consent_at_18",
             key=f"case:{case.pk}:turned-18",
@@ -92,10 +119,11 @@ def consent_on_turning_18(today: date):
             recipient=case.case_manager,
             title=f"Channel case {case.reference}: ask for the person's own consent",
             body=(
-                f"The person on Channel case {case.reference} turned 18 on "
-                f"{turned:%-d %B %Y}. Consent was given by a parent or guardian: ask the "
-                f"person for their own consent and record it on the case's page."
+                f"The person on Channel case {case.reference} has turned 18. Consent was "
+                f"given by a parent or guardian: ask the person for their own consent and "
+                f"record it on the case's page: {_case_link(case)}"
             ),
+            record=case,
         )
 
 
@@ -132,6 +160,7 @@ def post_exit_review_due(today: date):
                 body=(
                     f"The {review.months_after_exit}-month post-exit review of Channel case "
                     f"{case.reference} is due on {review.due_on:%-d %B %Y}. Put it on a panel "
-                    f"agenda, and record it on the case's page once held."
+                    f"agenda, and record it on the case's page once held: {_case_link(case)}"
                 ),
+                record=case,
             )

@@ -17,19 +17,21 @@ Rules, decided once here (the period is ``date_from`` to ``date_to``, both days 
   agency, keyed by the agency's name;
 - re-referrals: referrals received in the period whose person already had a Channel case
   that exited or closed before the referral was received;
-- among the cases discussed, ``mental_health_concern`` counts those whose referral's needs
-  flags, or whose case's current needs flags, include a mental-health concern, a diagnosed
-  mental illness or "known to mental health services"; ``known_to_mental_health_services``
-  counts those of them with that last flag. Their percentages are of the cases discussed and
-  of those with a concern respectively (the seed papers' "83% ... of these 53% were already
-  known");
+- among the cases discussed, each needs-flag measure of ``referrals.measures`` (mental-health
+  concern, known to mental health services, autism spectrum condition, ADHD, learning
+  difficulty, other neurodiversity) counts those whose referral's needs flags, or whose
+  case's current needs flags, include one of the measure's flags. Percentages are of the
+  cases discussed, or of the measure's ``share_of`` (known to services: of those with a
+  concern, the seed papers' "83% ... of these 53% were already known");
 - a sibling "percent" object has the same keys; a share is a whole number rounded half up
   (``prevent_portal.core.numbers``), null where the figure is not a share or its whole is 0;
 - the CSV is the referral statistics' (``referrals.statistics.statistics_csv``: measure,
   category, count, percent);
-- ``suppress=N`` replaces every count of cases or referrals below N, and its percentage,
-  with null (the referral statistics' rule). Meetings and attendance count meetings, not
-  people, and are never hidden.
+- ``suppress=N`` hides counts of cases or referrals, and their percentages, as the referral
+  statistics do (``prevent_portal.core.suppression``: below N, and then more until no hidden
+  count follows from the others; for a whole financial quarter or year, across the four
+  quarters and the year at once). Meetings and attendance count meetings, not people, and
+  are never hidden.
 
 Figures come from database aggregation: eight queries, however many meetings and cases.
 """
@@ -49,17 +51,23 @@ from channel_panel.models import (
     PanelMeeting,
 )
 from prevent_portal.core.numbers import percent_half_up
-from referrals.models import NeedsFlag, Referral
-from referrals.statistics import counts_by_name, lookup_in_force, suppress_small_counts
+from prevent_portal.core.periods import Period, reporting_block
+from prevent_portal.core.suppression import Sum
+from prevent_portal.core.suppression import suppress as suppress_cells
+from referrals.measures import MEASURES
+from referrals.models import Referral
+from referrals.statistics import counts_by_name, lookup_in_force
 
 HELD = (PanelMeeting.Status.HELD, PanelMeeting.Status.MINUTES_APPROVED)
-MENTAL_HEALTH_FLAGS = (
-    NeedsFlag.MENTAL_HEALTH_CONCERN,
-    NeedsFlag.DIAGNOSED_MENTAL_ILLNESS,
-    NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES,
-)
-KNOWN_FLAGS = (NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES,)
 NOT_RECORDED = "Not recorded"
+COMPLEMENT = "not"  # the unpublished cell "cases discussed without the flag"
+# Counts of people that add up over time: a year's count is the sum of its quarters'.
+ADDITIVE_KEYS = [
+    "cases_adopted",
+    "exits_by_reason",
+    "ownership_returned_by_agency",
+    "re_referrals",
+]
 # Counts of people (cases and referrals): hidden when small.
 CASE_KEYS = [
     "cases_discussed",
@@ -68,8 +76,7 @@ CASE_KEYS = [
     "exits_by_reason",
     "ownership_returned_by_agency",
     "re_referrals",
-    "mental_health_concern",
-    "known_to_mental_health_services",
+    *(m.key for m in MEASURES),
 ]
 
 
@@ -115,79 +122,162 @@ def _discussed(date_from: date, date_to: date) -> dict:
     )
     return Referral.objects.filter(pk__in=items.values("referral_id")).aggregate(
         discussed=Count("pk"),
-        mental_health=Count("pk", filter=_has_flag(MENTAL_HEALTH_FLAGS)),
-        known=Count("pk", filter=_has_flag(KNOWN_FLAGS)),
+        **{m.key: Count("pk", filter=_has_flag(m.codes)) for m in MEASURES},
     )
 
 
-def _cases(date_from: date, date_to: date) -> dict:
+def _in(field: str, period: Period) -> Q:
+    return Q(**{f"{field}__range": (period.start, period.end)})
+
+
+def _cases(periods: list[Period], date_to: date) -> dict:
+    """Cases adopted in each period, and open at ``date_to``."""
     not_left_by_end = (Q(exited_on__isnull=True) | Q(exited_on__gt=date_to)) & (
         Q(closed_on__isnull=True) | Q(closed_on__gt=date_to)
     )
     return ChannelCase.objects.aggregate(
-        adopted=Count("pk", filter=Q(adopted_on__range=(date_from, date_to))),
         open_at_end=Count("pk", filter=Q(adopted_on__lte=date_to) & not_left_by_end),
+        **{f"adopted_{i}": Count("pk", filter=_in("adopted_on", p)) for i, p in enumerate(periods)},
     )
 
 
-def _exits_by_reason(date_from: date, date_to: date) -> dict[str, int]:
-    counts = dict(
-        ChannelCase.objects.filter(exited_on__range=(date_from, date_to))
-        .values_list("exit_reason_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+def _by_period(queryset, field: str, group: str, periods: list[Period]) -> list[dict]:
+    """For each period, {group value: count} of rows whose ``field`` falls in it."""
+    rows = (
+        queryset.filter(**{f"{field}__range": (periods[0].start, periods[-1].end)})
+        .values_list(group)
+        .annotate(**{f"n{i}": Count("pk", filter=_in(field, p)) for i, p in enumerate(periods)})
+        .order_by(group)
     )
+    out: list[dict] = [{} for _ in periods]
+    for key, *counts in rows:
+        for index, n in enumerate(counts):
+            out[index][key] = n
+    return out
+
+
+def _exits_by_reason(periods: list[Period], span: Period) -> list[dict[str, int]]:
+    counts = _by_period(ChannelCase.objects.all(), "exited_on", "exit_reason_id", periods)
     reasons = list(ExitReason.objects.order_by("order", "name"))
-    in_force = {r.pk for r in reasons if lookup_in_force(r, date_from, date_to)}
-    by_reason = counts_by_name(reasons, in_force, counts)
-    if counts.get(None):
-        by_reason[NOT_RECORDED] = counts[None]
-    return by_reason
+    listed = {r.pk for r in reasons if lookup_in_force(r, span.start, span.end)}
+    listed |= {pk for by_id in counts for pk, n in by_id.items() if n}
+    any_unrecorded = any(by_id.get(None) for by_id in counts)
+    out = []
+    for by_id in counts:
+        by_reason = counts_by_name(reasons, listed, by_id)
+        if any_unrecorded:
+            by_reason[NOT_RECORDED] = by_id.get(None, 0)
+        out.append(by_reason)
+    return out
 
 
-def _ownership_returned(date_from: date, date_to: date) -> dict[str, int]:
-    return dict(
-        ChannelCase.objects.filter(
-            exited_on__range=(date_from, date_to), ownership_returned_to__isnull=False
-        )
-        .values_list("ownership_returned_to__name")
-        .annotate(n=Count("pk"))
-        .order_by("ownership_returned_to__name")
-    )
+def _ownership_returned(periods: list[Period]) -> list[dict[str, int]]:
+    returned = ChannelCase.objects.filter(ownership_returned_to__isnull=False)
+    counts = _by_period(returned, "exited_on", "ownership_returned_to__name", periods)
+    names = sorted({name for by_name in counts for name, n in by_name.items() if n})
+    return [{name: by_name.get(name, 0) for name in names} for by_name in counts]
 
 
-def _re_referrals(date_from: date, date_to: date) -> int:
+def _re_referrals(periods: list[Period]) -> list[int]:
     received = OuterRef("received_on")
     earlier_case_left = ChannelCase.objects.filter(
         referral__person_id=OuterRef("person_id")
     ).filter(Q(exited_on__lt=received) | Q(closed_on__lt=received))
-    return (
-        Referral.objects.filter(received_on__range=(date_from, date_to))
+    counts = (
+        Referral.objects.filter(received_on__range=(periods[0].start, periods[-1].end))
         .filter(Exists(earlier_case_left))
-        .count()
+        .aggregate(
+            **{f"n{i}": Count("pk", filter=_in("received_on", p)) for i, p in enumerate(periods)}
+        )
     )
+    return [counts[f"n{i}"] for i in range(len(periods))]
+
+
+def _base(measure) -> str:
+    return measure.share_of or "cases_discussed"
+
+
+def _hidden(additive: list[dict], asked: int, figures: dict, suppress: int) -> set:
+    """The cells (period index, key, category) to hide: ``additive`` holds the counts that
+    add up over time for each period (the quarters then the year, or the one period asked),
+    ``figures`` the others, of period ``asked`` only."""
+    values: dict = {}
+    sums: list[Sum] = []
+    unpublished: set = set()
+    for p, counts in enumerate(additive):
+        for key, value in counts.items():
+            for category, count in value.items() if isinstance(value, dict) else [("", value)]:
+                values[(p, key, category)] = count
+    if len(additive) > 1:
+        year = len(additive) - 1
+        for _, key, category in [k for k in values if k[0] == year]:
+            sums.append(Sum((year, key, category), tuple((q, key, category) for q in range(year))))
+    for key in ("cases_discussed", "cases_open_at_end"):
+        values[(asked, key, "")] = figures[key]
+    for measure in MEASURES:
+        base = (asked, _base(measure), "")
+        values[(asked, measure.key, "")] = figures[measure.key]
+        values[(asked, measure.key, COMPLEMENT)] = values[base] - figures[measure.key]
+        unpublished.add((asked, measure.key, COMPLEMENT))
+        sums.append(Sum(base, ((asked, measure.key, ""), (asked, measure.key, COMPLEMENT))))
+    return suppress_cells(values, sums, below=suppress, unpublished=unpublished)
 
 
 def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict:
     """The Channel Panel's figures from ``date_from`` to ``date_to`` inclusive (the rules
     are at the top of this module)."""
+    block = reporting_block(date_from, date_to) if suppress else None
+    periods = block.quarters if block else [Period(date_from, date_to)]
+    span = Period(periods[0].start, periods[-1].end)
     attendance = _attendance(date_from, date_to)
     discussed = _discussed(date_from, date_to)
-    cases = _cases(date_from, date_to)
-    exits = _exits_by_reason(date_from, date_to)
+    cases = _cases(periods, date_to)
+    additive = [
+        {
+            "cases_adopted": cases[f"adopted_{i}"],
+            "exits_by_reason": exits,
+            "ownership_returned_by_agency": returned,
+            "re_referrals": re_referrals,
+        }
+        for i, (exits, returned, re_referrals) in enumerate(
+            zip(
+                _exits_by_reason(periods, span),
+                _ownership_returned(periods),
+                _re_referrals(periods),
+                strict=True,
+            )
+        )
+    ]
+    if block:
+        additive.append(
+            {
+                key: (
+                    {c: sum(q[key][c] for q in additive) for c in additive[0][key]}
+                    if isinstance(additive[0][key], dict)
+                    else sum(q[key] for q in additive)
+                )
+                for key in ADDITIVE_KEYS
+            }
+        )
+    asked = block.asked if block else 0
+    counts = additive[asked]
     figures = {
         "meetings_held": _held_meetings(date_from, date_to).count(),
         "core_agency_meetings": {name: of for name, of, _ in attendance},
         "core_agency_present": {name: present for name, _, present in attendance},
         "cases_discussed": discussed["discussed"],
-        "cases_adopted": cases["adopted"],
+        "cases_adopted": counts["cases_adopted"],
         "cases_open_at_end": cases["open_at_end"],
-        "exits_by_reason": exits,
-        "ownership_returned_by_agency": _ownership_returned(date_from, date_to),
-        "re_referrals": _re_referrals(date_from, date_to),
-        "mental_health_concern": discussed["mental_health"],
-        "known_to_mental_health_services": discussed["known"],
+        "exits_by_reason": counts["exits_by_reason"],
+        "ownership_returned_by_agency": counts["ownership_returned_by_agency"],
+        "re_referrals": counts["re_referrals"],
+        **{m.key: discussed[m.key] for m in MEASURES},
     }
+    hidden = _hidden(additive, asked, figures, suppress) if suppress else set()
+
+    def shown(key, category=""):
+        return (asked, key, category) not in hidden
+
     percent = {
         key: {k: None for k in value} if isinstance(value, dict) else None
         for key, value in figures.items()
@@ -195,20 +285,16 @@ def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict
     percent["core_agency_present"] = {
         name: percent_half_up(present, of) for name, of, present in attendance
     }
-    percent["mental_health_concern"] = percent_half_up(
-        discussed["mental_health"], discussed["discussed"]
-    )
-    percent["known_to_mental_health_services"] = percent_half_up(
-        discussed["known"], discussed["mental_health"]
-    )
-    if suppress:
-        hidden, hidden_percent = suppress_small_counts(
-            {key: figures[key] for key in CASE_KEYS},
-            {key: percent[key] for key in CASE_KEYS},
-            suppress,
-        )
-        figures.update(hidden)
-        percent.update(hidden_percent)
+    for measure in MEASURES:
+        base = _base(measure)
+        if shown(measure.key) and shown(base):
+            percent[measure.key] = percent_half_up(figures[measure.key], figures[base])
+    for key in CASE_KEYS:
+        value = figures[key]
+        if isinstance(value, dict):
+            figures[key] = {c: n if shown(key, c) else None for c, n in value.items()}
+        elif not shown(key):
+            figures[key] = None
     return {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),

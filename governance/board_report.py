@@ -6,10 +6,13 @@
 training type, a row per quarter), action-plan progress ``governance.review.appendix_actions``
 (seed 001's appendix), and the board update schedule ``Board.objects.schedule_status``.
 
-Small numbers are suppressed throughout, by the rules of the functions the figures come from:
-counts of referrals and cases below the threshold, and the percentages made from them, are
-printed "fewer than N". Meetings, attendance, staff trained, boards and action items are not
-people referred, and are printed as they are (as the training and Channel pages do).
+Small numbers are suppressed throughout, by the rules of the functions the figures come from
+(``prevent_portal.core.suppression``): counts of referrals and cases below the threshold,
+the percentages made from them, and any other count from which a hidden one could be worked
+out, are printed "hidden"; a whole financial quarter or year is suppressed as the dashboard
+and the statistics suppress it for managers, so no two of them give a hidden count away.
+Meetings, attendance, staff trained, boards and action items are not people referred, and
+are printed as they are (as the training and Channel pages do).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from governance.dashboard import (
 )
 from governance.models import Board, BoardReport, Rag
 from governance.review import appendix_actions
+from referrals.measures import MEASURES
 from referrals.statistics import referral_statistics
 from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
 from training.figures import compliance_index, compliance_tables
@@ -62,7 +66,7 @@ def referral_section(report: BoardReport) -> dict:
     )
     percent = figures["percent"]
     flags = {
-        "caption": "Mental-health flags and the Channel Panel",
+        "caption": "Mental-health and neurodiversity flags, and the Channel Panel",
         "heading": "Referrals",
         "count_heading": "Number",
         "percent_heading": "Per cent of referrals",
@@ -93,14 +97,7 @@ def channel_section(report: BoardReport) -> dict:
             for name, of in figures["core_agency_meetings"].items()
         ],
         "counts": [(label, figures[key]) for key, label in CHANNEL_COUNTS],
-        "mental_health": (
-            figures["mental_health_concern"],
-            percent["mental_health_concern"],
-        ),
-        "known": (
-            figures["known_to_mental_health_services"],
-            percent["known_to_mental_health_services"],
-        ),
+        "measures": [(m.label, figures[m.key], percent[m.key], m.share_of) for m in MEASURES],
     }
 
 
@@ -203,7 +200,7 @@ def build_body(report: BoardReport, *, today: date, progress: Progress) -> str:
     context: dict = {
         "report": report,
         "today": today,
-        "hidden": f"fewer than {report.suppress_below}",
+        "hidden": "hidden",
     }
     for index, (key, label) in enumerate(SECTIONS):
         progress(round(index * 100 / STEPS), label)

@@ -3,10 +3,13 @@
 Rules, decided once here:
 - the period is ``date_from`` to ``date_to``, both days included (a financial year, or dates);
 - referral figures are ``referrals.statistics.referral_statistics`` and Channel Panel figures
-  ``channel_panel.reports.channel_report``, asked for with ``suppress``: a count of referrals
-  or cases below it, and the percentage made from it, is hidden (shown as "fewer than N").
-  Referrals by quarter follow the same rule. Meetings, attendance, boards and action items
-  are not people and are never hidden;
+  ``channel_panel.reports.channel_report``, asked for with ``suppress``: hidden by their
+  rules (``prevent_portal.core.suppression``: a count of referrals or cases below it, any
+  other from which a hidden one could be worked out, and the percentages made from them;
+  shown as "hidden"). Referrals by quarter are hidden with the statistics' own figures for a
+  whole financial quarter or year, by the same helper otherwise. Meetings, attendance,
+  boards and action items are not people and are never hidden; the needs-flag figures are
+  the measures of ``referrals.measures``;
 - training compliance is, for the quarters that end in the period and each type, the totals
   of each referring sector (eligible and compliant staff summed, percentage against the
   type's current target), then the agencies with a return below target in one of those
@@ -34,9 +37,13 @@ from django.utils import timezone
 from channel_panel.reports import channel_report
 from governance.models import ActionItem, Board, Rag, ScheduleStatus, StrategyPeriod
 from prevent_portal.core.numbers import percent_half_up
+from prevent_portal.core.periods import reporting_block
+from prevent_portal.core.suppression import Sum as Adds
+from prevent_portal.core.suppression import suppress as suppress_cells
+from referrals.measures import MEASURES
 from referrals.models import Referral
-from referrals.statistics import referral_statistics, suppress_small_counts
-from referrals.views.statistics import FLAG_LABELS, GROUP_CAPTIONS
+from referrals.statistics import referral_statistics
+from referrals.views.statistics import GROUP_CAPTIONS
 from training.figures import TypeTable, compliance_index, compliance_tables
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
 from training.quarters import quarter_containing
@@ -96,7 +103,9 @@ class Figure:
 
     @property
     def hidden_words(self) -> str:
-        return f"fewer than {self.suppress}"
+        # Not "fewer than N": some larger counts are hidden too, so that no hidden count
+        # can be worked out from the others (prevent_portal.core.suppression).
+        return "hidden"
 
     def value_words(self, row: Row) -> str:
         if row.count is None:
@@ -165,9 +174,20 @@ REFERRAL_GROUPS = [
 ]
 
 
-def referrals_by_quarter(date_from: date, date_to: date, suppress: int) -> list[Row]:
+def referrals_by_quarter(
+    date_from: date, date_to: date, suppress: int, statistics: dict | None = None
+) -> list[Row]:
     """Referrals received in each financial-year quarter the period touches (every quarter,
-    none left out for having no referrals): one grouped query."""
+    none left out for having no referrals). For a whole financial quarter or year with
+    ``suppress``, the quarters are those of ``referral_statistics`` (asked for here when
+    not given), hidden exactly as the statistics hide them across the year; otherwise one
+    grouped query, hidden over the quarters and their total."""
+    block = reporting_block(date_from, date_to) if suppress else None
+    if block:
+        statistics = statistics or referral_statistics(
+            date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+        )
+        return _rows_of_block(statistics["quarters"], block.asked)
     counts = dict(
         Referral.objects.filter(received_on__range=(date_from, date_to))
         .annotate(quarter=TruncQuarter("received_on"))
@@ -182,11 +202,30 @@ def referrals_by_quarter(date_from: date, date_to: date, suppress: int) -> list[
         quarter = quarter_containing(quarter.end + timedelta(days=1))
     raw = {q.label: counts.get(q.start, 0) for q in quarters}
     total = sum(raw.values())
-    percent = {label: percent_half_up(n, total) for label, n in raw.items()}
+    hidden: set = set()
     if suppress:
-        hidden, hidden_percent = suppress_small_counts({"q": raw}, {"q": percent}, suppress)
-        raw, percent = hidden["q"], hidden_percent["q"]
-    return [Row(label, raw[label], percent[label]) for label in raw]
+        values = {**raw, "total": total}
+        hidden = suppress_cells(values, [Adds("total", tuple(raw))], below=suppress)
+    return [
+        Row(label, None, None)
+        if label in hidden
+        else Row(label, n, None if "total" in hidden else percent_half_up(n, total))
+        for label, n in raw.items()
+    ]
+
+
+def _rows_of_block(quarters: list[tuple[date, int | None]], asked: int) -> list[Row]:
+    """The statistics' quarters (first day, count or None) and the year's total (last):
+    every quarter for the year (index 4), else the one asked for."""
+    *by_quarter, (_, year_total) = quarters
+    chosen = by_quarter if asked == len(by_quarter) else [by_quarter[asked]]
+    total = year_total if len(chosen) > 1 else chosen[0][1]
+    rows = []
+    for start, count in chosen:
+        label = quarter_containing(start).label
+        percent = None if count is None or total is None else percent_half_up(count, total)
+        rows.append(Row(label, count, percent))
+    return rows
 
 
 def _group_rows(statistics: dict, key: str) -> list[Row]:
@@ -224,16 +263,19 @@ def _referral_figures(statistics: dict, by_quarter: list[Row], suppress: int) ->
 
 
 def _mental_health(statistics: dict, suppress: int) -> Figure:
+    """Every needs-flag measure of ``referrals.measures``, as the statistics count it."""
     percent = statistics["percent"]
-    keys = ["mental_health_concern", "known_to_mental_health_services"]
     return Figure(
         key="mental-health",
-        title="Share of referrals with mental-health flags",
+        title="Share of referrals with mental-health and neurodiversity flags",
         column="Needs flag",
-        rows=[Row(FLAG_LABELS[key], statistics[key], percent[key]) for key in keys],
+        rows=[Row(m.label, statistics[m.key], percent[m.key]) for m in MEASURES],
         suppress=suppress,
         measure="percent",
-        note="Percentages are of all referrals received in the period.",
+        note=(
+            "Percentages are of all referrals received in the period; those already known "
+            "to mental health services, of the referrals with a mental health concern."
+        ),
     )
 
 
@@ -435,9 +477,12 @@ def period_figures(*, date_from: date, date_to: date, suppress: int) -> PeriodFi
     seconds = settings.DASHBOARD_CACHE_SECONDS
     figures = cache.get(key) if seconds else None
     if figures is None:
+        statistics = referral_statistics(
+            date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+        )
         figures = PeriodFigures(
-            statistics=referral_statistics(date_from=date_from, date_to=date_to, suppress=suppress),
-            by_quarter=referrals_by_quarter(date_from, date_to, suppress),
+            statistics=statistics,
+            by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
             channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
             computed_at=timezone.now(),
         )

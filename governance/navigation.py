@@ -48,7 +48,7 @@ NAV_ITEMS = [
     NavItem(
         label="Board reports",
         url_name="governance:report_list",
-        roles=frozenset({Role.COORDINATOR}),
+        roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
         description="Generate a board's Prevent update as a PDF and record it once presented.",
         order=54,
     ),

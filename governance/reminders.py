@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.urls import reverse
 
 from governance.models import Board
 from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 
 KIND_DUE = "board_update"
@@ -34,7 +34,7 @@ def _coordinators() -> list[User]:
 
 
 def _link(board: Board) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("governance:board_detail", args=[board.pk])
+    return site_link("governance:board_detail", board.pk)
 
 
 def _when(days_left: int) -> str:

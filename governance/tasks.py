@@ -3,7 +3,11 @@
 from celery import shared_task
 
 from governance.services.reports import board_report_build, board_reports_sweep
-from governance.services.subject_access import subject_access_build, subject_access_sweep
+from governance.services.subject_access import (
+    subject_access_build,
+    subject_access_exports_expire,
+    subject_access_sweep,
+)
 from prevent_portal.audit.context import acting_as
 
 
@@ -33,3 +37,10 @@ def subject_access_sweep_task() -> int:
     """Every 30 seconds: build the subject access exports the Coordinator has asked for."""
     with acting_as():
         return subject_access_sweep()
+
+
+@shared_task(name="governance.subject_access_expire", ignore_result=True)
+def subject_access_expire_task() -> int:
+    """Daily: delete the subject access exports nobody downloaded in time."""
+    with acting_as():
+        return subject_access_exports_expire()

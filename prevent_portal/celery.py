@@ -61,6 +61,27 @@ app.conf.update(
             "task": "governance.subject_access_sweep",
             "schedule": 30.0,
         },
+        # The audit chain's signed head to the anchor file outside PostgreSQL, and the nightly
+        # check of the whole chain against it (ADR 0010).
+        "audit-anchor-head": {
+            "task": "audit.anchor_head",
+            "schedule": 600.0,
+        },
+        "audit-check-chain": {
+            "task": "audit.check_chain",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        # Daily: subject access exports not downloaded within SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS
+        # are deleted.
+        "subject-access-expire": {
+            "task": "governance.subject_access_expire",
+            "schedule": crontab(hour=5, minute=30),
+        },
+        # Daily, before the reminders: open information requests past their expiry closed.
+        "information-requests-expire": {
+            "task": "referrals.information_requests_expire",
+            "schedule": crontab(hour=6, minute=15),
+        },
         # Weekly, early on Monday: records past retention go to the Coordinator's queue.
         "retention-weekly": {
             "task": "referrals.retention_sweep",

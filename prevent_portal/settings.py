@@ -283,6 +283,57 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 AUDITLOG_MASK_CALLABLE = "prevent_portal.audit.masking.redact"
 AUDITLOG_STORE_JSON_CHANGES = True
 
+
+# --- Audit trail integrity: keyed chain, anchors, database roles (ADR 0010) ----------------
+def _read_secret_file(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}: cannot read {path}: {error}") from error
+
+
+# The key that signs every link of the audit chain. It lives only in the application's
+# environment (or a compose secret file), never in the database: each of the application's
+# database sessions is given it as a startup option, and the chain trigger refuses sessions
+# without it. The default is published, so only demo and test databases may use it.
+AUDIT_CHAIN_DEMO_KEY = "demo-and-test-only-audit-chain-key-not-for-production"
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+if env.str("AUDIT_CHAIN_KEY_FILE", default=""):
+    AUDIT_CHAIN_KEY = _read_secret_file("AUDIT_CHAIN_KEY_FILE", env.str("AUDIT_CHAIN_KEY_FILE"))
+if not AUDIT_CHAIN_KEY and not IS_PRODUCTION:
+    AUDIT_CHAIN_KEY = AUDIT_CHAIN_DEMO_KEY
+if IS_PRODUCTION and (not AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY == AUDIT_CHAIN_DEMO_KEY):
+    raise ImproperlyConfigured(
+        "Set AUDIT_CHAIN_KEY (or AUDIT_CHAIN_KEY_FILE) in production: 32 or more random "
+        "characters, kept outside the database"
+    )
+# Retired keys, comma-separated, still needed to check links signed before a rotation.
+AUDIT_CHAIN_PREVIOUS_KEYS = env.list("AUDIT_CHAIN_PREVIOUS_KEYS", default=[])
+for _key in (AUDIT_CHAIN_KEY, *AUDIT_CHAIN_PREVIOUS_KEYS):
+    # Passed in the libpq startup options, where a space or backslash would need escaping.
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{32,}", _key):
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY and AUDIT_CHAIN_PREVIOUS_KEYS: 32 or more of A-Z a-z 0-9 _ - "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c prevent.audit_chain_key={AUDIT_CHAIN_KEY}".strip()
+    )
+# The database password from a file (compose secrets) instead of inside DATABASE_URL.
+if env.str("DATABASE_PASSWORD_FILE", default=""):
+    DATABASES["default"]["PASSWORD"] = _read_secret_file(
+        "DATABASE_PASSWORD_FILE", env.str("DATABASE_PASSWORD_FILE")
+    )
+# The least-privilege role web, worker and beat connect as. `migrate`, run as the owning
+# role, grants it what the application needs and nothing that can rewrite the audit trail.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# The append-only file, outside PostgreSQL, where the worker writes the signed chain head
+# every 10 minutes (celery.py); the nightly check compares the chain with its last line. Each
+# anchor also goes to the "prevent_portal.audit.anchor" logger (standard output, syslog).
+AUDIT_ANCHOR_FILE = env.path("AUDIT_ANCHOR_FILE", default=VAR_DIR / "audit-anchors.log")
+
 # --- E-mail and the outbox ----------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -295,7 +346,16 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Reminders carry references and links to sensitive records: in production the SMTP link is
+# encrypted (STARTTLS, or implicit TLS with EMAIL_USE_SSL), never plain (finding F7).
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=IS_PRODUCTION)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if (
+    IS_PRODUCTION
+    and EMAIL_BACKEND.endswith("smtp.EmailBackend")
+    and not (EMAIL_USE_TLS or EMAIL_USE_SSL)
+):
+    raise ImproperlyConfigured("In production, e-mail must use TLS: set EMAIL_USE_TLS=true")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="prevent-portal@example.invalid")
 GOVUK_NOTIFY_API_KEY = env.str("GOVUK_NOTIFY_API_KEY", default="")
@@ -360,6 +420,23 @@ if any(days < 1 for days in BOARD_REMINDER_LEAD_DAYS):
     raise ImproperlyConfigured("BOARD_REMINDER_LEAD_DAYS must be positive numbers of days")
 # Board update papers (attachments) up to this size are accepted.
 BOARD_ATTACHMENT_MAX_MB = env.int("BOARD_ATTACHMENT_MAX_MB", default=20)
+
+# --- Uploads, exports and reminders (security findings F6, F7, F15) ------------------------
+# A spreadsheet upload in the browser (referral and training imports) may hold at most
+# IMPORT_MAX_ROWS data rows, so it finishes within gunicorn's 60 s (a referral row costs six
+# inserts: 2,000 took 50 s on a loaded 2-core machine); the import commands, run outside the
+# web, take up to IMPORT_MAX_ROWS_COMMAND. At most IMPORT_MAX_COLUMNS columns; a file that
+# declares more is refused before it is read. An XLSX may unpack to IMPORT_MAX_UNPACKED_MB.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2000)
+IMPORT_MAX_ROWS_COMMAND = env.int("IMPORT_MAX_ROWS_COMMAND", default=100000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)
+if min(IMPORT_MAX_ROWS, IMPORT_MAX_ROWS_COMMAND, IMPORT_MAX_COLUMNS, IMPORT_MAX_UNPACKED_MB) < 1:
+    raise ImproperlyConfigured("IMPORT_MAX_ROWS, _ROWS_COMMAND, _COLUMNS, _UNPACKED_MB: 1 or more")
+# A subject-access export nobody downloads is deleted this many days after it was built.
+SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS = env.int("SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS", default=7)
+if SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS < 1:
+    raise ImproperlyConfigured("SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS must be 1 or more")
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

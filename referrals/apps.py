@@ -30,7 +30,7 @@ class ReferralsConfig(AppConfig):
             RetentionRule,
         )
         from referrals.navigation import NAV_ITEMS
-        from referrals.reminders import triage_overdue
+        from referrals.reminders import information_requests_overdue, triage_overdue
 
         auditlog.register(
             Person,
@@ -58,7 +58,7 @@ class ReferralsConfig(AppConfig):
             exclude_fields=["channel_case"],  # a reverse one-to-one, as for Person
         )
         auditlog.register(ChronologyEntry, mask_fields=["text"])
-        auditlog.register(InformationRequest, mask_fields=["question", "response"])
+        auditlog.register(InformationRequest, mask_fields=["question", "response", "closed_reason"])
         auditlog.register(RepeatMatch, mask_fields=["reasons"])
         auditlog.register(ReferralDraft, mask_fields=["data"])
         auditlog.register(ReferralUserGrant)
@@ -91,3 +91,4 @@ class ReferralsConfig(AppConfig):
         )
         demo_registry.register("referrals", demo.seed, order=20)
         reminders.register("referrals.triage_overdue", triage_overdue)
+        reminders.register("referrals.information_requests_overdue", information_requests_overdue)

@@ -96,9 +96,11 @@ class CheckedFile:
         return not self.problems
 
 
-def read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+def read_rows(
+    name: str, content: bytes, *, max_rows: int | None = None
+) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for every non-blank data row of a CSV or XLSX file."""
-    return read_table(name, content, COLUMNS)
+    return read_table(name, content, COLUMNS, max_rows=max_rows)
 
 
 class Lookups:

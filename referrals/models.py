@@ -6,15 +6,20 @@ Protected records (Person, Referral and what hangs off a referral) are read only
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
+from django.http import Http404
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
+from prevent_portal.accounts.access import (
+    ProtectedQuerySet,
+    agency_ids_for,
+    get_object_for_user,
+)
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
 from referrals.indexes import UpperPrefixIndex
 
@@ -172,12 +177,22 @@ class PersonAlias(models.Model):
 # --- The referral -----------------------------------------------------------------------------
 class ReferralQuerySet(ProtectedQuerySet):
     agency_field = "owning_agency"
-    owner_fields = ("referrer",)
+    # The referrer sees what they referred while they are a referrer at the agency they
+    # referred from, not after they leave it (security.md F11).
+    owner_fields = {"referrer": (Role.REFERRER, "referring_agency")}
 
     def visible_to(self, user):
         """Rules 1-5 of the access module, and never a de-personalised referral: once its
         personal data is deleted under the retention schedule it is a statistic only."""
         return super().visible_to(user).filter(depersonalised_at__isnull=True)
+
+    def referred_by(self, user):
+        """The referrals ``user`` made, while they are a referrer at the agency they referred
+        from (rule 4 alone): what the referrer's own pages show, and only that."""
+        agencies = agency_ids_for(user, [Role.REFERRER])
+        return self.filter(
+            referrer=user, referring_agency__in=sorted(agencies), depersonalised_at__isnull=True
+        )
 
 
 class Referral(models.Model):
@@ -297,6 +312,15 @@ class Referral(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    def status_for_referrer(self) -> str:
+        """The status in the words a referrer is told: received, being looked at or closed;
+        never the decision, the gateway or where it went (they are not the referrer's)."""
+        if self.status == self.Status.RECEIVED:
+            return "Received"
+        if self.status == self.Status.CLOSED:
+            return "Closed"
+        return "Being looked at"
+
 
 class ReferralUserGrant(GrantFields, UserObjectPermissionBase):
     content_object = models.ForeignKey(
@@ -372,13 +396,49 @@ class ChronologyEntry(models.Model):
         return f"Chronology entry {self.pk}"
 
 
+# How long after its due date an open information request stays open to the agency asked:
+# after that it has expired and the agency no longer sees it.
+INFORMATION_REQUEST_GRACE_DAYS = 7
+
+
+class InformationRequestQuerySet(models.QuerySet):
+    def asked_of(self, user):
+        """Open requests addressed to an agency where ``user`` is an SPOC, from the day they
+        are sent until INFORMATION_REQUEST_GRACE_DAYS after they are due: what the agency
+        asked sees (security.md F9). The request is the record they see, not the referral:
+        asking them grants nothing on the referral. Withdrawing, answering or expiring a
+        request ends their sight of it at once."""
+        agencies = agency_ids_for(user, [Role.SPOC])
+        if not agencies:
+            return self.none()
+        earliest_due = timezone.localdate() - timedelta(days=INFORMATION_REQUEST_GRACE_DAYS)
+        return self.filter(
+            agency_id__in=sorted(agencies),
+            status=InformationRequest.Status.OPEN,
+            due_on__gte=earliest_due,
+            referral__depersonalised_at__isnull=True,
+        )
+
+    def visible_to(self, user):
+        """Requests on a referral ``user`` sees (the Coordinator, the owning agency), and the
+        open requests asked of the user's agency (``asked_of``), and nothing else."""
+        on_visible = self.filter(referral__in=Referral.objects.visible_to(user).values("pk"))
+        return self.filter(
+            models.Q(pk__in=on_visible.values("pk"))
+            | models.Q(pk__in=self.asked_of(user).values("pk"))
+        )
+
+
 class InformationRequest(models.Model):
-    """The Coordinator asks a partner agency what it knows; its SPOC answers."""
+    """The Coordinator asks a partner agency what it knows; its SPOC answers. The partner
+    sees the request (its question and enough to find the person), never the referral.
+    Its states and steps are in referrals/lifecycle_requests.py."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Awaiting a response"
         ANSWERED = "answered", "Answered"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired unanswered"
 
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="information_requests"
@@ -396,8 +456,14 @@ class InformationRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by the Coordinator, with why (or closed unanswered by the expiry sweep).
+    closed_reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OnVisibleReferralQuerySet.as_manager()
+    objects = InformationRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["requested_at", "pk"]
@@ -405,6 +471,11 @@ class InformationRequest(models.Model):
 
     def __str__(self):
         return f"Information request {self.pk}"
+
+    @property
+    def expires_on(self) -> date:
+        """The last day the agency asked can see and answer the request."""
+        return self.due_on + timedelta(days=INFORMATION_REQUEST_GRACE_DAYS)
 
 
 class RepeatMatch(models.Model):
@@ -469,6 +540,29 @@ def get_referral_for_user(user, pk, *, perm: str = "view") -> Referral:
         "referrer",
     )
     return get_object_for_user(queryset, user, pk, perm=perm)
+
+
+def get_referred_by_user(user, pk) -> Referral:
+    """The referrer's fetch of a referral they made (``referred_by``): 404 for anyone else,
+    the Coordinator included, and for a referrer who has left the agency."""
+    referral = Referral.objects.referred_by(user).filter(pk=pk).first()
+    if referral is None:
+        raise Http404("No such referral")
+    return referral
+
+
+def get_asked_request_for_user(user, pk) -> InformationRequest:
+    """The only fetch of a request by the agency asked: 404 unless it is open and asked of
+    an agency where ``user`` is an SPOC (``asked_of``)."""
+    request = (
+        InformationRequest.objects.asked_of(user)
+        .select_related("agency", "referral__person")
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise Http404("No such request")
+    return request
 
 
 def get_person_for_user(user, pk, *, perm: str = "view") -> Person:

@@ -5,12 +5,16 @@ from datetime import date, timedelta
 from django.conf import settings
 
 from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
-from referrals.models import Referral
+from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE
+from referrals.models import INFORMATION_REQUEST_GRACE_DAYS, InformationRequest, Referral
+from referrals.services.information_requests import asked_spocs
 
 
 def triage_overdue(today: date):
-    """Tell every coordinator about each referral still untriaged past the target days."""
+    """Tell every coordinator about each referral still untriaged past the target days: its
+    reference and a link, nothing about the person (the sweep checks each can see it)."""
     target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
     overdue = Referral.objects.filter(
         status=Referral.Status.RECEIVED, received_on__lte=today - target
@@ -32,7 +36,48 @@ def triage_overdue(today: date):
                 recipient=coordinator,
                 title=f"Referral {referral.reference} is past its triage target",
                 body=(
-                    f"Referral {referral.reference}, received {referral.received_on:%d %B %Y}, "
-                    f"has waited more than {settings.TRIAGE_TARGET_DAYS} days for triage."
+                    f"Referral {referral.reference} has waited more than "
+                    f"{settings.TRIAGE_TARGET_DAYS} days for triage: "
+                    f"{site_link('referrals:triage', referral.pk)}"
+                ),
+                record=referral,
+            )
+
+
+def information_requests_overdue(today: date):
+    """Chase each open information request once, the day after it falls due, until it
+    expires: one reminder to each SPOC of the agency asked (the people who see it). The key
+    carries no date, so the outbox's unique key lets it be queued once however often the
+    sweep runs. No personal data: the agency, the dates and a link to sign in."""
+    overdue = (
+        InformationRequest.objects.filter(
+            status=InformationRequest.Status.OPEN,
+            due_on__lt=today,
+            due_on__gte=today - timedelta(days=INFORMATION_REQUEST_GRACE_DAYS),
+            referral__depersonalised_at__isnull=True,
+        )
+        .select_related("agency")
+        .order_by("pk")
+    )
+    spocs: dict[int, list] = {}
+    for request in overdue:
+        if not INFORMATION_REQUEST_LIFECYCLE.allows("chase", request, today=today):
+            continue
+        if request.agency_id not in spocs:
+            spocs[request.agency_id] = asked_spocs(request.agency_id)
+        link = site_link("referrals:information_request_answer", request.pk)
+        for spoc in spocs[request.agency_id]:
+            yield Reminder(
+                kind="information_request_overdue",
+                key=f"information-request:{request.pk}",
+                subject=f"Information request to {request.agency.name}",
+                due=request.due_on,
+                recipient=spoc,
+                title="An information request to your agency is overdue",
+                body=(
+                    f"The Prevent Coordinator asked {request.agency.name} for information by "
+                    f"{request.due_on:%d %B %Y}, and it has not been answered. It can be "
+                    f"answered until {request.expires_on:%d %B %Y}.\n\n"
+                    f"Sign in to read the request and answer it: {link}\n"
                 ),
             )

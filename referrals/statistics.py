@@ -8,32 +8,41 @@ Rules, decided once here:
 - by_gender always has the four Gender labels; lookups (types of concern, sectors,
   outcomes) are keyed by display name: every entry in force at some time in the period,
   and any other that was used; referrals without an outcome count as "No outcome yet";
-- mental_health_concern and known_to_mental_health_services count referrals with that
-  needs flag;
-- every count is also a percentage of ``referrals`` in a sibling "percent" object with the
-  same keys, as a whole number rounded half up (12.5 -> 13), like the board papers (null
-  when there are no referrals);
-- ``suppress=N`` replaces every count below N, and its percentage, with null.
+- the needs-flag measures (mental-health concern, known to mental health services, autism
+  spectrum condition, ADHD, learning difficulty, other neurodiversity) are those of
+  ``referrals.measures``, counted as referrals carrying any of the measure's flags;
+- every count is also a percentage in a sibling "percent" object with the same keys, as a
+  whole number rounded half up (12.5 -> 13), like the board papers: of ``referrals``, or of
+  the measure named by the measure's ``share_of`` (null when that whole is 0 or hidden);
+- ``suppress=N`` hides counts (null) by ``prevent_portal.core.suppression``: every count
+  below N, and then more, until no hidden count follows from the totals and the other
+  cells. For a whole financial quarter or year (the only periods an aggregate-only reader
+  may ask for) the cells are hidden across the whole financial year at once, its four
+  quarters and the year, so that no two of those outputs put side by side give a hidden
+  count away either.
 
 Figures come from database aggregation: seven queries, however many referrals.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncQuarter
 
 from prevent_portal.accounts.models import Sector
+from prevent_portal.core.exports import csv_text
 from prevent_portal.core.numbers import percent_half_up as _percent
+from prevent_portal.core.periods import Period, reporting_block
+from prevent_portal.core.suppression import Sum
+from prevent_portal.core.suppression import suppress as suppress_cells
+from referrals.measures import BY_KEY, MEASURES
 from referrals.models import (
     ADULT_AGE,
     AGE_BANDS,
     ConcernType,
     Gender,
-    NeedsFlag,
     Outcome,
     Referral,
 )
@@ -48,7 +57,10 @@ GROUPS = [
     "by_sector",
     "by_outcome",
 ]
-FLAGS = ["mental_health_concern", "known_to_mental_health_services", "reached_panel", "adopted"]
+# Tables whose rows add up to the referrals (a referral may have several types of concern).
+PARTITIONS = ["by_gender", "by_age_group", "by_age_band", "by_sector", "by_outcome"]
+FLAGS = [*(m.key for m in MEASURES), "reached_panel", "adopted"]
+COMPLEMENT = "not"  # the unpublished cell "referrals without the flag"
 
 
 def lookup_in_force(lookup, date_from: date, date_to: date) -> bool:
@@ -58,9 +70,13 @@ def lookup_in_force(lookup, date_from: date, date_to: date) -> bool:
     return starts_in_time and ends_in_time
 
 
-def _has_flag(code: str):
+def _has_measure(measure) -> Q:
     through = Referral.needs_flags.through
-    return Exists(through.objects.filter(referral_id=OuterRef("pk"), needsflag__code=code))
+    return Q(
+        Exists(
+            through.objects.filter(referral_id=OuterRef("pk"), needsflag__code__in=measure.codes)
+        )
+    )
 
 
 def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, int]:
@@ -71,7 +87,8 @@ def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, i
     return out
 
 
-def _counts(date_from: date, date_to: date) -> dict:
+def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
+    """Raw counts, keyed by the first day of each quarter (``by_quarter``) or by None."""
     referrals = Referral.objects.filter(received_on__range=(date_from, date_to))
     age = "age_at_referral"
     aggregates = {
@@ -79,98 +96,205 @@ def _counts(date_from: date, date_to: date) -> dict:
         "adult": Count("pk", filter=Q(**{f"{age}__gte": ADULT_AGE})),
         "young": Count("pk", filter=Q(**{f"{age}__lt": ADULT_AGE})),
         "age_unknown": Count("pk", filter=Q(**{f"{age}__isnull": True})),
-        "mhc": Count("pk", filter=Q(has_mhc=True)),
-        "kmhs": Count("pk", filter=Q(has_kmhs=True)),
         "reached_panel": Count("pk", filter=Q(reached_panel=True)),
         "adopted": Count("pk", filter=Q(adopted=True)),
     }
+    for measure in MEASURES:
+        aggregates[measure.key] = Count("pk", filter=_has_measure(measure))
     for value, _label in Gender.choices:
         aggregates[f"gender_{value}"] = Count("pk", filter=Q(person__gender=value))
     for index, (_label, low, high) in enumerate(AGE_BANDS):
         aggregates[f"band_{index}"] = Count("pk", filter=Q(**{f"{age}__range": (low, high)}))
-    totals = referrals.annotate(
-        has_mhc=_has_flag(NeedsFlag.MENTAL_HEALTH_CONCERN),
-        has_kmhs=_has_flag(NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES),
-    ).aggregate(**aggregates)
-    by_sector = dict(
-        referrals.values_list("referring_sector_id").annotate(n=Count("pk")).order_by()
-    )
-    by_outcome = dict(referrals.values_list("outcome_id").annotate(n=Count("pk")).order_by())
     through = Referral.concern_types.through
-    by_concern = dict(
-        through.objects.filter(referral__received_on__range=(date_from, date_to))
-        .values_list("concerntype_id")
-        .annotate(n=Count("referral_id", distinct=True))
-        .order_by()
-    )
-    return {"totals": totals, "sector": by_sector, "outcome": by_outcome, "concern": by_concern}
+    concerns = through.objects.filter(referral__received_on__range=(date_from, date_to))
+    if by_quarter:
+        referrals = referrals.annotate(quarter=TruncQuarter("received_on"))
+        concerns = concerns.annotate(quarter=TruncQuarter("referral__received_on"))
+        totals = {
+            row.pop("quarter"): row
+            for row in referrals.values("quarter").annotate(**aggregates).order_by()
+        }
+        group = ("quarter",)
+    else:
+        totals = {None: referrals.aggregate(**aggregates)}
+        group = ()
+
+    def grouped(queryset, field, count="pk"):
+        out: dict = {}
+        rows = queryset.values_list(*group, field).annotate(n=Count(count, distinct=True))
+        for row in rows.order_by():
+            key = row[0] if by_quarter else None
+            out.setdefault(key, {})[row[-2]] = row[-1]
+        return out
+
+    return {
+        "totals": totals,
+        "sector": grouped(referrals, "referring_sector_id"),
+        "outcome": grouped(referrals, "outcome_id"),
+        "concern": grouped(concerns, "concerntype_id", "referral_id"),
+    }
 
 
-def referral_statistics(*, date_from: date, date_to: date, suppress: int = 0) -> dict:
-    """The profile of referrals received from ``date_from`` to ``date_to`` inclusive."""
-    counts = _counts(date_from, date_to)
-    totals = counts["totals"]
-    total = totals["total"]
+def _profile(counts: dict, key, lookups: dict, shape: dict) -> dict:
+    """The figures (counts only) of one period from its raw counts."""
+    totals = counts["totals"].get(key) or {}
 
-    by_age_group = {"Adult": totals["adult"], "Young person": totals["young"]}
-    by_age_band = {label: totals[f"band_{i}"] for i, (label, _, _) in enumerate(AGE_BANDS)}
-    if totals["age_unknown"]:
-        by_age_group[NOT_KNOWN] = totals["age_unknown"]
-        by_age_band[NOT_KNOWN] = totals["age_unknown"]
+    def get(name):
+        return totals.get(name) or 0
 
-    def lookup_group(model, key_counts):
-        lookups = list(model.objects.order_by("order", "name"))
-        in_force = {x.pk for x in lookups if lookup_in_force(x, date_from, date_to)}
-        return counts_by_name(lookups, in_force, key_counts)
+    by_age_group = {"Adult": get("adult"), "Young person": get("young")}
+    by_age_band = {label: get(f"band_{i}") for i, (label, _, _) in enumerate(AGE_BANDS)}
+    if shape["age_unknown"]:
+        by_age_group[NOT_KNOWN] = get("age_unknown")
+        by_age_band[NOT_KNOWN] = get("age_unknown")
 
-    by_outcome = lookup_group(Outcome, counts["outcome"])
-    if counts["outcome"].get(None):
-        by_outcome[NO_OUTCOME] = counts["outcome"][None]
+    def lookup_group(name, raw):
+        models, in_force = lookups[name]
+        return counts_by_name(models, in_force, counts[raw].get(key, {}))
 
-    figures = {
-        "referrals": total,
-        "by_gender": {label: totals[f"gender_{value}"] for value, label in Gender.choices},
+    by_outcome = lookup_group("outcome", "outcome")
+    if shape["no_outcome"]:
+        by_outcome[NO_OUTCOME] = counts["outcome"].get(key, {}).get(None, 0)
+    return {
+        "referrals": get("total"),
+        "by_gender": {label: get(f"gender_{value}") for value, label in Gender.choices},
         "by_age_group": by_age_group,
         "by_age_band": by_age_band,
-        "by_type_of_concern": lookup_group(ConcernType, counts["concern"]),
-        "by_sector": lookup_group(Sector, counts["sector"]),
+        "by_type_of_concern": lookup_group("concern", "concern"),
+        "by_sector": lookup_group("sector", "sector"),
         "by_outcome": by_outcome,
-        "mental_health_concern": totals["mhc"],
-        "known_to_mental_health_services": totals["kmhs"],
-        "reached_panel": totals["reached_panel"],
-        "adopted": totals["adopted"],
+        **{flag: get(flag) for flag in FLAGS},
     }
-    percent = {
-        key: (
-            {k: _percent(v, total) for k, v in value.items()}
-            if isinstance(value, dict)
-            else _percent(value, total)
-        )
-        for key, value in figures.items()
+
+
+def _lookups(counts: dict, date_from: date, date_to: date) -> dict:
+    """Each lookup's entries and the ids to list: in force in the period, or used in it."""
+    out = {}
+    for name, model in (("outcome", Outcome), ("concern", ConcernType), ("sector", Sector)):
+        entries = list(model.objects.order_by("order", "name"))
+        used = {pk for by_id in counts[name].values() for pk, n in by_id.items() if n}
+        in_force = {x.pk for x in entries if lookup_in_force(x, date_from, date_to)}
+        out[name] = (entries, in_force | used)
+    return out
+
+
+def _base(key: str) -> str:
+    """The count a flag's percentage is of."""
+    measure = BY_KEY.get(key)
+    return measure.share_of if measure and measure.share_of else "referrals"
+
+
+def _cells(profiles: list[dict]) -> tuple[dict, list[Sum], set]:
+    """Every count of every period as a cell (period index, measure, category), with the
+    sums that tie them: tables to the referrals, age bands to age groups, flags and their
+    unpublished complements to their whole and, with several periods, the quarters (all
+    but the last profile) to the year (the last)."""
+    values: dict = {}
+    sums: list[Sum] = []
+    unpublished: set = set()
+    for p, profile in enumerate(profiles):
+        values[(p, "referrals", "")] = profile["referrals"]
+        for table in GROUPS:
+            for category, count in profile[table].items():
+                values[(p, table, category)] = count
+        for table in PARTITIONS:
+            parts = tuple((p, table, c) for c in profile[table])
+            sums.append(Sum((p, "referrals", ""), parts))
+        young = tuple((p, "by_age_band", label) for label, _, high in AGE_BANDS if high < ADULT_AGE)
+        adult = tuple((p, "by_age_band", label) for label, low, _ in AGE_BANDS if low >= ADULT_AGE)
+        sums.append(Sum((p, "by_age_group", "Young person"), young))
+        sums.append(Sum((p, "by_age_group", "Adult"), adult))
+        for flag in FLAGS:
+            base = profile[_base(flag)]
+            values[(p, flag, "")] = profile[flag]
+            values[(p, flag, COMPLEMENT)] = base - profile[flag]
+            unpublished.add((p, flag, COMPLEMENT))
+            sums.append(Sum((p, _base(flag), ""), ((p, flag, ""), (p, flag, COMPLEMENT))))
+    if len(profiles) > 1:
+        year = len(profiles) - 1
+        for _, measure, category in [k for k in values if k[0] == year]:
+            quarters = tuple((q, measure, category) for q in range(year))
+            sums.append(Sum((year, measure, category), quarters))
+    return values, sums, unpublished
+
+
+def _published(profile: dict, p: int, hidden: set) -> tuple[dict, dict]:
+    """The profile of period ``p`` with hidden counts as None, and its percentages."""
+
+    def shown(measure, category=""):
+        return None if (p, measure, category) in hidden else True
+
+    figures: dict = {}
+    percent: dict = {}
+    total_shown = shown("referrals")
+    for key, value in profile.items():
+        if isinstance(value, dict):
+            figures[key] = {c: v if shown(key, c) else None for c, v in value.items()}
+            percent[key] = {
+                c: _percent(v, profile["referrals"]) if shown(key, c) and total_shown else None
+                for c, v in value.items()
+            }
+        else:
+            base = "referrals" if key == "referrals" else _base(key)
+            visible = shown(key) and shown(base)
+            figures[key] = value if shown(key) else None
+            percent[key] = _percent(value, profile[base]) if visible else None
+    return figures, percent
+
+
+def referral_statistics(
+    *, date_from: date, date_to: date, suppress: int = 0, with_quarters: bool = False
+) -> dict:
+    """The profile of referrals received from ``date_from`` to ``date_to`` inclusive (the
+    rules are at the top of this module). ``with_quarters``, for a whole financial quarter
+    or year with ``suppress``: also "quarters", the referrals of each quarter of that year
+    and then of the year, as (first day, count or None if hidden), hidden with the rest."""
+    block = reporting_block(date_from, date_to) if suppress else None
+    periods = block.periods if block else [Period(date_from, date_to)]
+    span = periods[-1]
+    counts = _counts(span.start, span.end, by_quarter=block is not None)
+    lookups = _lookups(counts, span.start, span.end)
+    all_totals = counts["totals"].values()
+    shape = {
+        "age_unknown": any(t["age_unknown"] for t in all_totals),
+        "no_outcome": any(by_id.get(None) for by_id in counts["outcome"].values()),
     }
+    if block:
+        profiles = [_profile(counts, q.start, lookups, shape) for q in block.quarters]
+        profiles.append(_sum_profiles(profiles))
+        asked = block.asked
+    else:
+        profiles = [_profile(counts, None, lookups, shape)]
+        asked = 0
+    hidden: set = set()
     if suppress:
-        figures, percent = suppress_small_counts(figures, percent, suppress)
-    return {
+        values, sums, unpublished = _cells(profiles)
+        hidden = suppress_cells(values, sums, below=suppress, unpublished=unpublished)
+    figures, percent = _published(profiles[asked], asked, hidden)
+    out = {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         **figures,
         "percent": percent,
     }
+    if with_quarters and block:
+        out["quarters"] = [
+            (period.start, None if (p, "referrals", "") in hidden else profiles[p]["referrals"])
+            for p, period in enumerate(block.periods)
+        ]
+    return out
 
 
-def suppress_small_counts(figures: dict, percent: dict, below: int) -> tuple[dict, dict]:
-    def small(count):
-        return count is not None and count < below
-
-    out_figures, out_percent = {}, {}
-    for key, value in figures.items():
+def _sum_profiles(profiles: list[dict]) -> dict:
+    """The year's profile: the quarters' counts added (every count is of referrals received
+    in the period, so a year's count is the sum of its quarters')."""
+    out: dict = {}
+    for key, value in profiles[0].items():
         if isinstance(value, dict):
-            out_figures[key] = {k: None if small(v) else v for k, v in value.items()}
-            out_percent[key] = {k: None if small(value[k]) else p for k, p in percent[key].items()}
+            out[key] = {c: sum(p[key][c] for p in profiles) for c in value}
         else:
-            out_figures[key] = None if small(value) else value
-            out_percent[key] = None if small(value) else percent[key]
-    return out_figures, out_percent
+            out[key] = sum(p[key] for p in profiles)
+    return out
 
 
 def statistics_rows(figures: dict) -> list[tuple[str, str, object, object]]:
@@ -189,13 +313,6 @@ def statistics_rows(figures: dict) -> list[tuple[str, str, object, object]]:
 
 def statistics_csv(figures: dict) -> str:
     """CSV with columns measure, category, count, percent; suppressed cells are empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["measure", "category", "count", "percent"])
-    writer.writerow(["from", figures["from"], "", ""])
-    writer.writerow(["to", figures["to"], "", ""])
-    for measure, category, count, pct in statistics_rows(figures):
-        writer.writerow(
-            [measure, category, "" if count is None else count, "" if pct is None else pct]
-        )
-    return buffer.getvalue()
+    rows = [["from", figures["from"], "", ""], ["to", figures["to"], "", ""]]
+    rows += [list(row) for row in statistics_rows(figures)]
+    return csv_text(["measure", "category", "count", "percent"], rows)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from referrals.views import (
     imports,
+    information_requests,
     intake,
     matching,
     referrals,
@@ -16,6 +17,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", referrals.referral_list, name="list"),
     path("<int:pk>/", referrals.referral_detail, name="detail"),
+    path("<int:pk>/status/", referrals.referral_status, name="status"),
     path("<int:pk>/share/", referrals.referral_share, name="share"),
     path(
         "<int:pk>/shares/<str:kind>/<int:grant_pk>/withdraw/",
@@ -24,6 +26,7 @@ urlpatterns = [
     ),
     *intake.urlpatterns,
     *triage.urlpatterns,
+    *information_requests.urlpatterns,
     *statistics.urlpatterns,
     *matching.urlpatterns,
     *imports.urlpatterns,

@@ -187,9 +187,77 @@ def test_database_and_redis_are_not_published_to_the_host(services):
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
 
 
-def test_database_credentials_come_from_the_env_file(services):
+def test_database_passwords_and_the_chain_key_are_secrets_not_env_values(compose, services):
+    files = {name: spec["file"] for name, spec in compose["secrets"].items()}
+    assert files == {
+        "postgres_password": "./secrets/postgres_password",
+        "db_owner_password": "./secrets/db_owner_password",
+        "db_app_password": "./secrets/db_app_password",
+        "audit_chain_key": "./secrets/audit_chain_key",
+    }
     environment = services["db"]["environment"]
-    assert environment["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert environment["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    assert "POSTGRES_PASSWORD" not in environment
+    # The image would otherwise copy them in with the code.
+    assert "secrets/" in (ROOT / ".dockerignore").read_text().splitlines()
+
+
+def test_only_the_database_gets_the_superuser_password(services):
+    for name, service in services.items():
+        if name != "db":
+            assert "postgres_password" not in service.get("secrets", []), name
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_app_services_connect_as_the_least_privilege_role(services, name):
+    """ADR 0010: web, worker and beat can append to the audit trail but never change it."""
+    service = services[name]
+    environment = service["environment"]
+    assert environment["DATABASE_APP_ROLE"] == "prevent_app"
+    assert "DATABASE_URL" not in environment  # .env's, which names prevent_app
+    assert environment["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_app_password"
+    assert environment["AUDIT_CHAIN_KEY_FILE"] == "/run/secrets/audit_chain_key"
+    assert sorted(service["secrets"]) == ["audit_chain_key", "db_app_password"]
+
+
+def test_migrations_run_as_the_owner_role(services):
+    migrate = services["migrate"]
+    environment = migrate["environment"]
+    database = urlsplit(environment["DATABASE_URL"])
+    assert database.username == "prevent_owner" and database.password is None
+    assert environment["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_owner_password"
+    assert sorted(migrate["secrets"]) == ["audit_chain_key", "db_owner_password"]
+    # Everything else as for the app services (the YAML merge keeps DJANGO_ENV and the rest).
+    assert environment["DJANGO_ENV"] == "production"
+    assert environment["DATABASE_APP_ROLE"] == "prevent_app"
+
+
+def test_the_database_creates_the_roles_with_the_init_script_ci_uses(services):
+    db = services["db"]
+    assert (
+        "./scripts/db/init-roles.sh:/docker-entrypoint-initdb.d/10-init-roles.sh:ro"
+        in (db["volumes"])
+    )
+    script = ROOT / "scripts" / "db" / "init-roles.sh"
+    assert os.access(script, os.X_OK)  # executed by the image, not sourced into its shell
+    text = script.read_text()
+    assert "${PREVENT_OWNER_ROLE:-prevent_owner}" in text
+    assert "${PREVENT_APP_ROLE:-prevent_app}" in text
+    assert db["environment"]["PREVENT_OWNER_PASSWORD_FILE"] == "/run/secrets/db_owner_password"
+    assert db["environment"]["PREVENT_APP_PASSWORD_FILE"] == "/run/secrets/db_app_password"
+    assert "scripts/db/init-roles.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_only_the_worker_writes_the_audit_anchors(compose, services):
+    """Beat schedules the anchor task, the worker runs it: the anchors' volume is outside
+    PostgreSQL and mounted by no other service."""
+    assert "audit-anchors" in compose["volumes"]
+    anchor_dir = "/app/var/anchors"
+    assert services["web"]["environment"]["AUDIT_ANCHOR_FILE"].startswith(anchor_dir)
+    for name, service in services.items():
+        mounted = any(v.startswith("audit-anchors:") for v in service.get("volumes", []))
+        assert mounted == (name == "worker"), name
+    assert f"audit-anchors:{anchor_dir}" in services["worker"]["volumes"]
 
 
 # --- .env.example -------------------------------------------------------------------------------
@@ -215,15 +283,21 @@ def test_env_example_lists_every_variable_compose_fills_in():
     assert used - set(values) - commented == set()
 
 
-def test_env_example_points_the_app_at_the_compose_database_and_redis():
+def test_env_example_points_the_app_at_the_compose_database_and_redis(services):
     values, _ = _env_example()
     database = urlsplit(values["DATABASE_URL"])
     assert database.scheme == "postgres"
     assert database.hostname == "db"
-    assert database.username == values["POSTGRES_USER"]
-    assert database.password == values["POSTGRES_PASSWORD"]
+    assert database.username == services["web"]["environment"]["DATABASE_APP_ROLE"]
+    assert database.password is None  # from the db_app_password secret
     assert database.path == f"/{values['POSTGRES_DB']}"
     assert urlsplit(values["REDIS_URL"]).hostname == "redis"
+
+
+def test_env_example_holds_no_password_or_chain_key():
+    values, _ = _env_example()
+    for name in ("POSTGRES_PASSWORD", "AUDIT_CHAIN_KEY", "AUDIT_CHAIN_PREVIOUS_KEYS"):
+        assert not values.get(name), name
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
@@ -297,6 +371,48 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "Set ALLOWED_HOSTS in production" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "demo-and-test-only-audit-chain-key-not-for-production", "short", "has space " * 5],
+)
+def test_production_refuses_to_start_without_a_good_audit_chain_key(tmp_path, key):
+    variables = dict(
+        DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="x.org"
+    )
+    if key is not None:
+        variables["AUDIT_CHAIN_KEY"] = key
+    result = _manage(tmp_path, "check", "--deploy", **variables)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "AUDIT_CHAIN_KEY" in result.stderr
+
+
+def test_deploy_check_refuses_the_published_demo_chain_key(tmp_path):
+    result = _manage(tmp_path, "check", "--deploy", DJANGO_ENV="test")
+    assert result.returncode != 0
+    assert "audit.E002" in result.stderr + result.stdout
+
+
+def test_production_reads_the_audit_chain_key_and_database_password_from_files(tmp_path):
+    key_file, password_file = tmp_path / "key", tmp_path / "password"
+    key = secrets.token_urlsafe(32)
+    key_file.write_text(key + "\n")
+    password_file.write_text("the-password\n")
+    result = _manage(
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.AUDIT_CHAIN_KEY); "
+        "print(settings.DATABASES['default']['PASSWORD'])",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.org",
+        AUDIT_CHAIN_KEY_FILE=str(key_file),
+        DATABASE_PASSWORD_FILE=str(password_file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [key, "the-password"]
+
+
 def test_production_deploy_check_passes_with_no_warnings(tmp_path):
     result = _manage(
         tmp_path,
@@ -307,6 +423,7 @@ def test_production_deploy_check_passes_with_no_warnings(tmp_path):
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="portal.example.org",
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout

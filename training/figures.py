@@ -14,8 +14,6 @@ Figures come from a fixed number of queries, however many returns there are.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency
+from prevent_portal.core.exports import csv_text, xlsx_bytes
 from training.expected import owed_pairs
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType
 
@@ -86,45 +85,26 @@ def rows_as_json(rows: list[dict]) -> list[dict]:
 def rows_as_csv(rows: list[dict]) -> str:
     """CSV with a header of EXPORT_FIELDS; meets_target as true/false, blank when there
     is no verdict (nobody eligible), like percent."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        values = []
-        for name in EXPORT_FIELDS:
-            value = row[name]
-            if value is None:
-                value = ""
-            elif isinstance(value, bool):
-                value = "true" if value else "false"
-            elif isinstance(value, date):
-                value = value.isoformat()
-            values.append(value)
-        writer.writerow(values)
-    return buffer.getvalue()
+
+    def text(value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    return csv_text(EXPORT_FIELDS, ([text(row[name]) for name in EXPORT_FIELDS] for row in rows))
 
 
 def rows_as_xlsx(rows: list[dict], *, title: str = "Training compliance") -> bytes:
     """An XLSX workbook with one sheet: the header of EXPORT_FIELDS, then one row per
     return; numbers as numbers, period_end as a date, meets_target as TRUE/FALSE."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(EXPORT_FIELDS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row[name] for name in EXPORT_FIELDS])
-        sheet.cell(row=sheet.max_row, column=3).number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGH", [44, 26, 12, 10, 11, 9, 8, 13], strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(
+        EXPORT_FIELDS,
+        ([row[name] for name in EXPORT_FIELDS] for row in rows),
+        title=title,
+        widths=[44, 26, 12, 10, 11, 9, 8, 13],
+    )
 
 
 # --- The compliance table and its charts ---------------------------------------------------------

@@ -32,10 +32,12 @@ COLUMNS = ["agency", "training_type", "period_end", "eligible", "compliant"]
 WHOLE_NUMBER = re.compile(r"^\d+$")
 
 
-def read_returns_file(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+def read_returns_file(
+    name: str, content: bytes, *, max_rows: int | None = None
+) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for every non-blank row; ImportFileError if the file
-    cannot be read or lacks a column."""
-    return read_table(name, content, COLUMNS)
+    cannot be read, lacks a column or has more than ``max_rows`` rows (IMPORT_MAX_ROWS)."""
+    return read_table(name, content, COLUMNS, max_rows=max_rows)
 
 
 @dataclass

@@ -7,9 +7,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.urls import reverse
 
 from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 from training.expected import agencies_by_id, missing_returns, owed_pairs
 from training.models import ReportingPeriod, TrainingType
@@ -67,7 +67,7 @@ def _before_deadline(period: ReportingPeriod, missing, types, agencies, today: d
                     f"day{'s' if days_left != 1 else ''}.\n\n"
                     f"Enter the number of eligible staff and how many are compliant under "
                     f"Training returns in {settings.SERVICE_NAME}: "
-                    f"{settings.SITE_URL}{reverse('training:returns')}"
+                    f"{site_link('training:returns')}"
                 ),
             )
 
@@ -88,7 +88,8 @@ def _after_deadline(period: ReportingPeriod, missing, types, agencies):
             f"{period.label}",
             body=(
                 f"The deadline for {period.label} was {period.submission_deadline:%d %B %Y}. "
-                f"These returns are still missing:\n\n" + "\n".join(lines)
+                f"These returns are still missing:\n\n" + "\n".join(lines) + "\n\n"
+                f"See them under Training compliance: {site_link('training:compliance')}"
             ),
         )
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from prevent_portal.core.periods import refuse_partial_period
 from referrals.forms.imports import DATE_FORMATS, DATE_INVALID, StatisticsForm
 
 
@@ -22,8 +23,10 @@ class ChannelReportForm(forms.Form):
 
     suppress = StatisticsForm.base_fields["suppress"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, whole_periods_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Readers of aggregates only: whole financial quarters or years (security F3).
+        self.whole_periods_only = whole_periods_only
         # "from" is a Python keyword, so these fields are added here rather than declared.
         self.fields["from"] = _day(
             "From", "For example, 1/4/2025", "Enter the first day of the period"
@@ -42,4 +45,6 @@ class ChannelReportForm(forms.Form):
             self.add_error("to", "The last day must be the same as or after the first day")
         if start and start > timezone.localdate():
             self.add_error("from", "The first day must be today or in the past")
+        if self.whole_periods_only:
+            refuse_partial_period(self, "from", "to")
         return data

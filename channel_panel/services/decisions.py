@@ -14,7 +14,7 @@ from channel_panel.services.lifecycle import case_adopt, case_exit, post_exit_re
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import save_if_unchanged
 from referrals.models import ChronologyEntry, Referral, SignpostingService
-from referrals.services import chronology_add
+from referrals.services import chronology_add, referral_closed_notify
 
 Outcome = Decision.Outcome
 # Which decisions make sense for which kind of agenda item.
@@ -54,6 +54,7 @@ def _close_referral(referral: Referral) -> None:
     locked.status = Referral.Status.CLOSED
     locked.version += 1
     locked.save(update_fields=["status", "version", "updated_at"])
+    referral_closed_notify(referral=locked)
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from channel_panel.lifecycle import CASE_LIFECYCLE, exit_decision_for, works_in_case_role
@@ -21,6 +20,7 @@ from channel_panel.models import (
 from channel_panel.services.pack import pack_grants_revoke
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import ChronologyEntry, Referral, SignpostingService
 from referrals.services import chronology_add, referral_share
@@ -156,7 +156,7 @@ def case_exit_agree(
 def _tell_new_case_manager(case: ChannelCase, manager: User) -> None:
     """The named case manager in the receiving agency is told: reference and an absolute
     link only, never a name or what the case is about (e-mail leaves the portal)."""
-    link = settings.SITE_URL.rstrip("/") + reverse("channel_panel:case_detail", args=[case.pk])
+    link = site_link("channel_panel:case_detail", case.pk)
     notification_queue(
         dedup_key=f"case:{case.pk}:ownership-returned:{case.exited_on}:user:{manager.pk}",
         kind="case_ownership_returned",

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -23,16 +23,23 @@ from channel_panel.views.meetings import CHAIR, PANEL_ROLES
 from prevent_portal.accounts.access import has_global_perm, has_role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.encrypted_download import encrypted_zip, password_page, password_take
 
 
-def _pack(request, pk, *, view: str) -> dict:
-    """The pack's context for a reader allowed to open it, logged: the meeting's invitees
-    (a case manager invited for one item need not be on the panel), panel chairs and the
+def _reader_meeting(request, pk) -> tuple[PanelMeeting, list]:
+    """The meeting, for a reader allowed to open its pack: the meeting's invitees (a case
+    manager invited for one item need not be on the panel), panel chairs and the
     Coordinator; 403 for anyone else."""
     meeting = get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
     invitations = list(meeting.invitees.filter(user=request.user).values_list("for_item_id"))
     if not invitations and not has_global_perm(request.user, CHAIR):
         raise PermissionDenied
+    return meeting, invitations
+
+
+def _pack(request, pk, *, view: str) -> dict:
+    """The pack's context for a reader allowed to open it (``_reader_meeting``), logged."""
+    meeting, invitations = _reader_meeting(request, pk)
     rows = agenda_rows(meeting, request.user, detail=True)
     log_access(request, access_records(rows), view=view)
     opens, closes = meeting.pack_window()
@@ -59,16 +66,33 @@ def pack(request, pk):
 @require_GET
 @recent_authentication_required
 def pack_pdf(request, pk):
-    """The same pack as an A4 PDF with page numbers and the protective marking."""
+    """The same pack as an A4 PDF with page numbers and the protective marking, handed over
+    in an AES-encrypted zip (it leaves the system): the page first shows a password once,
+    and its link (``?download=1``) takes the password and downloads the zip."""
+    key = f"panel-pack:{pk}"
+    password = password_take(request, key) if request.GET.get("download") else None
+    if password is None:
+        meeting, _ = _reader_meeting(request, pk)
+        return password_page(
+            request,
+            key=key,
+            title="Download the panel pack",
+            what=f"The pack for the meeting on {meeting.meets_on:%-d %B %Y}",
+            download={
+                "method": "get",
+                "url": f"{request.path}?download=1",
+                "label": "Download the panel pack (PDF in an encrypted zip file)",
+            },
+            back_url=reverse("channel_panel:pack", args=[meeting.pk]),
+        )
     from weasyprint import HTML  # a heavy import, needed only here
 
     context = _pack(request, pk, view="channel_panel:pack_pdf")
     html = render_to_string("channel_panel/pack_pdf.html", context, request=request)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    meeting = context["meeting"]
-    response["Content-Disposition"] = (
-        f'attachment; filename="panel-pack-{meeting.meets_on.isoformat()}.pdf"'
-    )
+    name = f"panel-pack-{context['meeting'].meets_on.isoformat()}"
+    content = encrypted_zip({f"{name}.pdf": HTML(string=html).write_pdf()}, password)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     response["Cache-Control"] = "no-store"
     return response
 

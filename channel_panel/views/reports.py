@@ -2,8 +2,9 @@
 
 For the Coordinator, the panel chair and managers. It shows aggregates, never a person or a
 case, so it writes no access entries. Managers always get small counts of cases hidden
-(STATISTICS_SUPPRESS_BELOW, as on the referral statistics page); the Coordinator and the
-chair see exact counts unless they ask for suppression.
+(STATISTICS_SUPPRESS_BELOW, as on the referral statistics page) and may ask for whole
+financial quarters or years only (security finding F3); the Coordinator and the chair see
+exact counts unless they ask for suppression, for any dates.
 """
 
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from channel_panel.forms.reports import ChannelReportForm
 from channel_panel.reports import channel_report
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from referrals.measures import MEASURES
 from referrals.statistics import statistics_csv
 from referrals.views.statistics import period_form, suppress_below
 
@@ -44,7 +46,7 @@ def _attendance(figures: dict) -> list[tuple[str, int, int, int | None]]:
 def channel_report_page(request):
     require_role(request.user, *REPORT_ROLES)
     sees_exact = has_role(request.user, Role.COORDINATOR, Role.PANEL_CHAIR)
-    form = period_form(request, ChannelReportForm, "from", "to")
+    form = period_form(request, ChannelReportForm, "from", "to", whole_periods_only=not sees_exact)
     figures = None
     suppress = 0
     if form.is_valid():
@@ -72,11 +74,7 @@ def channel_report_page(request):
             attendance=_attendance(figures),
             exits=_rows(figures, "exits_by_reason"),
             ownership=_rows(figures, "ownership_returned_by_agency"),
-            mental_health=(figures["mental_health_concern"], percent["mental_health_concern"]),
-            known=(
-                figures["known_to_mental_health_services"],
-                percent["known_to_mental_health_services"],
-            ),
+            measures=[(m.label, figures[m.key], percent[m.key], m.share_of) for m in MEASURES],
         )
         query = request.GET.copy()
         query["from"], query["to"] = figures["from"], figures["to"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from governance.forms.common import VersionedForm, date_field, line_field, not_in_future
 from governance.models import Board
-from referrals.views.statistics import financial_year_start
+from prevent_portal.core.periods import financial_year_start, refuse_partial_period
 
 # Financial years offered in the period filters, counting back from the current one.
 YEARS_OFFERED = 10
@@ -30,7 +30,8 @@ def year_choices(today: date) -> list[tuple[str, str]]:
 
 class PeriodForm(forms.Form):
     """A financial year, or a first and last day. A chosen year wins over dates, so a link
-    naming a year always shows that year."""
+    naming a year always shows that year. ``whole_periods_only`` (a reader of aggregates
+    only): the dates must make a whole financial quarter or year (security finding F3)."""
 
     year = forms.ChoiceField(
         label="Financial year",
@@ -40,9 +41,15 @@ class PeriodForm(forms.Form):
     date_from = date_field("From", required=False, hint="For example, 1/4/2025")
     date_to = date_field("To", required=False, hint="For example, 31/3/2026")
 
-    def __init__(self, *args, today: date | None = None, **kwargs):
+    def __init__(
+        self, *args, today: date | None = None, whole_periods_only: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.whole_periods_only = whole_periods_only
         self.fields["year"].choices = year_choices(today or timezone.localdate())
+        if whole_periods_only:
+            self.fields["date_from"].help_text = "The first day of a quarter: 1/4, 1/7, 1/10 or 1/1"
+            self.fields["date_to"].help_text = "Its last day: 30/6, 30/9, 31/12 or 31/3"
 
     def clean(self):
         data = super().clean()
@@ -58,6 +65,8 @@ class PeriodForm(forms.Form):
             self.add_error("date_to", "Choose a financial year, or enter the last day")
         if start and end and start > end:
             self.add_error("date_to", "The last day must be the same as or after the first day")
+        elif self.whole_periods_only:
+            refuse_partial_period(self, "date_from", "date_to")
         return data
 
 

@@ -5,7 +5,11 @@ Coordinator marks it presented.
 A report row is also its own queue entry (ADR 0007): the request that asks for one only
 writes the row; a worker (the beat sweep, or the request itself after commit in the demo)
 claims it with a conditional UPDATE and builds it. Reports hold aggregates only, with small
-numbers suppressed, and are the Coordinator's alone (``REPORT_ROLES``).
+numbers suppressed, and are for the Coordinator and managers (``REPORT_ROLES``: managers are
+who the figures are for, and present them to boards). A manager sees only the reports of a
+whole financial quarter or year (``WHOLE_PERIOD``): a report the Coordinator asked for on
+other dates, put beside one of a whole period, could give away a hidden count by
+subtraction (security finding F3). Only the Coordinator records one as presented.
 """
 
 from __future__ import annotations
@@ -17,15 +21,45 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
 
-from governance.models.access import EDITOR_ROLES, ReadableQuerySet, fetch_for_user
+from governance.models.access import EDITOR_ROLES, READER_ROLES, ReadableQuerySet, fetch_for_user
 from governance.models.boards import Board, BoardUpdate
 from governance.models.jobs import BackgroundJob
+from prevent_portal.accounts.access import has_role
 
-REPORT_ROLES = EDITOR_ROLES
+REPORT_ROLES = READER_ROLES
+
+
+def _whole_period() -> Q:
+    """A financial quarter (same calendar year, first to last day) or financial year."""
+    same_year = Q(date_to__year=F("date_from__year"))
+    quarters = [((4, 1), (6, 30)), ((7, 1), (9, 30)), ((10, 1), (12, 31)), ((1, 1), (3, 31))]
+    whole = Q(
+        date_from__month=4,
+        date_from__day=1,
+        date_to__month=3,
+        date_to__day=31,
+        date_to__year=F("date_from__year") + 1,
+    )
+    for (from_month, from_day), (to_month, to_day) in quarters:
+        whole |= same_year & Q(
+            date_from__month=from_month,
+            date_from__day=from_day,
+            date_to__month=to_month,
+            date_to__day=to_day,
+        )
+    return whole
 
 
 class BoardReportQuerySet(ReadableQuerySet):
     reader_roles = REPORT_ROLES
+
+    def visible_to(self, user) -> BoardReportQuerySet:
+        """Every report for the Coordinator; for a manager, those of a whole financial
+        quarter or year; nothing for anyone else."""
+        readable = super().visible_to(user)
+        if has_role(user, *EDITOR_ROLES):
+            return readable
+        return readable.filter(_whole_period())
 
     def waiting(self) -> BoardReportQuerySet:
         return self.filter(status=BoardReport.Status.QUEUED)
@@ -104,8 +138,9 @@ class BoardReport(BackgroundJob):
 
 
 def get_board_report_for_user(user, pk, *, perm: str = "view") -> BoardReport:
-    """The only single-report fetch: 404 unless the user is the Coordinator (reports are
-    theirs alone), 403 unless ``perm`` ("view" or "change") is theirs."""
+    """The only single-report fetch: 404 unless ``BoardReport.objects.visible_to(user)``
+    holds it (the Coordinator; a manager for a whole period), 403 unless ``perm`` ("view"
+    or "change", the Coordinator's alone) is theirs."""
     return fetch_for_user(
         BoardReport.objects.select_related("board", "created_by", "presented_update"),
         user,

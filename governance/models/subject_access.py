@@ -10,6 +10,10 @@ random name, never served by URL, and removed as it is downloaded. Rules:
    (``SUBJECT_ACCESS_ROLES``); anyone else gets 403 on the pages and 404 on an export.
 2. Only the Coordinator who asked for an export downloads it ("download" action), and only
    once: a second attempt says when and by whom it was downloaded.
+3. An export not downloaded within SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS of being built
+   expires: its file is deleted and the row says when (a daily beat sweep).
+4. The download is an AES-encrypted zip under a password shown once to the downloader
+   (``prevent_portal.core.encrypted_download``).
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ class SubjectAccessExport(BackgroundJob):
     downloaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when the file was deleted undownloaded, SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS after it
+    # was built.
+    expired_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = SubjectAccessExportQuerySet.as_manager()
@@ -71,6 +78,10 @@ class SubjectAccessExport(BackgroundJob):
     @property
     def is_downloaded(self) -> bool:
         return self.downloaded_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expired_at is not None
 
     @property
     def can_be_downloaded(self) -> bool:

@@ -20,6 +20,7 @@ from governance.services.reports import (
 from governance.services.subject_access import (
     subject_access_build,
     subject_access_download,
+    subject_access_exports_expire,
     subject_access_request,
     subject_access_sweep,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "strategy_period_edit",
     "subject_access_build",
     "subject_access_download",
+    "subject_access_exports_expire",
     "subject_access_request",
     "subject_access_sweep",
 ]

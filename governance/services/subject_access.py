@@ -1,5 +1,6 @@
 """Subject access exports: asked for by the Coordinator, built in the background, downloaded
-once, then deleted.
+once as an encrypted zip, then deleted; deleted undownloaded after
+SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS.
 
 The machinery is the board reports' (``governance.services.jobs``, ADR 0007): the request
 writes a queued row and contacts nothing else; the beat sweep (or, in the demo, the request
@@ -11,8 +12,9 @@ when), and the file is removed from storage once that save commits.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,6 +26,7 @@ from governance.models.subject_access import SUBJECT_ACCESS_ROLES
 from governance.services.jobs import build_after_commit, job_claim, job_progress, jobs_sweep
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import User
+from prevent_portal.core.encrypted_download import encrypted_zip, zip_members
 from referrals.models import Person, Referral
 
 logger = logging.getLogger(__name__)
@@ -32,10 +35,10 @@ NO_LONGER_COORDINATOR = "The person who asked for this export is no longer the C
 
 
 class AlreadyDownloaded(Exception):
-    """The export's file was downloaded once and has been deleted."""
+    """The export's file was downloaded once, or expired, and has been deleted."""
 
     def __init__(self, export: SubjectAccessExport):
-        super().__init__(f"Subject access export {export.pk} was downloaded already")
+        super().__init__(f"Subject access export {export.pk} was downloaded or expired")
         self.export = export
 
 
@@ -121,20 +124,26 @@ def subject_access_sweep(*, now=None, limit: int = 5) -> int:
 
 
 @transaction.atomic
-def subject_access_download(*, export: SubjectAccessExport, acting_user: User) -> bytes:
-    """The export's zip, once: records who downloaded it and when, and deletes the file
-    from storage when that is committed. Only the Coordinator who asked for it
-    (PermissionDenied otherwise); a second download raises AlreadyDownloaded. The row is
-    locked, so two downloads at once give the file to one of them."""
+def subject_access_download(
+    *, export: SubjectAccessExport, acting_user: User, password: str
+) -> bytes:
+    """The export's files, once, as a zip encrypted with AES-256 under ``password`` (the one
+    shown to the downloader; the file leaves the system and must not be readable without
+    it): records who downloaded it and when, and deletes the file from storage when that is
+    committed. Only the Coordinator who asked for it (PermissionDenied otherwise); a second
+    download, or one after the export expired, raises AlreadyDownloaded. The row is locked,
+    so two downloads at once give the file to one of them."""
+    if not password:
+        raise ValueError("A subject access export is only handed over encrypted")
     locked = SubjectAccessExport.objects.select_for_update().get(pk=export.pk)
     if locked.created_by_id != acting_user.pk or not has_role(acting_user, *SUBJECT_ACCESS_ROLES):
         raise PermissionDenied
-    if locked.is_downloaded:
+    if locked.is_downloaded or locked.is_expired:
         raise AlreadyDownloaded(locked)
     if locked.status != SubjectAccessExport.Status.DONE or not locked.archive:
         raise FileNotFoundError(f"Subject access export {locked.pk} has no file")
     with locked.archive.open("rb") as handle:
-        content = handle.read()
+        content = encrypted_zip(zip_members(handle.read()), password)
     name = locked.archive.name
     storage = locked.archive.storage
     locked.downloaded_at = timezone.now()
@@ -144,6 +153,33 @@ def subject_access_download(*, export: SubjectAccessExport, acting_user: User) -
     locked.save()
     transaction.on_commit(lambda: storage.delete(name))
     return content
+
+
+@transaction.atomic
+def subject_access_exports_expire(*, now=None) -> int:
+    """What the daily beat sweep runs: an export built more than
+    SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS ago and never downloaded expires. Its row records
+    when (a save, so in the audit log) and its file is removed from storage once that
+    commits. Returns how many expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS)
+    stale = (
+        SubjectAccessExport.objects.select_for_update()
+        .filter(downloaded_at__isnull=True, expired_at__isnull=True, finished_at__lt=cutoff)
+        .exclude(archive="")
+    )
+    expired = 0
+    for export in stale:
+        name, storage = export.archive.name, export.archive.storage
+        export.archive = ""
+        export.expired_at = now
+        export.version += 1
+        export.save()
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        expired += 1
+    if expired:
+        logger.info("Subject access: %s undownloaded export(s) expired and deleted", expired)
+    return expired
 
 
 def subject_access_exports_erase(referral_ids: list[int]) -> dict[str, int]:

@@ -3,8 +3,9 @@ training compliance, the board schedule and the action plan's RAG, for a period.
 
 Managers and the Coordinator. Aggregates only, never a person or a referral, so it writes no
 access entries; small numbers are hidden for everyone (STATISTICS_SUPPRESS_BELOW), since
-what is on this page is shown in meetings. The period is a GET form, so a selection is a
-link that can be shared.
+what is on this page is shown in meetings. Managers choose whole financial quarters or years
+only (security finding F3); the Coordinator, any dates. The period is a GET form, so a
+selection is a link that can be shared.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_GET
 from governance.dashboard import dashboard_figures
 from governance.forms.reports import PeriodForm
 from governance.models.access import READER_ROLES
-from prevent_portal.accounts.access import require_role
-from referrals.views.statistics import financial_year_start, manager_suppress_below
+from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.periods import financial_year_start
+from referrals.views.statistics import manager_suppress_below
 
 PERIOD_FIELDS = ("year", "date_from", "date_to")
 
@@ -39,7 +42,7 @@ def period_form(request, form_class=PeriodForm, **kwargs):
 def dashboard(request):
     require_role(request.user, *READER_ROLES)
     today = timezone.localdate()
-    form = period_form(request)
+    form = period_form(request, whole_periods_only=not has_role(request.user, Role.COORDINATOR))
     figures = None
     if form.is_valid():
         figures = dashboard_figures(

@@ -1,7 +1,8 @@
-"""Board reports: the Coordinator picks a board and a period, the report is built in the
-background (a progress page refreshes itself until it is ready), then previewed, downloaded
-as a PDF and, once presented, recorded as the board's update. The Coordinator's alone:
-anyone else gets 403 on the list and the form and 404 on a report."""
+"""Board reports: the Coordinator or a manager picks a board and a period, the report is
+built in the background (a progress page refreshes itself until it is ready), then
+previewed, downloaded as a PDF and, once presented, recorded by the Coordinator as the
+board's update. A manager asks for and sees whole financial quarters or years only (security
+finding F3); anyone else gets 403 on the list and the form and 404 on a report."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from governance.models import Board, BoardReport, get_board_report_for_user
 from governance.models.reports import REPORT_ROLES
 from governance.views.common import form_page, job_steps, posted
 from governance.views.dashboard import PERIOD_FIELDS
-from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 
 # How often the progress page reloads itself while the report is being built (a Refresh
@@ -45,7 +47,12 @@ def report_add(request):
     require_role(request.user, *REPORT_ROLES)
     boards = Board.objects.visible_to(request.user).active()
     initial = {name: request.GET[name] for name in ("board", *PERIOD_FIELDS) if name in request.GET}
-    form = BoardReportForm(posted(request), initial=initial, boards=boards)
+    form = BoardReportForm(
+        posted(request),
+        initial=initial,
+        boards=boards,
+        whole_periods_only=not has_role(request.user, Role.COORDINATOR),
+    )
 
     def save(data):
         return services.board_report_request(
@@ -83,6 +90,7 @@ def report_detail(request, pk):
             "steps": job_steps(report, STEPS),
             "refresh_seconds": REFRESH_SECONDS,
             "again_query": urlencode(again),
+            "can_present": has_role(request.user, Role.COORDINATOR),
         },
     )
     if not report.is_finished:

@@ -8,6 +8,7 @@ you")."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Value
 from django.db.models.functions import Replace, Upper
@@ -26,6 +27,7 @@ from governance.views.common import form_page, job_steps, posted
 from prevent_portal.accounts.access import require_role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.encrypted_download import password_page, password_take
 from referrals.models import Person, PersonAlias, Referral, get_person_for_user
 
 REFRESH_SECONDS = 3
@@ -146,6 +148,7 @@ def subject_access_detail(request, pk):
             "steps": job_steps(export, STEPS),
             "refresh_seconds": REFRESH_SECONDS,
             "may_download": export.created_by_id == request.user.pk,
+            "expiry_days": settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS,
         },
     )
     if not export.is_finished:
@@ -156,14 +159,37 @@ def subject_access_detail(request, pk):
 @require_POST
 @recent_authentication_required
 def subject_access_download(request, pk):
-    """The export's zip, once, to the Coordinator who asked for it; the file is deleted as it
-    is handed over. A POST, because it changes what is held. A second attempt: 410 Gone
-    with when and by whom it was downloaded."""
+    """The export's zip, once, to the Coordinator who asked for it, encrypted; the file is
+    deleted as it is handed over. A POST, because it changes what is held. The first POST
+    shows a fresh password (once: it is kept only in the session); the second, from that
+    page, takes it and downloads the zip locked with it. A second download, or one after
+    the export expired: 410 Gone, saying what happened."""
     export = get_export_for_user(request.user, pk)
     if export.created_by_id != request.user.pk:
         raise PermissionDenied
+    key = f"subject-access:{export.pk}"
+    password = password_take(request, key) if request.POST.get("step") == "download" else None
+    if password is None:
+        if export.is_downloaded or export.is_expired:
+            return render(
+                request, "governance/subject_access_gone.html", {"export": export}, status=410
+            )
+        return password_page(
+            request,
+            key=key,
+            title=f"Download export {export.request_reference}",
+            what="The export",
+            download={
+                "method": "post",
+                "url": reverse("governance:subject_access_download", args=[export.pk]),
+                "label": "Download the export (encrypted zip file)",
+            },
+            back_url=reverse("governance:subject_access_detail", args=[export.pk]),
+        )
     try:
-        content = services.subject_access_download(export=export, acting_user=request.user)
+        content = services.subject_access_download(
+            export=export, acting_user=request.user, password=password
+        )
     except AlreadyDownloaded as gone:
         return render(
             request,

@@ -16,7 +16,9 @@ Rules, in one place so they can be reviewed in one read:
    grants no sight of case content.
 3. Members of an agency in a case role (coordinator, panel chair, panel member, SPOC) see
    the records their agency owns: a plain indexed filter on the owning agency.
-4. A record may name users who see it by being who they are (the referrer of a referral).
+4. A record may name users who see it by being who they are (the referrer of a referral),
+   only while they hold an active membership in the role that made them so, at the agency
+   the record names (a referrer who has left the agency no longer sees what they referred).
 5. Everything else is an explicit, audited guardian grant (direct foreign-key object
    permission) to a named user or to an agency's group, live until its expiry.
 
@@ -125,6 +127,11 @@ def agency_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
     return {a for a, held in cache.roles_by_agency.items() if held & wanted}
 
 
+def _agencies_holding(cache: _AccessCache, role: str) -> list[int]:
+    """The agencies where the cached user holds ``role`` through an active membership."""
+    return sorted(a for a, held in cache.roles_by_agency.items() if role in held)
+
+
 def has_global_perm(user, perm: str) -> bool:
     """Model-wide permission held through a role group; superuser status does not count."""
     if not is_active_user(user):
@@ -147,13 +154,15 @@ def live_grant_q() -> Q:
 class ProtectedQuerySet(models.QuerySet):
     """Base queryset for every protected model.
 
-    A subclass names ``agency_field`` (the owning agency) and may name ``owner_fields``
-    (user foreign keys whose user sees the record). The model declares direct foreign-key
-    guardian grant models with ``related_name="user_grants"`` and ``"group_grants"``.
+    A subclass names ``agency_field`` (the owning agency) and may name ``owner_fields``:
+    ``{user foreign key: (role, agency foreign key)}``, the user named sees the record while
+    they hold an active membership in that role at the agency the record names (rule 4). The
+    model declares direct foreign-key guardian grant models with ``related_name="user_grants"``
+    and ``"group_grants"``.
     """
 
     agency_field: str = "owning_agency"
-    owner_fields: tuple[str, ...] = ()
+    owner_fields: dict[str, tuple[str, str]] = {}
 
     def visible_to(self, user: User) -> ProtectedQuerySet:
         """Records ``user`` may see (rules 1-5 of this module), and nothing else."""
@@ -182,9 +191,11 @@ class ProtectedQuerySet(models.QuerySet):
             if cache.case_agency_ids:
                 agency_filter = {f"{self.agency_field}__in": sorted(cache.case_agency_ids)}
                 branches.append(records.filter(**agency_filter).values("pk"))
-            branches += [
-                records.filter(**{field: user}).values("pk") for field in self.owner_fields
-            ]
+            for field, (role, agency_field) in self.owner_fields.items():
+                agencies = _agencies_holding(cache, role)
+                if agencies:
+                    owned = {field: user, f"{agency_field}__in": agencies}
+                    branches.append(records.filter(**owned).values("pk"))
         codename = f"{action}_{self.model._meta.model_name}"
         user_grants = self.model.user_grants.rel.related_model
         group_grants = self.model.group_grants.rel.related_model
@@ -228,8 +239,10 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
         if role in AGENCY_CASE_ROLES:
             actions.add("view")
         actions |= role_actions.get(role, set())
-    for field in queryset_class.owner_fields:
-        if getattr(obj, f"{field}_id", None) == user.pk:
+    for field, (role, agency_field) in queryset_class.owner_fields.items():
+        if getattr(obj, f"{field}_id", None) == user.pk and getattr(
+            obj, f"{agency_field}_id", None
+        ) in _agencies_holding(cache, role):
             actions.add("view")
     grants = list(
         obj.user_grants.filter(live_grant_q(), user=user).values_list(

@@ -10,7 +10,34 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from prevent_portal.accounts.access import live_grant_q
-from prevent_portal.accounts.models import Agency, GrantFields, User
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, GrantFields, Membership, User
+
+# One message for "no such account" and "not allowed to receive shares" (security.md F12):
+# a different message for each would tell whoever shares which usernames exist.
+SHARE_REFUSED_MESSAGE = (
+    "You cannot share with that username. Check it is the username of someone who works "
+    "on cases at a partner agency"
+)
+
+
+class ShareRefused(ValueError):
+    """The named user may not receive a share. Its message never says why, so that it does
+    not confirm whether a username exists."""
+
+    def __init__(self):
+        super().__init__(SHARE_REFUSED_MESSAGE)
+
+
+def may_receive_share(user: User | None) -> bool:
+    """Only an active account holding an active case-role membership (coordinator, panel
+    chair, panel member, SPOC) of an active agency may receive a share: never a referrer, a
+    manager (aggregates only), a system administrator (no case content) or someone who has
+    left. Agency shares already reach case roles only (``user_groups_sync``)."""
+    if user is None or not user.is_active or user.is_service_account:
+        return False
+    return (
+        Membership.objects.active().filter(user=user, role__in=sorted(AGENCY_CASE_ROLES)).exists()
+    )
 
 
 def _grant_models(obj_or_model) -> tuple[type[models.Model], type[models.Model]]:
@@ -32,9 +59,16 @@ def object_share(
 ) -> GrantFields:
     """Grant ``action`` on ``obj`` to one named user or to every case-role member of an
     agency, live from ``starts_at`` (now if None) until ``expires_at`` (for ever if None).
-    Sharing again replaces the reason, start and expiry of the existing grant."""
+    Sharing again replaces the reason, start and expiry of the existing grant.
+
+    The one helper every share goes through, so the rule of who may receive one
+    (``may_receive_share``: case roles only) holds for every caller, not just one form;
+    anyone else is refused with ShareRefused, whose message is the same whatever the reason.
+    """
     if (to_user is None) == (to_agency is None):
         raise ValueError("Share with exactly one user or one agency")
+    if to_user is not None and not may_receive_share(to_user):
+        raise ShareRefused
     if not reason.strip():
         raise ValueError("A share needs a reason")
     perm = f"{obj._meta.app_label}.{action}_{obj._meta.model_name}"

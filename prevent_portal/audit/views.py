@@ -8,9 +8,6 @@ whose users it reports on).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -22,6 +19,7 @@ from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.audit.forms import UnusualAccessForm
 from prevent_portal.audit.unusual import Period, Report, unusual_access_report
+from prevent_portal.core.exports import CSV_CONTENT_TYPE, csv_text
 
 VIEW = "audit:unusual_access"
 ALL_AGENCIES = "All agencies"
@@ -38,17 +36,22 @@ def _agencies_for(user):
 
 
 def report_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["user", "record", "kind", "owning agency", "opened", "out of hours", "last opened"]
+    header = ["user", "record", "kind", "owning agency", "opened", "out of hours", "last opened"]
+    return csv_text(
+        header,
+        (
+            [
+                row.user,
+                row.reference,
+                row.kind,
+                row.owner,
+                row.opened,
+                row.out_of_hours,
+                timezone.localtime(row.last_opened).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for row in report.rows
+        ),
     )
-    for row in report.rows:
-        last = timezone.localtime(row.last_opened).strftime("%Y-%m-%d %H:%M")
-        writer.writerow(
-            [row.user, row.reference, row.kind, row.owner, row.opened, row.out_of_hours, last]
-        )
-    return buffer.getvalue()
 
 
 @require_GET
@@ -68,7 +71,7 @@ def unusual_access(request):
         report = unusual_access_report(period=period, agency=agency)
         log_access(request, [agency] if agency else list(agencies), view=VIEW)
         if request.GET.get("format") == "csv":
-            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(report_csv(report), content_type=CSV_CONTENT_TYPE)
             name = f"unusual-access-{period.first}-to-{period.last}.csv"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from prevent_portal.outbox.links import check_links
 from prevent_portal.outbox.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ def notification_queue(
     the same ``dedup_key`` already queued or sent means nothing new is written.
 
     No broker is contacted: a worker (or, in the demo, the request itself after commit)
-    sends pending rows later, so a request keeps working with Redis down.
+    sends pending rows later, so a request keeps working with Redis down. A body with a
+    relative link is refused (ValueError): e-mails carry absolute links only.
     """
+    check_links(body)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -83,6 +86,8 @@ def notification_queue_many(*, notifications: list[Notification]) -> list[Notifi
     Notification is not in the audit log (it is a message queue, not a record anybody
     edits), so a bulk insert bypasses no audit entry.
     """
+    for notification in notifications:
+        check_links(notification.body)
     by_key = {n.dedup_key: n for n in notifications}
     items = list(by_key.values())
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]

@@ -2,6 +2,15 @@
 
 A provider is a callable ``provider(today: date) -> Iterable[Reminder]``. It describes what
 is due, and must not write anything: the sweep decides what is new by each reminder's key.
+
+Rules every provider keeps (security finding F7), checked by
+``tests/reminders/test_providers.py`` for every registered provider:
+- a reminder about a protected record (a referral, a Channel case ...) names it in
+  ``record``; the sweep sends it only to a recipient who may see that record at that moment
+  (``visible_to``, one query per recipient and model, never per record), so a case manager
+  who has left the lead agency, or a chair of another area, hears nothing;
+- the title and body name no personal data: no names, no dates of birth (nor the date a
+  person turns 18), only a reference and an absolute link (``prevent_portal.outbox.links``).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ class Reminder:
     recipient: object  # a User
     title: str
     body: str
+    record: object = None  # the protected record the reminder is about, if any
 
     @property
     def dedup_key(self) -> str:

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from datetime import date
 
 from prevent_portal.outbox.models import Notification
 from prevent_portal.outbox.services import notification_queue_many
 from prevent_portal.reminders.registry import Reminder, providers
 
+logger = logging.getLogger(__name__)
+
+
+def _visible_only(reminders: dict[str, Reminder]) -> dict[str, Reminder]:
+    """The reminders whose recipient may see the record they are about, today.
+
+    A reminder about a protected record goes only to someone ``visible_to`` lets see it: one
+    query per recipient and kind of record, whatever the number of records.
+    """
+    wanted: dict[tuple, set] = defaultdict(set)
+    for reminder in reminders.values():
+        if reminder.record is not None:
+            wanted[(type(reminder.record), reminder.recipient.pk)].add(reminder.record.pk)
+    recipients = {r.recipient.pk: r.recipient for r in reminders.values()}
+    visible: set[tuple] = set()
+    for (model, user_pk), pks in wanted.items():
+        seen = model._default_manager.visible_to(recipients[user_pk]).filter(pk__in=sorted(pks))
+        visible |= {(model, user_pk, pk) for pk in seen.values_list("pk", flat=True)}
+    kept = {
+        key: r
+        for key, r in reminders.items()
+        if r.record is None or (type(r.record), r.recipient.pk, r.record.pk) in visible
+    }
+    if len(kept) < len(reminders):
+        logger.info(
+            "Reminders: %s not sent to people who cannot see the record", len(reminders) - len(kept)
+        )
+    return kept
+
 
 def reminders_queue_due(*, today: date) -> list[Reminder]:
     """Queue every registered reminder due on ``today`` that is not queued already.
 
     Returns the reminders newly queued. A second run for the same day queues nothing: each
-    reminder's key is the outbox row's unique deduplication key.
+    reminder's key is the outbox row's unique deduplication key. A reminder about a record
+    goes only to a recipient who may see the record now (``_visible_only``).
     """
     due: dict[str, Reminder] = {}
     for provider in providers().values():
@@ -22,7 +54,7 @@ def reminders_queue_due(*, today: date) -> list[Reminder]:
     already = set(
         Notification.objects.filter(dedup_key__in=list(due)).values_list("dedup_key", flat=True)
     )
-    new = {key: r for key, r in due.items() if key not in already}
+    new = _visible_only({key: r for key, r in due.items() if key not in already})
     if not new:
         return []
     # One transaction, an INSERT per batch; the unique key still guards a concurrent sweep.

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from prevent_portal.core.periods import refuse_partial_period
 from prevent_portal.core.uploads import SpreadsheetUploadForm
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -43,8 +44,10 @@ class StatisticsForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, whole_periods_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Readers of aggregates only: whole financial quarters or years (security F3).
+        self.whole_periods_only = whole_periods_only
         for name in ("date_from", "date_to"):
             self.fields[name].widget.attrs["class"] = "govuk-input--width-10"
 
@@ -55,4 +58,6 @@ class StatisticsForm(forms.Form):
             self.add_error("date_to", "The last day must be the same as or after the first day")
         if start and start > timezone.localdate():
             self.add_error("date_from", "The first day must be today or in the past")
+        if self.whole_periods_only:
+            refuse_partial_period(self, "date_from", "date_to")
         return data

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from prevent_portal.accounts.grants import SHARE_REFUSED_MESSAGE, may_receive_share
 from prevent_portal.accounts.models import Agency, User
 
 
@@ -43,11 +44,13 @@ class ShareForm(forms.Form):
             self.add_error("agency", "Choose the agency to share with")
         if data.get("share_with") == "user":
             username = (data.get("username") or "").strip()
-            user = User.objects.filter(username=username, is_active=True).first()
+            user = User.objects.filter(username=username).first() if username else None
             if not username:
                 self.add_error("username", "Enter the username of the person to share with")
-            elif user is None:
-                self.add_error("username", "There is no active account with that username")
+            elif not may_receive_share(user):
+                # The same words for "no such account" and "may not receive shares".
+                self.add_error("username", SHARE_REFUSED_MESSAGE)
+                user = None
             data["user"] = user
         expires = data.get("expires_on")
         if expires and expires <= timezone.localdate():

@@ -141,7 +141,8 @@ class InformationRequestForm(forms.Form):
     question = _text(
         "What do you need to know?",
         "Enter what you need to know",
-        hint="Their single point of contact sees this question and the referral.",
+        hint="Their single point of contact sees this question and the person's names, date "
+        "of birth and address, not the referral.",
     )
     due_on = _date("Answer needed by", required_message="Enter the date the answer is needed by")
 
@@ -240,6 +241,15 @@ class CorrectionForm(forms.Form):
         self.fields["entry"].label_from_instance = lambda e: (
             f"{e.created_at:%d %b %Y %H:%M}: {e.get_kind_display()}"
         )
+
+
+class InformationWithdrawForm(forms.Form):
+    reason = _text(
+        "Why are you withdrawing this request?",
+        "Enter why you are withdrawing the request",
+        hint="This is kept on the referral's chronology. The agency is told the request is "
+        "withdrawn, not why.",
+    )
 
 
 class InformationAnswerForm(forms.Form):

@@ -52,7 +52,9 @@ class ImportResult(ImportReport):
 
 
 @transaction.atomic
-def referrals_import(*, name: str, content: bytes, acting_user: User | None) -> ImportResult:
+def referrals_import(
+    *, name: str, content: bytes, acting_user: User | None, max_rows: int | None = None
+) -> ImportResult:
     """Import historical referrals, all or nothing.
 
     Every row is checked first; if any row is bad nothing is saved and every bad row is
@@ -64,11 +66,12 @@ def referrals_import(*, name: str, content: bytes, acting_user: User | None) -> 
     the historical outcome are then written in bulk, with the audit entries auditlog would
     have written (it does not see bulk writes), so 10,000 rows import in reasonable time.
     Rows of one file with the same names, date of birth and postcode are one person;
-    matching with earlier records is left to triage's repeat-referral check.
+    matching with earlier records is left to triage's repeat-referral check. A file of more
+    than ``max_rows`` rows (IMPORT_MAX_ROWS, the web upload's cap, by default) is refused.
     """
     result = ImportResult()
     try:
-        rows = read_rows(name, content)
+        rows = read_rows(name, content, max_rows=max_rows)
         checked: CheckedFile = check_rows(rows, Lookups())
     except ImportFileError as exc:
         result.file_error = str(exc)

@@ -73,8 +73,12 @@ def referral_record(
     if reference is None:
         referral.reference = f"PR-{received_on.year}-{referral.pk:05d}"
         referral.save(update_fields=["reference"])
-    referral.concern_types.set(concern_types)
-    referral.needs_flags.set(needs_flags)
+    # A new referral has no links yet: add() what there is (audited alike) rather than set(),
+    # which first reads the current links, a query each that a bulk import pays per row.
+    if concern_types := list(concern_types):
+        referral.concern_types.add(*concern_types)
+    if needs_flags := list(needs_flags):
+        referral.needs_flags.add(*needs_flags)
     chronology_add(
         referral=referral,
         kind=ChronologyEntry.Kind.RECEIVED,

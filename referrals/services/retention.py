@@ -157,7 +157,8 @@ def _erase_referrals(persons: list[Person], referral_ids: list[int], now) -> dic
     for request in InformationRequest.objects.filter(referral_id__in=referral_ids):
         request.question = ""
         request.response = ""
-        request.save(update_fields=["question", "response"])
+        request.closed_reason = ""  # why a request was withdrawn may describe the person
+        request.save(update_fields=["question", "response", "closed_reason"])
         requests += 1
     counts["information requests blanked"] = requests
     person_ids = [p.pk for p in persons]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.urls import reverse
 
 from prevent_portal.accounts import grants
 from prevent_portal.accounts.models import Agency, GrantFields, Membership, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import ChronologyEntry, Referral
 from referrals.services.records import chronology_add
@@ -51,7 +51,7 @@ def referral_share(
         text=f"Shared with {target}{until}. Reason: {reason}",
         acting_user=acting_user,
     )
-    link = reverse("referrals:detail", args=[referral.pk])
+    link = site_link("referrals:detail", referral.pk)
     for recipient in recipients:
         notification_queue(
             dedup_key=f"share:referral:{referral.pk}:grant:{type(grant).__name__}:{grant.pk}:"

@@ -1,29 +1,23 @@
-"""Triage of a referral by the Prevent Coordinator, and partners' answers to information
-requests. Every step lands on the referral's chronology."""
+"""Triage of a referral by the Prevent Coordinator. Every step lands on the referral's
+chronology. Information requests are in referrals/services/information_requests.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import save_if_unchanged
-from prevent_portal.outbox.services import notification_queue
 from referrals.models import (
     ChronologyEntry,
-    InformationRequest,
     Outcome,
     Referral,
     SignpostingService,
 )
 from referrals.services.records import chronology_add
-from referrals.services.sharing import referral_share
-
-# How long after its due date an information request's share stays live.
-INFORMATION_SHARE_GRACE_DAYS = 7
+from referrals.services.referrer import referral_closed_notify
 
 # Outcome code -> the status a referral takes when the Coordinator records it.
 OUTCOME_STATUS = {
@@ -153,108 +147,11 @@ def referral_outcome_record(
     chronology_add(
         referral=referral, kind=ChronologyEntry.Kind.OUTCOME, text=text, acting_user=acting_user
     )
+    referral_closed_notify(referral=referral)
     return referral
 
 
 @transaction.atomic
-def information_request_create(
-    *,
-    referral: Referral,
-    agency: Agency,
-    question: str,
-    due_on: date,
-    acting_user: User,
-) -> InformationRequest:
-    """Ask a partner agency what it knows. The referral is shared with the agency's case-role
-    members until a week after the due date, and the agency's SPOCs are told by e-mail."""
-    if not question.strip():
-        raise ValueError("An information request needs a question")
-    if due_on < timezone.localdate():
-        raise ValueError("The due date cannot be in the past")
-    request = InformationRequest.objects.create(
-        referral=referral,
-        agency=agency,
-        question=question.strip(),
-        due_on=due_on,
-        requested_by=acting_user,
-    )
-    if agency.pk != referral.owning_agency_id:
-        expires = datetime.combine(due_on + timedelta(days=INFORMATION_SHARE_GRACE_DAYS), time.max)
-        referral_share(
-            referral=referral,
-            to_agency=agency,
-            reason=f"Information requested (request {request.pk})",
-            expires_at=timezone.make_aware(expires),
-            acting_user=acting_user,
-        )
-    if referral.status in (Referral.Status.RECEIVED, Referral.Status.IN_TRIAGE):
-        referral.status = Referral.Status.AWAITING_INFORMATION
-        referral.save(update_fields=["status", "updated_at"])
-    chronology_add(
-        referral=referral,
-        kind=ChronologyEntry.Kind.INFORMATION_REQUESTED,
-        text=f"Information requested from {agency.name}, due {due_on:%d %B %Y}: {request.question}",
-        acting_user=acting_user,
-    )
-    link = reverse("referrals:information_request_answer", args=[request.pk])
-    for spoc in _agency_spocs(agency):
-        notification_queue(
-            dedup_key=f"information-request:{request.pk}:user:{spoc.pk}",
-            kind="information_requested",
-            recipient=spoc,
-            subject=f"Information requested about referral {referral.reference}",
-            body=(
-                f"The Prevent Coordinator has asked {agency.name} for information about "
-                f"referral {referral.reference}, by {due_on:%d %B %Y}.\n\n"
-                f"Sign in to answer: {link}\n"
-            ),
-            due=due_on,
-        )
-    return request
-
-
-@transaction.atomic
-def information_request_answer(
-    *, request: InformationRequest, response: str, acting_user: User
-) -> InformationRequest:
-    """An SPOC of the agency asked answers an open request. The answer lands on the
-    chronology and the Coordinator who asked is told."""
-    request = InformationRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != InformationRequest.Status.OPEN:
-        raise ValueError("This request has already been answered")
-    if not response.strip():
-        raise ValueError("An answer cannot be empty")
-    request.response = response.strip()
-    request.responded_by = acting_user
-    request.responded_at = timezone.now()
-    request.status = InformationRequest.Status.ANSWERED
-    request.save(update_fields=["response", "responded_by", "responded_at", "status"])
-    referral = request.referral
-    chronology_add(
-        referral=referral,
-        kind=ChronologyEntry.Kind.INFORMATION_ADDED,
-        text=f"{request.agency.name} answered: {request.response}",
-        acting_user=acting_user,
-    )
-    still_open = referral.information_requests.filter(
-        status=InformationRequest.Status.OPEN
-    ).exists()
-    if referral.status == Referral.Status.AWAITING_INFORMATION and not still_open:
-        Referral.objects.filter(pk=referral.pk).update(status=Referral.Status.IN_TRIAGE)
-    link = reverse("referrals:triage", args=[referral.pk])
-    notification_queue(
-        dedup_key=f"information-answered:{request.pk}",
-        kind="information_answered",
-        recipient=request.requested_by,
-        subject=f"Information received about referral {referral.reference}",
-        body=(
-            f"{request.agency.name} has answered your information request about referral "
-            f"{referral.reference}.\n\nSign in to read it: {link}\n"
-        ),
-    )
-    return request
-
-
 @transaction.atomic
 def referral_note_add(*, referral: Referral, text: str, acting_user: User) -> ChronologyEntry:
     """Add a note to a referral's chronology. Notes are never edited afterwards."""
@@ -284,10 +181,7 @@ def chronology_correct(*, entry: ChronologyEntry, text: str, acting_user: User) 
 
 
 __all__ = [
-    "INFORMATION_SHARE_GRACE_DAYS",
     "chronology_correct",
-    "information_request_answer",
-    "information_request_create",
     "referral_assign",
     "referral_gateway_record",
     "referral_note_add",

@@ -265,8 +265,7 @@ def referrals_mine(request):
     """The referrals the user made, with their status only: triage details are not theirs."""
     require_role(request.user, *INTAKE_ROLES)
     queryset = (
-        Referral.objects.visible_to(request.user)
-        .filter(referrer=request.user)
+        Referral.objects.referred_by(request.user)
         .select_related("person")
         .order_by("-received_on", "-pk")
     )

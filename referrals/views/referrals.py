@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prevent_portal.accounts.access import actions_for, agency_ids_for, require_role
-from prevent_portal.accounts.grants import live_grants
+from prevent_portal.accounts.grants import ShareRefused, live_grants
 from prevent_portal.accounts.models import Role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from referrals import services
 from referrals.forms import ShareForm
-from referrals.models import Referral, get_referral_for_user
+from referrals.models import Referral, get_referral_for_user, get_referred_by_user
 
 PAGE_SIZE = 25
 # Managers see aggregates only and system administrators no case content: no list for them.
@@ -40,15 +40,17 @@ def referral_list(request):
 @require_GET
 def referral_detail(request, pk):
     referral = get_referral_for_user(request.user, pk)
-    log_access(request, [referral, referral.person], view="referrals:detail")
     actions = actions_for(request.user, referral)
     # A referrer sees the status of what they referred, not the triage record: the
-    # chronology holds police gateway and partner information.
+    # chronology holds police gateway and partner information, the status the decision.
     only_as_referrer = (
         referral.referrer_id == request.user.pk
         and referral.owning_agency_id not in agency_ids_for(request.user)
         and not actions - {"view"}
     )
+    if only_as_referrer:
+        return redirect("referrals:status", pk=referral.pk)
+    log_access(request, [referral, referral.person], view="referrals:detail")
     chronology = (
         [] if only_as_referrer else referral.chronology.select_related("author", "corrects")
     )
@@ -65,6 +67,16 @@ def referral_detail(request, pk):
     )
 
 
+@require_GET
+def referral_status(request, pk):
+    """What the referrer who made a referral is told of it: its reference, the date it was
+    sent and its status in plain words. Nobody else, and no referrer who has left the
+    agency, finds it (404)."""
+    referral = get_referred_by_user(request.user, pk)
+    log_access(request, [referral], view="referrals:status")
+    return render(request, "referrals/referral_status.html", {"referral": referral})
+
+
 @require_http_methods(["GET", "POST"])
 @recent_authentication_required
 def referral_share(request, pk):
@@ -75,20 +87,24 @@ def referral_share(request, pk):
         expires_at = (
             timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
         )
-        services.referral_share(
-            referral=referral,
-            to_user=form.cleaned_data.get("user")
-            if form.cleaned_data["share_with"] == "user"
-            else None,
-            to_agency=form.cleaned_data.get("agency")
-            if form.cleaned_data["share_with"] == "agency"
-            else None,
-            reason=form.cleaned_data["reason"],
-            expires_at=expires_at,
-            acting_user=request.user,
-        )
-        messages.success(request, f"Referral {referral.reference} shared")
-        return redirect("referrals:detail", pk=referral.pk)
+        try:
+            services.referral_share(
+                referral=referral,
+                to_user=form.cleaned_data.get("user")
+                if form.cleaned_data["share_with"] == "user"
+                else None,
+                to_agency=form.cleaned_data.get("agency")
+                if form.cleaned_data["share_with"] == "agency"
+                else None,
+                reason=form.cleaned_data["reason"],
+                expires_at=expires_at,
+                acting_user=request.user,
+            )
+        except ShareRefused as exc:
+            form.add_error("username", str(exc))
+        else:
+            messages.success(request, f"Referral {referral.reference} shared")
+            return redirect("referrals:detail", pk=referral.pk)
     log_access(request, [referral], view="referrals:share")
     return render(request, "referrals/referral_share.html", {"referral": referral, "form": form})
 

@@ -2,10 +2,10 @@
 
 Coordinator and manager only. It shows aggregates, never a person or a referral, so it
 writes no access entries. Managers always get small counts hidden (STATISTICS_SUPPRESS_BELOW,
-default 5); the Coordinator sees exact counts unless they ask for suppression.
+default 5), and may ask for whole financial quarters or years only (security finding F3:
+two periods a day apart would give one referral away); the Coordinator sees exact counts
+unless they ask for suppression, for any dates.
 """
-
-from datetime import date
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.periods import financial_year, financial_year_start
 from referrals.forms.imports import StatisticsForm
+from referrals.measures import LABELS
 from referrals.statistics import GROUPS, referral_statistics, statistics_csv
 
 DEFAULT_MANAGER_SUPPRESS_BELOW = 5
@@ -29,8 +31,7 @@ GROUP_CAPTIONS = {
     "by_outcome": "Outcome",
 }
 FLAG_LABELS = {
-    "mental_health_concern": "Mental health concern",
-    "known_to_mental_health_services": "Already known to mental health services",
+    **LABELS,
     "reached_panel": "Reached the Channel Panel",
     "adopted": "Adopted as a Channel case",
 }
@@ -40,21 +41,24 @@ def manager_suppress_below() -> int:
     return max(1, getattr(settings, "STATISTICS_SUPPRESS_BELOW", DEFAULT_MANAGER_SUPPRESS_BELOW))
 
 
-def financial_year_start(today: date) -> date:
-    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-
-
-def period_form(request, form_class, start: str = "date_from", end: str = "date_to"):
-    """A period form bound to the query string, or to this financial year so far when the
-    address names no period (so the page opens with figures)."""
+def period_form(
+    request,
+    form_class,
+    start: str = "date_from",
+    end: str = "date_to",
+    *,
+    whole_periods_only: bool = False,
+):
+    """A period form bound to the query string, or, when the address names no period (so
+    the page opens with figures), to this financial year: so far, or, for a reader held to
+    whole periods, the whole year."""
     today = timezone.localdate()
     data = request.GET if start in request.GET or end in request.GET else None
+    first = financial_year_start(today)
+    last = financial_year(first.year).end if whole_periods_only else today
     return form_class(
-        data
-        or {
-            start: financial_year_start(today).strftime("%d/%m/%Y"),
-            end: today.strftime("%d/%m/%Y"),
-        }
+        data or {start: first.strftime("%d/%m/%Y"), end: last.strftime("%d/%m/%Y")},
+        whole_periods_only=whole_periods_only,
     )
 
 
@@ -68,11 +72,12 @@ def suppress_below(form, *, exact: bool) -> int:
 @require_GET
 def referral_statistics_page(request):
     require_role(request.user, Role.COORDINATOR, Role.MANAGER)
-    form = period_form(request, StatisticsForm)
+    exact = has_role(request.user, Role.COORDINATOR)
+    form = period_form(request, StatisticsForm, whole_periods_only=not exact)
     figures = None
     suppress = 0
     if form.is_valid():
-        suppress = suppress_below(form, exact=has_role(request.user, Role.COORDINATOR))
+        suppress = suppress_below(form, exact=exact)
         figures = referral_statistics(
             date_from=form.cleaned_data["date_from"],
             date_to=form.cleaned_data["date_to"],

@@ -1,5 +1,6 @@
-"""Views for referral triage: the Coordinator's queue and steps, and partners' answers to
-information requests. Thin: access -> form -> service -> redirect."""
+"""Views for referral triage: the Coordinator's queue and steps. Thin: access -> form ->
+service -> redirect. Partners' answers to information requests, and withdrawing a request,
+are in referrals/views/information_requests.py."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import DateField, DurationField, ExpressionWrapper, F, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_portal.accounts.access import agency_ids_for, has_global_perm, require_role
-from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 from referrals import history, services
@@ -26,13 +25,12 @@ from referrals.forms.triage import (
     AssignForm,
     CorrectionForm,
     GatewayForm,
-    InformationAnswerForm,
     InformationRequestForm,
     NoteForm,
     OutcomeForm,
     TriageQueueFilterForm,
 )
-from referrals.models import InformationRequest, Referral, RepeatMatch, get_referral_for_user
+from referrals.models import Referral, RepeatMatch, get_referral_for_user
 
 PAGE_SIZE = 25
 TRIAGE_PERM = "referrals.triage_referral"
@@ -322,55 +320,6 @@ def chronology_correction(request, pk):
     )
 
 
-# --- Partners' answers --------------------------------------------------------------------
-def _spoc_requests(user):
-    """Open information requests addressed to an agency where ``user`` is an SPOC, on
-    referrals they can see."""
-    return InformationRequest.objects.visible_to(user).filter(
-        agency_id__in=sorted(agency_ids_for(user, [Role.SPOC])),
-        status=InformationRequest.Status.OPEN,
-    )
-
-
-@require_GET
-def information_request_list(request):
-    """Open information requests to the SPOC's agency, oldest due first."""
-    require_role(request.user, Role.SPOC)
-    rows = list(
-        _spoc_requests(request.user)
-        .select_related("referral", "agency")
-        .order_by("due_on", "pk")[:200]
-    )
-    log_access(request, [r.referral for r in rows], view="referrals:information_requests")
-    return render(
-        request,
-        "referrals/triage_information_requests.html",
-        {"rows": rows, "today": timezone.localdate()},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def information_request_answer(request, pk):
-    """An SPOC answers one open request to their agency; any other request is not found."""
-    require_role(request.user, Role.SPOC)
-    info = _spoc_requests(request.user).select_related("referral", "agency").filter(pk=pk).first()
-    if info is None:
-        raise Http404("No such request")
-    form = InformationAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.information_request_answer(
-                request=info, response=form.cleaned_data["response"], acting_user=request.user
-            )
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Answer sent for referral {info.referral.reference}")
-            return redirect("referrals:information_requests")
-    log_access(request, [info.referral], view="referrals:information_request_answer")
-    return render(request, "referrals/triage_information_answer.html", {"info": info, "form": form})
-
-
 urlpatterns: list = [
     path("triage/", triage_queue, name="triage_queue"),
     path("<int:pk>/triage/", triage_detail, name="triage"),
@@ -384,10 +333,4 @@ urlpatterns: list = [
     path("<int:pk>/triage/outcome/", triage_outcome, name="triage_outcome"),
     path("<int:pk>/chronology/note/", chronology_note, name="chronology_note"),
     path("<int:pk>/chronology/correction/", chronology_correction, name="chronology_correction"),
-    path("information-requests/", information_request_list, name="information_requests"),
-    path(
-        "information-requests/<int:pk>/",
-        information_request_answer,
-        name="information_request_answer",
-    ),
 ]

@@ -5,7 +5,8 @@ memberships, referrals, Channel cases and grants.
 
 The random world: the user (active or not) holds memberships (active or ended) in three
 agencies, the third of them switched off; referrals owned by any agency, some made by the
-user, some de-personalised by retention; Channel cases on some referrals, led by any agency,
+user (who sees them only while a referrer there: "left the agency" is an ended membership),
+some de-personalised by retention; Channel cases on some referrals, led by any agency,
 managed by the user or not, ownership returned or not; grants of view, share or change on
 either, to the user or to an agency, live, not yet started (a panel pack before its window
 opens) or expired (after it closes).
@@ -20,6 +21,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -92,10 +94,14 @@ class Rules:
         agency, by_user, depersonalised = self.referrals[i]
         if not self.active or depersonalised:
             return False
+        # The referrer sees what they referred only while a referrer at the agency they
+        # referred from (security.md F11): an ended membership, a switched-off agency or a
+        # referrer role elsewhere is "left the agency".
+        still_referrer = Role.REFERRER in self.roles_at.get(agency, set())
         return (
             self.coordinator
             or agency in self.case_agencies
-            or by_user
+            or (by_user and still_referrer)
             or ("referral", i, "view") in self.granted
         )
 
@@ -223,6 +229,7 @@ class VisibilityOracleTests(TestCase):
             Referral.objects.create(
                 person=Person.objects.create(given_name="Oracle", family_name="Person"),
                 owning_agency=self.agencies[agency],
+                referring_agency=self.agencies[agency],
                 referring_sector=self.agencies[agency].sector,
                 referrer=user if by_user else None,
                 received_on=now.date(),
@@ -243,14 +250,23 @@ class VisibilityOracleTests(TestCase):
         ]
         for kind, i, to, agency, timing, action in grants:
             records = refs if kind == "referral" else case_objs
-            grant = object_share(
-                obj=records[i % len(records)],
-                action=action,
-                to_user=user if to == "user" else None,
-                to_agency=self.agencies[agency] if to == "agency" else None,
-                reason="property test",
-                acting_user=self.granter,
-            )
+            record = records[i % len(records)]
+            if to == "user":
+                # Straight into the table: object_share now refuses a user outside a case
+                # role (F12), but a grant made before that must still obey the rules.
+                grant = assign_perm(
+                    f"{record._meta.app_label}.{action}_{record._meta.model_name}", user, record
+                )
+                grant.reason = "property test"
+                grant.save()
+            else:
+                grant = object_share(
+                    obj=record,
+                    action=action,
+                    to_agency=self.agencies[agency],
+                    reason="property test",
+                    acting_user=self.granter,
+                )
             type(grant).objects.filter(pk=grant.pk).update(
                 starts_at=now + timedelta(hours=1) if timing == "not_started" else None,
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,
@@ -325,3 +341,27 @@ class VisibilityOracleTests(TestCase):
                     model.__name__,
                     action,
                 )
+
+
+def test_a_referrer_who_left_the_agency_no_longer_sees_what_they_referred(db):
+    """The oracle's "left the agency" state, spelt out (security.md F11): the same referral,
+    seen while the referrer membership is active, not after it ends, and not through a
+    referrer membership at another agency."""
+    agency, elsewhere = factories.AgencyFactory(), factories.AgencyFactory()
+    user = factories.member(Role.REFERRER, agency)
+    referral = factories.referral(agency, referrer=user)
+    rules = Rules(True, [(0, Role.REFERRER, True)], [(0, True, False)], [], [])
+    assert rules.sees_referral(0)
+    assert list(Referral.objects.visible_to(user)) == [referral]
+    assert _outcome(get_referral_for_user, user, referral.pk, "view") == 200
+
+    services.membership_end(membership=Membership.objects.get(user=user), acting_user=None)
+    services.membership_grant(user=user, agency=elsewhere, role=Role.REFERRER, acting_user=None)
+    user.refresh_from_db()
+    rules = Rules(
+        True, [(0, Role.REFERRER, False), (1, Role.REFERRER, True)], [(0, True, False)], [], []
+    )
+    assert not rules.sees_referral(0)
+    assert not Referral.objects.visible_to(user).exists()
+    assert _outcome(get_referral_for_user, user, referral.pk, "view") == 404
+    assert _outcome(get_person_for_user, user, referral.person_id, "view") == 404

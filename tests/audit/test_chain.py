@@ -1,6 +1,7 @@
 """The audit log's hash chain on PostgreSQL: the trigger links every entry, and
 ``verify_audit`` recomputes the chain in Python and names the first entry that was altered,
-deleted, reordered or slipped in outside the chain by someone with superuser SQL."""
+deleted, reordered or slipped in outside the chain by someone with the database owner's or
+superuser's SQL. The signatures that need the chain key are tested in test_chain_key.py."""
 
 import datetime as dt
 import threading
@@ -21,28 +22,11 @@ from prevent_portal.audit.context import acting_as
 from prevent_portal.audit.models import AuditChainLink
 from referrals.models import Person
 from tests import factories
+from tests.audit.tampering import link_pending_entries, tamper_sql
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the hash chain is PostgreSQL's"
 )
-
-
-def link_pending_entries():
-    """Fire the commit-time chain trigger now, inside the test's transaction, as a commit
-    would (the test transaction is rolled back, never committed)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def superuser_sql(sql, params=None):
-    """What an attacker with the database superuser can do: switch triggers off and write."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = origin")
 
 
 def verify_audit(*args):
@@ -164,14 +148,14 @@ TAMPERING = {
 
 @postgres_only
 @pytest.mark.parametrize("case", TAMPERING)
-def test_superuser_tampering_is_named_by_verify_audit(world, case):
+def test_owner_or_superuser_tampering_is_named_by_verify_audit(world, case):
     sql, reason, named = TAMPERING[case]
     some_history(world)
     links = list(AuditChainLink.objects.order_by("seq"))
     middle = len(links) // 2
     victim, after = links[middle].entry, links[middle + 1].entry
     verify_audit()  # clean before
-    superuser_sql(sql, {"id": victim.pk, "next": after.pk})
+    tamper_sql(sql, {"id": victim.pk, "next": after.pk})
     with pytest.raises(CommandError) as failure:
         verify_audit()
     message = str(failure.value)
@@ -189,7 +173,7 @@ def test_entry_written_with_the_trigger_off_is_outside_the_chain(world):
     some_history(world)
     ref = factories.referral(world.agency_a)
     link_pending_entries()
-    superuser_sql(
+    tamper_sql(
         "INSERT INTO auditlog_logentry (content_type_id, object_pk, object_id, object_repr, "
         "action, changes_text, timestamp) VALUES (%s, %s, %s, 'forged', 1, '', now())",
         [ContentType.objects.get_for_model(ref).pk, str(ref.pk), ref.pk],
@@ -204,7 +188,7 @@ def test_entries_cut_from_the_end_fail_against_a_recorded_head(world):
     some_history(world)
     head = verify_audit().split("Head: ")[1].strip()
     last = AuditChainLink.objects.order_by("-seq").first()
-    superuser_sql(
+    tamper_sql(
         "DELETE FROM auditlog_logentry WHERE id = %(id)s; "
         "DELETE FROM audit_auditchainlink WHERE seq = %(seq)s",
         {"id": last.entry_id, "seq": last.seq},

@@ -61,6 +61,8 @@ PERSONAL_DATA_VIEWS = {
     "referrals:chronology_correction",
     "referrals:information_requests",
     "referrals:information_request_answer",
+    "referrals:information_request_withdraw",
+    "referrals:status",
     "referrals:earlier_referrals",
     "channel_panel:meeting_detail",
     "channel_panel:meeting_item_add",
@@ -68,7 +70,6 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:meeting_decision_correct",
     "channel_panel:meeting_minutes",
     "channel_panel:pack",
-    "channel_panel:pack_pdf",
     "channel_panel:case_list",
     "channel_panel:case_detail",
     "channel_panel:case_consent_record",
@@ -147,6 +148,11 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "accounts:sso_callback": "the identity provider's answer: signs in or refuses",
     "governance:subject_access_list": "request references and staff: each person by number only",
     "governance:subject_access_detail": "an export's progress and counts: no name or reference",
+    "channel_panel:pack_pdf": (
+        "shows a download password only; the encrypted PDF it then hands over (?download=1) "
+        "writes an ACCESS entry per record (tests/channel_panel/test_pack_page.py::"
+        "test_the_pdf_pack_is_an_a4_document_marked_official_sensitive)"
+    ),
     "governance:subject_access_download": (
         "POST only, so the walk cannot open it: hands the subject access zip over once and "
         "writes an ACCESS entry on the person (tests/governance/test_subject_access.py)"

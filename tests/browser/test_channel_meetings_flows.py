@@ -111,7 +111,7 @@ MEETING_PAGES = {
     ),
     "channel_panel:meeting_minutes": ("panel_a", "Minutes", approved_kwargs, ""),
     "channel_panel:pack": ("panel_a", "Panel pack", meeting_kwargs, ""),
-    "channel_panel:pack_pdf": ("panel_a", "", meeting_kwargs, "application/pdf"),
+    "channel_panel:pack_pdf": ("panel_a", "Download the panel pack", meeting_kwargs, ""),
 }
 
 

@@ -194,6 +194,10 @@ PAGES: dict[str, Visit] = {
     "referrals:information_request_answer": Visit(
         "spoc_a", "Answer an information request", _information_request
     ),
+    "referrals:information_request_withdraw": Visit(
+        "coordinator", "Withdraw the information request to", _information_request
+    ),
+    "referrals:status": Visit("referrer_a", "Referral PR-2026-", _own_referral),
     "referrals:earlier_referrals": Visit("coordinator", "Earlier referrals", _referral),
     "referrals:statistics": Visit("coordinator", "Referral statistics"),
     "referrals:import": Visit("coordinator", "Import historical referrals"),

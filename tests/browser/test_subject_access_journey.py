@@ -1,16 +1,16 @@
 """A subject access request in Chromium, with axe on every page: the Coordinator opens
 "Subject access requests" from the menu, finds the person by another name they are known
 by, asks for an export, sees it waiting (the request only queued it), watches the page
-refresh itself to "Ready" once the worker's sweep has built it, downloads the zip (an HTML
-page and a PDF naming the person), and, from a second tab left open on the same page, is
-told (410 Gone) when and by whom it was downloaded.
+refresh itself to "Ready" once the worker's sweep has built it, is shown a password once,
+downloads the zip locked with it (an HTML page and a PDF naming the person), and, from a
+second tab left open on the same page, is told (410 Gone) when and by whom it was
+downloaded.
 
 Also the kwargs helpers the page walk (test_pages.py) uses for these pages.
 """
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest
@@ -21,7 +21,7 @@ from governance import services
 from governance.models import SubjectAccessExport
 from governance.views import subject_access as views
 from referrals.models import PersonAlias
-from tests import factories
+from tests import encrypted_downloads, factories
 from tests.browser.pages import assert_page_is_usable
 from tests.governance.records import finished_export
 
@@ -132,16 +132,22 @@ def test_coordinator_finds_the_person_and_downloads_their_export_once(
     stale = open_page(world.coordinator)
     stale.goto(reverse("governance:subject_access_detail", args=[export.pk]))
 
+    # First the password, shown once on a page of its own; then the encrypted zip.
+    button.click()
+    assert_page_is_usable(page, browsing, "Download export SAR-2026-017")
+    password = page.locator("#download-password").inner_text().strip()
     with page.expect_download() as download_info:
-        button.click()
+        page.get_by_role("button", name="Download the export (encrypted zip file)").click()
     download = download_info.value
     assert download.suggested_filename == f"subject-access-export-{export.pk}.zip"
     saved = tmp_path / "export.zip"
     download.save_as(saved)
-    with zipfile.ZipFile(io.BytesIO(saved.read_bytes())) as archive:
-        names = sorted(archive.namelist())
-        html = archive.read(names[0]).decode()
-        assert archive.read(names[1]).startswith(b"%PDF")
+    with pytest.raises(RuntimeError):
+        zipfile.ZipFile(saved).read(zipfile.ZipFile(saved).namelist()[0])
+    files = encrypted_downloads.unlock(saved.read_bytes(), password)
+    names = sorted(files)
+    html = files[names[0]].decode()
+    assert files[names[1]].startswith(b"%PDF")
     assert "Farrowdale" in html and "Fictional concern Qxv" in html
 
     # Downloaded once: the page says so, and the file is gone.

@@ -15,7 +15,7 @@ from channel_panel import services
 from channel_panel.models import ChannelCase, Consent, SupportAction, SupportType
 from prevent_portal.accounts.models import Role
 from referrals.models import Person, Referral
-from tests import factories
+from tests import encrypted_downloads, factories
 from tests.channel_panel.test_meetings import (  # noqa: F401
     agenda,
     client_for,
@@ -122,13 +122,12 @@ def test_every_opening_of_the_pack_is_logged_for_each_record_shown(world, panel,
 
 def test_the_pdf_pack_is_an_a4_document_marked_official_sensitive(world, panel, agenda, tmp_path):  # noqa: F811
     new, case, _ = agenda
-    response = client_for(world.panel_a).get(url("pack_pdf", panel.pk))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
+    response, content = encrypted_downloads.pack_pdf(client_for(world.panel_a), panel.pk)
+    assert response["Content-Type"] == "application/zip"
     assert response["Cache-Control"] == "no-store"
     assert response["Content-Disposition"].startswith("attachment;")
     pdf = tmp_path / "pack.pdf"
-    pdf.write_bytes(response.content)
+    pdf.write_bytes(content)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

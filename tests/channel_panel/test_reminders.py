@@ -42,18 +42,35 @@ def action(world, time_machine):
     )
 
 
-def test_an_overdue_contact_reaches_the_case_manager_and_every_chair_once(world, action):
-    second_chair = factories.member(Role.PANEL_CHAIR, world.council, username="deputy-chair")
+def test_an_overdue_contact_reaches_the_case_manager_and_the_coordinator_once(world, action):
+    """Not every chair in the country (security finding F7): the council's chairs cannot see
+    agency A's case, so they are not told about it; a chair of agency A is."""
+    factories.member(Role.PANEL_CHAIR, world.council, username="deputy-chair")
+    chair_a = factories.member(Role.PANEL_CHAIR, world.agency_a, username="chair-a")
     assert kinds(run("2026-12-01"), "channel_contact_overdue") == []  # due today: not late
     rows = kinds(run("2026-12-02"), "channel_contact_overdue")
     subject = f"Channel case {action.case.reference}"
     assert sorted(rows, key=lambda r: r["recipient"]) == [
         {"kind": "channel_contact_overdue", "subject": subject, "due": "2026-12-01",
          "recipient": name}
-        for name in sorted(["chair", second_chair.username, world.spoc_a.username])
+        for name in sorted([chair_a.username, "coordinator", world.spoc_a.username])
     ]  # fmt: skip
     assert kinds(run("2026-12-03"), "channel_contact_overdue") == []
     assert Notification.objects.filter(kind="channel_contact_overdue").count() == 3
+
+
+def test_a_case_manager_who_has_left_the_lead_agency_is_not_reminded(world, action):
+    from prevent_portal.accounts.models import Membership
+    from prevent_portal.accounts.services import membership_end, membership_grant
+
+    # They moved to agency B: their agency A membership ends (the case stays with A).
+    membership_end(
+        membership=Membership.objects.get(user=world.spoc_a, agency=world.agency_a),
+        acting_user=None,
+    )
+    membership_grant(user=world.spoc_a, agency=world.agency_b, role=Role.SPOC, acting_user=None)
+    rows = kinds(run("2026-12-02"), "channel_contact_overdue")
+    assert [r["recipient"] for r in rows] == ["coordinator"]
 
 
 def test_two_sweeps_on_the_same_day_queue_an_overdue_contact_once(world, action):

@@ -18,6 +18,7 @@ from channel_panel import services
 from channel_panel.management.commands.channel_report import Command
 from channel_panel.models import Attendance, CaseNeedsFlag, ExitReason
 from channel_panel.reports import channel_report
+from referrals.measures import MEASURE_KEYS
 from referrals.models import NeedsFlag, SignpostingService
 from tests import factories
 
@@ -39,8 +40,7 @@ KEYS = [
     "exits_by_reason",
     "ownership_returned_by_agency",
     "re_referrals",
-    "mental_health_concern",
-    "known_to_mental_health_services",
+    *MEASURE_KEYS,  # every needs-flag measure of the shared registry, in its order
     "percent",
 ]
 

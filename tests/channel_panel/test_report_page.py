@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from channel_panel.models import Attendance
 from prevent_portal.core.navigation import items_for
+from referrals.measures import LABELS
 from referrals.models import NeedsFlag
 from tests import factories
 from tests.channel_panel.test_report import meeting
@@ -20,6 +21,7 @@ from tests.conftest import sign_in
 
 URL = reverse("channel_panel:report")
 PERIOD = {"from": "1/4/2025", "to": "31/3/2026"}
+CONCERN = f"Cases discussed: {LABELS['mental_health_concern'].lower()}"
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def test_coordinator_and_chair_see_exact_figures(client, world, figures, persona
     shown = summary(response)
     assert shown["Meetings held"] == "1"
     assert shown["Cases discussed at held meetings"] == "4"
-    assert shown["Cases discussed with a mental health concern"] == "1 (25% of cases discussed)"
+    assert shown[CONCERN] == "1 (25% of cases discussed)"
     assert shown["Agency A"] == "1 of 1 | 100%"
     assert "hidden" not in shown["Cases adopted"]
 
@@ -81,7 +83,7 @@ def test_a_manager_sees_small_counts_of_cases_hidden_but_meetings_shown(
     assert shown["Meetings held"] == "1"
     assert shown["Agency A"] == "1 of 1 | 100%"
     assert shown["Cases discussed at held meetings"] == "hidden"
-    assert shown["Cases discussed with a mental health concern"] == "hidden"
+    assert shown[CONCERN] == "hidden"
     assert "Counts of cases below 5 are hidden" in response.content.decode()
     # The CSV a manager downloads is suppressed as well.
     download = client.get(URL, {**PERIOD, "format": "csv"})

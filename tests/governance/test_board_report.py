@@ -23,6 +23,7 @@ from governance.models import BoardReport, BoardUpdate, Rag
 from governance.services.reports import MAX_ATTEMPTS, STALE_AFTER
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.concurrency import StaleEdit
+from prevent_portal.core.periods import WHOLE_PERIOD_ERROR
 from referrals.statistics import referral_statistics
 from tests import factories
 from tests.channel_panel.test_report import meeting
@@ -230,7 +231,7 @@ def test_the_report_prints_the_sections_with_the_other_apps_figures(world, board
     body = report.body_html
     assert "<strong>10</strong>" in body
     assert "Islamist</th>" in body
-    assert "fewer than 5" in body  # the two Extreme Right-Wing referrals, and more
+    assert "hidden</td>" in body  # the two Extreme Right-Wing referrals, and more
     assert "Two sessions delivered" in body and "Amber: at risk" in body
     assert "Adult Safeguarding Board" in body and "Adults" in body
     assert "Agency A</th>" in body and "1 of 1" in body  # attendance
@@ -339,9 +340,62 @@ def test_the_pdf_download_is_for_the_coordinator_not_cached_and_logged(client, w
     assert entry.additional_data == {"view": "governance:report_pdf"}
 
     client.logout()
-    sign_in(client, world.manager)
+    sign_in(client, world.spoc_a)
     assert client.get(url).status_code == 404
     assert client.get(reverse("governance:report_list")).status_code == 403
+
+
+# --- Managers (issue 13 point 5) --------------------------------------------------------------
+def test_a_manager_lists_previews_and_downloads_a_whole_period_report(client, world, board):
+    """Board reports hold aggregates only, and managers are who they are for."""
+    load(referral_rows(8, type_of_concern="Islamist") + referral_rows(2, start=9))
+    report = built(world, board)  # April 2020 to March 2021: a financial year
+    sign_in(client, world.manager)
+    listed = client.get(reverse("governance:report_list"))
+    assert (
+        listed.status_code == 200 and "Health and Wellbeing Board<span" in listed.content.decode()
+    )
+    detail = client.get(reverse("governance:report_detail", args=[report.pk]))
+    html = detail.content.decode()
+    assert detail.status_code == 200 and "Islamist</th>" in html
+    assert "Mark as presented" not in html
+    for canary in ("Wystanbelle", "Quorrindale", "CANARY-REF"):
+        assert canary not in html
+    pdf = client.get(reverse("governance:report_pdf", args=[report.pk]))
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    present = reverse("governance:report_present", args=[report.pk])
+    assert client.get(present).status_code == 403
+
+
+def test_a_manager_does_not_see_a_report_on_free_dates(client, world, board):
+    """A report the Coordinator asked for on other dates, beside one of a whole period,
+    could give a hidden count away by subtraction (finding F3): not the manager's."""
+    free = built(world, board, date_from=date(2020, 4, 1), date_to=date(2021, 3, 30))
+    whole = built(world, board, date_from=date(2020, 10, 1), date_to=date(2020, 12, 31))
+    sign_in(client, world.manager)
+    html = client.get(reverse("governance:report_list")).content.decode()
+    assert html.count("Health and Wellbeing Board<span") == 1
+    assert client.get(reverse("governance:report_detail", args=[free.pk])).status_code == 404
+    assert client.get(reverse("governance:report_pdf", args=[free.pk])).status_code == 404
+    assert client.get(reverse("governance:report_detail", args=[whole.pk])).status_code == 200
+
+
+def test_a_manager_asks_for_a_whole_quarter_or_year_only(client, world, board):
+    sign_in(client, world.manager)
+    url = reverse("governance:report_add")
+    response = client.post(
+        url, {"board": board.pk, "date_from": "1/4/2020", "date_to": "30/3/2021"}
+    )
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and WHOLE_PERIOD_ERROR in html
+    assert not BoardReport.objects.exists()
+    response = client.post(
+        url, {"board": board.pk, "date_from": "1/1/2021", "date_to": "31/3/2021"}
+    )
+    report = BoardReport.objects.get()
+    assert response.url == reverse("governance:report_detail", args=[report.pk])
+    assert report.created_by == world.manager and report.suppress_below == 5
 
 
 def test_a_report_not_ready_has_no_pdf_to_download(client, world, board):

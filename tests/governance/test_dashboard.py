@@ -18,6 +18,8 @@ from channel_panel.models import Attendance
 from governance import services
 from governance.dashboard import dashboard_figures, referrals_by_quarter
 from governance.models import Rag
+from prevent_portal.core.periods import WHOLE_PERIOD_ERROR
+from referrals.measures import LABELS
 from referrals.services.imports import referrals_import
 from tests import factories
 from tests.channel_panel.test_report import meeting
@@ -40,11 +42,18 @@ def load(rows) -> None:
 
 
 def referral_rows(count: int, *, start: int = 1, **overrides) -> list[dict]:
-    """``count`` referrals received in 2020-21, each person carrying the canary names."""
+    """``count`` referrals received in 2020-21, each person carrying the canary names; half
+    adults and half young people, half men and half women (a year of identical referrals
+    would say something about every one of them, and have its total hidden)."""
     return [
         row(
             n,
             **{
+                "date_of_birth": "1990-01-01" if n % 2 else "2004-03-02",
+                "gender": "male" if n % 2 else "female",
+                "reached_panel": "yes" if n % 2 else "no",
+                "outcome": "Passed to the Channel Panel" if n % 2 else "No further action",
+                "mental_health_concern": "yes" if n % 2 else "no",
                 "reference": f"{CANARY_REFERENCE}-{n:05d}",
                 "first_name": f"{CANARY_GIVEN}{n}",
                 "last_name": CANARY_FAMILY,
@@ -122,7 +131,7 @@ def test_counts_below_the_threshold_and_their_percentages_are_hidden(client, wor
     assert made.referrals == 10
 
     html = page(client, world.manager).content.decode()
-    assert "fewer than 5" in html
+    assert "hidden" in html
     assert ">2<" not in html.split('id="figure-by-type-of-concern"')[1].split("</section>")[0]
     assert "20%" not in html
 
@@ -131,7 +140,7 @@ def test_the_threshold_is_the_statistics_setting(client, world, settings):
     settings.STATISTICS_SUPPRESS_BELOW = 3
     load(referral_rows(2, type_of_concern="Islamist"))
     html = page(client, world.coordinator).content.decode()
-    assert "fewer than 3" in html and "fewer than 5" not in html
+    assert "below 3" in html and "below 5" not in html
 
 
 def test_referrals_by_quarter_lists_every_quarter_of_the_period(world):
@@ -150,14 +159,22 @@ def test_referrals_by_quarter_lists_every_quarter_of_the_period(world):
     assert [r.count for r in unsuppressed] == [6, 0, 0, 3]
 
 
-def test_mental_health_share_is_of_all_referrals_in_the_period(world):
+def test_needs_flags_are_the_shared_measures_as_shares_of_referrals(world):
+    """Every measure of referrals.measures, as the statistics count it: a share of all
+    referrals, those known to services a share of those with a concern; the neurodiversity
+    flags too (none here: hidden, like any count below the threshold)."""
     load(
-        referral_rows(6, mental_health_concern="yes", known_to_mental_health_services="yes")
-        + referral_rows(4, start=7, mental_health_concern="no")
+        referral_rows(5, mental_health_concern="yes", known_to_mental_health_services="yes")
+        + referral_rows(5, start=6, mental_health_concern="yes")
+        + referral_rows(5, start=11, mental_health_concern="no")
     )
     assert rows_of(figures(user=world.manager).mental_health) == {
-        "Mental health concern": (6, 60),
-        "Already known to mental health services": (6, 60),
+        LABELS["mental_health_concern"]: (10, 67),
+        LABELS["known_to_mental_health_services"]: (5, 50),
+        LABELS["autism_spectrum_condition"]: (None, None),
+        LABELS["adhd"]: (None, None),
+        LABELS["learning_difficulty"]: (None, None),
+        LABELS["other_neurodiversity"]: (None, None),
     }
 
 
@@ -210,11 +227,27 @@ def test_a_financial_year_or_dates_choose_the_period_and_the_url_shares_it(clien
     load(referral_rows(6, received_on="2020-05-10"))
     html = page(client, world.manager, FY_2020).content.decode()
     assert "1 April 2020 to 31 March 2021" in html
-    html = page(client, world.manager, {"date_from": "1/5/2020", "date_to": "31/5/2020"})
+    html = page(client, world.coordinator, {"date_from": "1/5/2020", "date_to": "31/5/2020"})
     assert "1 May 2020 to 31 May 2020" in html.content.decode()
+    html = page(client, world.manager, {"date_from": "1/7/2020", "date_to": "30/9/2020"})
+    assert "1 July 2020 to 30 September 2020" in html.content.decode()
     # A year wins over dates given with it, so a shared link always means one thing.
     html = page(client, world.manager, {"year": "2020", "date_from": "1/5/2020"})
     assert "1 April 2020 to 31 March 2021" in html.content.decode()
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [("1/5/2020", "31/5/2020"), ("1/4/2020", "30/3/2021"), ("1/4/2020", "30/9/2020")],
+)
+def test_a_manager_may_choose_only_a_whole_quarter_or_year(client, world, dates):
+    """Security finding F3: free dates let an aggregate-only reader subtract two periods a
+    day apart and read one referral's details from the difference."""
+    load(referral_rows(6, received_on="2020-05-10"))
+    response = page(client, world.manager, {"date_from": dates[0], "date_to": dates[1]})
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and WHOLE_PERIOD_ERROR in html
+    assert response.context["figures"] is None
 
 
 def test_a_bad_period_is_explained_and_shows_no_figures(client, world):

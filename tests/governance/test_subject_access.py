@@ -9,17 +9,20 @@ records."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import pyzipper
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from channel_panel import services as panel
 from channel_panel.models import Consent, SupportType
@@ -160,6 +163,21 @@ def built(world, person) -> SubjectAccessExport:
 
 def unzip(content: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def download(client, url):
+    """As the Coordinator does it: the first POST shows the password once, the second (from
+    that page) downloads the zip locked with it. Returns (password, response)."""
+    shown = client.post(url)
+    assert shown.status_code == 200, shown.status_code
+    password = re.search(r'id="download-password"><code>([^<]+)</code>', shown.content.decode())
+    return password.group(1), client.post(url, {"step": "download"})
+
+
+def unlock(content: bytes, password: str) -> dict[str, bytes]:
+    with pyzipper.AESZipFile(io.BytesIO(content)) as archive:
+        archive.setpassword(password.encode())
         return {name: archive.read(name) for name in archive.namelist()}
 
 
@@ -343,13 +361,13 @@ def test_the_coordinator_downloads_the_export_once_and_the_file_is_deleted(
     sign_in(client, world.coordinator)
     url = reverse("governance:subject_access_download", args=[export.pk])
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once committed
-        response = client.post(url)
+        password, response = download(client, url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Cache-Control"] == "no-store"
     assert "Farrowdale" in next(
-        v.decode() for k, v in unzip(response.content).items() if k.endswith(".html")
+        v.decode() for k, v in unlock(response.content, password).items() if k.endswith(".html")
     )
     assert not stored.exists()
     handed_over = LogEntry.objects.filter(
@@ -358,8 +376,9 @@ def test_the_coordinator_downloads_the_export_once_and_the_file_is_deleted(
         additional_data__view="governance:subject_access_download",
     )
     assert handed_over.get().actor == world.coordinator
-    again = client.post(url)
+    again = client.post(url, {"step": "download"})
     assert again.status_code == 410
+    assert client.post(url).status_code == 410  # and no new password is offered
     export.refresh_from_db()
     when = f"{export.downloaded_at:%-d %B %Y}"
     assert f"downloaded on {when}" in again.content.decode()
@@ -368,7 +387,7 @@ def test_the_coordinator_downloads_the_export_once_and_the_file_is_deleted(
     )
     page = client.get(reverse("governance:subject_access_detail", args=[export.pk]))
     assert "the file was then deleted" in page.content.decode()
-    assert b"Download the export" not in page.content
+    assert b"download the export" not in page.content
 
 
 def test_another_coordinator_cannot_download_an_export_they_did_not_ask_for(world, subject, client):
@@ -378,16 +397,20 @@ def test_another_coordinator_cannot_download_an_export_they_did_not_ask_for(worl
     response = client.post(reverse("governance:subject_access_download", args=[export.pk]))
     assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        services.subject_access_download(export=export, acting_user=colleague)
+        services.subject_access_download(export=export, acting_user=colleague, password="pw")
     export.refresh_from_db()
     assert export.can_be_downloaded
 
 
 def test_the_service_refuses_a_second_download(world, subject):
     export = built(world, subject)
-    assert services.subject_access_download(export=export, acting_user=world.coordinator)
+    assert services.subject_access_download(
+        export=export, acting_user=world.coordinator, password="pw"
+    )
     with pytest.raises(AlreadyDownloaded):
-        services.subject_access_download(export=export, acting_user=world.coordinator)
+        services.subject_access_download(
+            export=export, acting_user=world.coordinator, password="pw"
+        )
 
 
 @pytest.mark.parametrize("persona", ["chair", "manager", "sysadmin", "spoc_a", "panel_a"])
@@ -416,7 +439,7 @@ def test_every_request_build_and_download_is_in_the_audit_log(world, subject, cl
     from governance.tasks import subject_access_sweep_task
 
     subject_access_sweep_task.apply()  # as beat runs it: the system account builds
-    client.post(reverse("governance:subject_access_download", args=[export.pk]))
+    download(client, reverse("governance:subject_access_download", args=[export.pk]))
     entries = list(LogEntry.objects.get_for_object(export).order_by("timestamp", "pk"))
     assert [(e.action, e.actor.username) for e in entries] == [
         (LogEntry.Action.CREATE, "coordinator"),  # asked for
@@ -490,3 +513,77 @@ def test_asking_and_downloading_need_a_recent_sign_in(world, subject, client):
         assert response.url.startswith(reverse("accounts:confirm_identity"))
     export.refresh_from_db()
     assert export.can_be_downloaded
+
+
+# --- Encrypted, and expired if never downloaded (security finding F15) ---------------------
+def test_the_downloaded_zip_opens_only_with_the_password_shown_once(world, subject, client):
+    export = built(world, subject)
+    sign_in(client, world.coordinator)
+    url = reverse("governance:subject_access_download", args=[export.pk])
+    password, response = download(client, url)
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert names and all(n.startswith(f"subject-access-export-{export.pk}") for n in names)
+    with pytest.raises(RuntimeError, match="password"):
+        zipfile.ZipFile(io.BytesIO(response.content)).read(names[0])
+    with pytest.raises(RuntimeError, match="Bad password"):
+        unlock(response.content, "WRONG-PASSWORD")
+    assert any(b"Farrowdale" in v for v in unlock(response.content, password).values())
+    assert password.encode() not in response.content
+    assert password not in str(dict(response.items()))
+
+
+def test_a_download_needs_the_password_page_first(world, subject, client):
+    """Straight to "download" without a password shown: the password page, not the file."""
+    export = built(world, subject)
+    sign_in(client, world.coordinator)
+    url = reverse("governance:subject_access_download", args=[export.pk])
+    response = client.post(url, {"step": "download"})
+    assert response.status_code == 200
+    assert b'id="download-password"' in response.content
+    export.refresh_from_db()
+    assert export.can_be_downloaded
+
+
+def test_an_export_nobody_downloads_expires_and_its_file_is_deleted(
+    world, subject, client, media, settings, django_capture_on_commit_callbacks
+):
+    settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS = 7
+    export = built(world, subject)
+    stored = media / export.archive.name
+    built_at = export.finished_at
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.subject_access_exports_expire(now=built_at + timedelta(days=6)) == 0
+    assert stored.exists()
+    from governance.tasks import subject_access_expire_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            services.subject_access_exports_expire(now=built_at + timedelta(days=7, seconds=1)) == 1
+        )
+    assert not stored.exists()
+    export.refresh_from_db()
+    assert export.is_expired and not export.archive and not export.can_be_downloaded
+    entry = LogEntry.objects.get_for_object(export).order_by("timestamp", "pk").last()
+    assert entry.action == LogEntry.Action.UPDATE and "expired_at" in entry.changes_dict
+    assert subject_access_expire_task.apply().result == 0  # nothing left to expire
+    sign_in(client, world.coordinator)
+    url = reverse("governance:subject_access_download", args=[export.pk])
+    gone = client.post(url)
+    assert gone.status_code == 410
+    assert "This export has expired" in gone.content.decode()
+    page = client.get(reverse("governance:subject_access_detail", args=[export.pk]))
+    assert "the file was deleted" in page.content.decode()
+
+
+def test_beat_runs_the_expiry_sweep_daily():
+    from prevent_portal.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "governance.subject_access_expire" in tasks
+
+
+def test_a_downloaded_export_does_not_expire(world, subject):
+    export = built(world, subject)
+    services.subject_access_download(export=export, acting_user=world.coordinator, password="pw")
+    later = timezone.now() + timedelta(days=365)
+    assert services.subject_access_exports_expire(now=later) == 0

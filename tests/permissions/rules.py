@@ -53,12 +53,33 @@ def _signed_in_page(persona, method, allowed=None):
     return {200} if method == "GET" else {405}
 
 
+# Who made each scenario's referral (the pack ones have no referrer).
+REFERRER_OF = {
+    "own": "referrer_a",
+    "other": "referrer_b",
+    "shared_live": "referrer_b",
+    "shared_expired": "referrer_b",
+    "shared_user": "referrer_b",
+}
+
+
 def _referral_view(persona, method, scenario):
     if persona == "anonymous":
         return {302}
     if method == "POST":
         return {405}
+    if persona == REFERRER_OF.get(scenario):
+        return {302}  # to the status page made for the referrer (issue 13, point 12)
     return {200} if persona in SEES[scenario] else {404}
+
+
+def _referral_status(persona, method, scenario):
+    """Only the referrer who made it, while a referrer there; 404 for everyone else."""
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {200} if persona == REFERRER_OF.get(scenario) else {404}
 
 
 def _referral_share(persona, method, scenario):

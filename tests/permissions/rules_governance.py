@@ -6,7 +6,8 @@ walked in; values(route, scenario, objects) fills the route's parameters.
 
 Rules (governance/models/access.py): the Coordinator manages everything; managers read the
 boards and the plan, and see the dashboard (aggregates only); board reports are the
-Coordinator's alone (403 on their list and form, 404 on a report); an action item's owners
+Coordinator's and managers' (403 to others on their list and form, 404 on a report; only
+the Coordinator presents one, 403 to a manager); an action item's owners
 (agency A's SPOC for the "own" item, agency B's for the "other") see it and add progress;
 the registers are the Coordinator's alone; so are subject access exports (403 on their pages,
 404 on an export, which only the Coordinator who asked downloads, once: 200, then 410).
@@ -173,18 +174,22 @@ def _progress_add(persona, method, scenario):
 
 
 def _report(persona, method, scenario):
-    """A board report: the Coordinator's alone, 404 to anyone else (POST: form pages only)."""
+    """Presenting a board report: the Coordinator's alone; a manager sees the report (a
+    whole financial year here) but may not present it (403); 404 to anyone else."""
     if persona == "anonymous":
         return {302}
-    if persona != "coordinator":
-        return {404}
-    return {200}
+    if persona == "manager":
+        return {403}
+    return {200} if persona == "coordinator" else {404}
 
 
 def _report_view(persona, method, scenario):
-    if method == "POST" and persona != "anonymous":
+    """A board report of a whole financial year: the Coordinator and managers read it."""
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
         return {405}
-    return _report(persona, method, scenario)
+    return {200} if persona in READERS else {404}
 
 
 def _export_download(persona, method, scenario):
@@ -230,8 +235,8 @@ EXPECTED: dict = {
     "governance:register_edit": _register_entry,
     # Aggregates only: managers and the Coordinator; 403 to anyone else.
     "governance:dashboard": _role_page(READERS),
-    "governance:report_list": _role_page({"coordinator"}),
-    "governance:report_add": _role_page({"coordinator"}, get_only=False),
+    "governance:report_list": _role_page(READERS),
+    "governance:report_add": _role_page(READERS, get_only=False),
     "governance:report_detail": _report_view,
     "governance:report_pdf": _report_view,
     "governance:report_present": _report,

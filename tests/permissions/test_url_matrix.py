@@ -11,8 +11,10 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from prevent_portal.accounts.grants import object_share
+from prevent_portal.accounts.models import Role
 from tests import factories
 from tests.conftest import PERSONAS, build_world, sign_in
 from tests.permissions import (
@@ -29,6 +31,7 @@ from tests.permissions.rules import (  # noqa: F401 - the rules the entries belo
     _admin,
     _open,
     _referral_share,
+    _referral_status,
     _referral_view,
     _referral_withdraw,
     _signed_in_page,
@@ -70,6 +73,7 @@ EXPECTED = {
         p, m, CASE_LIST_ROLES if m == "GET" else None
     ),
     "referrals:detail": _referral_view,
+    "referrals:status": _referral_status,
     "referrals:share": _referral_share,
     "referrals:share_revoke": _referral_withdraw,
     # An SPOC reports on their own agency's users, the Coordinator on everyone's.
@@ -128,15 +132,14 @@ def scenario_objects(world):
         expires_at=now + timedelta(days=1),
     )
     type(expired).objects.filter(pk=expired.pk).update(expires_at=now - timedelta(days=1))
-    object_share(
-        obj=refs["shared_user"],
-        to_user=world.referrer_a,
-        reason="follow-up",
-        acting_user=world.coordinator,
-    )
+    # A share to a named referrer, as could be made before only case roles could receive
+    # one (security.md F12): written straight into the table, it must still be obeyed.
+    legacy = assign_perm("referrals.view_referral", world.referrer_a, refs["shared_user"])
+    legacy.reason = "follow-up"
+    legacy.save()
     refs.update(rules_channel_panel.pack_referrals(world))
     # Grants for the withdraw route, to someone who is not a persona.
-    grantee = factories.UserFactory(username="grantee")
+    grantee = factories.member(Role.SPOC, factories.AgencyFactory(), username="grantee")
     grants = {}
     for name, ref in refs.items():
         grants[name] = object_share(

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from referrals.measures import MEASURE_KEYS
 from referrals.services.imports import referrals_import
 from referrals.statistics import referral_statistics
 from tests.conftest import sign_in
@@ -28,8 +29,7 @@ KEYS = [
     "by_type_of_concern",
     "by_sector",
     "by_outcome",
-    "mental_health_concern",
-    "known_to_mental_health_services",
+    *MEASURE_KEYS,  # every needs-flag measure of the shared registry, in its order
     "reached_panel",
     "adopted",
     "percent",
@@ -102,6 +102,7 @@ def test_seed_profile_comes_out_as_the_board_paper_quotes_it(world):
     assert figures["mental_health_concern"] == 16
     assert figures["percent"]["mental_health_concern"] == 84
     assert figures["known_to_mental_health_services"] == 8
+    assert figures["percent"]["known_to_mental_health_services"] == 50  # of the 16
     assert figures["reached_panel"] == 19 and figures["adopted"] == 7
     assert figures["percent"]["adopted"] == 37  # 36.8
 

@@ -218,7 +218,7 @@ def test_a_decided_referral_cannot_get_a_second_outcome(coordinator, referral):
     assert referral.outcome == nfa
 
 
-def test_information_request_shares_with_agency_and_tells_its_spocs(coordinator, world):
+def test_information_request_grants_nothing_on_the_referral_and_tells_its_spocs(coordinator, world):
     referral = factories.referral(world.agency_b)
     due = timezone.localdate() + timedelta(days=10)
     response = coordinator.post(
@@ -233,9 +233,10 @@ def test_information_request_shares_with_agency_and_tells_its_spocs(coordinator,
     info = InformationRequest.objects.get(referral=referral)
     assert info.agency == world.agency_a and info.due_on == due
     assert info.requested_by == world.coordinator
-    grant = ReferralGroupGrant.objects.get(content_object=referral, group=world.agency_a.group)
-    assert grant.expires_at.date() > due
-    assert Referral.objects.visible_to(world.spoc_a).filter(pk=referral.pk).exists()
+    # The agency asked sees the request, not the referral (security.md F9).
+    assert not ReferralGroupGrant.objects.filter(content_object=referral).exists()
+    assert not Referral.objects.visible_to(world.spoc_a).filter(pk=referral.pk).exists()
+    assert InformationRequest.objects.asked_of(world.spoc_a).get() == info
     mail = Notification.objects.filter(recipient=world.spoc_a, kind="information_requested")
     assert mail.count() == 1
     assert "Is the person known" not in mail.get().subject
@@ -377,6 +378,9 @@ def test_chronology_on_the_referral_page_is_for_agency_staff_not_the_referrer(cl
     assert "Referral received from Agency A." in client.get(url).content.decode()
     client.logout()
     sign_in(client, world.referrer_a)
-    html = client.get(url).content.decode()
+    # The referrer is sent to the status page made for them (issue 13, point 12).
+    response = client.get(url, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("referrals:status", args=[referral.pk])
     assert referral.reference in html
     assert "Referral received from" not in html

@@ -5,7 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from prevent_portal.audit.chain import INSTALL_SQL, UNINSTALL_SQL
+from prevent_portal.audit.migrations._chain_v1 import INSTALL_SQL, UNINSTALL_SQL
 
 
 def forward(apps, schema_editor):

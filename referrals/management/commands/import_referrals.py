@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from prevent_portal.audit.context import acting_as
@@ -23,7 +24,13 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         with acting_as() as actor:
-            result = referrals_import(name=path.name, content=path.read_bytes(), acting_user=actor)
+            # Not in a web worker: the command's own, larger cap.
+            result = referrals_import(
+                name=path.name,
+                content=path.read_bytes(),
+                acting_user=actor,
+                max_rows=settings.IMPORT_MAX_ROWS_COMMAND,
+            )
         if not result.ok:
             for message in result.messages():
                 self.stderr.write(message)

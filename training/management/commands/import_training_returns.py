@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from prevent_portal.audit.context import acting_as
@@ -26,7 +27,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         try:
-            rows = read_returns_file(path.name, path.read_bytes())
+            # Not in a web worker: the command's own, larger cap.
+            rows = read_returns_file(
+                path.name, path.read_bytes(), max_rows=settings.IMPORT_MAX_ROWS_COMMAND
+            )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         with acting_as() as actor:

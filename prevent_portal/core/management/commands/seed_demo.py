@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from prevent_portal.audit.context import acting_as
@@ -9,6 +10,9 @@ class Command(BaseCommand):
     help = "Create (or bring up to date) a fictional council's demo data. Safe to run again."
 
     def handle(self, *args, **options):
+        # The demo accounts share a published password: in production they would be a way in.
+        if settings.IS_PRODUCTION:
+            raise CommandError("seed_demo is not available in production")
         ctx = DemoContext(accounts=[], objects={})
         with acting_as(), transaction.atomic():
             for name, seeder in seeders():

