@@ -101,7 +101,7 @@ def attendance_recorded(meeting: PanelMeeting, **_) -> bool:
 
 
 MEETING = Lifecycle(
-    name="panel_meeting",
+    name="channel_panel.meeting",
     noun="meeting",
     state="status",
     state_labels=dict(PanelMeeting.Status.choices),
@@ -196,7 +196,7 @@ _DETAILS = (
 )
 
 DECISION = Lifecycle(
-    name="panel_decision",
+    name="channel_panel.decision",
     noun="agenda item",
     state=decision_state,
     state_labels={

@@ -12,7 +12,7 @@ Context the conditions read (each service passes what its step needs):
 ``checked_on`` (record the gateway); ``outcome``, ``reason``, ``signposted_to``,
 ``decided_on`` (the outcome steps); ``reason``, ``concern_types``, ``changed`` (reclassify).
 
-An ``INFORMATION_REQUEST_LIFECYCLE`` for information requests may sit in this file too.
+``INFORMATION_REQUEST_LIFECYCLE``, below, is the information request's table.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import date
 from django.utils import timezone
 
 from prevent_portal.core.lifecycle import ANY_STATE, Lifecycle, Transition, condition
-from referrals.models import GatewayResult, Outcome, Referral
+from referrals.models import GatewayResult, InformationRequest, Outcome, Referral
 
 S = Referral.Status
 # A referral not yet saved: the state ``receive`` starts from.
@@ -143,7 +143,7 @@ def something_changed(referral, **context) -> bool:
 
 
 REFERRAL_LIFECYCLE = Lifecycle(
-    name="referral",
+    name="referrals.referral",
     noun="referral",
     state=_state,
     state_labels={NEW: "Not yet recorded", **dict(S.choices)},
@@ -250,3 +250,111 @@ def before(step: str, sentence: str) -> str:
     if not heading or not sentence or sentence.startswith("This referral "):
         return sentence
     return f"{heading}: {sentence[0].lower()}{sentence[1:]}"
+
+
+# --- Information requests ----------------------------------------------------------------
+# The agency asked sees a request only while it is open and not past its expiry
+# (``InformationRequest.objects.asked_of``), so every step out of "open" ends their sight of it
+# at once. Chasing leaves the state as it is: the reminder's outbox key makes it happen once.
+
+UNSENT = "unsent"
+Status = InformationRequest.Status
+
+
+def _request_state(request: InformationRequest) -> str:
+    return request.status if request.pk else UNSENT
+
+
+@condition("Enter what you need to know.")
+def has_question(request, **context) -> bool:
+    return bool(request.question.strip())
+
+
+@condition("The date the answer is needed by must be today or later.")
+def due_today_or_later(request, *, today: date, **context) -> bool:
+    return request.due_on >= today
+
+
+@condition("Enter your answer.")
+def has_answer(request, *, response: str, **context) -> bool:
+    return bool(response.strip())
+
+
+@condition(
+    lambda request, **c: (
+        f"This request expired on {request.expires_on:%d %B %Y}: it can no longer be answered."
+    )
+)
+def not_expired(request, *, today: date, **context) -> bool:
+    return today <= request.expires_on
+
+
+@condition(lambda request, **c: f"This request is not overdue until {request.due_on:%d %B %Y}.")
+def overdue(request, *, today: date, **context) -> bool:
+    return today > request.due_on
+
+
+@condition("Enter why you are withdrawing the request.")
+def has_reason(request, *, reason: str, **context) -> bool:
+    return bool(reason.strip())
+
+
+@condition(
+    lambda request, **c: (
+        f"This request stays open to the agency until {request.expires_on:%d %B %Y}."
+    )
+)
+def past_expiry(request, *, today: date, **context) -> bool:
+    return today > request.expires_on
+
+
+INFORMATION_REQUEST_LIFECYCLE = Lifecycle(
+    name="referrals.information_request",
+    noun="information request",
+    state=_request_state,
+    state_labels={
+        UNSENT: "Not sent",
+        Status.OPEN: "Open",
+        Status.ANSWERED: "Answered",
+        Status.WITHDRAWN: "Withdrawn",
+        Status.EXPIRED: "Expired",
+    },
+    transitions=[
+        Transition(
+            "send",
+            "Send the request",
+            source=(UNSENT,),
+            target=Status.OPEN,
+            conditions=(has_question, due_today_or_later),
+        ),
+        Transition(
+            "answer",
+            "Answer the request",
+            source=(Status.OPEN,),
+            target=Status.ANSWERED,
+            conditions=(not_expired, has_answer),
+        ),
+        Transition(
+            "chase",
+            "Chase the agency once",
+            source=(Status.OPEN,),
+            target=None,
+            conditions=(overdue, not_expired),
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw the request",
+            source=(Status.OPEN,),
+            target=Status.WITHDRAWN,
+            conditions=(has_reason,),
+        ),
+        Transition(
+            "expire",
+            "Close the request unanswered",
+            source=(Status.OPEN,),
+            target=Status.EXPIRED,
+            conditions=(past_expiry,),
+        ),
+    ],
+    audited_fields=("status", "response", "closed_reason"),
+)

@@ -506,7 +506,7 @@ class InformationRequestQuerySet(models.QuerySet):
 class InformationRequest(models.Model):
     """The Coordinator asks a partner agency what it knows; its SPOC answers. The partner
     sees the request (its question and enough to find the person), never the referral.
-    Its states and steps are in referrals/lifecycle_requests.py."""
+    Its states and steps are in referrals/lifecycle.py."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Awaiting a response"

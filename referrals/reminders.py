@@ -7,7 +7,7 @@ from django.conf import settings
 from prevent_portal.accounts.models import Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
-from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE
+from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE
 from referrals.models import INFORMATION_REQUEST_GRACE_DAYS, InformationRequest, Referral
 from referrals.services.information_requests import asked_spocs
 

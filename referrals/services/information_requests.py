@@ -4,7 +4,7 @@ referred, its SPOC answers, the Coordinator may withdraw it, and an unanswered o
 Least disclosure (security.md F9): the agency asked sees the request (the question and
 enough to find the person in its own records), never the referral, its concern, its gateway
 result, its chronology or other agencies' answers. Asking grants nothing on the referral.
-Every step goes through INFORMATION_REQUEST_LIFECYCLE (referrals/lifecycle_requests.py).
+Every step goes through INFORMATION_REQUEST_LIFECYCLE (referrals/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from prevent_portal.accounts import grants
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
+from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE as LIFECYCLE
 from referrals.lifecycle import REFERRAL_LIFECYCLE
-from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE as LIFECYCLE
 from referrals.models import ChronologyEntry, InformationRequest, Referral, ReferralGroupGrant
 from referrals.services.records import chronology_add
 

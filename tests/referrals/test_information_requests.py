@@ -280,7 +280,7 @@ def test_the_architecture_document_prints_the_request_lifecycle_table():
 
     from django.conf import settings
 
-    from referrals.lifecycle_requests import INFORMATION_REQUEST_LIFECYCLE
+    from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE
 
     text = (Path(settings.BASE_DIR) / "docs" / "architecture.md").read_text()
     assert INFORMATION_REQUEST_LIFECYCLE.as_markdown() in text
