@@ -63,10 +63,13 @@ def period_form(
 
 
 def suppress_below(form, *, exact: bool) -> int:
-    """Counts below this are hidden: what the form asked for, and at least the managers'
-    threshold for someone who may not see exact counts."""
-    asked = form.cleaned_data.get("suppress") or 0
-    return asked if exact else max(asked, manager_suppress_below())
+    """Counts below this are hidden: what the form asked for, for someone who may see exact
+    counts; the managers' threshold, and no other, for anyone else. One threshold only:
+    the same table suppressed below 5 and below 6 hides different larger cells, and the
+    two side by side give away counts hidden in both (security finding F3, review 1)."""
+    if not exact:
+        return manager_suppress_below()
+    return form.cleaned_data.get("suppress") or 0
 
 
 @require_GET
