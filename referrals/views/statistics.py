@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from prevent_portal.core.periods import financial_year, financial_year_start
 from referrals.forms.imports import StatisticsForm
 from referrals.measures import LABELS
@@ -87,7 +88,7 @@ def referral_statistics_page(request):
             suppress=suppress,
         )
         if request.GET.get("format") == "csv":
-            response = HttpResponse(statistics_csv(figures), content_type="text/csv")
+            response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)
             filename = f"prevent-statistics-{figures['from']}-to-{figures['to']}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
