@@ -37,6 +37,8 @@ class ChannelReportForm(forms.Form):
             "Enter the last day of the period",
         )
         self.order_fields(["from", "to", "suppress"])
+        if whole_periods_only:  # the managers' threshold, not one they choose (F3)
+            del self.fields["suppress"]
 
     def clean(self):
         data = super().clean()

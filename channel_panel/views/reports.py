@@ -16,6 +16,7 @@ from channel_panel.forms.reports import ChannelReportForm
 from channel_panel.reports import channel_report
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from referrals.measures import MEASURES
 from referrals.statistics import statistics_csv
 from referrals.views.statistics import period_form, suppress_below
@@ -57,7 +58,7 @@ def channel_report_page(request):
             suppress=suppress,
         )
         if request.GET.get("format") == "csv":
-            response = HttpResponse(statistics_csv(figures), content_type="text/csv")
+            response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)
             filename = f"channel-panel-report-{figures['from']}-to-{figures['to']}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response

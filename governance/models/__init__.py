@@ -11,6 +11,7 @@ from governance.models.boards import (
     ScheduleStatus,
     add_months,
     get_board_for_user,
+    get_board_paper_for_user,
     get_board_update_for_user,
 )
 from governance.models.plan import (
@@ -55,6 +56,7 @@ __all__ = [
     "get_action_item_for_user",
     "get_board_for_user",
     "get_board_report_for_user",
+    "get_board_paper_for_user",
     "get_board_update_for_user",
     "get_export_for_user",
     "get_period_for_user",

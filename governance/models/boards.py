@@ -16,6 +16,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, Max, Q, Value, When
+from django.http import Http404
 
 from governance.models.access import ReadableQuerySet, fetch_for_user
 
@@ -158,6 +159,19 @@ class BoardUpdateQuerySet(models.QuerySet):
     def visible_to(self, user) -> BoardUpdateQuerySet:
         return self.filter(board__in=Board.objects.visible_to(user))
 
+    def paper_visible_to(self, user) -> BoardUpdateQuerySet:
+        """Updates whose paper ``user`` may download. A paper that is a presented board
+        report goes only to those who may see the report itself: a manager sees reports of
+        whole financial quarters and years only, and a report on other dates, put beside
+        one of a whole period, could give a hidden count away (security finding F3)."""
+        from governance.models.reports import BoardReport  # reports.py imports this module
+
+        return (
+            self.visible_to(user)
+            .exclude(attachment="")
+            .filter(Q(report__isnull=True) | Q(report__in=BoardReport.objects.visible_to(user)))
+        )
+
 
 class BoardUpdate(models.Model):
     """An update presented to a board: its date, its title and, optionally, the paper."""
@@ -197,3 +211,12 @@ def get_board_for_user(user, pk, *, perm: str = "view") -> Board:
 def get_board_update_for_user(user, pk, *, perm: str = "view") -> BoardUpdate:
     """The only single board-update fetch, visible with its board."""
     return fetch_for_user(BoardUpdate.objects.select_related("board"), user, pk, perm=perm)
+
+
+def get_board_paper_for_user(user, pk) -> BoardUpdate:
+    """A board update whose paper ``user`` may download (``paper_visible_to``); 404 for an
+    update without one, or whose paper is a report they may not see."""
+    update = get_board_update_for_user(user, pk)
+    if not BoardUpdate.objects.paper_visible_to(user).filter(pk=update.pk).exists():
+        raise Http404("This update has no paper")
+    return update

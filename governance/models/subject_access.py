@@ -19,9 +19,11 @@ random name, never served by URL, and removed as it is downloaded. Rules:
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from governance.models.access import EDITOR_ROLES, ReadableQuerySet, fetch_for_user
 from governance.models.jobs import BackgroundJob
@@ -81,7 +83,25 @@ class SubjectAccessExport(BackgroundJob):
 
     @property
     def is_expired(self) -> bool:
-        return self.expired_at is not None
+        """Expired by the daily sweep, or due to be: an export not downloaded within
+        SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS of being built is no longer handed over, whether or
+        not the sweep (which deletes the file) has run yet."""
+        if self.expired_at is not None:
+            return True
+        due = self.expires_at
+        return not self.is_downloaded and due is not None and timezone.now() >= due
+
+    @property
+    def expires_at(self):
+        """When an export not downloaded stops being available (None until it is built)."""
+        if self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS)
+
+    @property
+    def expired_on(self):
+        """The day it expired: as the sweep recorded it, or as it fell due."""
+        return self.expired_at or self.expires_at
 
     @property
     def can_be_downloaded(self) -> bool:

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from governance import services
 from governance.forms.boards import BoardForm, BoardUpdateForm
-from governance.models import Board, get_board_for_user, get_board_update_for_user
+from governance.models import (
+    Board,
+    BoardUpdate,
+    get_board_for_user,
+    get_board_paper_for_user,
+)
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit
 from governance.services.boards import BOARD_FIELDS
 from governance.views.common import form_page, posted
@@ -64,6 +69,12 @@ def board_detail(request, pk):
             "status": status,
             "recipients": list(board.reminder_recipients.order_by("first_name", "last_name")),
             "updates": list(board.updates.select_related("recorded_by")),
+            # A presented report's paper only for those who may see the report (F3).
+            "papers": set(
+                BoardUpdate.objects.paper_visible_to(request.user)
+                .filter(board=board)
+                .values_list("pk", flat=True)
+            ),
             "can_edit": can_edit(request.user),
         },
     )
@@ -158,9 +169,7 @@ def board_update_add(request, pk):
 @require_GET
 def board_update_attachment(request, pk):
     """The paper of a board update, downloaded, never shown inline; readers only."""
-    update = get_board_update_for_user(request.user, pk)
-    if not update.attachment:
-        raise Http404("This update has no paper")
+    update = get_board_paper_for_user(request.user, pk)
     try:
         handle = update.attachment.open("rb")
     except FileNotFoundError:

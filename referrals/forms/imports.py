@@ -48,6 +48,10 @@ class StatisticsForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Readers of aggregates only: whole financial quarters or years (security F3).
         self.whole_periods_only = whole_periods_only
+        if whole_periods_only:
+            # ... at the managers' threshold: two thresholds side by side hide different
+            # larger cells, and together show counts each hides (review 1 of F3).
+            del self.fields["suppress"]
         for name in ("date_from", "date_to"):
             self.fields[name].widget.attrs["class"] = "govuk-input--width-10"
 

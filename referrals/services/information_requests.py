@@ -145,17 +145,34 @@ def information_request_answer(
     _legacy_shares_end(request, acting_user)
     _referral_back_to_triage(request.referral_id)
     link = site_link("referrals:triage", request.referral_id)
-    notification_queue(
-        dedup_key=f"information-answered:{request.pk}",
-        kind="information_answered",
-        recipient=request.requested_by,
-        subject=f"Information received about referral {request.referral.reference}",
-        body=(
-            f"{request.agency.name} has answered your information request about referral "
-            f"{request.referral.reference}.\n\nSign in to read it: {link}\n"
-        ),
-    )
+    for recipient in _answer_recipients(request):
+        notification_queue(
+            dedup_key=f"information-answered:{request.pk}:user:{recipient.pk}",
+            kind="information_answered",
+            recipient=recipient,
+            subject=f"Information received about referral {request.referral.reference}",
+            body=(
+                f"{request.agency.name} has answered an information request about referral "
+                f"{request.referral.reference}.\n\nSign in to read it: {link}\n"
+            ),
+        )
     return request
+
+
+def _answer_recipients(request: InformationRequest) -> list[User]:
+    """Who hears that a request was answered: the person who asked, while they may still
+    open the referral; otherwise the active Coordinators who may. Nobody who has left is
+    told (the rule F7 set for reminders, for this notice too)."""
+    referral_id = request.referral_id
+    if Referral.objects.visible_to(request.requested_by).filter(pk=referral_id).exists():
+        return [request.requested_by]
+    coordinators = User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user"),
+    ).order_by("pk")
+    return [
+        c for c in coordinators if Referral.objects.visible_to(c).filter(pk=referral_id).exists()
+    ]
 
 
 @transaction.atomic

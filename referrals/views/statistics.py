@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from prevent_portal.core.periods import financial_year, financial_year_start
 from referrals.forms.imports import StatisticsForm
 from referrals.measures import LABELS
@@ -63,10 +64,13 @@ def period_form(
 
 
 def suppress_below(form, *, exact: bool) -> int:
-    """Counts below this are hidden: what the form asked for, and at least the managers'
-    threshold for someone who may not see exact counts."""
-    asked = form.cleaned_data.get("suppress") or 0
-    return asked if exact else max(asked, manager_suppress_below())
+    """Counts below this are hidden: what the form asked for, for someone who may see exact
+    counts; the managers' threshold, and no other, for anyone else. One threshold only:
+    the same table suppressed below 5 and below 6 hides different larger cells, and the
+    two side by side give away counts hidden in both (security finding F3, review 1)."""
+    if not exact:
+        return manager_suppress_below()
+    return form.cleaned_data.get("suppress") or 0
 
 
 @require_GET
@@ -84,7 +88,7 @@ def referral_statistics_page(request):
             suppress=suppress,
         )
         if request.GET.get("format") == "csv":
-            response = HttpResponse(statistics_csv(figures), content_type="text/csv")
+            response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)
             filename = f"prevent-statistics-{figures['from']}-to-{figures['to']}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response

@@ -106,7 +106,7 @@ def test_the_period_is_in_the_address_so_a_report_can_be_shared(client, world, f
     assert 'name="from"' in html and 'name="to"' in html
     assert "from=2025-04-01&amp;to=2026-03-31" in html  # the CSV link keeps the period
     download = client.get(URL, {"from": "2025-04-01", "to": "2026-03-31", "format": "csv"})
-    assert download["Content-Type"] == "text/csv"
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert "channel-panel-report-2025-04-01-to-2026-03-31.csv" in download["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.content.decode())))
     assert ["cases_discussed", "", "4", ""] in rows

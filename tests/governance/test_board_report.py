@@ -470,3 +470,36 @@ def test_the_list_shows_each_report_and_its_status(client, world, board):
     html = client.get(reverse("governance:report_list")).content.decode()
     assert html.count("Health and Wellbeing Board<span") == 2
     assert "Waiting to start" in html and "Ready" in html
+
+
+def test_a_manager_cannot_download_a_free_dates_report_once_presented_as_a_board_paper(
+    client, world, board
+):
+    """Review 1: presenting a report makes its PDF the board update's paper, which managers
+    read on the board page. A report on free dates must not reach a manager that way either
+    (finding F3); a whole-period one still does."""
+    free = built(world, board, date_from=date(2020, 4, 1), date_to=date(2021, 3, 30))
+    whole = built(world, board, date_from=date(2020, 10, 1), date_to=date(2020, 12, 31))
+    papers = {}
+    for report in (free, whole):
+        papers[report.pk] = services.board_report_present(
+            report=report,
+            presented_on=date(2026, 1, 24),
+            title=report.title,
+            expected_version=report.version,
+            acting_user=world.coordinator,
+        )
+    free_paper = reverse("governance:board_update_attachment", args=[papers[free.pk].pk])
+    whole_paper = reverse("governance:board_update_attachment", args=[papers[whole.pk].pk])
+
+    sign_in(client, world.manager)
+    assert client.get(free_paper).status_code == 404
+    assert client.get(whole_paper).status_code == 200
+    html = client.get(reverse("governance:board_detail", args=[board.pk])).content.decode()
+    assert whole_paper in html and free_paper not in html
+
+    client.logout()
+    sign_in(client, world.coordinator)  # the Coordinator keeps every paper
+    assert client.get(free_paper).status_code == 200
+    html = client.get(reverse("governance:board_detail", args=[board.pk])).content.decode()
+    assert free_paper in html

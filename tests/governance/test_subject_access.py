@@ -587,3 +587,27 @@ def test_a_downloaded_export_does_not_expire(world, subject):
     services.subject_access_download(export=export, acting_user=world.coordinator, password="pw")
     later = timezone.now() + timedelta(days=365)
     assert services.subject_access_exports_expire(now=later) == 0
+
+
+def test_an_export_past_its_expiry_is_not_handed_over_before_the_sweep_has_run(
+    world, subject, client, media, settings
+):
+    """Review 1: expiry hung on the daily sweep; with beat stopped (or before its run) an
+    export built weeks ago still downloaded. Past SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS it is
+    gone, sweep or no sweep."""
+    settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS = 7
+    export = built(world, subject)
+    SubjectAccessExport.objects.filter(pk=export.pk).update(  # built eight days ago
+        finished_at=timezone.now() - timedelta(days=8)
+    )
+    sign_in(client, world.coordinator)
+    url = reverse("governance:subject_access_download", args=[export.pk])
+    gone = client.post(url)
+    assert gone.status_code == 410 and "This export has expired" in gone.content.decode()
+    export.refresh_from_db()
+    with pytest.raises(AlreadyDownloaded):
+        services.subject_access_download(
+            export=export, acting_user=world.coordinator, password="pw"
+        )
+    page = client.get(reverse("governance:subject_access_detail", args=[export.pk]))
+    assert "the file was deleted" in page.content.decode()

@@ -192,6 +192,16 @@ def _report_view(persona, method, scenario):
     return {200} if persona in READERS else {404}
 
 
+def _export_view(persona, method, scenario):
+    """A subject access export's page: the Coordinator's alone (it names who asked and what
+    the export holds); managers read board reports, not exports."""
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {200} if persona == "coordinator" else {404}
+
+
 def _export_download(persona, method, scenario):
     """POST only; the Coordinator who asked for the export downloads it once (200), then
     410; nobody else sees it (404)."""
@@ -244,6 +254,6 @@ EXPECTED: dict = {
     "governance:subject_access_list": _role_page({"coordinator"}),
     "governance:subject_access_search": _role_page({"coordinator"}),
     "governance:subject_access_request": _role_page({"coordinator"}, get_only=False),
-    "governance:subject_access_detail": _report_view,
+    "governance:subject_access_detail": _export_view,
     "governance:subject_access_download": _export_download,
 }

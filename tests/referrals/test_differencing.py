@@ -19,6 +19,7 @@ from django.urls import reverse
 from channel_panel.reports import ADDITIVE_KEYS, channel_report
 from governance.dashboard import referrals_by_quarter
 from prevent_portal.core.periods import WHOLE_PERIOD_ERROR, financial_quarters, financial_year
+from prevent_portal.core.suppression import Sum, derivable, suppress
 from referrals.models import ADULT_AGE, AGE_BANDS
 from referrals.statistics import FLAGS, GROUPS, PARTITIONS, referral_statistics
 from tests.channel_panel.test_report import case, exit_case
@@ -202,3 +203,43 @@ def test_the_coordinator_keeps_free_dates(client, world):
         reverse("referrals:statistics"), {"date_from": "1/4/2020", "date_to": "30/3/2021"}
     )
     assert response.context["figures"]["referrals"] == 48
+
+
+# --- One threshold for a reader of aggregates (review 1) ----------------------------------------
+TWO_THRESHOLDS_TABLE = [[3, 6, 0, 7], [5, 9, 8, 3], [8, 6, 7, 5], [6, 5, 0, 8]]
+
+
+def test_two_thresholds_side_by_side_give_a_hidden_count_away():
+    """Why a manager may not choose the threshold: the same table suppressed below 5 and
+    below 6 hides different larger cells, and the cells shown in either give away counts
+    hidden in both (a random search found 26 of 400 such tables)."""
+    values, sums = {}, []
+    for q, cells in enumerate(TWO_THRESHOLDS_TABLE):
+        values.update({(q, c): n for c, n in enumerate(cells)})
+        values[(q, "total")] = sum(cells)
+        sums.append(Sum((q, "total"), tuple((q, c) for c in range(4))))
+    for c in [*range(4), "total"]:
+        values[("year", c)] = sum(values[(q, c)] for q in range(4))
+        sums.append(Sum(("year", c), tuple((q, c) for q in range(4))))
+    sums.append(Sum(("year", "total"), tuple(("year", c) for c in range(4))))
+    hidden_in_both = suppress(values, sums, below=5) & suppress(values, sums, below=6)
+    shown = {k: v for k, v in values.items() if k not in hidden_in_both}
+    assert derivable(shown, sums, hidden_in_both)  # e.g. (0, 2) == 0, a count below 5
+
+
+@pytest.mark.parametrize(
+    "name,start,end",
+    [("referrals:statistics", "date_from", "date_to"), ("channel_panel:report", "from", "to")],
+)
+def test_a_manager_cannot_choose_the_threshold(client, world, name, start, end):
+    """A manager always gets the managers' threshold, whatever the address asks for: the
+    page and its CSV are the same with ``suppress`` set to anything."""
+    load(planted_rows())
+    sign_in(client, world.manager)
+    period = {start: "1/4/2020", end: "31/3/2021", "format": "csv"}
+    default = client.get(reverse(name), period).content
+    for asked in ("0", "4", "6", "20"):
+        assert client.get(reverse(name), {**period, "suppress": asked}).content == default, asked
+    page = client.get(reverse(name), {**period, "format": "", "suppress": "20"})
+    assert page.context["suppress"] == BELOW
+    assert 'name="suppress"' not in page.content.decode()  # nothing to choose

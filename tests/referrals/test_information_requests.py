@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.grants import object_share
 from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.services import membership_end
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.lifecycle import TransitionRefused
 from prevent_portal.outbox.models import Notification
@@ -300,3 +301,23 @@ def test_beat_runs_the_expiry_sweep_daily_as_the_system_account(world, referral)
     info.refresh_from_db()
     assert info.status == InformationRequest.Status.EXPIRED
     assert info.closed_by.username == "system"
+
+
+def test_the_answer_is_announced_to_coordinators_who_can_read_it_not_to_one_who_left(
+    world, referral
+):
+    """Review 1 (F7's rule for every notification): the answer's notice went to whoever
+    asked, even after they had stopped being the Coordinator. It goes to them while they
+    can open the referral, and otherwise to the Coordinators who can."""
+    request = ask(world, referral)
+    factories.member(Role.COORDINATOR, world.council, username="successor")
+    membership_end(
+        membership=world.coordinator.memberships.get(role=Role.COORDINATOR), acting_user=None
+    )
+    information_request_answer(request=request, response="Known to us", acting_user=world.spoc_a)
+    told = set(
+        Notification.objects.filter(kind="information_answered").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"successor"}

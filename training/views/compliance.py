@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.accounts.models import Agency
+from prevent_portal.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from training.figures import (
     compliance_index,
     compliance_tables,
@@ -36,16 +37,15 @@ from training.models import ComplianceReturn, ReportingPeriod, TrainingType, ret
 
 DEFAULT_QUARTERS = 2  # the latest quarter with returns due and the one before, for trends
 PAGE_SIZE = 25  # agencies a page
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(rows, fmt: str, first, last) -> HttpResponse:
     name = f"training-compliance-{first.end.isoformat()}-to-{last.end.isoformat()}"
     if fmt == "xlsx":
-        response = HttpResponse(rows_as_xlsx(rows), content_type=XLSX)
+        response = HttpResponse(rows_as_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
         name += ".xlsx"
     else:
-        response = HttpResponse(rows_as_csv(rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(rows_as_csv(rows), content_type=CSV_CONTENT_TYPE)
         name += ".csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
