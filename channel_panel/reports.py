@@ -220,7 +220,12 @@ def _hidden(additive: list[dict], asked: int, figures: dict, suppress: int) -> s
         values[(asked, measure.key, COMPLEMENT)] = values[base] - figures[measure.key]
         unpublished.add((asked, measure.key, COMPLEMENT))
         sums.append(Sum(base, ((asked, measure.key, ""), (asked, measure.key, COMPLEMENT))))
-    return suppress_cells(values, sums, below=suppress, unpublished=unpublished)
+    hidden = suppress_cells(values, sums, below=suppress, unpublished=unpublished)
+    # Cases open at a quarter's end tie each quarter to the next (open at the end of Q3 plus
+    # Q4's adoptions is open at the end of Q4 plus Q4's exits and closures), and each year to
+    # the one before, so beside consecutive quarters it gives hidden exits away. A suppressed
+    # report (what aggregate readers get) does not publish it.
+    return hidden | {(asked, "cases_open_at_end", "")}
 
 
 def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict:

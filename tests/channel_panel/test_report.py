@@ -379,6 +379,16 @@ def test_suppression_hides_small_counts_of_cases_but_not_meetings(world):
     assert unsuppressed["percent"]["mental_health_concern"] == 25
 
 
+def test_a_suppressed_report_does_not_publish_the_cases_open_at_the_end(world):
+    # Open at a quarter's end ties it to the next quarter's adoptions and exits, so beside
+    # consecutive quarters it would give hidden exits away (docs/security.md, F3).
+    for day in (date(2025, 1, 5), date(2025, 2, 5), date(2025, 4, 5), date(2025, 5, 5)):
+        case(world, day)
+    args = ("--from", "2025-04-01", "--to", "2025-06-30")
+    assert json.loads(run(*args))["cases_open_at_end"] == 4
+    assert json.loads(run(*args, "--suppress", "3"))["cases_open_at_end"] is None
+
+
 def test_json_output_has_every_figure_in_order(world):
     figures = json.loads(run("--from", "2025-04-01", "--to", "2026-03-31", "--format", "json"))
     assert list(figures) == KEYS
