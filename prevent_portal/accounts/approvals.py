@@ -5,12 +5,15 @@ Rules, enforced here and nowhere else:
 1. Nobody gives themselves a role, and nobody holds the system administrator role together
    with a case role (coordinator, panel chair, panel member, SPOC, referrer).
 2. A role asked for by a person takes effect only once a second person approves it: a
-   Coordinator for every role, and also another system administrator for the Coordinator role
-   (``AccountChangeRequest.roles_needed``). Until then the membership is pending and gives no
-   sight (``Membership.objects.active()`` leaves it out).
+   Coordinator for every role, and also another system administrator for the Coordinator and
+   the system administrator roles (``AccountChangeRequest.roles_needed``), so that one
+   administrator cannot make an administrator of their own to be the "other" one. Until then
+   the membership is pending and gives no sight (``Membership.objects.active()`` leaves it
+   out).
 3. A person's password, authenticator or council sign-in link on an account holding a case
-   role changes only once a Coordinator approves it. On other accounts the administrator's
-   change applies at once.
+   role or the system administrator role (``GUARDED_ROLES``) changes only once a Coordinator
+   approves it: otherwise one administrator could sign in as another and approve for them.
+   On other accounts the administrator's change applies at once.
 4. The approver is never the person who asked nor the account's holder, and one person
    approves in one role only.
 5. Every request, approval, refusal and applied change is queued to the Coordinators through
@@ -47,6 +50,11 @@ Kind = AccountChangeRequest.Kind
 REQUESTER_ROLES = (Role.SYSADMIN, Role.COORDINATOR)
 # Who may approve one (each request says which of them it needs).
 APPROVER_ROLES = (Role.COORDINATOR, Role.SYSADMIN)
+# Roles whose accounts' credentials change only with a Coordinator's approval (rule 3): those
+# that open case records, and the administrator's, whose holder approves other changes.
+GUARDED_ROLES = CASE_ROLES | {Role.SYSADMIN}
+# Roles that need a second system administrator's approval as well as a Coordinator's.
+ADMINISTRATOR_APPROVED_ROLES = frozenset({Role.COORDINATOR, Role.SYSADMIN})
 
 
 def is_system(acting_user: User | None) -> bool:
@@ -59,6 +67,11 @@ def is_system(acting_user: User | None) -> bool:
 def holds_case_role(user: User) -> bool:
     """True if ``user`` holds, or is waiting to be given, a role that opens case records."""
     return Membership.objects.held().filter(user=user, role__in=CASE_ROLES).exists()
+
+
+def holds_guarded_role(user: User) -> bool:
+    """True if ``user`` holds, or is waiting for, a role in GUARDED_ROLES (rule 3)."""
+    return Membership.objects.held().filter(user=user, role__in=GUARDED_ROLES).exists()
 
 
 def role_conflict(user: User, role: str, *, excluding: Membership | None = None) -> str | None:
@@ -183,7 +196,7 @@ def _credential_change(*, kind: str, user: User, acting_user: User | None, apply
     if is_system(acting_user):
         apply()
         return None
-    if holds_case_role(user):
+    if user.pk != acting_user.pk and holds_guarded_role(user):
         return _request(kind=kind, subject=user, acting_user=acting_user, **fields)
     if user.pk != acting_user.pk and not access.has_role(acting_user, *REQUESTER_ROLES):
         raise PermissionDenied
@@ -348,7 +361,9 @@ def change_requests_for(user: User):
     access.require_role(user, *APPROVER_ROLES)
     pending = AccountChangeRequest.objects.filter(status=AccountChangeRequest.Status.PENDING)
     if not access.has_role(user, Role.COORDINATOR):
-        pending = pending.filter(kind=Kind.ROLE, membership__role=Role.COORDINATOR).exclude(
+        pending = pending.filter(
+            kind=Kind.ROLE, membership__role__in=ADMINISTRATOR_APPROVED_ROLES
+        ).exclude(
             approvals__as_role=Role.SYSADMIN
         )
     return pending.select_related("subject", "requested_by", "membership__agency").prefetch_related(

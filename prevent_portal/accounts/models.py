@@ -219,10 +219,15 @@ class AccountChangeRequest(models.Model):
         return self.get_kind_display()
 
     def roles_needed(self) -> set[str]:
-        """Every change needs a Coordinator; the Coordinator role also needs a second system
-        administrator, so neither can make a Coordinator alone."""
+        """Every change needs a Coordinator; the Coordinator and system administrator roles
+        also need a second system administrator, so neither can make a Coordinator alone,
+        and no administrator can make another administrator of their own to be that second
+        one."""
         needed = {Role.COORDINATOR}
-        if self.kind == self.Kind.ROLE and self.membership.role == Role.COORDINATOR:
+        if self.kind == self.Kind.ROLE and self.membership.role in (
+            Role.COORDINATOR,
+            Role.SYSADMIN,
+        ):
             needed.add(Role.SYSADMIN)
         return needed
 
