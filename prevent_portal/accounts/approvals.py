@@ -10,7 +10,8 @@ Rules, enforced here and nowhere else:
    administrator cannot make an administrator of their own to be the "other" one. Until then
    the membership is pending and gives no sight (``Membership.objects.active()`` leaves it
    out).
-3. A person's password, authenticator or council sign-in link on an account holding a case
+3. A person's password, authenticator, council sign-in link or e-mail address (where the
+   one-time set-up links go) on an account holding a case
    role or the system administrator role (``GUARDED_ROLES``) changes only once a Coordinator
    approves it: otherwise one administrator could sign in as another and approve for them.
    On other accounts the administrator's change applies at once.
@@ -269,6 +270,20 @@ def external_identity_link(*, user: User, tenant_id: str, object_id: str, acting
     )
 
 
+@transaction.atomic
+def user_email_set(*, user: User, email: str, acting_user: User | None):
+    """Change an account's e-mail address, under rule 3: set-up links after an authenticator
+    reset go there, so pointing it elsewhere is as good as choosing the second factor."""
+
+    def apply():
+        user.email = email
+        user.save(update_fields=["email"])
+
+    return _credential_change(
+        kind=Kind.EMAIL, user=user, acting_user=acting_user, apply=apply, email=email
+    )
+
+
 def decision_blocker(user: User, change: AccountChangeRequest) -> str | None:
     """Why ``user`` may not approve or refuse ``change`` (rule 4), or None if they may."""
     if change.status != AccountChangeRequest.Status.PENDING:
@@ -307,6 +322,9 @@ def _apply(change: AccountChangeRequest, acting_user: User) -> None:
         authenticator_remove(user=user, acting_user=acting_user)
     elif change.kind == Kind.IDENTITY:
         external_identity_replace(user=user, tenant_id=change.tenant_id, object_id=change.object_id)
+    elif change.kind == Kind.EMAIL:
+        user.email = change.email
+        user.save(update_fields=["email"])
     change.password_hash = ""  # done: nothing secret stays in the request
     change.status = AccountChangeRequest.Status.APPROVED
     change.decided_at = timezone.now()
@@ -363,9 +381,7 @@ def change_requests_for(user: User):
     if not access.has_role(user, Role.COORDINATOR):
         pending = pending.filter(
             kind=Kind.ROLE, membership__role__in=ADMINISTRATOR_APPROVED_ROLES
-        ).exclude(
-            approvals__as_role=Role.SYSADMIN
-        )
+        ).exclude(approvals__as_role=Role.SYSADMIN)
     return pending.select_related("subject", "requested_by", "membership__agency").prefetch_related(
         "approvals__approver"
     )

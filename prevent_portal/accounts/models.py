@@ -181,6 +181,7 @@ class AccountChangeRequest(models.Model):
         PASSWORD = "password", "Set a new password"
         AUTHENTICATOR = "authenticator", "Reset the authenticator app"
         IDENTITY = "identity", "Link a council sign-in"
+        EMAIL = "email", "Change the e-mail address"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -197,6 +198,8 @@ class AccountChangeRequest(models.Model):
     )
     tenant_id = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # The new e-mail address: where set-up links go, so it is a sign-in detail too.
+    email = models.EmailField(blank=True)
     # The new password, hashed as the account would keep it (never written to the audit log).
     password_hash = models.CharField(max_length=128, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

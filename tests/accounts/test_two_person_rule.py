@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import approvals, services
 from prevent_portal.accounts.models import AccountChangeRequest, Membership, Role
+from prevent_portal.outbox.models import Notification
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD
@@ -58,3 +59,69 @@ def test_an_administrator_cannot_make_a_second_administrator_with_a_coordinator_
     assert [c.pk for c in approvals.change_requests_for(other_admin)] == [change.pk]
     assert approvals.change_request_approve(change=change, acting_user=other_admin) is True
     assert puppet.memberships.get().status == Membership.Status.APPROVED
+
+
+def _user_form(user, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "job_title": "",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "externalidentity_set-TOTAL_FORMS": "0",
+        "externalidentity_set-INITIAL_FORMS": "0",
+    }
+    return data | changes
+
+
+def test_the_e_mail_address_of_a_case_role_account_changes_only_with_approval(client, world):
+    """Set-up links go to the account's e-mail address: an administrator who could point it
+    at their own mailbox, then ask for an authenticator reset "for a lost phone", would
+    receive the link that sets up the new second factor. So the address of an account that
+    works on cases changes like its other sign-in details: once a Coordinator approves."""
+    spoc = world.spoc_a
+    old = spoc.email
+    # The form shows every membership of the account; none is changed here.
+    memberships = list(spoc.memberships.all())
+    data = _user_form(spoc, email="attacker@example.org")
+    data |= {
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+    }
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-user": spoc.pk,
+            f"memberships-{i}-agency": m.agency_id,
+            f"memberships-{i}-role": m.role,
+            f"memberships-{i}-is_active": "on",
+        }
+    sign_in(client, world.sysadmin)
+    response = client.post(reverse("admin:accounts_user_change", args=[spoc.pk]), data)
+    assert response.status_code == 302
+    spoc.refresh_from_db()
+    assert spoc.email == old
+    change = AccountChangeRequest.objects.get(subject=spoc, status="pending")
+    assert change.kind == "email" and change.email == "attacker@example.org"
+    # The Coordinator sees both addresses before deciding; the e-mail to them names neither.
+    sign_in(client, world.coordinator)
+    page = client.get(reverse("accounts:approval_decide", args=[change.pk])).content.decode()
+    assert old in page and "attacker@example.org" in page
+    note = Notification.objects.get(recipient=world.coordinator, kind="accounts.change_requested")
+    assert "attacker@example.org" not in note.body and old not in note.body
+    assert "http://" in note.body or "https://" in note.body
+    approvals.change_request_approve(change=change, acting_user=world.coordinator)
+    spoc.refresh_from_db()
+    assert spoc.email == "attacker@example.org"
+
+
+def test_the_e_mail_address_of_an_account_without_a_role_changes_at_once(client, world):
+    sign_in(client, world.sysadmin)
+    url = reverse("admin:accounts_user_change", args=[world.no_role.pk])
+    response = client.post(url, _user_form(world.no_role, email="new@example.org"))
+    assert response.status_code == 302
+    world.no_role.refresh_from_db()
+    assert world.no_role.email == "new@example.org"
