@@ -125,3 +125,23 @@ def test_the_e_mail_address_of_an_account_without_a_role_changes_at_once(client,
     assert response.status_code == 302
     world.no_role.refresh_from_db()
     assert world.no_role.email == "new@example.org"
+
+
+def test_no_account_may_be_a_django_superuser(client, world):
+    """Superuser status passes every admin permission: the audit log's entries, with the
+    case content they record, open in the admin. Nothing in the service needs it, so the
+    database check fails the deployment's migrate step while any account has it."""
+    from prevent_portal.accounts.checks import superuser_errors
+
+    ref = factories.referral(world.agency_a)
+    sign_in(client, world.sysadmin)
+    assert client.get("/admin/auditlog/logentry/").status_code == 403
+    assert superuser_errors() == []
+    world.sysadmin.is_superuser = True
+    world.sysadmin.save()
+    # What the check guards against: the audit entry of a referral opens in the admin.
+    assert client.get("/admin/auditlog/logentry/").status_code == 200
+    assert ref.pk
+    errors = superuser_errors()
+    assert [e.id for e in errors] == ["accounts.E003"]
+    assert errors[0].obj == f"user:{world.sysadmin.pk}"
