@@ -12,7 +12,8 @@ Rules, enforced here and nowhere else:
    out).
 3. A person's password, authenticator, council sign-in link or e-mail address (where the
    one-time set-up links go) on an account holding a case
-   role or the system administrator role (``GUARDED_ROLES``) changes only once a Coordinator
+   role or the system administrator role (``GUARDED_ROLES``), and switching such an account
+   on again (its roles come back with it), happen only once a Coordinator
    approves it: otherwise one administrator could sign in as another and approve for them.
    On other accounts the administrator's change applies at once.
 4. The approver is never the person who asked nor the account's holder, and one person
@@ -284,6 +285,20 @@ def user_email_set(*, user: User, email: str, acting_user: User | None):
     )
 
 
+@transaction.atomic
+def user_reactivate(*, user: User, acting_user: User | None):
+    """Switch a switched-off account on again, under rule 3: its approved roles were kept, so
+    this gives back what they see (a SPOC may have switched off a leaver on purpose)."""
+    from prevent_portal.accounts.services import user_status_changed
+
+    def apply():
+        user.is_active = True
+        user_status_changed(user=user)
+        user.save(update_fields=["is_active", "disabled_reason", "status_changed_at"])
+
+    return _credential_change(kind=Kind.REACTIVATE, user=user, acting_user=acting_user, apply=apply)
+
+
 def decision_blocker(user: User, change: AccountChangeRequest) -> str | None:
     """Why ``user`` may not approve or refuse ``change`` (rule 4), or None if they may."""
     if change.status != AccountChangeRequest.Status.PENDING:
@@ -325,6 +340,12 @@ def _apply(change: AccountChangeRequest, acting_user: User) -> None:
     elif change.kind == Kind.EMAIL:
         user.email = change.email
         user.save(update_fields=["email"])
+    elif change.kind == Kind.REACTIVATE:
+        from prevent_portal.accounts.services import user_status_changed
+
+        user.is_active = True
+        user_status_changed(user=user)
+        user.save(update_fields=["is_active", "disabled_reason", "status_changed_at"])
     change.password_hash = ""  # done: nothing secret stays in the request
     change.status = AccountChangeRequest.Status.APPROVED
     change.decided_at = timezone.now()

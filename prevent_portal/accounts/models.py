@@ -182,6 +182,7 @@ class AccountChangeRequest(models.Model):
         AUTHENTICATOR = "authenticator", "Reset the authenticator app"
         IDENTITY = "identity", "Link a council sign-in"
         EMAIL = "email", "Change the e-mail address"
+        REACTIVATE = "reactivate", "Switch the account on again"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"

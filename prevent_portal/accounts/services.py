@@ -23,6 +23,7 @@ from prevent_portal.accounts.approvals import (  # noqa: F401 - re-exported
     user_authenticator_reset,
     user_email_set,
     user_password_set,
+    user_reactivate,
 )
 from prevent_portal.accounts.models import (
     AGENCY_CASE_ROLES,

@@ -145,3 +145,43 @@ def test_no_account_may_be_a_django_superuser(client, world):
     errors = superuser_errors()
     assert [e.id for e in errors] == ["accounts.E003"]
     assert errors[0].obj == f"user:{world.sysadmin.pk}"
+
+
+def test_switching_a_case_role_account_back_on_waits_for_a_coordinator(client, world):
+    """A leaver's account keeps its approved roles when it is switched off, so switching it
+    on again gives back sight of cases: one administrator alone must not do that (a SPOC may
+    have switched it off on purpose)."""
+    spoc = world.spoc_a
+    services.user_deactivate(user=spoc, acting_user=world.coordinator)
+    memberships = list(spoc.memberships.all())
+    data = _user_form(spoc) | {
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+    }
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-user": spoc.pk,
+            f"memberships-{i}-agency": m.agency_id,
+            f"memberships-{i}-role": m.role,
+            f"memberships-{i}-is_active": "on",
+        }
+    sign_in(client, world.sysadmin)
+    response = client.post(reverse("admin:accounts_user_change", args=[spoc.pk]), data)
+    assert response.status_code == 302
+    spoc.refresh_from_db()
+    assert not spoc.is_active
+    change = AccountChangeRequest.objects.get(subject=spoc, status="pending")
+    assert change.kind == "reactivate"
+    approvals.change_request_approve(change=change, acting_user=world.coordinator)
+    spoc.refresh_from_db()
+    assert spoc.is_active and spoc.disabled_reason == "" and spoc.status_changed_at
+
+
+def test_an_account_without_a_role_is_switched_back_on_at_once(client, world):
+    services.user_deactivate(user=world.no_role, acting_user=world.sysadmin)
+    sign_in(client, world.sysadmin)
+    url = reverse("admin:accounts_user_change", args=[world.no_role.pk])
+    assert client.post(url, _user_form(world.no_role)).status_code == 302
+    world.no_role.refresh_from_db()
+    assert world.no_role.is_active
