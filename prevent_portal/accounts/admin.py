@@ -158,9 +158,27 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
         return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
 
     def save_model(self, request, obj, form, change):
-        if change and "is_active" in form.changed_data:
+        # Switching an account on again gives back its kept roles: through
+        # ``user_reactivate``, which waits for a Coordinator on a case-role account.
+        reactivate = change and "is_active" in form.changed_data and obj.is_active
+        if reactivate:
+            obj.is_active = False
+        elif change and "is_active" in form.changed_data:
             services.user_status_changed(user=obj)
+        new_email = None
+        if change and "email" in form.changed_data:
+            # The address is a sign-in detail (set-up links go there): it changes through
+            # ``user_email_set``, which waits for a Coordinator on a case-role account.
+            new_email, obj.email = obj.email, form.initial.get("email", "")
         super().save_model(request, obj, form, change)
+        if new_email is not None:
+            waiting = services.user_email_set(user=obj, email=new_email, acting_user=request.user)
+            if waiting is not None:
+                messages.warning(request, f"The new e-mail address is not set yet. {WAITING}")
+        if reactivate:
+            waiting = services.user_reactivate(user=obj, acting_user=request.user)
+            if waiting is not None:
+                messages.warning(request, f"The account is not switched on yet. {WAITING}")
         if not change:
             # A new account sets up its authenticator only through this one-time link.
             enrolment.enrolment_link_send(user=obj, acting_user=request.user)

@@ -5,12 +5,17 @@ Rules, enforced here and nowhere else:
 1. Nobody gives themselves a role, and nobody holds the system administrator role together
    with a case role (coordinator, panel chair, panel member, SPOC, referrer).
 2. A role asked for by a person takes effect only once a second person approves it: a
-   Coordinator for every role, and also another system administrator for the Coordinator role
-   (``AccountChangeRequest.roles_needed``). Until then the membership is pending and gives no
-   sight (``Membership.objects.active()`` leaves it out).
-3. A person's password, authenticator or council sign-in link on an account holding a case
-   role changes only once a Coordinator approves it. On other accounts the administrator's
-   change applies at once.
+   Coordinator for every role, and also another system administrator for the Coordinator and
+   the system administrator roles (``AccountChangeRequest.roles_needed``), so that one
+   administrator cannot make an administrator of their own to be the "other" one. Until then
+   the membership is pending and gives no sight (``Membership.objects.active()`` leaves it
+   out).
+3. A person's password, authenticator, council sign-in link or e-mail address (where the
+   one-time set-up links go) on an account holding a case
+   role or the system administrator role (``GUARDED_ROLES``), and switching such an account
+   on again (its roles come back with it), happen only once a Coordinator
+   approves it: otherwise one administrator could sign in as another and approve for them.
+   On other accounts the administrator's change applies at once.
 4. The approver is never the person who asked nor the account's holder, and one person
    approves in one role only.
 5. Every request, approval, refusal and applied change is queued to the Coordinators through
@@ -47,6 +52,11 @@ Kind = AccountChangeRequest.Kind
 REQUESTER_ROLES = (Role.SYSADMIN, Role.COORDINATOR)
 # Who may approve one (each request says which of them it needs).
 APPROVER_ROLES = (Role.COORDINATOR, Role.SYSADMIN)
+# Roles whose accounts' credentials change only with a Coordinator's approval (rule 3): those
+# that open case records, and the administrator's, whose holder approves other changes.
+GUARDED_ROLES = CASE_ROLES | {Role.SYSADMIN}
+# Roles that need a second system administrator's approval as well as a Coordinator's.
+ADMINISTRATOR_APPROVED_ROLES = frozenset({Role.COORDINATOR, Role.SYSADMIN})
 
 
 def is_system(acting_user: User | None) -> bool:
@@ -59,6 +69,11 @@ def is_system(acting_user: User | None) -> bool:
 def holds_case_role(user: User) -> bool:
     """True if ``user`` holds, or is waiting to be given, a role that opens case records."""
     return Membership.objects.held().filter(user=user, role__in=CASE_ROLES).exists()
+
+
+def holds_guarded_role(user: User) -> bool:
+    """True if ``user`` holds, or is waiting for, a role in GUARDED_ROLES (rule 3)."""
+    return Membership.objects.held().filter(user=user, role__in=GUARDED_ROLES).exists()
 
 
 def role_conflict(user: User, role: str, *, excluding: Membership | None = None) -> str | None:
@@ -183,7 +198,7 @@ def _credential_change(*, kind: str, user: User, acting_user: User | None, apply
     if is_system(acting_user):
         apply()
         return None
-    if holds_case_role(user):
+    if user.pk != acting_user.pk and holds_guarded_role(user):
         return _request(kind=kind, subject=user, acting_user=acting_user, **fields)
     if user.pk != acting_user.pk and not access.has_role(acting_user, *REQUESTER_ROLES):
         raise PermissionDenied
@@ -256,6 +271,34 @@ def external_identity_link(*, user: User, tenant_id: str, object_id: str, acting
     )
 
 
+@transaction.atomic
+def user_email_set(*, user: User, email: str, acting_user: User | None):
+    """Change an account's e-mail address, under rule 3: set-up links after an authenticator
+    reset go there, so pointing it elsewhere is as good as choosing the second factor."""
+
+    def apply():
+        user.email = email
+        user.save(update_fields=["email"])
+
+    return _credential_change(
+        kind=Kind.EMAIL, user=user, acting_user=acting_user, apply=apply, email=email
+    )
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, acting_user: User | None):
+    """Switch a switched-off account on again, under rule 3: its approved roles were kept, so
+    this gives back what they see (a SPOC may have switched off a leaver on purpose)."""
+    from prevent_portal.accounts.services import user_status_changed
+
+    def apply():
+        user.is_active = True
+        user_status_changed(user=user)
+        user.save(update_fields=["is_active", "disabled_reason", "status_changed_at"])
+
+    return _credential_change(kind=Kind.REACTIVATE, user=user, acting_user=acting_user, apply=apply)
+
+
 def decision_blocker(user: User, change: AccountChangeRequest) -> str | None:
     """Why ``user`` may not approve or refuse ``change`` (rule 4), or None if they may."""
     if change.status != AccountChangeRequest.Status.PENDING:
@@ -294,6 +337,15 @@ def _apply(change: AccountChangeRequest, acting_user: User) -> None:
         authenticator_remove(user=user, acting_user=acting_user)
     elif change.kind == Kind.IDENTITY:
         external_identity_replace(user=user, tenant_id=change.tenant_id, object_id=change.object_id)
+    elif change.kind == Kind.EMAIL:
+        user.email = change.email
+        user.save(update_fields=["email"])
+    elif change.kind == Kind.REACTIVATE:
+        from prevent_portal.accounts.services import user_status_changed
+
+        user.is_active = True
+        user_status_changed(user=user)
+        user.save(update_fields=["is_active", "disabled_reason", "status_changed_at"])
     change.password_hash = ""  # done: nothing secret stays in the request
     change.status = AccountChangeRequest.Status.APPROVED
     change.decided_at = timezone.now()
@@ -348,9 +400,9 @@ def change_requests_for(user: User):
     access.require_role(user, *APPROVER_ROLES)
     pending = AccountChangeRequest.objects.filter(status=AccountChangeRequest.Status.PENDING)
     if not access.has_role(user, Role.COORDINATOR):
-        pending = pending.filter(kind=Kind.ROLE, membership__role=Role.COORDINATOR).exclude(
-            approvals__as_role=Role.SYSADMIN
-        )
+        pending = pending.filter(
+            kind=Kind.ROLE, membership__role__in=ADMINISTRATOR_APPROVED_ROLES
+        ).exclude(approvals__as_role=Role.SYSADMIN)
     return pending.select_related("subject", "requested_by", "membership__agency").prefetch_related(
         "approvals__approver"
     )

@@ -24,6 +24,7 @@ from prevent_portal.accounts.models import Role
 
 CHECK_ID = "accounts.E001"
 SEPARATION_CHECK_ID = "accounts.E002"
+SUPERUSER_CHECK_ID = "accounts.E003"
 # Model-level actions that widen sight or change rights across agencies.
 WIDENING_ACTIONS = ("view", "change")
 
@@ -155,6 +156,34 @@ def separation_of_duties_errors(using: str = "default") -> list[Error]:
     ]
 
 
+def superuser_errors(using: str = "default") -> list[Error]:
+    """One Error per account with Django's superuser status. It passes every permission
+    check the admin makes, so it would open pages no role opens (the audit log's entries,
+    which record case content) and bypass the approval rules' role model; no part of the
+    service needs it (the administrator's rights come from the role group)."""
+    from django.contrib.auth import get_user_model
+
+    holders = (
+        get_user_model()
+        .objects.db_manager(using)
+        .filter(is_superuser=True)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    return [
+        Error(
+            f"User {pk} has Django superuser status.",
+            hint=(
+                "Nothing in the service needs it: give the system administrator role through "
+                "the approval rules instead, and clear is_superuser in a server shell."
+            ),
+            obj=f"user:{pk}",
+            id=SUPERUSER_CHECK_ID,
+        )
+        for pk in holders
+    ]
+
+
 def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list[Error]:
     """Registered in AccountsConfig.ready(). Django passes ``databases`` only when database
     checks are asked for (``check --database``, ``migrate``); otherwise nothing to do."""
@@ -165,6 +194,7 @@ def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list
         try:
             errors += global_permission_errors(alias)
             errors += separation_of_duties_errors(alias)
+            errors += superuser_errors(alias)
         except DatabaseError:
             # Before the first migrate the tables are not there: nobody holds anything.
             connection = connections[alias]

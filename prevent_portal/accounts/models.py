@@ -181,6 +181,8 @@ class AccountChangeRequest(models.Model):
         PASSWORD = "password", "Set a new password"
         AUTHENTICATOR = "authenticator", "Reset the authenticator app"
         IDENTITY = "identity", "Link a council sign-in"
+        EMAIL = "email", "Change the e-mail address"
+        REACTIVATE = "reactivate", "Switch the account on again"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -197,6 +199,8 @@ class AccountChangeRequest(models.Model):
     )
     tenant_id = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # The new e-mail address: where set-up links go, so it is a sign-in detail too.
+    email = models.EmailField(blank=True)
     # The new password, hashed as the account would keep it (never written to the audit log).
     password_hash = models.CharField(max_length=128, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -219,10 +223,15 @@ class AccountChangeRequest(models.Model):
         return self.get_kind_display()
 
     def roles_needed(self) -> set[str]:
-        """Every change needs a Coordinator; the Coordinator role also needs a second system
-        administrator, so neither can make a Coordinator alone."""
+        """Every change needs a Coordinator; the Coordinator and system administrator roles
+        also need a second system administrator, so neither can make a Coordinator alone,
+        and no administrator can make another administrator of their own to be that second
+        one."""
         needed = {Role.COORDINATOR}
-        if self.kind == self.Kind.ROLE and self.membership.role == Role.COORDINATOR:
+        if self.kind == self.Kind.ROLE and self.membership.role in (
+            Role.COORDINATOR,
+            Role.SYSADMIN,
+        ):
             needed.add(Role.SYSADMIN)
         return needed
 

@@ -21,7 +21,9 @@ from prevent_portal.accounts.approvals import (  # noqa: F401 - re-exported
     membership_request,
     notify_role_ended,
     user_authenticator_reset,
+    user_email_set,
     user_password_set,
+    user_reactivate,
 )
 from prevent_portal.accounts.models import (
     AGENCY_CASE_ROLES,
