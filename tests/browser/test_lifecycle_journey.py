@@ -153,7 +153,7 @@ def _step_1_referrals(open_page, browsing, world) -> tuple:
     on_behalf = Referral.objects.exclude(pk=referral.pk).get()
     assert on_behalf.received_on == received
     assert on_behalf.referring_organisation == GP_PRACTICE
-    return referrer, page, referral
+    return page, referral
 
 
 def _step_2_triage(page, browsing, referral: Referral, tmp_path) -> None:
@@ -378,13 +378,20 @@ def _step_6_referrer_sees_the_status(referrer, browsing, referral) -> None:
         "link", name="Your referrals"
     ).click()
     assert_page_is_usable(referrer, browsing, "Your referrals")
-    row = referrer.get_by_role("row", name=referral.reference)
+    # The referral stays "passed to the Channel Panel" when its case exits (no referral
+    # step follows the panel's), so the referrer reads "Being looked at", not "Closed".
     referral.refresh_from_db()
-    status = referral.get_status_display()
+    assert referral.status == Referral.Status.PASSED_TO_PANEL
+    status = "Being looked at"
+    assert referral.status_for_referrer() == status
+    row = referrer.get_by_role("row", name=referral.reference)
     expect(row).to_contain_text(status)
     row.get_by_role("link", name=referral.reference).click()
-    assert_page_is_usable(referrer, browsing, referral.reference)
-    expect(referrer.locator("main")).to_contain_text(status)
+    assert_page_is_usable(referrer, browsing, f"Referral {referral.reference}")
+    expect(referrer.locator(".govuk-summary-list")).to_contain_text(status)
+    # Never the decision or where it went.
+    expect(referrer.locator("main")).not_to_contain_text("Consent refused")
+    expect(referrer.locator("main")).not_to_contain_text("Channel case")
 
 
 def test_lifecycles_happy_path_and_each_refusal(open_page, browsing, world, time_machine, tmp_path):
@@ -401,7 +408,7 @@ def test_lifecycles_happy_path_and_each_refusal(open_page, browsing, world, time
     )
     factories.member(Role.PANEL_MEMBER, police)
 
-    referrer, coordinator, referral = _step_1_referrals(open_page, browsing, world)
+    coordinator, referral = _step_1_referrals(open_page, browsing, world)
     _step_2_triage(coordinator, browsing, referral, tmp_path)
     meets_on = today + timedelta(days=2)
     meeting = _step_3a_schedule(coordinator, browsing, world, meets_on)
@@ -409,7 +416,7 @@ def test_lifecycles_happy_path_and_each_refusal(open_page, browsing, world, time
 
     # The morning of the meeting, half an hour after it started.
     time_machine.move_to(_at(meets_on, 10, 30))
-    chair, _reason = _step_3c_held_without_quorum(
+    chair, reason = _step_3c_held_without_quorum(
         open_page, browsing, world, meeting, police, tmp_path
     )
     case = _step_4_adopt(chair, browsing, world, meeting, referral)
@@ -419,4 +426,4 @@ def test_lifecycles_happy_path_and_each_refusal(open_page, browsing, world, time
 
     meeting.refresh_from_db()
     assert meeting.status == PanelMeeting.Status.HELD
-    assert referrer is not None
+    assert meeting.inquorate_reason == reason
