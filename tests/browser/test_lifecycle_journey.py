@@ -17,6 +17,10 @@ refuse with the refusal's words on the page, as the real roles meet them.
 
 The clock moves with time-machine (the live server runs on the same travelled time); each
 jump opens new browser contexts. axe runs on every page opened.
+
+Two refusals are photographed for docs/screenshots.md; to refresh those pictures run
+
+    PREVENT_UPDATE_SCREENSHOTS=1 make test PYTEST_ARGS="tests/browser/test_lifecycle_journey.py"
 """
 
 from datetime import date, datetime, time, timedelta
@@ -248,7 +252,6 @@ def _step_3c_held_without_quorum(open_page, browsing, world, meeting, police, tm
 
     page.get_by_role("button", name="Mark as held").click()
     _refused(page, browsing, heading, not_quorate)
-    _save(page, "lifecycle-refused-hold-inquorate.png", tmp_path)
 
     page.get_by_label("Hold the meeting although it was not quorate").check()
     page.get_by_role("button", name="Mark as held").click()
@@ -309,7 +312,6 @@ def _step_5a_consent_refused(open_page, browsing, world, case, tmp_path):
     expect(page.locator("#support-needed")).to_contain_text(
         "Consent was refused or withdrawn: Channel is voluntary, so no support can be added."
     )
-    _save(page, "lifecycle-consent-refused-no-support.png", tmp_path)
     return page
 
 
