@@ -108,6 +108,13 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
+        # An adopted referral's work has finished once its case has exited (the referrer's
+        # status page and message, referrals/referrer.py).
+        from django.db.models import Q
+
+        from referrals import referrer
+
+        referrer.register_finished(Q(channel_case__exited_on__isnull=False))
 
     def _register_meetings(self):
         """The meetings part: its menu link."""

@@ -234,9 +234,15 @@ class ReferralQuerySet(ProtectedQuerySet):
     def referred_by(self, user):
         """The referrals ``user`` made, while they are a referrer at the agency they referred
         from (rule 4 alone): what the referrer's own pages show, and only that."""
+        from referrals.referrer import with_finished
+
         agencies = agency_ids_for(user, [Role.REFERRER])
-        return self.filter(
-            referrer=user, referring_agency__in=sorted(agencies), depersonalised_at__isnull=True
+        return with_finished(
+            self.filter(
+                referrer=user,
+                referring_agency__in=sorted(agencies),
+                depersonalised_at__isnull=True,
+            )
         )
 
 
@@ -391,9 +397,25 @@ class Referral(models.Model):
         never the decision, the gateway or where it went (they are not the referrer's)."""
         if self.status == self.Status.RECEIVED:
             return "Received"
-        if self.status == self.Status.CLOSED:
+        if self.status == self.Status.CLOSED or self.work_finished:
             return "Closed"
         return "Being looked at"
+
+    @property
+    def work_finished(self) -> bool:
+        """Closed, or finished as another app registers it (referrals/referrer.py): read
+        from the ``referred_by`` annotation, else asked of the database."""
+        if "work_finished" not in self.__dict__:
+            from referrals.referrer import finished_q
+
+            self.__dict__["work_finished"] = (
+                type(self).objects.filter(pk=self.pk).filter(finished_q()).exists()
+            )
+        return self.__dict__["work_finished"]
+
+    @work_finished.setter
+    def work_finished(self, value: bool) -> None:
+        self.__dict__["work_finished"] = value
 
 
 class ReferralUserGrant(GrantFields, UserObjectPermissionBase):

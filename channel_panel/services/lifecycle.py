@@ -23,7 +23,7 @@ from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import ChronologyEntry, Referral, SignpostingService
-from referrals.services import chronology_add, referral_share
+from referrals.services import chronology_add, referral_closed_notify, referral_share
 
 
 def add_months(day: date, months: int) -> date:
@@ -274,6 +274,8 @@ def case_exit(
             acting_user=acting_user,
         )
         _tell_new_case_manager(case, returned_case_manager)
+    # The work on the referral has finished (referrals/referrer.py): its referrer is told.
+    referral_closed_notify(referral=case.referral)
     return case
 
 

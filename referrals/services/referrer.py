@@ -7,6 +7,7 @@ from django.db import transaction
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import Referral
+from referrals.referrer import finished_q
 
 
 @transaction.atomic
@@ -14,8 +15,12 @@ def referral_closed_notify(*, referral: Referral) -> bool:
     """Tell the referrer who made a referral that it has closed, once: a short message with
     its reference and an absolute link to its status page, and nothing of the person or the
     decision. Nobody is told when there is no referrer, or the referrer has left (they could
-    not open the page). Every service that closes a referral calls this after it has."""
-    if referral.referrer_id is None or referral.status != Referral.Status.CLOSED:
+    not open the page). Every service that closes a referral, or ends the work on it (a
+    Channel case's exit), calls this after it has."""
+    if referral.referrer_id is None:
+        return False
+    finished = Referral.objects.filter(pk=referral.pk).filter(finished_q()).exists()
+    if not finished:
         return False
     if not Referral.objects.referred_by(referral.referrer).filter(pk=referral.pk).exists():
         return False
@@ -26,8 +31,8 @@ def referral_closed_notify(*, referral: Referral) -> bool:
         recipient=referral.referrer,
         subject=f"Your referral {referral.reference} has been closed",
         body=(
-            f"The referral you made on {referral.received_on:%d %B %Y}, reference "
-            f"{referral.reference}, has been closed. Thank you for making it.\n\n"
+            f"Your referral, reference {referral.reference}, has been closed. "
+            "Thank you for making it.\n\n"
             f"Sign in to see its status: {link}\n\n"
             "If you have a new concern about the same person, make a new referral.\n"
         ),

@@ -31,6 +31,7 @@ from playwright.sync_api import expect
 
 from channel_panel.models import ChannelCase, PanelMeeting
 from prevent_portal.accounts.models import Role, User
+from prevent_portal.outbox.models import Notification
 from referrals.models import Referral, Sector
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
@@ -380,11 +381,15 @@ def _step_6_referrer_sees_the_status(referrer, browsing, referral) -> None:
         "link", name="Your referrals"
     ).click()
     assert_page_is_usable(referrer, browsing, "Your referrals")
-    # The referral stays "passed to the Channel Panel" when its case exits (no referral
-    # step follows the panel's), so the referrer reads "Being looked at", not "Closed".
+    # The referral keeps "passed to the Channel Panel" when its case exits, but its work has
+    # finished (referrals/referrer.py), so the referrer reads "Closed" and was told once.
     referral.refresh_from_db()
     assert referral.status == Referral.Status.PASSED_TO_PANEL
-    status = "Being looked at"
+    status = "Closed"
+    assert (
+        Notification.objects.filter(kind="referral_closed", recipient=referral.referrer).count()
+        == 1
+    )
     assert referral.status_for_referrer() == status
     row = referrer.get_by_role("row", name=referral.reference)
     expect(row).to_contain_text(status)

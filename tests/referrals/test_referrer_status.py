@@ -160,3 +160,37 @@ def test_the_referrer_is_told_when_the_panel_does_not_adopt(world):
     mail = Notification.objects.get(kind="referral_closed")
     assert mail.recipient == world.referrer_b
     assert REASON not in mail.body
+
+
+def test_the_referrer_reads_closed_and_is_told_once_the_channel_case_has_exited(
+    client, world, settings
+):
+    # An adopted referral keeps "passed to the Channel Panel": its work finishes when the
+    # case exits (referrals/referrer.py), and the referrer's page and message follow that.
+    from channel_panel import services as panel_services
+    from channel_panel.models import ExitReason
+
+    settings.SITE_URL = "https://portal.example.org"
+    case = factories.channel_case(
+        world.agency_a, factories.case_manager_at(world.agency_a), referrer=world.referrer_a
+    )
+    sign_in(client, world.referrer_a)
+    tag = '<strong class="govuk-tag govuk-tag--grey">{}</strong>'
+    assert tag.format("Being looked at") in _status(client, case.referral).content.decode()
+    assert not Notification.objects.filter(kind="referral_closed").exists()
+
+    case = factories.exit_agreed(case, world.chair)
+    panel_services.case_exit(
+        case=case,
+        reason=ExitReason.objects.get(code="risk-reduced"),
+        exited_on=timezone.localdate(),
+        expected_version=case.version,
+        acting_user=world.chair,
+    )
+    html = _status(client, case.referral).content.decode()
+    assert tag.format("Closed") in html and tag.format("Being looked at") not in html
+    mine = client.get(reverse("referrals:mine")).content.decode()
+    assert tag.format("Closed") in mine
+    mail = Notification.objects.get(kind="referral_closed")
+    assert mail.recipient == world.referrer_a
+    assert case.reference not in mail.body and "Channel" not in mail.subject + mail.body
