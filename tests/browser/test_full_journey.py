@@ -202,13 +202,15 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
     assert_page_is_usable(page, browsing, f"Referral {reference}")
     _save(page, "journey-triage.png", tmp_path)
 
-    # 5. The referrer sees the new status.
+    # 5. The referrer sees the new status, in their own words (never the decision).
     referrer.goto("/")
     referrer.get_by_role("navigation", name="Menu").get_by_role(
         "link", name="Your referrals"
     ).click()
     assert_page_is_usable(referrer, browsing, "Your referrals")
-    expect(referrer.get_by_role("row", name=reference)).to_contain_text("Passed to Channel Panel")
+    row = referrer.get_by_role("row", name=reference)
+    expect(row).to_contain_text("Being looked at")
+    expect(row).not_to_contain_text("Channel")
 
     # What the database says.
     referral.refresh_from_db()
