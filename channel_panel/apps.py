@@ -47,6 +47,7 @@ class ChannelPanelConfig(AppConfig):
             ],
         )
         register_global_permissions(Role.PANEL_CHAIR, ["channel_panel.chair_panelmeeting"])
+        self._register_chair_reach()
         register_configuration_models(
             "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
         )
@@ -55,6 +56,19 @@ class ChannelPanelConfig(AppConfig):
         self._register_meetings()
         self._register_cases()
         self._register_retention()
+
+    def _register_chair_reach(self):
+        """The chair of a meeting sees what its agenda holds: the referrals on it and their
+        cases, adopted there or reviewed there (access rule 6). The chair approves adoption,
+        support plans and closure, so they must see the cases of the panels they chair; a
+        chair of another meeting does not."""
+        from channel_panel.models import ChannelCase
+        from prevent_portal.accounts.access import register_role_reach
+        from prevent_portal.accounts.models import Role
+        from referrals.models import Referral
+
+        register_role_reach(Referral, Role.PANEL_CHAIR, "agenda_items__meeting__chair")
+        register_role_reach(ChannelCase, Role.PANEL_CHAIR, "referral__agenda_items__meeting__chair")
 
     def _register_retention(self):
         """Its part of records retention: when a case closes, and what deletion removes."""

@@ -224,8 +224,19 @@ def _hold(demo: Demo, meeting: PanelMeeting, absent: dict[str, str], decide) -> 
         meeting=meeting, entries=entries, expected_version=meeting.version, acting_user=demo.chair
     )
     meeting.refresh_from_db()
+    quorate, missing = meeting.quorum()
     services.meeting_mark_held(
-        meeting=meeting, expected_version=meeting.version, acting_user=demo.chair
+        meeting=meeting,
+        expected_version=meeting.version,
+        acting_user=demo.chair,
+        # Held without a core agency: the chair confirms it and says why, as the panel must.
+        confirm_inquorate=not quorate,
+        inquorate_reason=""
+        if quorate
+        else (
+            f"{', '.join(agency.name for agency in missing)} sent apologies and written "
+            "updates; the cases on the agenda could not wait a month."
+        ),
     )
     for item in meeting.items.select_related("referral", "case"):
         decide(item)

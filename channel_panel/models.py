@@ -11,7 +11,8 @@ those who may see their referral or case.
 
 from __future__ import annotations
 
-from datetime import date
+import zoneinfo
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -60,6 +61,13 @@ class PanelMeeting(models.Model):
     # The core member agencies when the meeting was set up: quorum is judged against them,
     # so changing the configuration later does not rewrite past meetings.
     core_agencies = models.ManyToManyField(Agency, related_name="+", blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    # Set only when the chair confirmed holding a meeting that was not quorate: why it went
+    # ahead. The minutes show it.
+    inquorate_reason = models.TextField(blank=True)
     minutes_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -84,6 +92,22 @@ class PanelMeeting(models.Model):
     @property
     def minutes_approved(self) -> bool:
         return self.status == self.Status.MINUTES_APPROVED
+
+    def starts(self) -> datetime:
+        """When the meeting starts, in the council's time zone (TIME_ZONE): its date and
+        start time, or the start of its day when no time is set."""
+        council = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return datetime.combine(self.meets_on, self.starts_at or time(0, 0), tzinfo=council)
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.starts()
+
+    @classmethod
+    def upcoming_q(cls, today: date | None = None) -> Q:
+        """Listed under "Upcoming": planned (not yet held) and not on a past day. A held
+        meeting is past whatever its date; a planned one whose day has gone is listed with
+        the past ones, still to be marked held."""
+        return Q(status=cls.Status.PLANNED, meets_on__gte=today or timezone.localdate())
 
     def quorum(self) -> tuple[bool, list[Agency]]:
         """Whether every core agency had someone present, and which did not."""
@@ -623,3 +647,54 @@ def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
         "ownership_returned_to",
     )
     return get_object_for_user(queryset, user, pk, perm=perm)
+
+
+# The roles that open meeting pages at all, and the model-wide rights on meetings.
+PANEL_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER)
+MANAGE_MEETINGS = "channel_panel.manage_panelmeeting"
+CHAIR_MEETINGS = "channel_panel.chair_panelmeeting"
+
+
+def get_meeting_for_user(user, pk, *, perm: str | None = None) -> PanelMeeting:
+    """A meeting for a member of the panel: 403 to anyone outside it (or without the
+    model-wide ``perm``, MANAGE_MEETINGS or CHAIR_MEETINGS), 404 if there is no such
+    meeting. Meetings name no one but staff; their items are protected by
+    ``get_agenda_item_for_user``."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from prevent_portal.accounts.access import has_global_perm, require_role
+
+    require_role(user, *PANEL_ROLES)
+    if perm is not None and not has_global_perm(user, perm):
+        raise PermissionDenied
+    return get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+
+
+def agenda_item_visible_to(item: AgendaItem, user) -> bool:
+    """An item's personal data is the case it reviews, or else the referral it discusses:
+    ``user`` may open the item only if that record is in their ``visible_to``. Other
+    business holds none."""
+    if item.case_id:
+        return ChannelCase.objects.visible_to(user).filter(pk=item.case_id).exists()
+    if item.referral_id:
+        return Referral.objects.visible_to(user).filter(pk=item.referral_id).exists()
+    return True
+
+
+def get_agenda_item_for_user(user, meeting_pk, item_pk, *, perm: str | None = None) -> AgendaItem:
+    """The only way to one agenda item, for every route that takes an item (or one of its
+    decisions): the meeting as ``get_meeting_for_user`` gives it (403 without ``perm``),
+    then 404 unless the item is on that meeting and ``user`` may see its case or referral.
+    Seeing the meeting is not seeing its items."""
+    from django.http import Http404
+
+    meeting = get_meeting_for_user(user, meeting_pk, perm=perm)
+    item = (
+        AgendaItem.objects.select_related("meeting__chair", "referral", "case")
+        .filter(pk=item_pk, meeting=meeting)
+        .first()
+    )
+    if item is None or not agenda_item_visible_to(item, user):
+        raise Http404("No such agenda item")
+    return item

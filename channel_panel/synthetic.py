@@ -101,6 +101,10 @@ def generate(ctx) -> None:
                     if day < today
                     else PanelMeeting.Status.PLANNED
                 ),
+                # Held (by the chair, the afternoon of the day) once it had started.
+                "held_by_id": chairs[p % len(chairs)] if day < today else None,
+                "held_at": _at(day, 13) if day < today else None,
+                "inquorate_reason": "",
                 "minutes_approved_by_id": (
                     chairs[p % len(chairs)] if day < today - timedelta(days=14) else None
                 ),
@@ -153,6 +157,7 @@ def generate(ctx) -> None:
                 )
     copy_rows(ctx, Invitee, _with_ids(Invitee, invitees))
     copy_rows(ctx, Attendance, _with_ids(Attendance, attendance))
+    _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of)
 
     # Referrals passed to panel, by the panel of their agency, in order of decision.
     waiting = defaultdict(list)
@@ -166,6 +171,27 @@ def generate(ctx) -> None:
         waiting[agency % n_panels].append((pk, decided, agency, age))
 
     _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator)
+
+
+def _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of) -> None:
+    """Held meetings obey the meeting lifecycle (channel_panel/lifecycle.py): where a core
+    agency was missing, the chair gave a reason for holding it without quorum. Straight
+    into the table, like the rest of this generator (no audit, no chronology)."""
+    present = defaultdict(set)
+    for row in attendance:
+        if row["status"] == Attendance.Status.PRESENT:
+            present[row["meeting_id"]].add(row["agency_id"])
+    inquorate = [
+        row["id"]
+        for row in meeting_rows
+        if row["status"] != PanelMeeting.Status.PLANNED
+        and set(core[panel_of[row["id"]]][:6]) - present[row["id"]]
+    ]
+    PanelMeeting.objects.filter(pk__in=inquorate).update(
+        inquorate_reason=(
+            "Apologies from a core agency, with a written update; the cases could not wait."
+        )
+    )
 
 
 def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) -> None:

@@ -166,6 +166,23 @@ class MeetingActionForm(forms.Form):
     version = VersionField(error_messages=VERSION_ERRORS)
 
 
+class MeetingHoldForm(MeetingActionForm):
+    """Mark as held. A meeting that was not quorate is held only when the chair confirms
+    it and says why (the minutes show the reason)."""
+
+    confirm_inquorate = forms.BooleanField(
+        label="Hold the meeting although it was not quorate", required=False
+    )
+    inquorate_reason = forms.CharField(
+        label="Why the meeting went ahead without quorum",
+        help_text="The minutes show this reason.",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": f"The reason must be {TEXT_MAX:,} characters or fewer"},
+    )
+
+
 class AgendaMoveForm(MeetingActionForm):
     direction = forms.ChoiceField(
         choices=[("up", "Up"), ("down", "Down")],
@@ -485,22 +502,17 @@ class DecisionEditForm(forms.Form):
         return data
 
 
-class CorrectionForm(forms.Form):
-    """After approval a decision is corrected by a new entry; the original stays."""
-
-    outcome = forms.ChoiceField(
-        label="Corrected decision",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select the corrected decision",
-            "invalid_choice": "Select one of the decisions listed",
-        },
-    )
-    rationale = _rationale(
-        "Rationale for the correction",
-        hint="Say what was wrong and what is right. The original entry stays in the minutes.",
-    )
+class CorrectionForm(DecisionForm):
+    """After approval a decision is corrected by a new entry; the original stays. The
+    correction is acted on like a decision, so it asks for the same details."""
 
     def __init__(self, *args, item: AgendaItem, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [(o, Outcome(o).label) for o in allowed_outcomes(item)]
+        super().__init__(*args, item=item, **kwargs)
+        self.fields["outcome"].label = "Corrected decision"
+        self.fields["outcome"].error_messages["required"] = "Select the corrected decision"
+        self.fields["rationale"].label = "Rationale for the correction"
+        self.fields[
+            "rationale"
+        ].help_text = (
+            "Say what was wrong and what is right. The original entry stays in the minutes."
+        )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
+from channel_panel.lifecycle import MEETING
 from channel_panel.models import (
     AgendaItem,
     Attendance,
     ChannelCase,
+    Decision,
     Invitee,
     PanelMeeting,
     PostExitReview,
@@ -96,8 +99,18 @@ def meeting_update(
     expected_version: int,
     acting_user: User,
 ) -> PanelMeeting:
-    """Change a meeting's date, time, place, mode or chair; its pack window moves with it."""
+    """Change a meeting's date, time, place, mode or chair; its pack window moves with it.
+    Once decisions are recorded its date and time stand (adoptions and exits are dated by
+    it), and a held meeting cannot move to a start still to come."""
     _check_editable(meeting)
+    moved = (meets_on, starts_at) != (meeting.meets_on, meeting.starts_at)
+    if moved and Decision.objects.filter(item__meeting=meeting).exists():
+        raise ValueError(
+            "Decisions are recorded at this meeting: its date and time can no longer change"
+        )
+    held = meeting.status == PanelMeeting.Status.HELD
+    if held and not PanelMeeting(meets_on=meets_on, starts_at=starts_at).has_started():
+        raise ValueError("The meeting is held: its start cannot move to a time still to come")
     if not Membership.objects.active().filter(user=chair, role=Role.PANEL_CHAIR).exists():
         raise ValueError("The chair must hold the panel chair role")
     meeting.meets_on, meeting.chair, meeting.mode = meets_on, chair, mode
@@ -365,13 +378,34 @@ def attendance_record(
 
 @transaction.atomic
 def meeting_mark_held(
-    *, meeting: PanelMeeting, expected_version: int, acting_user: User
+    *,
+    meeting: PanelMeeting,
+    expected_version: int,
+    acting_user: User,
+    confirm_inquorate: bool = False,
+    inquorate_reason: str = "",
+    now: datetime | None = None,
 ) -> PanelMeeting:
-    """The meeting took place: attendance and decisions can now be completed."""
-    if meeting.status != PanelMeeting.Status.PLANNED:
-        raise ValueError("Only a planned meeting can be marked as held")
+    """The meeting took place (MEETING "hold"): not before it starts (its date and time in
+    the council's time zone), and, when it was not quorate, only if the chair confirms it
+    and records why; the minutes show that reason."""
+    now = now or timezone.now()
+    MEETING.require(
+        "hold",
+        meeting,
+        now=now,
+        confirm_inquorate=confirm_inquorate,
+        inquorate_reason=inquorate_reason,
+    )
+    quorate, _ = meeting.quorum()
     meeting.status = PanelMeeting.Status.HELD
-    save_if_unchanged(meeting, expected_version=expected_version, fields=["status"])
+    meeting.held_by, meeting.held_at = acting_user, now
+    meeting.inquorate_reason = "" if quorate else inquorate_reason.strip()
+    save_if_unchanged(
+        meeting,
+        expected_version=expected_version,
+        fields=["status", "held_by", "held_at", "inquorate_reason"],
+    )
     return meeting
 
 
@@ -379,19 +413,10 @@ def meeting_mark_held(
 def minutes_approve(
     *, meeting: PanelMeeting, expected_version: int, acting_user: User
 ) -> PanelMeeting:
-    """Approve the minutes of a held meeting whose case items all have a decision. From now
-    on its decisions cannot be edited: a correction is a new entry."""
-    from django.utils import timezone
-
-    if meeting.status != PanelMeeting.Status.HELD:
-        raise ValueError("Only a held meeting's minutes can be approved")
-    undecided = meeting.items.exclude(kind=AgendaItem.Kind.OTHER).filter(decisions__isnull=True)
-    if undecided.exists():
-        raise ValueError(
-            f"{undecided.count()} agenda item(s) have no decision yet: record them first"
-        )
-    if not meeting.attendance.exists():
-        raise ValueError("Record the attendance before approving the minutes")
+    """Approve the minutes of a held meeting whose case items all have a decision and whose
+    attendance is recorded (MEETING "approve_minutes"). From now on its decisions cannot be
+    edited: a correction is a new entry."""
+    MEETING.require("approve_minutes", meeting)
     meeting.status = PanelMeeting.Status.MINUTES_APPROVED
     meeting.minutes_approved_by = acting_user
     meeting.minutes_approved_at = timezone.now()

@@ -30,31 +30,42 @@ from channel_panel.forms.meetings import (
     InviteeForm,
     MeetingActionForm,
     MeetingEditForm,
+    MeetingHoldForm,
     MeetingScheduleForm,
     item_label,
 )
-from channel_panel.models import AgendaItem, ChannelCase, Decision, PanelMeeting
+from channel_panel.lifecycle import MEETING, meeting_started
+from channel_panel.models import (
+    CHAIR_MEETINGS,
+    MANAGE_MEETINGS,
+    PANEL_ROLES,
+    AgendaItem,
+    ChannelCase,
+    Decision,
+    PanelMeeting,
+    get_agenda_item_for_user,
+    get_meeting_for_user,
+)
 from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
 from prevent_portal.accounts.access import has_global_perm, require_role
-from prevent_portal.accounts.models import Role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 from referrals.models import Referral
 
-PANEL_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER)
-MANAGE = "channel_panel.manage_panelmeeting"
-CHAIR = "channel_panel.chair_panelmeeting"
+MANAGE = MANAGE_MEETINGS
+CHAIR = CHAIR_MEETINGS
 PAGE_SIZE = 25
 
 
 def get_meeting(request, pk, *, perm: str | None = None) -> PanelMeeting:
-    """A meeting for a member of the panel: 403 to anyone outside it (or without ``perm``),
-    404 if there is no such meeting."""
-    require_role(request.user, *PANEL_ROLES)
-    if perm is not None and not has_global_perm(request.user, perm):
-        raise PermissionDenied
-    return get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+    return get_meeting_for_user(request.user, pk, perm=perm)
+
+
+def get_item(request, pk, item_pk, *, perm: str | None = None) -> AgendaItem:
+    """Every view that takes an agenda item (or a decision on one) comes through here:
+    the meeting, and the item's case or referral, through the access module."""
+    return get_agenda_item_for_user(request.user, pk, item_pk, perm=perm)
 
 
 def _back(meeting: PanelMeeting):
@@ -64,18 +75,20 @@ def _back(meeting: PanelMeeting):
 # --- The list and scheduling --------------------------------------------------------------
 @require_GET
 def meeting_list(request):
-    """Upcoming meetings, soonest first, then past meetings, latest first."""
+    """Upcoming meetings (``PanelMeeting.upcoming_q``: by status and date), soonest first,
+    then the rest, latest first."""
     require_role(request.user, *PANEL_ROLES)
     today = timezone.localdate()
     meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
-    past = Paginator(
-        meetings.filter(meets_on__lt=today).order_by("-meets_on", "-pk"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    upcoming = PanelMeeting.upcoming_q(today)
+    past = Paginator(meetings.exclude(upcoming).order_by("-meets_on", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "channel_panel/meeting_list.html",
         {
-            "upcoming": meetings.filter(meets_on__gte=today).order_by("meets_on", "pk"),
+            "upcoming": meetings.filter(upcoming).order_by("meets_on", "pk"),
             "page": past,
             "can_schedule": has_global_perm(request.user, MANAGE),
         },
@@ -143,20 +156,14 @@ def meeting_edit(request, pk):
 
 
 # --- The meeting page ---------------------------------------------------------------------
-def approval_blockers(meeting: PanelMeeting, rows) -> list[str]:
-    """Why the minutes cannot be approved yet (nothing if they can)."""
-    if meeting.status == PanelMeeting.Status.PLANNED:
-        return ["The meeting has not been marked as held."]
+def approval_blockers(meeting: PanelMeeting) -> list[str]:
+    """Why the minutes cannot be approved yet (nothing if they can): the lifecycle's
+    answer, so the page and the service say the same."""
     if meeting.minutes_approved:
         return []
-    reasons = []
-    undecided = [row for row in rows if row.is_case_item and not row.entries]
-    if undecided:
-        positions = ", ".join(str(row.item.position) for row in undecided)
-        reasons.append(f"{len(undecided)} agenda item(s) have no decision yet (item {positions}).")
-    if not meeting.attendance.exists():
-        reasons.append("The attendance has not been recorded.")
-    return reasons
+    if meeting.status == PanelMeeting.Status.PLANNED:
+        return ["The meeting has not been marked as held."]
+    return MEETING.needed("approve_minutes", meeting)
 
 
 def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=200):
@@ -168,14 +175,16 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     attended = list(meeting.attendance.all()[:1])
     quorate, missing = meeting.quorum() if attended else (False, [])
     errors = []
+    holding = isinstance(action_form, MeetingHoldForm)
     if action_form is not None:
         errors = [
-            {"message": message, "href": "#agenda"}
+            {"message": message, "href": "#hold" if holding else "#agenda"}
             for messages_ in action_form.errors.values()
             for message in messages_
         ]
     can_manage = has_global_perm(user, MANAGE)
     can_chair = has_global_perm(user, CHAIR)
+    holdable = can_chair and meeting.status == PanelMeeting.Status.PLANNED
     pack_opens, pack_closes = meeting.pack_window()
     invitations = list(meeting.invitees.filter(user=user).values_list("for_item_id", flat=True))
     return render(
@@ -193,7 +202,11 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             "can_manage": can_manage and not meeting.minutes_approved,
             "can_chair": can_chair and not meeting.minutes_approved,
             "can_approve": can_chair,
-            "blockers": approval_blockers(meeting, rows) if can_chair else [],
+            "blockers": approval_blockers(meeting) if can_chair else [],
+            # Before "Mark as held": what is still needed, and whether it may be tried.
+            "hold_needed": MEETING.needed("hold", meeting) if holdable else [],
+            "has_started": meeting.has_started(),
+            "quorate_now": quorate if attended else not meeting.core_agencies.exists(),
             "pack_opens": pack_opens,
             "pack_closes": pack_closes,
             "pack_pending": None in invitations and timezone.localdate() < pack_opens,
@@ -285,16 +298,12 @@ def agenda_item_add(request, pk):
     )
 
 
-def _item(meeting: PanelMeeting, item_pk) -> AgendaItem:
-    return get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
-
-
 @require_POST
 def agenda_item_move(request, pk, item_pk):
     """Move an item up or down. The form carries the meeting's version: if someone else
     changed the order first, nothing moves and the user is told what they asked for."""
-    meeting = get_meeting(request, pk, perm=CHAIR)
-    item = _item(meeting, item_pk)
+    item = get_item(request, pk, item_pk, perm=CHAIR)
+    meeting = item.meeting
     form = AgendaMoveForm(request.POST)
     if form.is_valid():
         up = form.cleaned_data["direction"] == "up"
@@ -323,8 +332,8 @@ def agenda_item_move(request, pk, item_pk):
 
 @require_POST
 def agenda_item_remove(request, pk, item_pk):
-    meeting = get_meeting(request, pk, perm=MANAGE)
-    item = _item(meeting, item_pk)
+    item = get_item(request, pk, item_pk, perm=MANAGE)
+    meeting = item.meeting
     try:
         services.agenda_item_remove(item=item, acting_user=request.user)
     except ValueError as exc:
@@ -440,16 +449,17 @@ def attendance(request, pk):
     )
 
 
-def _meeting_action(request, pk, service, success: str):
+def _meeting_action(request, pk, service, success: str, form_class=MeetingActionForm, **extra):
     """A button on the meeting page that carries the meeting's version."""
     meeting = get_meeting(request, pk, perm=CHAIR)
-    form = MeetingActionForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
             service(
                 meeting=meeting,
                 expected_version=form.cleaned_data["version"],
                 acting_user=request.user,
+                **{name: form.cleaned_data[name] for name in extra},
             )
         except (StaleEdit, ValueError) as exc:
             form.add_error(None, str(exc))
@@ -462,7 +472,17 @@ def _meeting_action(request, pk, service, success: str):
 
 @require_POST
 def meeting_mark_held(request, pk):
-    return _meeting_action(request, pk, services.meeting_mark_held, "Meeting marked as held")
+    """Mark as held: not before the meeting starts; without quorum only with the chair's
+    confirmation and reason (the lifecycle refuses otherwise, and says why)."""
+    return _meeting_action(
+        request,
+        pk,
+        services.meeting_mark_held,
+        "Meeting marked as held",
+        form_class=MeetingHoldForm,
+        confirm_inquorate=True,
+        inquorate_reason=True,
+    )
 
 
 @require_POST
@@ -494,12 +514,30 @@ def minutes(request, pk):
 
 
 # --- Decisions ----------------------------------------------------------------------------
-def _decision_row(request, meeting, item_pk):
-    row = agenda_row(meeting, request.user, item_pk)
-    if row is None or not row.is_case_item:
+def _decision_row(request, pk, item_pk):
+    """The item's row for a decision page: through ``get_item`` (so 404 unless the reader
+    may see the item's case or referral), never other business, and logged, since the
+    page shows the case."""
+    item = get_item(request, pk, item_pk, perm=CHAIR)
+    row = agenda_row(item.meeting, request.user, item.pk)
+    if row is None or not row.is_case_item or not row.visible:
         raise Http404("No such agenda item")
     log_access(request, row.records(), view=request.resolver_match.view_name)
-    return row
+    return item.meeting, row
+
+
+def _outcome_details(data) -> dict:
+    """A decision form's values as the decision services take them."""
+    return {
+        "outcome": data["outcome"],
+        "rationale": data["rationale"],
+        "signposted_to": data.get("signposted_to"),
+        "referred_to": data.get("referred_to") or "",
+        "lead_agency": data.get("lead_agency"),
+        "case_manager": (data.get("case_manager") or (None,))[0],
+        "exit_reason": data.get("exit_reason"),
+        "return_ownership_to": data.get("return_ownership_to"),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -507,8 +545,7 @@ def decision(request, pk, item_pk):
     """Record the panel's decision on an item, or reword it until the minutes are
     approved (the version guards against two people editing it at once). After approval
     a decision can only be corrected."""
-    meeting = get_meeting(request, pk, perm=CHAIR)
-    row = _decision_row(request, meeting, item_pk)
+    meeting, row = _decision_row(request, pk, item_pk)
     current = row.decision
     if current is not None and meeting.minutes_approved:
         return redirect(
@@ -534,16 +571,7 @@ def decision(request, pk, item_pk):
         try:
             if current is None:
                 services.decision_record(
-                    item=row.item,
-                    outcome=data["outcome"],
-                    rationale=data["rationale"],
-                    signposted_to=data.get("signposted_to"),
-                    referred_to=data.get("referred_to") or "",
-                    lead_agency=data.get("lead_agency"),
-                    case_manager=(data.get("case_manager") or (None,))[0],
-                    exit_reason=data.get("exit_reason"),
-                    return_ownership_to=data.get("return_ownership_to"),
-                    acting_user=request.user,
+                    item=row.item, acting_user=request.user, **_outcome_details(data)
                 )
             else:
                 services.decision_update(
@@ -565,20 +593,29 @@ def decision(request, pk, item_pk):
     return render(
         request,
         "channel_panel/meeting_decision.html",
-        {"meeting": meeting, "row": row, "current": current, "form": form},
+        {
+            "meeting": meeting,
+            "row": row,
+            "current": current,
+            "form": form,
+            # Told before they try: decisions wait for the meeting to start.
+            "not_yet": None
+            if current is not None or meeting_started.holds(row.item, {})
+            else meeting_started.explain(row.item, {}),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def decision_correct(request, pk, decision_pk):
     """After the minutes are approved, a correction is a new entry; the original stays."""
-    meeting = get_meeting(request, pk, perm=CHAIR)
-    entry = get_object_or_404(Decision.objects.select_related("item"), pk=decision_pk)
-    if entry.item.meeting_id != meeting.pk:
+    get_meeting(request, pk, perm=CHAIR)
+    entry = Decision.objects.filter(pk=decision_pk, item__meeting_id=pk).first()
+    if entry is None:
         raise Http404("No such decision on this meeting")
+    meeting, row = _decision_row(request, pk, entry.item_id)
     if not meeting.minutes_approved:
         return redirect("channel_panel:meeting_decision", pk=meeting.pk, item_pk=entry.item_id)
-    row = _decision_row(request, meeting, entry.item_id)
     if request.method == "GET" and row.decision is not None and row.decision.pk != entry.pk:
         # Someone corrected it already: correct the entry now in force.
         return redirect(
@@ -589,9 +626,8 @@ def decision_correct(request, pk, decision_pk):
         try:
             services.decision_correct(
                 decision=entry,
-                outcome=form.cleaned_data["outcome"],
-                rationale=form.cleaned_data["rationale"],
                 acting_user=request.user,
+                **_outcome_details(form.cleaned_data),
             )
         except ValueError as exc:
             form.add_error(None, str(exc))

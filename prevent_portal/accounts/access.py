@@ -21,6 +21,11 @@ Rules, in one place so they can be reviewed in one read:
    the record names (a referrer who has left the agency no longer sees what they referred).
 5. Everything else is an explicit, audited guardian grant (direct foreign-key object
    permission) to a named user or to an agency's group, live until its expiry.
+6. A record may name users who see it by a role they hold towards it, which another app
+   registers (``register_role_reach``): the chair of a Channel Panel meeting, while they
+   hold the panel chair role, sees the referrals and cases on that meeting's agenda (the
+   chair approves adoption, support plans and closure). Only the meeting's own chair: not
+   every panel chair, not the chair of another panel.
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -56,6 +61,26 @@ def register_global_permissions(role: str, perms: Iterable[str]) -> None:
 
 def registered_global_permissions() -> dict[str, set[str]]:
     return {role: set(perms) for role, perms in _GLOBAL_PERMISSIONS.items()}
+
+
+# "app_label.model" -> [(role, lookup to a user), ...]: rule 6.
+_ROLE_REACH: dict[str, list[tuple[str, str]]] = defaultdict(list)
+
+
+def register_role_reach(model: type[models.Model], role: str, lookup: str) -> None:
+    """Rule 6: a user holding ``role`` sees the records of ``model`` whose ``lookup`` (a
+    relation path ending at a user) is them. Apps call this from AppConfig.ready(), so the
+    access module names no app."""
+    entry = (role, lookup)
+    if entry not in _ROLE_REACH[model._meta.label_lower]:
+        _ROLE_REACH[model._meta.label_lower].append(entry)
+
+
+def _role_reach(model: type[models.Model], user: User) -> list[str]:
+    """The rule-6 lookups that apply to ``user`` (those of roles they hold now)."""
+    roles = _cache(user).roles
+    reach = _ROLE_REACH.get(model._meta.label_lower, [])
+    return [lookup for role, lookup in reach if role in roles]
 
 
 def role_group_name(role: str) -> str:
@@ -196,6 +221,10 @@ class ProtectedQuerySet(models.QuerySet):
                 if agencies:
                     owned = {field: user, f"{agency_field}__in": agencies}
                     branches.append(records.filter(**owned).values("pk"))
+            branches += [
+                records.filter(**{lookup: user}).values("pk")
+                for lookup in _role_reach(self.model, user)
+            ]
         codename = f"{action}_{self.model._meta.model_name}"
         user_grants = self.model.user_grants.rel.related_model
         group_grants = self.model.group_grants.rel.related_model
@@ -244,6 +273,13 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
             obj, f"{agency_field}_id", None
         ) in _agencies_holding(cache, role):
             actions.add("view")
+    reach = _role_reach(model, user)
+    if reach and "view" not in actions:
+        reached = Q()
+        for lookup in reach:
+            reached |= Q(**{lookup: user})
+        if model._base_manager.filter(reached, pk=obj.pk).exists():
+            actions.add("view")
     grants = list(
         obj.user_grants.filter(live_grant_q(), user=user).values_list(
             "permission__codename", flat=True
@@ -290,6 +326,7 @@ __all__ = [
     "has_global_perm",
     "has_role",
     "register_global_permissions",
+    "register_role_reach",
     "require_role",
     "roles_of",
 ]

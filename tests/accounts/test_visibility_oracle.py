@@ -9,7 +9,9 @@ user (who sees them only while a referrer there: "left the agency" is an ended m
 some de-personalised by retention; Channel cases on some referrals, led by any agency,
 managed by the user or not, ownership returned or not; grants of view, share or change on
 either, to the user or to an agency, live, not yet started (a panel pack before its window
-opens) or expired (after it closes).
+opens) or expired (after it closes); Channel Panel meetings chaired by the user or by someone
+else, with some of the referrals on their agendas (rule 6: the chair of a meeting, while a
+panel chair, sees the referrals on its agenda and their cases).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from channel_panel.models import ChannelCase, get_case_for_user
+from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting, get_case_for_user
 from prevent_portal.accounts import services
 from prevent_portal.accounts.access import ProtectedQuerySet
 from prevent_portal.accounts.grants import object_share
@@ -61,19 +63,30 @@ grant_rows = st.lists(
     ),
     max_size=5,
 )
+# (chaired by the user, the referrals on its agenda)
+meeting_rows = st.lists(
+    st.tuples(st.booleans(), st.lists(st.integers(0, 3), max_size=3)), max_size=2
+)
 
 
 # --- The rules, in plain Python ----------------------------------------------------------------
 class Rules:
     """What the user may see and do, by the rules of accounts/access.py."""
 
-    def __init__(self, user_active, members, referrals, cases, grants):
+    def __init__(self, user_active, members, referrals, cases, grants, meetings=()):
         self.active = user_active
         on = [(a, r) for a, r, live in members if live and a != INACTIVE_AGENCY]
         self.roles = {r for _, r in on}
         self.case_agencies = {a for a, r in on if r in AGENCY_CASE_ROLES}
         self.roles_at = {a: {r for b, r in on if b == a} for a in range(3)}
         self.referrals, self.cases = referrals, cases
+        # Rule 6: the referrals on the agenda of a meeting the user chairs, while they hold
+        # the panel chair role (anywhere).
+        self.chaired = (
+            {i % len(referrals) for by_user, on in meetings if by_user for i in on}
+            if Role.PANEL_CHAIR in self.roles
+            else set()
+        )
         # Only live grants count; an agency grant reaches the agency's case-role members.
         self.granted = {
             (kind, i % len(self._rows(kind)), action)
@@ -102,6 +115,7 @@ class Rules:
             self.coordinator
             or agency in self.case_agencies
             or (by_user and still_referrer)
+            or i in self.chaired
             or ("referral", i, "view") in self.granted
         )
 
@@ -121,7 +135,12 @@ class Rules:
         ref, lead = self.cases[j][:2]
         if not self.active or self.referrals[ref][2]:
             return False
-        return self.coordinator or lead in self.case_agencies or ("case", j, "view") in self.granted
+        return (
+            self.coordinator
+            or lead in self.case_agencies
+            or ref in self.chaired
+            or ("case", j, "view") in self.granted
+        )
 
     def case_may(self, j, action) -> bool:
         _, lead, managed, returned = self.cases[j]
@@ -202,11 +221,11 @@ class VisibilityOracleTests(TestCase):
         cls.granter = factories.UserFactory()
         cls.someone_else = factories.UserFactory()
 
-    def _build(self, user_active, members, referrals, cases, grants):
+    def _build(self, user_active, members, referrals, cases, grants, meetings=()):
         with disable_auditlog():
-            return self._build_rows(user_active, members, referrals, cases, grants)
+            return self._build_rows(user_active, members, referrals, cases, grants, meetings)
 
-    def _build_rows(self, user_active, members, referrals, cases, grants):
+    def _build_rows(self, user_active, members, referrals, cases, grants, meetings):
         user = factories.UserFactory(is_active=user_active)
         final = {}
         for agency, role, on in members:
@@ -271,6 +290,14 @@ class VisibilityOracleTests(TestCase):
                 starts_at=now + timedelta(hours=1) if timing == "not_started" else None,
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,
             )
+        for by_user, on in meetings:
+            meeting = PanelMeeting.objects.create(
+                meets_on=now.date(), chair=user if by_user else self.someone_else
+            )
+            for position, i in enumerate(sorted({i % len(refs) for i in on}), start=1):
+                AgendaItem.objects.create(
+                    meeting=meeting, position=position, kind=AgendaItem.Kind.NEW, referral=refs[i]
+                )
         user.refresh_from_db()
         return user, refs, case_objs
 
@@ -285,16 +312,19 @@ class VisibilityOracleTests(TestCase):
         referrals=referral_rows,
         cases=case_rows,
         grants=grant_rows,
+        meetings=meeting_rows,
     )
     def test_visible_to_and_get_for_user_match_the_rules(
-        self, user_active, members, referrals, cases, grants
+        self, user_active, members, referrals, cases, grants, meetings
     ):
         # A later membership row for the same (agency, role) wins, as in the database.
         members = [(a, r, on) for (a, r), on in {(a, r): on for a, r, on in members}.items()]
         cases = _dedupe_cases(cases, len(referrals))
         grants = _dedupe_grants(grants, len(referrals), len(cases))
-        user, refs, case_objs = self._build(user_active, members, referrals, cases, grants)
-        rules = Rules(user_active, members, referrals, cases, grants)
+        user, refs, case_objs = self._build(
+            user_active, members, referrals, cases, grants, meetings
+        )
+        rules = Rules(user_active, members, referrals, cases, grants, meetings)
 
         # Referral: visible_to, and get_referral_for_user for sight and two actions.
         self._agree(

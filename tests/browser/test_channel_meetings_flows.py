@@ -180,6 +180,8 @@ def test_chair_runs_the_meeting_and_approves_the_minutes(open_page, browsing, wo
     page.goto(f"/panel/meetings/{meeting.pk}/")
     assert_page_is_usable(page, browsing, "Meeting on")
     expect(page.locator("#approval-blockers")).to_contain_text("has not been marked as held")
+    # Before attendance the meeting is not quorate: the page says what holding it needs.
+    expect(page.locator("#hold-needed")).to_contain_text("No attendance is recorded")
 
     spoc_name = world.spoc_a.get_full_name()
     page.get_by_role("button", name=f"Withdraw the invitation to {spoc_name}").click()
@@ -198,6 +200,7 @@ def test_chair_runs_the_meeting_and_approves_the_minutes(open_page, browsing, wo
     page.locator("fieldset").last.get_by_label("Apologies").check()
     page.get_by_role("button", name="Save attendance").click()
     expect(page.locator("#quorum")).to_contain_text("Quorate")
+    expect(page.locator("#hold-needed")).to_have_count(0)
 
     page.get_by_role("button", name="Mark as held").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("marked as held")

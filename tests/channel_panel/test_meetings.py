@@ -29,11 +29,11 @@ def url(name, *args):
 
 @pytest.fixture
 def panel(world):
-    """Agency A is a core member (so panel_a is invited); the meeting is in two days, so
-    its pack window is open now."""
+    """Agency A is a core member (so panel_a is invited); the meeting is today with no
+    start time, so it has started (decisions may be recorded) and its pack window is open."""
     world.agency_a.is_core_panel_member = True
     world.agency_a.save()
-    return factories.meeting(world.chair, timezone.localdate() + timedelta(days=2))
+    return factories.meeting(world.chair, timezone.localdate())
 
 
 def person(given, family):
@@ -452,14 +452,20 @@ def test_minutes_cannot_be_approved_until_held_decided_and_attended(world, panel
     client = client_for(world.chair)
     html = client.get(url("meeting_detail", panel.pk)).content.decode()
     assert "The meeting has not been marked as held." in html
-    response = client.post(url("meeting_mark_held", panel.pk), {"version": panel.version})
+    # No attendance, so not quorate: held only with the chair's confirmation and reason.
+    response = client.post(
+        url("meeting_mark_held", panel.pk),
+        {"version": panel.version, "confirm_inquorate": "on", "inquorate_reason": "Urgent"},
+    )
     assert response.status_code == 302
     html = client.get(url("meeting_detail", panel.pk)).content.decode()
-    assert "2 agenda item(s) have no decision yet (item 1, 2)." in html
-    assert "The attendance has not been recorded." in html
+    assert "2 agenda item(s) have no decision yet (item 1, 2): record them first." in html
+    assert "Record the attendance before approving the minutes." in html
     panel.refresh_from_db()
     response = client.post(url("meeting_minutes_approve", panel.pk), {"version": panel.version})
     assert response.status_code == 200
-    assert "2 agenda item(s) have no decision yet: record them first" in response.content.decode()
+    assert "2 agenda item(s) have no decision yet (item 1, 2): record them first" in (
+        response.content.decode()
+    )
     panel.refresh_from_db()
     assert panel.status == PanelMeeting.Status.HELD

@@ -74,7 +74,12 @@ def meeting(world, meets_on, *, referrals=(), cases=(), attendance=None, status=
         made.refresh_from_db()
     if status != "planned":
         services.meeting_mark_held(
-            meeting=made, expected_version=made.version, acting_user=world.chair
+            meeting=made,
+            expected_version=made.version,
+            acting_user=world.chair,
+            # Quorum is not what these figures test: a reason lets any meeting be held.
+            confirm_inquorate=True,
+            inquorate_reason="A fictional reason",
         )
     return made
 
@@ -152,7 +157,13 @@ def test_a_case_manager_present_for_one_item_counts_for_their_agency(world):
         acting_user=world.chair,
     )
     made.refresh_from_db()
-    services.meeting_mark_held(meeting=made, expected_version=made.version, acting_user=world.chair)
+    services.meeting_mark_held(
+        meeting=made,
+        expected_version=made.version,
+        acting_user=world.chair,
+        confirm_inquorate=True,
+        inquorate_reason="A fictional reason",
+    )
     assert made.quorum() == (True, [])
     assert report()["core_agency_present"] == {"Agency A": 1}
 
@@ -306,7 +317,13 @@ def test_seed_papers_shares_come_out_as_quoted(world):
         elif n < 15:
             referral.needs_flags.add(flag("mental-health-concern"))
     services.agenda_build(meeting=made, acting_user=world.coordinator)
-    services.meeting_mark_held(meeting=made, expected_version=made.version, acting_user=world.chair)
+    services.meeting_mark_held(
+        meeting=made,
+        expected_version=made.version,
+        acting_user=world.chair,
+        confirm_inquorate=True,
+        inquorate_reason="A fictional reason",
+    )
     figures = report()
     assert (figures["cases_discussed"], figures["mental_health_concern"]) == (18, 15)
     assert figures["percent"]["mental_health_concern"] == 83

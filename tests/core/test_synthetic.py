@@ -85,6 +85,12 @@ def test_the_data_is_numbered_shared_and_audited_as_the_application_would():
     assert cases.exists()
     assert all(c.referral.adopted and c.referral.reached_panel for c in cases)
     assert PackGrant.objects.exists()  # meetings to come give their invitees the pack
+    # Meetings obey the meeting lifecycle: held only once started, and, without quorum,
+    # with the chair's reason.
+    for meeting in PanelMeeting.objects.exclude(status=PanelMeeting.Status.PLANNED):
+        assert meeting.held_at is None or meeting.held_at >= meeting.starts()
+        quorate, _ = meeting.quorum()
+        assert quorate or meeting.inquorate_reason, meeting.pk
 
     # One audit entry per batch, counting exactly the rows written; no names in the log.
     batches = LogEntry.objects.filter(additional_data__has_key="synthetic_batch")

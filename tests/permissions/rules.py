@@ -25,10 +25,11 @@ SEES = {
     "shared_live": {"coordinator", "spoc_b", "referrer_b", "spoc_a", "panel_a"},
     "shared_expired": {"coordinator", "spoc_b", "referrer_b"},
     "shared_user": {"coordinator", "spoc_b", "referrer_b", "referrer_a"},
-    # Agency B's new referral (no referrer) on a panel agenda: the meeting's invitees (the
-    # chair, agency A's panel member) see it while the pack window is open, not after.
+    # Agency B's new referral (no referrer) on a panel agenda: the meeting's invitees
+    # (agency A's panel member) see it while the pack window is open, not after; the
+    # meeting's chair sees it after too (access rule 6: the chair approves adoption).
     "pack_open": {"coordinator", "spoc_b", "chair", "panel_a"},
-    "pack_closed": {"coordinator", "spoc_b"},
+    "pack_closed": {"coordinator", "spoc_b", "chair"},
 }
 CASE_LIST_ROLES = {
     "coordinator",

@@ -37,7 +37,9 @@ SEES_CASE = {
     "shared_live": {"coordinator", "spoc_b", "spoc_a", "panel_a"},
     "shared_expired": {"coordinator", "spoc_b"},
     "pack_open": {"coordinator", "spoc_b", "panel_a", "chair"},
-    "pack_closed": {"coordinator", "spoc_b"},
+    # The meeting's chair keeps sight once the pack closes (access rule 6: the chair of a
+    # meeting sees the cases on its agenda; they approve support plans and closure).
+    "pack_closed": {"coordinator", "spoc_b", "chair"},
 }
 # Who may change the case (its case manager is the lead agency's SPOC; the chair changes
 # any case they see).
@@ -48,7 +50,7 @@ CHANGES_CASE = {
     "shared_live": {"coordinator", "spoc_b"},
     "shared_expired": {"coordinator", "spoc_b"},
     "pack_open": {"coordinator", "spoc_b", "chair"},
-    "pack_closed": {"coordinator", "spoc_b"},
+    "pack_closed": {"coordinator", "spoc_b", "chair"},
 }
 
 
