@@ -19,13 +19,20 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.Attendance, mask_fields=["name"])
         auditlog.register(models.AgendaItem, mask_fields=["title"])
         auditlog.register(models.Decision, mask_fields=["rationale", "referred_to"])
-        auditlog.register(models.ChannelCase, mask_fields=["exit_notes"])
+        auditlog.register(models.ChannelCase, mask_fields=["exit_notes", "exit_agreement_reason"])
         auditlog.register(models.ChannelCaseUserGrant)
         auditlog.register(models.ChannelCaseGroupGrant)
         auditlog.register(models.PackGrant)
         auditlog.register(
             models.Consent,
-            mask_fields=["giver_name", "capacity_notes", "withdrawal_notes", "given_by"],
+            mask_fields=[
+                "giver_name",
+                "capacity_notes",
+                "withdrawal_notes",
+                "given_by",
+                "withdrawn_by",
+                "withdrawer_name",
+            ],
         )
         auditlog.register(models.CaseNeedsFlag, mask_fields=["flag"])
         auditlog.register(models.SupportAction, mask_fields=["description"])

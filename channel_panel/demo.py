@@ -288,6 +288,14 @@ def _closed_case(demo: Demo) -> None:
     services.consent_record(
         case=case, given_by=Consent.GivenBy.PERSON, given_on=demo.day(-715), acting_user=manager
     )
+    # Exited between meetings: the chair agreed it first (an exit needs the panel's decision
+    # or the chair's agreement).
+    services.case_exit_agree(
+        case=case,
+        agreed_on=demo.day(-601),
+        reason="Mentor's final report; the panel's next meeting was a month away.",
+        acting_user=demo.chair,
+    )
     services.case_exit(
         case=case,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -331,12 +339,20 @@ def _exited_to_school(demo: Demo) -> None:
     )
     _complete(action, acting_user=manager)
     case.refresh_from_db()
+    exited_on = add_months(demo.day(20), -6)
+    services.case_exit_agree(
+        case=case,
+        agreed_on=exited_on,
+        reason="Agreed with the school's safeguarding lead at the end of the mentoring.",
+        acting_user=demo.chair,
+    )
     services.case_exit(
         case=case,
         reason=ExitReason.objects.get(code="ownership-returned"),
         notes="Radicalisation risk now low; school to continue pastoral support.",
-        exited_on=add_months(demo.day(20), -6),
+        exited_on=exited_on,
         return_ownership_to=demo.agencies["hollins-academy"],
+        returned_case_manager=demo.users["hollins-academy-spoc"],
         expected_version=case.version,
         acting_user=demo.chair,
     )
@@ -417,10 +433,10 @@ CONSENTS = [
         "Consent given by her mother; Ellis agreed to take part.",
     ),
 ]
-# (case, needs flag, agency that told the panel, days from today)
+# (case, needs flag, agency that told the panel, days from today); the referral's own flags
+# (Ellis's autism, for one) come with adoption.
 CASE_FLAGS = [
     ("open_overdue", NeedsFlag.KNOWN_TO_MENTAL_HEALTH_SERVICES, "beh-mht", -78),
-    ("under_18", "autism", "mash-children", -52),
 ]
 # (case, support type, description, owner: agency or provider code, last contact and next
 #  contact due in days from today (no contact yet: None), what happened at the contact)

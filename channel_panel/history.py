@@ -1,16 +1,18 @@
 """Re-referrals: a person referred again after a Channel case, seen from both sides.
 
-- At triage (``referrals.history``): a person with an exited or closed Channel case gets a
-  "Re-referral" note, linking to the case only for a viewer who may see it.
-- From the case: the person's later referrals ("Re-referred on ..."), each linking to the
-  referral only for a viewer who may see it.
+- At triage (``referrals.history``): a person with an exited or closed Channel case the
+  viewer may see gets a "Re-referral" note linking to it.
+- From the case: the person's later referrals the viewer may see ("Re-referred on ...").
+
+Both read through ``visible_to(user)``: a record the viewer cannot open is not mentioned,
+since even its existence (another agency holds a new referral) is need-to-know.
 
 Each costs one query whatever the person's history.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from channel_panel.models import ChannelCase
@@ -21,14 +23,16 @@ LABEL = "Re-referral"
 
 
 def rereferral_notes(user, person) -> list[HistoryNote]:
-    """A note for each of the person's Channel cases that has exited or closed, oldest
-    first: the case's reference and how it ended, with a link if ``user`` sees the case."""
+    """A note for each of the person's Channel cases that has exited or closed and that
+    ``user`` may see, oldest first: the case's reference, how it ended and a link. A case
+    the user cannot open is not mentioned at all (need to know: its existence is itself
+    sensitive), as the history registry's contract says."""
     cases = (
-        ChannelCase.objects.filter(
+        ChannelCase.objects.visible_to(user)
+        .filter(
             referral__person=person,
             status__in=[ChannelCase.Status.EXITED, ChannelCase.Status.CLOSED],
         )
-        .annotate(visible=Exists(ChannelCase.objects.visible_to(user).filter(pk=OuterRef("pk"))))
         .only("pk", "reference", "status", "exited_on", "closed_on")
         .order_by("exited_on", "pk")
     )
@@ -42,7 +46,7 @@ def rereferral_notes(user, person) -> list[HistoryNote]:
             HistoryNote(
                 label=LABEL,
                 text=f"Earlier Channel case {case.reference}, {ended}.",
-                url=reverse("channel_panel:case_detail", args=[case.pk]) if case.visible else None,
+                url=reverse("channel_panel:case_detail", args=[case.pk]),
                 tag=LABEL,
             )
         )
@@ -50,15 +54,16 @@ def rereferral_notes(user, person) -> list[HistoryNote]:
 
 
 def later_referrals(case: ChannelCase, user) -> list[Referral]:
-    """The person's referrals received after the case's own, oldest first, each with
-    ``visible`` saying whether ``user`` may open it."""
+    """The person's referrals received after the case's own that ``user`` may see, oldest
+    first. One the user cannot open is not listed, not even its date: "Re-referred on ..."
+    would tell them that another agency holds a new referral about the person."""
     first = case.referral
     return list(
-        Referral.objects.filter(person_id=first.person_id)
+        Referral.objects.visible_to(user)
+        .filter(person_id=first.person_id)
         .filter(
             Q(received_on__gt=first.received_on) | Q(received_on=first.received_on, pk__gt=first.pk)
         )
-        .annotate(visible=Exists(Referral.objects.visible_to(user).filter(pk=OuterRef("pk"))))
         .only("pk", "reference", "received_on")
         .order_by("received_on", "pk")
     )

@@ -38,6 +38,11 @@ class InterventionProvider(Lookup):
 class ExitReason(Lookup):
     """Why a case left Channel (risk reduced, ownership returned, consent withdrawn ...)."""
 
+    # Codes the case lifecycle reads (channel_panel/lifecycle.py): each carries a rule.
+    OWNERSHIP_RETURNED = "ownership-returned"
+    CONSENT_REFUSED = "consent-refused"
+    CONSENT_WITHDRAWN = "consent-withdrawn"
+
 
 # --- Meetings ---------------------------------------------------------------------------------
 class PanelMeeting(models.Model):
@@ -333,6 +338,21 @@ class ChannelCase(models.Model):
     ownership_returned_to = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Where the person was signposted on leaving Channel (needed when they refused or
+    # withdrew consent: Channel is voluntary, but their needs remain).
+    exit_signposted_to = models.ForeignKey(
+        SignpostingService, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The authority for the exit: the panel's exit decision at a held meeting, or the
+    # chair's agreement recorded outside a meeting (who, when, why).
+    exit_decision = models.ForeignKey(
+        "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exit_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exit_agreed_on = models.DateField(null=True, blank=True)
+    exit_agreement_reason = models.TextField(blank=True)
     closed_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -395,6 +415,15 @@ class ChannelCase(models.Model):
         live = [c for c in self.consents.all() if c.is_live]
         return max(live, key=lambda c: (c.given_on, c.pk), default=None)
 
+    def consent_ended(self) -> Consent | None:
+        """When there is no live consent, the refusal or withdrawal that ended the person's
+        part in Channel (the latest), else None. Channel is voluntary: such a case exits."""
+        consents = list(self.consents.all())
+        if any(c.is_live for c in consents):
+            return None
+        ended = [c for c in consents if c.ended_on is not None]
+        return max(ended, key=lambda c: (c.ended_on, c.pk), default=None)
+
     def needs_own_consent(self, today: date | None = None) -> bool:
         """An open case whose live consent came from a parent, and the person is now 18:
         they must be asked for their own consent."""
@@ -417,9 +446,13 @@ class ChannelCase(models.Model):
         consents = list(self.consents.all())
         live = self.live_consent()
         under_18 = is_under_18(self, today)
-        if live is None and consents:
-            withdrawn = max(c.withdrawn_on for c in consents)
-            return [f"Consent withdrawn on {withdrawn:%-d %B %Y}"]
+        ended = self.consent_ended()
+        if ended is not None:
+            what = "refused" if ended.is_refusal else "withdrawn"
+            return [
+                f"Consent {what} on {ended.ended_on:%-d %B %Y}: Channel is voluntary, so no "
+                "support can be added; the case must exit, with signposting"
+            ]
         if under_18 and not any(
             c.is_live and c.given_by == Consent.GivenBy.PARENT for c in consents
         ):
@@ -492,18 +525,27 @@ class OnVisibleCaseQuerySet(models.QuerySet):
 
 
 class Consent(models.Model):
-    """Channel is voluntary: adults consent themselves; under-18s need a parent or guardian."""
+    """Channel is voluntary: adults answer for themselves; under-18s through a parent or
+    guardian. The answer may be consent or a refusal; consent may later be withdrawn."""
 
     class GivenBy(models.TextChoices):
         PERSON = "person", "The person"
         PARENT = "parent", "A parent or guardian"
 
+    class Answer(models.TextChoices):
+        GIVEN = "given", "Consent given"
+        REFUSED = "refused", "Consent refused"
+
     case = models.ForeignKey(ChannelCase, on_delete=models.PROTECT, related_name="consents")
+    answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.GIVEN)
+    # Who answered (gave or refused) and when.
     given_by = models.CharField(max_length=10, choices=GivenBy.choices)
     giver_name = models.CharField(max_length=200, blank=True)
     given_on = models.DateField()
     capacity_notes = models.TextField(blank=True)
     withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_by = models.CharField(max_length=10, choices=GivenBy.choices, blank=True)
+    withdrawer_name = models.CharField(max_length=200, blank=True)
     withdrawal_notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -521,7 +563,18 @@ class Consent(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.withdrawn_on is None
+        """Consent given and not withdrawn: the person takes part in Channel."""
+        return self.answer == self.Answer.GIVEN and self.withdrawn_on is None
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.answer == self.Answer.REFUSED
+
+    @property
+    def ended_on(self) -> date | None:
+        """The day this answer stopped the person taking part: a refusal's date, or the day
+        consent was withdrawn."""
+        return self.given_on if self.is_refusal else self.withdrawn_on
 
 
 class CaseNeedsFlag(models.Model):
@@ -645,6 +698,9 @@ def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
         "case_manager",
         "exit_reason",
         "ownership_returned_to",
+        "exit_signposted_to",
+        "exit_agreed_by",
+        "exit_decision__item__meeting",
     )
     return get_object_for_user(queryset, user, pk, perm=perm)
 

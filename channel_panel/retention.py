@@ -90,8 +90,9 @@ def erase(referral_ids: list[int]) -> dict[str, int]:
     cases = 0
     for case in ChannelCase.objects.filter(pk__in=case_ids):
         case.exit_notes = ""
+        case.exit_agreement_reason = ""
         case.version += 1
-        case.save(update_fields=["exit_notes", "version"])
+        case.save(update_fields=["exit_notes", "exit_agreement_reason", "version"])
         cases += 1
     counts["Channel cases de-personalised"] = cases
     return counts

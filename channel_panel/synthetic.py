@@ -198,8 +198,13 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
     today = ctx.today
     by_agency_role = ctx.objects["users_by_agency_role"]
     signposts = list(Signposting.objects.values_list("pk", flat=True))
+    # The case lifecycle's rules, kept as the services would keep them: "ownership returned"
+    # needs a receiving case manager (not generated), and a consent reason needs the
+    # refusal or withdrawal recorded and signposting (done in _exit for a withdrawal).
     exit_reasons = list(
-        ExitReason.objects.exclude(code="ownership-returned").values_list("pk", flat=True)
+        ExitReason.objects.exclude(
+            code__in=[ExitReason.OWNERSHIP_RETURNED, ExitReason.CONSENT_REFUSED]
+        ).values_list("pk", "code")
     )
     support_types = list(SupportType.objects.values_list("pk", flat=True))
     months = (6, 12)
@@ -252,6 +257,7 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
                 "adopted_at_meeting_id": mid,
                 "status": ChannelCase.Status.OPEN,
                 "exit_reason_id": None,
+                "exit_signposted_to_id": None,
                 "exited_on": None,
                 "closed_on": None,
                 "created_at": _at(day, 13),
@@ -261,18 +267,19 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
             cases.append(case)
             adopted.append(pk)
             open_cases[p].append(case)
-            consents.append(
-                {
-                    "case_id": case_id,
-                    "given_by": Consent.GivenBy.PARENT
-                    if age is not None and age < ADULT_AGE
-                    else Consent.GivenBy.PERSON,
-                    "given_on": day + timedelta(days=rng.randint(1, 14)),
-                    "recorded_by_id": manager,
-                    "recorded_at": _at(day + timedelta(days=14)),
-                    "version": 1,
-                }
-            )
+            case["_consent"] = consent = {
+                "case_id": case_id,
+                "given_by": Consent.GivenBy.PARENT
+                if age is not None and age < ADULT_AGE
+                else Consent.GivenBy.PERSON,
+                "given_on": day + timedelta(days=rng.randint(1, 14)),
+                "recorded_by_id": manager,
+                "recorded_at": _at(day + timedelta(days=14)),
+                "withdrawn_on": None,
+                "withdrawn_by": "",
+                "version": 1,
+            }
+            consents.append(consent)
             for _ in range(rng.randint(1, 2)):
                 actions.append(
                     {
@@ -317,7 +324,13 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
             )
             if leaving:
                 open_cases[p].remove(case)
-                _exit(case, day, rng.choice(exit_reasons), months, reviews, today)
+                reason, code = rng.choice(exit_reasons)
+                if code == ExitReason.CONSENT_WITHDRAWN:
+                    consent = case["_consent"]
+                    consent["withdrawn_on"] = max(consent["given_on"], day - timedelta(days=7))
+                    consent["withdrawn_by"] = consent["given_by"]
+                    case["exit_signposted_to_id"] = rng.choice(signposts)
+                _exit(case, day, reason, months, reviews, today)
         if not held:
             pack += [
                 (mid, item, user)
@@ -358,6 +371,7 @@ def _write(ctx, items, decisions, cases, consents, actions, reviews, entries) ->
     copy_rows(ctx, Decision, _with_ids(Decision, decisions))
     for case in cases:
         case.pop("_reviews_left")
+        case.pop("_consent")
     copy_rows(ctx, ChannelCase, cases)
     copy_rows(ctx, Consent, _with_ids(Consent, consents))
     for action in actions:

@@ -7,7 +7,7 @@ import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import services
-from prevent_portal.accounts.models import Agency, Sector, User
+from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
 from referrals.models import Person, Referral
 
 TEST_PASSWORD = "correct horse battery staple 42"
@@ -212,3 +212,57 @@ def action_item(*, owner_agency: Agency | None = None, owner_officer: User | Non
         "rag": kw.pop("rag", Rag.GREEN),
     }
     return action_item_create(action=action, data=data, acting_user=None)
+
+
+# --- Channel case exits -------------------------------------------------------------------
+def exit_agreed(case, chair: User | None = None):
+    """The chair's agreement to ``case``'s exit, recorded outside a meeting: an exit needs it
+    or the panel's exit decision at a held meeting. Any active panel chair agrees unless
+    ``chair`` is given. Returns the case, its version moved on."""
+    from channel_panel.services import case_exit_agree
+
+    if chair is None:
+        chair = User.objects.filter(
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role=Role.PANEL_CHAIR),
+        ).first() or member(Role.PANEL_CHAIR, case.lead_agency)
+    case_exit_agree(
+        case=case, agreed_on=case.adopted_on, reason="Agreed by e-mail.", acting_user=chair
+    )
+    return case
+
+
+def case_manager_at(agency: Agency) -> User:
+    """An active member of ``agency`` in a case role, to receive a case whose ownership is
+    returned there (one is made, a SPOC, if the agency has none)."""
+    from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+
+    found = User.objects.filter(
+        is_active=True,
+        memberships__in=Membership.objects.active().filter(
+            agency=agency, role__in=AGENCY_CASE_ROLES
+        ),
+    ).first()
+    return found or member(Role.SPOC, agency)
+
+
+def consent_ended(case, on: date, *, refused: bool = False):
+    """The person refused Channel on ``on``, or gave consent on adoption and withdrew it on
+    ``on`` (an adult answering for themselves)."""
+    from channel_panel.services import consent_record, consent_withdraw
+
+    manager = case.case_manager
+    if refused:
+        return consent_record(
+            case=case, given_by="person", given_on=on, answer="refused", acting_user=manager
+        )
+    consent = consent_record(
+        case=case, given_by="person", given_on=case.adopted_on, acting_user=manager
+    )
+    return consent_withdraw(
+        consent=consent,
+        withdrawn_on=on,
+        withdrawn_by="person",
+        expected_version=consent.version,
+        acting_user=manager,
+    )

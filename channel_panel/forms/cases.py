@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from channel_panel.forms.meetings import staff_choices
 from channel_panel.models import (
     ChannelCase,
     Consent,
@@ -14,10 +15,10 @@ from channel_panel.models import (
     SupportAction,
     SupportType,
 )
-from prevent_portal.accounts.models import Agency
+from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import VersionField
 from referrals.forms.triage import TEXT_MAX, VERSION_ERRORS, _date, _text
-from referrals.models import ChronologyEntry, NeedsFlag
+from referrals.models import ChronologyEntry, NeedsFlag, SignpostingService
 
 
 def _optional_text(label, hint="", rows=3):
@@ -74,24 +75,39 @@ class ChronologyFilterForm(forms.Form):
 
 
 # --- Consent -------------------------------------------------------------------------------
-class ConsentForm(forms.Form):
-    given_by = forms.ChoiceField(
-        label="Who gave consent?",
+def _who_field(label, required_message):
+    return forms.ChoiceField(
+        label=label,
         choices=Consent.GivenBy.choices,
         widget=forms.RadioSelect,
-        help_text="Someone under 18 needs a parent's or guardian's consent.",
-        error_messages={
-            "required": "Select who gave consent",
-            "invalid_choice": "Select who gave consent",
-        },
+        help_text="Someone under 18 answers through a parent or guardian.",
+        error_messages={"required": required_message, "invalid_choice": required_message},
     )
-    giver_name = forms.CharField(
-        label="Name of the parent or guardian (if they gave consent)",
+
+
+def _name_field(label):
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=200,
         error_messages={"max_length": "The name must be 200 characters or fewer"},
     )
-    given_on = _past_date("Date consent was given", "Enter the date consent was given")
+
+
+class ConsentForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="What was the answer?",
+        choices=Consent.Answer.choices,
+        widget=forms.RadioSelect,
+        help_text="Channel is voluntary: a refusal is recorded, and the case then exits.",
+        error_messages={
+            "required": "Select whether consent was given or refused",
+            "invalid_choice": "Select whether consent was given or refused",
+        },
+    )
+    given_by = _who_field("Who answered?", "Select who answered")
+    giver_name = _name_field("Name of the parent or guardian (if they answered)")
+    given_on = _past_date("Date of the answer", "Enter the date of the answer")
     capacity_notes = _optional_text(
         "Capacity notes (optional)", hint="Anything about the person's capacity to consent."
     )
@@ -107,9 +123,20 @@ class ConsentForm(forms.Form):
 
 
 class ConsentWithdrawForm(forms.Form):
+    withdrawn_by = _who_field("Who withdrew consent?", "Select who withdrew consent")
+    withdrawer_name = _name_field("Name of the parent or guardian (if they withdrew it)")
     withdrawn_on = _past_date("Date consent was withdrawn", "Enter the date consent was withdrawn")
     notes = _optional_text("Notes (optional)")
     version = VersionField(error_messages=VERSION_ERRORS)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("withdrawn_by") == Consent.GivenBy.PARENT
+            and not data.get("withdrawer_name", "").strip()
+        ):
+            self.add_error("withdrawer_name", "Enter the name of the parent or guardian")
+        return data
 
 
 # --- Needs flags ---------------------------------------------------------------------------
@@ -200,6 +227,9 @@ class CaseNoteForm(forms.Form):
 
 
 class CaseExitForm(forms.Form):
+    """The exit's answers; the view shows them on "Check your answers" before the service
+    acts, and the service (the case lifecycle) enforces every rule again."""
+
     reason = _choice(
         "Reason for exit",
         ExitReason.objects.none(),
@@ -209,10 +239,23 @@ class CaseExitForm(forms.Form):
     exited_on = _past_date("Date of exit", "Enter the date of exit")
     notes = _optional_text("Notes (optional)")
     return_ownership_to = _choice(
-        "Return ownership to (optional)",
+        "Return ownership to",
         Agency.objects.none(),
         "",
         "Nobody: the lead agency keeps it",
+        required=False,
+    )
+    returned_case_manager = forms.ChoiceField(
+        label="Case manager in that agency",
+        required=False,
+        help_text="Needed when ownership is returned: they are told the case is theirs.",
+        error_messages={"invalid_choice": "Choose the case manager from the list"},
+    )
+    signposted_to = _choice(
+        "Signposted to",
+        SignpostingService.objects.none(),
+        "",
+        "Not signposted",
         required=False,
     )
     version = VersionField(error_messages=VERSION_ERRORS)
@@ -222,10 +265,48 @@ class CaseExitForm(forms.Form):
         self.fields["reason"].queryset = ExitReason.objects.current()
         self.fields["return_ownership_to"].queryset = _agencies()
         self.fields["return_ownership_to"].help_text = (
-            "Where the radicalisation risk is low or absent but other safeguarding concerns "
-            "remain, the case returns to this agency, often the referrer. Panel members' "
-            "time-limited access ends."
+            'Only for "ownership returned": where the radicalisation risk is low or absent '
+            "but other safeguarding concerns remain, the case returns to this agency, often "
+            "the referrer. Panel members' time-limited access ends."
         )
+        self.fields["returned_case_manager"].choices = [
+            ("", "Choose a case manager"),
+            *staff_choices(),
+        ]
+        self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+        self.fields[
+            "signposted_to"
+        ].help_text = "Needed when the person refused or withdrew consent."
+
+    def clean_returned_case_manager(self):
+        value = self.cleaned_data.get("returned_case_manager")
+        if not value:
+            return None
+        user_id = int(value.split("-")[0])
+        return User.objects.filter(pk=user_id).first()
+
+    def clean(self):
+        data = super().clean()
+        agency, manager = data.get("return_ownership_to"), data.get("returned_case_manager")
+        if agency is not None and manager is None and "returned_case_manager" not in self.errors:
+            self.add_error(
+                "returned_case_manager", "Choose the case manager in the agency that receives it"
+            )
+        return data
+
+    def manager_label(self) -> str:
+        """The chosen case manager as the list shows them: "Name (Agency)"."""
+        value = self.data.get(self.add_prefix("returned_case_manager"))
+        return dict(self.fields["returned_case_manager"].choices).get(value, "")
+
+
+class CaseExitAgreementForm(forms.Form):
+    agreed_on = _past_date("Date the chair agreed", "Enter the date the chair agreed")
+    reason = _text(
+        "Why the exit was agreed outside a meeting",
+        "Enter why the exit was agreed outside a meeting",
+        rows=4,
+    )
 
 
 class PostExitReviewForm(forms.Form):

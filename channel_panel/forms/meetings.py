@@ -419,7 +419,10 @@ class DecisionForm(forms.Form):
     lead_agency = _agency_field("Lead agency (if adopted)", required=False)
     case_manager = StaffChoiceField(
         label="Case manager (if adopted)",
-        help_text="They must work for the lead agency.",
+        help_text=(
+            "They must work for the lead agency. On an exit that returns ownership: the case "
+            "manager in the agency receiving the case."
+        ),
         required=False,
         error_messages={"invalid_choice": "Choose a case manager from the list"},
     )
@@ -445,7 +448,8 @@ class DecisionForm(forms.Form):
         Outcome.NOT_ADOPT: ["signposted_to"],
         Outcome.REFER_ELSEWHERE: ["referred_to"],
         Outcome.ADOPT: ["lead_agency", "case_manager"],
-        Outcome.EXIT: ["exit_reason", "return_ownership_to"],
+        # On exit, the case manager is the receiving agency's, when ownership is returned.
+        Outcome.EXIT: ["exit_reason", "return_ownership_to", "case_manager"],
     }
     REQUIRED = {
         "signposted_to": "Choose the service the person is signposted to",
@@ -471,8 +475,12 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in self.NEEDS.get(data.get("outcome"), []):
-            if name in self.REQUIRED and not data.get(name):
+        outcome = data.get("outcome")
+        for name in self.NEEDS.get(outcome, []):
+            if outcome == Outcome.EXIT and name == "case_manager":
+                if data.get("return_ownership_to") and not data.get(name):
+                    self.add_error(name, "Choose the case manager in the agency receiving it")
+            elif name in self.REQUIRED and not data.get(name):
                 self.add_error(name, self.REQUIRED[name])
         return data
 

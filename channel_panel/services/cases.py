@@ -11,6 +11,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from channel_panel.lifecycle import CASE_LIFECYCLE
 from channel_panel.models import (
     CaseNeedsFlag,
     ChannelCase,
@@ -37,9 +38,28 @@ def _not_in_future(value: date, what: str) -> None:
         raise ValueError(f"{what} must be today or in the past")
 
 
-def _require_open(case: ChannelCase, what: str) -> None:
-    if not case.is_open():
-        raise ValueError(f"{what} only on an open case")
+def _who(
+    case: ChannelCase, *, by: str, name: str, on: date, doing: str, answer: str
+) -> tuple[str, str]:
+    """Who answered for the person: an adult answers themselves; someone under 18 on that
+    day through a parent or guardian, whose name is recorded. Returns (by, name)."""
+    if by not in Consent.GivenBy.values:
+        raise ValueError(f"Say who {doing}")
+    name = name.strip()
+    if by == Consent.GivenBy.PERSON:
+        if is_under_18(case, on):
+            raise ValueError(
+                f"The person was under 18 on that date: {answer} must come from a parent or "
+                "guardian"
+            )
+        return by, ""
+    if not name:
+        raise ValueError(f"Enter the name of the parent or guardian who {doing}")
+    return by, name
+
+
+def _describe_who(by: str, name: str) -> str:
+    return "the person" if by == Consent.GivenBy.PERSON else f"{name}, parent or guardian"
 
 
 # --- Consent -----------------------------------------------------------------------------------
@@ -51,36 +71,42 @@ def consent_record(
     given_on: date,
     giver_name: str = "",
     capacity_notes: str = "",
+    answer: str = Consent.Answer.GIVEN,
     acting_user: User,
 ) -> Consent:
-    """Record consent to Channel support. Channel is voluntary: an adult consents
-    themselves; someone under 18 on the day consent is given needs a parent or guardian,
-    whose name is recorded."""
-    _require_open(case, "Consent can be recorded")
-    _not_in_future(given_on, "The date consent was given")
-    if given_by not in Consent.GivenBy.values:
-        raise ValueError("Say who gave consent")
-    giver_name = giver_name.strip()
-    if given_by == Consent.GivenBy.PERSON:
-        if is_under_18(case, given_on):
-            raise ValueError(
-                "The person was under 18 on that date: consent must come from a parent or guardian"
-            )
-        giver_name = ""
-    elif not giver_name:
-        raise ValueError("Enter the name of the parent or guardian who gave consent")
+    """Record the person's answer to Channel support: consent given, or refused. Channel is
+    voluntary: an adult answers themselves; someone under 18 on that day through a parent
+    or guardian, whose name is recorded. A refusal is recorded only while no consent is
+    live (a change of mind after consent is a withdrawal); after it no support can be added
+    and the case must exit with signposting (the case lifecycle)."""
+    if answer not in Consent.Answer.values:
+        raise ValueError("Say whether consent was given or refused")
+    refused = answer == Consent.Answer.REFUSED
+    case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    CASE_LIFECYCLE.require(
+        "refuse_consent" if refused else "record_consent", case, acting_user=acting_user
+    )
+    doing = "refused consent" if refused else "gave consent"
+    _not_in_future(given_on, f"The date consent was {'refused' if refused else 'given'}")
+    given_by, giver_name = _who(
+        case,
+        by=given_by,
+        name=giver_name,
+        on=given_on,
+        doing=doing,
+        answer="a refusal" if refused else "consent",
+    )
     consent = Consent.objects.create(
         case=case,
+        answer=answer,
         given_by=given_by,
         giver_name=giver_name,
         given_on=given_on,
         capacity_notes=capacity_notes.strip(),
         recorded_by=acting_user,
     )
-    who = (
-        "the person" if given_by == Consent.GivenBy.PERSON else f"{giver_name}, parent or guardian"
-    )
-    text = f"Consent given by {who} on {_day(given_on)}."
+    what = "refused" if refused else "given"
+    text = f"Consent {what} by {_describe_who(given_by, giver_name)} on {_day(given_on)}."
     if consent.capacity_notes:
         text += f" Capacity: {consent.capacity_notes}"
     chronology_add(referral=case.referral, kind=Kind.CONSENT, text=text, acting_user=acting_user)
@@ -93,27 +119,44 @@ def consent_withdraw(
     consent: Consent,
     withdrawn_on: date,
     notes: str = "",
+    withdrawn_by: str = "",
+    withdrawer_name: str = "",
     expected_version: int,
     acting_user: User,
 ) -> Consent:
-    """Record that consent was withdrawn, on a day no earlier than it was given. Edits of the
-    consent record are optimistically locked (StaleEdit)."""
-    if not consent.is_live:
-        raise ValueError("This consent has already been withdrawn")
+    """Record that consent was withdrawn: by whom (an adult themselves; for someone under 18
+    that day, a named parent or guardian) and on a day no earlier than it was given. Only
+    live consent on an open case can be withdrawn; afterwards no support can be added and
+    the case must exit with signposting. Edits are optimistically locked (StaleEdit)."""
+    case = ChannelCase.objects.select_for_update().get(pk=consent.case_id)
+    CASE_LIFECYCLE.require("withdraw_consent", case, consent=consent, acting_user=acting_user)
     _not_in_future(withdrawn_on, "The date consent was withdrawn")
     if withdrawn_on < consent.given_on:
         raise ValueError("Consent cannot be withdrawn before the day it was given")
+    withdrawn_by, withdrawer_name = _who(
+        case,
+        by=withdrawn_by,
+        name=withdrawer_name,
+        on=withdrawn_on,
+        doing="withdrew consent",
+        answer="a withdrawal",
+    )
     consent.withdrawn_on = withdrawn_on
+    consent.withdrawn_by = withdrawn_by
+    consent.withdrawer_name = withdrawer_name
     consent.withdrawal_notes = notes.strip()
     save_if_unchanged(
-        consent, expected_version=expected_version, fields=["withdrawn_on", "withdrawal_notes"]
+        consent,
+        expected_version=expected_version,
+        fields=["withdrawn_on", "withdrawn_by", "withdrawer_name", "withdrawal_notes"],
     )
-    text = f"Consent given on {_day(consent.given_on)} withdrawn on {_day(withdrawn_on)}."
+    text = (
+        f"Consent given on {_day(consent.given_on)} withdrawn by "
+        f"{_describe_who(withdrawn_by, withdrawer_name)} on {_day(withdrawn_on)}."
+    )
     if consent.withdrawal_notes:
         text += f" {consent.withdrawal_notes}"
-    chronology_add(
-        referral=consent.case.referral, kind=Kind.CONSENT, text=text, acting_user=acting_user
-    )
+    chronology_add(referral=case.referral, kind=Kind.CONSENT, text=text, acting_user=acting_user)
     return consent
 
 
@@ -128,10 +171,11 @@ def needs_flag_add(
     acting_user: User,
 ) -> CaseNeedsFlag:
     """Hold a needs flag on the case, with the agency that told the panel and when. A flag
-    is current at most once on a case."""
+    is current at most once on a case; flags change while the case is open or exited."""
     _not_in_future(recorded_on, "The date")
     # The case row lock makes two people adding the same flag take turns.
-    ChannelCase.objects.select_for_update().filter(pk=case.pk).first()
+    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    CASE_LIFECYCLE.require("change_needs_flags", locked, acting_user=acting_user)
     if case.needs_flags.filter(flag=flag, removed_on__isnull=True).exists():
         raise ValueError(f"{flag.name} is already a current flag on this case")
     held = CaseNeedsFlag.objects.create(
@@ -155,6 +199,7 @@ def needs_flag_remove(*, held: CaseNeedsFlag, removed_on: date, acting_user: Use
     """A flag that no longer applies is kept with the day it stopped applying, never
     deleted, so the case's history still shows it."""
     held = CaseNeedsFlag.objects.select_for_update().select_related("flag", "case").get(pk=held.pk)
+    CASE_LIFECYCLE.require("change_needs_flags", held.case, acting_user=acting_user)
     if held.removed_on is not None:
         raise ValueError("This flag has already been removed")
     _not_in_future(removed_on, "The date")
@@ -199,8 +244,10 @@ def support_action_add(
     acting_user: User,
 ) -> SupportAction:
     """Add an action to an open case's support plan, owned by an agency or by an
-    Intervention Provider (one of the two)."""
-    _require_open(case, "Support can be planned")
+    Intervention Provider (one of the two). Channel is voluntary: not while consent is
+    refused or withdrawn (the lifecycle's "add_support")."""
+    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    CASE_LIFECYCLE.require("add_support", locked, acting_user=acting_user)
     _check_owner(owner_agency, owner_provider)
     if not description.strip():
         raise ValueError("Describe the action")
@@ -238,6 +285,7 @@ def support_action_update(
 ) -> SupportAction:
     """Change an action of the support plan. Two people editing the same action do not
     overwrite each other: the second gets StaleEdit and nothing is saved."""
+    CASE_LIFECYCLE.require("change_support", action.case, acting_user=acting_user)
     _check_owner(owner_agency, owner_provider)
     if not description.strip():
         raise ValueError("Describe the action")
@@ -284,6 +332,7 @@ def support_contact_record(
         .select_related("case__referral", "support_type", "owner_agency", "owner_provider")
         .get(pk=action.pk)
     )
+    CASE_LIFECYCLE.require("change_support", locked.case, acting_user=acting_user)
     if locked.status not in SupportAction.OPEN_STATUSES:
         raise ValueError("Contacts are recorded on planned or active actions only")
     _not_in_future(contact_on, "The date of the contact")
@@ -311,7 +360,8 @@ def support_contact_record(
 @transaction.atomic
 def case_note_add(*, case: ChannelCase, text: str, acting_user: User) -> ChronologyEntry:
     """Anyone who may see the case, a panel member preparing for a meeting included, may
-    add a note to its chronology. Notes are never changed once added."""
+    add a note to its chronology, whatever the case's state. Notes are never changed."""
+    CASE_LIFECYCLE.require("add_note", case, acting_user=acting_user)
     if not text.strip():
         raise ValueError("Enter the note")
     return chronology_add(

@@ -104,6 +104,7 @@ def _apply(
     case_manager: User | None = None,
     exit_reason: ExitReason | None = None,
     return_ownership_to: Agency | None = None,
+    signposted_to: SignpostingService | None = None,
 ) -> None:
     """Do what ``decision`` decides, dated the meeting's day."""
     meeting = item.meeting
@@ -126,6 +127,10 @@ def _apply(
             notes=decision.rationale,
             exited_on=meeting.meets_on,
             return_ownership_to=return_ownership_to,
+            # The receiving agency's named case manager, and where a person who refused
+            # or withdrew consent was signposted (the case lifecycle's "exit" needs them).
+            returned_case_manager=case_manager if return_ownership_to else None,
+            signposted_to=signposted_to,
             expected_version=case.version,
             acting_user=acting_user,
         )
@@ -373,6 +378,7 @@ def decision_record(
         case_manager=case_manager,
         exit_reason=exit_reason,
         return_ownership_to=return_ownership_to,
+        signposted_to=signposted_to,
     )
     return decision
 

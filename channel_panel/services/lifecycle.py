@@ -9,16 +9,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from channel_panel.lifecycle import CASE_LIFECYCLE, exit_decision_for, works_in_case_role
 from channel_panel.models import (
+    CaseNeedsFlag,
     ChannelCase,
     ExitReason,
     PanelMeeting,
     PostExitReview,
 )
 from channel_panel.services.pack import pack_grants_revoke
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, User
+from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
-from referrals.models import ChronologyEntry, Referral
+from prevent_portal.outbox.links import site_link
+from prevent_portal.outbox.services import notification_queue
+from referrals.models import ChronologyEntry, Referral, SignpostingService
 from referrals.services import chronology_add, referral_share
 
 
@@ -33,12 +37,11 @@ def add_months(day: date, months: int) -> date:
 
 def _can_hold_case(user: User, agency: Agency) -> bool:
     """A case manager works for the lead agency in a case role, so they see its cases."""
-    return (
-        user.is_active
-        and Membership.objects.active()
-        .filter(user=user, agency=agency, role__in=AGENCY_CASE_ROLES)
-        .exists()
-    )
+    return works_in_case_role(user, agency)
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.username
 
 
 @transaction.atomic
@@ -52,13 +55,17 @@ def case_adopt(
     acting_user: User | None,
 ) -> ChannelCase:
     """Adopt a referral passed to panel as a Channel case, led by an agency with a named case
-    manager who works for it. The referral records that it was adopted."""
-    if referral.status != Referral.Status.PASSED_TO_PANEL:
-        raise ValueError("Only a referral passed to the Channel Panel can be adopted")
-    if ChannelCase.objects.filter(referral=referral).exists():
-        raise ValueError("This referral is already a Channel case")
-    if not _can_hold_case(case_manager, lead_agency):
-        raise ValueError("The case manager must work for the lead agency")
+    manager who works for it (the case lifecycle's "adopt" step). The referral records that
+    it was adopted, and its needs flags come with it: each becomes a current flag on the
+    case, from the referral's owning agency on the day the referral was received, so the
+    case worker sees (and can edit, with history) what the referrer said."""
+    # The row lock keeps a triage edit, or a second adoption, from racing this one.
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    CASE_LIFECYCLE.require(
+        "adopt",
+        ChannelCase(referral=locked, lead_agency=lead_agency, case_manager=case_manager),
+        acting_user=acting_user,
+    )
     adopted_on = adopted_on or (meeting.meets_on if meeting else timezone.localdate())
     case = ChannelCase.objects.create(
         referral=referral,
@@ -69,9 +76,7 @@ def case_adopt(
     )
     case.reference = f"CC-{adopted_on.year}-{case.pk:05d}"
     case.save(update_fields=["reference"])
-    # Saved through the model so the audit log records it; the row lock keeps a triage edit
-    # from racing it.
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    # Saved through the model so the audit log records it.
     locked.adopted = locked.reached_panel = True
     locked.version += 1
     locked.save(update_fields=["adopted", "reached_panel", "version", "updated_at"])
@@ -82,11 +87,87 @@ def case_adopt(
         kind=ChronologyEntry.Kind.CASE_ADOPTED,
         text=(
             f"Adopted as Channel case {case.reference}, led by {lead_agency.name}; case "
-            f"manager {case_manager.get_full_name() or case_manager.username}."
+            f"manager {_name(case_manager)}."
         ),
         acting_user=acting_user,
     )
+    flags = list(locked.needs_flags.order_by("order", "name"))
+    if flags:
+        # One by one (not bulk_create): each flag on the case is an audited record.
+        recorder = acting_user or case_manager
+        for flag in flags:
+            CaseNeedsFlag.objects.create(
+                case=case,
+                flag=flag,
+                source_agency=locked.owning_agency,
+                recorded_on=min(locked.received_on, adopted_on),
+                recorded_by=recorder,
+            )
+        chronology_add(
+            referral=referral,
+            kind=ChronologyEntry.Kind.NEEDS_FLAGS,
+            text=(
+                "Flags carried from the referral: "
+                + ", ".join(flag.name for flag in flags)
+                + f" (from {locked.owning_agency.name}, {locked.received_on:%-d %B %Y})."
+            ),
+            acting_user=acting_user,
+        )
     return case
+
+
+@transaction.atomic
+def case_exit_agree(
+    *, case: ChannelCase, agreed_on: date, reason: str, acting_user: User
+) -> ChannelCase:
+    """The chair's agreement to an exit outside a meeting (the lifecycle's "agree_exit"):
+    only a Channel Panel chair records it, with the day and why, once per case. It is the
+    exit's authority when the panel has not decided the exit at a held meeting."""
+    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    CASE_LIFECYCLE.require("agree_exit", locked, acting_user=acting_user)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Enter why the chair agreed to the exit outside a meeting")
+    if agreed_on > timezone.localdate():
+        raise ValueError("The date the chair agreed must be today or in the past")
+    if agreed_on < locked.adopted_on:
+        raise ValueError("The chair cannot agree an exit before the case was adopted")
+    locked.exit_agreed_by = acting_user
+    locked.exit_agreed_on = agreed_on
+    locked.exit_agreement_reason = reason
+    locked.version += 1
+    locked.save(
+        update_fields=["exit_agreed_by", "exit_agreed_on", "exit_agreement_reason", "version"]
+    )
+    chronology_add(
+        referral=locked.referral,
+        kind=ChronologyEntry.Kind.EXIT,
+        text=(
+            f"Exit agreed outside a meeting by the chair, {_name(acting_user)}, on "
+            f"{agreed_on:%-d %B %Y}. Reason: {reason}"
+        ),
+        acting_user=acting_user,
+    )
+    case.exit_agreed_by, case.exit_agreed_on = acting_user, agreed_on
+    case.exit_agreement_reason, case.version = reason, locked.version
+    return locked
+
+
+def _tell_new_case_manager(case: ChannelCase, manager: User) -> None:
+    """The named case manager in the receiving agency is told: reference and an absolute
+    link only, never a name or what the case is about (e-mail leaves the portal)."""
+    link = site_link("channel_panel:case_detail", case.pk)
+    notification_queue(
+        dedup_key=f"case:{case.pk}:ownership-returned:{case.exited_on}:user:{manager.pk}",
+        kind="case_ownership_returned",
+        recipient=manager,
+        subject=f"Channel case {case.reference} has been returned to your agency",
+        body=(
+            f"Channel case {case.reference} has left Channel and its ownership has been "
+            f"returned to your agency, with you as its case manager.\n\n"
+            f"Sign in to read it: {link}\n"
+        ),
+    )
 
 
 @transaction.atomic
@@ -97,39 +178,76 @@ def case_exit(
     notes: str = "",
     exited_on: date | None = None,
     return_ownership_to: Agency | None = None,
+    returned_case_manager: User | None = None,
+    signposted_to: SignpostingService | None = None,
     expected_version: int,
     acting_user: User,
 ) -> ChannelCase:
     """The case leaves Channel with a reason, and its post-exit reviews are scheduled
-    (CHANNEL_POST_EXIT_REVIEW_MONTHS after exit).
+    (CHANNEL_POST_EXIT_REVIEW_MONTHS after exit). The lifecycle's "exit" step says what it
+    needs: an authority (the panel's exit decision at a held meeting, or the chair's
+    agreement outside one); "ownership returned" with the receiving agency and a named case
+    manager working there in a case role; after a refusal or withdrawal of consent, that as
+    the reason and where the person was signposted.
 
     Barnet's rule: where the radicalisation risk is low or absent but other safeguarding
-    concerns remain, ownership returns to a named agency. That agency then leads the case
-    and is given the referral, and every time-limited panel-pack grant on the case and its
-    referral ends at once."""
-    # Someone else's change first: their exit (or edit) is what the user has not seen.
-    if case.version != expected_version:
+    concerns remain, ownership returns to a named agency. That agency then leads the case,
+    with the named case manager (who is told), and is given the referral, and every
+    time-limited panel-pack grant on the case and its referral ends at once."""
+    # Someone else's change first: their exit (or edit) is what the user has not seen. The
+    # row lock makes a second exit wait here and then see the first one's new version.
+    current = (
+        ChannelCase.objects.select_for_update()
+        .filter(pk=case.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if case.version != expected_version or current != expected_version:
         raise StaleEdit(StaleEdit.message)
-    if not case.is_open():
-        raise ValueError("Only an open case can exit Channel")
     exited_on = exited_on or timezone.localdate()
-    if exited_on < case.adopted_on:
-        raise ValueError("A case cannot exit before it was adopted")
+    CASE_LIFECYCLE.require(
+        "exit",
+        case,
+        reason=reason,
+        exited_on=exited_on,
+        return_ownership_to=return_ownership_to,
+        returned_case_manager=returned_case_manager,
+        signposted_to=signposted_to,
+        acting_user=acting_user,
+    )
+    decision = exit_decision_for(case)
+    previous_manager = case.case_manager
     case.status = ChannelCase.Status.EXITED
     case.exit_reason = reason
     case.exit_notes = notes.strip()
     case.exited_on = exited_on
-    fields = ["status", "exit_reason", "exit_notes", "exited_on"]
+    case.exit_decision = decision
+    case.exit_signposted_to = signposted_to
+    fields = [
+        "status",
+        "exit_reason",
+        "exit_notes",
+        "exited_on",
+        "exit_decision",
+        "exit_signposted_to",
+    ]
     if return_ownership_to is not None:
         case.ownership_returned_to = return_ownership_to
         case.lead_agency = return_ownership_to
-        fields += ["ownership_returned_to", "lead_agency"]
+        case.case_manager = returned_case_manager
+        fields += ["ownership_returned_to", "lead_agency", "case_manager"]
     save_if_unchanged(case, expected_version=expected_version, fields=fields)
+    if decision is not None:
+        authority = f"Panel decision at {decision.item.meeting}."
+    else:
+        authority = f"Agreed outside a meeting by the chair on {case.exit_agreed_on:%-d %B %Y}."
+    text = f"Exited Channel on {exited_on:%d %B %Y}. Reason: {reason.name}. {authority}"
+    if signposted_to is not None:
+        text += f" Signposted to {signposted_to.name}."
     chronology_add(
         referral=case.referral,
         kind=ChronologyEntry.Kind.EXIT,
-        text=f"Exited Channel on {exited_on:%d %B %Y}. Reason: {reason.name}."
-        + (f" {case.exit_notes}" if case.exit_notes else ""),
+        text=text + (f" {case.exit_notes}" if case.exit_notes else ""),
         acting_user=acting_user,
     )
     for months in sorted(set(settings.CHANNEL_POST_EXIT_REVIEW_MONTHS)):
@@ -149,11 +267,13 @@ def case_exit(
             referral=case.referral,
             kind=ChronologyEntry.Kind.OWNERSHIP,
             text=(
-                f"Ownership returned to {return_ownership_to.name}; {revoked} panel access "
-                f"grant(s) ended."
+                f"Ownership returned to {return_ownership_to.name}, case manager "
+                f"{_name(returned_case_manager)} (was {_name(previous_manager)}); {revoked} "
+                f"panel access grant(s) ended."
             ),
             acting_user=acting_user,
         )
+        _tell_new_case_manager(case, returned_case_manager)
     return case
 
 
@@ -161,14 +281,13 @@ def case_exit(
 def post_exit_review_record(
     *, review: PostExitReview, held_on: date, notes: str, acting_user: User
 ) -> PostExitReview:
-    """Record a post-exit review as held. When the last one is held the case closes."""
-    if review.held_on is not None:
-        raise ValueError("This review has already been recorded")
+    """Record a post-exit review as held (the lifecycle's "record_review": once, on an exited
+    case, not before the exit). When the last one is held the case closes ("close")."""
+    review = PostExitReview.objects.select_for_update().get(pk=review.pk)
     case = review.case
-    if case.status != ChannelCase.Status.EXITED:
-        raise ValueError("Post-exit reviews are recorded once the case has exited")
-    if held_on < (case.exited_on or held_on):
-        raise ValueError("A post-exit review cannot be held before the exit")
+    CASE_LIFECYCLE.require(
+        "record_review", case, review=review, held_on=held_on, acting_user=acting_user
+    )
     review.held_on = held_on
     review.outcome_notes = notes.strip()
     review.save(update_fields=["held_on", "outcome_notes"])
@@ -179,8 +298,8 @@ def post_exit_review_record(
         + (f" {review.outcome_notes}" if review.outcome_notes else ""),
         acting_user=acting_user,
     )
-    if not case.reviews.filter(held_on__isnull=True).exists():
-        case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    if CASE_LIFECYCLE.allows("close", case):
         case.status = ChannelCase.Status.CLOSED
         case.closed_on = held_on
         case.version += 1
@@ -195,4 +314,10 @@ def post_exit_review_record(
     return review
 
 
-__all__ = ["add_months", "case_adopt", "case_exit", "post_exit_review_record"]
+__all__ = [
+    "add_months",
+    "case_adopt",
+    "case_exit",
+    "case_exit_agree",
+    "post_exit_review_record",
+]

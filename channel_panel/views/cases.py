@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from channel_panel import services
 from channel_panel.forms.cases import (
+    CaseExitAgreementForm,
     CaseExitForm,
     CaseListFilterForm,
     CaseNoteForm,
@@ -29,9 +30,10 @@ from channel_panel.forms.cases import (
     SupportActionForm,
 )
 from channel_panel.history import later_referrals
+from channel_panel.lifecycle import CASE_LIFECYCLE, exit_decision_for
 from channel_panel.models import ChannelCase, Consent, SupportAction, get_case_for_user
 from prevent_portal.accounts.access import actions_for, require_role
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 
@@ -99,6 +101,7 @@ def case_detail(request, pk):
     if kind:
         chronology = chronology.filter(kind=kind)
     support = list(case.actions.select_related("support_type", "owner_agency", "owner_provider"))
+    flags = list(case.needs_flags.select_related("flag", "source_agency"))
     for action in support:
         action.overdue = action.is_overdue(today)
     log_access(request, [case, case.referral, case.referral.person], view="channel_panel:case")
@@ -111,8 +114,15 @@ def case_detail(request, pk):
             "age": case.age_today(today),
             "consents": case.consents.all(),
             "warnings": case.consent_warnings(today),
-            "flags": case.needs_flags.filter(removed_on__isnull=True).select_related(
-                "flag", "source_agency"
+            "flags": [f for f in flags if f.removed_on is None],
+            "removed_flags": [f for f in flags if f.removed_on is not None],
+            "exit_needed": CASE_LIFECYCLE.needed("exit", case) if case.is_open() else [],
+            "support_needed": (
+                CASE_LIFECYCLE.needed("add_support", case) if case.is_open() else []
+            ),
+            "can_agree_exit": (
+                "change" in allowed
+                and CASE_LIFECYCLE.allows("agree_exit", case, acting_user=request.user)
             ),
             "support": support,
             "reviews": case.reviews.all(),
@@ -174,13 +184,14 @@ def case_consent_record(request, pk):
         template="channel_panel/case_consent.html",
         run=lambda data: services.consent_record(
             case=case,
+            answer=data["answer"],
             given_by=data["given_by"],
             given_on=data["given_on"],
             giver_name=data.get("giver_name") or "",
             capacity_notes=data.get("capacity_notes") or "",
             acting_user=request.user,
         ),
-        success="Consent recorded",
+        success="Answer about consent recorded",
         context={"age": case.age_today()},
     )
 
@@ -201,6 +212,8 @@ def case_consent_withdraw(request, pk, consent_pk):
         run=lambda data: services.consent_withdraw(
             consent=consent,
             withdrawn_on=data["withdrawn_on"],
+            withdrawn_by=data["withdrawn_by"],
+            withdrawer_name=data.get("withdrawer_name") or "",
             notes=data.get("notes") or "",
             expected_version=data["version"],
             acting_user=request.user,
@@ -353,28 +366,139 @@ def case_note_add(request, pk):
     )
 
 
+# --- Exit: form -> check your answers -> confirm -------------------------------------------
+def _exit_draft_key(case: ChannelCase) -> str:
+    return f"channel_panel:case_exit:{case.pk}"
+
+
+def _exit_values(data: dict) -> dict:
+    """The service's (and the lifecycle's) keyword arguments from the form's answers."""
+    return {
+        "reason": data["reason"],
+        "exited_on": data["exited_on"],
+        "return_ownership_to": data.get("return_ownership_to"),
+        "returned_case_manager": data.get("returned_case_manager"),
+        "signposted_to": data.get("signposted_to"),
+    }
+
+
+def _exit_form_page(request, case: ChannelCase, form: CaseExitForm):
+    log_access(request, [case], view=request.resolver_match.view_name)
+    return render(
+        request,
+        "channel_panel/case_exit.html",
+        {"case": case, "form": form, "needed": _exit_needed(case)},
+    )
+
+
+def _exit_needed(case: ChannelCase) -> list[str]:
+    """What the case itself still lacks before it can exit (not the form's answers)."""
+    return CASE_LIFECYCLE.needed("exit", case)
+
+
 @require_http_methods(["GET", "POST"])
 def case_exit(request, pk):
+    """Exit, step 1: the answers. A valid answer that a lifecycle rule refuses is an error
+    here; otherwise the answers are kept in the session and the user checks them."""
     case = get_case_for_user(request.user, pk, perm="change")
-    form = CaseExitForm(
-        request.POST or None,
-        initial={"exited_on": timezone.localdate(), "version": case.version},
+    prefetch_related_objects([case], "consents")
+    draft = request.session.get(_exit_draft_key(case))
+    if request.method == "POST":
+        form = CaseExitForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["version"] != case.version:
+                form.add_error(None, StaleEdit.message)
+            else:
+                for message in CASE_LIFECYCLE.needed(
+                    "exit", case, **_exit_values(data), acting_user=request.user
+                ):
+                    form.add_error(None, message)
+            if form.is_valid():
+                # The raw answers (strings), so a change link shows them as typed.
+                request.session[_exit_draft_key(case)] = {
+                    name: request.POST.get(name, "") for name in form.fields
+                }
+                return redirect("channel_panel:case_exit_check", pk=case.pk)
+    elif draft:
+        # Back from "Check your answers" through a change link: the answers stay.
+        form = CaseExitForm(draft)
+        form.is_valid()
+        form.errors.clear()
+    else:
+        form = CaseExitForm(initial={"exited_on": timezone.localdate(), "version": case.version})
+    return _exit_form_page(request, case, form)
+
+
+@require_http_methods(["GET", "POST"])
+def case_exit_check(request, pk):
+    """Exit, step 2: "Check your answers before exiting this case", with change links; the
+    confirming POST calls the service, which checks everything again (and the version)."""
+    case = get_case_for_user(request.user, pk, perm="change")
+    prefetch_related_objects([case], "consents")
+    draft = request.session.get(_exit_draft_key(case))
+    if not draft:
+        if request.method == "POST":
+            return redirect("channel_panel:case_exit", pk=case.pk)
+        # Nothing answered yet (a bookmark, or the session ended): the page says so and
+        # links to the questions, as GOV.UK's pattern does for missing answers.
+        log_access(request, [case], view="channel_panel:case_exit_check")
+        return render(request, "channel_panel/case_exit_check.html", {"case": case})
+    form = CaseExitForm(draft)
+    if not form.is_valid():
+        return _exit_form_page(request, case, form)
+    data = form.cleaned_data
+    if request.method == "POST":
+        try:
+            services.case_exit(
+                case=case,
+                **_exit_values(data),
+                notes=data.get("notes") or "",
+                expected_version=data["version"],
+                acting_user=request.user,
+            )
+        except (StaleEdit, ValueError) as exc:
+            form.add_error(None, str(exc))
+            return _exit_form_page(request, case, form)
+        request.session.pop(_exit_draft_key(case), None)
+        success = f"Case {case.reference} exited Channel"
+        if not ChannelCase.objects.visible_to(request.user).filter(pk=case.pk).exists():
+            messages.success(request, f"{success}. It is now held by another agency.")
+            return redirect("channel_panel:case_list")
+        messages.success(request, success)
+        return redirect("channel_panel:case_detail", pk=case.pk)
+    decision = exit_decision_for(case)
+    log_access(request, [case], view="channel_panel:case_exit_check")
+    return render(
+        request,
+        "channel_panel/case_exit_check.html",
+        {
+            "case": case,
+            "answers": data,
+            "manager_label": form.manager_label(),
+            "decision": decision,
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def case_exit_agree(request, pk):
+    """The chair's agreement to an exit outside a meeting: a Channel Panel chair only."""
+    case = get_case_for_user(request.user, pk, perm="change")
+    require_role(request.user, Role.PANEL_CHAIR)
+    form = CaseExitAgreementForm(request.POST or None, initial={"agreed_on": timezone.localdate()})
     return _case_form(
         request,
         case,
         form=form,
-        template="channel_panel/case_exit.html",
-        run=lambda data: services.case_exit(
+        template="channel_panel/case_exit_agree.html",
+        run=lambda data: services.case_exit_agree(
             case=case,
+            agreed_on=data["agreed_on"],
             reason=data["reason"],
-            notes=data.get("notes") or "",
-            exited_on=data["exited_on"],
-            return_ownership_to=data.get("return_ownership_to"),
-            expected_version=data["version"],
             acting_user=request.user,
         ),
-        success=f"Case {case.reference} exited Channel",
+        success="The chair's agreement to exit is recorded",
     )
 
 
@@ -427,6 +551,8 @@ urlpatterns: list = [
     ),
     path("cases/<int:pk>/notes/", case_note_add, name="case_note_add"),
     path("cases/<int:pk>/exit/", case_exit, name="case_exit"),
+    path("cases/<int:pk>/exit/check/", case_exit_check, name="case_exit_check"),
+    path("cases/<int:pk>/exit/agreement/", case_exit_agree, name="case_exit_agree"),
     path(
         "cases/<int:pk>/reviews/<int:review_pk>/",
         case_review_record,

@@ -127,6 +127,12 @@ def channel_case_with_canaries(world, referral):
     )
     panel.case_note_add(case=case, text=canary("case-note"), acting_user=user)
     case.refresh_from_db()
+    panel.case_exit_agree(
+        case=case,
+        agreed_on=case.adopted_on,
+        reason=canary("exit-agreement"),
+        acting_user=world.chair,
+    )
     panel.case_exit(
         case=case,
         reason=ExitReason.objects.order_by("pk").first(),

@@ -82,6 +82,8 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:case_contact_record",
     "channel_panel:case_note_add",
     "channel_panel:case_exit",
+    "channel_panel:case_exit_check",
+    "channel_panel:case_exit_agree",
     "channel_panel:case_review_record",
     "governance:subject_access_search",
     "governance:subject_access_request",

@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 
 from channel_panel import services
 from channel_panel.models import ChannelCase, ExitReason, InterventionProvider, SupportType
-from referrals.models import NeedsFlag
+from prevent_portal.accounts.grants import object_share
+from prevent_portal.accounts.models import Role
+from referrals.models import NeedsFlag, SignpostingService
 from tests import factories
 from tests.browser.pages import assert_page_is_usable
 
@@ -61,6 +63,7 @@ def _exited_case(world) -> ChannelCase:
     case = ChannelCase.objects.filter(referral__concern_summary=EXITED_CASE).first()
     if case is None:
         case = _walk_case(world, EXITED_CASE)
+        factories.exit_agreed(case, world.chair)
         case = services.case_exit(
             case=case,
             reason=ExitReason.objects.get(code="risk-reduced"),
@@ -73,6 +76,14 @@ def _exited_case(world) -> ChannelCase:
 
 def case_kwargs(scene) -> dict:
     return {"pk": _walk_case(scene.world, OPEN_CASE).pk}
+
+
+def chair_case_kwargs(scene) -> dict:
+    """The open case, shared with the chair (who sees cases through a share or the pack)."""
+    case = _walk_case(scene.world, OPEN_CASE)
+    if not case.user_grants.filter(user=scene.world.chair).exists():
+        object_share(obj=case, to_user=scene.world.chair, reason="Exit agreement", acting_user=None)
+    return {"pk": case.pk}
 
 
 def consent_kwargs(scene) -> dict:
@@ -112,6 +123,16 @@ CASE_PAGES = {
     "channel_panel:case_contact_record": ("spoc_a", "Record a contact", action_kwargs),
     "channel_panel:case_note_add": ("panel_a", "Add a note", case_kwargs),
     "channel_panel:case_exit": ("spoc_a", "Record exit from Channel", case_kwargs),
+    "channel_panel:case_exit_check": (
+        "spoc_a",
+        "Check your answers before exiting this case",
+        case_kwargs,
+    ),
+    "channel_panel:case_exit_agree": (
+        "chair",
+        "Record the chair's agreement to exit",
+        chair_case_kwargs,
+    ),
     "channel_panel:case_review_record": ("spoc_a", "Record a post-exit review", review_kwargs),
 }
 
@@ -137,9 +158,10 @@ def test_case_manager_records_a_parents_consent_for_a_16_year_old(open_page, bro
     expect(warning).to_contain_text("Under 18 and no parental consent recorded")
     assert_page_is_usable(page, browsing, case.reference)
 
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("button", name="Record consent or a refusal").click()
+    page.get_by_label("Consent given").check()
     page.get_by_label("The person").check()
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("button", name="Record answer").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("consent must come from a parent or guardian")
     expect(summary).to_be_focused()
@@ -148,8 +170,8 @@ def test_case_manager_records_a_parents_consent_for_a_16_year_old(open_page, bro
 
     page.get_by_label("A parent or guardian").check()
     page.get_by_label("Name of the parent or guardian").fill("Robin Testparent")
-    page.get_by_role("button", name="Record consent").click()
-    _banner(page, "Consent recorded")
+    page.get_by_role("button", name="Record answer").click()
+    _banner(page, "Answer about consent recorded")
     expect(page.locator(".govuk-warning-text")).to_have_count(0)
     expect(page.locator("#consent")).to_be_visible()
     expect(page.get_by_role("cell", name="A parent or guardian: Robin Testparent")).to_be_visible()
@@ -220,22 +242,88 @@ def test_the_second_editor_of_an_action_sees_the_conflict_with_their_input(
 
 
 def test_the_case_exits_with_ownership_returned_to_the_school(open_page, browsing, world):
+    """Form, then "Check your answers" (with a change link back to the form), then the exit;
+    the school's named case manager receives it."""
     school = factories.AgencyFactory(name="Fictional Primary School", short_code="school")
+    teacher = factories.member(
+        Role.SPOC, school, username="school-dsl", first_name="Dana", last_name="Teacherly"
+    )
     case = factories.channel_case(world.agency_a, world.spoc_a)
     page = open_page(world.coordinator)
     page.goto(f"/panel/cases/{case.pk}/")
+    expect(page.locator("#exit-needed")).to_contain_text("exit decision at a held meeting")
+    factories.exit_agreed(case, world.chair)
+    page.reload()
+    expect(page.locator("#exit-needed")).to_have_count(0)
     page.get_by_role("button", name="Record exit from Channel").click()
     page.get_by_label("Reason for exit").select_option(
         label="Low or no radicalisation risk, other safeguarding concerns: ownership returned"
     )
-    page.get_by_label("Return ownership to (optional)").select_option(label=school.name)
     page.get_by_label("Notes (optional)").fill("Mental health needs remain")
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text('"Ownership returned" needs the agency that receives the case')
     assert_page_is_usable(page, browsing, "Record exit from Channel")
-    page.get_by_role("button", name="Record exit").click()
+    page.get_by_label("Return ownership to").select_option(label=school.name)
+    page.get_by_label("Case manager in that agency").select_option(
+        label=f"Dana Teacherly ({school.name})"
+    )
+    page.get_by_role("button", name="Continue").click()
+    assert_page_is_usable(page, browsing, "Check your answers before exiting this case")
+    main = page.locator("main")
+    expect(main).to_contain_text(f"Returned to {school.name}, case manager Dana Teacherly")
+    page.get_by_role("link", name="Change the notes").click()
+    expect(page.get_by_label("Notes (optional)")).to_have_value("Mental health needs remain")
+    page.get_by_label("Notes (optional)").fill("Mental health and housing needs remain")
+    page.get_by_role("button", name="Continue").click()
+    expect(main).to_contain_text("Mental health and housing needs remain")
+    case.refresh_from_db()
+    assert case.status == ChannelCase.Status.OPEN  # nothing recorded before confirming
+    page.get_by_role("button", name="Exit this case").click()
     _banner(page, f"Case {case.reference} exited Channel")
     expect(page.locator("main")).to_contain_text("Ownership returned to")
     expect(page.locator("main")).to_contain_text(school.name)
     expect(page.locator("#post-exit-reviews + table")).to_contain_text("6 months after exit")
     assert_page_is_usable(page, browsing, case.reference)
     case.refresh_from_db()
-    assert case.lead_agency == school
+    assert (case.lead_agency, case.case_manager) == (school, teacher)
+
+
+def test_a_refusal_blocks_support_and_the_case_exits_with_its_reason(open_page, browsing, world):
+    """Channel is voluntary: the refusal is recorded, no support can be added, and the exit
+    needs the reason "consent refused" and signposting (refused with a message otherwise)."""
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    service = SignpostingService.objects.current().first()
+    page = open_page(world.spoc_a)
+    page.goto(f"/panel/cases/{case.pk}/")
+    page.get_by_role("button", name="Record consent or a refusal").click()
+    page.get_by_label("Consent refused").check()
+    page.get_by_label("The person").check()
+    page.get_by_label("Date of the answer").fill(_d(case.adopted_on))
+    page.get_by_role("button", name="Record answer").click()
+    _banner(page, "Answer about consent recorded")
+    expect(page.locator(".govuk-warning-text").first).to_contain_text("Consent refused on")
+    expect(page.locator("#support-needed")).to_contain_text("no support can be added")
+    expect(page.get_by_role("button", name="Add a support action")).to_have_count(0)
+    assert_page_is_usable(page, browsing, case.reference)
+    factories.exit_agreed(case, world.chair)
+    page.reload()
+    page.get_by_role("button", name="Record exit from Channel").click()
+    page.get_by_label("Reason for exit").select_option(
+        label="Radicalisation risk reduced: no further Channel support needed"
+    )
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text('the reason for exit must be "consent refused"')
+    expect(summary).to_contain_text("needs the service the person was signposted to")
+    assert page.title().startswith("Error: ")
+    assert_page_is_usable(page, browsing, "Record exit from Channel")
+    page.get_by_label("Reason for exit").select_option(label="Consent refused")
+    page.get_by_label("Signposted to").select_option(label=service.name)
+    page.get_by_role("button", name="Continue").click()
+    assert_page_is_usable(page, browsing, "Check your answers before exiting this case")
+    page.get_by_role("button", name="Exit this case").click()
+    _banner(page, f"Case {case.reference} exited Channel")
+    expect(page.locator("main")).to_contain_text(service.name)
+    case.refresh_from_db()
+    assert (case.exit_reason.code, case.exit_signposted_to) == ("consent-refused", service)

@@ -189,6 +189,7 @@ def _scene(world, time_machine, start: date) -> Scene:
     )
     # Imogen's case exits last month: it is on no agenda now.
     time_machine.move_to(_at(start - timedelta(days=30)))
+    factories.exit_agreed(elsewhere)
     elsewhere = services.case_exit(
         case=elsewhere,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -395,16 +396,17 @@ def _step_4_parent_consents(open_page, browsing, scene, tmp_path) -> None:
     expect(warning).to_contain_text("Under 18 and no parental consent recorded")
     _save(page, "channel-case-consent-warning.png", tmp_path)
 
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("button", name="Record consent or a refusal").click()
     assert_page_is_usable(page, browsing, "Record consent")
     # The server's "today" is the travelled day: the form offers it.
     # As the form renders a date: day and month with leading zeros (08/12/2026).
-    expect(page.get_by_label("Date consent was given")).to_have_value(f"{scene.meets_on:%d/%m/%Y}")
+    expect(page.get_by_label("Date of the answer")).to_have_value(f"{scene.meets_on:%d/%m/%Y}")
+    page.get_by_label("Consent given").check()
     page.get_by_label("A parent or guardian").check()
     page.get_by_label("Name of the parent or guardian").fill("Dana Ellery")
     page.get_by_label("Capacity notes (optional)").fill("Rowan was present and agreed")
-    page.get_by_role("button", name="Record consent").click()
-    _banner(page, "Consent recorded")
+    page.get_by_role("button", name="Record answer").click()
+    _banner(page, "Answer about consent recorded")
     expect(page.locator(".govuk-warning-text")).to_have_count(0)
     expect(page.get_by_role("cell", name="A parent or guardian: Dana Ellery")).to_be_visible()
     assert_page_is_usable(page, browsing, scene.sixteen.reference)
@@ -464,6 +466,9 @@ def _step_6_exit_to_the_school(open_page, browsing, world, scene) -> None:
     assert member.goto(url).status == 200  # the meeting's pack access is still open
     assert_page_is_usable(member, browsing, scene.sixteen.reference)
 
+    # The chair agreed the exit outside a meeting; the school names who takes the case.
+    factories.exit_agreed(ChannelCase.objects.get(pk=scene.sixteen.pk), world.chair)
+    teacher = factories.case_manager_at(scene.school)
     page = open_page(scene.case_manager)
     page.goto(url)
     assert_page_is_usable(page, browsing, scene.sixteen.reference)
@@ -473,8 +478,14 @@ def _step_6_exit_to_the_school(open_page, browsing, world, scene) -> None:
         label="Low or no radicalisation risk, other safeguarding concerns: ownership returned"
     )
     page.get_by_label("Notes (optional)").fill("Safeguarding support continues at school")
-    page.get_by_label("Return ownership to (optional)").select_option(label=scene.school.name)
-    page.get_by_role("button", name="Record exit").click()
+    page.get_by_label("Return ownership to").select_option(label=scene.school.name)
+    teacher_name = teacher.get_full_name() or teacher.username
+    page.get_by_label("Case manager in that agency").select_option(
+        label=f"{teacher_name} ({scene.school.name})"
+    )
+    page.get_by_role("button", name="Continue").click()
+    assert_page_is_usable(page, browsing, "Check your answers before exiting this case")
+    page.get_by_role("button", name="Exit this case").click()
     # The case manager's agency no longer holds the case: they land on their case list.
     _banner(page, f"Case {scene.sixteen.reference} exited Channel")
     expect(page.locator("main")).to_contain_text("now held by another agency")

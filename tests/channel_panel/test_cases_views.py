@@ -4,9 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from channel_panel import services
 from channel_panel.models import (
@@ -17,7 +19,10 @@ from channel_panel.models import (
     SupportType,
 )
 from channel_panel.views.cases import PAGE_SIZE
-from referrals.models import ChronologyEntry, NeedsFlag
+from prevent_portal.accounts.grants import object_share
+from prevent_portal.accounts.models import Role
+from prevent_portal.outbox.models import Notification
+from referrals.models import ChronologyEntry, NeedsFlag, SignpostingService
 from tests import factories
 from tests.conftest import sign_in
 
@@ -110,6 +115,7 @@ def test_the_list_flags_overdue_contacts_and_puts_them_first(client, world, prov
 
 def test_the_list_filters_by_status_and_keeps_the_filter_across_pages(client, world):
     exited = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(exited, world.chair)
     services.case_exit(
         case=exited,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -203,7 +209,9 @@ def test_the_case_page_costs_the_same_queries_as_the_case_grows(client, world, p
     assert queries_for(client, f"/panel/cases/{case.pk}/") == small
 
 
-def test_the_case_page_lists_later_referrals_linking_only_those_the_viewer_sees(client, world):
+def test_the_case_page_lists_only_the_later_referrals_the_viewer_may_open(client, world):
+    """Issue 14, F10: "Re-referred on <date>" for a referral the reader cannot open told them
+    that another agency holds a new referral about the person."""
     case = factories.channel_case(world.agency_a, world.spoc_a)
     seen = factories.referral(
         world.agency_a, person=case.referral.person, received_on=date(2026, 11, 10)
@@ -215,7 +223,8 @@ def test_the_case_page_lists_later_referrals_linking_only_those_the_viewer_sees(
     html = client.get(f"/panel/cases/{case.pk}/").content.decode()
     assert "Re-referred on 10 November 2026" in html
     assert f'href="/referrals/{seen.pk}/"' in html
-    assert "Re-referred on 12 November 2026" in html
+    assert "12 November 2026" not in html
+    assert html.count("Re-referred on") == 1
     assert f"/referrals/{unseen.pk}/" not in html
     assert unseen.reference not in html
 
@@ -258,7 +267,13 @@ def test_consent_page_refuses_a_16_year_old_consenting_for_themselves(client, wo
     sign_in(client, world.spoc_a)
     url = f"/panel/cases/{case.pk}/consent/"
     response = client.post(
-        url, {"given_by": "person", "given_on": _d(timezone.localdate()), "capacity_notes": ""}
+        url,
+        {
+            "answer": "given",
+            "given_by": "person",
+            "given_on": _d(timezone.localdate()),
+            "capacity_notes": "",
+        },
     )
     assert response.status_code == 200
     assert "consent must come from a parent or guardian" in response.content.decode()
@@ -266,6 +281,7 @@ def test_consent_page_refuses_a_16_year_old_consenting_for_themselves(client, wo
     response = client.post(
         url,
         {
+            "answer": "given",
             "given_by": "parent",
             "giver_name": "Robin Testparent",
             "given_on": _d(timezone.localdate()),
@@ -295,30 +311,233 @@ def test_flags_are_kept_current_removed_with_a_date_never_deleted(client, world)
     assert case.referral.chronology.filter(kind=ChronologyEntry.Kind.NEEDS_FLAGS).count() == 3
 
 
-def test_exit_returns_ownership_and_the_reviews_close_the_case(client, world):
+def _exit_answers(case, reason, **answers):
+    return {
+        "reason": ExitReason.objects.get(code=reason).pk,
+        "exited_on": _d(case.adopted_on),
+        "notes": "",
+        "return_ownership_to": "",
+        "returned_case_manager": "",
+        "signposted_to": "",
+        "version": case.version,
+    } | answers
+
+
+def test_exit_returns_ownership_and_the_reviews_close_the_case(client, world, mailoutbox):
     school = factories.AgencyFactory(name="Fictional Primary School", short_code="school")
+    teacher = factories.member(
+        Role.SPOC, school, username="school-dsl", first_name="Dana", last_name="Teacherly"
+    )
     case = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(case, world.chair)
     sign_in(client, world.coordinator)
     exited_on = timezone.localdate() - timedelta(days=400)
-    response = client.post(
-        f"/panel/cases/{case.pk}/exit/",
-        {
-            "reason": ExitReason.objects.get(code="ownership-returned").pk,
-            "exited_on": _d(max(exited_on, case.adopted_on)),
-            "notes": "Mental health needs remain",
-            "return_ownership_to": school.pk,
-            "version": case.version,
-        },
+    answers = _exit_answers(
+        case,
+        "ownership-returned",
+        exited_on=_d(max(exited_on, case.adopted_on)),
+        notes="Mental health needs remain",
+        return_ownership_to=school.pk,
+        returned_case_manager=f"{teacher.pk}-{school.pk}",
     )
-    assert response.status_code == 302
+    response = client.post(f"/panel/cases/{case.pk}/exit/", answers)
+    assert response["Location"] == f"/panel/cases/{case.pk}/exit/check/"
+    case.refresh_from_db()
+    assert case.status == ChannelCase.Status.OPEN  # nothing happens before the check
+    check = client.get(response["Location"]).content.decode()
+    assert "Check your answers before exiting this case" in check
+    assert "Returned to Fictional Primary School, case manager Dana Teacherly" in check
+    assert check.count(">Change<") == 5
+    assert client.post(response["Location"]).status_code == 302
     case.refresh_from_db()
     assert (case.status, case.lead_agency) == (ChannelCase.Status.EXITED, school)
+    assert case.case_manager == teacher
+    # The new case manager is told: the reference and an absolute link, no personal data.
+    note = Notification.objects.get(kind="case_ownership_returned")
+    assert note.recipient == teacher
+    assert case.reference in note.subject
+    assert f"{settings.SITE_URL}/panel/cases/{case.pk}/" in note.body
+    person = case.referral.person
+    for text in (note.subject, note.body):
+        assert person.given_name not in text and person.family_name not in text
     for review in case.reviews.order_by("due_on"):
         url = f"/panel/cases/{case.pk}/reviews/{review.pk}/"
         held = _d(timezone.localdate())
         assert client.post(url, {"held_on": held, "notes": "No concerns"}).status_code == 302
     case.refresh_from_db()
     assert case.status == ChannelCase.Status.CLOSED
+
+
+def test_ownership_returned_needs_an_agency_and_a_case_manager_there(client, world):
+    """Issue 13, point 3: an exit "ownership returned" with no agency read "Ownership
+    returned to: Not returned"."""
+    school = factories.AgencyFactory(name="Fictional Primary School", short_code="school")
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(case, world.chair)
+    sign_in(client, world.coordinator)
+    url = f"/panel/cases/{case.pk}/exit/"
+    no_agency = client.post(url, _exit_answers(case, "ownership-returned"))
+    assert no_agency.status_code == 200
+    assert "&quot;Ownership returned&quot; needs the agency that receives the case" in (
+        no_agency.content.decode()
+    )
+    no_manager = client.post(
+        url, _exit_answers(case, "ownership-returned", return_ownership_to=school.pk)
+    )
+    assert "Choose the case manager in the agency that receives it" in (no_manager.content.decode())
+    elsewhere = client.post(
+        url,
+        _exit_answers(
+            case,
+            "ownership-returned",
+            return_ownership_to=school.pk,
+            returned_case_manager=f"{world.spoc_b.pk}-{world.agency_b.pk}",
+        ),
+    )
+    assert "must be an active member of the receiving agency" in elsewhere.content.decode()
+    with pytest.raises(ValueError, match="needs the agency that receives the case"):
+        services.case_exit(
+            case=case,
+            reason=ExitReason.objects.get(code="ownership-returned"),
+            exited_on=case.adopted_on,
+            expected_version=case.version,
+            acting_user=world.coordinator,
+        )
+    case.refresh_from_db()
+    assert (case.status, case.ownership_returned_to) == (ChannelCase.Status.OPEN, None)
+    assert not client.session.get(f"channel_panel:case_exit:{case.pk}")
+
+
+def test_an_exit_needs_a_panel_decision_or_the_chairs_agreement(client, world):
+    """Issue 13, point 3: a SPOC could record an exit with no panel decision."""
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    sign_in(client, world.spoc_a)
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "Before this case can exit Channel:" in page
+    assert "needs the panel&#x27;s exit decision at a held meeting" in page
+    assert "Record the chair's agreement to exit" not in page  # a SPOC is not the chair
+    response = client.post(f"/panel/cases/{case.pk}/exit/", _exit_answers(case, "risk-reduced"))
+    assert response.status_code == 200
+    assert "needs the panel&#x27;s exit decision at a held meeting" in response.content.decode()
+    with pytest.raises(ValueError, match="exit decision at a held meeting"):
+        services.case_exit(
+            case=case,
+            reason=ExitReason.objects.get(code="risk-reduced"),
+            exited_on=case.adopted_on,
+            expected_version=case.version,
+            acting_user=world.spoc_a,
+        )
+    case.refresh_from_db()
+    assert case.status == ChannelCase.Status.OPEN
+
+
+def test_only_a_chair_records_the_agreement_and_then_the_exit_is_open(client, world):
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    url = f"/panel/cases/{case.pk}/exit/agreement/"
+    sign_in(client, world.spoc_a)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"agreed_on": _d(case.adopted_on), "reason": "x"}).status_code == 403
+    with pytest.raises(ValueError, match="Only a Channel Panel chair"):
+        services.case_exit_agree(
+            case=case, agreed_on=case.adopted_on, reason="x", acting_user=world.spoc_a
+        )
+    # The chair sees the case as any reader does (here a share; or the panel pack).
+    object_share(obj=case, to_user=world.chair, reason="Exit agreement", acting_user=None)
+    client.logout()
+    sign_in(client, world.chair)
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "Record the chair's agreement to exit" in page
+    response = client.post(
+        url, {"agreed_on": _d(case.adopted_on), "reason": "Agreed by e-mail with partners"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.exit_agreed_by, case.exit_agreed_on) == (world.chair, case.adopted_on)
+    client.logout()
+    sign_in(client, world.spoc_a)
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "Before this case can exit Channel:" not in page
+    assert "Agreed by e-mail with partners" in page
+    response = client.post(f"/panel/cases/{case.pk}/exit/", _exit_answers(case, "risk-reduced"))
+    assert client.post(response["Location"]).status_code == 302
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "Ownership returned to" not in page  # shown only when it was returned
+
+
+def test_the_check_page_change_link_brings_the_answers_back(client, world):
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(case, world.chair)
+    sign_in(client, world.spoc_a)
+    exit_url = f"/panel/cases/{case.pk}/exit/"
+    client.post(exit_url, _exit_answers(case, "risk-reduced", notes="Engaged well"))
+    again = client.get(exit_url).content.decode()
+    assert "Engaged well" in again
+    assert client.get(f"/panel/cases/{case.pk}/exit/check/").status_code == 200
+    # Without answers, the check page says so, and confirming sends the user to the form.
+    other = factories.channel_case(world.agency_a, world.spoc_a)
+    empty = client.get(f"/panel/cases/{other.pk}/exit/check/").content.decode()
+    assert "You have not answered the questions about this exit yet" in empty
+    response = client.post(f"/panel/cases/{other.pk}/exit/check/")
+    assert response["Location"] == f"/panel/cases/{other.pk}/exit/"
+    other.refresh_from_db()
+    assert other.status == ChannelCase.Status.OPEN
+
+
+def test_a_refused_case_exits_with_its_reason_and_signposting_through_the_pages(client, world):
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    sign_in(client, world.spoc_a)
+    response = client.post(
+        f"/panel/cases/{case.pk}/consent/",
+        {"answer": "refused", "given_by": "person", "given_on": _d(case.adopted_on)},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "Refused" in page
+    assert "Channel is voluntary, so no support can be added" in page
+    assert "Add a support action" not in page
+    factories.exit_agreed(case, world.chair)
+    exit_url = f"/panel/cases/{case.pk}/exit/"
+    wrong = client.post(exit_url, _exit_answers(case, "risk-reduced"))
+    assert "the reason for exit must be &quot;consent refused&quot;" in wrong.content.decode()
+    service = SignpostingService.objects.first()
+    response = client.post(
+        exit_url, _exit_answers(case, "consent-refused", signposted_to=service.pk)
+    )
+    check = client.get(response["Location"]).content.decode()
+    assert escape(service.name) in check
+    assert client.post(response["Location"]).status_code == 302
+    case.refresh_from_db()
+    assert (case.exit_reason.code, case.exit_signposted_to) == ("consent-refused", service)
+
+
+def test_the_referrals_needs_flags_reach_the_case_at_adoption(client, world):
+    """Issue 13, point 8: the referral's autism flag did not reach the Channel case."""
+    autism = NeedsFlag.objects.get(code=NeedsFlag.AUTISM)
+    referral = factories.panel_referral(world.agency_b, received_on=date(2026, 10, 1))
+    referral.needs_flags.add(autism)
+    case = services.case_adopt(
+        referral=referral,
+        lead_agency=world.agency_a,
+        case_manager=world.spoc_a,
+        adopted_on=date(2026, 10, 20),
+        acting_user=world.chair,
+    )
+    held = case.needs_flags.get()
+    assert (held.flag, held.source_agency, held.recorded_on) == (
+        autism,
+        world.agency_b,
+        date(2026, 10, 1),
+    )
+    assert held.removed_on is None and held.recorded_by == world.chair
+    entry = case.referral.chronology.filter(kind=ChronologyEntry.Kind.NEEDS_FLAGS).get()
+    assert "Flags carried from the referral: Autism" in entry.text
+    # Editable after adoption, with history: removed, it stays listed as no longer applying.
+    services.needs_flag_remove(held=held, removed_on=date(2026, 11, 1), acting_user=world.spoc_a)
+    sign_in(client, world.spoc_a)
+    page = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert "No current flags." in page
+    assert "Flags that no longer apply (1)" in page
+    assert "1 Oct 2026 to 1 Nov 2026" in page
 
 
 def test_a_post_exit_review_is_refused_on_a_case_that_has_not_exited(client, world):
@@ -330,7 +549,7 @@ def test_a_post_exit_review_is_refused_on_a_case_that_has_not_exited(client, wor
         {"held_on": _d(timezone.localdate())},
     )
     assert response.status_code == 200
-    assert "once the case has exited" in response.content.decode()
+    assert "record a post-exit review needs it to be exited" in response.content.decode()
     review.refresh_from_db()
     assert review.held_on is None
 
@@ -347,3 +566,17 @@ def test_a_sub_record_of_another_case_is_not_found(client, world, provider):
     )
     sign_in(client, world.spoc_a)
     assert client.get(f"/panel/cases/{case.pk}/support-plan/{action.pk}/").status_code == 404
+
+
+def test_the_case_lifecycle_table_in_the_architecture_document_is_the_codes():
+    """docs/architecture.md prints the case table; it must say what the code enforces."""
+    from pathlib import Path
+
+    from channel_panel.lifecycle import CASE_LIFECYCLE
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    start = doc.index("<!-- lifecycle:channel_panel.case -->") + len(
+        "<!-- lifecycle:channel_panel.case -->"
+    )
+    end = doc.index("<!-- /lifecycle:channel_panel.case -->")
+    assert doc[start:end].strip() == CASE_LIFECYCLE.as_markdown()

@@ -110,19 +110,24 @@ def test_withdrawn_consent_is_warned_about(world, adult):
     services.consent_withdraw(
         consent=consent,
         withdrawn_on=date(2026, 11, 10),
+        withdrawn_by=Consent.GivenBy.PERSON,
         notes="No longer wishes to engage",
         expected_version=consent.version,
         acting_user=world.spoc_a,
     )
     adult.refresh_from_db()
-    assert adult.consent_warnings(TODAY) == ["Consent withdrawn on 10 November 2026"]
+    assert adult.consent_warnings(TODAY) == [
+        "Consent withdrawn on 10 November 2026: Channel is voluntary, so no support can be "
+        "added; the case must exit, with signposting"
+    ]
     texts = list(
         adult.referral.chronology.filter(kind=ChronologyEntry.Kind.CONSENT).values_list(
             "text", flat=True
         )
     )
     assert texts[-1] == (
-        "Consent given on 5 November 2026 withdrawn on 10 November 2026. No longer wishes to engage"
+        "Consent given on 5 November 2026 withdrawn by the person on 10 November 2026. "
+        "No longer wishes to engage"
     )
 
 
@@ -133,6 +138,7 @@ def test_an_adult_without_any_consent_is_warned_about(adult):
 def test_an_exited_case_has_no_consent_warnings(world, adult):
     from channel_panel.models import ExitReason
 
+    factories.exit_agreed(adult, world.chair)
     services.case_exit(
         case=adult,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -148,6 +154,7 @@ def test_withdrawal_based_on_an_old_version_saves_nothing(world, adult):
     services.consent_withdraw(
         consent=Consent.objects.get(pk=consent.pk),
         withdrawn_on=date(2026, 11, 10),
+        withdrawn_by=Consent.GivenBy.PERSON,
         expected_version=consent.version,
         acting_user=world.spoc_a,
     )
@@ -155,6 +162,7 @@ def test_withdrawal_based_on_an_old_version_saves_nothing(world, adult):
         services.consent_withdraw(
             consent=consent,
             withdrawn_on=date(2026, 11, 12),
+            withdrawn_by=Consent.GivenBy.PERSON,
             expected_version=consent.version,
             acting_user=world.coordinator,
         )
@@ -168,6 +176,7 @@ def test_consent_cannot_be_withdrawn_before_it_was_given(world, adult):
         services.consent_withdraw(
             consent=consent,
             withdrawn_on=date(2026, 11, 1),
+            withdrawn_by=Consent.GivenBy.PERSON,
             expected_version=consent.version,
             acting_user=world.spoc_a,
         )
@@ -198,3 +207,152 @@ def test_own_consent_with_no_date_of_birth_asks_for_the_age_to_be_checked(world)
     ]
     record(case, world.spoc_a, given_by=Consent.GivenBy.PARENT, giver_name="A. Guardian")
     assert case.consent_warnings(TODAY) == []
+
+
+# --- Refusal and withdrawal: Channel is voluntary (issue 13, point 7) ----------------------
+def _support(case, user):
+    from channel_panel.models import SupportType
+
+    return services.support_action_add(
+        case=case,
+        support_type=SupportType.objects.first(),
+        description="Mentoring",
+        owner_agency=case.lead_agency,
+        acting_user=user,
+    )
+
+
+def _exit(case, user, reason, **kwargs):
+    from channel_panel.models import ExitReason
+
+    case.refresh_from_db()
+    return services.case_exit(
+        case=case,
+        reason=ExitReason.objects.get(code=reason),
+        exited_on=date(2026, 11, 12),
+        expected_version=case.version,
+        acting_user=user,
+        **kwargs,
+    )
+
+
+def test_a_refusal_is_recorded_with_who_and_when_and_shown_as_a_warning(world, adult):
+    refusal = record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON, answer="refused")
+    assert (refusal.answer, refusal.is_live) == (Consent.Answer.REFUSED, False)
+    adult.refresh_from_db()
+    assert adult.consent_warnings(TODAY) == [
+        "Consent refused on 5 November 2026: Channel is voluntary, so no support can be "
+        "added; the case must exit, with signposting"
+    ]
+    entry = adult.referral.chronology.filter(kind=ChronologyEntry.Kind.CONSENT).get()
+    assert entry.text == "Consent refused by the person on 5 November 2026."
+
+
+def test_an_under_18s_refusal_comes_from_a_named_parent(world, sixteen):
+    with pytest.raises(ValueError, match="under 18 on that date: a refusal must come from"):
+        record(sixteen, world.spoc_a, given_by=Consent.GivenBy.PERSON, answer="refused")
+    refusal = record(
+        sixteen,
+        world.spoc_a,
+        given_by=Consent.GivenBy.PARENT,
+        giver_name="Robin Testparent",
+        answer="refused",
+    )
+    assert refusal.giver_name == "Robin Testparent"
+
+
+def test_a_refusal_over_live_consent_is_refused_withdraw_instead(world, adult):
+    record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON)
+    with pytest.raises(ValueError, match="record its withdrawal instead"):
+        record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON, answer="refused")
+
+
+def test_a_withdrawal_records_who_and_an_under_18s_parent_by_name(world, sixteen):
+    consent = record(
+        sixteen, world.spoc_a, given_by=Consent.GivenBy.PARENT, giver_name="Robin Testparent"
+    )
+    with pytest.raises(ValueError, match="Say who withdrew consent"):
+        services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=date(2026, 11, 10),
+            expected_version=consent.version,
+            acting_user=world.spoc_a,
+        )
+    with pytest.raises(ValueError, match="a withdrawal must come from a parent"):
+        services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=date(2026, 11, 10),
+            withdrawn_by=Consent.GivenBy.PERSON,
+            expected_version=consent.version,
+            acting_user=world.spoc_a,
+        )
+    services.consent_withdraw(
+        consent=consent,
+        withdrawn_on=date(2026, 11, 10),
+        withdrawn_by=Consent.GivenBy.PARENT,
+        withdrawer_name="Sam Testparent",
+        expected_version=consent.version,
+        acting_user=world.spoc_a,
+    )
+    consent.refresh_from_db()
+    assert (consent.withdrawn_by, consent.withdrawer_name) == ("parent", "Sam Testparent")
+
+
+@pytest.mark.parametrize("answer", ["refused", "withdrawn"])
+def test_no_support_can_be_added_once_consent_is_refused_or_withdrawn(world, adult, answer):
+    consent = record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON)
+    if answer == "refused":
+        consent.delete()
+        record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON, answer="refused")
+    else:
+        services.consent_withdraw(
+            consent=consent,
+            withdrawn_on=date(2026, 11, 10),
+            withdrawn_by=Consent.GivenBy.PERSON,
+            expected_version=consent.version,
+            acting_user=world.spoc_a,
+        )
+    with pytest.raises(ValueError, match="Channel is voluntary, so no support can be added"):
+        _support(adult, world.spoc_a)
+    assert not adult.actions.exists()
+    # Fresh consent (a change of mind) opens the plan again.
+    record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON, given_on=date(2026, 11, 11))
+    assert _support(adult, world.spoc_a).pk
+
+
+def test_a_refused_case_exits_only_with_its_own_reason_and_signposting(world, adult):
+    from referrals.models import SignpostingService
+
+    record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON, answer="refused")
+    factories.exit_agreed(adult, world.chair)
+    with pytest.raises(ValueError, match='must be "consent refused" or'):
+        _exit(adult, world.spoc_a, "risk-reduced", signposted_to=SignpostingService.objects.first())
+    with pytest.raises(ValueError, match="needs the service the person was signposted to"):
+        _exit(adult, world.spoc_a, "consent-refused")
+    with pytest.raises(ValueError, match="needs the refusal or withdrawal recorded"):
+        _exit(
+            adult,
+            world.spoc_a,
+            "consent-withdrawn",
+            signposted_to=SignpostingService.objects.first(),
+        )
+    service = SignpostingService.objects.first()
+    exited = _exit(adult, world.spoc_a, "consent-refused", signposted_to=service)
+    assert (exited.status, exited.exit_reason.code) == ("exited", "consent-refused")
+    assert exited.exit_signposted_to == service
+    exit_entry = adult.referral.chronology.filter(kind=ChronologyEntry.Kind.EXIT).last()
+    assert f"Signposted to {service.name}." in exit_entry.text
+
+
+def test_the_consent_withdrawn_reason_needs_a_withdrawal_on_record(world, adult):
+    from referrals.models import SignpostingService
+
+    record(adult, world.spoc_a, given_by=Consent.GivenBy.PERSON)
+    factories.exit_agreed(adult, world.chair)
+    with pytest.raises(ValueError, match="needs the refusal or withdrawal recorded"):
+        _exit(
+            adult,
+            world.spoc_a,
+            "consent-withdrawn",
+            signposted_to=SignpostingService.objects.first(),
+        )

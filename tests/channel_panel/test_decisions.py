@@ -94,7 +94,13 @@ def test_not_adopting_closes_the_referral_with_its_signposting(world, panel, ite
 def test_exit_returns_ownership_and_schedules_the_post_exit_reviews(world, panel, items):  # noqa: F811
     _, review_item = items
     school = factories.AgencyFactory(name="Fictional Primary School", short_code="school")
+    teacher = factories.member(Role.SPOC, school)
     reason = ExitReason.objects.get(code="ownership-returned")
+    # An exit decision counts once the meeting is held (the case lifecycle).
+    panel.refresh_from_db()
+    services.meeting_mark_held(
+        meeting=panel, expected_version=panel.version, acting_user=world.chair
+    )
     response = client_for(world.chair).post(
         decision_url(panel, review_item),
         {
@@ -102,12 +108,14 @@ def test_exit_returns_ownership_and_schedules_the_post_exit_reviews(world, panel
             "rationale": "Risk now low; safeguarding concerns remain",
             "exit_reason": reason.pk,
             "return_ownership_to": school.pk,
+            "case_manager": f"{teacher.pk}-{school.pk}",
         },
     )
     assert response.status_code == 302
     case = ChannelCase.objects.get(pk=review_item.case_id)
     assert case.status == ChannelCase.Status.EXITED
     assert case.lead_agency == school and case.ownership_returned_to == school
+    assert case.case_manager == teacher
     due = sorted(
         PostExitReview.objects.filter(case=case).values_list("months_after_exit", flat=True)
     )

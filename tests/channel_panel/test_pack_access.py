@@ -105,15 +105,21 @@ def test_the_expiry_sweep_removes_closed_pack_grants(world, panel):
 def test_access_ends_at_once_when_ownership_returns_to_another_agency(world, panel):
     meeting, _, case_b, _ = panel
     school = factories.AgencyFactory(name="Fictional Primary School", short_code="school")
+    school_spoc = factories.member(Role.SPOC, school, username="school-spoc")
     with at(MEETS_ON):
         assert sees_case(world.panel_a, case_b)
         item = meeting.items.get(case=case_b)
+        # An exit decision counts once the meeting is held (the case lifecycle).
+        services.meeting_mark_held(
+            meeting=meeting, expected_version=meeting.version, acting_user=world.chair
+        )
         services.decision_record(
             item=item,
             outcome=Decision.Outcome.EXIT,
             rationale="Risk of radicalisation now low; safeguarding concerns remain",
             exit_reason=ExitReason.objects.get(code="ownership-returned"),
             return_ownership_to=school,
+            case_manager=school_spoc,
             acting_user=world.chair,
         )
         case_b.refresh_from_db()
@@ -127,7 +133,6 @@ def test_access_ends_at_once_when_ownership_returns_to_another_agency(world, pan
         # The next sync (every 15 minutes) does not give it back.
         services.pack_grants_sync()
         assert not sees_case(world.panel_a, case_b)
-        school_spoc = factories.member(Role.SPOC, school, username="school-spoc")
         assert sees_case(school_spoc, case_b)
         assert sees_referral(school_spoc, case_b.referral)
 
@@ -150,6 +155,9 @@ def test_six_month_post_exit_review_comes_up_on_a_later_agenda(world, panel):
     meeting, _, case_b, _ = panel
     with at(MEETS_ON):
         item = meeting.items.get(case=case_b)
+        services.meeting_mark_held(
+            meeting=meeting, expected_version=meeting.version, acting_user=world.chair
+        )
         services.decision_record(
             item=item,
             outcome=Decision.Outcome.EXIT,

@@ -96,6 +96,7 @@ def test_a_new_due_date_missed_is_a_new_reminder(world, action, time_machine):
 
 
 def test_no_overdue_reminder_for_a_completed_action_or_an_exited_case(world, action):
+    factories.exit_agreed(action.case, world.chair)
     services.case_exit(
         case=action.case,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -158,6 +159,7 @@ def test_no_consent_reminder_once_the_person_has_consented(world, parent_consent
 def exited(world, settings):
     settings.CHANNEL_REVIEW_REMINDER_DAYS = 14
     case = factories.channel_case(world.agency_a, world.spoc_a)
+    factories.exit_agreed(case, world.chair)
     services.case_exit(
         case=case,
         reason=ExitReason.objects.get(code="risk-reduced"),

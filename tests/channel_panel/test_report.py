@@ -19,7 +19,7 @@ from channel_panel.management.commands.channel_report import Command
 from channel_panel.models import Attendance, CaseNeedsFlag, ExitReason
 from channel_panel.reports import channel_report
 from referrals.measures import MEASURE_KEYS
-from referrals.models import NeedsFlag
+from referrals.models import NeedsFlag, SignpostingService
 from tests import factories
 
 FROM, TO = date(2025, 4, 1), date(2026, 3, 31)
@@ -90,11 +90,20 @@ def case(world, adopted_on, **kwargs):
 
 def exit_case(world, case_, exited_on, reason="risk-reduced", to=None):
     case_.refresh_from_db()
+    factories.exit_agreed(case_, world.chair)
+    signposted = None
+    if reason in ("consent-refused", "consent-withdrawn"):
+        # The case lifecycle: a consent reason needs the answer on record, and signposting.
+        factories.consent_ended(case_, exited_on, refused=reason == "consent-refused")
+        signposted = SignpostingService.objects.first()
+        case_.refresh_from_db()
     return services.case_exit(
         case=case_,
         reason=ExitReason.objects.get(code=reason),
         exited_on=exited_on,
         return_ownership_to=to,
+        returned_case_manager=factories.case_manager_at(to) if to else None,
+        signposted_to=signposted,
         expected_version=case_.version,
         acting_user=world.chair,
     )

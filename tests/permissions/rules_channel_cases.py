@@ -42,6 +42,27 @@ def _note_form(persona, method, scenario):
     return {200} if persona in SEES_CASE[scenario] else {404}
 
 
+def _exit_check(persona, method, scenario):
+    """Check your answers: without answers in the session, GET says nothing is answered yet
+    and a POST sends the user back to the form."""
+    if persona == "anonymous":
+        return {302}
+    if persona not in SEES_CASE[scenario]:
+        return {404}
+    if persona not in CHANGES_CASE[scenario]:
+        return {403}
+    return {302} if method == "POST" else {200}
+
+
+def _chair_form(persona, method, scenario):
+    """The chair's agreement to an exit: a panel chair who may change the case."""
+    if persona == "anonymous":
+        return {302}
+    if persona not in SEES_CASE[scenario]:
+        return {404}
+    return {200} if persona == "chair" and persona in CHANGES_CASE[scenario] else {403}
+
+
 EXPECTED: dict = {
     "channel_panel:case_list": _list,
     "channel_panel:case_detail": _detail,
@@ -54,5 +75,7 @@ EXPECTED: dict = {
     "channel_panel:case_contact_record": _change_form,
     "channel_panel:case_note_add": _note_form,
     "channel_panel:case_exit": _change_form,
+    "channel_panel:case_exit_check": _exit_check,
+    "channel_panel:case_exit_agree": _chair_form,
     "channel_panel:case_review_record": _change_form,
 }
