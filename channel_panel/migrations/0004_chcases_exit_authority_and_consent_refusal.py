@@ -17,7 +17,7 @@ def add_consent_refused(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("channel_panel", "0002_taxonomies"),
+        ("channel_panel", "0003_meetings_held_record"),
         ("referrals", "0008_referral_open_queue_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
