@@ -318,8 +318,6 @@ class LifecycleMachine(RuleBasedStateMachine):
         after = self.state()
         # --hypothesis-show-statistics lists how often each step was done or refused.
         event(f"{sys._getframe(1).f_code.co_name}: {'refused' if refused else 'done'}")
-        if os.environ.get("LIFECYCLE_TRACE"):
-            print("TRACE", sys._getframe(1).f_code.co_name, "refused" if refused else "done")
         if refused is not None:
             assert after["print"] == before["print"], f"refused ({refused}) but something changed"
         assert not must_refuse or refused is not None, "the lifecycle should have refused this"
