@@ -28,15 +28,18 @@ def _snapshot(model, fields: list[str], m2m: list[str]) -> dict:
     return rows
 
 
-@contextmanager
-def lifecycle_changes_audited(model, audited_fields: Iterable[str]):
+def audit_snapshot(model, audited_fields: Iterable[str]) -> dict:
+    """The audited fields and version of every row of ``model``, by primary key."""
     audited_fields = list(audited_fields)
     m2m = [f for f in audited_fields if model._meta.get_field(f).many_to_many]
     plain = [f for f in audited_fields if f not in m2m]
-    before = _snapshot(model, plain, m2m)
-    last = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    yield
-    after = _snapshot(model, plain, m2m)
+    return _snapshot(model, plain, m2m)
+
+
+def audit_problems(model, audited_fields: Iterable[str], before: dict, after: dict, last: int):
+    """What changed between two snapshots with no audit entry (written after LogEntry
+    ``last``) naming it, or no new version: one sentence each."""
+    audited_fields = list(audited_fields)
     entries = LogEntry.objects.filter(
         pk__gt=last, content_type=ContentType.objects.get_for_model(model)
     )
@@ -59,4 +62,19 @@ def lifecycle_changes_audited(model, audited_fields: Iterable[str]):
             )
         if old_version is not None and not (version or 0) > old_version:
             problems.append(f"{model.__name__} {pk}: {sorted(changed)} changed, version did not")
+    return problems
+
+
+def last_log_entry() -> int:
+    return LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+@contextmanager
+def lifecycle_changes_audited(model, audited_fields: Iterable[str]):
+    audited_fields = list(audited_fields)
+    before = audit_snapshot(model, audited_fields)
+    last = last_log_entry()
+    yield
+    after = audit_snapshot(model, audited_fields)
+    problems = audit_problems(model, audited_fields, before, after, last)
     assert not problems, "\n".join(problems)

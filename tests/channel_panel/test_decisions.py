@@ -99,7 +99,11 @@ def test_exit_returns_ownership_and_schedules_the_post_exit_reviews(world, panel
     # An exit decision counts once the meeting is held (the case lifecycle).
     panel.refresh_from_db()
     services.meeting_mark_held(
-        meeting=panel, expected_version=panel.version, acting_user=world.chair
+        meeting=panel,
+        expected_version=panel.version,
+        confirm_inquorate=True,
+        inquorate_reason="Attendance is not what this test is about",
+        acting_user=world.chair,
     )
     response = client_for(world.chair).post(
         decision_url(panel, review_item),

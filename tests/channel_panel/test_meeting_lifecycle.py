@@ -198,6 +198,7 @@ def test_decisions_wait_for_the_meeting_to_start_and_adoption_is_dated_its_day(w
     )
     case = ChannelCase.objects.get(referral=referral)
     assert case.adopted_on == timezone.localdate()
+    factories.exit_agreed(case, world.chair)
     services.case_exit(
         case=case,
         reason=ExitReason.objects.get(code="risk-reduced"),
@@ -334,6 +335,11 @@ def test_exit_corrected_to_continue_reopens_the_case(world):
     case = factories.channel_case(world.agency_b, world.spoc_b)
     meeting = factories.meeting(world.chair, timezone.localdate())
     item = services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
+    # An exit decision counts once the meeting is held (the case lifecycle).
+    _attend(world, meeting)
+    services.meeting_mark_held(
+        meeting=meeting, expected_version=meeting.version, acting_user=world.chair
+    )
     decision = services.decision_record(
         item=item,
         outcome="exit",
@@ -341,7 +347,10 @@ def test_exit_corrected_to_continue_reopens_the_case(world):
         exit_reason=ExitReason.objects.get(code="risk-reduced"),
         acting_user=world.chair,
     )
-    _approve(world, meeting)
+    meeting.refresh_from_db()
+    services.minutes_approve(
+        meeting=meeting, expected_version=meeting.version, acting_user=world.chair
+    )
     case.refresh_from_db()
     assert case.status == ChannelCase.Status.EXITED and case.reviews.count() == 2
     services.decision_correct(
@@ -370,6 +379,7 @@ def test_a_correction_that_cannot_be_acted_on_saves_nothing(world, adopted):
     meeting, item, decision, case = adopted
     _approve(world, meeting)
     case.refresh_from_db()
+    factories.exit_agreed(case, world.chair)
     services.case_exit(
         case=case,
         reason=ExitReason.objects.get(code="risk-reduced"),
