@@ -5,7 +5,12 @@ import secrets
 
 from tests.test_docker_compose import _manage
 
-PRODUCTION = {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "portal.example.org"}
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "ALLOWED_HOSTS": "portal.example.org",
+    # Production also needs the audit chain's key (ADR 0010); a fresh one each run.
+    "AUDIT_CHAIN_KEY": secrets.token_urlsafe(32),
+}
 
 
 def test_production_sends_mail_over_tls_by_default(tmp_path):

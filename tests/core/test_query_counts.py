@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from prevent_portal.accounts.models import Role
 from referrals.models import PersonAlias
 from tests import factories
 from tests.conftest import sign_in
@@ -40,7 +41,8 @@ def test_referral_detail_query_count_does_not_grow_with_shares(client, world):
     client.get("/")
     before = queries_for(client, f"/referrals/{ref.pk}/")
     for i in range(5):
-        user = factories.UserFactory()
+        # Only case roles receive shares (F12): each a panel member elsewhere.
+        user = factories.member(Role.PANEL_MEMBER, factories.AgencyFactory())
         object_share(obj=ref, to_user=user, reason=f"r{i}", acting_user=world.coordinator)
     object_share(obj=ref, to_agency=world.agency_b, reason="agency", acting_user=world.coordinator)
     assert queries_for(client, f"/referrals/{ref.pk}/") == before

@@ -90,7 +90,8 @@ def test_referrer_sees_status_but_not_the_chronology(client, world):
     ref = factories.referral(world.agency_b, referrer=world.referrer_b)
     chronology_add(referral=ref, kind="note", text="Gateway detail", acting_user=None)
     sign_in(client, world.referrer_b)
-    page = client.get(f"/referrals/{ref.pk}/").content.decode()
+    # The referrer's own page is the status page, in their words (the detail redirects there).
+    page = client.get(f"/referrals/{ref.pk}/", follow=True).content.decode()
     assert "Received" in page and "Gateway detail" not in page
     client.logout()
     sign_in(client, world.spoc_b)

@@ -52,6 +52,7 @@ def planted(world, time_machine):
     exited = factories.channel_case(
         world.agency_a, world.spoc_a, person=people[1], received_on=date(2026, 6, 1)
     )
+    exited = factories.exit_agreed(exited, world.chair)  # an exit needs the chair's agreement
     channel.case_exit(
         case=exited,
         reason=ExitReason.objects.get(code="risk-reduced"),
