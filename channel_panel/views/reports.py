@@ -19,7 +19,7 @@ from prevent_portal.accounts.models import Role
 from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from referrals.measures import MEASURES
 from referrals.statistics import statistics_csv
-from referrals.views.statistics import period_form, suppress_below
+from referrals.views.statistics import manager_suppress_below, period_form, suppress_below
 
 REPORT_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER)
 COUNTS = [
@@ -49,7 +49,7 @@ def channel_report_page(request):
     sees_exact = has_role(request.user, Role.COORDINATOR, Role.PANEL_CHAIR)
     form = period_form(request, ChannelReportForm, "from", "to", whole_periods_only=not sees_exact)
     figures = None
-    suppress = 0
+    suppress = 0 if sees_exact else manager_suppress_below()
     if form.is_valid():
         suppress = suppress_below(form, exact=sees_exact)
         figures = channel_report(

@@ -79,7 +79,7 @@ def referral_statistics_page(request):
     exact = has_role(request.user, Role.COORDINATOR)
     form = period_form(request, StatisticsForm, whole_periods_only=not exact)
     figures = None
-    suppress = 0
+    suppress = 0 if exact else manager_suppress_below()
     if form.is_valid():
         suppress = suppress_below(form, exact=exact)
         figures = referral_statistics(

@@ -448,13 +448,14 @@ def _step_5b_overdue_and_reminded(open_page, browsing, world, scene, tmp_path) -
 
     first = [r for r in _sweep(today) if r["kind"] == "channel_contact_overdue"]
     second = [r for r in _sweep(today) if r["kind"] == "channel_contact_overdue"]
+    # The case manager and the Coordinators, who can see the case (F7: no longer every chair).
     assert sorted(r["recipient"] for r in first) == sorted(
-        [scene.case_manager.username, world.chair.username]
+        [scene.case_manager.username, world.coordinator.username]
     )
     assert second == []
     queued = Notification.objects.filter(kind="channel_contact_overdue")
     assert sorted(queued.values_list("recipient__username", flat=True)) == sorted(
-        [scene.case_manager.username, world.chair.username]
+        [scene.case_manager.username, world.coordinator.username]
     )
     assert all(scene.sixteen.reference in n.subject for n in queued)
     assert not any("Rowan" in n.subject + n.body for n in queued)
