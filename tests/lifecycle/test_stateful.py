@@ -115,9 +115,9 @@ START = datetime(2027, 1, 4, 9, 0, tzinfo=COUNCIL_TZ)
 REFUSALS = (ValueError, PermissionError, PermissionDenied, StaleEdit, IntakeIncomplete)
 # The models whose lifecycle fields must be audited, by lifecycle name.
 AUDITED = {
-    "referral": Referral,
+    "referrals.referral": Referral,
     "referrals.information_request": InformationRequest,
-    "panel_meeting": PanelMeeting,
+    "channel_panel.meeting": PanelMeeting,
     "channel_panel.case": ChannelCase,
 }
 FIELDS = {name: lifecycles()[name].audited_fields for name in AUDITED}
@@ -989,6 +989,9 @@ SETTINGS = settings(
     max_examples=int(os.environ.get("LIFECYCLE_EXAMPLES", "200")),
     stateful_step_count=15,
     deadline=None,
+    # The same 200 sequences on every run, so CI cannot pass or fail by the draw; a local run
+    # with HYPOTHESIS_RANDOM=1 explores new ones.
+    derandomize=os.environ.get("HYPOTHESIS_RANDOM") != "1",
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
