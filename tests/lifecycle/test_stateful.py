@@ -398,11 +398,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             }
             extra = [("source", source)]
         draft = self._draft(user, None, extra)
+        # The draft is the user's own work before the step: read the state again after it, so
+        # a refused submit is compared with the draft already there (it stays, as it should).
+        self.before = None
         self.step(
             lambda: referral_submit(draft=draft, acting_user=user),
             must_refuse=who == "coordinator" and days_ago < 0,
         )
         referral_draft_discard(acting_user=user)
+        self.before = None  # the discard happened outside a step
 
     @precondition(lambda self: Referral.objects.exists())
     @rule(i=pick, agency=st.sampled_from(AGENCIES))
