@@ -26,8 +26,8 @@ class AccountsConfig(AppConfig):
         from prevent_portal.accounts.models import (
             AccessReviewAnswer,
             AccountChangeApproval,
-            AccountRequest,
             AccountChangeRequest,
+            AccountRequest,
             Agency,
             EnrolmentLink,
             ExternalIdentity,
