@@ -122,7 +122,7 @@ def password_reset_request(*, email: str, request) -> None:
     email_hash, ip_hash = _hash(email), _hash(client_ip(request) or "")
     PasswordResetAttempt.objects.filter(at__lt=now - timedelta(days=1)).delete()
     over = _over_limit(email_hash, ip_hash, now)
-    PasswordResetAttempt.objects.create(email_hash=email_hash, ip_hash=ip_hash, at=now)
+    attempt = PasswordResetAttempt.objects.create(email_hash=email_hash, ip_hash=ip_hash, at=now)
     if over:
         return
     accounts = User.objects.filter(
@@ -136,7 +136,8 @@ def password_reset_request(*, email: str, request) -> None:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = site_link("accounts:password_reset_link", uid, token)
         notification_queue(
-            dedup_key=f"accounts:password-reset:{user.pk}:{token}",
+            # One e-mail per request: asking again (the first went astray) sends again.
+            dedup_key=f"accounts:password-reset:{user.pk}:{attempt.pk}",
             kind="accounts.password_reset",
             recipient=user,
             subject=f"{settings.SERVICE_NAME}: reset your password",
