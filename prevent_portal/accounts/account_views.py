@@ -43,7 +43,7 @@ def _errors_from(form, exc: ValidationError) -> None:
 @recent_authentication_required
 def account_create(request):
     administration.require_sysadmin(request.user)
-    form = AccountCreateForm(request.POST or None)
+    form = AccountCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -198,7 +198,9 @@ def account_request_add(request):
     if not agencies.exists():
         raise PermissionDenied
     form = AccountRequestForm(
-        request.POST or None, agencies=agencies, roles=administration.SPOC_REQUESTABLE_ROLES
+        request.POST if request.method == "POST" else None,
+        agencies=agencies,
+        roles=administration.SPOC_REQUESTABLE_ROLES,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -225,7 +227,9 @@ def account_request_detail(request, pk):
     is_admin = access.has_role(request.user, Role.SYSADMIN)
     form = None
     if is_admin and made.status == made.Status.PENDING:
-        form = AccountRequestDecisionForm(request.POST or None, initial={"version": made.version})
+        form = AccountRequestDecisionForm(
+            request.POST if request.method == "POST" else None, initial={"version": made.version}
+        )
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -297,7 +301,7 @@ def access_review_answer(request, membership_pk):
     membership = administration.review_memberships(request.user).filter(pk=membership_pk).first()
     if membership is None:
         raise Http404
-    form = AccessReviewAnswerForm(request.POST or None)
+    form = AccessReviewAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             administration.access_review_answer(

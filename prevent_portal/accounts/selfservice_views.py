@@ -75,7 +75,7 @@ def password_change(request):
     user = request.user
     if ExternalIdentity.objects.filter(user=user).exists():
         return render(request, "accounts/password_council.html")
-    form = ChangePasswordForm(request.POST or None, user=user)
+    form = ChangePasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         wait = device_wait(device) if device else None
@@ -103,7 +103,7 @@ def password_change(request):
 def forgot_password(request):
     """The same answer whether or not the account exists (and whether or not the limit
     was reached): "check your email"."""
-    form = ForgotPasswordForm(request.POST or None)
+    form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         selfservice.password_reset_request(email=form.cleaned_data["email"], request=request)
         return redirect("accounts:forgot_password_sent")
@@ -137,7 +137,7 @@ def password_reset(request):
     user = selfservice.password_reset_user(uidb64, token) if token else None
     if user is None:
         return render(request, "accounts/password_reset_invalid.html", status=404)
-    form = ResetPasswordForm(request.POST or None, user=user)
+    form = ResetPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if form.is_backup_code:
@@ -182,7 +182,7 @@ def choose_password(request):
         or ExternalIdentity.objects.filter(user=user).exists()
     ):
         return render(request, "accounts/enrolment_link_invalid.html", status=404)
-    form = NewPasswordForm(request.POST or None, user=user)
+    form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         selfservice.own_password_change(user=user, raw_password=form.cleaned_data["new_password"])
         login(request, user, backend=MODEL_BACKEND)  # keeps the link in the session
