@@ -163,6 +163,7 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             "status": "'closed'",
             "gateway_outcome": "'cleared'",
             "outcome_reason": "''",
+            "referring_organisation": "''",
             "reached_panel": "false",
             "adopted": "false",
             "imported": "false",
