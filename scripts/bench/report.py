@@ -69,9 +69,10 @@ def main(path: str) -> None:
             f"Ratio of the search's p50 at 1M to p50 at 10k: {s['ratio_1m_to_10k']} (target "
             f"≤ 1.3: {yes(s['ratio_1m_to_10k'] <= 1.3)})."
         )
-    print()
-    print("| command | time s | target s | result | peak memory MiB |")
-    print("|---|---:|---:|---|---:|")
+    if r["commands"]:
+        print()
+        print("| command | time s | target s | result | peak memory MiB |")
+        print("|---|---:|---:|---|---:|")
     targets = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
     for name, c in r["commands"].items():
         print(
