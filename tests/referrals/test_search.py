@@ -276,3 +276,13 @@ def test_the_coordinator_search_uses_the_trigram_indexes_on_postgresql(world):
     sql = str(candidates(world.coordinator, parse_query("Smithers")).query)
     assert "%" in sql and "SIMILARITY" in sql.upper()
     assert Referral.objects.count() == 0  # nothing was made: the query was only built
+
+
+def test_no_search_term_reaches_the_application_logs(client, world, caplog):
+    someone(world.agency_a, "Quentin", "Zorbel", dob=date(1999, 9, 23))
+    sign_in(client, world.spoc_a)
+    with caplog.at_level("DEBUG"):
+        client.get(URL, {"q": "Zorbell 23/09/1999"})
+        client.get(URL, {"q": "Zorbell 31/02/1999"})  # refused: an error page, not a log line
+    logged = " ".join(r.getMessage() + str(r.args) for r in caplog.records).lower()
+    assert "zorbel" not in logged and "1999" not in logged
