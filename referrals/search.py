@@ -197,7 +197,9 @@ def name_match(words: tuple[str, ...], names: list[tuple[str, str, bool]]) -> tu
                 best, why = score, _name_reason(score, crossed, is_alias)
     elif words:
         for given, family, is_alias in names:
-            for part in (normalise_name(given), normalise_name(family)):
+            # Each name whole, and each word of it ("Jones" finds "Smith-Jones").
+            whole = [normalise_name(given), normalise_name(family)]
+            for part in {*whole, *(w for name in whole for w in name.split())}:
                 score = float(fuzz.ratio(words[0], part)) if part else 0.0
                 if score > best:
                     best, why = score, _name_reason(score, False, is_alias)
@@ -286,6 +288,8 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
     for word in words:
         for column in ("given_name", "family_name"):
             similar |= TrigramSimilar(F(column), word)
+    # Both shapes stay inside ``people`` (the user's scope): which one is a question of
+    # speed only.
     if has_global_perm(user, "referrals.view_referral"):
         # The whole table is the scope: a UNION of one GIN index scan per column and word,
         # so that each row the index offers is rechecked against one condition, not all
@@ -310,14 +314,18 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
 
 
 def fallback_name_candidates(people, words: tuple[str, ...]):
-    """Without pg_trgm: ``people`` with a name or other name starting with the first letter
-    of a word of the query, the most recent first, at most ``FALLBACK_MAX_CANDIDATES``
-    (rapidfuzz ranks them). A typo in the first letter of every word is not found."""
+    """Without pg_trgm: ``people`` with a name or other name (or a word of one) starting
+    with the first letter of a word of the query, the most recent first, at most
+    ``FALLBACK_MAX_CANDIDATES`` (rapidfuzz ranks them). A typo in the first letter of every
+    word is not found."""
     initials = sorted({word[0] for word in words})
     starts = Q(pk__in=[])
     for initial in initials:
         for column in ("given_name", "family_name"):
+            # The name, or a word inside it ("Smith-Jones", "Mary Ann").
             starts |= Q(**{f"{column}__istartswith": initial})
+            starts |= Q(**{f"{column}__icontains": f"-{initial}"})
+            starts |= Q(**{f"{column}__icontains": f" {initial}"})
     people = people.filter(
         starts | Exists(PersonAlias.objects.filter(starts, person=OuterRef("pk")))
     )

@@ -96,6 +96,12 @@ def test_names_with_typos_transposed_and_aliases_are_found_and_say_why(world, pa
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_one_word_finds_a_part_of_a_double_barrelled_name(world, path):
+    someone(world.agency_a, "Ada", "Smith-Jones")
+    assert found(world.spoc_a, "Jones", path) == [("Ada Smith-Jones", ["Name"])]
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_a_reference_finds_its_person(world, path):
     referral = someone(world.agency_a, "Jonathan", "Smithers")
     someone(world.agency_a, "Priya", "Okonkwo")
