@@ -87,6 +87,7 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:case_review_record",
     "governance:subject_access_search",
     "governance:subject_access_request",
+    "referrals:search",
 }
 
 _STATIC = "shows no record: a static page or a redirect"
@@ -277,6 +278,7 @@ QUERY_VARIANTS = {
     "referrals:statistics": ["?format=csv"],
     "channel_panel:report": ["?format=csv"],
     "training:compliance": ["?format=csv", "?format=xlsx"],
+    "referrals:search": ["?q=Canarygiven"],  # every person the persona sees (canary names)
 }
 
 

@@ -252,6 +252,7 @@ PAGES: dict[str, Visit] = {
     "accounts:password_reset": Visit("reset_link", "Choose a new password"),
     "accounts:choose_password": Visit("invited", "Choose your password"),
     "referrals:list": Visit("coordinator", "Referrals"),
+    "referrals:search": Visit("spoc_a", "Search people and referrals"),
     "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
     "referrals:share": Visit("coordinator", "Share this referral", _referral),
     "referrals:intake_start": Visit("referrer_a", "Make a referral"),
@@ -504,6 +505,24 @@ def _second_page_of_referrals(page, scene):
     expect(page.get_by_role("navigation", name="Pagination")).to_be_visible()
 
 
+def _search_results(page, scene):
+    """A name typed with a typo and the names the other way round: found, and why."""
+    person = scene.referral.person
+    given, family = (re.sub(r"\d", "", name) for name in (person.given_name, person.family_name))
+    page.goto(reverse("referrals:search"))
+    page.get_by_label("Name, reference, date of birth or postcode").fill(
+        f"{family[:3]}{family[4:]} {given}"
+    )
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#results")).to_contain_text("Names transposed (close spelling)")
+    expect(page.locator("#results")).to_contain_text(scene.referral.reference)
+
+
+def _search_empty(page, scene):
+    page.goto(reverse("referrals:search") + "?q=")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name, reference")
+
+
 def _home_without_a_role(page, scene):
     page.goto(reverse("core:home"))
     expect(page.locator("main")).to_contain_text("Your account has no role yet")
@@ -615,6 +634,8 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "forbidden": ("manager", _list_not_for_managers, "You cannot do this"),
     "referral_list_page_2": ("coordinator", _second_page_of_referrals, "Referrals"),
     "home_without_role": ("no_role", _home_without_a_role, "Prevent Portal"),
+    "search_results": ("spoc_a", _search_results, "Search people and referrals"),
+    "search_empty": ("spoc_a", _search_empty, "Search people and referrals"),
     "home_on_a_phone": ("coordinator", _home_on_a_phone, "Prevent Portal"),
     "import_bad_rows": ("coordinator", _import_with_bad_rows, "Import historical referrals"),
     "import_in_progress": ("coordinator", _import_in_progress, "Import historical referrals"),
