@@ -85,8 +85,9 @@ def referrer_referrals(user, today: date):
     """The referrer's own referrals (``referred_by``), newest first, each with its status
     in the referrer's words and a link to its status page."""
     mine = Referral.objects.referred_by(user)
-    shown = list(mine.order_by("-received_on", "-pk")[: REFERRER_SHOWN + 1])
-    for referral in shown[:REFERRER_SHOWN]:
+    count = mine.count()  # always asked: the page's queries do not depend on the count
+    shown = list(mine.order_by("-received_on", "-pk")[:REFERRER_SHOWN]) if count else []
+    for referral in shown:
         yield Item(
             key=f"referral_{referral.pk}",
             label=f"Referral {referral.reference}: {referral.status_for_referrer().lower()}",
@@ -94,8 +95,7 @@ def referrer_referrals(user, today: date):
             urgency=INFO,
             detail=f"Sent {referral.received_on:%-d %B %Y}",
         )
-    if len(shown) > REFERRER_SHOWN:
-        count = mine.count()
+    if count > REFERRER_SHOWN:
         yield Item(
             key="referrals_all",
             label=f"All {count} of your referrals",
