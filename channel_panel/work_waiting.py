@@ -99,7 +99,8 @@ def _case_item(key, count, one, many, waiting, urgency):
     return Item(
         key=key,
         label=plural(count, one, many),
-        url=_url("channel_panel:case_list", waiting=waiting),
+        # "Any status" named, so the list's filter form shows what it applied.
+        url=_url("channel_panel:case_list", status="all", waiting=waiting),
         count=count,
         urgency=urgency,
     )

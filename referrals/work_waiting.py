@@ -88,12 +88,16 @@ def referrer_referrals(user, today: date):
     count = mine.count()  # always asked: the page's queries do not depend on the count
     shown = list(mine.order_by("-received_on", "-pk")[:REFERRER_SHOWN]) if count else []
     for referral in shown:
+        # By date, not reference: the home page shows no record (its status page does, and
+        # writes the access entry), so it needs no access entries of its own.
         yield Item(
             key=f"referral_{referral.pk}",
-            label=f"Referral {referral.reference}: {referral.status_for_referrer().lower()}",
+            label=(
+                f"Your referral of {referral.received_on:%-d %B %Y}: "
+                f"{referral.status_for_referrer().lower()}"
+            ),
             url=reverse("referrals:status", args=[referral.pk]),
             urgency=INFO,
-            detail=f"Sent {referral.received_on:%-d %B %Y}",
         )
     if count > REFERRER_SHOWN:
         yield Item(

@@ -38,7 +38,12 @@ def test_every_role_reaches_each_waiting_item_from_the_home_page_in_one_click(
             "1 information request waiting for your agency's answer",
             made["asked"][0].reference,
         ),
-        (world.referrer_b, "As referrer", f"Referral {own.reference}: received", own.reference),
+        (
+            world.referrer_b,
+            "As referrer",
+            "Your referral of 12 December 2026: received",
+            own.reference,
+        ),
         (world.manager, "As manager", "1 board update overdue", "Test board"),
     ]
     for user, heading, followed, shows in journeys:

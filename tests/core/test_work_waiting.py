@@ -224,7 +224,7 @@ def test_referrer_sees_their_referrals_with_status(client, world, time_machine):
     referrer = client_for(client, world.referrer_a)
     items = panels(referrer)["referrer"]
     assert list(items.values()) == [
-        (f"Referral {made.reference}: received", f"/referrals/{made.pk}/status/")
+        ("Your referral of 12 December 2026: received", f"/referrals/{made.pk}/status/")
     ]
 
 
