@@ -34,7 +34,7 @@ from channel_panel.forms.meetings import (
     MeetingScheduleForm,
     item_label,
 )
-from channel_panel.lifecycle import MEETING, meeting_started
+from channel_panel.lifecycle import MEETING, held_if_adopting_or_exiting, meeting_started
 from channel_panel.models import (
     CHAIR_MEETINGS,
     MANAGE_MEETINGS,
@@ -46,6 +46,7 @@ from channel_panel.models import (
     get_agenda_item_for_user,
     get_meeting_for_user,
 )
+from channel_panel.services.decisions import ALLOWED
 from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
 from prevent_portal.accounts.access import has_global_perm, require_role
 from prevent_portal.accounts.reauth import recent_authentication_required
@@ -638,6 +639,12 @@ def decision(request, pk, item_pk):
             "not_yet": None
             if current is not None or meeting_started.holds(row.item, {})
             else meeting_started.explain(row.item, {}),
+            # And adoption or exit waits for the meeting to be marked held.
+            "held_first": None
+            if current is not None
+            or meeting.status != PanelMeeting.Status.PLANNED
+            or not {Decision.Outcome.ADOPT, Decision.Outcome.EXIT} & set(ALLOWED[row.item.kind])
+            else held_if_adopting_or_exiting.explain(row.item, {}),
         },
     )
 
