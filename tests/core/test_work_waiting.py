@@ -304,3 +304,23 @@ def test_home_page_query_count_is_constant_for_every_role(world, time_machine):
         assert any(panels(client).values()), name  # the work is there to be counted
     assert {name: home_queries(client) for name, client in clients.items()} == one
     assert max(one.values()) <= 25, one
+
+
+def test_subject_access_deadline_is_one_calendar_month_month_ends_clamped(world):
+    """A request of 31 January is due on 28 February: a week before, it is near its
+    deadline; one of 1 February (due 1 March) is not yet."""
+    from governance.models import SubjectAccessExport
+
+    person = factories.referral(world.agency_a).person
+    for received in (date(2027, 1, 31), date(2027, 2, 1)):
+        subject_access_request(
+            person=person,
+            received_on=received,
+            request_reference=f"SAR {received}",
+            acting_user=world.coordinator,
+        )
+    near = SubjectAccessExport.objects.visible_to(world.coordinator).near_deadline(
+        date(2027, 2, 21)
+    )
+    assert [e.received_on for e in near] == [date(2027, 1, 31)]
+    assert not SubjectAccessExport.objects.visible_to(world.spoc_a).near_deadline(date(2027, 2, 21))
