@@ -78,11 +78,7 @@ def quorate_or_confirmed_with_reason(
 
 
 def _undecided(meeting: PanelMeeting) -> list[AgendaItem]:
-    return list(
-        meeting.items.exclude(kind=AgendaItem.Kind.OTHER)
-        .filter(decisions__isnull=True)
-        .order_by("position")
-    )
+    return list(meeting.items.undecided().order_by("position"))
 
 
 @condition(

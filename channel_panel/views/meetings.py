@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from channel_panel import services
+from channel_panel import services, work_waiting
 from channel_panel.forms.meetings import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -74,6 +74,29 @@ def _back(meeting: PanelMeeting):
 
 
 # --- The list and scheduling --------------------------------------------------------------
+# ``?waiting=``: the meetings the home page counts (channel_panel/work_waiting.py).
+WAITING = {
+    "undecided": (
+        "Meetings with agenda items still to decide",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.undecided_items(user, today).values("meeting_id")
+        ),
+    ),
+    "minutes": (
+        "Minutes waiting for your approval",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.minutes_to_approve(user).values("pk")
+        ),
+    ),
+    "packs": (
+        "Panel packs open to you",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.packs_open(user, today).values("pk")
+        ),
+    ),
+}
+
+
 @require_GET
 def meeting_list(request):
     """Upcoming meetings (``PanelMeeting.upcoming_q``: by status and date), soonest first,
@@ -81,6 +104,19 @@ def meeting_list(request):
     require_role(request.user, *PANEL_ROLES)
     today = timezone.localdate()
     meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
+    waiting = WAITING.get(request.GET.get("waiting", ""))
+    if waiting is not None:
+        # The home page's links: just the meetings waiting for something (its rules).
+        title, chosen = waiting
+        return render(
+            request,
+            "channel_panel/meeting_list.html",
+            {
+                "waiting_title": title,
+                "waiting": chosen(request.user, today, meetings).order_by("meets_on", "pk"),
+                "can_schedule": False,
+            },
+        )
     upcoming = PanelMeeting.upcoming_q(today)
     past = Paginator(meetings.exclude(upcoming).order_by("-meets_on", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -180,6 +180,9 @@ def targets() -> dict:
 def pages(t: dict) -> list[tuple[str, str, str]]:
     """(page, role, path) for each key page and the roles that use it."""
     return [
+        ("home page, work waiting", "coordinator", "/"),
+        ("home page, work waiting", "chair", "/"),
+        ("home page, work waiting", "spoc", "/"),
         ("referral triage queue", "coordinator", "/referrals/triage/"),
         ("referral list (scoped)", "spoc", "/referrals/"),
         ("referral detail", "coordinator", f"/referrals/{t['referral']}/"),
