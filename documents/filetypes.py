@@ -98,7 +98,7 @@ def _is_eml(head: bytes) -> bool:
     if "\x00" in text:
         return False
     headers = email.parser.HeaderParser().parsestr(text, headersonly=True)
-    return len({name.lower() for name in headers.keys()} & EML_HEADERS) >= 2
+    return len({name.lower() for name in headers} & EML_HEADERS) >= 2
 
 
 def detect(handle: BinaryIO) -> Kind | None:

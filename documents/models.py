@@ -10,7 +10,9 @@ kept as data, never used as a path and never rendered unescaped.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from channel_panel.models import PANEL_ROLES, ChannelCase, PanelMeeting
 from prevent_portal.accounts.access import has_role
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES
 from referrals.models import InformationRequest, Referral
 
 PARENT_FIELDS = ("referral", "case", "meeting", "information_request")
@@ -36,11 +39,22 @@ def new_storage_name() -> str:
     return f"{token[:2]}/{token}"
 
 
+def ascii_filename(name: str) -> str:
+    """A name safe in any header and any file system: ASCII letters, digits, ``.-_``."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", folded).strip("._") or "document"
+    return safe[-120:]
+
+
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> DocumentQuerySet:
         """Clean documents on a record ``user`` sees: a referral, a case or an information
         request in that model's ``visible_to``; a meeting's papers for members of the panel
-        (who see the meeting page). Quarantined, refused and deleted documents: nobody."""
+        (who see the meeting page). Only holders of a case role (AGENCY_CASE_ROLES): a
+        referrer sees the status of what they referred, never its evidence. Quarantined,
+        refused and deleted documents: nobody."""
+        if not has_role(user, *AGENCY_CASE_ROLES):
+            return self.none()
         seen = (
             Q(referral__in=Referral.objects.visible_to(user).values("pk"))
             | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
@@ -67,6 +81,7 @@ class Document(models.Model):
         CLEAN = "clean", "Scanned clean"
         INFECTED = "infected", "Refused: contains a virus"
         SCAN_FAILED = "scan_failed", "Refused: could not be scanned"
+        WRONG_TYPE = "wrong_type", "Refused: not an allowed kind of file"
         DELETED = "deleted", "Deleted"
 
     referral = models.ForeignKey(
@@ -88,8 +103,9 @@ class Document(models.Model):
     title = models.CharField(max_length=200)
     reason = models.TextField()
     original_name = models.CharField(max_length=255)
-    kind = models.CharField(max_length=10)
-    content_type = models.CharField(max_length=100)
+    # Judged from the content once the scan passed (documents/filetypes.py).
+    kind = models.CharField(max_length=10, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUARANTINED)

@@ -66,14 +66,14 @@ def document_upload(
     """Attach an uploaded file to ``record`` (a referral, Channel case, panel meeting or
     information request), recording who, when, why and a title.
 
-    Rules: the file's kind is judged by its content and must be on DOCUMENT_ALLOWED_TYPES
-    with an extension that agrees; it is at most DOCUMENT_MAX_MB. It is stored under a random
-    name in quarantine (nobody can list or download it), then streamed to clamd: only a
-    clean verdict releases it. An infected file's bytes are removed at once and the row
-    stays, refused, with the virus's name: the attempt is in the audit log (who, when, which
-    record, which virus), and DocumentInfected is raised. If clamd gives no verdict the file
-    is removed and refused too. The steps commit one by one on purpose: the record of a
-    refused attempt must survive the refusal.
+    Rules: at most DOCUMENT_MAX_MB. The file is stored under a random name in quarantine
+    (nobody can list or download it) and streamed to clamd. An infected file's bytes are
+    removed at once and the row stays, refused, with the virus's name: the attempt is in the
+    audit log (who, when, which record, which virus), and DocumentInfected is raised. If
+    clamd gives no verdict the file is removed and refused too. Then its kind, judged by its
+    content, must be on DOCUMENT_ALLOWED_TYPES with an extension that agrees. Only then is
+    it released (clean). The steps commit one by one on purpose: the record of a refused
+    attempt must survive the refusal.
 
     The caller has checked that ``acting_user`` may add documents to ``record``."""
     limit = settings.DOCUMENT_MAX_MB
@@ -81,10 +81,6 @@ def document_upload(
         raise DocumentRefused(f"The file must be smaller than {limit} MB")
     if upload.size == 0:
         raise DocumentRefused("The chosen file is empty")
-    try:
-        kind = filetypes.check(upload, upload.name, settings.DOCUMENT_ALLOWED_TYPES)
-    except filetypes.FileTypeRefused as refused:
-        raise DocumentRefused(str(refused)) from None
     parent_field = PARENT_BY_MODEL[record._meta.model_name]
     storage = document_storage()
     upload.seek(0)
@@ -95,20 +91,20 @@ def document_upload(
             title=title,
             reason=reason,
             original_name=upload.name[:255],
-            kind=kind.code,
-            content_type=kind.content_type,
             size=upload.size,
             sha256=_sha256(upload),
             status=Document.Status.QUARANTINED,
             storage_name=stored_as,
             uploaded_by=acting_user,
         )
+    # Scanned before anything else reads the file: every file that arrives is scanned, and
+    # a virus is recorded as such whatever the file claims to be.
     try:
         with storage.open(stored_as, "rb") as handle:
             verdict = scanning.scan(handle)
     except scanning.ScannerUnavailable as error:
         logger.error("clamd gave no verdict on document %s: %s", document.pk, error)
-        _refuse(document, Document.Status.SCAN_FAILED, "")
+        _refuse(document, Document.Status.SCAN_FAILED)
         raise DocumentRefused(
             "The file could not be checked for viruses, so it was not uploaded. "
             "Try again in a few minutes."
@@ -117,14 +113,22 @@ def document_upload(
         _refuse(document, Document.Status.INFECTED, verdict.signature)
         logger.warning("Upload refused: document %s contains %s", document.pk, verdict.signature)
         raise DocumentInfected(document)
+    try:
+        with storage.open(stored_as, "rb") as handle:
+            kind = filetypes.check(handle, upload.name, settings.DOCUMENT_ALLOWED_TYPES)
+    except filetypes.FileTypeRefused as refused:
+        _refuse(document, Document.Status.WRONG_TYPE)
+        raise DocumentRefused(str(refused)) from None
     with transaction.atomic():
         document.status = Document.Status.CLEAN
+        document.kind = kind.code
+        document.content_type = kind.content_type
         document.scanned_at = timezone.now()
-        document.save(update_fields=["status", "scanned_at"])
+        document.save(update_fields=["status", "kind", "content_type", "scanned_at"])
     return document
 
 
-def _refuse(document: Document, status: str, signature: str) -> None:
+def _refuse(document: Document, status: str, signature: str = "") -> None:
     """Keep the row of a refused upload as its record; its bytes go at once."""
     name = document.storage_name
     with transaction.atomic():

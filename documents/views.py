@@ -7,8 +7,6 @@ always an attachment (never shown inline) with a plain ASCII filename and its UT
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -21,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from channel_panel.models import MANAGE_MEETINGS, get_case_for_user, get_meeting_for_user
 from documents import scanning, services
 from documents.forms import DocumentDeleteForm, DocumentUploadForm
-from documents.models import Document, document_storage, get_document_for_user
+from documents.models import Document, ascii_filename, document_storage, get_document_for_user
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
@@ -31,7 +29,8 @@ app_name = "documents"
 
 
 def _upload(request, *, record, view: str, back_url: str, caption: str, logged: list):
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = DocumentUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -84,7 +83,7 @@ def case_upload(request, pk):
         record=case,
         view="documents:case_upload",
         back_url=reverse("channel_panel:case_detail", args=[case.pk]),
-        caption=f"Channel case {case.referral.reference}",
+        caption=f"Channel case {case.reference}",
         logged=[case],
     )
 
@@ -116,13 +115,6 @@ def request_upload(request, pk):
         caption=f"Information request for referral {info.referral.reference}",
         logged=[info.referral],
     )
-
-
-def ascii_filename(name: str) -> str:
-    """A name safe in any header and any file system: ASCII letters, digits, ``.-_``."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", folded).strip("._") or "document"
-    return safe[-120:]
 
 
 def _filename(document: Document) -> str:
@@ -173,7 +165,7 @@ def document_delete(request, pk):
     document = get_document_for_user(request.user, pk)
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
-    form = DocumentDeleteForm(request.POST or None)
+    form = DocumentDeleteForm(request.POST if request.method == "POST" else None)
     back_url = _back_url(document)
     if request.method == "POST" and form.is_valid():
         try:

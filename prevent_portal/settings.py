@@ -298,6 +298,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Where uploaded documents are kept: "filesystem" (MEDIA_ROOT/documents, outside the web
 # root) or "s3" (any S3-compatible store through django-storages; docs/operations.md).
 DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")
+DOCUMENT_ROOT = env.str("DOCUMENT_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
 if DOCUMENT_STORAGE == "filesystem":
     STORAGES["documents"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

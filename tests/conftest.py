@@ -66,6 +66,21 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _document_storage(tmp_path_factory):
+    """Uploaded documents go to a temporary directory, never under the repository's var/."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {**settings.STORAGES}
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("documents")), "base_url": None},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False
