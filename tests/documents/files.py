@@ -7,7 +7,6 @@ itself the test virus a scanner on a developer's machine would flag.
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -59,8 +58,3 @@ BY_KIND = {
 
 def upload(name: str = "form.pdf", content: bytes = PDF) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
-
-
-def clamd_address() -> str:
-    """Where the tests' clamd listens (scripts/clamav/start-test-clamd.sh; .ci/run)."""
-    return os.environ.get("CLAMD_ADDRESS", "")
