@@ -186,6 +186,18 @@ def test_production_refuses_to_start_without_virus_scanning(tmp_path):
     assert "DOCUMENT_SCANNER must be clamd" in result.stderr
 
 
+def test_the_demo_says_plainly_it_does_not_scan(tmp_path):
+    result = _manage(
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DOCUMENT_SCANNER)",
+        DJANGO_ENV="demo",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "none-demo-only"
+
+
 def test_the_s3_setting_configures_private_encrypted_document_storage(tmp_path):
     result = _manage(
         tmp_path,
