@@ -17,11 +17,13 @@ from documents.services import remove_file_after_commit
 
 def erase(referral_ids: list[int]) -> dict[str, int]:
     """Delete the documents of these referrals, their cases and their information requests."""
-    documents = Document.objects.select_for_update().filter(
+    ids = Document.objects.filter(
         Q(referral_id__in=referral_ids)
         | Q(case__referral_id__in=referral_ids)
         | Q(information_request__referral_id__in=referral_ids)
-    )
+    ).values_list("pk", flat=True)
+    # Locked by key: PostgreSQL cannot lock through the outer joins of the filter above.
+    documents = Document.objects.select_for_update().filter(pk__in=list(ids))
     rows = files = 0
     for document in documents.order_by("pk"):
         if document.storage_name:
