@@ -5,8 +5,9 @@ Coordinator may see (``visible_to``): the person's record, their aliases and any
 merged into it; every referral (all fields, concern types, needs flags, triage, outcome,
 information requests, who it was shared with); every Channel case (the panel's decisions,
 consent, needs flags, support plan, exit, post-exit reviews and shares); notes and the
-whole chronology; and the access log, who opened which of those records and when. The
-portal keeps no file attachments on referrals or cases, and the export says so.
+whole chronology; the documents attached to the referrals, cases and information requests
+(listed in the page, their files in the zip's documents/ folder); and the access log, who
+opened which of those records and when.
 
 What is about other people stays out: the referrer (the referring agency and sector are
 given, not the member of staff) and the other people an earlier-referral check compared the
@@ -36,6 +37,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from channel_panel.models import CaseNeedsFlag, ChannelCase, Decision, SupportAction
+from documents.models import Document, ascii_filename, document_storage
 from governance.models import SubjectAccessExport
 from referrals.models import ChronologyEntry, InformationRequest, Person, Referral
 
@@ -45,8 +47,8 @@ Progress = Callable[[int, str], None]
 STEPS = ["Records", "Access log", "The HTML and the PDF", "The zip file"]
 NOTE_KINDS = {ChronologyEntry.Kind.NOTE, ChronologyEntry.Kind.CASE_NOTE}
 NO_ATTACHMENTS = (
-    "The portal stores no files (attachments) on referrals or Channel cases: everything it "
-    "holds is in the records above."
+    "The portal stores no files (documents) on these referrals, Channel cases or information "
+    "requests: everything it holds is in the records above."
 )
 
 
@@ -60,7 +62,7 @@ class ExportData:
     cases: list[ChannelCase]
     decisions: dict[int, list[Decision]]  # by referral id
     access_log: list[LogEntry]
-    attachments: list[tuple[str, int]] = field(default_factory=list)  # (name, size in bytes)
+    attachments: list[Document] = field(default_factory=list)  # their files go in the zip
 
     def counts(self) -> dict[str, int]:
         """What the export holds, as counts (no personal data): the export row keeps them."""
@@ -184,6 +186,19 @@ def collect_records(export: SubjectAccessExport) -> ExportData:
         referral.panel_decisions = decisions.get(referral.pk, [])
     for case in cases:
         case.shares = _shares(case.user_grant_rows, case.group_grant_rows)
+    referral_ids = [r.pk for r in referrals]
+    documents = list(
+        Document.objects.visible_to(viewer)
+        .filter(
+            Q(referral__in=referral_ids)
+            | Q(case__in=[c.pk for c in cases])
+            | Q(information_request__referral__in=referral_ids)
+        )
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )
+    for document in documents:
+        document.zip_name = document_zip_name(document)
     return ExportData(
         person=person,
         merged=merged,
@@ -191,7 +206,13 @@ def collect_records(export: SubjectAccessExport) -> ExportData:
         cases=cases,
         decisions=dict(decisions),
         access_log=[],
+        attachments=documents,
     )
+
+
+def document_zip_name(document: Document) -> str:
+    """Where a document's file is in the zip: its number keeps names unique."""
+    return f"documents/{document.pk}-{ascii_filename(document.original_name)}"
 
 
 def _grant_prefetches_for(model) -> list[Prefetch]:
@@ -226,7 +247,7 @@ def records_of(data: ExportData) -> list:
         ]
     for decisions in data.decisions.values():
         records += decisions
-    return records
+    return records + list(data.attachments)
 
 
 def access_log(records: list) -> list[LogEntry]:
@@ -259,7 +280,7 @@ def build(export: SubjectAccessExport, *, progress: Progress) -> tuple[bytes, di
     html = render_html(export, data)
     pdf = render_pdf(html)
     progress(90, STEPS[3])
-    return zip_archive(export, html, pdf), data.counts()
+    return zip_archive(export, html, pdf, data.attachments), data.counts()
 
 
 def render_html(export: SubjectAccessExport, data: ExportData) -> str:
@@ -285,10 +306,16 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()  # self-contained: no URL to fetch
 
 
-def zip_archive(export: SubjectAccessExport, html: str, pdf: bytes) -> bytes:
+def zip_archive(
+    export: SubjectAccessExport, html: str, pdf: bytes, documents: list[Document] = ()
+) -> bytes:
     buffer = io.BytesIO()
     stem = f"subject-access-export-{export.pk}"
+    storage = document_storage()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{stem}.html", html.encode("utf-8"))
         archive.writestr(f"{stem}.pdf", pdf)
+        for document in documents:
+            with storage.open(document.storage_name, "rb") as handle:
+                archive.writestr(document_zip_name(document), handle.read())
     return buffer.getvalue()

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "channel_panel",
     "training",
     "governance",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,78 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# No MEDIA_URL: no URL serves stored files. Every document goes out through the documents
+# app's download view (access check, access log, attachment headers).
+
+# --- Documents on referrals, cases, meetings and information requests (issue 16) ------------
+# Where uploaded documents are kept: "filesystem" (MEDIA_ROOT/documents, outside the web
+# root) or "s3" (any S3-compatible store through django-storages; docs/operations.md).
+DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")
+DOCUMENT_ROOT = env.str("DOCUMENT_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
+if DOCUMENT_STORAGE == "filesystem":
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(
+                env.path("DOCUMENT_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
+            ),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+elif DOCUMENT_STORAGE == "s3":
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DOCUMENT_S3_BUCKET"),
+            "endpoint_url": env.str("DOCUMENT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENT_S3_REGION", default="") or None,
+            "location": env.str("DOCUMENT_S3_PREFIX", default="documents"),
+            # Credentials come from the usual AWS variables or the instance's role.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+else:
+    raise ImproperlyConfigured("DOCUMENT_STORAGE must be filesystem or s3")
+# "clamd": every upload is scanned by ClamAV's daemon at CLAMD_ADDRESS (tcp://host:port or
+# unix:///path) before anyone can download it. "none-demo-only" scans nothing and every
+# upload page says so; production refuses to start with it.
+DOCUMENT_SCANNER = env.str(
+    "DOCUMENT_SCANNER", default="clamd" if IS_PRODUCTION else "none-demo-only"
+)
+if DOCUMENT_SCANNER not in {"clamd", "none-demo-only"}:
+    raise ImproperlyConfigured("DOCUMENT_SCANNER must be clamd or none-demo-only")
+if IS_PRODUCTION and DOCUMENT_SCANNER != "clamd":
+    raise ImproperlyConfigured("In production, DOCUMENT_SCANNER must be clamd: uploads are scanned")
+CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="tcp://127.0.0.1:3310")
+if not re.fullmatch(r"tcp://[^:/\s]+:\d+|unix:///\S+", CLAMD_ADDRESS):
+    raise ImproperlyConfigured("CLAMD_ADDRESS must be tcp://host:port or unix:///path")
+# Seconds to wait for clamd's verdict on one file before the upload is refused.
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
+# The largest document accepted (keep clamd's StreamMaxLength at least this large).
+DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=20)
+if DOCUMENT_MAX_MB < 1 or CLAMD_TIMEOUT < 1:
+    raise ImproperlyConfigured("DOCUMENT_MAX_MB and CLAMD_TIMEOUT must be 1 or more")
+# The kinds of file accepted, judged by their content (documents/filetypes.py names them).
+DOCUMENT_ALLOWED_TYPES = env.list(
+    "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "png", "jpeg", "eml", "msg"]
+)
+if not DOCUMENT_ALLOWED_TYPES or not set(DOCUMENT_ALLOWED_TYPES) <= {
+    "pdf",
+    "docx",
+    "xlsx",
+    "png",
+    "jpeg",
+    "eml",
+    "msg",
+}:
+    raise ImproperlyConfigured(
+        "DOCUMENT_ALLOWED_TYPES: one or more of pdf, docx, xlsx, png, jpeg, eml, msg"
+    )
 
 # --- Audit --------------------------------------------------------------------------------
 AUDITLOG_MASK_CALLABLE = "prevent_portal.audit.masking.redact"

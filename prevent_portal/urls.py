@@ -9,6 +9,8 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("governance/", include("governance.urls")),
     path("audit/", include("prevent_portal.audit.urls")),
+    # Upload pages under the record they attach to; downloads under /documents/.
+    path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -66,6 +66,38 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _document_storage(tmp_path_factory):
+    """Uploaded documents go to a temporary directory, never under the repository's var/."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {**settings.STORAGES}
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("documents")), "base_url": None},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture
+def clamd(settings):
+    """The real clamd that .ci/run starts with the repository's test signatures. Without it
+    the test skips locally; in CI (PREVENT_REQUIRE_ALL_TESTS=1) a skip is a failure."""
+    from documents import scanning
+
+    address = os.environ.get("CLAMD_ADDRESS", "")
+    if not address or not scanning.ping(address):
+        pytest.skip(
+            "clamd is not running: scripts/clamav/start-test-clamd.sh DIR, then set "
+            "CLAMD_ADDRESS=tcp://127.0.0.1:PORT"
+        )
+    settings.DOCUMENT_SCANNER = "clamd"
+    settings.CLAMD_ADDRESS = address
+    return address
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False

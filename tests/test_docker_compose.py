@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {"web", "worker", "beat", "db", "redis"}
+SERVICES = {"web", "worker", "beat", "db", "redis", "clamav"}
 APP_SERVICES = {"web", "worker", "beat"}
 REQUIRED_IN_PRODUCTION = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
 ENV_LINE = re.compile(r"^\s*(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")
@@ -91,7 +91,7 @@ def test_compose_defines_web_worker_beat_database_and_redis(services):
     assert set(services) >= SERVICES
 
 
-def test_only_a_one_off_migrate_job_is_added_to_the_five_services(services):
+def test_only_a_one_off_migrate_job_is_added_to_the_six_services(services):
     assert set(services) - SERVICES == {"migrate"}
     migrate = services["migrate"]
     # Migrations, then the database checks (accounts.E001: nobody but the coordinator role
@@ -140,6 +140,7 @@ def test_database_and_redis_run_the_agreed_images(services):
         ("beat", "celerybeat-schedule"),
         ("db", "pg_isready"),
         ("redis", "redis-cli ping"),
+        ("clamav", "clamdcheck.sh"),
     ],
 )
 def test_every_service_has_a_health_check(services, name, probe):
@@ -147,6 +148,70 @@ def test_every_service_has_a_health_check(services, name, probe):
     assert not healthcheck.get("disable", False)
     assert healthcheck["test"][0] in {"CMD", "CMD-SHELL"}
     assert probe in _healthcheck(services[name])
+
+
+def test_clamav_runs_the_official_image_with_freshclam_and_keeps_its_signatures(compose, services):
+    clamav = services["clamav"]
+    assert clamav["image"].startswith("clamav/clamav:")
+    # The official image starts freshclam unless told not to.
+    environment = clamav.get("environment", {})
+    assert str(environment.get("CLAMAV_NO_FRESHCLAMD", "false")).lower() == "false"
+    assert "clamav-db:/var/lib/clamav" in clamav["volumes"] and "clamav-db" in compose["volumes"]
+    assert "ports" not in clamav  # reached on the compose network only
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES | {"migrate"}))
+def test_app_services_scan_documents_with_the_compose_clamd(services, name):
+    environment = services[name]["environment"]
+    assert environment["DOCUMENT_SCANNER"] == "clamd"
+    assert environment["CLAMD_ADDRESS"] == "tcp://clamav:3310"
+
+
+def test_web_keeps_serving_without_clamd_so_does_not_wait_for_it(services):
+    assert "clamav" not in _depends_on(services["web"])
+
+
+def test_production_refuses_to_start_without_virus_scanning(tmp_path):
+    result = _manage(
+        tmp_path,
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.org",
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
+        DOCUMENT_SCANNER="none-demo-only",
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DOCUMENT_SCANNER must be clamd" in result.stderr
+
+
+def test_the_demo_says_plainly_it_does_not_scan(tmp_path):
+    result = _manage(
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DOCUMENT_SCANNER)",
+        DJANGO_ENV="demo",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "none-demo-only"
+
+
+def test_the_s3_setting_configures_private_encrypted_document_storage(tmp_path):
+    result = _manage(
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.core.files.storage import storages; s = storages['documents']; "
+        "print(type(s).__name__, s.bucket_name, s.default_acl, s.file_overwrite)",
+        DJANGO_ENV="test",
+        DOCUMENT_STORAGE="s3",
+        DOCUMENT_S3_BUCKET="documents-bucket",
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.split() == ["S3Storage", "documents-bucket", "private", "False"]
 
 
 def test_beat_health_check_reads_the_schedule_file_beat_writes(services):

@@ -29,7 +29,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting, get_case_for_user
+from channel_panel.models import (
+    PANEL_ROLES,
+    AgendaItem,
+    ChannelCase,
+    PanelMeeting,
+    get_case_for_user,
+)
+from documents.models import Document, get_document_for_user
 from prevent_portal.accounts import services
 from prevent_portal.accounts.access import ProtectedQuerySet
 from prevent_portal.accounts.grants import object_share
@@ -153,6 +160,18 @@ class Rules:
             or ("case", j, "view") in self.granted
         )
 
+    def sees_document(self, kind, k) -> bool:
+        """A document is seen with its record, by case-role holders only (a referrer sees
+        the status of what they referred, never its evidence); a meeting's papers by
+        members of the panel."""
+        if not (self.active and self.roles & AGENCY_CASE_ROLES):
+            return False
+        if kind == "referral":
+            return self.sees_referral(k)
+        if kind == "case":
+            return self.sees_case(k)
+        return bool(self.roles & set(PANEL_ROLES))
+
     def case_may(self, j, action) -> bool:
         _, lead, managed, returned = self.cases[j]
         if not self.sees_case(j):
@@ -169,6 +188,29 @@ class Rules:
         if action == "share":
             return self.coordinator or ("case", j, "share") in self.granted
         raise ValueError(action)
+
+
+def _document(status="clean", **record):
+    """A document row straight into the table (its file is never read here)."""
+    return Document.objects.create(
+        **record,
+        title="Oracle",
+        reason="property test",
+        original_name="oracle.pdf",
+        kind="pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        status=status,
+        storage_name="oracle/none",
+        uploaded_by=_uploader(),
+    )
+
+
+def _uploader():
+    from prevent_portal.accounts.models import User
+
+    return User.objects.order_by("pk").first()
 
 
 def _outcome(fetch, user, pk, perm):
@@ -300,14 +342,22 @@ class VisibilityOracleTests(TestCase):
                 starts_at=now + timedelta(hours=1) if timing == "not_started" else None,
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,
             )
+        self.documents = []
         for by_user, on in meetings:
             meeting = PanelMeeting.objects.create(
                 meets_on=now.date(), chair=user if by_user else self.someone_else
             )
+            self.documents.append(("meeting", len(self.documents), _document(meeting=meeting)))
             for position, i in enumerate(sorted({i % len(refs) for i in on}), start=1):
                 AgendaItem.objects.create(
                     meeting=meeting, position=position, kind=AgendaItem.Kind.NEW, referral=refs[i]
                 )
+        for k, ref in enumerate(refs):
+            self.documents.append(("referral", k, _document(referral=ref)))
+            # Still in quarantine: seen by nobody.
+            _document(referral=ref, status=Document.Status.QUARANTINED)
+        for k, case in enumerate(case_objs):
+            self.documents.append(("case", k, _document(case=case)))
         user.refresh_from_db()
         return user, refs, case_objs
 
@@ -366,6 +416,15 @@ class VisibilityOracleTests(TestCase):
             rules.case_may,
             ("change", "share"),
         )
+        # Documents: with their record (referral, case, meeting), clean ones only.
+        expected = {d.pk for kind, k, d in self.documents if rules.sees_document(kind, k)}
+        got = set(Document.objects.visible_to(user).values_list("pk", flat=True))
+        assert got == expected, "Document"
+        for kind, _k, document in self.documents:
+            outcome = _outcome(
+                lambda u, pk, perm: get_document_for_user(u, pk), user, document.pk, ""
+            )
+            assert outcome == (200 if document.pk in expected else 404), ("Document", kind)
 
     @staticmethod
     def _agree(model, fetch, user, pks, sees, may, actions):

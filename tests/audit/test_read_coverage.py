@@ -88,6 +88,12 @@ PERSONAL_DATA_VIEWS = {
     "governance:subject_access_search",
     "governance:subject_access_request",
     "referrals:search",
+    # Documents: the file (and its record's reference on the upload pages) is personal data.
+    "documents:referral_upload",
+    "documents:case_upload",
+    "documents:request_upload",
+    "documents:download",
+    "documents:delete",
 }
 
 _STATIC = "shows no record: a static page or a redirect"
@@ -103,6 +109,7 @@ _ADMIN = (
 )
 
 NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
+    "documents:meeting_upload": "the upload form for a meeting's papers: the meeting's date only",
     "core:home": "links and counts of the signed-in user's own work queues",
     "core:healthz": "a JSON health status",
     "core:accessibility": _STATIC,

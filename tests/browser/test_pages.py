@@ -28,6 +28,7 @@ from tests.browser import (
     test_accounts_journey,
     test_channel_cases_flows,
     test_channel_meetings_flows,
+    test_documents_journey,
     test_flows,
     test_flows_matching,
     test_governance_dashboard_journey,
@@ -320,6 +321,12 @@ PAGES: dict[str, Visit] = {
     **{
         name: Visit(persona, heading, kwargs)
         for name, (persona, heading, kwargs) in test_retention_journey.RETENTION_PAGES.items()
+    },
+    **{
+        name: Visit(persona, heading, kwargs, download=download)
+        for name, (persona, heading, kwargs, download) in (
+            test_documents_journey.DOCUMENT_PAGES.items()
+        )
     },
 }
 

@@ -21,6 +21,7 @@ from tests.permissions import (
     rules_accounts,
     rules_approvals,
     rules_channel_panel,
+    rules_documents,
     rules_governance,
     rules_retention,
     rules_training,
@@ -55,6 +56,7 @@ AREAS = [
     rules_accounts,
     rules_retention,
     rules_approvals,
+    rules_documents,
 ]
 
 EXPECTED = {

@@ -1,0 +1,56 @@
+"""``{% documents_section record %}``: the documents a record's page lists for the viewer,
+with the link to add one where they may. The page's own view needs no change."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Q
+from django.urls import reverse
+
+from channel_panel.models import MANAGE_MEETINGS, ChannelCase, PanelMeeting
+from documents import scanning
+from documents.models import Document
+from prevent_portal.accounts.access import actions_for, has_global_perm, has_role
+from prevent_portal.accounts.models import Role
+from referrals.models import InformationRequest, Referral
+
+register = template.Library()
+
+
+def may_add(user, record) -> bool:
+    if isinstance(record, Referral):
+        return "add_information" in actions_for(user, record)
+    if isinstance(record, ChannelCase):
+        return "change" in actions_for(user, record)
+    if isinstance(record, PanelMeeting):
+        return has_global_perm(user, MANAGE_MEETINGS)
+    return InformationRequest.objects.asked_of(user).filter(pk=record.pk).exists()
+
+
+@register.inclusion_tag("documents/section.html", takes_context=True)
+def documents_section(context, record, heading="Documents"):
+    """A referral's list includes the documents partners added to their answers to its
+    information requests (seen by those who see the requests). The link to add one shows to
+    those the upload view lets in (documents/views.py: the same rules)."""
+    user = context["request"].user
+    documents = Document.objects.visible_to(user).select_related("uploaded_by")
+    if isinstance(record, Referral):
+        documents = documents.filter(Q(referral=record) | Q(information_request__referral=record))
+        add_url = reverse("documents:referral_upload", args=[record.pk])
+    else:
+        documents = documents.on(record)
+        add_url = reverse(
+            {
+                ChannelCase: "documents:case_upload",
+                PanelMeeting: "documents:meeting_upload",
+                InformationRequest: "documents:request_upload",
+            }[type(record)],
+            args=[record.pk],
+        )
+    return {
+        "documents": list(documents),
+        "add_url": add_url if may_add(user, record) else "",
+        "can_delete": has_role(user, Role.COORDINATOR),
+        "heading": heading,
+        "scanning": scanning.is_scanning(),
+    }
