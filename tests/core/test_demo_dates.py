@@ -1,9 +1,12 @@
 """seed_demo shows a council at work on whatever day it is seeded: nothing it shows is
 older than it should be, and every reminder (each a list of work waiting for someone) has
-something in it. Seeded on two days years apart, with the clock moved by time-machine."""
+something in it. Seeded on two days years apart, with the clock moved by time-machine. The
+README's "who does what" table names accounts the demo has."""
 
+import re
 from datetime import date, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +17,7 @@ from django.core.management import call_command
 from channel_panel.models import ChannelCase, PanelMeeting, PostExitReview, SupportAction
 from channel_panel.services import pack_is_open
 from governance.models import Board, StrategyPeriod, SubjectAccessExport
-from prevent_portal.accounts.models import Agency
+from prevent_portal.accounts.models import Agency, Membership, Role
 from prevent_portal.core.demo import add_months
 from prevent_portal.reminders.registry import providers
 from referrals.models import InformationRequest, Person, Referral, age_on
@@ -101,3 +104,14 @@ def test_the_demo_is_dated_from_the_day_it_is_seeded(seeded_on):
     assert ccg.label == "Northmere CCG (became North Thameside ICB in July 2022)"
     assert ComplianceReturn.objects.filter(agency=ccg).exists()
     assert not ComplianceReturn.objects.filter(agency=ccg, period__start__gt=ccg.ended_on)
+
+    # The README's "who does what" table names accounts that exist, in those roles.
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| ([^|]+) \| ([^|]+) \|", readme, re.MULTILINE)
+    assert len(rows) >= 8
+    for username, role, agency in rows:
+        held = {
+            (Role(m.role).label, m.agency.name)
+            for m in Membership.objects.filter(user__username=username).select_related("agency")
+        }
+        assert (role.strip(), agency.strip()) in held, username
