@@ -1,21 +1,22 @@
 """A fictional Channel Panel for the demo, made through the real services. Every person and
 Intervention Provider here is invented.
 
-Three monthly meetings in the past (held, attendance taken, decisions recorded, minutes
-approved) and one in five days' time with its agenda built, so its panel pack is open now.
-Five cases: one open with a support plan and an overdue contact, one of a 16-year-old with a
-parent's consent, one exited with ownership returned to the school and its six-month
-post-exit review coming up, one closed (whose person has just been referred again), and one
-that exited at the last meeting. The upcoming meeting also takes the mental health trust's
-referral from the referrals demo, passed to panel at triage.
+Three monthly meetings in the past (held, attendance taken, decisions recorded; the first
+two with minutes approved, the last one's minutes waiting for the chair), one in five days'
+time with its agenda built, so its panel pack is open now, and the one after, a month on.
+Six cases: one open with a support plan and an overdue contact, one of a 16-year-old with a
+parent's consent, one of a young woman who turned 18 last week on her parent's consent (to
+be asked for her own), one exited with ownership returned to the school and its six-month
+post-exit review due within the fortnight, one closed (whose person has just been referred
+again), and one that exited at the last meeting. The upcoming meeting also takes the mental
+health trust's referral from the referrals demo, passed to panel at triage. Every date
+counts from the day the demo is seeded; people keep their ages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-
-from django.utils import timezone
 
 from channel_panel import services
 from channel_panel.models import (
@@ -30,7 +31,7 @@ from channel_panel.models import (
     SupportType,
 )
 from prevent_portal.accounts.models import Agency, User
-from prevent_portal.core.demo import DemoContext
+from prevent_portal.core.demo import DemoContext, born
 from referrals.models import (
     ConcernType,
     NeedsFlag,
@@ -110,39 +111,46 @@ def _passed_to_panel(demo: Demo, referral: Referral, decided_on: date) -> Referr
     )
 
 
-# key -> (given name, family name, date of birth (or its age in months today, for the young,
-# so they stay young), gender, postcode, referring agency, received (days from today),
-# type of concern, the concern, needs flags at referral)
+# key -> (given name, family name, age today (years, months, days), gender, postcode,
+# referring agency, received (days from today), type of concern, the concern, needs flags at
+# referral)
 REFERRALS = {
     "closed": (
-        ("Silas", "Wendover", date(1996, 2, 11), "male", "ZZ7 2QA"),
+        ("Silas", "Wendover", (30, 9, 24), "male", "ZZ7 2QA"),
         ("so15", -735, "extreme-right-wing"),
         "Sharing extreme right-wing propaganda in online gaming groups.",
         (),
     ),
     "exited_to_school": (
-        ("Rory", "Quenby", 182, "male", "ZZ6 8RB"),
+        ("Rory", "Quenby", (15, 2, 10), "male", "ZZ6 8RB"),
         ("hollins-academy", -330, "school-massacre"),
         "Researching past school attacks and drawing weapons in lessons.",
         ("adhd",),
     ),
     "open_overdue": (
-        ("Caspian", "Merrow", date(1999, 9, 3), "male", "ZZ2 7MC"),
+        ("Caspian", "Merrow", (27, 3, 3), "male", "ZZ2 7MC"),
         ("beh-mht", -110, "islamist"),
         "Patient expressing support for a proscribed group and isolating from family.",
         ("mental-health-concern",),
     ),
     "exited_at_panel": (
-        ("Tobiah", "Fennick", date(1991, 12, 19), "male", "ZZ4 1TF"),
+        ("Tobiah", "Fennick", (34, 11, 17), "male", "ZZ4 1TF"),
         ("barnet-homes", -100, "incel"),
         "Tenant posting misogynistic threats online; neighbours concerned.",
         ("diagnosed-mental-illness",),
     ),
     "under_18": (
-        ("Ellis", "Tranmere", 196, "female", "ZZ3 5ET"),
+        ("Ellis", "Tranmere", (16, 4, 12), "female", "ZZ3 5ET"),
         ("mash-children", -75, "extreme-right-wing"),
         "Sharing racist memes at school and in contact with an older adult online.",
         ("autism",),
+    ),
+    # Adopted at 17 on her mother's consent; she turned 18 six days ago.
+    "turned_18": (
+        ("Ilsa", "Marchbank", (18, 0, 6), "female", "ZZ3 8IM"),
+        ("mash-children", -95, "extreme-right-wing"),
+        "Sharing extreme right-wing material in a college group chat.",
+        (),
     ),
     # The closed case's person, referred again.
     "re_referral": (
@@ -152,7 +160,7 @@ REFERRALS = {
         (),
     ),
     "not_adopted": (
-        ("Linnea", "Hartwell", date(1983, 6, 27), "female", "ZZ5 3LH"),
+        ("Linnea", "Hartwell", (43, 5, 9), "female", "ZZ5 3LH"),
         ("mash-adults", -70, "vulnerability-no-ideology"),
         "Vulnerable adult repeating conspiracy theories; no clear ideology.",
         (),
@@ -165,11 +173,11 @@ def _refer(demo: Demo, key: str, *, person: Person | None = None) -> Referral:
     week later."""
     about, (agency, received, concern), text, flags = REFERRALS[key]
     if person is None:
-        given, family, born, gender, postcode = about
+        given, family, age, gender, postcode = about
         person = Person.objects.create(
             given_name=given,
             family_name=family,
-            date_of_birth=born if isinstance(born, date) else add_months(demo.today, -born),
+            date_of_birth=born(demo.today, *age),
             gender=gender,
             postcode=postcode,
         )
@@ -204,9 +212,12 @@ def _meeting(demo: Demo, offset: int, *, mode: str = PanelMeeting.Mode.IN_PERSON
     return meeting
 
 
-def _hold(demo: Demo, meeting: PanelMeeting, absent: dict[str, str], decide) -> None:
+def _hold(
+    demo: Demo, meeting: PanelMeeting, absent: dict[str, str], decide, *, approve: bool = True
+) -> None:
     """Attendance (every invitee present unless ``absent`` says otherwise, plus the
-    Coordinator), held, a decision on every item (``decide(item)`` records it), approved."""
+    Coordinator), held, a decision on every item (``decide(item)`` records it), and the
+    minutes approved unless ``approve`` is False (they wait for the chair)."""
     entries = [
         services.AttendanceEntry(
             agency=invitee.agency,
@@ -240,6 +251,8 @@ def _hold(demo: Demo, meeting: PanelMeeting, absent: dict[str, str], decide) -> 
     )
     for item in meeting.items.select_related("referral", "case"):
         decide(item)
+    if not approve:
+        return
     meeting.refresh_from_db()
     services.minutes_approve(
         meeting=meeting, expected_version=meeting.version, acting_user=demo.chair
@@ -316,7 +329,7 @@ def _closed_case(demo: Demo) -> None:
 def _exited_to_school(demo: Demo) -> None:
     """A 14-year-old referred by the school, supported for five months, exited with low
     radicalisation risk but other safeguarding concerns: ownership returned to the school.
-    The six-month post-exit review falls due in about three weeks."""
+    The six-month post-exit review falls due in ten days (within the reminder window)."""
     case = _adopted_earlier(demo, "exited_to_school", "mash-children", -300)
     manager = case.case_manager
     services.consent_record(
@@ -339,7 +352,7 @@ def _exited_to_school(demo: Demo) -> None:
     )
     _complete(action, acting_user=manager)
     case.refresh_from_db()
-    exited_on = add_months(demo.day(20), -6)
+    exited_on = add_months(demo.day(10), -6)
     services.case_exit_agree(
         case=case,
         agreed_on=exited_on,
@@ -360,13 +373,15 @@ def _exited_to_school(demo: Demo) -> None:
 
 # --- Three monthly meetings -------------------------------------------------------------------
 def _first_meeting(demo: Demo) -> None:
-    """Twelve weeks ago: two new referrals, both adopted."""
+    """Twelve weeks ago: three new referrals, all adopted."""
     _refer(demo, "open_overdue")
     _refer(demo, "exited_at_panel")
+    _refer(demo, "turned_18")
     meeting = _meeting(demo, -84)
     leads = {
         demo.referrals["open_overdue"].pk: ("mash-adults", "mash-adults-spoc"),
         demo.referrals["exited_at_panel"].pk: ("so15", "so15-spoc"),
+        demo.referrals["turned_18"].pk: ("mash-children", "mash-children-spoc"),
     }
 
     def decide(item):
@@ -380,7 +395,7 @@ def _first_meeting(demo: Demo) -> None:
             case_manager=demo.users[manager],
         )
 
-    _hold(demo, meeting, {"ccg": APOLOGIES}, decide)
+    _hold(demo, meeting, {"icb": APOLOGIES}, decide)
 
 
 def _second_meeting(demo: Demo) -> None:
@@ -425,6 +440,13 @@ CONSENTS = [
         "Has capacity; understood what Channel offers.",
     ),
     ("exited_at_panel", Consent.GivenBy.PERSON, "", -82, ""),
+    (
+        "turned_18",
+        Consent.GivenBy.PARENT,
+        "Petra Marchbank",
+        -80,
+        "Consent given by her mother while Ilsa was 17; Ilsa agreed to take part.",
+    ),
     (
         "under_18",
         Consent.GivenBy.PARENT,
@@ -472,6 +494,14 @@ ACTIONS = [
         "clearpath-skills",
         (-45, -31),
         "Placement started.",
+    ),
+    (
+        "turned_18",
+        "education-training",
+        "Support to stay on her college course.",
+        "clearpath-skills",
+        (-21, 9),
+        "Attending again; tutor reports better engagement.",
     ),
     (
         "under_18",
@@ -534,7 +564,8 @@ def _open_case_plans(demo: Demo) -> None:
 
 
 def _third_meeting(demo: Demo) -> None:
-    """Four weeks ago: three open cases reviewed; one exits with the risk reduced."""
+    """Four weeks ago: the open cases reviewed; one exits with the risk reduced. The minutes
+    wait for the chair's approval."""
     exiting = demo.referrals["exited_at_panel"].pk
     tobiah = demo.case("exited_at_panel")
     _complete(tobiah.actions.get(), acting_user=tobiah.case_manager)
@@ -552,7 +583,7 @@ def _third_meeting(demo: Demo) -> None:
         else:
             _decide(demo, item, Decision.Outcome.CONTINUE, "Engaging; continue the plan.")
 
-    _hold(demo, meeting, {}, decide)
+    _hold(demo, meeting, {}, decide, approve=False)
 
 
 def _upcoming_meeting(demo: Demo) -> PanelMeeting:
@@ -571,11 +602,25 @@ def _upcoming_meeting(demo: Demo) -> PanelMeeting:
     return _meeting(demo, 5)
 
 
+def _next_meeting(demo: Demo) -> PanelMeeting:
+    """The month after: scheduled, its agenda not built yet."""
+    meeting = services.meeting_schedule(
+        meets_on=demo.day(33),
+        chair=demo.chair,
+        mode=PanelMeeting.Mode.IN_PERSON,
+        starts_at=time(10, 0),
+        location="Council offices, Committee Room 2",
+        acting_user=demo.coordinator,
+    )
+    demo.meetings.append(meeting)
+    return meeting
+
+
 def seed(ctx: DemoContext) -> None:
     if PanelMeeting.objects.exists():
         return
     demo = Demo(
-        today=timezone.localdate(),
+        today=ctx.today,
         agencies=ctx.objects["agencies"],
         users=ctx.objects["users"],
         providers=_providers(),
@@ -586,6 +631,7 @@ def seed(ctx: DemoContext) -> None:
     _second_meeting(demo)
     _third_meeting(demo)
     upcoming = _upcoming_meeting(demo)
+    _next_meeting(demo)
     ctx.objects["channel_panel"] = {
         "meetings": demo.meetings,
         "upcoming_meeting": upcoming,

@@ -1,35 +1,37 @@
-"""Demo governance data: the boards of seed 003 §10.8 with their dates, the strategy of
-seed 004 with its six priority actions (paraphrased), action items and seed 001's update
-as progress. Officers are the demo accounts (fictional people); venues, settings and
-providers are invented."""
+"""Demo governance data, counted from the day the demo is seeded: the boards of seed 003
+§10.8 with their latest updates in the past year (one overdue, one due within the month),
+the strategy in force today with seed 004's six priority actions (paraphrased), action items
+whose progress paraphrases seed 001's update, register entries, and a subject access request
+nearing its one-month deadline. Officers are the demo accounts (fictional people); venues,
+settings and providers are invented."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from governance import services
-from governance.models import Board, Frequency, Rag, StrategyPeriod, add_months
+from governance.models import Board, Frequency, Rag, StrategyPeriod, SubjectAccessExport, add_months
 from governance.registers import REGISTERS
 from prevent_portal.core.demo import DemoContext
+from referrals.models import Person
 
-# (name, area of focus, frequency, most recent update, next update set by hand, to be confirmed)
-SEED_003_BOARDS = [
+# (name, area of focus, frequency, last update (months and days before today), next update
+#  set by hand (months from today), to be confirmed)
+BOARDS = [
     (
         "Council Management Team / CEO",
         "Council progress on meeting the Prevent duty",
         Frequency.BI_ANNUAL,
-        date(2021, 4, 1),
-        date(2022, 8, 1),
+        (6, 12),  # so the next update was due twelve days ago
+        None,
         False,
     ),
     (
         "Safer Communities Partnership Board",
         "Partnership action and inter-agency working to respond to local risk",
         Frequency.ANNUAL,
-        date(2021, 7, 1),
+        (11, 10),  # due in about three weeks
         None,
         False,
     ),
@@ -37,7 +39,7 @@ SEED_003_BOARDS = [
         "Children Safeguarding Board (Executive committee)",
         "Safeguarding children and educational services",
         Frequency.ANNUAL,
-        date(2020, 10, 1),
+        (4, 0),
         None,
         False,
     ),
@@ -45,7 +47,7 @@ SEED_003_BOARDS = [
         "Health and Wellbeing Board",
         "Mental health",
         Frequency.ANNUAL,
-        date(2019, 1, 24),
+        (9, 0),
         None,
         True,
     ),
@@ -53,8 +55,8 @@ SEED_003_BOARDS = [
         "Adult Safeguarding Board",
         "Vulnerable adults",
         Frequency.ANNUAL,
-        date(2021, 2, 1),
-        None,
+        (7, 0),
+        5,  # the board asked for its next update early
         False,
     ),
 ]
@@ -105,25 +107,31 @@ ACTIONS = [
     ),
 ]
 
-# (action number, description, owning agency code, owning officer username, due, RAG,
-#  completed on, [(date, RAG, progress text)]) - progress paraphrased from seed 001.
+# (action number, description, owning agency code, owning officer username, due (months from
+#  today), RAG, completed (months from today), [(days from today, RAG, progress text)]);
+# progress paraphrased from seed 001.
 ITEMS = [
     (
         1,
         "Report progress on the action plan to the Safer Communities Partnership Board every year.",
         "council",
         "coordinator",
-        date(2018, 7, 27),
-        Rag.GREEN,
-        date(2018, 7, 27),
+        1,
+        Rag.AMBER,
+        None,
         [
             (
-                date(2018, 6, 8),
+                -330,
                 Rag.GREEN,
-                "The board received an update on Prevent training on 12 April 2018 and will "
-                "monitor WRAP3 delivery across the partnership. The annual update is "
-                "scheduled for 27 July 2018.",
-            )
+                "The board received the annual update and will monitor training across the "
+                "partnership. It asked every partner for its figures for the next update.",
+            ),
+            (
+                -40,
+                Rag.AMBER,
+                "This year's update is being drafted; two partners' training figures are "
+                "still awaited.",
+            ),
         ],
     ),
     (
@@ -131,16 +139,16 @@ ITEMS = [
         "Refresh the Prevent Delivery Group's terms of reference and membership.",
         "council",
         "coordinator",
-        date(2018, 6, 30),
+        -8,
         Rag.GREEN,
-        date(2018, 5, 30),
+        -8,
         [
             (
-                date(2018, 6, 8),
+                -250,
                 Rag.GREEN,
                 "Terms of reference naming the required members were agreed by the group "
-                "and signed off on 30 May 2018. The group meets quarterly with good "
-                "commitment from key partners.",
+                "and signed off. The group meets quarterly with good commitment from key "
+                "partners.",
             )
         ],
     ),
@@ -149,22 +157,22 @@ ITEMS = [
         "Brief senior managers, lead members and partners on the current CTLP.",
         "council",
         "coordinator",
-        date(2019, 4, 30),
+        2,
         Rag.AMBER,
         None,
         [
             (
-                date(2018, 6, 8),
+                -200,
                 Rag.GREEN,
                 "The senior management team was briefed on the current CTLP; further "
                 "briefings are planned.",
             ),
             (
-                date(2019, 1, 24),
+                -45,
                 Rag.AMBER,
-                "Lead members of partner agencies were briefed at the partnership board in "
-                "January 2019 and the chief executive in November 2018. A briefing for the "
-                "council leader is still to be arranged for April 2019.",
+                "Lead members of partner agencies were briefed at the partnership board and "
+                "the chief executive before that. A briefing for the council leader is still "
+                "to be arranged.",
             ),
         ],
     ),
@@ -178,17 +186,17 @@ ITEMS = [
         None,
         [
             (
-                date(2019, 1, 24),
+                -60,
                 Rag.GREEN,
-                "The plan is reviewed quarterly at the Delivery Group. The strategy has been "
-                "published online since 15 January 2018, and bi-monthly performance updates "
-                "go to the chief executive, most recently in January 2019.",
+                "The plan was reviewed at the Delivery Group's last meeting. The strategy is "
+                "published online, and performance updates go to the chief executive every "
+                "two months.",
             )
         ],
     ),
     (
         4,
-        "Deliver monthly WRAP3 sessions open to staff from every department.",
+        "Move partners from WRAP to the Home Office's Prevent duty training courses.",
         "council",
         "coordinator",
         None,
@@ -196,10 +204,11 @@ ITEMS = [
         None,
         [
             (
-                date(2018, 6, 8),
+                -120,
                 Rag.GREEN,
-                "Monthly WRAP3 sessions since January 2018 have trained over 100 staff. "
-                "Probation staff sessions on 6 and 13 June 2018 trained 28 more.",
+                "Partners return figures for the awareness course each quarter; health "
+                "partners and the police also return the referrals and Channel or PMAP "
+                "courses.",
             )
         ],
     ),
@@ -208,15 +217,15 @@ ITEMS = [
         "Agree and deliver a Prevent training plan for housing staff.",
         "barnet-homes",
         None,
-        date(2019, 3, 31),
+        -1,
         Rag.AMBER,
         None,
         [
             (
-                date(2018, 6, 8),
+                -150,
                 Rag.AMBER,
-                "A draft training plan was submitted on 11 May 2018. Managers have been "
-                "identified for WRAP Train the Trainer so they can train front-line staff.",
+                "A draft training plan was submitted. Managers have been identified to run "
+                "awareness sessions for front-line staff.",
             )
         ],
     ),
@@ -225,12 +234,12 @@ ITEMS = [
         "Review booking procedures for council buildings and green spaces hired to the public.",
         "council",
         "coordinator",
-        date(2018, 12, 31),
+        4,
         Rag.GREEN,
         None,
         [
             (
-                date(2018, 6, 8),
+                -90,
                 Rag.GREEN,
                 "Officers responsible for venues hired to the public have been met, and "
                 "booking procedures reviewed with the facilities manager so the purpose of "
@@ -243,12 +252,12 @@ ITEMS = [
         "Develop and keep a local register of supplementary education settings.",
         "council",
         "coordinator",
-        date(2019, 3, 31),
+        -2,
         Rag.RED,
         None,
         [
             (
-                date(2019, 1, 24),
+                -30,
                 Rag.RED,
                 "Actions remain outstanding for settings outside local authority education, "
                 "such as youth clubs, scout halls and after-school clubs. The register is "
@@ -259,98 +268,107 @@ ITEMS = [
     (
         6,
         "Plan Prevent information and training for front-line clinical staff.",
-        "ccg",
+        "icb",
         None,
         None,
         Rag.GREEN,
         None,
         [
             (
-                date(2019, 1, 24),
+                -75,
                 Rag.GREEN,
-                "The CCG safeguarding lead is in regular contact with the Prevent "
+                "The ICB's safeguarding lead is in regular contact with the Prevent "
                 "Coordinator and training needs are reviewed every six months.",
             )
         ],
     ),
 ]
 
-REGISTER_ENTRIES = {
-    "ctlp-briefings": [
-        {
-            "audience": "Safer Communities Partnership Board lead members",
-            "briefed_on": date(2019, 1, 18),
-            "briefed_by": "Morgan Ashdown, Prevent Coordinator",
-        },
-        {
-            "audience": "Council senior management team",
-            "briefed_on": date(2018, 11, 12),
-            "briefed_by": "Morgan Ashdown, Prevent Coordinator",
-        },
-    ],
-    "venue-reviews": [
-        {
-            "venue": "Northmere Community Hall",
-            "hirer_organisation": "Northmere Residents' Forum",
-            "reviewed_on": date(2018, 9, 3),
-            "outcome": "approved",
-            "reviewer": "Jordan Fairweather",
-        },
-        {
-            "venue": "Eastfield Park pavilion",
-            "hirer_organisation": "Unregistered speakers' group",
-            "reviewed_on": date(2018, 10, 22),
-            "outcome": "refused",
-            "reviewer": "Morgan Ashdown",
-            "notes": "Speakers' published material breached the lettings policy.",
-        },
-    ],
-    "education-settings": [
-        {
-            "name": "Riverside Saturday School",
-            "kind": "supplementary_school",
-            "address": "1 Example Road, Northmere ZZ1 1AA",
-            "last_contact_on": date(2019, 1, 10),
-            "safeguarding_status": "checked",
-        },
-        {
-            "name": "Northmere Youth Club",
-            "kind": "youth",
-            "address": "2 Sample Street, Northmere ZZ2 2BB",
-            "safeguarding_status": "unknown",
-        },
-    ],
-    "funded-projects": [
-        {
-            "provider": "Northmere Community Research CIC",
-            "purpose": "Understand the scale of far right-wing sentiment locally through "
-            "online research and community engagement.",
-            "funding_year": "2021-2022",
-            "status": "commissioned",
-        },
-        {
-            "provider": "Shared Futures Schools Trust",
-            "purpose": "Sessions in schools and community groups that challenge antisemitic "
-            "and Islamophobic stereotyping.",
-            "funding_year": "2021-2022",
-            "amount": Decimal("12500.00"),
-            "status": "commissioned",
-        },
-        {
-            "provider": "Resilience Training Partnership",
-            "purpose": "Train the Trainer sessions for teachers and other professionals on "
-            "the far right and mixed, unclear and unstable ideologies.",
-            "funding_year": "2021-2022",
-            "status": "delivering",
-        },
-    ],
-}
+
+def _register_entries(ctx: DemoContext) -> dict[str, list[dict]]:
+    start = financial_year_start(ctx.today)
+    funding_year = f"{start.year}-{start.year + 1}"
+    return {
+        "ctlp-briefings": [
+            {
+                "audience": "Safer Communities Partnership Board lead members",
+                "briefed_on": ctx.day(-45),
+                "briefed_by": "Morgan Ashdown, Prevent Coordinator",
+            },
+            {
+                "audience": "Council senior management team",
+                "briefed_on": ctx.day(-200),
+                "briefed_by": "Morgan Ashdown, Prevent Coordinator",
+            },
+        ],
+        "venue-reviews": [
+            {
+                "venue": "Northmere Community Hall",
+                "hirer_organisation": "Northmere Residents' Forum",
+                "reviewed_on": ctx.day(-75),
+                "outcome": "approved",
+                "reviewer": "Jordan Fairweather",
+            },
+            {
+                "venue": "Eastfield Park pavilion",
+                "hirer_organisation": "Unregistered speakers' group",
+                "reviewed_on": ctx.day(-30),
+                "outcome": "refused",
+                "reviewer": "Morgan Ashdown",
+                "notes": "Speakers' published material breached the lettings policy.",
+            },
+        ],
+        "education-settings": [
+            {
+                "name": "Riverside Saturday School",
+                "kind": "supplementary_school",
+                "address": "1 Example Road, Northmere ZZ1 1AA",
+                "last_contact_on": ctx.day(-60),
+                "safeguarding_status": "checked",
+            },
+            {
+                "name": "Northmere Youth Club",
+                "kind": "youth",
+                "address": "2 Sample Street, Northmere ZZ2 2BB",
+                "safeguarding_status": "unknown",
+            },
+        ],
+        "funded-projects": [
+            {
+                "provider": "Northmere Community Research CIC",
+                "purpose": "Understand the scale of far right-wing sentiment locally through "
+                "online research and community engagement.",
+                "funding_year": funding_year,
+                "status": "commissioned",
+            },
+            {
+                "provider": "Shared Futures Schools Trust",
+                "purpose": "Sessions in schools and community groups that challenge "
+                "antisemitic and Islamophobic stereotyping.",
+                "funding_year": funding_year,
+                "amount": Decimal("12500.00"),
+                "status": "commissioned",
+            },
+            {
+                "provider": "Resilience Training Partnership",
+                "purpose": "Train the Trainer sessions for teachers and other professionals on "
+                "the far right and mixed, unclear and unstable ideologies.",
+                "funding_year": funding_year,
+                "status": "delivering",
+            },
+        ],
+    }
+
+
+def financial_year_start(day: date) -> date:
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
 
 
 def _boards(ctx: DemoContext) -> None:
     users = ctx.objects["users"]
     coordinator, chair, manager = users["coordinator"], users["chair"], users["manager"]
-    for name, area, frequency, last, next_due, tbc in SEED_003_BOARDS:
+    today = ctx.today
+    for name, area, frequency, (months, days), next_in, tbc in BOARDS:
         board = services.board_create(
             name=name,
             area_of_focus=area,
@@ -360,18 +378,23 @@ def _boards(ctx: DemoContext) -> None:
             acting_user=None,
         )
         services.board_update_record(
-            board=board, presented_on=last, title="Prevent update", acting_user=None
+            board=board,
+            presented_on=add_months(today, -months) - timedelta(days=days),
+            title="Prevent update",
+            acting_user=None,
         )
-        if next_due or tbc:
+        if next_in or tbc:
             board.refresh_from_db()
             services.board_edit(
                 board=board,
-                data={"next_due_override": next_due, "next_due_to_be_confirmed": tbc},
+                data={
+                    "next_due_override": add_months(today, next_in) if next_in else None,
+                    "next_due_to_be_confirmed": tbc,
+                },
                 reminder_recipients=[manager],
                 expected_version=board.version,
                 acting_user=None,
             )
-    today = timezone.localdate()
     recent = [
         (
             "Prevent Delivery Group",
@@ -403,12 +426,16 @@ def _boards(ctx: DemoContext) -> None:
 
 
 def _plan(ctx: DemoContext) -> None:
+    """The three-year strategy in force today (from the April a year before this financial
+    year's), its six priority actions and their items."""
     agencies, users = ctx.objects["agencies"], ctx.objects["users"]
+    starts_on = add_months(financial_year_start(ctx.today), -12)
+    ends_on = add_months(starts_on, 36) - timedelta(days=1)
     period = services.strategy_period_create(
         data={
-            "name": "Prevent Forward Strategy 2017-2020",
-            "starts_on": date(2017, 7, 1),
-            "ends_on": date(2020, 3, 31),
+            "name": f"Prevent Partnership Strategy {starts_on.year}-{ends_on.year}",
+            "starts_on": starts_on,
+            "ends_on": ends_on,
             "objective": OBJECTIVE,
         },
         acting_user=None,
@@ -428,33 +455,46 @@ def _plan(ctx: DemoContext) -> None:
                 "description": text,
                 "owner_agency": agencies[agency] if agency else None,
                 "owner_officer": users[officer] if officer else None,
-                "due_on": due,
+                "due_on": add_months(ctx.today, due) if due is not None else None,
                 "rag": rag,
             },
             acting_user=None,
         )
-        for on, update_rag, progress in updates:
+        for days, update_rag, progress in updates:
             services.progress_update_add(
                 item=item,
-                on=on,
+                on=ctx.day(days),
                 text=progress,
                 rag=update_rag,
                 expected_version=item.version,
                 acting_user=users["coordinator"],
             )
-        if completed:
+        if completed is not None:
             services.action_item_edit(
                 item=item,
-                data={"completed_on": completed},
+                data={"completed_on": add_months(ctx.today, completed)},
                 expected_version=item.version,
                 acting_user=None,
             )
 
 
 def _registers(ctx: DemoContext) -> None:
-    for slug, entries in REGISTER_ENTRIES.items():
+    for slug, entries in _register_entries(ctx).items():
         for data in entries:
             services.register_entry_create(register=REGISTERS[slug], data=data, acting_user=None)
+
+
+def _subject_access_request(ctx: DemoContext) -> None:
+    """A request received 26 days ago, so its one-month deadline is days away."""
+    person = Person.objects.filter(given_name="Linnea", family_name="Hartwell").first()
+    if person is None:
+        return
+    services.subject_access_request(
+        person=person,
+        received_on=ctx.day(-26),
+        request_reference=f"SAR-{ctx.today.year}-014",
+        acting_user=ctx.objects["users"]["coordinator"],
+    )
 
 
 def seed(ctx: DemoContext) -> None:
@@ -464,3 +504,5 @@ def seed(ctx: DemoContext) -> None:
         _plan(ctx)
     if not REGISTERS["ctlp-briefings"].model.objects.exists():
         _registers(ctx)
+    if not SubjectAccessExport.objects.exists():
+        _subject_access_request(ctx)

@@ -1,14 +1,16 @@
 """Fictional persons and referrals for the demo. Every name here is invented.
 
 Includes a repeat referral (the same young person referred twice, the second time under a
-slightly different spelling) so the earlier-referrals check has something to find.
+slightly different spelling) so the earlier-referrals check has something to find, a
+referral waiting past the triage target, and two information requests to partners: one
+overdue, one due in a few days. Ages and dates count from the day the demo is seeded.
 """
 
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from prevent_portal.core.demo import DemoContext
+from prevent_portal.core.demo import DemoContext, born
 from referrals.models import (
     Awareness,
     ConcernType,
@@ -20,15 +22,20 @@ from referrals.models import (
     Referral,
     SignpostingService,
 )
-from referrals.services import referral_gateway_record, referral_outcome_record, referral_record
+from referrals.services import (
+    information_request_create,
+    referral_gateway_record,
+    referral_outcome_record,
+    referral_record,
+)
 
-# (given, family, date of birth, gender, postcode, owning agency, referrer username, days ago,
-#  concern types, needs flags, concern)
+# (given, family, age today (years, months), gender, postcode, owning agency, referrer
+#  username, days ago, concern types, needs flags, concern)
 REFERRALS = [
     (
         "Kestrel",
         "Amberley",
-        date(2012, 3, 14),
+        (14, 8),
         "male",
         "ZZ1 1AA",
         "oakfield-primary",
@@ -41,7 +48,7 @@ REFERRALS = [
     (
         "Orrin",
         "Blackwood",
-        date(1994, 7, 2),
+        (32, 5),
         "male",
         "ZZ2 4BD",
         "beh-mht",
@@ -54,12 +61,12 @@ REFERRALS = [
     (
         "Tamsin",
         "Coldharbour",
-        date(2008, 11, 23),
+        (16, 11),
         "female",
         "ZZ3 9CE",
         "mash-children",
         "mash-children-referrer",
-        4,
+        12,
         ["extreme-right-wing"],
         ["autism"],
         "Online contact with an adult promoting extreme right-wing material.",
@@ -67,7 +74,7 @@ REFERRALS = [
     (
         "Felix",
         "Dunmore",
-        date(1988, 1, 30),
+        (38, 10),
         "male",
         "ZZ4 2DF",
         "nps",
@@ -80,7 +87,7 @@ REFERRALS = [
     (
         "Wren",
         "Eastcote",
-        date(2001, 5, 17),
+        (25, 6),
         "not_known",
         "ZZ5 6EG",
         "barnet-homes",
@@ -93,7 +100,7 @@ REFERRALS = [
     (
         "Jory",
         "Fenwick",
-        date(2009, 8, 5),
+        (17, 4),
         "male",
         "ZZ6 3FH",
         "hollins-academy",
@@ -107,7 +114,7 @@ REFERRALS = [
     (
         "Jorey",
         "Fenwicke",
-        date(2009, 8, 5),
+        (17, 4),
         "male",
         "ZZ6 3FH",
         "mash-children",
@@ -125,15 +132,16 @@ def seed(ctx: DemoContext) -> None:
         return
     agencies = ctx.objects["agencies"]
     users = ctx.objects["users"]
-    today = timezone.localdate()
+    today = ctx.today
     concern_types = {c.code: c for c in ConcernType.objects.all()}
     flags = {f.code: f for f in NeedsFlag.objects.all()}
     for row in REFERRALS:
-        given, family, dob, gender, postcode, agency, referrer, days_ago, types, needs, text = row
+        given, family, age, gender, postcode, agency, referrer, days_ago, types, needs, text = row
         person = Person.objects.create(
             given_name=given,
             family_name=family,
-            date_of_birth=dob,
+            # A birthday a few days ago; the repeat referral (same postcode) has the same one.
+            date_of_birth=born(today, *age, days=ord(postcode[-1]) % 7),
             gender=gender,
             postcode=postcode,
         )
@@ -169,3 +177,45 @@ def seed(ctx: DemoContext) -> None:
                 expected_version=referral.version,
                 acting_user=users["coordinator"],
             )
+    _information_requests(ctx)
+
+
+# (given name of the referral's person, agency asked, asked (days from today), due (days from
+#  today), question)
+INFORMATION_REQUESTS = [
+    (
+        "Tamsin",
+        "so15",
+        -10,
+        -3,
+        "Is there anything known about the adult she is in contact with online?",
+    ),
+    (
+        "Kestrel",
+        "mash-children",
+        -1,
+        3,
+        "Is the family known to children's social care, and is there an allocated worker?",
+    ),
+]
+
+
+def _information_requests(ctx: DemoContext) -> None:
+    """The Coordinator asks partners what they know: one request is overdue, one due soon.
+    Asked through the service, which takes a due date only from today on; the overdue one
+    is then moved back to the dates it was asked and due (an audited save), as it would
+    stand had it been asked ten days ago."""
+    coordinator = ctx.objects["users"]["coordinator"]
+    for given, agency, asked, due, question in INFORMATION_REQUESTS:
+        referral = Referral.objects.get(person__given_name=given)
+        request = information_request_create(
+            referral=referral,
+            agency=ctx.objects["agencies"][agency],
+            question=question,
+            due_on=max(ctx.day(due), ctx.today),
+            acting_user=coordinator,
+        )
+        if due < 0:
+            request.due_on = ctx.day(due)
+            request.requested_at = timezone.make_aware(datetime.combine(ctx.day(asked), time(10)))
+            request.save(update_fields=["due_on", "requested_at"])

@@ -19,7 +19,7 @@ def owed_pairs(
     """(agency id, training type id) for every return owed each quarter; three queries."""
     if types is None:
         types = list(TrainingType.objects.active())
-    types = [t for t in types if t.is_active]
+    types = [t for t in types if t.is_active and not t.is_withdrawn()]
     named = defaultdict(set)
     through = TrainingType.agencies.through
     for type_id, agency_id in through.objects.filter(

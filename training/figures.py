@@ -183,7 +183,8 @@ def compliance_tables(
         owed = {pair for pair in owed if pair[0] in agency_ids}
     agency_pks = {a for a, _ in owed} | {r.agency_id for r in found}
     agencies = sorted(
-        Agency.objects.filter(pk__in=sorted(agency_pks)), key=lambda a: a.name.lower()
+        Agency.objects.filter(pk__in=sorted(agency_pks)).select_related("replaced_by"),
+        key=lambda a: a.name.lower(),
     )
     # Each return's agency, type and quarter are objects already in hand: shared, rather
     # than a copy of each per return from a join (thousands of objects on the dashboard).
@@ -311,7 +312,7 @@ class Chart:
         y = TOP
         groups = []
         for row in table.rows:
-            group = Group(y=y + 18, name=row.agency.name, bars=[])
+            group = Group(y=y + 18, name=row.agency.label, bars=[])
             y += GROUP_HEADER
             for cell in row.cells:
                 percent = cell.percent

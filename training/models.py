@@ -56,7 +56,12 @@ MAX_STAFF = 1_000_000  # more staff than any partner agency has: a typing slip
 # --- Configuration ------------------------------------------------------------------------------
 class TrainingTypeQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        """Types agencies are asked for and that may be chosen for new returns and sessions:
+        in use, and not withdrawn by the body that published them."""
+        today = timezone.localdate()
+        return self.filter(is_active=True).filter(
+            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=today)
+        )
 
 
 class TrainingType(models.Model):
@@ -74,6 +79,16 @@ class TrainingType(models.Model):
         help_text="Retired types keep their past returns but are not asked for any more.",
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # A course its publisher has withdrawn (the Home Office's WRAP) is historical: its
+    # returns and sessions stay and are reported, but nothing new can be recorded for a
+    # quarter or a day after it (require_offered), and forms no longer offer it.
+    withdrawn_on = models.DateField(
+        "Withdrawn on",
+        null=True,
+        blank=True,
+        help_text="The last day the course was offered. Leave empty for a current course.",
+    )
+    description = models.CharField(max_length=300, blank=True)
     agencies = models.ManyToManyField(
         Agency,
         blank=True,
@@ -96,6 +111,22 @@ class TrainingType(models.Model):
 
     def __str__(self):
         return self.name
+
+    def is_withdrawn(self, on=None) -> bool:
+        return self.withdrawn_on is not None and self.withdrawn_on < (on or timezone.localdate())
+
+    @property
+    def is_historical(self) -> bool:
+        """Withdrawn by now: shown in reports, not offered for new returns or sessions."""
+        return self.is_withdrawn()
+
+    def require_offered(self, on) -> None:
+        """Refuse figures or a session for a day after the course was withdrawn."""
+        if self.is_withdrawn(on):
+            raise ValueError(
+                f"{self.name} was withdrawn on {self.withdrawn_on:%-d %B %Y}: "
+                f"it cannot be recorded for {on:%-d %B %Y} or later"
+            )
 
 
 class ReportingPeriod(models.Model):

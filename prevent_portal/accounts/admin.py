@@ -271,8 +271,17 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["name", "short_code", "sector", "is_core_panel_member", "is_active"]
+    list_display = [
+        "name",
+        "short_code",
+        "sector",
+        "is_core_panel_member",
+        "is_active",
+        "ended_on",
+        "replaced_by",
+    ]
     list_filter = ["sector", "is_core_panel_member", "is_active"]
+    list_select_related = ["sector", "replaced_by"]
     search_fields = ["name", "short_code"]
 
     def save_model(self, request, obj, form, change):

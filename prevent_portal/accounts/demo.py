@@ -1,10 +1,12 @@
-"""Demo agencies and accounts. Organisation names come from the seed papers; every person is
-invented."""
+"""Demo agencies and accounts. Every organisation and person is invented: the seed papers'
+bodies (a CCG, a mental health trust, an acute trust, a housing company) have fictional
+names here, keeping the short codes the demo's other parts use."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import date
 
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,17 +18,23 @@ from prevent_portal.core.demo import DEMO_PASSWORD, DemoAccount, DemoContext
 # (short code, name, sector code, core Channel Panel member)
 AGENCIES = [
     ("council", "{council} Prevent team", "local-authority", False),
-    ("so15", "Metropolitan Police SO15 Channel team", "police", True),
+    ("so15", "Regional Counter Terrorism Policing Channel team", "police", True),
     ("mash-children", "MASH children", "local-authority", True),
     ("mash-adults", "MASH adults", "local-authority", True),
-    ("ccg", "Barnet CCG", "health", True),
-    ("beh-mht", "Barnet Enfield and Haringey Mental Health Trust", "health", True),
-    ("royal-free", "Royal Free London NHS Foundation Trust", "health", False),
-    ("clch", "Central London Community Healthcare NHS Trust", "health", False),
-    ("nps", "National Probation Service", "probation", False),
-    ("barnet-homes", "Barnet Homes", "local-authority", False),
+    ("icb", "North Thameside ICB", "health", True),
+    ("beh-mht", "Northmere and Eastfield Mental Health NHS Trust", "health", True),
+    ("royal-free", "Northmere General Hospital NHS Foundation Trust", "health", False),
+    ("clch", "Riverside Community Healthcare NHS Trust", "health", False),
+    ("nps", "Probation Service, Northmere delivery unit", "probation", False),
+    ("barnet-homes", "Northmere Homes", "local-authority", False),
     ("oakfield-primary", "Oakfield Primary School", "education", False),
     ("hollins-academy", "Hollins Park Academy", "education", False),
+]
+# Bodies that no longer exist, with no accounts: their past figures stay theirs. Clinical
+# commissioning groups were abolished on 30 June 2022 and integrated care boards took over
+# (Health and Care Act 2022). (short code, name, sector, last day, successor's short code)
+ENDED_AGENCIES = [
+    ("ccg", "Northmere CCG", "health", date(2022, 6, 30), "icb"),
 ]
 
 COUNCIL_ACCOUNTS = [
@@ -83,16 +91,33 @@ def _account(ctx: DemoContext, username, role, agency, first, last) -> User:
     return user
 
 
+def _agency(code: str, name: str, sector: Sector, core: bool) -> Agency:
+    """The demo agency with this short code, made if missing; a demo seeded before its
+    bodies had fictional names is renamed (the rename is audited)."""
+    agency = Agency.objects.filter(short_code=code).first()
+    if agency is None:
+        return services.agency_create(
+            name=name, short_code=code, sector=sector, is_core_panel_member=core
+        )
+    if agency.name != name:
+        agency.name = name
+        agency.save(update_fields=["name"])
+    return agency
+
+
 def seed(ctx: DemoContext) -> None:
     sectors = {s.code: s for s in Sector.objects.all()}
     agencies = {}
     for code, name, sector, core in AGENCIES:
-        agency = Agency.objects.filter(short_code=code).first() or services.agency_create(
-            name=name.format(council=settings.COUNCIL_NAME),
-            short_code=code,
-            sector=sectors[sector],
-            is_core_panel_member=core,
+        agencies[code] = _agency(
+            code, name.format(council=settings.COUNCIL_NAME), sectors[sector], core
         )
+    for code, name, sector, ended_on, successor in ENDED_AGENCIES:
+        agency = _agency(code, name, sectors[sector], False)
+        if agency.ended_on is None:
+            services.agency_end(
+                agency=agency, ended_on=ended_on, replaced_by=agencies[successor], acting_user=None
+            )
         agencies[code] = agency
     ctx.objects["agencies"] = agencies
     council = agencies["council"]

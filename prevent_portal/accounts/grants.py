@@ -71,6 +71,8 @@ def object_share(
         raise ShareRefused
     if not reason.strip():
         raise ValueError("A share needs a reason")
+    if to_agency is not None:
+        to_agency.require_open(what="share")
     perm = f"{obj._meta.app_label}.{action}_{obj._meta.model_name}"
     grant = assign_perm(perm, to_user if to_user is not None else to_agency.group, obj)
     grant.reason = reason

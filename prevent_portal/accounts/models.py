@@ -1,5 +1,7 @@
 """People and agencies: the user model, partner agencies, sectors and role memberships."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -59,6 +61,10 @@ class Sector(Lookup):
     """Referral sector (Home Office statistics): Education, Police, Health ..."""
 
 
+class AgencyEnded(ValueError):
+    """New work was attributed to a body after the day it ended."""
+
+
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     short_code = models.SlugField(max_length=30, unique=True)
@@ -69,13 +75,75 @@ class Agency(models.Model):
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False
     )
+    # Bodies are renamed, merged and abolished (CCGs became ICBs on 1 July 2022). The old
+    # body stays, so its past figures and cases stay attributed to it; from the day after
+    # ``ended_on`` no new work can be attributed to it (accounts.services.agency_require_open).
+    ended_on = models.DateField(
+        "Last day it existed",
+        null=True,
+        blank=True,
+        help_text="Leave empty while the body exists. Its past records keep its name.",
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        help_text="The body that took over its work, if any; empty means it was abolished.",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(ended_on__isnull=False),
+                name="agency_replaced_only_once_ended",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=models.F("pk")), name="agency_not_replaced_by_itself"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def has_ended(self, on=None) -> bool:
+        """True once the body no longer exists on ``on`` (today by default)."""
+        return self.ended_on is not None and self.ended_on < (on or timezone.localdate())
+
+    @property
+    def ended_note(self) -> str:
+        """What became of an ended body, as lists print it after its name: "became X in
+        July 2022" or "abolished"; empty while it exists. Reads ``replaced_by``: select it
+        with the agency where many are listed."""
+        if not self.has_ended():
+            return ""
+        if self.replaced_by_id is None:
+            return "abolished"
+        successor_from = self.ended_on + timedelta(days=1)
+        return f"became {self.replaced_by.name} in {successor_from:%B %Y}"
+
+    def require_open(self, on=None, *, what: str = "work") -> None:
+        """Refuse new ``what`` attributed to the body on a day after it ended, naming the
+        body that took over (services call this before they record anything)."""
+        on = on or timezone.localdate()
+        if not self.has_ended(on):
+            return
+        instead = (
+            f"; record it under {self.replaced_by.name}" if self.replaced_by_id is not None else ""
+        )
+        raise AgencyEnded(
+            f"{self.name} no longer existed on {on:%-d %B %Y} ({self.ended_note}): "
+            f"no new {what} can be recorded for it{instead}"
+        )
+
+    @property
+    def label(self) -> str:
+        """The name, with what became of the body once it has ended."""
+        note = self.ended_note
+        return f"{self.name} ({note})" if note else self.name
 
 
 class DisabledReason(models.TextChoices):

@@ -103,6 +103,27 @@ def agency_create(
     )
 
 
+@transaction.atomic
+def agency_end(
+    *, agency: Agency, ended_on: date, replaced_by: Agency | None, acting_user: User | None
+) -> Agency:
+    """Record that a body ended on ``ended_on`` (renamed, merged or abolished), and the body
+    that took over its work if any. Its past records stay attributed to it; from the next
+    day nothing new can be (Agency.require_open), and it is no longer asked for anything
+    (inactive). A body cannot be replaced by itself or by one that has itself ended."""
+    if replaced_by is not None:
+        if replaced_by.pk == agency.pk:
+            raise ValueError("A body cannot be replaced by itself")
+        if replaced_by.ended_on is not None:
+            raise ValueError(f"{replaced_by.name} has itself ended: name the body that exists")
+    agency.ended_on = ended_on
+    agency.replaced_by = replaced_by
+    agency.is_core_panel_member = False
+    agency.is_active = ended_on >= timezone.localdate()
+    agency.save(update_fields=["ended_on", "replaced_by", "is_core_panel_member", "is_active"])
+    return agency
+
+
 def user_groups_sync(user: User) -> None:
     """Derive a user's groups and staff flag from their active memberships.
 

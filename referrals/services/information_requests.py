@@ -93,6 +93,7 @@ def information_request_create(
         requested_by=acting_user,
     )
     LIFECYCLE.require("send", request, today=timezone.localdate())
+    agency.require_open(what="information request")
     request.save()
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if REFERRAL_LIFECYCLE.allows("await_information", locked):

@@ -65,6 +65,9 @@ def referral_record(
     REFERRAL_LIFECYCLE.require(
         "receive", None, received_on=received_on, date_of_birth=person.date_of_birth
     )
+    owning_agency.require_open(received_on, what="referral")
+    if referring_agency is not None:
+        referring_agency.require_open(received_on, what="referral")
     referring_organisation = referring_organisation.strip()
     if referring_agency is None and not referring_organisation:
         referring_agency = owning_agency

@@ -1,5 +1,6 @@
-"""seed_demo's Channel Panel part: three approved meetings, one coming up with its pack open,
-cases in each state, fictional providers; safe to run twice."""
+"""seed_demo's Channel Panel part: three meetings held (the last one's minutes waiting for
+the chair), one coming up with its pack open and one after it, cases in each state,
+fictional providers; safe to run twice."""
 
 from datetime import timedelta
 from io import StringIO
@@ -47,21 +48,22 @@ def test_seeding_twice_adds_nothing_the_second_time(demo, db):
     assert counts() == before
 
 
-def test_three_past_meetings_with_approved_minutes_and_one_coming_up(demo, db):
+def test_three_past_meetings_held_the_last_minutes_waiting_and_two_coming_up(demo, db):
     today = timezone.localdate()
-    past = PanelMeeting.objects.filter(meets_on__lt=today)
-    assert past.count() == 3
+    past = list(PanelMeeting.objects.filter(meets_on__lt=today).order_by("meets_on"))
+    assert len(past) == 3
     for meeting in past:
-        assert meeting.status == PanelMeeting.Status.MINUTES_APPROVED
         assert meeting.attendance.filter(status="present").exists()
         case_items = meeting.items.exclude(kind=AgendaItem.Kind.OTHER)
         assert case_items.exists()
         assert not case_items.filter(decisions__isnull=True).exists()
-    upcoming = PanelMeeting.objects.get(meets_on__gte=today)
-    assert upcoming.status == PanelMeeting.Status.PLANNED
+    statuses = [meeting.status for meeting in past]
+    assert statuses == [PanelMeeting.Status.MINUTES_APPROVED] * 2 + [PanelMeeting.Status.HELD]
+    upcoming, after = PanelMeeting.objects.filter(meets_on__gte=today).order_by("meets_on")
+    assert upcoming.status == after.status == PanelMeeting.Status.PLANNED
     assert pack_is_open(upcoming)
     kinds = sorted(upcoming.items.values_list("kind", flat=True))
-    assert kinds.count("new") >= 1 and kinds.count("review") == 2 and "post_exit" in kinds
+    assert kinds.count("new") >= 1 and kinds.count("review") == 3 and "post_exit" in kinds
     # Its invitees can open the cases on its agenda now.
     member = User.objects.get(username="beh-mht-panel")
     on_agenda = upcoming.items.filter(kind=AgendaItem.Kind.REVIEW).first().case
@@ -106,7 +108,7 @@ def test_the_report_has_something_to_show(demo, db):
     figures = channel_report(date_from=today - timedelta(days=120), date_to=today)
     assert figures["meetings_held"] == 3
     assert figures["cases_discussed"] >= 4
-    assert figures["cases_adopted"] == 3
+    assert figures["cases_adopted"] == 4
     assert figures["re_referrals"] == 1
     assert figures["mental_health_concern"] >= 1
     assert sum(figures["exits_by_reason"].values()) >= 1

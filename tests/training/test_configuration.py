@@ -12,8 +12,21 @@ from training.models import ReportingPeriod, TrainingType
 
 
 def test_the_data_migration_provides_wrap_and_basic_awareness(db):
-    types = {t.name: t.target_percent for t in TrainingType.objects.all()}
+    types = {t.name: t.target_percent for t in TrainingType.objects.active()}
     assert types == {"WRAP": 85, "Basic Prevent Awareness": 85}
+
+
+def test_the_home_office_courses_are_offered_but_not_asked_for_until_switched_on(db):
+    """Every Home Office Prevent duty course is a type the Coordinator can switch on; none
+    is asked of agencies by the migration alone (that would ask every SPOC overnight)."""
+    courses = TrainingType.objects.filter(name__startswith="Prevent duty training: ")
+    assert sorted(courses.values_list("name", flat=True)) == [
+        "Prevent duty training: Awareness",
+        "Prevent duty training: Channel or Prevent Multi-Agency Panel (PMAP)",
+        "Prevent duty training: Referrals",
+    ]
+    assert all(course.description for course in courses)
+    assert not courses.filter(is_active=True).exists()
 
 
 def test_coordinator_adds_a_type_with_its_own_target_and_agencies(world, signed_in_client):
@@ -38,7 +51,7 @@ def test_type_names_are_unique_whatever_their_case(world, signed_in_client):
         "/training/types/new/", {"name": "wrap", "target_percent": "85", "order": "1"}
     )
     assert "There is already a training type called wrap" in response.content.decode()
-    assert TrainingType.objects.count() == 2
+    assert TrainingType.objects.filter(name__iexact="wrap").count() == 1
 
 
 def test_a_new_target_applies_from_now_on_and_past_returns_keep_theirs(world, signed_in_client):

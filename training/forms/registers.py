@@ -23,7 +23,7 @@ def _types(current=None):
     """Types in use, and the one a record already has even if it is retired since."""
     queryset = TrainingType.objects.active()
     if current is not None:
-        queryset = TrainingType.objects.filter(Q(is_active=True) | Q(pk=current))
+        queryset = TrainingType.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
     return queryset
 
 

@@ -43,6 +43,26 @@ def training_type_create(
 
 
 @transaction.atomic
+def training_type_withdraw(
+    *,
+    training_type: TrainingType,
+    withdrawn_on: date,
+    expected_version: int,
+    acting_user: User | None,
+) -> TrainingType:
+    """Mark a course withdrawn by its publisher (the Home Office's WRAP) as historical from
+    the day after ``withdrawn_on``: its returns and sessions stay and are reported, nothing
+    is asked or recorded for it after that day (TrainingType.require_offered), and it is no
+    longer in use."""
+    training_type.withdrawn_on = withdrawn_on
+    training_type.is_active = False
+    save_if_unchanged(
+        training_type, expected_version=expected_version, fields=["withdrawn_on", "is_active"]
+    )
+    return training_type
+
+
+@transaction.atomic
 def training_type_update(
     *,
     training_type: TrainingType,
@@ -114,4 +134,5 @@ __all__ = [
     "reporting_period_update",
     "training_type_create",
     "training_type_update",
+    "training_type_withdraw",
 ]

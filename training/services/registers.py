@@ -40,6 +40,9 @@ def _check_session(data: dict, agencies: list[Agency]) -> None:
         raise ValueError("Unknown delivery mode")
     if not agencies and not data.get("other_organisations", "").strip():
         raise ValueError("Name at least one organisation that was trained")
+    for agency in agencies:
+        agency.require_open(data["delivered_on"], what="training session")
+    data["training_type"].require_offered(data["delivered_on"])
 
 
 @transaction.atomic

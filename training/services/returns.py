@@ -84,6 +84,9 @@ def compliance_return_submit(
     DuplicateReturn (correct the first instead). The caller has checked that ``acting_user``
     may return figures for ``agency``."""
     _check_figures(eligible, compliant)
+    # A quarter that began before a body ended is still its own; one after is its successor's.
+    agency.require_open(period.start, what="training return")
+    training_type.require_offered(period.start)
     existing = ComplianceReturn.objects.filter(
         agency=agency, training_type=training_type, period=period
     ).first()

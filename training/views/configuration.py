@@ -4,11 +4,13 @@ periods and their deadlines. (The system administrator can also change them in t
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from prevent_portal.accounts.access import has_global_perm
+from prevent_portal.accounts.models import Agency
 from training import services
 from training.forms.configuration import (
     PeriodDeadlineForm,
@@ -28,7 +30,9 @@ def _require_configuring(user, model: str) -> None:
 @require_GET
 def type_list(request):
     _require_configuring(request.user, "trainingtype")
-    types = TrainingType.objects.prefetch_related("agencies")
+    types = TrainingType.objects.prefetch_related(
+        Prefetch("agencies", queryset=Agency.objects.select_related("replaced_by"))
+    )
     return render(request, "training/type_list.html", {"types": types})
 
 

@@ -75,7 +75,9 @@ def return_list(request):
         }
         owed = owed_pairs(types, scope)
         keys = owed | set(found)
-        agencies = Agency.objects.in_bulk(sorted({a for a, _ in keys}))
+        agencies = Agency.objects.select_related("replaced_by").in_bulk(
+            sorted({a for a, _ in keys})
+        )
         by_type = {t.pk: t for t in types}
 
         def order(key):
