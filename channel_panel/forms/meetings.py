@@ -21,7 +21,8 @@ from channel_panel.models import (
 from channel_panel.services import allowed_outcomes
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, User
 from prevent_portal.core.concurrency import VersionField
-from referrals.forms.triage import DATE_FORMATS, DATE_HINT, DATE_INVALID, TEXT_MAX, VERSION_ERRORS
+from prevent_portal.core.forms import GovUKDateField
+from referrals.forms.triage import DATE_HINT, TEXT_MAX, VERSION_ERRORS
 from referrals.models import Referral, SignpostingService
 
 Outcome = Decision.Outcome
@@ -104,11 +105,10 @@ class ChairChoiceField(forms.ModelChoiceField):
 
 # --- Meetings ---------------------------------------------------------------------------------
 class MeetingForm(forms.Form):
-    meets_on = forms.DateField(
+    meets_on = GovUKDateField(
         label="Date of the meeting",
         help_text=DATE_HINT,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID, "required": "Enter the date of the meeting"},
+        error_messages={"required": "Enter the date of the meeting"},
     )
     starts_at = forms.TimeField(
         label="Start time (optional)",

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.grants import SHARE_REFUSED_MESSAGE, may_receive_share
 from prevent_portal.accounts.models import Agency, User
+from prevent_portal.core.forms import GovUKDateField
 
 
 class ShareForm(forms.Form):
@@ -30,12 +31,11 @@ class ShareForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why you are sharing this referral"},
     )
-    expires_on = forms.DateField(
+    expires_on = GovUKDateField(
         label="Share until (optional)",
-        help_text="For example, 31/12/2026. Leave empty to share until you withdraw it.",
+        name_in_errors="The date to share until",
+        help_text="For example, 31 12 2026. Leave empty to share until you withdraw it.",
         required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        error_messages={"invalid": "Enter the date as day/month/year, like 31/12/2026"},
     )
 
     def clean(self):
