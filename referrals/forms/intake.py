@@ -188,7 +188,10 @@ class AliasesForm(forms.Form):
         required=False,
         max_length=ALIASES_MAX * (NAME_MAX * 2 + 1),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": "Other names are too long: shorten them"},
+        error_messages={
+            "max_length": f"Other names must be {ALIASES_MAX * (NAME_MAX * 2 + 1):,} characters "
+            "or fewer"
+        },
     )
 
     def clean_aliases(self):
