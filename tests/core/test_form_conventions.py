@@ -8,6 +8,7 @@ check each field, so a new form cannot bring either mistake back.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import pkgutil
@@ -56,10 +57,9 @@ def _fields(form_class):
     """The declared fields, and those a form adds in ``__init__`` when it can be built
     without arguments (the Channel report's "from" and "to")."""
     fields = dict(form_class.base_fields)
-    try:
+    # Forms that need arguments keep their declared fields.
+    with contextlib.suppress(Exception):
         fields.update(form_class().fields)
-    except Exception:  # noqa: BLE001 - forms that need arguments keep their declared fields
-        pass
     return fields
 
 

@@ -26,8 +26,14 @@ def _kind(widget) -> str:
 
 
 @register.inclusion_tag("components/field.html")
-def govuk_field(bound_field, label_size: str = "", page_heading: bool = False):
-    """Render one field with its label, hint and error message in GOV.UK markup."""
+def govuk_field(
+    bound_field, label_size: str = "", page_heading: bool = False, reveal: dict | None = None
+):
+    """Render one field with its label, hint and error message in GOV.UK markup.
+
+    ``reveal`` (radios only): {choice value: [bound fields]}, the fields shown under that
+    radio when it is chosen (GOV.UK conditional reveal). Without JavaScript they all show.
+    """
     widget = bound_field.field.widget
     kind = _kind(widget)
     # A date's hint and error belong to its fieldset, named by the field's own id (its
@@ -77,7 +83,21 @@ def govuk_field(bound_field, label_size: str = "", page_heading: bool = False):
         "label_size": label_size,
         "page_heading": page_heading,
         "errors": [e for e in bound_field.errors if e],
+        "options": _options(bound_field, kind, reveal or {}),
     }
+
+
+def _options(bound_field, kind: str, reveal: dict) -> list[dict]:
+    if kind not in {"radios", "checkboxes"}:
+        return []
+    return [
+        {
+            "option": option,
+            "reveal": [f for f in reveal.get(str(option.data["value"]), []) if f is not None],
+            "conditional_id": f"conditional-{option.id_for_label}",
+        }
+        for option in bound_field
+    ]
 
 
 @register.inclusion_tag("components/error_summary.html")
