@@ -154,6 +154,12 @@ class GovUKDateField(forms.Field):
             return True
 
 
+def date_submitted(data, name: str) -> bool:
+    """Whether a query string or POST holds the date ``name``: its three boxes, or one value
+    (a link). A view asking ``name in request.GET`` misses the boxes a person filled in."""
+    return name in data or any(f"{name}-{part}" in data for part in PARTS)
+
+
 def date_error_parts(bound_field) -> list[str]:
     """Which boxes of a date field to outline: those its first error names, else all."""
     errors = bound_field.errors.as_data() if bound_field.errors else []

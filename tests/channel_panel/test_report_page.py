@@ -123,7 +123,7 @@ def test_without_a_period_it_shows_the_financial_year_so_far(client, world):
     ("query", "message"),
     [
         ({"from": "31/3/2026", "to": "1/4/2025"}, "The last day must be the same as or after"),
-        ({"from": "31/2/2025", "to": "1/4/2026"}, "Enter the date as day/month/year"),
+        ({"from": "31/2/2025", "to": "1/4/2026"}, "The first day must be a real date"),
         ({"from": "", "to": "1/4/2026"}, "Enter the first day of the period"),
         ({"from": "1/4/2025", "to": "1/4/2026", "suppress": "lots"}, "Enter a whole number"),
     ],

@@ -503,7 +503,7 @@ def test_the_coordinator_records_a_police_referral_from_a_registered_agency(clie
         ("tomorrow", "Enter a date received that is today or in the past"),
         ("1/7/2009", "on or after the person&#x27;s date of birth"),
         ("31/12/1999", "on or after 1 January 2000"),
-        ("31/2/2026", "Enter the date received as day/month/year"),
+        ("31/2/2026", "Date received must be a real date"),
     ],
 )
 def test_a_date_received_out_of_bounds_is_refused(client, world, received, message):
