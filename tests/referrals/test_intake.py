@@ -279,6 +279,24 @@ def test_missing_or_unknown_answers_are_errors(client, world, name, data, messag
     assert not ReferralDraft.objects.exists()
 
 
+def test_a_long_concern_is_refused_whole_never_cut(client, world):
+    # The concern box rendered maxlength="10000": a browser cut a pasted 20,000-character
+    # account to its first half without a word. Now the page has the character count and no
+    # maxlength, and the form refuses the whole text with the limit named.
+    sign_in(client, world.referrer_a)
+    page = client.get(url("intake_concern")).content.decode()
+    assert 'data-module="govuk-character-count" data-maxlength="10000"' in page
+    assert "maxlength=" not in page.replace("data-maxlength=", "")
+    account = "They said and shared this. " * 741  # 20,007 characters
+    response = client.post(url("intake_concern"), {"concern_summary": account})
+    shown = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "There is a problem" in shown
+    assert "Description must be 10,000 characters or fewer" in shown
+    assert account.strip() in shown  # every word still there to shorten
+    assert not ReferralDraft.objects.exists()
+
+
 def test_none_or_not_known_cannot_be_combined_with_a_need(client, world):
     sign_in(client, world.referrer_a)
     flag = NeedsFlag.objects.current().first()
