@@ -90,3 +90,7 @@ def test_the_error_summary_links_to_the_first_box():
     form.is_valid()
     html = Template("{% error_summary form %}").render(Context({"form": form}))
     assert 'href="#id_meets_on-day"' in html
+    form = _post("7", "", "2026")
+    form.is_valid()
+    html = Template("{% error_summary form %}").render(Context({"form": form}))
+    assert 'href="#id_meets_on-month"' in html

@@ -118,5 +118,8 @@ def error_summary(*forms_):
             target = bf.id_for_label or bf.auto_id
             if _kind(bf.field.widget) in {"radios", "checkboxes"}:
                 target = f"{bf.auto_id}_0"
+            elif _kind(bf.field.widget) == "date":
+                # The first box that is wrong (GOV.UK: the month, when only the month is).
+                target = f"{bf.auto_id}-{(date_error_parts(bf) or ['day'])[0]}"
             items.extend({"message": e, "href": f"#{target}"} for e in errors if e)
     return {"items": items}
