@@ -277,7 +277,10 @@ def test_register_pages_and_their_errors_are_accessible(open_page, browsing, wor
 
     texts, radios = REGISTER_ANSWERS[slug]
     for label, text in texts.items():
-        page.get_by_label(label, exact=True).fill(text)
+        if label.startswith("Date of the"):  # a GOV.UK date input: day, month, year
+            fill_date(page, label, text)
+        else:
+            page.get_by_label(label, exact=True).fill(text)
     for label in radios:
         page.get_by_label(label, exact=True).check()
     page.get_by_role("button", name=f"Add {register.singular}").click()
