@@ -191,7 +191,7 @@ class SupportActionForm(forms.Form):
         error_messages={"required": "Select the status", "invalid_choice": "Select the status"},
     )
     next_contact_due = _date(
-        "Next contact due (optional)", required=False, hint="For example, 27/3/2026"
+        "Next contact due (optional)", required=False, hint="For example, 27 3 2026"
     )
     version = VersionField(required=False, error_messages=VERSION_ERRORS)
 

@@ -21,7 +21,8 @@ from channel_panel.models import (
 from channel_panel.services import allowed_outcomes
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, User
 from prevent_portal.core.concurrency import VersionField
-from referrals.forms.triage import DATE_FORMATS, DATE_HINT, DATE_INVALID, TEXT_MAX, VERSION_ERRORS
+from prevent_portal.core.forms import GovUKDateField
+from referrals.forms.triage import DATE_HINT, TEXT_MAX, VERSION_ERRORS
 from referrals.models import Referral, SignpostingService
 
 Outcome = Decision.Outcome
@@ -104,11 +105,10 @@ class ChairChoiceField(forms.ModelChoiceField):
 
 # --- Meetings ---------------------------------------------------------------------------------
 class MeetingForm(forms.Form):
-    meets_on = forms.DateField(
+    meets_on = GovUKDateField(
         label="Date of the meeting",
         help_text=DATE_HINT,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID, "required": "Enter the date of the meeting"},
+        error_messages={"required": "Enter the date of the meeting"},
     )
     starts_at = forms.TimeField(
         label="Start time (optional)",
@@ -419,10 +419,7 @@ class DecisionForm(forms.Form):
     lead_agency = _agency_field("Lead agency (if adopted)", required=False)
     case_manager = StaffChoiceField(
         label="Case manager (if adopted)",
-        help_text=(
-            "They must work for the lead agency. On an exit that returns ownership: the case "
-            "manager in the agency receiving the case."
-        ),
+        help_text="They must work for the lead agency.",
         required=False,
         error_messages={"invalid_choice": "Choose a case manager from the list"},
     )
@@ -442,14 +439,22 @@ class DecisionForm(forms.Form):
         required=False,
         empty_label="Nobody: the case stays with its lead agency",
     )
+    # Its own field, so that each outcome's details sit under its radio (a conditional
+    # reveal) and no name is on the page twice; it cleans into ``case_manager``.
+    exit_case_manager = StaffChoiceField(
+        label="Case manager in the agency receiving the case (if ownership is returned)",
+        required=False,
+        error_messages={"invalid_choice": "Choose a case manager from the list"},
+    )
 
-    # Outcome -> the fields it needs (and that make sense only with it).
+    # Outcome -> the fields it needs (and that make sense only with it), in page order: each
+    # is shown under its outcome's radio and kept only when that outcome is chosen.
     NEEDS = {
         Outcome.NOT_ADOPT: ["signposted_to"],
         Outcome.REFER_ELSEWHERE: ["referred_to"],
         Outcome.ADOPT: ["lead_agency", "case_manager"],
         # On exit, the case manager is the receiving agency's, when ownership is returned.
-        Outcome.EXIT: ["exit_reason", "return_ownership_to", "case_manager"],
+        Outcome.EXIT: ["exit_reason", "return_ownership_to", "exit_case_manager"],
     }
     REQUIRED = {
         "signposted_to": "Choose the service the person is signposted to",
@@ -468,20 +473,37 @@ class DecisionForm(forms.Form):
             del self.fields[name]
         if "signposted_to" in self.fields:
             self.fields["signposted_to"].queryset = SignpostingService.objects.current()
-        if "case_manager" in self.fields:
-            self.fields["case_manager"].choices = [("", "Choose a case manager"), *staff_choices()]
+        for name in ("case_manager", "exit_case_manager"):
+            if name in self.fields:
+                self.fields[name].choices = [("", "Choose a case manager"), *staff_choices()]
         if "exit_reason" in self.fields:
             self.fields["exit_reason"].queryset = ExitReason.objects.current()
+
+    def reveals(self) -> dict[str, list]:
+        """Each outcome's own fields, shown under its radio (GOV.UK conditional reveal)."""
+        return {
+            outcome: [self[name] for name in names if name in self.fields]
+            for outcome, names in self.NEEDS.items()
+        }
 
     def clean(self):
         data = super().clean()
         outcome = data.get("outcome")
-        for name in self.NEEDS.get(outcome, []):
-            if outcome == Outcome.EXIT and name == "case_manager":
+        needed = self.NEEDS.get(outcome, [])
+        for name in needed:
+            if name == "exit_case_manager":
                 if data.get("return_ownership_to") and not data.get(name):
                     self.add_error(name, "Choose the case manager in the agency receiving it")
             elif name in self.REQUIRED and not data.get(name):
                 self.add_error(name, self.REQUIRED[name])
+        # What was filled in under another outcome's radio, then left hidden by choosing this
+        # one, is not part of the decision (the browser still sends it).
+        for name in {n for names in self.NEEDS.values() for n in names} - set(needed):
+            if name in data:
+                data[name] = "" if name == "referred_to" else None
+        if outcome == Outcome.EXIT:
+            data["case_manager"] = data.pop("exit_case_manager", None)
+        data.pop("exit_case_manager", None)
         return data
 
 

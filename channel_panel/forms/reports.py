@@ -3,17 +3,17 @@
 from django import forms
 from django.utils import timezone
 
+from prevent_portal.core.forms import GovUKDateField
 from prevent_portal.core.periods import refuse_partial_period
-from referrals.forms.imports import DATE_FORMATS, DATE_INVALID, StatisticsForm
+from referrals.forms.imports import StatisticsForm
 
 
-def _day(label: str, hint: str, required: str) -> forms.DateField:
-    return forms.DateField(
+def _day(label: str, hint: str, required: str, what: str) -> GovUKDateField:
+    return GovUKDateField(
         label=label,
+        name_in_errors=what,
         help_text=hint,
-        input_formats=DATE_FORMATS,
-        error_messages={"required": required, "invalid": DATE_INVALID},
-        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+        error_messages={"required": required},
     )
 
 
@@ -29,12 +29,13 @@ class ChannelReportForm(forms.Form):
         self.whole_periods_only = whole_periods_only
         # "from" is a Python keyword, so these fields are added here rather than declared.
         self.fields["from"] = _day(
-            "From", "For example, 1/4/2025", "Enter the first day of the period"
+            "From", "For example, 1 4 2025", "Enter the first day of the period", "The first day"
         )
         self.fields["to"] = _day(
             "To",
-            "For example, 31/3/2026. Both days are included.",
+            "For example, 31 3 2026. Both days are included.",
             "Enter the last day of the period",
+            "The last day",
         )
         self.order_fields(["from", "to", "suppress"])
         if whole_periods_only:  # the managers' threshold, not one they choose (F3)

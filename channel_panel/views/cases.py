@@ -426,9 +426,11 @@ def case_exit(request, pk):
                 ):
                     form.add_error(None, message)
             if form.is_valid():
-                # The raw answers (strings), so a change link shows them as typed.
+                # The raw answers (strings; a date's three boxes as a list), so a change
+                # link shows them as typed.
                 request.session[_exit_draft_key(case)] = {
-                    name: request.POST.get(name, "") for name in form.fields
+                    name: field.widget.value_from_datadict(request.POST, {}, name) or ""
+                    for name, field in form.fields.items()
                 }
                 return redirect("channel_panel:case_exit_check", pk=case.pk)
     elif draft:

@@ -250,6 +250,8 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             "can_open_pack": bool(invitations) or can_chair,
             "errors": errors,
             "form": action_form,
+            # The reason box keeps what was typed when holding fails, with its character count.
+            "hold_form": action_form if holding else MeetingHoldForm(),
         },
         status=status,
     )

@@ -60,7 +60,7 @@ class BoardForm(VersionedForm):
         required=False,
         hint=(
             "Leave empty to work it out from the last update and the frequency. "
-            "For example, 27/3/2026"
+            "For example, 27 3 2026"
         ),
     )
     next_due_to_be_confirmed = forms.BooleanField(

@@ -7,11 +7,9 @@ from django.utils import timezone
 
 from prevent_portal.accounts.models import Membership, Role, User
 from prevent_portal.core.concurrency import VersionField
+from prevent_portal.core.forms import GovUKDateField
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_DISPLAY = "%d/%m/%Y"
-DATE_HINT = "For example, 27/3/2026"
-DATE_INVALID = "Enter the date as day/month/year, like 27/3/2026"
+DATE_HINT = "For example, 27 3 2026"
 TEXT_MAX = 10_000
 _RELOAD = "Reload the page and try again"
 VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
@@ -19,14 +17,20 @@ VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
 STAFF_ROLES = [Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER, Role.SPOC, Role.PANEL_MEMBER]
 
 
-def date_field(label: str, *, required: bool = True, required_message: str = "", hint=DATE_HINT):
-    return forms.DateField(
+def date_field(
+    label: str,
+    *,
+    required: bool = True,
+    required_message: str = "",
+    hint=DATE_HINT,
+    name_in_errors: str = "",
+):
+    return GovUKDateField(
         label=label,
+        name_in_errors=name_in_errors,
         help_text=hint,
         required=required,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(format=DATE_DISPLAY, attrs={"class": "govuk-input--width-10"}),
-        error_messages={"invalid": DATE_INVALID, "required": required_message},
+        error_messages={"required": required_message},
     )
 
 

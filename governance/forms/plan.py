@@ -168,5 +168,5 @@ class AppendixForm(forms.Form):
     as_of = date_field(
         "Progress as of",
         required_message="Enter the date the summary is as of",
-        hint="Updates after this date are left out. For example, 8/6/2018",
+        hint="Updates after this date are left out. For example, 8 6 2018",
     )

@@ -38,8 +38,12 @@ class PeriodForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose a financial year from the list"},
     )
-    date_from = date_field("From", required=False, hint="For example, 1/4/2025")
-    date_to = date_field("To", required=False, hint="For example, 31/3/2026")
+    date_from = date_field(
+        "From", name_in_errors="The first day", required=False, hint="For example, 1 4 2025"
+    )
+    date_to = date_field(
+        "To", name_in_errors="The last day", required=False, hint="For example, 31 3 2026"
+    )
 
     def __init__(
         self, *args, today: date | None = None, whole_periods_only: bool = False, **kwargs

@@ -17,7 +17,7 @@ class PersonSearchForm(forms.Form):
         max_length=200,
         required=False,
     )
-    date_of_birth = date_field("Date of birth", required=False, hint="For example, 27/3/2008")
+    date_of_birth = date_field("Date of birth", required=False, hint="For example, 27 3 2008")
     postcode = line_field("Postcode", max_length=10, required=False)
 
     def clean(self):

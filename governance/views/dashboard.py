@@ -21,6 +21,7 @@ from governance.forms.reports import PeriodForm
 from governance.models.access import READER_ROLES
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.core.forms import date_submitted
 from prevent_portal.core.periods import financial_year_start
 from referrals.views.statistics import manager_suppress_below
 
@@ -31,7 +32,7 @@ def period_form(request, form_class=PeriodForm, **kwargs):
     """The period form bound to the query string, or to this financial year when the
     address names no period."""
     today = timezone.localdate()
-    if any(name in request.GET for name in PERIOD_FIELDS):
+    if any(date_submitted(request.GET, name) for name in PERIOD_FIELDS):
         data = request.GET
     else:
         data = {"year": str(financial_year_start(today).year)}

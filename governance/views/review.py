@@ -19,6 +19,7 @@ from governance.review import (
     quarters_of,
     review_items,
 )
+from prevent_portal.core.forms import date_submitted
 
 
 @require_GET
@@ -61,7 +62,7 @@ def quarterly_review(request, pk):
 def _appendix(request, pk):
     period = get_period_for_user(request.user, pk)
     today = timezone.localdate()
-    data = request.GET if "as_of" in request.GET else {"as_of": f"{today:%d/%m/%Y}"}
+    data = request.GET if date_submitted(request.GET, "as_of") else {"as_of": f"{today:%d/%m/%Y}"}
     form = AppendixForm(data)
     as_of = form.cleaned_data["as_of"] if form.is_valid() else today
     return (

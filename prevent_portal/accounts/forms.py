@@ -1,5 +1,10 @@
 from django import forms
 
+# Long enough for any passphrase or code; a limit so nothing unbounded is hashed or compared.
+PASSWORD_MAX = 1024
+TOKEN_MAX = 50
+REASON_MAX = 10_000
+
 
 class SignInForm(forms.Form):
     username = forms.CharField(
@@ -11,7 +16,11 @@ class SignInForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        max_length=PASSWORD_MAX,
+        error_messages={
+            "required": "Enter your password",
+            "max_length": f"Password must be {PASSWORD_MAX:,} characters or fewer",
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -21,9 +30,11 @@ class TokenForm(forms.Form):
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app",
         regex=r"^\s*\d{6}\s*$",
+        max_length=TOKEN_MAX,
         error_messages={
             "required": "Enter the security code from your authenticator app",
             "invalid": "Enter the 6-digit security code, like 123456",
+            "max_length": "Enter the 6-digit security code, like 123456",
         },
         widget=forms.TextInput(
             attrs={
@@ -46,9 +57,11 @@ class SignInCodeForm(TokenForm):
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app, or one of your backup codes",
         regex=r"^\s*(\d{6}|[A-Za-z2-7]{8})\s*$",
+        max_length=TOKEN_MAX,
         error_messages={
             "required": "Enter the security code from your authenticator app",
             "invalid": "Enter the 6-digit security code, like 123456, or a backup code",
+            "max_length": "Enter the 6-digit security code, like 123456, or a backup code",
         },
         widget=TokenForm.base_fields["token"].widget,
     )
@@ -71,7 +84,9 @@ class ApprovalDecisionForm(forms.Form):
     reason = forms.CharField(
         label="Why are you refusing it?",
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": f"The reason must be {REASON_MAX:,} characters or fewer"},
     )
 
     def clean(self):
@@ -87,7 +102,11 @@ class ConfirmIdentityForm(TokenForm):
     password = forms.CharField(
         label="Password",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        max_length=PASSWORD_MAX,
+        error_messages={
+            "required": "Enter your password",
+            "max_length": f"Password must be {PASSWORD_MAX:,} characters or fewer",
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["password", "token"]

@@ -6,9 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency
-
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_INVALID = "Enter the date as day/month/year, like 1/4/2026"
+from prevent_portal.core.forms import GovUKDateField
 
 
 class UnusualAccessForm(forms.Form):
@@ -21,19 +19,17 @@ class UnusualAccessForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
-    date_from = forms.DateField(
+    date_from = GovUKDateField(
         label="From",
-        help_text="For example, 1/4/2026",
+        name_in_errors="The first day",
+        help_text="For example, 1 4 2026",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID},
     )
-    date_to = forms.DateField(
+    date_to = GovUKDateField(
         label="To",
-        help_text="For example, 30/4/2026. Both days are included.",
+        name_in_errors="The last day",
+        help_text="For example, 30 4 2026. Both days are included.",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID},
     )
 
     def __init__(self, *args, agencies, all_agencies_label: str | None, **kwargs):
@@ -42,8 +38,6 @@ class UnusualAccessForm(forms.Form):
         field.queryset = agencies
         # The Coordinator may leave it empty (all agencies); an SPOC always has one chosen.
         field.empty_label = all_agencies_label
-        for name in ("date_from", "date_to"):
-            self.fields[name].widget.attrs["class"] = "govuk-input--width-10"
 
     def clean(self):
         data = super().clean()

@@ -3,11 +3,9 @@
 from django import forms
 from django.utils import timezone
 
+from prevent_portal.core.forms import GovUKDateField
 from prevent_portal.core.periods import refuse_partial_period
 from prevent_portal.core.uploads import SpreadsheetUploadForm
-
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_INVALID = "Enter the date as day/month/year, like 1/4/2021"
 
 
 class ImportForm(SpreadsheetUploadForm):
@@ -18,17 +16,17 @@ class ImportForm(SpreadsheetUploadForm):
 
 
 class StatisticsForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = GovUKDateField(
         label="From",
-        help_text="For example, 1/4/2020",
-        input_formats=DATE_FORMATS,
-        error_messages={"required": "Enter the first day of the period", "invalid": DATE_INVALID},
+        name_in_errors="The first day",
+        help_text="For example, 1 4 2020",
+        error_messages={"required": "Enter the first day of the period"},
     )
-    date_to = forms.DateField(
+    date_to = GovUKDateField(
         label="To",
-        help_text="For example, 31/3/2021. Referrals received on both days are counted.",
-        input_formats=DATE_FORMATS,
-        error_messages={"required": "Enter the last day of the period", "invalid": DATE_INVALID},
+        name_in_errors="The last day",
+        help_text="For example, 31 3 2021. Referrals received on both days are counted.",
+        error_messages={"required": "Enter the last day of the period"},
     )
     suppress = forms.IntegerField(
         label="Hide counts below (optional)",
@@ -52,8 +50,6 @@ class StatisticsForm(forms.Form):
             # ... at the managers' threshold: two thresholds side by side hide different
             # larger cells, and together show counts each hides (review 1 of F3).
             del self.fields["suppress"]
-        for name in ("date_from", "date_to"):
-            self.fields[name].widget.attrs["class"] = "govuk-input--width-10"
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Sector
+from prevent_portal.core.forms import GovUKDateField
 from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import Awareness, ConcernType, Gender, NeedsFlag
 
@@ -187,7 +188,10 @@ class AliasesForm(forms.Form):
         required=False,
         max_length=ALIASES_MAX * (NAME_MAX * 2 + 1),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": "Other names are too long: shorten them"},
+        error_messages={
+            "max_length": f"Other names must be {ALIASES_MAX * (NAME_MAX * 2 + 1):,} characters "
+            "or fewer"
+        },
     )
 
     def clean_aliases(self):
@@ -301,8 +305,6 @@ class SourceForm(forms.Form):
     unanswered, the referral comes from the draft's agency, received today."""
 
     SLUG = "source"
-    DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-
     referring_agency = forms.ModelChoiceField(
         label="Referring agency",
         help_text="The registered agency that made the referral.",
@@ -326,14 +328,10 @@ class SourceForm(forms.Form):
         empty_label="The referring agency's sector",
         error_messages={"invalid_choice": "Choose a sector from the list"},
     )
-    received_on = forms.DateField(
+    received_on = GovUKDateField(
         label="Date received",
-        help_text="For example, 27/3/2026",
-        input_formats=DATE_FORMATS,
-        error_messages={
-            "required": "Enter the date the referral was received",
-            "invalid": "Enter the date received as day/month/year, like 27/3/2026",
-        },
+        help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date the referral was received"},
     )
 
     def __init__(self, *args, date_of_birth: date | None = None, **kwargs):

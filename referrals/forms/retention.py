@@ -24,7 +24,7 @@ class HoldForm(forms.Form):
     )
     review_on = _date(
         "Date to review the hold (optional)",
-        hint="Leave empty to hold the records until someone lifts the hold. For example, 27/3/2030",
+        hint="Leave empty to hold the records until someone lifts the hold. For example, 27 3 2030",
         required=False,
     )
     version = VersionField(error_messages=VERSION_ERRORS)

@@ -3,6 +3,8 @@ from django.utils import timezone
 
 from prevent_portal.accounts.grants import SHARE_REFUSED_MESSAGE, may_receive_share
 from prevent_portal.accounts.models import Agency, User
+from prevent_portal.core.forms import GovUKDateField
+from referrals.forms.triage import TEXT_MAX
 
 
 class ShareForm(forms.Form):
@@ -23,19 +25,24 @@ class ShareForm(forms.Form):
     username = forms.CharField(
         label="Username of the person",
         required=False,
+        max_length=150,  # User.username
         help_text="The username they sign in with",
+        error_messages={"max_length": "The username must be 150 characters or fewer"},
     )
     reason = forms.CharField(
         label="Why are you sharing this referral?",
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why you are sharing this referral"},
+        error_messages={
+            "required": "Enter why you are sharing this referral",
+            "max_length": f"The reason must be {TEXT_MAX:,} characters or fewer",
+        },
     )
-    expires_on = forms.DateField(
+    expires_on = GovUKDateField(
         label="Share until (optional)",
-        help_text="For example, 31/12/2026. Leave empty to share until you withdraw it.",
+        name_in_errors="The date to share until",
+        help_text="For example, 31 12 2026. Leave empty to share until you withdraw it.",
         required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        error_messages={"invalid": "Enter the date as day/month/year, like 31/12/2026"},
     )
 
     def clean(self):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
 from prevent_portal.core.concurrency import VersionField
+from prevent_portal.core.forms import GovUKDateField
 from referrals.models import (
     ConcernType,
     GatewayResult,
@@ -16,9 +17,7 @@ from referrals.models import (
     SignpostingService,
 )
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_HINT = "For example, 27/3/2026"
-DATE_INVALID = "Enter the date as day/month/year, like 27/3/2026"
+DATE_HINT = "For example, 27 3 2026"
 TEXT_MAX = 10_000
 # The version travels in a hidden field: if it is missing or mangled, ask for a reload.
 _RELOAD = "Reload the page and try again"
@@ -56,12 +55,11 @@ def _text(label, required_message, hint="", rows=4):
 
 
 def _date(label, hint=DATE_HINT, required=True, required_message=""):
-    return forms.DateField(
+    return GovUKDateField(
         label=label,
         help_text=hint,
         required=required,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID, "required": required_message},
+        error_messages={"required": required_message},
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.exports import CSV_CONTENT_TYPE
+from prevent_portal.core.forms import date_submitted
 from prevent_portal.core.periods import financial_year, financial_year_start
 from referrals.forms.imports import StatisticsForm
 from referrals.measures import LABELS
@@ -54,7 +55,8 @@ def period_form(
     the page opens with figures), to this financial year: so far, or, for a reader held to
     whole periods, the whole year."""
     today = timezone.localdate()
-    data = request.GET if start in request.GET or end in request.GET else None
+    named = date_submitted(request.GET, start) or date_submitted(request.GET, end)
+    data = request.GET if named else None
     first = financial_year_start(today)
     last = financial_year(first.year).end if whole_periods_only else today
     return form_class(

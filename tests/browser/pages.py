@@ -22,3 +22,30 @@ def assert_page_is_usable(page, browsing, heading: str) -> None:
     page.wait_for_function(ALL_COMPONENTS_INITIALISED)
     assert browsing.console_errors == [], f"The browser complained on {page.url}"
     assert_accessible(page)
+
+
+def _date_parts(value) -> tuple[str, str, str]:
+    if isinstance(value, str):  # "27/3/2026"
+        day, month, year = value.split("/")
+        return day, month, year
+    return str(value.day), str(value.month), str(value.year)
+
+
+def date_group(page, legend: str):
+    """A GOV.UK date input: the fieldset named by its legend."""
+    return page.get_by_role("group", name=legend, exact=True)
+
+
+def fill_date(page, legend: str, value) -> None:
+    """Type a date (a ``date`` or "27/3/2026") into the Day, Month and Year boxes of the
+    GOV.UK date input whose legend is ``legend``."""
+    group = date_group(page, legend)
+    for label, part in zip(("Day", "Month", "Year"), _date_parts(value), strict=True):
+        group.get_by_label(label, exact=True).fill(part)
+
+
+def expect_date(page, legend: str, value) -> None:
+    """The three boxes of a date input show ``value``."""
+    group = date_group(page, legend)
+    for label, part in zip(("Day", "Month", "Year"), _date_parts(value), strict=True):
+        expect(group.get_by_label(label, exact=True)).to_have_value(part)

@@ -17,7 +17,7 @@ from prevent_portal.accounts.grants import object_share
 from prevent_portal.accounts.models import Role
 from referrals.models import NeedsFlag, SignpostingService
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -190,7 +190,7 @@ def test_an_overdue_contact_is_flagged_until_a_contact_is_recorded(open_page, br
     page.get_by_label("Owning agency").select_option(label="Agency A")
     page.get_by_label("Intervention Provider").select_option(label="Fictional Mentors")
     page.get_by_label("Active").check()
-    page.get_by_label("Next contact due (optional)").fill(_d(today - timedelta(days=3)))
+    fill_date(page, "Next contact due (optional)", _d(today - timedelta(days=3)))
     page.get_by_role("button", name="Add action").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Choose an agency or an Intervention Provider, not both"
@@ -205,7 +205,7 @@ def test_an_overdue_contact_is_flagged_until_a_contact_is_recorded(open_page, br
 
     row.get_by_role("link", name="Record contact").click()
     page.get_by_label("What happened").fill("Met at the library")
-    page.get_by_label("Next contact due (optional)").fill(_d(today + timedelta(days=7)))
+    fill_date(page, "Next contact due (optional)", _d(today + timedelta(days=7)))
     assert_page_is_usable(page, browsing, "Record a contact")
     page.get_by_role("button", name="Record contact").click()
     _banner(page, "Contact recorded")
@@ -299,7 +299,7 @@ def test_a_refusal_blocks_support_and_the_case_exits_with_its_reason(open_page, 
     page.get_by_role("button", name="Record consent or a refusal").click()
     page.get_by_label("Consent refused").check()
     page.get_by_label("The person").check()
-    page.get_by_label("Date of the answer").fill(_d(case.adopted_on))
+    fill_date(page, "Date of the answer", _d(case.adopted_on))
     page.get_by_role("button", name="Record answer").click()
     _banner(page, "Answer about consent recorded")
     expect(page.locator(".govuk-warning-text").first).to_contain_text("Consent refused on")

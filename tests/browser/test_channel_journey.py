@@ -52,7 +52,7 @@ from prevent_portal.accounts.models import Agency, Role, User
 from prevent_portal.outbox.models import Notification
 from referrals.models import ChronologyEntry, Referral
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, expect_date, fill_date
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -228,7 +228,7 @@ def _schedule_meeting(page, browsing, meets_on: date) -> PanelMeeting:
     _menu(page, browsing, "Panel meetings")
     page.get_by_role("button", name="Schedule a meeting").click()
     assert_page_is_usable(page, browsing, "Schedule a meeting")
-    page.get_by_label("Date of the meeting").fill(_d(meets_on))
+    fill_date(page, "Date of the meeting", _d(meets_on))
     page.get_by_label("Start time (optional)").fill("10:00")
     page.get_by_label("In person").check()
     page.get_by_label("Place or meeting link (optional)").fill("Committee Room 2, Civic Centre")
@@ -332,7 +332,19 @@ def _step_3_chair_runs_the_meeting(open_page, browsing, world, scene, meeting, t
     # Item 1: the housing association's referral is adopted.
     page.get_by_role("link", name="Record decision on item 1").click()
     assert_page_is_usable(page, browsing, "Record the decision")
-    page.get_by_label("Adopt as a Channel case").check()
+    # Each decision's details are revealed under its radio (GOV.UK conditional reveal).
+    adopt = page.get_by_label("Adopt as a Channel case")
+    lead_agency = page.get_by_label("Lead agency (if adopted)")
+    expect(lead_agency).to_be_hidden()
+    expect(adopt).to_have_attribute("aria-expanded", "false")
+    adopt.check()
+    expect(lead_agency).to_be_visible()
+    expect(page.get_by_label("Case manager (if adopted)")).to_be_visible()
+    expect(adopt).to_have_attribute("aria-expanded", "true")
+    controls = adopt.get_attribute("aria-controls")
+    expect(page.locator(f"#{controls}")).to_contain_text("Lead agency (if adopted)")
+    expect(page.get_by_label("Signposted to (if not adopted)")).to_be_hidden()
+    assert_page_is_usable(page, browsing, "Record the decision")
     page.get_by_role("button", name="Record the decision").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Enter the rationale for the decision")
@@ -399,8 +411,8 @@ def _step_4_parent_consents(open_page, browsing, scene, tmp_path) -> None:
     page.get_by_role("button", name="Record consent or a refusal").click()
     assert_page_is_usable(page, browsing, "Record consent")
     # The server's "today" is the travelled day: the form offers it.
-    # As the form renders a date: day and month with leading zeros (08/12/2026).
-    expect(page.get_by_label("Date of the answer")).to_have_value(f"{scene.meets_on:%d/%m/%Y}")
+    # The GOV.UK date input: day, month and year in their own boxes.
+    expect_date(page, "Date of the answer", scene.meets_on)
     page.get_by_label("Consent given").check()
     page.get_by_label("A parent or guardian").check()
     page.get_by_label("Name of the parent or guardian").fill("Dana Ellery")
@@ -422,7 +434,7 @@ def _step_5a_support_planned(open_page, browsing, scene, due: date) -> None:
     page.get_by_label("What will be done").fill("Weekly sessions with a mentor after school")
     page.get_by_label("Intervention Provider").select_option(label=PROVIDER)
     page.get_by_label("Active").check()
-    page.get_by_label("Next contact due (optional)").fill(_d(due))
+    fill_date(page, "Next contact due (optional)", _d(due))
     page.get_by_role("button", name="Add action").click()
     _banner(page, "Support action added")
     row = page.locator("#support-plan + table tbody tr").first
@@ -552,8 +564,8 @@ def _step_8_re_referral(open_page, browsing, world, scene, tmp_path) -> Referral
 def _report(open_page, browsing, world, scene, tmp_path) -> None:
     page = _signed_in(open_page, world.coordinator)
     _menu(page, browsing, "Channel Panel report")
-    page.get_by_label("From", exact=True).fill(_d(scene.start))
-    page.get_by_label("To", exact=True).fill(_d(timezone.localdate()))
+    fill_date(page, "From", _d(scene.start))
+    fill_date(page, "To", _d(timezone.localdate()))
     page.get_by_role("button", name="Show report").click()
     assert_page_is_usable(page, browsing, "Channel Panel report")
 

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from channel_panel import services
 from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.channel_panel.test_decisions import approve_minutes
 
 pytestmark = pytest.mark.browser
@@ -131,7 +131,7 @@ def test_coordinator_schedules_a_meeting_builds_and_reorders_its_agenda(open_pag
     page.get_by_role("button", name="Schedule a meeting").click()
     assert_page_is_usable(page, browsing, "Schedule a meeting")
     meets_on = timezone.localdate() + timedelta(days=3)
-    page.get_by_label("Date of the meeting").fill(f"{meets_on:%d/%m/%Y}")
+    fill_date(page, "Date of the meeting", f"{meets_on:%d/%m/%Y}")
     page.get_by_label("Start time (optional)").fill("14:00")
     page.get_by_label("Online").check()
     page.get_by_label("Chair", exact=True).select_option(str(world.chair.pk))

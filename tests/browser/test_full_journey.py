@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from referrals import services
 from referrals.models import ChronologyEntry, Outcome, Person, Referral, RepeatMatch
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -183,7 +183,7 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
     page.get_by_role("button", name="Record police gateway").click()
     assert_page_is_usable(page, browsing, "Record the police gateway outcome")
     page.get_by_label("No live investigation: can proceed").check()
-    page.get_by_label("Date of the check").fill(timezone.localdate().strftime("%d/%m/%Y"))
+    fill_date(page, "Date of the check", timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Save gateway outcome").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("gateway outcome")
     assert_page_is_usable(page, browsing, f"Referral {reference}")

@@ -36,7 +36,7 @@ from governance.models import Board, BoardReport, BoardUpdate, Rag
 from governance.views import reports as report_views
 from referrals.services.imports import referrals_import
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.browser.test_governance_journey import PDF_TIMEOUT_MS, board_kwargs
 from tests.browser.test_screenshots import VIEWPORT, _save
 from tests.channel_panel.test_report import meeting
@@ -76,8 +76,8 @@ REPORT_PAGES = {
 def _dashboard_bad_period(page, scene):
     page.goto(reverse("governance:dashboard"))
     page.get_by_label("Financial year").select_option(label="Choose dates instead")
-    page.get_by_label("From").fill("31/3/2026")
-    page.get_by_label("To", exact=True).fill("1/4/2025")
+    fill_date(page, "From", "31/3/2026")
+    fill_date(page, "To", "1/4/2025")
     page.get_by_role("button", name="Show figures").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "The last day must be the same as or after the first day"
@@ -224,8 +224,8 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
     assert_page_is_usable(page, browsing, "Generate a board report")
     page.get_by_label("Board", exact=True).select_option(label="Health and Wellbeing Board")
     page.get_by_label("Financial year").select_option(label="Choose dates instead")
-    page.get_by_label("From").fill("1/4/2020")
-    page.get_by_label("To", exact=True).fill(f"{date.today():%d/%m/%Y}")
+    fill_date(page, "From", "1/4/2020")
+    fill_date(page, "To", f"{date.today():%d/%m/%Y}")
     page.get_by_role("button", name="Generate report").click()
 
     # ... sees it waiting (the request only queued it) ...
@@ -273,7 +273,7 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
     # Presented: the report becomes the board's update, its PDF the paper.
     page.get_by_role("button", name="Mark as presented").click()
     assert_page_is_usable(page, browsing, "Record the report as presented")
-    page.get_by_label("Date presented").fill(f"{date.today():%d/%m/%Y}")
+    fill_date(page, "Date presented", f"{date.today():%d/%m/%Y}")
     page.get_by_role("button", name="Record as presented").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "Report recorded as presented"

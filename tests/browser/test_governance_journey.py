@@ -17,7 +17,7 @@ from governance import services
 from governance.models import ActionItem, Board, BoardUpdate, FundedProject, ProgressUpdate, Rag
 from governance.registers import REGISTERS
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.governance.records import board_with_paper
 
 pytestmark = pytest.mark.browser
@@ -191,7 +191,7 @@ def test_coordinator_records_a_board_update_with_its_paper(
     assert_page_is_usable(page, browsing, "Boards and their Prevent updates")
     page.get_by_role("link", name="Health and Wellbeing Board").click()
     page.get_by_role("button", name="Record an update").click()
-    page.get_by_label("Date presented").fill("24/1/2026")
+    fill_date(page, "Date presented", "24/1/2026")
     page.get_by_label("Title of the update").fill("Prevent annual update")
     page.get_by_label("The paper (optional)").set_input_files(
         {"name": "Annual update.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 demo"}
@@ -212,7 +212,7 @@ def test_coordinator_records_a_board_update_with_its_paper(
 def test_board_form_errors_are_accessible(open_page, browsing, world):
     page = open_page(world.coordinator)
     page.goto("/governance/boards/add/")
-    page.get_by_label("Next update due (optional)").fill("1/3/2027")
+    fill_date(page, "Next update due (optional)", "1/3/2027")
     page.get_by_label("The date of the next update is to be confirmed").check()
     page.get_by_role("button", name="Add board").click()
     _errors_shown(
@@ -277,7 +277,10 @@ def test_register_pages_and_their_errors_are_accessible(open_page, browsing, wor
 
     texts, radios = REGISTER_ANSWERS[slug]
     for label, text in texts.items():
-        page.get_by_label(label, exact=True).fill(text)
+        if label.startswith("Date of the"):  # a GOV.UK date input: day, month, year
+            fill_date(page, label, text)
+        else:
+            page.get_by_label(label, exact=True).fill(text)
     for label in radios:
         page.get_by_label(label, exact=True).check()
     page.get_by_role("button", name=f"Add {register.singular}").click()

@@ -34,7 +34,7 @@ from prevent_portal.accounts.models import Role, User
 from prevent_portal.outbox.models import Notification
 from referrals.models import Referral, Sector
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -148,7 +148,7 @@ def _step_1_referrals(open_page, browsing, world) -> tuple:
     page.get_by_label("Referring agency").select_option(label="Not a registered agency")
     page.get_by_label("Or, who referred (if not a registered agency)").fill(GP_PRACTICE)
     page.get_by_label("Referring sector").select_option(label=health.name)
-    page.get_by_label("Date received").fill(_d(received))
+    fill_date(page, "Date received", _d(received))
     _continue(page)
     assert_page_is_usable(page, browsing, "Check your answers")
     answers = page.locator(".govuk-summary-list")
@@ -198,7 +198,7 @@ def _step_2_triage(page, browsing, referral: Referral, tmp_path) -> None:
     page.get_by_role("button", name="Record police gateway").click()
     assert_page_is_usable(page, browsing, "Record the police gateway outcome")
     page.get_by_label("No live investigation: can proceed").check()
-    page.get_by_label("Date of the check").fill(_d(timezone.localdate()))
+    fill_date(page, "Date of the check", _d(timezone.localdate()))
     page.get_by_role("button", name="Save gateway outcome").click()
     _banner(page, "gateway outcome")
     assert_page_is_usable(page, browsing, heading)
@@ -220,7 +220,7 @@ def _step_3a_schedule(page, browsing, world, meets_on: date) -> PanelMeeting:
     assert_page_is_usable(page, browsing, "Panel meetings")
     page.get_by_role("button", name="Schedule a meeting").click()
     assert_page_is_usable(page, browsing, "Schedule a meeting")
-    page.get_by_label("Date of the meeting").fill(_d(meets_on))
+    fill_date(page, "Date of the meeting", _d(meets_on))
     page.get_by_label("Start time (optional)").fill("10:00")
     page.get_by_label("Online").check()
     page.get_by_label("Chair", exact=True).select_option(str(world.chair.pk))
@@ -351,7 +351,7 @@ def _step_5b_exit(page, open_page, browsing, world, case, tmp_path) -> None:
     assert_page_is_usable(chair, browsing, case.reference)
     chair.get_by_role("button", name="Record the chair's agreement to exit").click()
     assert_page_is_usable(chair, browsing, "Record the chair's agreement to exit")
-    chair.get_by_label("Date the chair agreed").fill(_d(timezone.localdate()))
+    fill_date(chair, "Date the chair agreed", _d(timezone.localdate()))
     chair.get_by_label("Why the exit was agreed outside a meeting").fill(
         "Consent refused; nothing for the panel to decide"
     )

@@ -39,7 +39,7 @@ from tests.browser import (
     test_training_journey,
 )
 from tests.browser.a11y import assert_accessible
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.browser.urls import non_admin_routes
 from tests.conftest import World, sign_in
 
@@ -467,7 +467,7 @@ def _share_without_agency(page, scene):
     page.goto(reverse("referrals:share", args=[scene.referral.pk]))
     page.get_by_label("An agency").check()
     page.get_by_label("Why are you sharing this referral?").fill("Joint working")
-    page.get_by_label("Share until (optional)").fill("1/1/2000")
+    fill_date(page, "Share until (optional)", "1/1/2000")
     page.get_by_role("button", name="Share referral").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Choose the agency to share with")
@@ -598,8 +598,8 @@ def _statistics_for_a_manager(page, scene):
 
 def _statistics_bad_period(page, scene):
     page.goto(reverse("referrals:statistics"))
-    page.get_by_label("From").fill("31/12/2026")
-    page.get_by_label("To", exact=True).fill("1/1/2026")
+    fill_date(page, "From", "31/12/2026")
+    fill_date(page, "To", "1/1/2026")
     page.get_by_role("button", name="Show statistics").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "The last day must be the same as or after the first day"
@@ -614,13 +614,15 @@ def _channel_report_for_a_manager(page, scene):
 
 def _channel_report_bad_period(page, scene):
     page.goto(reverse("channel_panel:report"))
-    page.get_by_label("From").fill("31/3/2026")
-    page.get_by_label("To", exact=True).fill("1/4/2025")
+    fill_date(page, "From", "31/3/2026")
+    fill_date(page, "To", "1/4/2025")
     page.get_by_role("button", name="Show report").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "The last day must be the same as or after the first day"
     )
-    expect(page).to_have_url(re.compile(r"from=31%2F3%2F2026&to=1%2F4%2F2025"))
+    expect(page).to_have_url(
+        re.compile(r"from-day=31&from-month=3&from-year=2026&to-day=1&to-month=4&to-year=2025")
+    )
 
 
 # state -> (persona, how to reach it, the page's h1)

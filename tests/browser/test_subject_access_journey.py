@@ -22,7 +22,7 @@ from governance.models import SubjectAccessExport
 from governance.views import subject_access as views
 from referrals.models import PersonAlias
 from tests import encrypted_downloads, factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.governance.records import finished_export
 
 
@@ -109,7 +109,7 @@ def test_coordinator_finds_the_person_and_downloads_their_export_once(
     assert_page_is_usable(page, browsing, "Find the person")
     page.get_by_role("link", name="Ask for an export for Wystan Farrowdale").click()
     assert_page_is_usable(page, browsing, "Ask for a subject access export")
-    page.get_by_label("Date the request was received").fill("2/11/2026")
+    fill_date(page, "Date the request was received", "2/11/2026")
     page.get_by_label("Your reference for the request").fill("SAR-2026-017")
     page.get_by_role("button", name="Ask for the export").click()
 

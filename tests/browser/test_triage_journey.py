@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from referrals.models import ChronologyEntry, InformationRequest, Outcome, Referral
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_coordinator_triages_a_referral_to_the_channel_panel(open_page, browsing
     assert page.title().startswith("Error: ")
     assert_page_is_usable(page, browsing, "Record the police gateway outcome")
     page.get_by_label("No live investigation: can proceed").check()
-    page.get_by_label("Date of the check").fill(timezone.localdate().strftime("%d/%m/%Y"))
+    fill_date(page, "Date of the check", timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Save gateway outcome").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("gateway outcome")
 
@@ -81,7 +81,7 @@ def test_spoc_answers_an_information_request(open_page, browsing, world):
     coordinator.get_by_label("Agency to ask").select_option(label="Agency A")
     coordinator.get_by_label("What do you need to know?").fill("Is the person known to you?")
     due = timezone.localdate() + timedelta(days=7)
-    coordinator.get_by_label("Answer needed by").fill(due.strftime("%d/%m/%Y"))
+    fill_date(coordinator, "Answer needed by", due.strftime("%d/%m/%Y"))
     coordinator.get_by_role("button", name="Send request").click()
     expect(coordinator.locator(".govuk-notification-banner")).to_contain_text(
         "Information requested"

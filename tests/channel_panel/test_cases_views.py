@@ -25,6 +25,7 @@ from prevent_portal.outbox.models import Notification
 from referrals.models import ChronologyEntry, NeedsFlag, SignpostingService
 from tests import factories
 from tests.conftest import sign_in
+from tests.dates import date_input
 
 
 def queries_for(client, path) -> int:
@@ -311,10 +312,11 @@ def test_flags_are_kept_current_removed_with_a_date_never_deleted(client, world)
     assert case.referral.chronology.filter(kind=ChronologyEntry.Kind.NEEDS_FLAGS).count() == 3
 
 
-def _exit_answers(case, reason, **answers):
+def _exit_answers(case, reason, exited_on=None, **answers):
+    # The date as its three boxes: the answers go to the session and back (a change link).
     return {
         "reason": ExitReason.objects.get(code=reason).pk,
-        "exited_on": _d(case.adopted_on),
+        **date_input("exited_on", exited_on or case.adopted_on),
         "notes": "",
         "return_ownership_to": "",
         "returned_case_manager": "",
@@ -335,7 +337,7 @@ def test_exit_returns_ownership_and_the_reviews_close_the_case(client, world, ma
     answers = _exit_answers(
         case,
         "ownership-returned",
-        exited_on=_d(max(exited_on, case.adopted_on)),
+        exited_on=max(exited_on, case.adopted_on),
         notes="Mental health needs remain",
         return_ownership_to=school.pk,
         returned_case_manager=f"{teacher.pk}-{school.pk}",

@@ -114,7 +114,7 @@ def test_exit_returns_ownership_and_schedules_the_post_exit_reviews(world, panel
             "rationale": "Risk now low; safeguarding concerns remain",
             "exit_reason": reason.pk,
             "return_ownership_to": school.pk,
-            "case_manager": f"{teacher.pk}-{school.pk}",
+            "exit_case_manager": f"{teacher.pk}-{school.pk}",
         },
     )
     assert response.status_code == 302

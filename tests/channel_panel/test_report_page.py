@@ -103,7 +103,7 @@ def test_the_period_is_in_the_address_so_a_report_can_be_shared(client, world, f
     response = client.get(URL, {"from": "2025-04-01", "to": "2026-03-31"})
     html = response.content.decode()
     assert "From 1 April 2025 to 31 March 2026" in html
-    assert 'name="from"' in html and 'name="to"' in html
+    assert 'name="from-day"' in html and 'name="to-year"' in html  # GOV.UK date inputs
     assert "from=2025-04-01&amp;to=2026-03-31" in html  # the CSV link keeps the period
     download = client.get(URL, {"from": "2025-04-01", "to": "2026-03-31", "format": "csv"})
     assert download["Content-Type"] == "text/csv; charset=utf-8"
@@ -119,11 +119,23 @@ def test_without_a_period_it_shows_the_financial_year_so_far(client, world):
     assert "Meetings held" in response.content.decode()
 
 
+def _boxes(query: dict) -> dict:
+    """The query as the page's form sends it: each date "d/m/y" in its three boxes."""
+    sent = {}
+    for key, value in query.items():
+        if key in ("from", "to"):
+            parts = value.split("/") if value else ["", "", ""]
+            sent |= {f"{key}-{p}": v for p, v in zip(("day", "month", "year"), parts, strict=True)}
+        else:
+            sent[key] = value
+    return sent
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
         ({"from": "31/3/2026", "to": "1/4/2025"}, "The last day must be the same as or after"),
-        ({"from": "31/2/2025", "to": "1/4/2026"}, "Enter the date as day/month/year"),
+        ({"from": "31/2/2025", "to": "1/4/2026"}, "The first day must be a real date"),
         ({"from": "", "to": "1/4/2026"}, "Enter the first day of the period"),
         ({"from": "1/4/2025", "to": "1/4/2026", "suppress": "lots"}, "Enter a whole number"),
     ],
@@ -132,13 +144,14 @@ def test_a_bad_period_is_explained_in_the_error_summary_and_by_the_field(
     client, world, query, message
 ):
     sign_in(client, world.coordinator)
-    response = client.get(URL, query)
+    response = client.get(URL, _boxes(query))
     assert response.status_code == 200
     html = response.content.decode()
     assert "govuk-error-summary" in html
     assert html.count(message) == 2  # in the summary and beside the field
     assert "Meetings held" not in html
-    assert 'value="' + query["to"] + '"' in html  # what was typed comes back
+    year = query["to"].split("/")[2]
+    assert f'name="to-year" type="text" inputmode="numeric" value="{year}"' in html  # kept
 
 
 def test_posting_is_not_allowed(client, world):

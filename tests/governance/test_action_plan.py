@@ -160,7 +160,7 @@ def test_progress_with_missing_answers_shows_every_error_and_saves_nothing(clien
     assert response.status_code == 200
     assert "Enter the progress made" in html
     assert "Select the RAG status" in html
-    assert "Enter the date as day/month/year" in html
+    assert "Date of the update must be a real date" in html
     assert 'class="govuk-error-summary"' in html
     assert not ProgressUpdate.objects.exists()
 

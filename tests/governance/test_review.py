@@ -160,9 +160,12 @@ def test_appendix_follows_the_layout_of_seed_001(client, world, plan):
 
 def test_bad_as_of_date_is_an_error_and_today_is_shown(client, world, plan):
     sign_in(client, world.manager)
-    response = client.get(f"/governance/plan/{plan['period'].pk}/appendix/?as_of=31/13/2026")
+    response = client.get(
+        f"/governance/plan/{plan['period'].pk}/appendix/",
+        {"as_of-day": "31", "as_of-month": "13", "as_of-year": "2026"},
+    )
     assert response.status_code == 200
-    assert "Enter the date as day/month/year" in response.content.decode()
+    assert "must be a real date" in response.content.decode()
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")

@@ -279,6 +279,24 @@ def test_missing_or_unknown_answers_are_errors(client, world, name, data, messag
     assert not ReferralDraft.objects.exists()
 
 
+def test_a_long_concern_is_refused_whole_never_cut(client, world):
+    # The concern box rendered maxlength="10000": a browser cut a pasted 20,000-character
+    # account to its first half without a word. Now the page has the character count and no
+    # maxlength, and the form refuses the whole text with the limit named.
+    sign_in(client, world.referrer_a)
+    page = client.get(url("intake_concern")).content.decode()
+    assert 'data-module="govuk-character-count" data-maxlength="10000"' in page
+    assert "maxlength=" not in page.replace("data-maxlength=", "")
+    account = "They said and shared this. " * 741  # 20,007 characters
+    response = client.post(url("intake_concern"), {"concern_summary": account})
+    shown = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "There is a problem" in shown
+    assert "Description must be 10,000 characters or fewer" in shown
+    assert account.strip() in shown  # every word still there to shorten
+    assert not ReferralDraft.objects.exists()
+
+
 def test_none_or_not_known_cannot_be_combined_with_a_need(client, world):
     sign_in(client, world.referrer_a)
     flag = NeedsFlag.objects.current().first()
@@ -503,7 +521,7 @@ def test_the_coordinator_records_a_police_referral_from_a_registered_agency(clie
         ("tomorrow", "Enter a date received that is today or in the past"),
         ("1/7/2009", "on or after the person&#x27;s date of birth"),
         ("31/12/1999", "on or after 1 January 2000"),
-        ("31/2/2026", "Enter the date received as day/month/year"),
+        ("31/2/2026", "Date received must be a real date"),
     ],
 )
 def test_a_date_received_out_of_bounds_is_refused(client, world, received, message):

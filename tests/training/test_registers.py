@@ -64,7 +64,7 @@ def test_coordinator_logs_a_session_and_the_audit_masks_trainers(world, signed_i
     [
         ({"agencies": [], "other_organisations": ""}, "Choose the partner agencies trained"),
         ({"delivered_on": "1/1/2999"}, "The date delivered must be today or in the past"),
-        ({"delivered_on": "2019-13-01"}, "Enter the date as day/month/year"),
+        ({"delivered_on": "2019-13-01"}, "Date delivered must be a real date"),
         ({"attendees": "-2"}, "The number of attendees cannot be negative"),
         ({"mode": ""}, "Choose how the session was delivered"),
         ({"trainers": ""}, "Enter who delivered the session"),

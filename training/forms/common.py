@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from django import forms
 
+from prevent_portal.core.forms import GovUKDateField
 from training.models import MAX_STAFF
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_HINT = "For example, 30/6/2018"
-DATE_INVALID = "Enter the date as day/month/year, like 30/6/2018"
+DATE_HINT = "For example, 30 6 2018"
 # The version travels in a hidden field: if it is missing or mangled, ask for a reload.
 _RELOAD = "Reload the page and try again"
 VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
 
 
 def date_field(label: str, *, required_message: str = "", required=True, hint=DATE_HINT):
-    return forms.DateField(
+    return GovUKDateField(
         label=label,
         help_text=hint,
         required=required,
-        input_formats=DATE_FORMATS,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-        error_messages={"invalid": DATE_INVALID, "required": required_message},
+        error_messages={"required": required_message},
     )
 
 

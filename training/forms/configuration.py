@@ -76,12 +76,12 @@ class PeriodForm(forms.Form):
     end = date_field(
         "Last day of the quarter",
         required_message="Enter the last day of the quarter",
-        hint=f"The quarter's last day: {QUARTER_ENDS_TEXT}. For example, 30/6/2026.",
+        hint=f"The quarter's last day: {QUARTER_ENDS_TEXT}. For example, 30 6 2026.",
     )
     submission_deadline = date_field(
         "Submission deadline",
         required_message="Enter the date returns are due by",
-        hint="Agencies' returns for the quarter are due by this date. For example, 31/7/2026.",
+        hint="Agencies' returns for the quarter are due by this date. For example, 31 7 2026.",
     )
 
     def clean_end(self):
@@ -108,7 +108,7 @@ class PeriodDeadlineForm(forms.Form):
     submission_deadline = date_field(
         "Submission deadline",
         required_message="Enter the date returns are due by",
-        hint="For example, 31/7/2026.",
+        hint="For example, 31 7 2026.",
     )
     version = VersionField(error_messages=VERSION_ERRORS)
 

@@ -133,7 +133,7 @@ class CoverageForm(forms.Form):
     as_at = date_field(
         "As at",
         required_message="Enter the date the figures are as at",
-        hint="For example, 1/1/2019",
+        hint="For example, 1 1 2019",
     )
     staff_requiring_training = count_field(
         "Staff requiring training", "the number of staff requiring training"
