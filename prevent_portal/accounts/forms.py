@@ -118,14 +118,22 @@ class NewPasswordForm(forms.Form):
     new_password = forms.CharField(
         label="New password",
         strip=False,
+        max_length=PASSWORD_MAX,
         help_text="At least 12 characters. Do not use a password you use anywhere else.",
-        error_messages={"required": "Enter a new password"},
+        error_messages={
+            "required": "Enter a new password",
+            "max_length": f"Password must be {PASSWORD_MAX:,} characters or fewer",
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password_again = forms.CharField(
         label="Confirm the new password",
         strip=False,
-        error_messages={"required": "Enter the new password again"},
+        max_length=PASSWORD_MAX,
+        error_messages={
+            "required": "Enter the new password again",
+            "max_length": f"Password must be {PASSWORD_MAX:,} characters or fewer",
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -167,7 +175,11 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = forms.CharField(
         label="Current password",
         strip=False,
-        error_messages={"required": "Enter your current password"},
+        max_length=PASSWORD_MAX,
+        error_messages={
+            "required": "Enter your current password",
+            "max_length": f"Password must be {PASSWORD_MAX:,} characters or fewer",
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     token = TokenForm.base_fields["token"]

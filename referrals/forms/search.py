@@ -17,6 +17,8 @@ class SearchForm(forms.Form):
         help_text="For example, Sam Jones 27/3/2008, PR-2026-0012 or ZZ1 1AA",
         required=False,
         strip=True,
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={"max_length": f"Search must be {MAX_QUERY_LENGTH} characters or fewer"},
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
         ),
