@@ -56,7 +56,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.SPOC, Role.COORDINATOR, Role.SYSADMIN}),
                 description="Who has an account, their roles and last sign-in; switch off "
                 "the accounts of people who have left.",
-                order=90,
+                order=50,
+                section=navigation.ADMINISTRATION,
             )
         )
         navigation.register(
@@ -66,7 +67,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.COORDINATOR, Role.SYSADMIN}),
                 description="Roles, passwords, authenticators and council sign-ins waiting "
                 "for your approval before they take effect.",
-                order=91,
+                order=51,
+                section=navigation.ADMINISTRATION,
             )
         )
         auditlog.register(Agency)
