@@ -76,7 +76,7 @@ function untouched(field) {
 function restore(form, values) {
   const fields = fieldsOf(form);
   if (!fields.every(untouched)) return false;
-  let changed = false;
+  const changed = new Set();
   const seen = {};
   for (const field of fields) {
     const saved = values[field.name];
@@ -85,14 +85,14 @@ function restore(form, values) {
       const want = saved.includes(field.value);
       if (want !== field.checked) {
         field.checked = want;
-        changed = true;
+        changed.add(field);
       }
     } else if (field.tagName === "SELECT") {
       for (const option of field.options) {
         const want = saved.includes(option.value);
         if (want !== option.selected) {
           option.selected = want;
-          changed = true;
+          changed.add(field);
         }
       }
     } else {
@@ -100,11 +100,18 @@ function restore(form, values) {
       const value = saved[index];
       if (typeof value === "string" && value !== field.value) {
         field.value = value;
-        changed = true;
+        changed.add(field);
       }
     }
   }
-  return changed;
+  // Components that follow their field (the character count, conditional reveals) update.
+  for (const field of changed) {
+    field.dispatchEvent(new Event(field.tagName === "SELECT" ? "change" : "input", { bubbles: true }));
+    if (field.type === "checkbox" || field.type === "radio") {
+      field.dispatchEvent(new Event("click", { bubbles: true }));
+    }
+  }
+  return changed.size > 0;
 }
 
 function banner(onDiscard) {
@@ -120,8 +127,8 @@ function banner(onDiscard) {
       <h2 class="govuk-notification-banner__title" id="app-draft-banner-title">Important</h2>
     </div>
     <div class="govuk-notification-banner__content">
-      <p class="govuk-notification-banner__heading">We have put back what you typed on this page before you were signed out.</p>
-      <p class="govuk-body">Check it before you continue. It has not been saved yet.</p>
+      <p class="govuk-notification-banner__heading">We have put back what you typed on this page earlier.</p>
+      <p class="govuk-body">It has not been saved yet: check it before you continue.</p>
       <button type="button" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Remove what was put back</button>
     </div>`;
   div.querySelector("button").addEventListener("click", () => {
