@@ -3,6 +3,7 @@
 // Escape also keeps the session: closing the warning is a sign the person is still here.
 // Tabs of this service share their deadline, so activity in one quietens the others.
 const dialog = document.querySelector("[data-app-timeout-warning]");
+const GRACE_MS = 3000;
 
 function words(seconds) {
   if (seconds >= 60) {
@@ -26,11 +27,16 @@ function start(dialog) {
   let returnFocus = null;
   let lastAnnounced = null;
 
+  let expiring = false;
   function expire() {
+    if (expiring) return;
+    expiring = true;
     clearInterval(tickTimer);
-    // The server signs the session out itself; sign-in brings the person back here.
+    clearTimeout(warnTimer);
+    // The server signs the session out itself; sign-in brings the person back here. Go a
+    // little after the deadline, so this visit is never the activity that keeps it alive.
     const next = encodeURIComponent(window.location.pathname + window.location.search);
-    window.location.assign(`${dialog.dataset.timeoutUrl}&next=${next}`);
+    setTimeout(() => window.location.assign(`${dialog.dataset.timeoutUrl}&next=${next}`), GRACE_MS);
   }
 
   function tick() {

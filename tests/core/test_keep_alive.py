@@ -88,3 +88,22 @@ def test_signed_in_pages_carry_the_warning_and_its_timings(client, world, settin
 def test_the_sign_in_page_has_no_warning_and_keeps_no_drafts(client):
     html = client.get(reverse("accounts:sign_in")).content.decode()
     assert "data-app-timeout-warning" not in html and "app/drafts.mjs" not in html
+
+
+def test_signing_in_after_the_idle_sign_out_returns_to_the_page(client, world, settings):
+    sign_in(client, world.spoc_a)
+    _seen_ago(client, settings.SESSION_IDLE_TIMEOUT.total_seconds() + 5)
+    page = reverse("training:returns")
+    # The timeout warning's own visit to sign in, after the deadline, keeps its `next`.
+    warning = f"{reverse('accounts:sign_in')}?timeout=idle&next={page}"
+    response = client.get(warning)
+    assert response.status_code == 302
+    assert (
+        response.url == f"{reverse('accounts:sign_in')}?timeout=idle&next=%2Ftraining%2Freturns%2F"
+    )
+    assert "_auth_user_id" not in client.session
+    # A page opened after the idle limit is where sign-in returns to.
+    sign_in(client, world.spoc_a)
+    _seen_ago(client, settings.SESSION_IDLE_TIMEOUT.total_seconds() + 5)
+    response = client.get(page + "?quarter=1")
+    assert response.url.endswith("next=%2Ftraining%2Freturns%2F%3Fquarter%3D1")
