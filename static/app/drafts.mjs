@@ -70,9 +70,10 @@ function untouched(field) {
   return field.value === field.defaultValue;
 }
 
-// Puts a draft back into the fields the page left as the server sent them; a field the
-// server filled differently (say, after an error) keeps the server's value. Returns whether
-// anything was put back.
+// Puts a draft back, unless the person has already started changing this page's fields
+// (their new typing wins). After an error the server sends back what was posted, which is
+// the draft itself, so nothing changes and no banner shows. Returns whether anything was put
+// back.
 function restore(form, values) {
   const fields = fieldsOf(form);
   if (!fields.every(untouched)) return false;
