@@ -9,6 +9,7 @@ from referrals.views import (
     matching,
     referrals,
     retention,
+    search,
     statistics,
     triage,
 )
@@ -31,4 +32,5 @@ urlpatterns = [
     *matching.urlpatterns,
     *imports.urlpatterns,
     *retention.urlpatterns,
+    *search.urlpatterns,
 ]

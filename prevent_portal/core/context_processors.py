@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from prevent_portal.accounts.access import has_role
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES
 from prevent_portal.core.navigation import items_for, navigation_for
 from prevent_portal.core.session_timeout import timeout_warning_context
 
@@ -23,4 +25,6 @@ def service(request):
         if verified
         else None,
         "signed_in": verified,
+        # The header's search box (templates/core/_search_box.html): case roles only.
+        "show_search_box": (lambda: has_role(user, *AGENCY_CASE_ROLES)) if verified else False,
     }

@@ -25,6 +25,8 @@ class Section:
     order: int
     # URL namespaces whose pages belong here when no registered link's address is a prefix.
     namespaces: tuple[str, ...] = ()
+    # False for the person's own account links: at the header's top right, by "Sign out".
+    in_menu: bool = True
 
 
 REFERRALS = "referrals"
@@ -32,6 +34,7 @@ CHANNEL = "channel"
 TRAINING = "training"
 GOVERNANCE = "governance"
 ADMINISTRATION = "administration"
+ACCOUNT = "account"
 
 SECTIONS: dict[str, Section] = {
     s.key: s
@@ -41,6 +44,7 @@ SECTIONS: dict[str, Section] = {
         Section(TRAINING, "Training", 30, namespaces=("training",)),
         Section(GOVERNANCE, "Governance", 40, namespaces=("governance",)),
         Section(ADMINISTRATION, "Administration", 50, namespaces=("audit",)),
+        Section(ACCOUNT, "Your account", 90, in_menu=False),
     )
 }
 
@@ -151,6 +155,7 @@ def _section_of(path: str, namespace: str) -> str | None:
 class Navigation:
     sections: list[SectionNav]
     home_current: bool
+    account_links: list[Link]
 
     @property
     def current_section(self) -> SectionNav | None:
@@ -162,7 +167,13 @@ def navigation_for(user, path: str, namespace: str = "") -> Navigation:
     and within it the link for this page (or the page it lies under)."""
     current_key = _section_of(path, namespace)
     sections = []
+    account_links = []
     for section, items in sections_for(user):
+        if not section.in_menu:
+            account_links += [
+                Link(item.label, item.url, "page" if item.url == path else None) for item in items
+            ]
+            continue
         here = section.key == current_key
         best = _best_item(items, path) if here else None
         links = [
@@ -177,4 +188,8 @@ def navigation_for(user, path: str, namespace: str = "") -> Navigation:
         if here:
             current = "page" if links[0].url == path else "true"
         sections.append(SectionNav(section=section, links=links, current=current))
-    return Navigation(sections=sections, home_current=path == reverse("core:home"))
+    return Navigation(
+        sections=sections,
+        home_current=path == reverse("core:home"),
+        account_links=account_links,
+    )

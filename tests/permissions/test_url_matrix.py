@@ -40,6 +40,7 @@ from tests.permissions.rules import (  # noqa: F401 - the rules the entries belo
 from tests.permissions.rules_imports import EXPECTED as IMPORTS
 from tests.permissions.rules_intake import EXPECTED as INTAKE
 from tests.permissions.rules_matching import EXPECTED as MATCHING
+from tests.permissions.rules_search import EXPECTED as SEARCH
 from tests.permissions.rules_session import EXPECTED as SESSION
 from tests.permissions.rules_statistics import EXPECTED as STATISTICS
 from tests.permissions.rules_triage import EXPECTED as TRIAGE
@@ -64,6 +65,7 @@ EXPECTED = {
     **STATISTICS,
     **MATCHING,
     **IMPORTS,
+    **SEARCH,
     **SESSION,
     "core:home": lambda p, m, s: _signed_in_page(p, m),
     "core:healthz": lambda p, m, s: _open(p, m),
