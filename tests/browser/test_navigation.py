@@ -40,6 +40,9 @@ def test_the_menu_is_one_row_at_1024_and_folds_away_at_320(open_page, browsing, 
         )
         tops = page.evaluate(SECTION_TOPS)
         assert len(tops) == 6 and len(set(tops)) == 1, tops
+        # The top row too: the council's name, the search box and the account links.
+        header = page.locator(".govuk-header").bounding_box()
+        assert header["height"] < 80, header
         expect(menu.get_by_role("link", name="Referrals")).to_have_attribute("aria-current", "true")
         section = page.get_by_role("navigation", name="Referrals", exact=True)
         expect(section.get_by_role("link", name="Triage queue")).to_have_attribute(
