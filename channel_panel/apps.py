@@ -105,7 +105,8 @@ class ChannelPanelConfig(AppConfig):
                 url_name="channel_panel:case_list",
                 roles=AGENCY_CASE_ROLES,
                 description="Channel cases you can see: consent, support plans and exits.",
-                order=20,
+                order=21,
+                section=navigation.CHANNEL,
             )
         )
         registry.register("channel_panel.contact_overdue", reminders.support_contact_overdue)
@@ -146,6 +147,7 @@ class ChannelPanelConfig(AppConfig):
                 url_name="channel_panel:report",
                 roles=frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER}),
                 description="Meetings held, attendance, cases, exits and re-referrals in a period.",
-                order=42,
+                order=22,
+                section=navigation.CHANNEL,
             )
         )

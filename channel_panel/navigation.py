@@ -1,7 +1,7 @@
 """The links each role sees on the home page and in the header for the Channel Panel."""
 
 from prevent_portal.accounts.models import Role
-from prevent_portal.core.navigation import NavItem
+from prevent_portal.core.navigation import CHANNEL, NavItem
 
 NAV_ITEMS = [
     NavItem(
@@ -10,5 +10,6 @@ NAV_ITEMS = [
         roles=frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_MEMBER}),
         description="Channel Panel meetings: agendas, panel packs, attendance and decisions.",
         order=20,
+        section=CHANNEL,
     ),
 ]

@@ -1,7 +1,7 @@
 """The links each role sees on the home page and in the header for governance."""
 
 from prevent_portal.accounts.models import Role
-from prevent_portal.core.navigation import NavItem
+from prevent_portal.core.navigation import ADMINISTRATION, GOVERNANCE, NavItem
 
 NAV_ITEMS = [
     NavItem(
@@ -9,21 +9,24 @@ NAV_ITEMS = [
         url_name="governance:board_list",
         roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
         description="The boards that receive Prevent updates, when each is next due.",
-        order=50,
+        order=42,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Action plan",
         url_name="governance:period_list",
         roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
         description="The strategy's priority actions, their items, progress and RAG status.",
-        order=51,
+        order=44,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Your agency's actions",
         url_name="governance:my_items",
         roles=frozenset({Role.SPOC}),
         description="Action-plan items your agency owns: add progress updates to them.",
-        order=52,
+        order=45,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Registers",
@@ -33,7 +36,8 @@ NAV_ITEMS = [
             "CTLP briefings, venue-booking reviews, supplementary education settings and "
             "Home Office-funded projects."
         ),
-        order=53,
+        order=46,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Dashboard",
@@ -43,14 +47,16 @@ NAV_ITEMS = [
             "Figures for a period: referrals, mental-health flags, panel meetings, training "
             "compliance, board updates and the action plan. No personal data."
         ),
-        order=49,
+        order=40,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Board reports",
         url_name="governance:report_list",
         roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
         description="Generate a board's Prevent update as a PDF and record it once presented.",
-        order=54,
+        order=43,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Subject access requests",
@@ -60,6 +66,7 @@ NAV_ITEMS = [
             "Export everything held on one person, with who opened their records, for a "
             "subject access request."
         ),
-        order=55,
+        order=53,
+        section=ADMINISTRATION,
     ),
 ]

@@ -239,6 +239,11 @@ OTP_TOTP_TOLERANCE = 1
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
+# The timeout warning (static/app/timeout-warning.mjs) opens this long before the idle
+# sign-out, so there is time to read it and choose to stay signed in.
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
+if not 0 < SESSION_WARNING_SECONDS < SESSION_IDLE_TIMEOUT.total_seconds():
+    raise ImproperlyConfigured("SESSION_WARNING_SECONDS must be between 1 and the idle timeout")
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -1,7 +1,7 @@
 """The links each role sees on the home page and in the header for referrals."""
 
 from prevent_portal.accounts.models import Role
-from prevent_portal.core.navigation import NavItem
+from prevent_portal.core.navigation import ADMINISTRATION, GOVERNANCE, REFERRALS, NavItem
 
 NAV_ITEMS = [
     NavItem(
@@ -18,48 +18,55 @@ NAV_ITEMS = [
         ),
         description=("Referrals you can see: your agency's, your own, and those shared with you."),
         order=10,
+        section=REFERRALS,
     ),
     NavItem(
         label="Make a referral",
         url_name="referrals:intake_start",
         roles=frozenset({Role.REFERRER, Role.SPOC, Role.COORDINATOR}),
         description="Tell the Prevent Coordinator about a concern about someone.",
-        order=5,
+        order=14,
+        section=REFERRALS,
     ),
     NavItem(
         label="Your referrals",
         url_name="referrals:mine",
         roles=frozenset({Role.REFERRER}),
         description="The referrals you have made and where each one has got to.",
-        order=6,
+        order=11,
+        section=REFERRALS,
     ),
     NavItem(
         label="Triage queue",
         url_name="referrals:triage_queue",
         roles=frozenset({Role.COORDINATOR}),
         description="Referrals waiting for triage, against the target time.",
-        order=11,
+        order=12,
+        section=REFERRALS,
     ),
     NavItem(
         label="Information requests",
         url_name="referrals:information_requests",
         roles=frozenset({Role.SPOC}),
         description="Questions the Prevent Coordinator has asked your agency.",
-        order=12,
+        order=13,
+        section=REFERRALS,
     ),
     NavItem(
         label="Statistics",
         url_name="referrals:statistics",
         roles=frozenset({Role.COORDINATOR, Role.MANAGER}),
         description="The Home Office profile of referrals received in a period.",
-        order=40,
+        order=41,
+        section=GOVERNANCE,
     ),
     NavItem(
         label="Import referrals",
         url_name="referrals:import",
         roles=frozenset({Role.COORDINATOR}),
         description="Upload historical referrals from a CSV or XLSX file.",
-        order=41,
+        order=55,
+        section=ADMINISTRATION,
     ),
     NavItem(
         label="Records past retention",
@@ -69,6 +76,7 @@ NAV_ITEMS = [
             "Approve deletion of personal data past the retention schedule, or apply a legal "
             "hold; change the retention rules."
         ),
-        order=43,
+        order=54,
+        section=ADMINISTRATION,
     ),
 ]

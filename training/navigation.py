@@ -1,7 +1,7 @@
 """The links each role sees on the home page and in the header for training."""
 
 from prevent_portal.accounts.models import Role
-from prevent_portal.core.navigation import NavItem
+from prevent_portal.core.navigation import TRAINING, NavItem
 
 NAV_ITEMS = [
     NavItem(
@@ -13,7 +13,8 @@ NAV_ITEMS = [
             "Each quarter's figures for Prevent training: eligible staff and how many are "
             "compliant. Enter, correct or upload them."
         ),
-        order=50,
+        order=30,
+        section=TRAINING,
     ),
     NavItem(
         label="Training compliance",
@@ -22,6 +23,7 @@ NAV_ITEMS = [
         description=(
             "Compliance per agency, training type and quarter against target, with trends."
         ),
-        order=51,
+        order=31,
+        section=TRAINING,
     ),
 ]

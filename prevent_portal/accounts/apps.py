@@ -58,7 +58,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.SPOC, Role.COORDINATOR, Role.SYSADMIN}),
                 description="Who has an account, their roles and last sign-in; switch off "
                 "the accounts of people who have left.",
-                order=90,
+                order=50,
+                section=navigation.ADMINISTRATION,
             )
         )
         navigation.register(
@@ -68,7 +69,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.COORDINATOR, Role.SYSADMIN}),
                 description="Roles, passwords, authenticators and council sign-ins waiting "
                 "for your approval before they take effect.",
-                order=91,
+                order=51,
+                section=navigation.ADMINISTRATION,
             )
         )
         # A SPOC's request for a colleague's account and the access review's answers: who
@@ -82,7 +84,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.SPOC, Role.SYSADMIN}),
                 description="Ask for an account for a colleague at your agency; the system "
                 "administrator makes it or says why not.",
-                order=92,
+                order=53,
+                section=navigation.ADMINISTRATION,
             )
         )
         navigation.register(
@@ -92,7 +95,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset({Role.SPOC, Role.SYSADMIN}),
                 description="Each quarter, say whether everyone with a role at your agency "
                 "still needs it.",
-                order=93,
+                order=54,
+                section=navigation.ADMINISTRATION,
             )
         )
         navigation.register(
@@ -102,7 +106,8 @@ class AccountsConfig(AppConfig):
                 roles=frozenset(Role.values),
                 description="Change your password, see your recent sign-ins, and sign out "
                 "everywhere else.",
-                order=99,
+                order=90,
+                section=navigation.ACCOUNT,
             )
         )
         auditlog.register(Agency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
@@ -57,7 +58,16 @@ class SessionTimeoutMiddleware:
 
     def _expire(self, request, why: str):
         logout(request)  # flushes the server-side session
-        return redirect(f"{reverse('accounts:sign_in')}?timeout={why}")
+        sign_in = reverse("accounts:sign_in")
+        # Signing in again returns to the page (where drafts.mjs puts back what was typed):
+        # a page that was open, or the one the timeout warning was on when it went to sign
+        # in. A POST cannot be replayed; the sign-in view checks `next` is a local address.
+        if request.path == sign_in:
+            back = request.GET.get("next")
+        else:
+            back = request.get_full_path() if request.method == "GET" else None
+        query = urlencode({"timeout": why, **({"next": back} if back else {})})
+        return redirect(f"{sign_in}?{query}")
 
 
 class RequireVerifiedUserMiddleware:

@@ -113,6 +113,7 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "core:home": "links and counts of the signed-in user's own work queues",
     "core:healthz": "a JSON health status",
     "core:accessibility": _STATIC,
+    "core:keep_alive": "POST only, answers 204 with no body: the user is still active",
     "accounts:sign_in": _STATIC,
     "accounts:second_factor": _STATIC,
     "accounts:set_up_authenticator": "the signed-in user's own authenticator set-up",

@@ -49,3 +49,19 @@ def expect_date(page, legend: str, value) -> None:
     group = date_group(page, legend)
     for label, part in zip(("Day", "Month", "Year"), _date_parts(value), strict=True):
         expect(group.get_by_label(label, exact=True)).to_have_value(part)
+
+
+def follow_menu(page, label: str) -> None:
+    """Open the page a menu link ``label`` leads to as a person would: its section in the
+    header's menu, then the link in that section's own navigation (the sections are in
+    prevent_portal/core/navigation.py)."""
+    from prevent_portal.core.navigation import SECTIONS, registered_items
+
+    item = next(i for i in registered_items() if i.label == label)
+    section = SECTIONS[item.section].label
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name=section, exact=True
+    ).click()
+    page.get_by_role("navigation", name=section, exact=True).get_by_role(
+        "link", name=label, exact=True
+    ).click()

@@ -17,7 +17,7 @@ from prevent_portal.accounts.grants import object_share
 from prevent_portal.accounts.models import Role
 from referrals.models import NeedsFlag, SignpostingService
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +151,7 @@ def test_case_manager_records_a_parents_consent_for_a_16_year_old(open_page, bro
     case = factories.channel_case(world.agency_a, world.spoc_a, person=person)
     page = open_page(world.spoc_a)
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Channel cases").click()
+    follow_menu(page, "Channel cases")
     assert_page_is_usable(page, browsing, "Channel cases")
     page.get_by_role("link", name=case.reference).click()
     warning = page.locator(".govuk-warning-text")

@@ -52,7 +52,7 @@ from prevent_portal.accounts.models import Agency, Role, User
 from prevent_portal.outbox.models import Notification
 from referrals.models import ChronologyEntry, Referral
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, expect_date, fill_date
+from tests.browser.pages import assert_page_is_usable, expect_date, fill_date, follow_menu
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -92,7 +92,7 @@ def _banner(page, text: str) -> None:
 def _menu(page, browsing, label: str) -> None:
     """Follow the menu link ``label`` from the home page to the page of that name."""
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name=label).click()
+    follow_menu(page, label)
     assert_page_is_usable(page, browsing, label)
 
 

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from channel_panel import services
 from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 from tests.channel_panel.test_decisions import approve_minutes
 
 pytestmark = pytest.mark.browser
@@ -125,7 +125,7 @@ def test_coordinator_schedules_a_meeting_builds_and_reorders_its_agenda(open_pag
     case = factories.channel_case(world.agency_a, world.spoc_a)
     page = open_page(world.coordinator)
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Panel meetings").click()
+    follow_menu(page, "Panel meetings")
     assert_page_is_usable(page, browsing, "Panel meetings")
 
     page.get_by_role("button", name="Schedule a meeting").click()

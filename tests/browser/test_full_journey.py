@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from referrals import services
 from referrals.models import ChronologyEntry, Outcome, Person, Referral, RepeatMatch
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def _continue(page):
 def _submit_referral(page, browsing, world, tmp_path) -> str:
     """Referrer A sends the referral through the question pages; returns its reference."""
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Make a referral").click()
+    follow_menu(page, "Make a referral")
     assert_page_is_usable(page, browsing, "Make a referral")
     page.get_by_role("button", name="Start now").click()
 
@@ -204,9 +204,7 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
 
     # 5. The referrer sees the new status, in their own words (never the decision).
     referrer.goto("/")
-    referrer.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Your referrals"
-    ).click()
+    follow_menu(referrer, "Your referrals")
     assert_page_is_usable(referrer, browsing, "Your referrals")
     row = referrer.get_by_role("row", name=reference)
     expect(row).to_contain_text("Being looked at")

@@ -36,7 +36,7 @@ from governance.models import Board, BoardReport, BoardUpdate, Rag
 from governance.views import reports as report_views
 from referrals.services.imports import referrals_import
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 from tests.browser.test_governance_journey import PDF_TIMEOUT_MS, board_kwargs
 from tests.browser.test_screenshots import VIEWPORT, _save
 from tests.channel_panel.test_report import meeting
@@ -108,10 +108,6 @@ def _slow_refresh(monkeypatch):
 
 
 # --- The journey ----------------------------------------------------------------------------
-def _menu_link(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
-
-
 def _load_referrals() -> None:
     """Ten referrals in 2020-21, every person named with a canary: eight Islamist, two
     Extreme Right-Wing (a count that must be hidden); half adults and men, half young
@@ -174,7 +170,7 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
     manager = open_page(world.manager)
     manager.set_viewport_size(VIEWPORT)
     manager.goto("/")
-    _menu_link(manager, "Dashboard").click()
+    follow_menu(manager, "Dashboard")
     assert_page_is_usable(manager, browsing, "Management dashboard")
     manager.get_by_label("Financial year").select_option(label="April 2020 to March 2021")
     manager.get_by_role("button", name="Show figures").click()
@@ -218,7 +214,7 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
 
     # 3. The Coordinator asks for the Health and Wellbeing Board's report ...
     page.goto("/")
-    _menu_link(page, "Board reports").click()
+    follow_menu(page, "Board reports")
     assert_page_is_usable(page, browsing, "Board reports")
     page.get_by_role("button", name="Generate a report").click()
     assert_page_is_usable(page, browsing, "Generate a board report")

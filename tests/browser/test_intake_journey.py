@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from prevent_portal.outbox.models import Notification
 from referrals.models import NeedsFlag, Referral, ReferralDraft
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, follow_menu
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def _continue(page):
 def test_referrer_makes_a_referral(open_page, browsing, world):
     page = open_page(world.referrer_a)
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Make a referral").click()
+    follow_menu(page, "Make a referral")
     assert_page_is_usable(page, browsing, "Make a referral")
     page.get_by_role("button", name="Start now").click()
 

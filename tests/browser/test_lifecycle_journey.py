@@ -34,7 +34,7 @@ from prevent_portal.accounts.models import Role, User
 from prevent_portal.outbox.models import Notification
 from referrals.models import Referral, Sector
 from tests import factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 from tests.browser.test_screenshots import VIEWPORT, _save
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def _continue(page):
 def _answer_the_questions(page, browsing, given: str, family: str, concern: str) -> None:
     """The intake's question pages, from "Make a referral" to "Check your answers"."""
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Make a referral").click()
+    follow_menu(page, "Make a referral")
     assert_page_is_usable(page, browsing, "Make a referral")
     page.get_by_role("button", name="Start now").click()
     assert_page_is_usable(page, browsing, "What is the person's name?")
@@ -216,7 +216,7 @@ def _step_2_triage(page, browsing, referral: Referral, tmp_path) -> None:
 
 def _step_3a_schedule(page, browsing, world, meets_on: date) -> PanelMeeting:
     page.goto("/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Panel meetings").click()
+    follow_menu(page, "Panel meetings")
     assert_page_is_usable(page, browsing, "Panel meetings")
     page.get_by_role("button", name="Schedule a meeting").click()
     assert_page_is_usable(page, browsing, "Schedule a meeting")
@@ -377,9 +377,7 @@ def _step_5b_exit(page, open_page, browsing, world, case, tmp_path) -> None:
 
 def _step_6_referrer_sees_the_status(referrer, browsing, referral) -> None:
     referrer.goto("/")
-    referrer.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Your referrals"
-    ).click()
+    follow_menu(referrer, "Your referrals")
     assert_page_is_usable(referrer, browsing, "Your referrals")
     # The referral keeps "passed to the Channel Panel" when its case exits, but its work has
     # finished (referrals/referrer.py), so the referrer reads "Closed" and was told once.

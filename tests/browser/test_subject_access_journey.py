@@ -22,7 +22,7 @@ from governance.models import SubjectAccessExport
 from governance.views import subject_access as views
 from referrals.models import PersonAlias
 from tests import encrypted_downloads, factories
-from tests.browser.pages import assert_page_is_usable, fill_date
+from tests.browser.pages import assert_page_is_usable, fill_date, follow_menu
 from tests.governance.records import finished_export
 
 
@@ -78,10 +78,6 @@ SAR_STATES = {
 }
 
 
-def _menu_link(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
-
-
 @pytest.fixture(autouse=True)
 def _slow_refresh(monkeypatch):
     """The progress page reloads itself; while axe checks it, it must not."""
@@ -99,7 +95,7 @@ def test_coordinator_finds_the_person_and_downloads_their_export_once(
 
     page = open_page(world.coordinator)
     page.goto("/")
-    _menu_link(page, "Subject access requests").click()
+    follow_menu(page, "Subject access requests")
     assert_page_is_usable(page, browsing, "Subject access requests")
     page.get_by_role("button", name="Find a person").click()
     assert_page_is_usable(page, browsing, "Find the person")

@@ -22,17 +22,13 @@ from playwright.sync_api import expect
 
 from prevent_portal.accounts.models import Role
 from tests import factories
-from tests.browser.pages import assert_page_is_usable
+from tests.browser.pages import assert_page_is_usable, follow_menu
 from tests.browser.test_screenshots import VIEWPORT, _save
 from training import services
 from training.models import ComplianceReturn, DeliveryMode, TrainingType
 
 TRUST = "Barnet Enfield and Haringey Mental Health Trust"
 Q1, Q2 = date(2018, 6, 30), date(2018, 9, 30)
-
-
-def _menu_link(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 @pytest.mark.browser
@@ -47,7 +43,7 @@ def test_spoc_returns_two_quarters_and_the_coordinator_downloads_them(
     page = open_page(spoc)
     page.set_viewport_size(VIEWPORT)
     page.goto("/")
-    _menu_link(page, "Training returns").click()
+    follow_menu(page, "Training returns")
     assert_page_is_usable(page, browsing, "Training returns")
     page.get_by_role("link", name="Enter a return").click()
     assert_page_is_usable(page, browsing, "Enter a training return")
@@ -95,7 +91,7 @@ def test_spoc_returns_two_quarters_and_the_coordinator_downloads_them(
     coordinator = open_page(world.coordinator)
     coordinator.set_viewport_size(VIEWPORT)
     coordinator.goto("/")
-    _menu_link(coordinator, "Training compliance").click()
+    follow_menu(coordinator, "Training compliance")
     assert_page_is_usable(coordinator, browsing, "Training compliance")
     wrap_table = coordinator.get_by_role("table").filter(has_text="WRAP: percentage").first
     row = wrap_table.get_by_role("row", name=TRUST)
