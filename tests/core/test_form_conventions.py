@@ -17,6 +17,7 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.db import models
+from django.http import QueryDict
 from django.template import Context, Template
 from django.urls import get_resolver
 
@@ -148,3 +149,21 @@ def test_one_character_too_many_is_refused_with_the_limit_named(form_class, name
     message = " ".join(form.errors["f"])
     named = f"{field.max_length:,}" in message or f"{field.max_length}" in message
     assert named or SHAPED.get(name, "\0") in message, message
+
+
+def _is_model_choice(field) -> bool:
+    return isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("form_class", "name"), _cases(_is_model_choice))
+def test_an_id_past_the_64_bit_range_is_not_a_valid_choice(form_class, name):
+    """A tampered id is a form error on every record choice (prevent_portal/core/
+    choice_guard.py), never a server error: SQLite raised OverflowError in the query."""
+    field = form_class.base_fields[name]
+    huge = str(2**70)
+    value = [huge] if isinstance(field, forms.ModelMultipleChoiceField) else huge
+    form = _probe("f", field, data=QueryDict(mutable=True))
+    form.data.setlist("f", value if isinstance(value, list) else [value])
+    assert not form.is_valid()
+    assert "f" in form.errors
