@@ -234,3 +234,31 @@ def test_your_account_lists_your_sign_ins_and_sessions_and_ends_the_others(world
 def test_the_sign_in_page_offers_forgot_password(client):
     page = client.get(reverse("accounts:sign_in")).content.decode()
     assert f'href="{FORGOT}"' in page
+
+
+def test_the_current_password_on_the_change_page_is_under_the_sign_in_lockout(
+    client, world, settings
+):
+    """Review 3, R3-2: the change-password page checked the current password outside
+    ``authenticate``, so django-axes never counted it: a stolen session could guess the
+    password without limit. Now wrong tries lock it out as at sign-in."""
+    settings.AXES_FAILURE_LIMIT = 3
+    user = world.referrer_a
+    sign_in(client, user)
+    url = reverse("accounts:password_change")
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    wrong = {"current_password": "wrong", "token": "000000", "new_password": NEW}
+    for _ in range(3):
+        client.post(url, {**wrong, "new_password_again": NEW})
+    response = client.post(
+        url,
+        {
+            "current_password": TEST_PASSWORD,
+            "token": current_code(device),
+            "new_password": NEW,
+            "new_password_again": NEW,
+        },
+    )
+    assert response.status_code == 429
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
