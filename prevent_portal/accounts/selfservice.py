@@ -88,6 +88,13 @@ def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     return ended
 
 
+def session_forgotten(sender, instance, **kwargs) -> None:
+    """``post_delete`` of a server session (sign-out, a new session key, "sign out
+    everywhere", deactivation, a reset or expiry): its record, with the address and browser,
+    goes with it, so nothing about a session outlives it (review 3)."""
+    UserSession.objects.filter(session_key=instance.session_key).delete()
+
+
 # --- Changing and resetting the password ---------------------------------------------------
 def has_authenticator(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -262,3 +262,30 @@ def test_the_current_password_on_the_change_page_is_under_the_sign_in_lockout(
     assert response.status_code == 429
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)
+
+
+def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
+    """Review 3, R3-3: a recorded session (address, browser) was forgotten only by "sign out
+    everywhere else" and a password change: signing out, deactivation, an authenticator reset
+    and expiry left the rows forever. Now a session's record goes with the session."""
+    from prevent_portal.accounts.models import UserSession
+    from prevent_portal.accounts.tasks import clear_expired_sessions
+
+    user = world.panel_a
+    browsers = [Client(), Client(), Client()]
+    for browser in browsers:
+        password_step(browser, user.username)
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        device.last_t = -1  # a fresh code for the next browser in the same 30 s
+        device.save()
+        assert browser.post(CODE, {"token": current_code(device)}).status_code == 302
+    assert UserSession.objects.filter(user=user).count() == 3
+    browsers[0].post(reverse("accounts:sign_out"))
+    assert UserSession.objects.filter(user=user).count() == 2
+    Session.objects.filter(session_key=browsers[1].session.session_key).update(
+        expire_date="2000-01-01T00:00:00Z"
+    )
+    clear_expired_sessions()
+    assert UserSession.objects.filter(user=user).count() == 1
+    services.user_sessions_end(user=user)  # deactivation, authenticator reset, new password
+    assert not UserSession.objects.filter(user=user).exists()
