@@ -289,3 +289,18 @@ def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
     assert UserSession.objects.filter(user=user).count() == 1
     services.user_sessions_end(user=user)  # deactivation, authenticator reset, new password
     assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_a_reset_link_stops_working_once_the_account_may_no_longer_reset_here(client, world):
+    """Review 3, R3-4: the link was checked for its token and an active account only, not
+    the rules that decide who gets one: an account linked to the council sign-in after the
+    link was sent could still be given a local password (which signs in beside the council's,
+    past its leaver process)."""
+    user = world.chair
+    user.email = "chair@council.example"
+    user.save()
+    _ask(client, user.email)
+    mail = _reset_mails(user).get()
+    ExternalIdentity.objects.create(user=user, tenant_id="t", object_id="o")
+    assert client.get(_link(mail)).status_code == 404
+    assert client.get(RESET).status_code == 404
