@@ -16,6 +16,7 @@ Rules this module enforces:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.conf import settings
@@ -41,6 +42,9 @@ from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 SPOC_REQUESTABLE_ROLES = (Role.REFERRER, Role.PANEL_MEMBER, Role.SPOC)
+# Plain ASCII only: a Coordinator approves a role for the account the username names, so no
+# username may look like another's (a Cyrillic "а", full-width letters, a Unicode hyphen).
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9.@+_-]+")
 
 
 def require_sysadmin(user: User) -> None:
@@ -70,6 +74,8 @@ def account_create(
     """Make an account with no password, ask for its first role (waiting for approval) and
     e-mail its holder a one-time invitation to choose a password and set up the app."""
     require_sysadmin(acting_user)
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationError("Use only letters, numbers and . @ + - _ in the username")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken: choose another")
     user = User(
