@@ -262,6 +262,11 @@ def test_the_current_password_on_the_change_page_is_under_the_sign_in_lockout(
     assert response.status_code == 429
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)
+    # django-axes keeps the failed form (post_data): no password in it, old or new.
+    from axes.models import AccessAttempt
+
+    stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "wrong" not in stored and NEW not in stored
 
 
 def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
