@@ -294,6 +294,12 @@ def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
     assert UserSession.objects.filter(user=user).count() == 1
     services.user_sessions_end(user=user)  # deactivation, authenticator reset, new password
     assert not UserSession.objects.filter(user=user).exists()
+    from prevent_portal.celery import app
+
+    assert (
+        app.conf.beat_schedule["accounts-clear-expired-sessions"]["task"]
+        == "accounts.clear_expired_sessions"
+    )
 
 
 def test_a_reset_link_stops_working_once_the_account_may_no_longer_reset_here(client, world):
