@@ -23,6 +23,10 @@ def disable_inactive() -> int:
 @shared_task(name="accounts.clear_expired_sessions", ignore_result=True)
 def clear_expired_sessions() -> int:
     """Daily: delete expired server sessions (what Django's ``clearsessions`` does), and with
-    each its recorded address and browser (``selfservice.session_forgotten``)."""
+    each its recorded address and browser (``selfservice.session_forgotten``); records left
+    from sessions that went without the signal (before it existed) go too."""
+    from prevent_portal.accounts.models import UserSession
+
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     return deleted

@@ -290,6 +290,7 @@ def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
     Session.objects.filter(session_key=browsers[1].session.session_key).update(
         expire_date="2000-01-01T00:00:00Z"
     )
+    UserSession.objects.create(user=user, session_key="gone-before-the-fix")
     clear_expired_sessions()
     assert UserSession.objects.filter(user=user).count() == 1
     services.user_sessions_end(user=user)  # deactivation, authenticator reset, new password
