@@ -16,7 +16,6 @@ Rules this module enforces:
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from prevent_portal.accounts import access
 from prevent_portal.accounts.approvals import membership_request
 from prevent_portal.accounts.enrolment import enrolment_link_send
 from prevent_portal.accounts.models import (
+    USERNAME_PATTERN,
     AccessReviewAnswer,
     AccountRequest,
     Agency,
@@ -42,9 +42,6 @@ from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 SPOC_REQUESTABLE_ROLES = (Role.REFERRER, Role.PANEL_MEMBER, Role.SPOC)
-# Plain ASCII only: a Coordinator approves a role for the account the username names, so no
-# username may look like another's (a Cyrillic "а", full-width letters, a Unicode hyphen).
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9.@+_-]+")
 
 
 def require_sysadmin(user: User) -> None:

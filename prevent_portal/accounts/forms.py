@@ -202,7 +202,7 @@ class AccountCreateForm(PersonFields):
     username = forms.RegexField(
         label="Username",
         max_length=150,
-        # The same rule as the service (administration.USERNAME_PATTERN): ASCII only.
+        # The same rule as the model (accounts.models.USERNAME_PATTERN): ASCII only.
         regex=r"^[A-Za-z0-9.@+_-]+\Z",
         help_text="Letters, numbers and . @ + - _ only",
         error_messages={

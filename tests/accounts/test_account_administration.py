@@ -307,3 +307,7 @@ def test_a_username_cannot_look_like_another_accounts(world):
                 acting_user=world.sysadmin,
             )
     assert not User.objects.filter(email="ada.quill@agency-a.example").exists()
+    # Nor can an account be renamed to one (the admin's forms run the model's checks).
+    world.referrer_a.username = "spoc-\u0430"
+    with pytest.raises(ValidationError):
+        world.referrer_a.full_clean()
