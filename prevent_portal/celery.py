@@ -49,6 +49,11 @@ app.conf.update(
             "task": "accounts.disable_inactive",
             "schedule": crontab(hour=6, minute=0),
         },
+        # Daily: expired sessions and their recorded address and browser are deleted.
+        "accounts-clear-expired-sessions": {
+            "task": "accounts.clear_expired_sessions",
+            "schedule": crontab(hour=4, minute=0),
+        },
         "panel-pack-grants": {
             "task": "channel_panel.pack_grants_sync",
             "schedule": 900.0,

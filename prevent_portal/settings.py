@@ -169,6 +169,20 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "prevent_portal.accounts.waiting.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# A failed password check stores its query string and form (AccessAttempt.get_data and
+# post_data, read in the admin). Masked like ``password`` (review 3): ``next``, the address
+# the person was going to (a search's ``?q=<name and date of birth>`` included), and every
+# secret field of the forms that call ``authenticate`` (sign-in, "Confirm it's you",
+# changing your password: its current and new passwords, and the security code).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "next",
+    "current_password",
+    "new_password",
+    "new_password_again",
+    "token",
+]
 # Reverse proxies in front of the application, each appending to X-Forwarded-For (1 with the
 # nginx set-up in docs/operations.md). prevent_portal.core.client_ip reads the client's address
 # from that chain for the lockout, the access log and the audit log alike.

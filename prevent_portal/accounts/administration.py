@@ -29,6 +29,7 @@ from prevent_portal.accounts import access
 from prevent_portal.accounts.approvals import membership_request
 from prevent_portal.accounts.enrolment import enrolment_link_send
 from prevent_portal.accounts.models import (
+    USERNAME_PATTERN,
     AccessReviewAnswer,
     AccountRequest,
     Agency,
@@ -70,6 +71,8 @@ def account_create(
     """Make an account with no password, ask for its first role (waiting for approval) and
     e-mail its holder a one-time invitation to choose a password and set up the app."""
     require_sysadmin(acting_user)
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationError("Use only letters, numbers and . @ + - _ in the username")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken: choose another")
     user = User(

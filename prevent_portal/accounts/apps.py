@@ -21,8 +21,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.contrib.sessions.models import Session
+        from django.db.models.signals import post_delete
 
-        from prevent_portal.accounts import checks, demo
+        from prevent_portal.accounts import checks, demo, selfservice
         from prevent_portal.accounts.models import (
             AccessReviewAnswer,
             AccountChangeApproval,
@@ -39,6 +41,9 @@ class AccountsConfig(AppConfig):
         from prevent_portal.core import demo as demo_registry
         from prevent_portal.core import navigation
 
+        post_delete.connect(
+            selfservice.session_forgotten, sender=Session, dispatch_uid="accounts.session_forgotten"
+        )
         auditlog.register(
             User,
             # referral_draft: a reverse one-to-one (another record's value, a query each).

@@ -233,7 +233,8 @@ class AccountCreateForm(PersonFields):
     username = forms.RegexField(
         label="Username",
         max_length=150,
-        regex=r"^[\w.@+-]+$",
+        # The same rule as the model (accounts.models.USERNAME_PATTERN): ASCII only.
+        regex=r"^[A-Za-z0-9.@+_-]+\Z",
         help_text="Letters, numbers and . @ + - _ only",
         error_messages={
             "required": "Enter a username",
@@ -286,7 +287,7 @@ class AccountRequestDecisionForm(forms.Form):
     username = forms.RegexField(
         label="Username for the new account",
         max_length=150,
-        regex=r"^[\w.@+-]+$",
+        regex=r"^[A-Za-z0-9.@+_-]+\Z",
         required=False,
         error_messages={"invalid": "Use only letters, numbers and . @ + - _ in the username"},
     )

@@ -1,9 +1,10 @@
 """People and agencies: the user model, partner agencies, sectors and role memberships."""
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -151,6 +152,11 @@ class DisabledReason(models.TextChoices):
     INACTIVITY = "inactivity", "Disabled for inactivity"
 
 
+# Plain ASCII only: a Coordinator approves a role for the account the username names, so no
+# username may look like another's (a Cyrillic "а", full-width letters, a Unicode hyphen).
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9.@+_-]+")
+
+
 class User(AbstractUser):
     """A person who signs in. Deactivated, never deleted: the audit log points at them."""
 
@@ -170,6 +176,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    def clean(self):
+        # Every form that makes or renames an account (the service's and the admin's) runs
+        # this: a Coordinator approves roles for the account a username names, so none may
+        # look like another's (review 3).
+        super().clean()
+        if not USERNAME_PATTERN.fullmatch(self.username or ""):
+            raise ValidationError(
+                {"username": "Use only letters, numbers and . @ + - _ in the username"}
+            )
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Users are deactivated, never deleted.")

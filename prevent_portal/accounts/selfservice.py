@@ -88,6 +88,13 @@ def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     return ended
 
 
+def session_forgotten(sender, instance, **kwargs) -> None:
+    """``post_delete`` of a server session (sign-out, a new session key, "sign out
+    everywhere", deactivation, a reset or expiry): its record, with the address and browser,
+    goes with it, so nothing about a session outlives it (review 3)."""
+    UserSession.objects.filter(session_key=instance.session_key).delete()
+
+
 # --- Changing and resetting the password ---------------------------------------------------
 def has_authenticator(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
@@ -100,6 +107,17 @@ def own_password_change(*, user: User, raw_password: str) -> None:
 
     user_password_set(user=user, raw_password=raw_password, acting_user=user)
     UserSession.objects.filter(user=user).delete()
+
+
+def _may_reset_here(users):
+    """``users`` narrowed to the accounts that may reset their password here: active, not a
+    service account, not signed in through the council, with a confirmed authenticator.
+    Both sending a link and using one go through this."""
+    return (
+        users.filter(is_active=True, is_service_account=False)
+        .exclude(pk__in=ExternalIdentity.objects.values("user"))
+        .filter(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user"))
+    )
 
 
 def _over_limit(email_hash: str, ip_hash: str, now) -> bool:
@@ -125,13 +143,8 @@ def password_reset_request(*, email: str, request) -> None:
     attempt = PasswordResetAttempt.objects.create(email_hash=email_hash, ip_hash=ip_hash, at=now)
     if over:
         return
-    accounts = User.objects.filter(
-        email__iexact=email, is_active=True, is_service_account=False
-    ).exclude(pk__in=ExternalIdentity.objects.values("user"))
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    for user in accounts:
-        if not has_authenticator(user):
-            continue
+    for user in _may_reset_here(User.objects.filter(email__iexact=email)):
         token = reset_tokens.make_token(user)
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = site_link("accounts:password_reset_link", uid, token)
@@ -159,7 +172,9 @@ def password_reset_user(uidb64: str, token: str) -> User | None:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
         return None
-    user = User.objects.filter(pk=pk, is_active=True, is_service_account=False).first()
+    # The same rules as for sending one: an account linked to the council sign-in, switched
+    # off, or without an authenticator since, is refused even with a good token.
+    user = _may_reset_here(User.objects.filter(pk=pk)).first()
     if user is None or not reset_tokens.check_token(user, token):
         return None
     return user

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -79,7 +79,12 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         wait = device_wait(device) if device else None
-        if not user.check_password(form.cleaned_data["current_password"]):
+        # Through ``authenticate`` with the signed-in user's own username, never a bare
+        # check_password: django-axes then counts wrong tries and locks out as at sign-in.
+        again = authenticate(
+            request, username=user.get_username(), password=form.cleaned_data["current_password"]
+        )
+        if again is None or again.pk != user.pk:
             form.add_error("current_password", "Your current password is wrong")
         elif device is None:
             form.add_error("token", "Set up your authenticator app first")

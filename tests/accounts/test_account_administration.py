@@ -284,3 +284,30 @@ def test_answers_are_for_the_quarter(world):
         today=timezone.localdate().replace(month=5, day=1),
     )
     assert (first.quarter[-2:], second.quarter[-2:]) == ("Q1", "Q2")
+
+
+def test_a_username_cannot_look_like_another_accounts(world):
+    """Review 3, R3-5: usernames took any Unicode letter, so the administrator could make
+    "spoc-а" (a Cyrillic а) or a full-width twin of an existing account and ask a role for
+    it; the Coordinator, who approves what the username tells them, saw the colleague they
+    know. Usernames are now plain letters, digits and . @ + - _."""
+    admin = _client(world.sysadmin)
+    for lookalike in ("spoc-\u0430", "\uff53poc-a", "spoc\u2010a"):
+        page = _new_account(admin, world, username=lookalike).content.decode()
+        assert "govuk-error-summary" in page
+        with pytest.raises(ValidationError):
+            administration.account_create(
+                username=lookalike,
+                first_name="Ada",
+                last_name="Quill",
+                email="ada.quill@agency-a.example",
+                job_title="",
+                agency=world.agency_a,
+                role=Role.SPOC,
+                acting_user=world.sysadmin,
+            )
+    assert not User.objects.filter(email="ada.quill@agency-a.example").exists()
+    # Nor can an account be renamed to one (the admin's forms run the model's checks).
+    world.referrer_a.username = "spoc-\u0430"
+    with pytest.raises(ValidationError):
+        world.referrer_a.full_clean()

@@ -234,3 +234,85 @@ def test_your_account_lists_your_sign_ins_and_sessions_and_ends_the_others(world
 def test_the_sign_in_page_offers_forgot_password(client):
     page = client.get(reverse("accounts:sign_in")).content.decode()
     assert f'href="{FORGOT}"' in page
+
+
+def test_the_current_password_on_the_change_page_is_under_the_sign_in_lockout(
+    client, world, settings
+):
+    """Review 3, R3-2: the change-password page checked the current password outside
+    ``authenticate``, so django-axes never counted it: a stolen session could guess the
+    password without limit. Now wrong tries lock it out as at sign-in."""
+    settings.AXES_FAILURE_LIMIT = 3
+    user = world.referrer_a
+    sign_in(client, user)
+    url = reverse("accounts:password_change")
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    wrong = {"current_password": "wrong", "token": "000000", "new_password": NEW}
+    for _ in range(3):
+        client.post(url, {**wrong, "new_password_again": NEW})
+    response = client.post(
+        url,
+        {
+            "current_password": TEST_PASSWORD,
+            "token": current_code(device),
+            "new_password": NEW,
+            "new_password_again": NEW,
+        },
+    )
+    assert response.status_code == 429
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    # django-axes keeps the failed form (post_data): no password in it, old or new.
+    from axes.models import AccessAttempt
+
+    stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "wrong" not in stored and NEW not in stored
+
+
+def test_a_session_that_ends_leaves_no_record_of_its_address_and_browser(world):
+    """Review 3, R3-3: a recorded session (address, browser) was forgotten only by "sign out
+    everywhere else" and a password change: signing out, deactivation, an authenticator reset
+    and expiry left the rows forever. Now a session's record goes with the session."""
+    from prevent_portal.accounts.models import UserSession
+    from prevent_portal.accounts.tasks import clear_expired_sessions
+
+    user = world.panel_a
+    browsers = [Client(), Client(), Client()]
+    for browser in browsers:
+        password_step(browser, user.username)
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        device.last_t = -1  # a fresh code for the next browser in the same 30 s
+        device.save()
+        assert browser.post(CODE, {"token": current_code(device)}).status_code == 302
+    assert UserSession.objects.filter(user=user).count() == 3
+    browsers[0].post(reverse("accounts:sign_out"))
+    assert UserSession.objects.filter(user=user).count() == 2
+    Session.objects.filter(session_key=browsers[1].session.session_key).update(
+        expire_date="2000-01-01T00:00:00Z"
+    )
+    UserSession.objects.create(user=user, session_key="gone-before-the-fix")
+    clear_expired_sessions()
+    assert UserSession.objects.filter(user=user).count() == 1
+    services.user_sessions_end(user=user)  # deactivation, authenticator reset, new password
+    assert not UserSession.objects.filter(user=user).exists()
+    from prevent_portal.celery import app
+
+    assert (
+        app.conf.beat_schedule["accounts-clear-expired-sessions"]["task"]
+        == "accounts.clear_expired_sessions"
+    )
+
+
+def test_a_reset_link_stops_working_once_the_account_may_no_longer_reset_here(client, world):
+    """Review 3, R3-4: the link was checked for its token and an active account only, not
+    the rules that decide who gets one: an account linked to the council sign-in after the
+    link was sent could still be given a local password (which signs in beside the council's,
+    past its leaver process)."""
+    user = world.chair
+    user.email = "chair@council.example"
+    user.save()
+    _ask(client, user.email)
+    mail = _reset_mails(user).get()
+    ExternalIdentity.objects.create(user=user, tenant_id="t", object_id="o")
+    assert client.get(_link(mail)).status_code == 404
+    assert client.get(RESET).status_code == 404

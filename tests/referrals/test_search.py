@@ -292,3 +292,18 @@ def test_no_search_term_reaches_the_application_logs(client, world, caplog):
         client.get(URL, {"q": "Zorbell 31/02/1999"})  # refused: an error page, not a log line
     logged = " ".join(r.getMessage() + str(r.args) for r in caplog.records).lower()
     assert "zorbel" not in logged and "1999" not in logged
+
+
+# --- Review 3 ------------------------------------------------------------------------------
+def test_a_search_opened_signed_out_leaves_no_term_in_the_sign_in_lockout_records(client, world):
+    """Review 3, R3-1: a signed-out search link goes to the sign-in page with the search in
+    ``next``; django-axes recorded a failed sign-in's query string (``get_data``), which the
+    administrator reads in the admin, so the name and date of birth were stored in clear."""
+    from axes.models import AccessAttempt
+
+    response = client.get("/referrals/search/?q=Zebedeecanary+27/3/2008")
+    assert response.status_code == 302
+    client.post(response.url, {"username": world.spoc_a.username, "password": "wrong"})
+    attempt = AccessAttempt.objects.get(username=world.spoc_a.username)
+    stored = f"{attempt.get_data} {attempt.post_data} {attempt.path_info}"
+    assert "Zebedeecanary" not in stored and "2008" not in stored
