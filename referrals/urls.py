@@ -7,6 +7,7 @@ from referrals.views import (
     information_requests,
     intake,
     matching,
+    persons,
     referrals,
     retention,
     statistics,
@@ -29,6 +30,7 @@ urlpatterns = [
     *information_requests.urlpatterns,
     *statistics.urlpatterns,
     *matching.urlpatterns,
+    *persons.urlpatterns,
     *imports.urlpatterns,
     *retention.urlpatterns,
 ]

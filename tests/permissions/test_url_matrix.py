@@ -22,6 +22,7 @@ from tests.permissions import (
     rules_approvals,
     rules_channel_panel,
     rules_governance,
+    rules_person,
     rules_retention,
     rules_training,
 )
@@ -54,6 +55,7 @@ AREAS = [
     rules_accounts,
     rules_retention,
     rules_approvals,
+    rules_person,
 ]
 
 EXPECTED = {
