@@ -4,15 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0011_reflife_gateway_result_and_referring_organisation'),
+        ("referrals", "0011_reflife_gateway_result_and_referring_organisation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='chronologyentry',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Referral received'), ('note', 'Note'), ('assigned', 'Officer assigned'), ('information_requested', 'Information requested'), ('information_added', 'Information added'), ('gateway', 'Police gateway check'), ('match', 'Earlier referral check'), ('outcome', 'Triage outcome'), ('shared', 'Shared'), ('share_withdrawn', 'Share withdrawn'), ('correction', 'Correction'), ('panel_agenda', 'Put on a panel agenda'), ('panel_decision', 'Panel decision'), ('case_adopted', 'Adopted as a Channel case'), ('consent', 'Consent'), ('needs_flags', 'Vulnerability and needs flags'), ('support_plan', 'Support plan'), ('contact', 'Contact'), ('case_note', 'Case note'), ('exit', 'Exit from Channel'), ('ownership', 'Ownership returned'), ('post_exit_review', 'Post-exit review'), ('person_details', "Person's details changed")], max_length=25),
+            model_name="chronologyentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Referral received"),
+                    ("note", "Note"),
+                    ("assigned", "Officer assigned"),
+                    ("information_requested", "Information requested"),
+                    ("information_added", "Information added"),
+                    ("gateway", "Police gateway check"),
+                    ("match", "Earlier referral check"),
+                    ("outcome", "Triage outcome"),
+                    ("shared", "Shared"),
+                    ("share_withdrawn", "Share withdrawn"),
+                    ("correction", "Correction"),
+                    ("panel_agenda", "Put on a panel agenda"),
+                    ("panel_decision", "Panel decision"),
+                    ("case_adopted", "Adopted as a Channel case"),
+                    ("consent", "Consent"),
+                    ("needs_flags", "Vulnerability and needs flags"),
+                    ("support_plan", "Support plan"),
+                    ("contact", "Contact"),
+                    ("case_note", "Case note"),
+                    ("exit", "Exit from Channel"),
+                    ("ownership", "Ownership returned"),
+                    ("post_exit_review", "Post-exit review"),
+                    ("person_details", "Person's details changed"),
+                ],
+                max_length=25,
+            ),
         ),
     ]

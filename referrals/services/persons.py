@@ -122,25 +122,23 @@ def person_details_change(
         f"{_shown(name, details[name])}."
         for name in changed
     ]
-    if {"given_name", "family_name"} & set(changed):
-        if keep_name_as_alias(
-            kept=current, given=current.given_name, family=current.family_name
-        ):
-            lines.append("The earlier name is kept as another name the person is known by.")
+    old_name = (current.given_name, current.family_name)
     for name in changed:
         # An emptied text detail is "" (the columns are not nullable); a date is None.
         empty = None if name == "date_of_birth" else ""
         setattr(current, name, details[name] or empty)
+    renamed = {"given_name", "family_name"} & set(changed)
+    if renamed and keep_name_as_alias(kept=current, given=old_name[0], family=old_name[1]):
+        lines.append("The earlier name is kept as another name the person is known by.")
     referrals = list(
         Referral.objects.filter(person=current, depersonalised_at__isnull=True).order_by(
             "received_on", "pk"
         )
     )
     text = "Person's details changed after intake.\n" + "\n".join(lines) + f"\nReason: {reason}"
+    kind = ChronologyEntry.Kind.PERSON_DETAILS
     entries = [
-        chronology_add(
-            referral=ref, kind=ChronologyEntry.Kind.PERSON_DETAILS, text=text, acting_user=acting_user
-        )
+        chronology_add(referral=ref, kind=kind, text=text, acting_user=acting_user)
         for ref in referrals
     ]
     # auditlog's hook (Person.get_additional_data): which fields and where the reason is,
