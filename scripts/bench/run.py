@@ -160,9 +160,7 @@ def targets() -> dict:
     family = Person.objects.order_by("pk").values_list("family_name", flat=True)[500]
     # The person page: the person with the most referrals (the Coordinator sees them all),
     # and the SPOC's person with the most referrals at their agency.
-    person = (
-        Referral.objects.values("person").annotate(n=Count("pk")).order_by("-n", "-person")[0]
-    )
+    person = Referral.objects.values("person").annotate(n=Count("pk")).order_by("-n", "-person")[0]
     spoc_person = (
         Referral.objects.filter(owning_agency=spoc_agency)
         .values("person")

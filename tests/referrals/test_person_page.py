@@ -299,3 +299,18 @@ def test_a_depersonalised_person_cannot_be_changed(world, two_referrals):
     assert not Referral.objects.filter(
         person=person, chronology__kind=ChronologyEntry.Kind.PERSON_DETAILS
     ).exists()
+
+
+def test_no_person_page_section_mentions_a_record_the_reader_cannot_see(world):
+    """Every section an app registers (``referrals.person_page``), for a reader who sees one
+    of the person's referrals and none of their other records: nothing to show."""
+    from referrals import person_page
+
+    person, ours, theirs = person_with_two_agencies(world)
+    factories.channel_case(world.agency_b, world.spoc_b, person=person)
+    assert person_page.providers(), "the Channel Panel app registers its section"
+    for name, provider in person_page.providers().items():
+        section = provider(world.spoc_a, person)
+        assert section is None or section.records == [], name
+        # and the same provider shows it to its agency
+        assert provider(world.spoc_b, person) is not None, name
