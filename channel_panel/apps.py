@@ -63,6 +63,10 @@ class ChannelPanelConfig(AppConfig):
         self._register_meetings()
         self._register_cases()
         self._register_retention()
+        # What waits for each role on the home page (prevent_portal/core/work_waiting.py).
+        from prevent_portal.core import work_waiting
+
+        work_waiting.register_all("channel_panel.work_waiting")
 
     def _register_chair_reach(self):
         """The chair of a meeting sees what its agenda holds: the referrals on it and their

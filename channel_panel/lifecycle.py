@@ -78,11 +78,7 @@ def quorate_or_confirmed_with_reason(
 
 
 def _undecided(meeting: PanelMeeting) -> list[AgendaItem]:
-    return list(
-        meeting.items.exclude(kind=AgendaItem.Kind.OTHER)
-        .filter(decisions__isnull=True)
-        .order_by("position")
-    )
+    return list(meeting.items.undecided().order_by("position"))
 
 
 @condition(
@@ -157,6 +153,19 @@ def outcome_allowed(item: AgendaItem, *, outcome: str = "", **_) -> bool:
     return outcome in ALLOWED[item.kind]
 
 
+@condition(
+    "Adoption and exit are the panel's decisions: mark the meeting held (quorate, or "
+    "confirmed with a reason) before recording them."
+)
+def held_if_adopting_or_exiting(item: AgendaItem, *, outcome: str = "", **_) -> bool:
+    # Issue 13, invariant 1: no Channel case without an adoption decision at a held meeting.
+    # Other outcomes (not adopted, referred elsewhere, continue) may be noted as the meeting
+    # runs; a case is opened or ended only by a meeting whose quorum has been settled.
+    return outcome not in (Decision.Outcome.ADOPT, Decision.Outcome.EXIT) or (
+        item.meeting.status != PanelMeeting.Status.PLANNED
+    )
+
+
 @condition("A decision needs its rationale.")
 def rationale_given(item: AgendaItem, *, rationale: str = "", **_) -> bool:
     return bool(rationale.strip())
@@ -214,6 +223,7 @@ DECISION = Lifecycle(
                 minutes_not_approved,
                 meeting_started,
                 outcome_allowed,
+                held_if_adopting_or_exiting,
                 rationale_given,
                 *_DETAILS,
             ),

@@ -114,6 +114,17 @@ class PanelMeeting(models.Model):
         the past ones, still to be marked held."""
         return Q(status=cls.Status.PLANNED, meets_on__gte=today or timezone.localdate())
 
+    @classmethod
+    def pack_open_q(cls, today: date | None = None) -> Q:
+        """Meetings whose pack window (``pack_window``) includes ``today``."""
+        from datetime import timedelta
+
+        today = today or timezone.localdate()
+        return Q(
+            meets_on__gte=today - timedelta(days=settings.PANEL_PACK_CLOSES_DAYS_AFTER),
+            meets_on__lte=today + timedelta(days=settings.PANEL_PACK_OPENS_DAYS_BEFORE),
+        )
+
     def quorum(self) -> tuple[bool, list[Agency]]:
         """Whether every core agency had someone present, and which did not."""
         present = set(
@@ -199,6 +210,26 @@ class Attendance(models.Model):
         return self.name
 
 
+class AgendaItemQuerySet(models.QuerySet):
+    def undecided(self):
+        """Case items (not "other business") with no decision recorded: what stops the
+        minutes being approved (``channel_panel.lifecycle``) and what the home page counts."""
+        return self.exclude(kind=AgendaItem.Kind.OTHER).filter(decisions__isnull=True)
+
+    def visible_to(self, user):
+        """Items ``user`` may open (``agenda_item_visible_to`` as a filter): the case an item
+        reviews, or else the referral it discusses, is in their ``visible_to``; other
+        business holds no personal data."""
+        return self.filter(
+            Q(case__isnull=True, referral__isnull=True)
+            | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
+            | Q(
+                case__isnull=True,
+                referral__in=Referral.objects.visible_to(user).values("pk"),
+            )
+        )
+
+
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):
         NEW = "new", "New case"
@@ -228,6 +259,8 @@ class AgendaItem(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
@@ -307,6 +340,35 @@ class ChannelCaseQuerySet(ProtectedQuerySet):
 
     def open(self):
         return self.filter(status=ChannelCase.Status.OPEN)
+
+    def needing_own_consent(self, today: date) -> list[ChannelCase]:
+        """Open cases whose live consent came from a parent and whose person has turned 18
+        by ``today`` (``ChannelCase.needs_own_consent``, the one rule): the reminder
+        ``channel_panel.consent_at_18``, the case list's ``waiting=consent`` and the home
+        page. Two queries: a loose database bound, then the model's rule."""
+        candidates = (
+            self.open()
+            .filter(
+                consents__given_by=Consent.GivenBy.PARENT,
+                consents__withdrawn_on__isnull=True,
+                # A loose bound (born in the year that turns 18 or earlier); the model decides.
+                referral__person__date_of_birth__year__lte=today.year - ADULT_AGE,
+            )
+            .distinct()
+            .select_related("referral__person", "case_manager")
+            .prefetch_related(models.Prefetch("consents", queryset=Consent.objects.all()))
+            .order_by("pk")
+        )
+        return [case for case in candidates if case.needs_own_consent(today)]
+
+    def contact_overdue(self, today: date):
+        """Cases with a support contact overdue on ``today`` (``SupportAction.objects
+        .contact_overdue``)."""
+        return self.filter(pk__in=SupportAction.objects.contact_overdue(today).values("case_id"))
+
+    def post_exit_review_due(self, today: date):
+        """Cases with a post-exit review due (``PostExitReview.objects.due``)."""
+        return self.filter(pk__in=PostExitReview.objects.due(today).values("case_id"))
 
 
 class ChannelCase(models.Model):
@@ -605,6 +667,18 @@ class CaseNeedsFlag(models.Model):
         return f"Needs flag {self.pk} on case {self.case_id}"
 
 
+class SupportActionQuerySet(OnVisibleCaseQuerySet):
+    def contact_overdue(self, today: date):
+        """Open actions of open cases whose next contact was due before ``today``
+        (``SupportAction.is_overdue``): the reminder ``channel_panel.contact_overdue``, the
+        case list's ``waiting=contact`` and the home page."""
+        return self.filter(
+            status__in=SupportAction.OPEN_STATUSES,
+            next_contact_due__lt=today,
+            case__status=ChannelCase.Status.OPEN,
+        )
+
+
 class SupportAction(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -632,7 +706,7 @@ class SupportAction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
-    objects = OnVisibleCaseQuerySet.as_manager()
+    objects = SupportActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "pk"]
@@ -660,6 +734,19 @@ class SupportAction(models.Model):
         return str(self.owner_provider or self.owner_agency)
 
 
+class PostExitReviewQuerySet(OnVisibleCaseQuerySet):
+    def due(self, today: date):
+        """Reviews not yet held of exited cases, due within CHANNEL_REVIEW_REMINDER_DAYS of
+        ``today`` or already past: the reminder ``channel_panel.post_exit_review``, the case
+        list's ``waiting=review`` and the home page."""
+        from datetime import timedelta
+
+        horizon = today + timedelta(days=settings.CHANNEL_REVIEW_REMINDER_DAYS)
+        return self.filter(
+            held_on__isnull=True, due_on__lte=horizon, case__status=ChannelCase.Status.EXITED
+        )
+
+
 class PostExitReview(models.Model):
     """A review of an exited case, due some months after exit; it comes up on an agenda."""
 
@@ -669,7 +756,7 @@ class PostExitReview(models.Model):
     held_on = models.DateField(null=True, blank=True)
     outcome_notes = models.TextField(blank=True)
 
-    objects = OnVisibleCaseQuerySet.as_manager()
+    objects = PostExitReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -5,16 +5,12 @@ sends it only to recipients who may see the case then (prevent_portal/reminders)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
-from django.db.models import Prefetch
-
-from channel_panel.models import ChannelCase, Consent, PostExitReview, SupportAction
+from channel_panel.models import ChannelCase, PostExitReview, SupportAction
 from prevent_portal.accounts.models import Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
-from referrals.models import ADULT_AGE
 
 
 def _holders(role: str) -> list[User]:
@@ -58,11 +54,7 @@ def support_contact_overdue(today: date):
     date; the sweep drops any of them who cannot see the case (a manager who has left the
     agency). Not every chair in the country: they may not see the case at all."""
     overdue = (
-        SupportAction.objects.filter(
-            status__in=SupportAction.OPEN_STATUSES,
-            next_contact_due__lt=today,
-            case__status=ChannelCase.Status.OPEN,
-        )
+        SupportAction.objects.contact_overdue(today)
         .select_related("case__case_manager", "support_type")
         .order_by("next_contact_due", "pk")
     )
@@ -92,22 +84,7 @@ def support_contact_overdue(today: date):
 def consent_on_turning_18(today: date):
     """An open case whose live consent came from a parent, and the person has turned 18:
     the case manager is asked, once, to get the person's own consent."""
-    cases = (
-        ChannelCase.objects.open()
-        .filter(
-            consents__given_by=Consent.GivenBy.PARENT,
-            consents__withdrawn_on__isnull=True,
-            # A loose bound (born in the year that turns 18 or earlier); the model decides.
-            referral__person__date_of_birth__year__lte=today.year - ADULT_AGE,
-        )
-        .distinct()
-        .select_related("referral__person", "case_manager")
-        .prefetch_related(Prefetch("consents", queryset=Consent.objects.all()))
-        .order_by("pk")
-    )
-    for case in cases:
-        if not case.needs_own_consent(today):
-            continue
+    for case in ChannelCase.objects.needing_own_consent(today):
         turned = case.turns_18_on()
         # The date is the key's and the outbox row's due date, never the text's: the day
         # someone turned 18 is their date of birth.
@@ -130,13 +107,8 @@ def consent_on_turning_18(today: date):
 def post_exit_review_due(today: date):
     """A post-exit review not yet held and due within CHANNEL_REVIEW_REMINDER_DAYS (or
     already past due): the coordinators and the case manager, once per review."""
-    horizon = today + timedelta(days=settings.CHANNEL_REVIEW_REMINDER_DAYS)
     reviews = (
-        PostExitReview.objects.filter(
-            held_on__isnull=True,
-            due_on__lte=horizon,
-            case__status=ChannelCase.Status.EXITED,
-        )
+        PostExitReview.objects.due(today)
         .select_related("case__case_manager")
         .order_by("due_on", "pk")
     )

@@ -56,3 +56,7 @@ class GovernanceConfig(AppConfig):
         demo_registry.register("governance", demo.seed, order=60)
         retention.register("governance", erase=subject_access_exports_erase)
         reminders.register("governance.board_updates", board_updates_due)
+        # What waits for each role on the home page (prevent_portal/core/work_waiting.py).
+        from prevent_portal.core import work_waiting
+
+        work_waiting.register_all("governance.work_waiting")

@@ -9,7 +9,7 @@ carry the due date, so recording an update (which moves the date) starts a new c
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 
@@ -54,10 +54,8 @@ def lead_time_passed(days_left: int, lead_days: list[int]) -> int | None:
 def board_updates_due(today: date):
     """Reminders of board updates coming due, and escalations of those overdue."""
     lead_days = list(settings.BOARD_REMINDER_LEAD_DAYS)
-    horizon = today + timedelta(days=max(lead_days, default=0))
     boards = (
-        Board.objects.active()
-        .filter(next_due__isnull=False, next_due_to_be_confirmed=False, next_due__lte=horizon)
+        Board.objects.updates_due(today)
         .select_related("lead_officer")
         .prefetch_related("reminder_recipients")
         .order_by("pk")

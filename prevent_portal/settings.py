@@ -228,6 +228,11 @@ LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?sso=failed"
 OTP_TOTP_ISSUER = SERVICE_NAME
 # A person with no authenticator sets one up only through a one-time link this fresh.
 ENROLMENT_LINK_HOURS = env.int("ENROLMENT_LINK_HOURS", default=72)
+# "Forgot your password?": the e-mailed link works once, for this long (Django's reset
+# tokens are tied to the password, so a used link stops working), and requests are limited
+# per e-mail address and per client address (prevent_portal/accounts/selfservice.py).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=30) * 60
+PASSWORD_RESET_LIMITS = {"per_email_per_hour": 3, "per_address_per_hour": 10}
 OTP_TOTP_TOLERANCE = 1
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

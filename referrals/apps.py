@@ -102,3 +102,7 @@ class ReferralsConfig(AppConfig):
         demo_registry.register("referrals", demo.seed, order=20)
         reminders.register("referrals.triage_overdue", triage_overdue)
         reminders.register("referrals.information_requests_overdue", information_requests_overdue)
+        # What waits for each role on the home page (prevent_portal/core/work_waiting.py).
+        from prevent_portal.core import work_waiting
+
+        work_waiting.register_all("referrals.work_waiting")

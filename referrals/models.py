@@ -233,6 +233,13 @@ class ReferralQuerySet(ProtectedQuerySet):
             status=Referral.Status.PASSED_TO_PANEL, channel_case__isnull=True
         )
 
+    def over_triage_target(self, today: date):
+        """Open referrals (not yet decided) that have waited more than TRIAGE_TARGET_DAYS
+        on ``today``: the triage queue's "Over the target" (``waiting=over``) and the home
+        page's count, one rule."""
+        target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
+        return self.filter(status__in=Referral.OPEN_STATUSES, received_on__lt=today - target)
+
     def visible_to(self, user):
         """Rules 1-5 of the access module, and never a de-personalised referral: once its
         personal data is deleted under the retention schedule it is a statistic only."""
@@ -522,6 +529,16 @@ class InformationRequestQuerySet(models.QuerySet):
             status=InformationRequest.Status.OPEN,
             due_on__gte=earliest_due,
             referral__depersonalised_at__isnull=True,
+        )
+
+    def overdue(self, today: date):
+        """Open requests past their due date and not yet expired on ``today``: the requests
+        the reminder ``referrals.information_requests_overdue`` chases (lifecycle step
+        "chase": overdue, not expired), and the home page counts."""
+        return self.filter(
+            status=InformationRequest.Status.OPEN,
+            due_on__lt=today,
+            due_on__gte=today - timedelta(days=INFORMATION_REQUEST_GRACE_DAYS),
         )
 
     def visible_to(self, user):

@@ -8,7 +8,7 @@ from prevent_portal.accounts.models import Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE
-from referrals.models import INFORMATION_REQUEST_GRACE_DAYS, InformationRequest, Referral
+from referrals.models import InformationRequest, Referral
 from referrals.services.information_requests import asked_spocs
 
 
@@ -50,12 +50,8 @@ def information_requests_overdue(today: date):
     carries no date, so the outbox's unique key lets it be queued once however often the
     sweep runs. No personal data: the agency, the dates and a link to sign in."""
     overdue = (
-        InformationRequest.objects.filter(
-            status=InformationRequest.Status.OPEN,
-            due_on__lt=today,
-            due_on__gte=today - timedelta(days=INFORMATION_REQUEST_GRACE_DAYS),
-            referral__depersonalised_at__isnull=True,
-        )
+        InformationRequest.objects.overdue(today)
+        .filter(referral__depersonalised_at__isnull=True)
         .select_related("agency")
         .order_by("pk")
     )

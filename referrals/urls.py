@@ -10,6 +10,7 @@ from referrals.views import (
     persons,
     referrals,
     retention,
+    search,
     statistics,
     triage,
 )
@@ -33,4 +34,5 @@ urlpatterns = [
     *persons.urlpatterns,
     *imports.urlpatterns,
     *retention.urlpatterns,
+    *search.urlpatterns,
 ]

@@ -145,6 +145,21 @@ def meeting(chair: User, meets_on: date | None = None, **kwargs):
     )
 
 
+def held(meeting):
+    """``meeting`` marked held by its chair (without quorum, confirmed with a reason): the
+    state in which adoption and exit decisions may be recorded."""
+    from channel_panel.services import meeting_mark_held
+
+    meeting.refresh_from_db()
+    return meeting_mark_held(
+        meeting=meeting,
+        expected_version=meeting.version,
+        acting_user=meeting.chair,
+        confirm_inquorate=True,
+        inquorate_reason="Test meeting",
+    )
+
+
 def channel_case(lead_agency: Agency, case_manager: User, *, referral_agency=None, **kwargs):
     """An open Channel case led by ``lead_agency`` (its referral owned by
     ``referral_agency``, the lead agency by default), adopted without a meeting."""

@@ -48,3 +48,7 @@ class TrainingConfig(AppConfig):
             navigation.register(item)
         demo_registry.register("training", demo.seed, order=30)
         reminders.register("training.missing_returns", missing_returns_reminders)
+        # What waits for each role on the home page (prevent_portal/core/work_waiting.py).
+        from prevent_portal.core import work_waiting
+
+        work_waiting.register_all("training.work_waiting")

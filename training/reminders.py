@@ -94,18 +94,25 @@ def _after_deadline(period: ReportingPeriod, missing, types, agencies):
         )
 
 
-def missing_returns_reminders(today: date):
-    """Before each quarter's deadline (from TRAINING_REMINDER_DAYS_BEFORE days ahead until
-    the day itself), remind SPOCs of their agency's missing returns; once it has passed,
-    give the Coordinator the list of what is still missing."""
+def chased_periods(today: date) -> list[ReportingPeriod]:
+    """The quarters whose missing returns are being chased on ``today``: from
+    TRAINING_REMINDER_DAYS_BEFORE days before the deadline until OVERDUE_WINDOW_DAYS after it
+    (the reminders below, and the SPOC's home page)."""
     ahead = timedelta(days=settings.TRAINING_REMINDER_DAYS_BEFORE)
-    periods = list(
+    return list(
         ReportingPeriod.objects.filter(
             submission_deadline__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS),
             submission_deadline__lte=today + ahead,
             start__lte=today,
-        )
+        ).order_by("submission_deadline", "pk")
     )
+
+
+def missing_returns_reminders(today: date):
+    """Before each quarter's deadline (from TRAINING_REMINDER_DAYS_BEFORE days ahead until
+    the day itself), remind SPOCs of their agency's missing returns; once it has passed,
+    give the Coordinator the list of what is still missing."""
+    periods = chased_periods(today)
     if not periods:
         return
     types = {t.pk: t for t in TrainingType.objects.active()}

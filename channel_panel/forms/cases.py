@@ -63,7 +63,14 @@ def _agencies():
 # --- Lists and filters (GET forms: bad values are ignored) ---------------------------------
 class CaseListFilterForm(forms.Form):
     STATUS_CHOICES = [("open", "Open"), *ChannelCase.Status.choices[1:], ("all", "Any status")]
+    WAITING_CHOICES = [
+        ("", "Any"),
+        ("contact", "A support contact overdue"),
+        ("consent", "Turned 18: ask for their own consent"),
+        ("review", "A post-exit review due"),
+    ]
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    waiting = forms.ChoiceField(label="Waiting", choices=WAITING_CHOICES, required=False)
 
 
 class ChronologyFilterForm(forms.Form):

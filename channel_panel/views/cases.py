@@ -55,9 +55,21 @@ def case_list(request):
     contacts are flagged. Each row shown is an access entry."""
     require_role(request.user, *AGENCY_CASE_ROLES)
     form = CaseListFilterForm(request.GET or None)
-    status = _get_filters(form).get("status") or "open"
+    filters = _get_filters(form)
+    today = timezone.localdate()
+    # What waits (the home page's links): each the reminders' own rule, on visible cases.
+    waiting = {
+        "contact": lambda cases: cases.contact_overdue(today),
+        "consent": lambda cases: cases.filter(
+            pk__in=[c.pk for c in cases.needing_own_consent(today)]
+        ),
+        "review": lambda cases: cases.post_exit_review_due(today),
+    }.get(filters.get("waiting"))
+    # A waiting filter names its own statuses (a review is due on an exited case).
+    status = filters.get("status") or ("all" if waiting else "open")
+    visible = ChannelCase.objects.visible_to(request.user)
     queryset = (
-        ChannelCase.objects.visible_to(request.user)
+        (waiting(visible) if waiting else visible)
         .select_related("referral__person", "lead_agency", "case_manager")
         .annotate(
             next_contact_due=Min(
@@ -71,7 +83,6 @@ def case_list(request):
         queryset = queryset.filter(status=status)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    today = timezone.localdate()
     for case in rows:
         case.overdue = (
             case.is_open() and case.next_contact_due is not None and case.next_contact_due < today

@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from channel_panel import services
+from channel_panel import services, work_waiting
 from channel_panel.forms.meetings import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -34,7 +34,7 @@ from channel_panel.forms.meetings import (
     MeetingScheduleForm,
     item_label,
 )
-from channel_panel.lifecycle import MEETING, meeting_started
+from channel_panel.lifecycle import MEETING, held_if_adopting_or_exiting, meeting_started
 from channel_panel.models import (
     CHAIR_MEETINGS,
     MANAGE_MEETINGS,
@@ -46,6 +46,7 @@ from channel_panel.models import (
     get_agenda_item_for_user,
     get_meeting_for_user,
 )
+from channel_panel.services.decisions import ALLOWED
 from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
 from prevent_portal.accounts.access import has_global_perm, require_role
 from prevent_portal.accounts.reauth import recent_authentication_required
@@ -73,6 +74,29 @@ def _back(meeting: PanelMeeting):
 
 
 # --- The list and scheduling --------------------------------------------------------------
+# ``?waiting=``: the meetings the home page counts (channel_panel/work_waiting.py).
+WAITING = {
+    "undecided": (
+        "Meetings with agenda items still to decide",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.undecided_items(user, today).values("meeting_id")
+        ),
+    ),
+    "minutes": (
+        "Minutes waiting for your approval",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.minutes_to_approve(user).values("pk")
+        ),
+    ),
+    "packs": (
+        "Panel packs open to you",
+        lambda user, today, meetings: meetings.filter(
+            pk__in=work_waiting.packs_open(user, today).values("pk")
+        ),
+    ),
+}
+
+
 @require_GET
 def meeting_list(request):
     """Upcoming meetings (``PanelMeeting.upcoming_q``: by status and date), soonest first,
@@ -80,6 +104,19 @@ def meeting_list(request):
     require_role(request.user, *PANEL_ROLES)
     today = timezone.localdate()
     meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
+    waiting = WAITING.get(request.GET.get("waiting", ""))
+    if waiting is not None:
+        # The home page's links: just the meetings waiting for something (its rules).
+        title, chosen = waiting
+        return render(
+            request,
+            "channel_panel/meeting_list.html",
+            {
+                "waiting_title": title,
+                "waiting": chosen(request.user, today, meetings).order_by("meets_on", "pk"),
+                "can_schedule": False,
+            },
+        )
     upcoming = PanelMeeting.upcoming_q(today)
     past = Paginator(meetings.exclude(upcoming).order_by("-meets_on", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -602,6 +639,12 @@ def decision(request, pk, item_pk):
             "not_yet": None
             if current is not None or meeting_started.holds(row.item, {})
             else meeting_started.explain(row.item, {}),
+            # And adoption or exit waits for the meeting to be marked held.
+            "held_first": None
+            if current is not None
+            or meeting.status != PanelMeeting.Status.PLANNED
+            or not {Decision.Outcome.ADOPT, Decision.Outcome.EXIT} & set(ALLOWED[row.item.kind])
+            else held_if_adopting_or_exiting.explain(row.item, {}),
         },
     )
 

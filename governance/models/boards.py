@@ -64,6 +64,17 @@ class BoardQuerySet(ReadableQuerySet):
     def with_last_update(self) -> BoardQuerySet:
         return self.annotate(last_presented_on=Max("updates__presented_on"))
 
+    def updates_due(self, today: date) -> BoardQuerySet:
+        """Active boards with a date that is past or within the longest reminder lead time
+        (``due_soon_days``): overdue or due soon. The boards the reminder
+        ``governance.board_updates`` looks at, the board list's ``waiting=due`` and the home
+        page's count."""
+        return self.active().filter(
+            next_due__isnull=False,
+            next_due_to_be_confirmed=False,
+            next_due__lte=today + timedelta(days=due_soon_days()),
+        )
+
     def schedule_status(self, today: date, *, soon_days: int | None = None) -> BoardQuerySet:
         """Annotate each board's ``schedule_status`` (a ScheduleStatus value) on ``today``."""
         soon = today + timedelta(days=due_soon_days() if soon_days is None else soon_days)

@@ -32,8 +32,42 @@ from prevent_portal.accounts.access import has_role
 SUBJECT_ACCESS_ROLES = EDITOR_ROLES
 
 
+# A subject access request is answered within one month of receipt (UK GDPR Art. 12(3)):
+# the home page and the list's ``waiting=deadline`` raise it this many days before then.
+DEADLINE_WARNING_DAYS = 7
+
+
+def answer_due_on(received_on):
+    """The one-month deadline of a request received on ``received_on`` (month ends clamped)."""
+    from governance.models.boards import add_months
+
+    return add_months(received_on, 1)
+
+
 class SubjectAccessExportQuerySet(ReadableQuerySet):
     reader_roles = SUBJECT_ACCESS_ROLES
+
+    def near_deadline(self, today):
+        """Exports not yet handed over (not downloaded, not expired) whose request's
+        one-month deadline is at most DEADLINE_WARNING_DAYS away, or past. A request
+        received on day D is due on D plus one month (``answer_due_on``), so the latest D
+        counted is the warning day less one month, or the previous month's last day when the
+        warning day ends its month (a request of 31 January is due on 28 February)."""
+        import calendar
+
+        from governance.models.boards import add_months
+
+        warn_on = today + timedelta(days=DEADLINE_WARNING_DAYS)
+        if warn_on.day == calendar.monthrange(warn_on.year, warn_on.month)[1]:
+            latest_received = warn_on.replace(day=1) - timedelta(days=1)
+        else:
+            latest_received = add_months(warn_on, -1)
+        built_since = timezone.now() - timedelta(days=settings.SUBJECT_ACCESS_EXPORT_EXPIRY_DAYS)
+        return self.filter(
+            downloaded_at__isnull=True,
+            expired_at__isnull=True,
+            received_on__lte=latest_received,
+        ).filter(models.Q(finished_at__isnull=True) | models.Q(finished_at__gt=built_since))
 
 
 def export_path(instance: SubjectAccessExport, filename: str) -> str:

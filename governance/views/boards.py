@@ -31,8 +31,11 @@ def board_list(request):
     """Every board with its area of focus, frequency, last and next update and status."""
     require_role(request.user, *READER_ROLES)
     today = timezone.localdate()
+    visible = Board.objects.visible_to(request.user)
+    # ``?waiting=due``: the boards the reminders and the home page count as due or overdue.
+    waiting = request.GET.get("waiting") == "due"
     boards = list(
-        Board.objects.visible_to(request.user)
+        (visible.updates_due(today) if waiting else visible)
         .with_last_update()
         .schedule_status(today)
         .select_related("lead_officer")
@@ -47,6 +50,7 @@ def board_list(request):
             "summary": Board.objects.active().schedule_summary(today),
             "can_edit": can_edit(request.user),
             "today": today,
+            "waiting": waiting,
         },
     )
 

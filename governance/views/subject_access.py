@@ -15,6 +15,7 @@ from django.db.models.functions import Replace, Upper
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from governance import services
@@ -43,7 +44,15 @@ def subject_access_list(request):
     exports = SubjectAccessExport.objects.visible_to(request.user).select_related(
         "created_by", "downloaded_by"
     )
-    return render(request, "governance/subject_access_list.html", {"exports": list(exports[:100])})
+    # ``?waiting=deadline``: those the home page counts as near their one-month deadline.
+    waiting = request.GET.get("waiting") == "deadline"
+    if waiting:
+        exports = exports.near_deadline(timezone.localdate())
+    return render(
+        request,
+        "governance/subject_access_list.html",
+        {"exports": list(exports[:100]), "waiting": waiting},
+    )
 
 
 def named_starting(word: str):

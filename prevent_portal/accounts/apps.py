@@ -24,8 +24,10 @@ class AccountsConfig(AppConfig):
 
         from prevent_portal.accounts import checks, demo
         from prevent_portal.accounts.models import (
+            AccessReviewAnswer,
             AccountChangeApproval,
             AccountChangeRequest,
+            AccountRequest,
             Agency,
             EnrolmentLink,
             ExternalIdentity,
@@ -67,6 +69,40 @@ class AccountsConfig(AppConfig):
                 description="Roles, passwords, authenticators and council sign-ins waiting "
                 "for your approval before they take effect.",
                 order=91,
+            )
+        )
+        # A SPOC's request for a colleague's account and the access review's answers: who
+        # asked or answered, who acted, and when.
+        auditlog.register(AccountRequest, mask_fields=["first_name", "last_name", "email"])
+        auditlog.register(AccessReviewAnswer)
+        navigation.register(
+            navigation.NavItem(
+                label="Account requests",
+                url_name="accounts:account_request_list",
+                roles=frozenset({Role.SPOC, Role.SYSADMIN}),
+                description="Ask for an account for a colleague at your agency; the system "
+                "administrator makes it or says why not.",
+                order=92,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Access review",
+                url_name="accounts:access_review",
+                roles=frozenset({Role.SPOC, Role.SYSADMIN}),
+                description="Each quarter, say whether everyone with a role at your agency "
+                "still needs it.",
+                order=93,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Your account",
+                url_name="accounts:your_account",
+                roles=frozenset(Role.values),
+                description="Change your password, see your recent sign-ins, and sign out "
+                "everywhere else.",
+                order=99,
             )
         )
         auditlog.register(Agency)

@@ -19,12 +19,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts.models import EnrolmentLink, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 BACKUP_CODE_COUNT = 10
@@ -35,9 +35,12 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def enrolment_link_send(*, user: User, acting_user: User | None) -> EnrolmentLink:
+def enrolment_link_send(
+    *, user: User, acting_user: User | None, invitation: bool = False
+) -> EnrolmentLink:
     """Make a new one-time set-up link for ``user`` (cancelling earlier ones) and queue it to
-    their e-mail address. Only the token's hash is stored."""
+    their e-mail address. Only the token's hash is stored. An invitation (a new account with
+    no password yet) asks them to choose a password first, then set up the app."""
     now = timezone.now()
     for old in EnrolmentLink.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now):
         old.expires_at = now
@@ -49,17 +52,31 @@ def enrolment_link_send(*, user: User, acting_user: User | None) -> EnrolmentLin
         created_by=acting_user,
         expires_at=now + timedelta(hours=settings.ENROLMENT_LINK_HOURS),
     )
-    url = f"{settings.SITE_URL}{reverse('accounts:enrol', args=[token])}"
+    url = site_link("accounts:enrol", token)
+    hours = settings.ENROLMENT_LINK_HOURS
+    if invitation:
+        subject = f"{settings.SERVICE_NAME}: your new account"
+        body = (
+            f"An account on {settings.SERVICE_NAME} has been made for you. Your username "
+            f"is {user.username}. Use this link to choose your password and set up the "
+            f"authenticator app on your phone. It works once, within {hours} hours:\n\n"
+            f"{url}\n\nWhat you can see depends on the roles your agency asked for; some "
+            "wait for the Prevent Coordinator's approval. If you did not expect this, tell "
+            "your agency's single point of contact."
+        )
+    else:
+        subject = f"{settings.SERVICE_NAME}: set up your authenticator app"
+        body = (
+            f"Use this link to set up the authenticator app for your {settings.SERVICE_NAME} "
+            f"account. It works once, within {hours} hours:\n\n{url}\n\n"
+            "If you did not expect this, tell your administrator."
+        )
     notification_queue(
         dedup_key=f"accounts:enrolment-link:{link.pk}",
-        kind="accounts.enrolment_link",
+        kind="accounts.invitation" if invitation else "accounts.enrolment_link",
         recipient=user,
-        subject=f"{settings.SERVICE_NAME}: set up your authenticator app",
-        body=(
-            f"Use this link to set up the authenticator app for your {settings.SERVICE_NAME} "
-            f"account. It works once, within {settings.ENROLMENT_LINK_HOURS} hours:\n\n{url}\n\n"
-            "If you did not expect this, tell your administrator."
-        ),
+        subject=subject,
+        body=body,
     )
     link.token = token  # for the caller (tests); never stored
     return link

@@ -338,3 +338,122 @@ class EnrolmentLink(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class SignInEvent(models.Model):
+    """A completed sign-in (both factors, or council single sign-on): what "your recent
+    sign-ins" lists, so a person can spot one that was not them."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sign_ins")
+    at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=30)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"sign-in #{self.pk}"
+
+
+class UserSession(models.Model):
+    """The server-side sessions a person has open, so they (and deactivation) can end them
+    without decoding every session in the database."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"session #{self.pk}"
+
+
+class AccountRequest(models.Model):
+    """A SPOC's request for an account for a colleague in their own agency. The system
+    administrator makes the account (roles then wait for approval as any other) or declines
+    it with a reason; the SPOC sees the outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the system administrator"
+        MADE = "made", "Account made"
+        DECLINED = "declined", "Declined"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    job_title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    account = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "agency"])]
+
+    def __str__(self):
+        return f"account request #{self.pk}"
+
+
+class AccessReviewAnswer(models.Model):
+    """The quarterly access review: an agency's SPOC answers, for one role held at their
+    agency in one quarter, whether the person still needs it. A "no" waits for the system
+    administrator to end the role; the answer and the action are both recorded."""
+
+    class Answer(models.TextChoices):
+        KEEP = "keep", "Still needs this role"
+        REMOVE = "remove", "No longer needs this role"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="review_answers"
+    )
+    quarter = models.CharField(max_length=7)  # "2026-Q4"
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    note = models.TextField(max_length=2000, blank=True)
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+    acted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "quarter"], name="access_review_one_answer_per_quarter"
+            )
+        ]
+
+    def __str__(self):
+        return f"access review answer #{self.pk}"
+
+
+class PasswordResetAttempt(models.Model):
+    """A "forgot your password?" request, kept (as hashes) to limit them per address and per
+    e-mail across every web process; pruned after a day."""
+
+    email_hash = models.CharField(max_length=64, db_index=True)
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"password reset attempt #{self.pk}"

@@ -159,6 +159,10 @@ class SSOCallbackView(_EnabledOnly, OIDCAuthenticationCallbackView):
         if settings.OIDC_TRUST_IDP_MFA and identity is not None:
             otp_login(request, identity)
             authentication_recorded(request)
+            if not current.is_authenticated:
+                from prevent_portal.accounts.selfservice import sign_in_recorded
+
+                sign_in_recorded(request, method="Council sign-in")
         return response
 
 

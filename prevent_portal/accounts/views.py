@@ -15,13 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_portal.accounts import enrolment, services, sso
+from prevent_portal.accounts import enrolment, selfservice, services, sso
+from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.forms import (
     ConfirmIdentityForm,
     SignInCodeForm,
     SignInForm,
     TokenForm,
 )
+from prevent_portal.accounts.models import ExternalIdentity, Role
 from prevent_portal.accounts.reauth import (
     authentication_is_recent,
     authentication_recorded,
@@ -46,6 +48,10 @@ from prevent_portal.core.middleware import (
 TIMEOUT_MESSAGES = {
     "idle": "You were signed out because you did nothing for 30 minutes.",
     "absolute": "You were signed out because you had been signed in for 12 hours.",
+}
+PASSWORD_MESSAGES = {
+    "changed": "Your password has been changed. Sign in with your new password.",
+    "reset": "Your password has been reset. Sign in with your new password.",
 }
 NEXT_KEY = "pp_next"
 # The usable one-time set-up link this session arrived with (its id).
@@ -85,6 +91,7 @@ def sign_in(request):
             "form": form,
             "timeout_message": TIMEOUT_MESSAGES.get(request.GET.get("timeout")),
             "signed_out": request.GET.get("signed_out") == "1",
+            "password_message": PASSWORD_MESSAGES.get(request.GET.get("password")),
             "sso_enabled": sso.enabled(),
             "sso_failed": request.GET.get("sso") == "failed",
             "next": safe_local_url(request, request.GET.get("next")),
@@ -102,6 +109,7 @@ def _verified(request, device) -> None:
     otp_login(request, device)
     request.session.cycle_key()
     authentication_recorded(request)
+    selfservice.sign_in_recorded(request, method="Password and security code")
 
 
 @second_factor_not_required
@@ -149,6 +157,13 @@ def enrol(request, token):
     if link is None:
         return render(request, "accounts/enrolment_link_invalid.html", status=404)
     request.session[ENROL_LINK_KEY] = link.pk
+    if (
+        not link.user.has_usable_password()
+        and not request.user.is_authenticated
+        and not ExternalIdentity.objects.filter(user=link.user).exists()
+    ):
+        # An invitation: the new account has no password yet; choose one first.
+        return redirect("accounts:choose_password")
     if request.user.is_authenticated and request.user.pk == link.user_id:
         return redirect("accounts:set_up_authenticator")
     return redirect(f"{reverse('accounts:sign_in')}?next={reverse('core:home')}")
@@ -278,7 +293,11 @@ def account_list(request):
     return render(
         request,
         "accounts/account_list.html",
-        {"rows": rows, "inactivity_days": settings.ACCOUNT_INACTIVITY_DISABLE_DAYS},
+        {
+            "rows": rows,
+            "inactivity_days": settings.ACCOUNT_INACTIVITY_DISABLE_DAYS,
+            "may_create": has_role(request.user, Role.SYSADMIN),
+        },
     )
 
 

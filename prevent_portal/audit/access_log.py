@@ -44,3 +44,28 @@ def log_access(request, instances: Iterable[models.Model], *, view: str) -> int:
     ]
     LogEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def log_search(request, *, view: str, kinds: list[str], digest: str, shown: int) -> None:
+    """Record that ``request.user`` searched: one ACCESS entry on their own account, with
+    the kinds of term searched for (name, date of birth ...), a keyed hash of the terms and
+    how many results the page showed. Never the terms themselves: they are personal data,
+    and the audit log is read by people who may not see case content (docs/security.md,
+    "Search"). Each result shown has its own entry from ``log_access``."""
+    user = request.user
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(user),
+        object_pk=str(user.pk),
+        object_id=user.pk,
+        object_repr=str(user)[:1000],
+        action=LogEntry.Action.ACCESS,
+        changes={},
+        actor=user,
+        actor_email=getattr(user, "email", None),
+        remote_addr=client_ip(request),
+        timestamp=timezone.now(),
+        additional_data={
+            "view": view,
+            "search": {"kinds": list(kinds), "terms_hmac": digest, "results_shown": shown},
+        },
+    )

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from prevent_portal.accounts.access import has_role
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES
 from prevent_portal.core.navigation import items_for
 
 
@@ -11,4 +13,6 @@ def service(request):
         "COUNCIL_NAME": settings.COUNCIL_NAME,
         "nav_items": (lambda: items_for(user)) if verified else (),
         "signed_in": verified,
+        # The header's search box (templates/core/_search_box.html): case roles only.
+        "show_search_box": (lambda: has_role(user, *AGENCY_CASE_ROLES)) if verified else False,
     }

@@ -1,23 +1,30 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import roles_of
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.middleware import sign_in_not_required
 from prevent_portal.core.navigation import items_for
+from prevent_portal.core.work_waiting import panels_for
 
 
 @require_GET
 def home(request):
-    """The signed-in start page: what this user's roles let them do."""
+    """The signed-in start page: the work waiting for each of the user's roles, most urgent
+    first (``work_waiting``: every count through the access module), then their links."""
     roles = roles_of(request.user)
     role_names = [label for value, label in Role.choices if value in roles]
     return render(
         request,
         "core/home.html",
-        {"items": items_for(request.user), "role_names": role_names},
+        {
+            "panels": panels_for(request.user, timezone.localdate()),
+            "items": items_for(request.user),
+            "role_names": role_names,
+        },
     )
 
 

@@ -109,6 +109,11 @@ class TriageQueueFilterForm(forms.Form):
     )
     officer = forms.ChoiceField(label="Assigned officer", required=False)
     waiting = forms.ChoiceField(label="Days waiting", choices=WAITING_CHOICES, required=False)
+    information = forms.ChoiceField(
+        label="Information requests",
+        choices=[("", "Any"), ("overdue", "An information request overdue")],
+        required=False,
+    )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -33,7 +33,7 @@ from referrals.forms.triage import (
     TriageQueueFilterForm,
 )
 from referrals.lifecycle import REFERRAL_LIFECYCLE, before
-from referrals.models import Referral, RepeatMatch, get_referral_for_user
+from referrals.models import InformationRequest, Referral, RepeatMatch, get_referral_for_user
 
 PAGE_SIZE = 25
 TRIAGE_PERM = "referrals.triage_referral"
@@ -86,6 +86,10 @@ def _filtered_queue(user, data: dict, today):
         queryset = queryset.filter(assigned_officer__isnull=True)
     elif officer:
         queryset = queryset.filter(assigned_officer_id=officer)
+    if data.get("information") == "overdue":
+        # The chasing reminder's rule (and the home page's count).
+        overdue = InformationRequest.objects.overdue(today).values("referral_id")
+        queryset = queryset.filter(pk__in=overdue)
     target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
     if data.get("waiting") == "over":
         queryset = queryset.filter(waiting__gt=target)

@@ -53,9 +53,26 @@ def main(path: str) -> None:
             f"Ratio of p50 at 1M to p50 at 10k: {s['ratio_1m_to_10k']} (target ≤ 1.3: "
             f"{yes(s['ratio_1m_to_10k'] <= 1.3)})."
         )
-    print()
-    print("| command | time s | target s | result | peak memory MiB |")
-    print("|---|---:|---:|---|---:|")
+    if "scoped_search" in r:
+        s = r["scoped_search"]
+        print()
+        print("| SPOC search | total referrals | own rows | p50 ms | p95 ms | queries |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label in ("10k", "1m"):
+            x = s[label]
+            print(
+                f"| {label} | {x['total']:,} | {x['own']} | {x['p50_ms']} | {x['p95_ms']} | "
+                f"{x['queries']} |"
+            )
+        print()
+        print(
+            f"Ratio of the search's p50 at 1M to p50 at 10k: {s['ratio_1m_to_10k']} (target "
+            f"≤ 1.3: {yes(s['ratio_1m_to_10k'] <= 1.3)})."
+        )
+    if r["commands"]:
+        print()
+        print("| command | time s | target s | result | peak memory MiB |")
+        print("|---|---:|---:|---|---:|")
     targets = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
     for name, c in r["commands"].items():
         print(

@@ -89,6 +89,7 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:case_review_record",
     "governance:subject_access_search",
     "governance:subject_access_request",
+    "referrals:search",
 }
 
 _STATIC = "shows no record: a static page or a redirect"
@@ -152,6 +153,37 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "accounts:account_deactivate": "a staff account: no subject of a referral",
     "accounts:approval_list": "staff usernames and the roles asked for: no subject of a referral",
     "accounts:approval_decide": "a staff username and a role: no subject of a referral",
+    **{
+        f"accounts:{name}": "staff accounts, account requests and roles: no subject of a referral"
+        for name in [
+            "account_create",
+            "account_detail",
+            "account_reactivate",
+            "account_role_add",
+            "account_role_end",
+            "account_invitation_resend",
+            "account_request_list",
+            "account_request_add",
+            "account_request_detail",
+            "access_review",
+            "access_review_answer",
+            "access_review_act",
+        ]
+    },
+    **{
+        f"accounts:{name}": "the signed-in user's own account, sign-ins and sessions"
+        for name in ["your_account", "password_change", "sessions_end_others"]
+    },
+    **{
+        f"accounts:{name}": "a password form or a page saying the link does not work"
+        for name in [
+            "forgot_password",
+            "forgot_password_sent",
+            "password_reset_link",
+            "password_reset",
+            "choose_password",
+        ]
+    },
     "accounts:confirm_identity": "the signed-in user's own password or security code",
     "accounts:sso_start": "a redirect to the council's identity provider",
     "accounts:sso_callback": "the identity provider's answer: signs in or refuses",
@@ -248,6 +280,7 @@ QUERY_VARIANTS = {
     "referrals:statistics": ["?format=csv"],
     "channel_panel:report": ["?format=csv"],
     "training:compliance": ["?format=csv", "?format=xlsx"],
+    "referrals:search": ["?q=Canarygiven"],  # every person the persona sees (canary names)
 }
 
 

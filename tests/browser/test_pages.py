@@ -25,6 +25,7 @@ from referrals.services import referral_share
 from referrals.views.referrals import PAGE_SIZE
 from tests import factories
 from tests.browser import (
+    test_accounts_journey,
     test_channel_cases_flows,
     test_channel_meetings_flows,
     test_flows,
@@ -78,6 +79,28 @@ def open_as(open_page, scene: Scene, persona: str):
         return open_page()
     if persona == "password_given":  # has an authenticator, has not typed its code yet
         return open_page(scene.world.spoc_a, second_factor=False)
+    if persona == "invited":  # a new account's invitation opened: no password yet
+        invited = User.objects.filter(username="invited").first()
+        if invited is None:
+            invited = factories.UserFactory(username="invited")
+            invited.set_unusable_password()
+            invited.save()
+        link = enrolment.enrolment_link_send(user=invited, acting_user=None, invitation=True)
+        page = open_page()
+        page.goto(reverse("accounts:enrol", args=[link.token]))
+        return page
+    if persona == "reset_link":  # a password reset link opened (spoc_a's)
+        from prevent_portal.accounts.selfservice import reset_link_uid, reset_tokens
+
+        user = scene.world.spoc_a
+        page = open_page()
+        page.goto(
+            reverse(
+                "accounts:password_reset_link",
+                args=[reset_link_uid(user), reset_tokens.make_token(user)],
+            )
+        )
+        return page
     if persona == "new_starter":  # password given, no authenticator yet, set-up link opened
         page = open_page(scene.new_starter, second_factor=False)
         if scene.set_up_link:
@@ -174,6 +197,29 @@ def _person(scene: Scene) -> dict:
     return {"pk": scene.referral.person_id}
 
 
+def _account_request(scene: Scene) -> dict:
+    from prevent_portal.accounts import administration
+    from prevent_portal.accounts.models import AccountRequest
+
+    made = AccountRequest.objects.first() or administration.account_request_create(
+        agency=scene.world.agency_a,
+        first_name="Wren",
+        last_name="Hollis",
+        email="wren@agency-a.example",
+        job_title="",
+        role=Role.REFERRER,
+        reason="New safeguarding lead",
+        acting_user=scene.world.spoc_a,
+    )
+    return {"pk": made.pk}
+
+
+def _new_starter_role(scene: Scene) -> dict:
+    from prevent_portal.accounts.models import Membership
+
+    return {"membership_pk": Membership.objects.get(user=scene.new_starter, is_active=True).pk}
+
+
 def _own_referral(scene: Scene) -> dict:
     from tests.browser.test_intake_journey import own_referral_kwargs
 
@@ -196,7 +242,21 @@ PAGES: dict[str, Visit] = {
     "accounts:approval_decide": Visit(
         "coordinator", "Approve or refuse an account change", _role_request
     ),
+    "accounts:account_create": Visit("sysadmin", "Make an account"),
+    "accounts:account_detail": Visit("sysadmin", "Test Person", _new_starter),
+    "accounts:account_request_list": Visit("spoc_a", "Account requests"),
+    "accounts:account_request_add": Visit("spoc_a", "Ask for an account for a colleague"),
+    "accounts:account_request_detail": Visit("sysadmin", "Account request", _account_request),
+    "accounts:access_review": Visit("spoc_a", "Access review"),
+    "accounts:access_review_answer": Visit("spoc_a", "Test Person", _new_starter_role),
+    "accounts:your_account": Visit("referrer_a", "Your account"),
+    "accounts:password_change": Visit("referrer_a", "Change your password"),
+    "accounts:forgot_password": Visit("anonymous", "Reset your password"),
+    "accounts:forgot_password_sent": Visit("anonymous", "Check your email"),
+    "accounts:password_reset": Visit("reset_link", "Choose a new password"),
+    "accounts:choose_password": Visit("invited", "Choose your password"),
     "referrals:list": Visit("coordinator", "Referrals"),
+    "referrals:search": Visit("spoc_a", "Search people and referrals"),
     "referrals:detail": Visit("coordinator", "PR-2026-", _referral),
     "referrals:share": Visit("coordinator", "Share this referral", _referral),
     "referrals:intake_start": Visit("referrer_a", "Make a referral"),
@@ -280,6 +340,7 @@ POST_ONLY: dict[str, Callable] = {
     "referrals:repeat_match_reject": test_flows_matching.test_coordinator_rejects_a_repeat_match,
     **test_channel_meetings_flows.MEETING_POST_ONLY,
     **test_subject_access_journey.SAR_POST_ONLY,
+    **test_accounts_journey.ACCOUNT_POST_ONLY,
 }
 
 
@@ -289,6 +350,8 @@ NOT_PAGES: dict[str, str] = {
     "accounts:sso_callback": "Entra ID sends the browser back here; 404 while it is off",
     "accounts:enrol": "a one-time link: remembers itself and redirects to sign in or set up "
     "(tests/accounts/test_enrolment.py); a used or unknown link answers 404",
+    "accounts:password_reset_link": "a one-time link: remembers itself and redirects to the "
+    "reset page (tests/accounts/test_self_service.py); a used or unknown link answers 404",
 }
 
 
@@ -459,6 +522,24 @@ def _second_page_of_referrals(page, scene):
     expect(page.get_by_role("navigation", name="Pagination")).to_be_visible()
 
 
+def _search_results(page, scene):
+    """A name typed with a typo and the names the other way round: found, and why."""
+    person = scene.referral.person
+    given, family = (re.sub(r"\d", "", name) for name in (person.given_name, person.family_name))
+    page.goto(reverse("referrals:search"))
+    page.get_by_label("Name, reference, date of birth or postcode").fill(
+        f"{family[:3]}{family[4:]} {given}"
+    )
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#results")).to_contain_text("Names transposed (close spelling)")
+    expect(page.locator("#results")).to_contain_text(scene.referral.reference)
+
+
+def _search_empty(page, scene):
+    page.goto(reverse("referrals:search") + "?q=")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name, reference")
+
+
 def _home_without_a_role(page, scene):
     page.goto(reverse("core:home"))
     expect(page.locator("main")).to_contain_text("Your account has no role yet")
@@ -571,6 +652,8 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "forbidden": ("manager", _list_not_for_managers, "You cannot do this"),
     "referral_list_page_2": ("coordinator", _second_page_of_referrals, "Referrals"),
     "home_without_role": ("no_role", _home_without_a_role, "Prevent Portal"),
+    "search_results": ("spoc_a", _search_results, "Search people and referrals"),
+    "search_empty": ("spoc_a", _search_empty, "Search people and referrals"),
     "home_on_a_phone": ("coordinator", _home_on_a_phone, "Prevent Portal"),
     "import_bad_rows": ("coordinator", _import_with_bad_rows, "Import historical referrals"),
     "import_in_progress": ("coordinator", _import_in_progress, "Import historical referrals"),

@@ -27,6 +27,7 @@ def items(panel, agenda):  # noqa: F811
 
 def test_adopting_a_new_referral_creates_the_case(world, panel, items):  # noqa: F811
     new_item, _ = items
+    factories.held(panel)
     client = client_for(world.chair)
     page = client.get(decision_url(panel, new_item)).content.decode()
     # Only the decisions that make sense for a new referral are offered.
@@ -52,6 +53,7 @@ def test_adopting_a_new_referral_creates_the_case(world, panel, items):  # noqa:
 
 def test_adoption_needs_a_lead_agency_and_a_case_manager_who_works_there(world, panel, items):  # noqa: F811
     new_item, _ = items
+    factories.held(panel)
     client = client_for(world.chair)
     response = client.post(decision_url(panel, new_item), {"outcome": "adopt", "rationale": "x"})
     html = response.content.decode()

@@ -188,6 +188,7 @@ def test_decisions_wait_for_the_meeting_to_start_and_adoption_is_dated_its_day(w
     item = services.agenda_item_add(
         meeting=today_meeting, referral=referral, acting_user=world.coordinator
     )
+    factories.held(today_meeting)
     services.decision_record(
         item=item,
         outcome="adopt",
@@ -213,10 +214,62 @@ def test_the_decision_table_refuses_what_is_missing_in_one_message(world):
     item = services.agenda_item_add(
         meeting=meeting, referral=factories.panel_referral(world.agency_b), acting_user=world.chair
     )
+    held_first = (
+        "Adoption and exit are the panel's decisions: mark the meeting held (quorate, or "
+        "confirmed with a reason) before recording them."
+    )
+    assert DECISION.needed("record", item, outcome="adopt", rationale="") == [
+        held_first,
+        "A decision needs its rationale.",
+        "Adoption needs a lead agency and a case manager.",
+    ]
+    # Other outcomes may be noted while the meeting runs; once held, adoption may be too.
+    assert DECISION.needed("record", item, outcome="not_adopt", rationale="x") == [
+        "Say where the person is signposted to."
+    ]
+    factories.held(meeting)
+    item.refresh_from_db()
     assert DECISION.needed("record", item, outcome="adopt", rationale="") == [
         "A decision needs its rationale.",
         "Adoption needs a lead agency and a case manager.",
     ]
+
+
+def test_no_case_is_adopted_or_exited_at_a_meeting_not_yet_held(world):
+    """Issue 13, invariant 1: a Channel case exists only through an adoption decision at a
+    held meeting, so the decision is refused while the meeting is still planned, and
+    nothing is written."""
+    meeting = factories.meeting(world.chair, timezone.localdate())
+    referral = factories.panel_referral(world.agency_b)
+    item = services.agenda_item_add(
+        meeting=meeting, referral=referral, acting_user=world.coordinator
+    )
+    case = factories.channel_case(world.agency_b, world.spoc_b)
+    case_item = services.agenda_item_add(meeting=meeting, case=case, acting_user=world.chair)
+    with pytest.raises(ValueError, match="mark the meeting held"):
+        services.decision_record(
+            item=item,
+            outcome="adopt",
+            rationale="Vulnerable; consent likely",
+            lead_agency=world.agency_b,
+            case_manager=world.spoc_b,
+            acting_user=world.chair,
+        )
+    with pytest.raises(ValueError, match="mark the meeting held"):
+        services.decision_record(
+            item=case_item,
+            outcome="exit",
+            rationale="Risk reduced",
+            exit_reason=ExitReason.objects.get(code="risk-reduced"),
+            acting_user=world.chair,
+        )
+    assert not ChannelCase.objects.filter(referral=referral).exists()
+    assert not Decision.objects.filter(item__meeting=meeting).exists()
+    case.refresh_from_db()
+    assert case.status == ChannelCase.Status.OPEN
+    # The decision page says what is still needed before the chair tries.
+    page = client_for(world.chair).get(url("meeting_decision", meeting.pk, item.pk))
+    assert "mark the meeting held" in page.content.decode()
 
 
 # --- Point 4: the chair sees the cases of the meetings they chair -----------------------------
@@ -229,6 +282,7 @@ def adopted(world):
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )
+    factories.held(meeting)
     decision = services.decision_record(
         item=item,
         outcome="adopt",
@@ -263,9 +317,11 @@ def test_a_chair_of_other_meetings_does_not_see_that_case(world, adopted):
 # --- Point 6: a correction does what the corrected decision should have done ------------------
 def _approve(world, meeting):
     _attend(world, meeting)
-    services.meeting_mark_held(
-        meeting=meeting, expected_version=meeting.version, acting_user=world.chair
-    )
+    meeting.refresh_from_db()
+    if meeting.status == PanelMeeting.Status.PLANNED:
+        services.meeting_mark_held(
+            meeting=meeting, expected_version=meeting.version, acting_user=world.chair
+        )
     services.minutes_approve(
         meeting=meeting, expected_version=meeting.version, acting_user=world.chair
     )

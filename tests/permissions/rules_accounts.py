@@ -8,11 +8,11 @@ of their agency; the Coordinator and the system administrator every account; oth
 allowed persona in the same test finds it already off and gets the same answer).
 """
 
-from prevent_portal.accounts import services
-from prevent_portal.accounts.models import Role
+from prevent_portal.accounts import administration, services
+from prevent_portal.accounts.models import AccessReviewAnswer, Role
 from tests import factories
 
-PREFIX = "accounts:account_"
+PREFIX = ("accounts:account_", "accounts:access_review")
 
 REVIEWERS = {"coordinator", "sysadmin", "spoc_a", "spoc_b"}
 SEES = {
@@ -22,20 +22,51 @@ SEES = {
 
 
 def build(world, refs) -> dict:
-    accounts = {}
-    for scenario, agency in (("own", world.agency_a), ("other", world.agency_b)):
+    """Per scenario: an account at the agency (with its membership), an account request
+    made by that agency's SPOC, and a "no longer needed" access-review answer."""
+    built = {"accounts": {}, "memberships": {}, "requests": {}, "answers": {}}
+    for scenario, agency, spoc in (
+        ("own", world.agency_a, world.spoc_a),
+        ("other", world.agency_b, world.spoc_b),
+    ):
         user = factories.UserFactory(username=f"matrix-account-{scenario}")
-        services.membership_grant(user=user, agency=agency, role=Role.REFERRER, acting_user=None)
-        accounts[scenario] = user
-    return accounts
+        membership = services.membership_grant(
+            user=user, agency=agency, role=Role.REFERRER, acting_user=None
+        )
+        built["accounts"][scenario] = user
+        built["memberships"][scenario] = membership
+        built["requests"][scenario] = administration.account_request_create(
+            agency=agency,
+            first_name="Matrix",
+            last_name=scenario,
+            email=f"matrix-{scenario}@example.org",
+            job_title="",
+            role=Role.REFERRER,
+            reason="New starter",
+            acting_user=spoc,
+        )
+        built["answers"][scenario] = AccessReviewAnswer.objects.create(
+            membership=membership,
+            quarter="2026-Q4",
+            answer=AccessReviewAnswer.Answer.REMOVE,
+            answered_by=spoc,
+        )
+    return built
 
 
 def scenarios(route) -> list[str]:
-    return ["own", "other"] if "pk" in route.params else ["own"]
+    params = set(route.params)
+    return ["own", "other"] if params & {"pk", "membership_pk", "answer_pk"} else ["own"]
 
 
-def values(route, scenario, accounts) -> dict:
-    return {"pk": accounts[scenario].pk}
+def values(route, scenario, built) -> dict:
+    if route.key.startswith("accounts:account_request_"):
+        return {"pk": built["requests"][scenario].pk}
+    return {
+        "pk": built["accounts"][scenario].pk,
+        "membership_pk": built["memberships"][scenario].pk,
+        "answer_pk": built["answers"][scenario].pk,
+    }
 
 
 def _account_list(persona, method, scenario):
@@ -56,7 +87,134 @@ def _account_deactivate(persona, method, scenario):
     return {200} if method == "GET" else {302}
 
 
+def _account_create(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    return {200} if persona == "sysadmin" else {403}  # an empty POST shows the errors
+
+
+def _account_detail(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    if persona not in REVIEWERS:
+        return {403}
+    return {200} if persona in SEES[scenario] else {404}
+
+
+def _admin_action(post_status):
+    """POST-only actions on an account: seen through the account review (403 for other
+    roles, 404 for an account not listed), done by the system administrator only."""
+
+    def rule(persona, method, scenario):
+        if persona == "anonymous":
+            return {302}
+        if method == "GET":
+            return {405}
+        if persona not in REVIEWERS:
+            return {403}
+        if persona not in SEES[scenario]:
+            return {404}
+        return {post_status} if persona == "sysadmin" else {403}
+
+    return rule
+
+
+# Account requests: a SPOC sees their agency's, the system administrator every one.
+REQUEST_SEES = {"own": {"sysadmin", "spoc_a"}, "other": {"sysadmin", "spoc_b"}}
+
+
+def _account_request_list(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {200} if persona in {"sysadmin", "spoc_a", "spoc_b"} else {403}
+
+
+def _account_request_add(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    return {200} if persona in {"spoc_a", "spoc_b"} else {403}
+
+
+def _account_request_detail(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if persona not in {"sysadmin", "spoc_a", "spoc_b"}:
+        return {403}
+    if persona not in REQUEST_SEES[scenario]:
+        return {404}
+    if method == "POST":
+        # The system administrator's empty decision shows the errors; a SPOC may not decide.
+        return {200} if persona == "sysadmin" else {403}
+    return {200}
+
+
+# The quarterly access review: a SPOC answers for their agency's roles, the system
+# administrator ends the roles said to be no longer needed.
+def _access_review(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {200} if persona in {"sysadmin", "spoc_a", "spoc_b"} else {403}
+
+
+ANSWERS = {"own": "spoc_a", "other": "spoc_b"}
+
+
+def _access_review_answer(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    return {200} if persona == ANSWERS[scenario] else {404}
+
+
+def _access_review_act(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "GET":
+        return {405}
+    return {302} if persona == "sysadmin" else {403}
+
+
+def _signed_in(get=200, post=405):
+    def rule(persona, method, scenario):
+        if persona == "anonymous":
+            return {302}
+        return {get} if method == "GET" else {post}
+
+    return rule
+
+
+def _anyone(get=200, post=405):
+    return lambda persona, method, scenario: {get} if method == "GET" else {post}
+
+
 EXPECTED = {
     "accounts:account_list": _account_list,
     "accounts:account_deactivate": _account_deactivate,
+    "accounts:account_create": _account_create,
+    "accounts:account_detail": _account_detail,
+    "accounts:account_reactivate": _admin_action(302),  # already on: says so
+    "accounts:account_role_add": _admin_action(200),  # an empty POST shows the errors
+    "accounts:account_role_end": _admin_action(302),
+    "accounts:account_invitation_resend": _admin_action(302),  # set up already: says so
+    "accounts:account_request_list": _account_request_list,
+    "accounts:account_request_add": _account_request_add,
+    "accounts:account_request_detail": _account_request_detail,
+    "accounts:access_review": _access_review,
+    "accounts:access_review_answer": _access_review_answer,
+    "accounts:access_review_act": _access_review_act,
+    # The person's own account, for anyone signed in.
+    "accounts:your_account": _signed_in(),
+    "accounts:password_change": _signed_in(post=200),  # an empty POST shows the errors
+    "accounts:sessions_end_others": _signed_in(get=405, post=302),
+    # Forgot your password? Open to everyone; "1"/"1" is no link; no link in the session.
+    "accounts:forgot_password": _anyone(post=200),
+    "accounts:forgot_password_sent": _anyone(),
+    "accounts:password_reset_link": _anyone(get=404),
+    "accounts:password_reset": _anyone(get=404, post=404),
+    "accounts:choose_password": _anyone(get=404, post=404),
 }

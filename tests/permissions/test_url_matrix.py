@@ -41,6 +41,7 @@ from tests.permissions.rules import (  # noqa: F401 - the rules the entries belo
 from tests.permissions.rules_imports import EXPECTED as IMPORTS
 from tests.permissions.rules_intake import EXPECTED as INTAKE
 from tests.permissions.rules_matching import EXPECTED as MATCHING
+from tests.permissions.rules_search import EXPECTED as SEARCH
 from tests.permissions.rules_statistics import EXPECTED as STATISTICS
 from tests.permissions.rules_triage import EXPECTED as TRIAGE
 from tests.permissions.urlwalk import all_routes
@@ -65,6 +66,7 @@ EXPECTED = {
     **STATISTICS,
     **MATCHING,
     **IMPORTS,
+    **SEARCH,
     "core:home": lambda p, m, s: _signed_in_page(p, m),
     "core:healthz": lambda p, m, s: _open(p, m),
     "core:accessibility": lambda p, m, s: _open(p, m),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0011_reflife_gateway_result_and_referring_organisation"),
+        ("referrals", "0012_search_trigram"),
     ]
 
     operations = [

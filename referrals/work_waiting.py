@@ -1,0 +1,129 @@
+"""What waits on the home page from the referrals app (prevent_portal/core/work_waiting.py):
+the Coordinator's triage queue and overdue information requests, a SPOC's requests to
+answer, a referrer's own referrals. Every count through the access module."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.work_waiting import DUE, INFO, OVERDUE, Item, Provider, plural
+from referrals.models import InformationRequest, Referral
+
+# How many of a referrer's referrals the home page lists, newest first.
+REFERRER_SHOWN = 5
+
+
+def _url(name: str, **query) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def triage(user, today: date):
+    """Referrals not yet decided, and those over the triage target (the queue's own
+    "Over the target" rule, ``Referral.objects.over_triage_target``)."""
+    visible = Referral.objects.visible_to(user)
+    over = visible.over_triage_target(today).count()
+    waiting = visible.filter(status__in=Referral.OPEN_STATUSES).count()
+    yield Item(
+        key="triage_over_target",
+        label=plural(over, "referral over the triage target", "referrals over the triage target"),
+        url=_url("referrals:triage_queue", waiting="over", sort="-waiting"),
+        count=over,
+        urgency=OVERDUE,
+    )
+    yield Item(
+        key="triage_waiting",
+        label=plural(waiting, "referral waiting for triage", "referrals waiting for triage"),
+        url=_url("referrals:triage_queue"),
+        count=waiting,
+        urgency=DUE,
+    )
+
+
+def information_overdue(user, today: date):
+    """Referrals with an information request past its due date and not expired (the rule
+    the chasing reminder uses, ``InformationRequest.objects.overdue``)."""
+    overdue = InformationRequest.objects.overdue(today).values("referral_id")
+    count = Referral.objects.visible_to(user).filter(pk__in=overdue).count()
+    yield Item(
+        key="information_overdue",
+        label=plural(
+            count,
+            "referral with an information request overdue",
+            "referrals with an information request overdue",
+        ),
+        url=_url("referrals:triage_queue", status="all", information="overdue"),
+        count=count,
+        urgency=OVERDUE,
+    )
+
+
+def information_to_answer(user, today: date):
+    """Open requests asked of the SPOC's agencies (``asked_of``: what they may see)."""
+    asked = InformationRequest.objects.asked_of(user)
+    count = asked.count()
+    overdue = asked.overdue(today).count() if count else 0
+    yield Item(
+        key="information_to_answer",
+        label=plural(
+            count,
+            "information request waiting for your agency's answer",
+            "information requests waiting for your agency's answer",
+        ),
+        url=_url("referrals:information_requests"),
+        count=count,
+        urgency=OVERDUE if overdue else DUE,
+        detail=f"{overdue} past the date the answer was needed by" if overdue else "",
+    )
+
+
+def referrer_referrals(user, today: date):
+    """The referrer's own referrals (``referred_by``), newest first, each with its status
+    in the referrer's words and a link to its status page."""
+    mine = Referral.objects.referred_by(user)
+    count = mine.count()  # always asked: the page's queries do not depend on the count
+    shown = list(mine.order_by("-received_on", "-pk")[:REFERRER_SHOWN]) if count else []
+    for referral in shown:
+        # By date, not reference: the home page shows no record (its status page does, and
+        # writes the access entry), so it needs no access entries of its own.
+        yield Item(
+            key=f"referral_{referral.pk}",
+            label=(
+                f"Your referral of {referral.received_on:%-d %B %Y}: "
+                f"{referral.status_for_referrer().lower()}"
+            ),
+            url=reverse("referrals:status", args=[referral.pk]),
+            urgency=INFO,
+        )
+    if count > REFERRER_SHOWN:
+        yield Item(
+            key="referrals_all",
+            label=f"All {count} of your referrals",
+            url=reverse("referrals:mine"),
+            urgency=INFO,
+        )
+
+
+PROVIDERS = [
+    Provider("referrals.triage", "coordinator", triage, "the triage queue", order=10),
+    Provider(
+        "referrals.information_overdue",
+        "coordinator",
+        information_overdue,
+        "information requests overdue",
+        order=20,
+    ),
+    Provider(
+        "referrals.information_to_answer",
+        "partner",
+        information_to_answer,
+        "information requests to your agency",
+        roles=frozenset({Role.SPOC}),
+        order=20,
+    ),
+    Provider("referrals.mine", "referrer", referrer_referrals, "your referrals", order=10),
+]

@@ -1,0 +1,286 @@
+"""Accounts run inside the service (issue 16): the system administrator makes an account and
+invites its holder; a SPOC asks for a colleague's account; the quarterly access review."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from prevent_portal.accounts import access, administration
+from prevent_portal.accounts.models import (
+    AccessReviewAnswer,
+    AccountRequest,
+    Membership,
+    Role,
+    User,
+)
+from prevent_portal.outbox.models import Notification
+from tests.accounts.test_sign_in import current_code
+from tests.conftest import sign_in
+
+NEW = "a brand new long passphrase 7"
+
+
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = "https://portal.example.org"
+
+
+def _client(user) -> Client:
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+def _new_account(client, world, **extra):
+    data = {
+        "first_name": "Ada",
+        "last_name": "Quill",
+        "email": "ada.quill@agency-a.example",
+        "job_title": "Safeguarding lead",
+        "username": "ada.quill",
+        "agency": world.agency_a.pk,
+        "role": Role.SPOC,
+        **extra,
+    }
+    return client.post(reverse("accounts:account_create"), data)
+
+
+def test_the_administrator_makes_an_account_and_invites_its_holder(world):
+    response = _new_account(_client(world.sysadmin), world)
+    user = User.objects.get(username="ada.quill")
+    assert response.status_code == 302 and response.url == f"/accounts/{user.pk}/"
+    assert not user.has_usable_password()
+    # The role waits for the Coordinator: it gives nothing yet.
+    membership = Membership.objects.get(user=user)
+    assert membership.status == Membership.Status.PENDING
+    assert not access.has_role(user, Role.SPOC)
+    invitation = Notification.objects.get(recipient=user, kind="accounts.invitation")
+    assert "https://portal.example.org/sign-in/set-up/" in invitation.body
+    assert "Ada" not in invitation.subject
+
+
+def test_the_invited_person_chooses_a_password_then_sets_up_the_app(world):
+    _new_account(_client(world.sysadmin), world)
+    user = User.objects.get(username="ada.quill")
+    body = Notification.objects.get(recipient=user, kind="accounts.invitation").body
+    link = urlsplit(re.search(r"https://\S+", body).group(0)).path
+    browser = Client()
+    response = browser.get(link)
+    assert response.url == reverse("accounts:choose_password")
+    page = browser.get(response.url).content.decode()
+    assert "ada.quill" in page
+    page = browser.post(
+        response.url, {"new_password": "short", "new_password_again": "short"}
+    ).content.decode()
+    assert "govuk-error-summary" in page
+    response = browser.post(response.url, {"new_password": NEW, "new_password_again": NEW})
+    assert response.url == reverse("accounts:set_up_authenticator")
+    user.refresh_from_db()
+    assert user.check_password(NEW)
+    # The same link goes on to set up the app, once.
+    page = browser.get(response.url).content.decode()
+    assert "Set up" in page or "authenticator" in page
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = browser.post(
+        reverse("accounts:set_up_authenticator"), {"token": current_code(device)}
+    )
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=user).confirmed
+    # The link cannot be used again to choose another password.
+    assert Client().get(link).status_code == 404
+
+
+def test_a_password_cannot_be_chosen_for_an_account_that_has_one(world, client):
+    from prevent_portal.accounts.enrolment import enrolment_link_send
+
+    link = enrolment_link_send(user=world.spoc_b, acting_user=None)
+    response = client.get(reverse("accounts:enrol", args=[link.token]))
+    assert response.url.startswith(reverse("accounts:sign_in"))  # sign in as usual
+    assert client.get(reverse("accounts:choose_password")).status_code == 404
+
+
+def test_only_the_administrator_makes_accounts_and_never_changes_their_own(world):
+    for persona in (world.coordinator, world.spoc_a, world.manager):
+        assert _new_account(_client(persona), world).status_code == 403
+    assert not User.objects.filter(username="ada.quill").exists()
+    admin = _client(world.sysadmin)
+    own = reverse("accounts:account_role_add", args=[world.sysadmin.pk])
+    assert (
+        admin.post(own, {"agency": world.agency_a.pk, "role": Role.COORDINATOR}).status_code == 403
+    )
+    with pytest.raises(PermissionDenied):
+        administration.account_create(
+            username="x",
+            first_name="x",
+            last_name="x",
+            email="x@example.org",
+            job_title="",
+            agency=world.agency_a,
+            role=Role.SPOC,
+            acting_user=world.coordinator,
+        )
+
+
+def test_a_taken_username_is_an_error_and_nothing_is_half_made(world):
+    admin = _client(world.sysadmin)
+    page = _new_account(admin, world, username=world.spoc_a.username).content.decode()
+    assert "That username is taken" in page
+    assert not User.objects.filter(email="ada.quill@agency-a.example").exists()
+    assert not Notification.objects.filter(kind="accounts.invitation").exists()
+
+
+def test_roles_given_and_ended_on_the_account_page(world):
+    admin = _client(world.sysadmin)
+    target = world.referrer_a
+    url = reverse("accounts:account_role_add", args=[target.pk])
+    assert (
+        admin.post(url, {"agency": world.agency_a.pk, "role": Role.PANEL_MEMBER}).status_code == 302
+    )
+    pending = Membership.objects.get(user=target, role=Role.PANEL_MEMBER)
+    assert pending.status == Membership.Status.PENDING
+    page = admin.get(reverse("accounts:account_detail", args=[target.pk])).content.decode()
+    assert "Waiting for approval" in page
+    live = Membership.objects.get(user=target, role=Role.REFERRER)
+    end = reverse("accounts:account_role_end", args=[target.pk, live.pk])
+    assert admin.post(end).status_code == 302
+    live.refresh_from_db()
+    assert not live.is_active
+    assert not access.has_role(User.objects.get(pk=target.pk), Role.REFERRER)
+
+
+# --- A SPOC asks for a colleague's account ----------------------------------------------------
+def _request(client, world, **extra):
+    data = {
+        "first_name": "Bram",
+        "last_name": "Oakes",
+        "email": "bram.oakes@agency-a.example",
+        "job_title": "Teacher",
+        "agency": world.agency_a.pk,
+        "role": Role.REFERRER,
+        "reason": "New designated safeguarding lead",
+        **extra,
+    }
+    return client.post(reverse("accounts:account_request_add"), data)
+
+
+def test_a_spoc_asks_and_the_administrator_makes_the_account(world):
+    spoc = _client(world.spoc_a)
+    response = _request(spoc, world)
+    made = AccountRequest.objects.get()
+    assert response.url == reverse("accounts:account_request_detail", args=[made.pk])
+    assert Notification.objects.filter(recipient=world.sysadmin, kind="accounts.account_request")
+    admin = _client(world.sysadmin)
+    url = reverse("accounts:account_request_detail", args=[made.pk])
+    page = admin.post(url, {"decision": "approve", "version": made.version}).content.decode()
+    assert "Enter a username for the new account" in page
+    response = admin.post(
+        url, {"decision": "approve", "username": "bram.oakes", "version": made.version}
+    )
+    user = User.objects.get(username="bram.oakes")
+    assert response.url == reverse("accounts:account_detail", args=[user.pk])
+    made.refresh_from_db()
+    assert made.status == AccountRequest.Status.MADE and made.account == user
+    assert Membership.objects.get(user=user).status == Membership.Status.PENDING
+    assert Notification.objects.filter(recipient=user, kind="accounts.invitation").exists()
+    told = Notification.objects.get(recipient=world.spoc_a, kind="accounts.account_request_decided")
+    assert "Bram" not in told.body and "Oakes" not in told.body
+    assert "Account made" in spoc.get(url).content.decode()
+
+
+def test_a_spoc_asks_only_for_their_own_agency_and_ordinary_roles(world):
+    spoc = _client(world.spoc_a)
+    page = _request(spoc, world, agency=world.agency_b.pk).content.decode()
+    assert "govuk-error-summary" in page
+    page = _request(spoc, world, role=Role.COORDINATOR).content.decode()
+    assert "govuk-error-summary" in page
+    assert not AccountRequest.objects.exists()
+    with pytest.raises(PermissionDenied):
+        administration.account_request_create(
+            agency=world.agency_b,
+            first_name="x",
+            last_name="y",
+            email="x@example.org",
+            job_title="",
+            role=Role.REFERRER,
+            reason="z",
+            acting_user=world.spoc_a,
+        )
+    # Another agency's SPOC does not see the request at all.
+    _request(spoc, world)
+    made = AccountRequest.objects.get()
+    other = _client(world.spoc_b)
+    assert other.get(reverse("accounts:account_request_detail", args=[made.pk])).status_code == 404
+    assert "Bram" not in other.get(reverse("accounts:account_request_list")).content.decode()
+
+
+def test_declining_needs_a_reason_and_a_request_is_dealt_with_once(world):
+    _request(_client(world.spoc_a), world)
+    made = AccountRequest.objects.get()
+    admin = _client(world.sysadmin)
+    url = reverse("accounts:account_request_detail", args=[made.pk])
+    page = admin.post(url, {"decision": "decline", "version": made.version}).content.decode()
+    assert "Enter why you are declining the request" in page
+    admin.post(url, {"decision": "decline", "reason": "Already has one", "version": made.version})
+    made.refresh_from_db()
+    assert made.status == AccountRequest.Status.DECLINED
+    with pytest.raises(ValidationError):
+        administration.account_request_approve(
+            made=made, username="late", expected_version=made.version, acting_user=world.sysadmin
+        )
+    assert not User.objects.filter(username="late").exists()
+
+
+# --- The quarterly access review ----------------------------------------------------------
+def test_a_spoc_answers_the_review_and_the_administrator_ends_the_role(world):
+    spoc = _client(world.spoc_a)
+    page = spoc.get(reverse("accounts:access_review")).content.decode()
+    assert world.referrer_a.get_full_name() in page or world.referrer_a.username in page
+    assert world.referrer_b.username not in page  # another agency's
+    own = Membership.objects.get(user=world.spoc_a, role=Role.SPOC)
+    assert spoc.get(reverse("accounts:access_review_answer", args=[own.pk])).status_code == 404
+    target = Membership.objects.get(user=world.referrer_a, role=Role.REFERRER)
+    url = reverse("accounts:access_review_answer", args=[target.pk])
+    assert "Select whether they still need this role" in spoc.post(url, {}).content.decode()
+    spoc.post(url, {"answer": "remove", "note": "Left the school"})
+    answer = AccessReviewAnswer.objects.get(membership=target)
+    assert answer.quarter == administration.quarter_of(timezone.localdate())
+    admin = _client(world.sysadmin)
+    assert "Left the school" in admin.get(reverse("accounts:access_review")).content.decode()
+    assert admin.post(reverse("accounts:access_review_act", args=[answer.pk])).status_code == 302
+    target.refresh_from_db()
+    answer.refresh_from_db()
+    assert not target.is_active and answer.acted_by == world.sysadmin
+    # Done once: the answer can no longer be changed (the role is no longer there to review).
+    with pytest.raises((PermissionDenied, ValidationError)):
+        administration.access_review_answer(
+            membership=target,
+            answer="keep",
+            note="",
+            acting_user=world.spoc_a,
+            today=timezone.localdate(),
+        )
+
+
+def test_answers_are_for_the_quarter(world):
+    target = Membership.objects.get(user=world.referrer_a, role=Role.REFERRER)
+    first = administration.access_review_answer(
+        membership=target,
+        answer="keep",
+        note="",
+        acting_user=world.spoc_a,
+        today=timezone.localdate().replace(month=2, day=1),
+    )
+    second = administration.access_review_answer(
+        membership=target,
+        answer="keep",
+        note="",
+        acting_user=world.spoc_a,
+        today=timezone.localdate().replace(month=5, day=1),
+    )
+    assert (first.quarter[-2:], second.quarter[-2:]) == ("Q1", "Q2")
