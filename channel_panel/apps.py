@@ -93,11 +93,12 @@ class ChannelPanelConfig(AppConfig):
     def _register_cases(self):
         """The cases part: its menu link, its reminders and the re-referral notes at
         triage."""
-        from channel_panel import history, reminders
+        from channel_panel import history, persons, reminders
         from prevent_portal.accounts.models import AGENCY_CASE_ROLES
         from prevent_portal.core import navigation
         from prevent_portal.reminders import registry
         from referrals import history as person_history
+        from referrals import person_page
 
         navigation.register(
             navigation.NavItem(
@@ -113,6 +114,7 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
+        person_page.register("channel_panel.cases", persons.cases_section)
         # An adopted referral's work has finished once its case has exited (the referrer's
         # status page and message, referrals/referrer.py).
         from django.db.models import Q

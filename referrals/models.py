@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Upper
 from django.http import Http404
@@ -19,6 +20,7 @@ from prevent_portal.accounts.access import (
     ProtectedQuerySet,
     agency_ids_for,
     get_object_for_user,
+    has_global_perm,
 )
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
 from referrals.indexes import UpperPrefixIndex
@@ -169,6 +171,11 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def get_additional_data(self):
+        """auditlog's hook: a change of details after intake says which fields changed and
+        which chronology entries hold its reason (set by ``person_details_change``)."""
+        return getattr(self, "_change_note", None)
 
 
 class PersonAlias(models.Model):
@@ -477,6 +484,8 @@ class ChronologyEntry(models.Model):
         EXIT = "exit", "Exit from Channel"
         OWNERSHIP = "ownership", "Ownership returned"
         POST_EXIT_REVIEW = "post_exit_review", "Post-exit review"
+        # The person's details changed after intake (referrals/services/persons.py).
+        PERSON_DETAILS = "person_details", "Person's details changed"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="chronology")
     kind = models.CharField(max_length=25, choices=Kind.choices)
@@ -679,8 +688,27 @@ def get_asked_request_for_user(user, pk) -> InformationRequest:
 
 
 def get_person_for_user(user, pk, *, perm: str = "view") -> Person:
-    """The only single-person fetch: visible when one of their referrals is."""
-    return get_object_for_user(Person.objects.all(), user, pk, perm=perm)
+    """The only single-person fetch: 404 unless one of their referrals is visible to
+    ``user``; for any ``perm`` but "view", 403 unless ``user`` holds it model-wide (a person
+    has no owning agency and no grants of their own: only the Coordinator changes one)."""
+    person = Person.objects.visible_to(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such record")
+    if perm != "view" and not has_global_perm(user, f"referrals.{perm}_person"):
+        raise PermissionDenied
+    return person
+
+
+def case_work_referrals(user) -> ReferralQuerySet:
+    """The referrals ``user`` sees for case work: ``visible_to(user)`` without those they
+    see only because they referred them. A referrer is told the status of what they
+    referred (``referred_by``), never its chronology or decisions, so a person's page
+    must not gather those referrals either. Model-wide sight (the Coordinator) keeps all."""
+    visible = Referral.objects.visible_to(user)
+    if has_global_perm(user, "referrals.view_referral"):
+        return visible
+    case_agencies = sorted(agency_ids_for(user))
+    return visible.exclude(models.Q(referrer=user) & ~models.Q(owning_agency__in=case_agencies))
 
 
 # --- Retention (UK GDPR Art. 5(1)(e)); the rules of it are in referrals/retention.py ---------

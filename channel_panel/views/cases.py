@@ -36,6 +36,7 @@ from prevent_portal.accounts.access import actions_for, require_role
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
+from referrals.models import case_work_referrals
 
 PAGE_SIZE = 25
 
@@ -138,6 +139,11 @@ def case_detail(request, pk):
             "support": support,
             "reviews": case.reviews.all(),
             "later_referrals": later_referrals(case, request.user),
+            # The person's page opens for whoever sees one of their referrals for case work
+            # (the lead agency may see the case and not the referral): one query.
+            "person_page": case_work_referrals(request.user)
+            .filter(person_id=case.referral.person_id)
+            .exists(),
             "filters": filters,
             "chronology": chronology,
             "chronology_filtered": bool(kind),

@@ -7,6 +7,7 @@ from referrals.services.imports import *  # noqa: F403
 from referrals.services.information_requests import *  # noqa: F403
 from referrals.services.intake import *  # noqa: F403
 from referrals.services.matching import *  # noqa: F403
+from referrals.services.persons import *  # noqa: F403
 from referrals.services.records import *  # noqa: F403
 from referrals.services.referrer import *  # noqa: F403
 from referrals.services.retention import *  # noqa: F403

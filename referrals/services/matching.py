@@ -14,11 +14,11 @@ from referrals import matching
 from referrals.models import (
     ChronologyEntry,
     Person,
-    PersonAlias,
     Referral,
     RepeatMatch,
     age_on,
 )
+from referrals.services.persons import ages_follow, keep_name_as_alias
 from referrals.services.records import chronology_add
 
 ALREADY_DECIDED = (
@@ -74,20 +74,6 @@ def _references(referrals) -> str:
     return ", ".join(r.reference for r in referrals) or "none"
 
 
-def _keep_name_as_alias(*, kept: Person, given: str, family: str) -> None:
-    given, family = given.strip(), family.strip()
-    if not (given or family):
-        return
-    key = (matching.normalise_name(given), matching.normalise_name(family))
-    known = {(matching.normalise_name(kept.given_name), matching.normalise_name(kept.family_name))}
-    known |= {
-        (matching.normalise_name(a.given_name), matching.normalise_name(a.family_name))
-        for a in kept.aliases.all()
-    }
-    if key not in known:
-        PersonAlias.objects.create(person=kept, given_name=given, family_name=family)
-
-
 def _check_keep(keep: Mapping[str, str]) -> None:
     for name, choice in keep.items():
         if name not in matching.MERGE_FIELDS:
@@ -114,9 +100,9 @@ def _keep_details(
 def _merge(*, folded: Person, kept: Person, expected_version: int, acting_user) -> list:
     """Fold ``folded`` into ``kept``: its referrals move, its names become aliases. The
     moved referrals' ages follow the kept record's date of birth."""
-    _keep_name_as_alias(kept=kept, given=folded.given_name, family=folded.family_name)
+    keep_name_as_alias(kept=kept, given=folded.given_name, family=folded.family_name)
     for alias in folded.aliases.all():
-        _keep_name_as_alias(kept=kept, given=alias.given_name, family=alias.family_name)
+        keep_name_as_alias(kept=kept, given=alias.given_name, family=alias.family_name)
     moved = list(folded.referrals.order_by("received_on", "pk"))
     for ref in moved:
         ref.person = kept
@@ -134,19 +120,6 @@ def _merge(*, folded: Person, kept: Person, expected_version: int, acting_user) 
         referral__in=moved, candidate=kept, decision=RepeatMatch.Decision.PENDING
     ).delete()
     return moved
-
-
-def _ages_follow(*, person: Person, referrals: list[Referral]) -> None:
-    """A date of birth newly kept changes the age at referral of the person's other
-    referrals (one save each, so each is audited)."""
-    if person.date_of_birth is None:
-        return
-    for ref in referrals:
-        age = age_on(person.date_of_birth, ref.received_on)
-        if ref.age_at_referral != age:
-            ref.age_at_referral = age
-            ref.version += 1
-            ref.save(update_fields=["age_at_referral", "version", "updated_at"])
 
 
 @transaction.atomic
@@ -224,8 +197,8 @@ def repeat_match_decide(
     moved = _merge(
         folded=folded, kept=kept, expected_version=folded.version, acting_user=acting_user
     )
-    if "date_of_birth" in taken:
-        _ages_follow(person=kept, referrals=kept_refs)
+    if "date_of_birth" in taken and kept.date_of_birth is not None:
+        ages_follow(person=kept, referrals=kept_refs)
     text = (
         f"Confirmed as the same person as in earlier referrals {_references(earlier_refs)} "
         f"(match score {match.score}). The person records were merged: referrals "

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prevent_portal.accounts.access import actions_for, agency_ids_for, require_role
+from prevent_portal.accounts.access import actions_for, agency_ids_for, has_role, require_role
 from prevent_portal.accounts.grants import ShareRefused, live_grants
-from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from referrals import services
@@ -63,6 +63,9 @@ def referral_detail(request, pk):
             "chronology": chronology,
             "can_share": "share" in actions,
             "shares": live_grants(referral) if "share" in actions else [],
+            # The person's page gathers what a case role sees of them (referrals/views/
+            # persons.py); this referral is one of those, so the link always opens.
+            "person_page": has_role(request.user, *AGENCY_CASE_ROLES),
         },
     )
 

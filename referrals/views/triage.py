@@ -146,6 +146,11 @@ def triage_detail(request, pk):
     referrals (confirmed, and likely ones still to check), what other apps know of the
     person (``referrals.history``), information requests and chronology."""
     referral = get_referral_for_user(request.user, pk, perm="triage")
+    # Look for likely earlier referrals now, as the earlier-referrals page does: a referral
+    # recorded other than through intake (the demo, an import) was never checked, and the
+    # page must not say "Not referred before" of someone who likely was. Unchanged
+    # matches are not written again.
+    services.repeat_matches_refresh(referral=referral, acting_user=request.user)
     log_access(request, [referral, referral.person], view="referrals:triage")
     days = referral.days_waiting()
     return render(

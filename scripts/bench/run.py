@@ -161,6 +161,15 @@ def targets() -> dict:
         .first()
     )
     family = Person.objects.order_by("pk").values_list("family_name", flat=True)[500]
+    # The person page: the person with the most referrals (the Coordinator sees them all),
+    # and the SPOC's person with the most referrals at their agency.
+    person = Referral.objects.values("person").annotate(n=Count("pk")).order_by("-n", "-person")[0]
+    spoc_person = (
+        Referral.objects.filter(owning_agency=spoc_agency)
+        .values("person")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-person")[0]
+    )
     return {
         "coordinator": coordinator,
         "chair": meeting.chair,
@@ -174,6 +183,8 @@ def targets() -> dict:
         "pack_meeting": pack_meeting.pk,
         "case": case.pk,
         "search": family[:4],
+        "person": person["person"],
+        "spoc_person": spoc_person["person"],
     }
 
 
@@ -186,6 +197,8 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("referral triage queue", "coordinator", "/referrals/triage/"),
         ("referral list (scoped)", "spoc", "/referrals/"),
         ("referral detail", "coordinator", f"/referrals/{t['referral']}/"),
+        ("person page", "coordinator", f"/referrals/people/{t['person']}/"),
+        ("person page", "spoc", f"/referrals/people/{t['spoc_person']}/"),
         ("person search", "coordinator", f"/governance/subject-access/find/?name={t['search']}"),
         ("panel agenda", "coordinator", f"/panel/meetings/{t['meeting']}/"),
         ("panel agenda", "chair", f"/panel/meetings/{t['meeting']}/"),

@@ -65,6 +65,8 @@ PERSONAL_DATA_VIEWS = {
     "referrals:information_request_withdraw",
     "referrals:status",
     "referrals:earlier_referrals",
+    "referrals:person",
+    "referrals:person_edit",
     "channel_panel:meeting_detail",
     "channel_panel:meeting_item_add",
     "channel_panel:meeting_decision",

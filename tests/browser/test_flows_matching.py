@@ -45,7 +45,9 @@ def test_coordinator_confirms_a_repeat_match(open_page, browsing, world):
     page = open_page(world.coordinator)
     page.goto(reverse("referrals:earlier_referrals", args=[new.pk]))
     main = page.locator("main")
-    expect(main).to_contain_text("Not referred before, as far as the records show")
+    expect(main.locator("#referred-before")).to_contain_text(
+        "1 possible earlier referral to check below"
+    )
     card = page.locator(".govuk-summary-card", has_text="Lena Moravec")
     expect(card).to_contain_text("match score 80 out of 100")
     expect(card).to_contain_text("Same given name, different family name")

@@ -153,7 +153,9 @@ def test_referral_of_someone_referred_before_is_passed_to_panel(
     # 3. The earlier referrals page suggests Katarzyna Nowak; the Coordinator confirms.
     earlier_note.get_by_role("link", name="Check the possible earlier referrals").click()
     assert_page_is_usable(page, browsing, "Earlier referrals")
-    expect(page.locator("#referred-before")).to_contain_text("Not referred before")
+    expect(page.locator("#referred-before")).to_contain_text(
+        "1 possible earlier referral to check below"
+    )
     card = page.locator(".govuk-summary-card", has_text="Katarzyna Nowak")
     match = RepeatMatch.objects.get(referral=referral)
     assert match.score >= 90

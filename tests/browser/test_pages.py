@@ -194,6 +194,10 @@ def _role_request(scene: Scene) -> dict:
     return {"pk": change.pk}
 
 
+def _person(scene: Scene) -> dict:
+    return {"pk": scene.referral.person_id}
+
+
 def _account_request(scene: Scene) -> dict:
     from prevent_portal.accounts import administration
     from prevent_portal.accounts.models import AccountRequest
@@ -295,6 +299,8 @@ PAGES: dict[str, Visit] = {
     ),
     "referrals:status": Visit("referrer_a", "Referral PR-2026-", _own_referral),
     "referrals:earlier_referrals": Visit("coordinator", "Earlier referrals", _referral),
+    "referrals:person": Visit("spoc_a", "Given", _person),
+    "referrals:person_edit": Visit("coordinator", "Change the person's details", _person),
     "referrals:statistics": Visit("coordinator", "Referral statistics"),
     "referrals:import": Visit("coordinator", "Import historical referrals"),
     "referrals:import_result": Visit("coordinator", "Import finished"),
@@ -474,6 +480,17 @@ def _share_without_agency(page, scene):
     expect(summary).to_contain_text("The date to share until must be in the future")
 
 
+def _person_edit_with_errors(page, scene):
+    page.goto(reverse("referrals:person_edit", args=[scene.referral.person_id]))
+    page.get_by_label("Postcode (optional)").fill("NOT A CODE")
+    page.get_by_label("Month").fill("13")
+    page.get_by_role("button", name="Save the changes").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter a real postcode")
+    expect(summary).to_contain_text("Date of birth must be a real date")
+    expect(summary).to_contain_text("Enter the reason for the change")
+
+
 def _unknown_referral(page, scene):
     response = page.goto(reverse("referrals:detail", args=[999_999]))
     assert response.status == 404
@@ -638,6 +655,7 @@ STATES: dict[str, tuple[str, Callable, str]] = {
     "authenticator_code_empty": ("new_starter", _empty_authenticator_code, "Set up your"),
     "share_empty": ("coordinator", _empty_share, "Share this referral"),
     "share_without_agency": ("coordinator", _share_without_agency, "Share this referral"),
+    "person_edit_with_errors": ("coordinator", _person_edit_with_errors, "Change the person's"),
     "not_found_referral": ("coordinator", _unknown_referral, "Page not found"),
     "not_found_anonymous": ("anonymous", _unknown_address, "Page not found"),
     "forbidden": ("manager", _list_not_for_managers, "You cannot do this"),

@@ -23,6 +23,7 @@ from tests.permissions import (
     rules_channel_panel,
     rules_documents,
     rules_governance,
+    rules_person,
     rules_retention,
     rules_training,
 )
@@ -58,6 +59,7 @@ AREAS = [
     rules_retention,
     rules_approvals,
     rules_documents,
+    rules_person,
 ]
 
 EXPECTED = {

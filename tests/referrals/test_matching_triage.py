@@ -116,3 +116,27 @@ def test_triage_page_query_count_does_not_grow_with_matches_or_earlier_referrals
         triage_html(coordinator, large_case)
     )
     assert small == large
+
+
+def test_a_referral_recorded_outside_intake_is_checked_before_saying_not_referred_before(
+    coordinator, world
+):
+    # referral_record (the demo, an import) looks for no earlier referral, unlike intake.
+    earlier = person("Tomasz", "Wrenfield")
+    factories.referral(world.agency_b, person=earlier, received_on=date(2020, 1, 1))
+    new = factories.referral(world.agency_a, person=person("Tomasz", "Wrenfeld"))
+    assert not RepeatMatch.objects.filter(referral=new).exists()
+    note = earlier_note(triage_html(coordinator, new))
+    assert "1 possible earlier referral to check" in note
+    assert "Not referred before" not in note
+
+
+def test_the_earlier_referrals_page_does_not_say_not_referred_before_while_matches_wait(
+    coordinator, world
+):
+    new = likely_matches(world, 1)
+    html = coordinator.get(reverse("referrals:earlier_referrals", args=[new.pk])).content.decode()
+    start = html.index('id="referred-before"')
+    note = html[start : html.index("</div>", start)]
+    assert "1 possible earlier referral to check below" in note
+    assert "Not referred before" not in note

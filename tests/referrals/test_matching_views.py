@@ -49,7 +49,9 @@ def test_coordinator_sees_the_candidate_score_reasons_and_earlier_outcome(client
     response = client.get(page_url(new))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Not referred before, as far as the records show" in html
+    # Not "Not referred before" while a likely earlier referral waits to be checked.
+    assert "1 possible earlier referral to check below" in html
+    assert "Not referred before" not in html
     assert "Tomasz Wrenfield: match score 80 out of 100" in html
     assert "Same given name, different family name" in html
     assert "Same date of birth" in html
