@@ -229,9 +229,8 @@ class Result:
 
 
 def result_link(result: Result) -> str:
-    """Where a result leads: the one place to change it (to the person page, say)."""
-    referral = result.referrals[0] if result.referrals else None
-    return reverse("referrals:detail", args=[referral.pk]) if referral else ""
+    """Where a result leads: the person page (everything about them the user may see)."""
+    return reverse("referrals:person", args=[result.person.pk]) if result.referrals else ""
 
 
 def score_person(person: Person, terms: SearchTerms, referenced: set[int]) -> Result | None:
