@@ -33,6 +33,7 @@ from tests.browser import (
     test_flows_matching,
     test_governance_dashboard_journey,
     test_governance_journey,
+    test_navigation,
     test_retention_journey,
     test_sign_in,
     test_subject_access_journey,
@@ -348,6 +349,9 @@ POST_ONLY: dict[str, Callable] = {
     **test_channel_meetings_flows.MEETING_POST_ONLY,
     **test_subject_access_journey.SAR_POST_ONLY,
     **test_accounts_journey.ACCOUNT_POST_ONLY,
+    "core:keep_alive": (
+        test_navigation.test_the_timeout_warning_keeps_the_session_and_drafts_come_back
+    ),
 }
 
 
