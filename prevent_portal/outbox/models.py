@@ -19,6 +19,10 @@ class Notification(models.Model):
     )
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # Files sent with the e-mail: [{"filename", "mimetype", "content"}], text content only
+    # (a calendar invitation). Stored with the row so a later send carries exactly what was
+    # queued, and each version of a file is its own row (its own dedup_key).
+    attachments = models.JSONField(default=list, blank=True)
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -29,7 +33,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # "Your notifications": one user's rows, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="outbox_recipient_newest"),
+        ]
 
     def __str__(self):
         return f"{self.kind} notification #{self.pk}"
