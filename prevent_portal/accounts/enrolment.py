@@ -19,12 +19,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts.models import EnrolmentLink, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 BACKUP_CODE_COUNT = 10
@@ -49,7 +49,7 @@ def enrolment_link_send(*, user: User, acting_user: User | None) -> EnrolmentLin
         created_by=acting_user,
         expires_at=now + timedelta(hours=settings.ENROLMENT_LINK_HOURS),
     )
-    url = f"{settings.SITE_URL}{reverse('accounts:enrol', args=[token])}"
+    url = site_link("accounts:enrol", token)
     notification_queue(
         dedup_key=f"accounts:enrolment-link:{link.pk}",
         kind="accounts.enrolment_link",

@@ -35,7 +35,11 @@ class Kind:
 
 _ALL = [
     # --- Referrals
-    Kind("referral_received", "A new referral waits for triage (to Coordinators)", "referrals.Referral"),
+    Kind(
+        "referral_received",
+        "A new referral waits for triage (to Coordinators)",
+        "referrals.Referral",
+    ),
     Kind("referral_shared", "A referral was shared with you or your agency", "referrals.Referral"),
     Kind("referral_closed", "Your referral has closed (to its referrer)"),
     Kind(
@@ -78,7 +82,11 @@ _ALL = [
         "The minutes of a meeting you attended are approved (to attendees)",
         "channel_panel.PanelMeeting",
     ),
-    Kind("case_adopted", "You are the case manager of a new Channel case", "channel_panel.ChannelCase"),
+    Kind(
+        "case_adopted",
+        "You are the case manager of a new Channel case",
+        "channel_panel.ChannelCase",
+    ),
     Kind(
         "case_ownership_returned",
         "A Channel case has been returned to your agency, with you as its case manager",

@@ -163,9 +163,7 @@ def _deliver(notification: Notification) -> None:
     )
     if backend_carries_attachments():
         for attachment in notification.attachments:
-            message.attach(
-                attachment["filename"], attachment["content"], attachment["mimetype"]
-            )
+            message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     message.send(fail_silently=False)
 
 

@@ -181,6 +181,7 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
         notification_queue(
             dedup_key=f"referral-received:{referral.pk}:{coordinator.pk}",
             kind="referral_received",
+            record=referral,
             recipient=coordinator,
             subject=f"New referral {referral.reference} received",
             body=(

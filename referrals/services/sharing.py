@@ -57,6 +57,7 @@ def referral_share(
             dedup_key=f"share:referral:{referral.pk}:grant:{type(grant).__name__}:{grant.pk}:"
             f"user:{recipient.pk}:{grant.granted_at.isoformat()}",
             kind="referral_shared",
+            record=referral,
             recipient=recipient,
             subject=f"Referral {referral.reference} has been shared with you",
             body=(

@@ -139,7 +139,7 @@ def test_the_outbox_refuses_a_relative_link(world):
     with pytest.raises(ValueError, match="relative link"):
         notification_queue(
             dedup_key="x",
-            kind="test",
+            kind="referral_closed",
             recipient=world.coordinator,
             subject="Referral PR-1",
             body="Sign in to read it: /referrals/1/",

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outbox', '0001_initial'),
+        ("outbox", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='attachments',
+            model_name="notification",
+            name="attachments",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', '-created_at'], name='outbox_recipient_newest'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "-created_at"], name="outbox_recipient_newest"),
         ),
     ]
