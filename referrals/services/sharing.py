@@ -61,8 +61,8 @@ def referral_share(
             recipient=recipient,
             subject=f"Referral {referral.reference} has been shared with you",
             body=(
-                f"{acting_user.get_full_name() or acting_user.username} shared referral "
-                f"{referral.reference} with you.\n\nSign in to read it: {link}\n"
+                f"Referral {referral.reference} has been shared with you.\n\n"
+                f"Sign in to read it: {link}\n"
             ),
         )
     return grant
