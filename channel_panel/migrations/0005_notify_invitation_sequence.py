@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channel_panel', '0004_chcases_exit_authority_and_consent_refusal'),
+        ("channel_panel", "0004_chcases_exit_authority_and_consent_refusal"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='panelmeeting',
-            name='invitation_sequence',
+            model_name="panelmeeting",
+            name="invitation_sequence",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

@@ -133,7 +133,10 @@ def meeting_update(
     save_if_unchanged(
         meeting,
         expected_version=expected_version,
-        fields=["meets_on", "chair", "mode", "starts_at", "location", "invitation_sequence"],
+        fields=[
+            *("meets_on", "chair", "mode", "starts_at", "location"),
+            "invitation_sequence",
+        ],
     )
     pack_grants_sync(acting_user=acting_user)
     if rescheduled:
