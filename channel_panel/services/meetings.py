@@ -107,8 +107,9 @@ def meeting_update(
     acting_user: User,
 ) -> PanelMeeting:
     """Change a meeting's date, time, place, mode or chair; its pack window moves with it,
-    and a new date, time or place sends every invitee an updated invitation. Once decisions are recorded its date and time stand (adoptions and exits are dated by
-    it), and a held meeting cannot move to a start still to come."""
+    and a new date, time or place sends every invitee an updated invitation. Once decisions
+    are recorded its date and time stand (adoptions and exits are dated by it), and a held
+    meeting cannot move to a start still to come."""
     _check_editable(meeting)
     moved = (meets_on, starts_at) != (meeting.meets_on, meeting.starts_at)
     if moved and Decision.objects.filter(item__meeting=meeting).exists():
