@@ -9,6 +9,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("governance/", include("governance.urls")),
     path("audit/", include("prevent_portal.audit.urls")),
+    path("notifications/", include("prevent_portal.outbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

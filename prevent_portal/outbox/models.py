@@ -1,10 +1,16 @@
 """The outbox: notifications written in the same transaction as the change that causes them."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 
+FIRST_LINK = re.compile(r"https?://[^\s<>\"]+")
+
 
 class Notification(models.Model):
+    """One e-mail to one user, queued with the change that causes it and sent once."""
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
@@ -41,3 +47,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} notification #{self.pk}"
+
+    @property
+    def link(self) -> str | None:
+        """The first link in the body (every link is absolute: outbox/links.py), or None."""
+        match = FIRST_LINK.search(self.body)
+        return match.group(0) if match else None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.get_status_display())
+
+
+STATUS_LABELS = {
+    Notification.Status.PENDING: "Waiting to send",
+    Notification.Status.SENDING: "Sending",
+    Notification.Status.SENT: "Sent",
+    Notification.Status.FAILED: "Not sent",
+}

@@ -105,6 +105,8 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "core:home": "links and counts of the signed-in user's own work queues",
     "core:healthz": "a JSON health status",
     "core:accessibility": _STATIC,
+    "outbox:notification_list": "the signed-in user's own e-mails, which hold references "
+    "only (prevent_portal/outbox/kinds.py, tests/outbox/test_every_kind.py)",
     "accounts:sign_in": _STATIC,
     "accounts:second_factor": _STATIC,
     "accounts:set_up_authenticator": "the signed-in user's own authenticator set-up",

@@ -1,0 +1,20 @@
+"""The link to "Your notifications", for the header's account links (next to "Sign out").
+
+Not registered in the main navigation (prevent_portal.core.navigation): it is about the
+person signed in, not a part of the work, and every signed-in user has it, with or without
+a role. The header's account area places it (templates/base.html reads ACCOUNT_NAV_ITEMS).
+"""
+
+from __future__ import annotations
+
+from prevent_portal.accounts.models import Role
+from prevent_portal.core.navigation import NavItem
+
+YOUR_NOTIFICATIONS = NavItem(
+    label="Your notifications",
+    url_name="outbox:notification_list",
+    roles=frozenset(Role.values),
+    description="The e-mails the service has sent you, with their links.",
+    order=200,
+)
+ACCOUNT_NAV_ITEMS = [YOUR_NOTIFICATIONS]
