@@ -39,6 +39,8 @@ COPY --from=assets /build/static/build static/build
 RUN DJANGO_ENV=production \
     SECRET_KEY=build-time-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz \
     ALLOWED_HOSTS=build.invalid \
+    SITE_URL=https://build.invalid \
+    EMAIL_HOST=smtp.build.invalid \
     AUDIT_CHAIN_KEY=build-time-only-not-the-audit-chain-key-0123456789 \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     sh -c "python manage.py collectstatic --no-input --verbosity 0 \

@@ -113,6 +113,7 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.contact_overdue", reminders.support_contact_overdue)
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
+        registry.register("channel_panel.pack_open", reminders.pack_open)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
         person_page.register("channel_panel.cases", persons.cases_section)
         # An adopted referral's work has finished once its case has exited (the referrer's

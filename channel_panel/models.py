@@ -45,6 +45,20 @@ class ExitReason(Lookup):
 
 
 # --- Meetings ---------------------------------------------------------------------------------
+class PanelMeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Meetings ``user`` may hear of: every meeting for the panel's roles (as
+        ``get_meeting_for_user``), and otherwise only those they are invited to (a case
+        manager invited for one item reads its pack). A meeting names no one but staff."""
+        from prevent_portal.accounts.access import has_role, is_active_user
+
+        if not is_active_user(user):
+            return self.none()
+        if has_role(user, *PANEL_ROLES):
+            return self.all()
+        return self.filter(pk__in=Invitee.objects.filter(user=user).values("meeting_id"))
+
+
 class PanelMeeting(models.Model):
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", "In person"
@@ -82,6 +96,11 @@ class PanelMeeting(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # The calendar invitation's SEQUENCE (RFC 5545): one more each time the date, time or
+    # place changes, so calendars replace the old entry (channel_panel/invitations.py).
+    invitation_sequence = models.PositiveIntegerField(default=0)
+
+    objects = PanelMeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-meets_on", "-pk"]

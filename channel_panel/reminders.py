@@ -5,7 +5,9 @@ sends it only to recipients who may see the case then (prevent_portal/reminders)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from django.conf import settings
 
 from channel_panel.models import ChannelCase, PostExitReview, SupportAction
 from prevent_portal.accounts.models import Membership, Role, User
@@ -136,3 +138,43 @@ def post_exit_review_due(today: date):
                 ),
                 record=case,
             )
+
+
+def pack_open(today: date):
+    """Tell each invitee of a planned meeting, once, that its panel pack is open to them:
+    from the day the pack window opens until the meeting, so a missed sweep still tells
+    them. The key carries the window's first day, so a meeting moved to another date tells
+    them again. The meeting is the ``record``: the sweep sends only to people who may hear
+    of it. No personal data: the meeting's date and a link."""
+    from channel_panel.models import Invitee, PanelMeeting
+    from channel_panel.notifications import pack_open_body, pack_open_title
+
+    opens_by = today + timedelta(days=settings.PANEL_PACK_OPENS_DAYS_BEFORE)
+    meetings = (
+        PanelMeeting.objects.filter(
+            status=PanelMeeting.Status.PLANNED, meets_on__gte=today, meets_on__lte=opens_by
+        )
+        .filter(items__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
+    invitees = Invitee.objects.filter(meeting__in=meetings, user__is_active=True).select_related(
+        "user", "meeting"
+    )
+    told: set[tuple[int, int]] = set()
+    for invitee in invitees.order_by("meeting_id", "pk"):
+        meeting = invitee.meeting
+        if (meeting.pk, invitee.user_id) in told:
+            continue  # invited for the whole meeting and for an item: one message
+        told.add((meeting.pk, invitee.user_id))
+        opens, closes = meeting.pack_window()
+        yield Reminder(
+            kind="panel_pack_open",
+            key=f"meeting:{meeting.pk}:pack-opens:{opens.isoformat()}",
+            subject=f"Channel Panel meeting, {meeting.meets_on:%-d %B %Y}",
+            due=opens,
+            recipient=invitee.user,
+            title=pack_open_title(meeting),
+            body=pack_open_body(meeting, invitee.user, closes),
+            record=meeting,
+        )

@@ -444,13 +444,22 @@ DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 AUDIT_ANCHOR_FILE = env.path("AUDIT_ANCHOR_FILE", default=VAR_DIR / "audit-anchors.log")
 
 # --- E-mail and the outbox ----------------------------------------------------------------
+GOVUK_NOTIFY_API_KEY = env.str("GOVUK_NOTIFY_API_KEY", default="")
+GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = env.str("GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_EMAIL_BACKEND = "django_gov_notify.backends.NotifyEmailBackend"
+# A Notify API key selects GOV.UK Notify; otherwise production sends by SMTP and the demo
+# writes files under var/mail. EMAIL_BACKEND, when set, wins. `check --deploy` says when
+# production has neither (prevent_portal/outbox/checks.py).
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.filebased.EmailBackend"
-    if not IS_PRODUCTION
-    else "django.core.mail.backends.smtp.EmailBackend",
+    default=NOTIFY_EMAIL_BACKEND
+    if GOVUK_NOTIFY_API_KEY
+    else "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -467,9 +476,9 @@ if (
     raise ImproperlyConfigured("In production, e-mail must use TLS: set EMAIL_USE_TLS=true")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="prevent-portal@example.invalid")
-GOVUK_NOTIFY_API_KEY = env.str("GOVUK_NOTIFY_API_KEY", default="")
-GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = env.str("GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID", default="")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address every link in an e-mail starts with (prevent_portal/outbox/links.py);
+# production refuses the default, and anything but https (outbox.E001, `check --deploy`).
+SITE_URL = env.str("SITE_URL", default=SITE_URL_DEFAULT)
 
 # When true (the demo), pending notifications are sent in-process after the transaction that
 # queued them commits, so neither Redis nor a worker is needed.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("prevent_portal.audit.urls")),
     # Upload pages under the record they attach to; downloads under /documents/.
     path("", include("documents.urls")),
+    path("notifications/", include("prevent_portal.outbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -76,4 +76,5 @@ def information_requests_overdue(today: date):
                     f"answered until {request.expires_on:%d %B %Y}.\n\n"
                     f"Sign in to read the request and answer it: {link}\n"
                 ),
+                record=request,  # the sweep sends it only to those who may see the request
             )

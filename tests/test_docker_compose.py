@@ -489,6 +489,8 @@ def test_production_deploy_check_passes_with_no_warnings(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="portal.example.org",
         AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
+        SITE_URL="https://portal.example.org",
+        EMAIL_HOST="smtp.example.org",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout

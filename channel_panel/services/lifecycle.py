@@ -17,6 +17,7 @@ from channel_panel.models import (
     PanelMeeting,
     PostExitReview,
 )
+from channel_panel.notifications import case_adopted_notify
 from channel_panel.services.pack import pack_grants_revoke
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
@@ -58,7 +59,8 @@ def case_adopt(
     manager who works for it (the case lifecycle's "adopt" step). The referral records that
     it was adopted, and its needs flags come with it: each becomes a current flag on the
     case, from the referral's owning agency on the day the referral was received, so the
-    case worker sees (and can edit, with history) what the referrer said."""
+    case worker sees (and can edit, with history) what the referrer said. The case manager
+    is told by e-mail (reference and link only)."""
     # The row lock keeps a triage edit, or a second adoption, from racing this one.
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     CASE_LIFECYCLE.require(
@@ -113,6 +115,7 @@ def case_adopt(
             ),
             acting_user=acting_user,
         )
+    case_adopted_notify(case)
     return case
 
 
@@ -158,6 +161,7 @@ def _tell_new_case_manager(case: ChannelCase, manager: User) -> None:
     link only, never a name or what the case is about (e-mail leaves the portal)."""
     link = site_link("channel_panel:case_detail", case.pk)
     notification_queue(
+        record=case,
         dedup_key=f"case:{case.pk}:ownership-returned:{case.exited_on}:user:{manager.pk}",
         kind="case_ownership_returned",
         recipient=manager,

@@ -19,6 +19,12 @@ from channel_panel.models import (
     PanelMeeting,
     PostExitReview,
 )
+from channel_panel.notifications import (
+    invitation_cancel,
+    invitation_send,
+    invitations_send_all,
+    minutes_approved_notify,
+)
 from channel_panel.services.pack import pack_grants_sync
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
@@ -84,6 +90,7 @@ def meeting_schedule(
     meeting.core_agencies.set(Agency.objects.filter(is_core_panel_member=True, is_active=True))
     for user, agency in _default_invitees(meeting):
         Invitee.objects.get_or_create(meeting=meeting, user=user, for_item=None, agency=agency)
+    invitations_send_all(meeting)  # each with a calendar file
     return meeting
 
 
@@ -99,9 +106,10 @@ def meeting_update(
     expected_version: int,
     acting_user: User,
 ) -> PanelMeeting:
-    """Change a meeting's date, time, place, mode or chair; its pack window moves with it.
-    Once decisions are recorded its date and time stand (adoptions and exits are dated by
-    it), and a held meeting cannot move to a start still to come."""
+    """Change a meeting's date, time, place, mode or chair; its pack window moves with it,
+    and a new date, time or place sends every invitee an updated invitation. Once decisions
+    are recorded its date and time stand (adoptions and exits are dated by it), and a held
+    meeting cannot move to a start still to come."""
     _check_editable(meeting)
     moved = (meets_on, starts_at) != (meeting.meets_on, meeting.starts_at)
     if moved and Decision.objects.filter(item__meeting=meeting).exists():
@@ -113,14 +121,27 @@ def meeting_update(
         raise ValueError("The meeting is held: its start cannot move to a time still to come")
     if not Membership.objects.active().filter(user=chair, role=Role.PANEL_CHAIR).exists():
         raise ValueError("The chair must hold the panel chair role")
+    rescheduled = (meets_on, starts_at, location.strip(), mode) != (
+        meeting.meets_on,
+        meeting.starts_at,
+        meeting.location,
+        meeting.mode,
+    )
     meeting.meets_on, meeting.chair, meeting.mode = meets_on, chair, mode
     meeting.starts_at, meeting.location = starts_at, location.strip()
+    if rescheduled:
+        meeting.invitation_sequence += 1  # calendars replace the entry they hold
     save_if_unchanged(
         meeting,
         expected_version=expected_version,
-        fields=["meets_on", "chair", "mode", "starts_at", "location"],
+        fields=[
+            *("meets_on", "chair", "mode", "starts_at", "location"),
+            "invitation_sequence",
+        ],
     )
     pack_grants_sync(acting_user=acting_user)
+    if rescheduled:
+        invitations_send_all(meeting)  # an updated invitation, same calendar entry
     return meeting
 
 
@@ -133,24 +154,28 @@ def invitee_add(
     for_item: AgendaItem | None = None,
     acting_user: User,
 ) -> Invitee:
-    """Invite someone (a case manager for one item, say) and give them the pack access that
-    goes with it."""
+    """Invite someone (a case manager for one item, say), give them the pack access that
+    goes with it, and send them the invitation with its calendar file."""
     _check_editable(meeting)
     if for_item is not None and for_item.meeting_id != meeting.pk:
         raise ValueError("That item is on another meeting's agenda")
     if not Membership.objects.active().filter(user=user, agency=agency).exists():
         raise ValueError("The person invited must work for the agency given")
-    invitee, _ = Invitee.objects.get_or_create(
+    invitee, created = Invitee.objects.get_or_create(
         meeting=meeting, user=user, for_item=for_item, defaults={"agency": agency}
     )
     pack_grants_sync(acting_user=acting_user)
+    if created:
+        invitation_send(meeting, invitee)
     return invitee
 
 
 @transaction.atomic
 def invitee_remove(*, invitee: Invitee, acting_user: User) -> None:
-    """Withdraw an invitation; the pack access it gave ends at once."""
+    """Withdraw an invitation; the pack access it gave ends at once, and the invitee gets a
+    calendar cancellation of the entry their invitation made."""
     _check_editable(invitee.meeting)
+    invitation_cancel(invitee)
     invitee.delete()
     pack_grants_sync(acting_user=acting_user)
 
@@ -415,7 +440,7 @@ def minutes_approve(
 ) -> PanelMeeting:
     """Approve the minutes of a held meeting whose case items all have a decision and whose
     attendance is recorded (MEETING "approve_minutes"). From now on its decisions cannot be
-    edited: a correction is a new entry."""
+    edited: a correction is a new entry. Those recorded as present are told."""
     MEETING.require("approve_minutes", meeting)
     meeting.status = PanelMeeting.Status.MINUTES_APPROVED
     meeting.minutes_approved_by = acting_user
@@ -425,6 +450,7 @@ def minutes_approve(
         expected_version=expected_version,
         fields=["status", "minutes_approved_by", "minutes_approved_at"],
     )
+    minutes_approved_notify(meeting)
     return meeting
 
 

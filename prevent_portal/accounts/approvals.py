@@ -31,7 +31,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from prevent_portal.accounts import access
@@ -45,6 +44,7 @@ from prevent_portal.accounts.models import (
     User,
 )
 from prevent_portal.audit.context import SYSTEM_USERNAME
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 Kind = AccountChangeRequest.Kind
@@ -116,11 +116,12 @@ def notify_role_ended(*, membership: Membership, acting_user: User | None) -> No
 def _notify_coordinators(change: AccountChangeRequest, event: str, text: str) -> None:
     """Tell every Coordinator. The message names the account by username only, which is
     what a Coordinator needs to recognise it; no other personal data."""
-    link = f"{settings.SITE_URL}{reverse('accounts:approval_list')}"
+    link = site_link("accounts:approval_list")
     for coordinator in _coordinators():
         notification_queue(
             dedup_key=f"accounts:change:{change.pk}:{event}:{coordinator.pk}",
-            kind=f"accounts.change_{event}",
+            # One registered kind per event; "approved-<role>" is one approval of several.
+            kind=f"accounts.change_{event.split('-')[0]}",
             recipient=coordinator,
             subject=f"{settings.SERVICE_NAME}: {text}",
             body=(

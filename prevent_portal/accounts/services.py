@@ -37,6 +37,7 @@ from prevent_portal.accounts.models import (
     User,
 )
 from prevent_portal.audit.context import SYSTEM_USERNAME
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
 # Model-level permissions of the system administrator: configuration only, never case records.
@@ -234,7 +235,7 @@ def _tell_spocs_account_disabled(*, user: User, last_used: date, today: date) ->
                 f"{today:%d %B %Y} because it had not been used for {days} days (last used "
                 f"{last_used:%d %B %Y}).\n\nIf they still need it, ask the system "
                 "administrator to switch it on again. If they have left, there is nothing to "
-                f"do.\n\nSee your agency's accounts: {settings.SITE_URL}/accounts/"
+                f"do.\n\nSee your agency's accounts: {site_link('accounts:account_list')}"
             ),
         )
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from prevent_portal.outbox.kinds import kind_get
 from prevent_portal.outbox.links import check_links
 from prevent_portal.outbox.models import Notification
 
@@ -34,15 +35,27 @@ def notification_queue(
     subject: str,
     body: str,
     due: date | None = None,
-) -> tuple[Notification, bool]:
+    record=None,
+    attachments: list[dict] | None = None,
+) -> tuple[Notification | None, bool]:
     """Write one outbox row in the caller's transaction. Returns (row, created); a row with
     the same ``dedup_key`` already queued or sent means nothing new is written.
 
     No broker is contacted: a worker (or, in the demo, the request itself after commit)
-    sends pending rows later, so a request keeps working with Redis down. A body with a
-    relative link is refused (ValueError): e-mails carry absolute links only.
+    sends pending rows later, so a request keeps working with Redis down. Refused
+    (ValueError): a kind not in the registry (prevent_portal/outbox/kinds.py), a body with a
+    relative link (e-mails carry absolute links only), and a kind about a protected record
+    queued without that record. A recipient who may not see ``record`` (its model's
+    ``visible_to``) is sent nothing: the answer is (None, False).
     """
+    kind_about = kind_get(kind).about
     check_links(body)
+    if kind_about is not None:
+        if record is None or record._meta.label != kind_about:
+            raise ValueError(f"A {kind} notification is about a {kind_about}: pass it as record")
+        if not may_see(recipient, record):
+            logger.info("Notification %s not queued: its recipient cannot see the record", kind)
+            return None, False
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -52,12 +65,22 @@ def notification_queue(
                 subject=subject,
                 body=body,
                 due=due,
+                attachments=attachments or [],
             )
     except IntegrityError:
         return Notification.objects.get(dedup_key=dedup_key), False
     if settings.OUTBOX_SEND_INLINE:
         transaction.on_commit(lambda: outbox_send_pending(ids=[notification.pk]))
     return notification, True
+
+
+def may_see(user, record) -> bool:
+    """Whether ``user`` may see ``record`` now, through the access module (its model's
+    ``visible_to``): an inactive user sees nothing."""
+    if not user.is_active:
+        return False
+    manager = type(record)._default_manager
+    return manager.visible_to(user).filter(pk=record.pk).exists()
 
 
 def _insert_new(batch: list[Notification], fields: list) -> list[tuple[int, str]]:
@@ -87,6 +110,7 @@ def notification_queue_many(*, notifications: list[Notification]) -> list[Notifi
     edits), so a bulk insert bypasses no audit entry.
     """
     for notification in notifications:
+        kind_get(notification.kind)
         check_links(notification.body)
     by_key = {n.dedup_key: n for n in notifications}
     items = list(by_key.values())
@@ -124,6 +148,12 @@ def message_id(notification: Notification) -> str:
     return f"<outbox-{notification.pk}.{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
+def backend_carries_attachments() -> bool:
+    """GOV.UK Notify sends no attachments (django-gov-notify refuses them): with it, the
+    e-mail goes without the file, and its body says all the file would (date, time, place)."""
+    return not settings.EMAIL_BACKEND.startswith("django_gov_notify.")
+
+
 def _deliver(notification: Notification) -> None:
     message = EmailMessage(
         subject=notification.subject,
@@ -131,6 +161,9 @@ def _deliver(notification: Notification) -> None:
         to=[notification.recipient.email],
         headers={"Message-ID": message_id(notification)},
     )
+    if backend_carries_attachments():
+        for attachment in notification.attachments:
+            message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     message.send(fail_silently=False)
 
 

@@ -112,6 +112,7 @@ def information_request_create(
         notification_queue(
             dedup_key=f"information-request:{request.pk}:user:{spoc.pk}",
             kind="information_requested",
+            record=request,
             recipient=spoc,
             subject="The Prevent Coordinator has asked your agency for information",
             body=(
@@ -150,6 +151,7 @@ def information_request_answer(
         notification_queue(
             dedup_key=f"information-answered:{request.pk}:user:{recipient.pk}",
             kind="information_answered",
+            record=request.referral,
             recipient=recipient,
             subject=f"Information received about referral {request.referral.reference}",
             body=(

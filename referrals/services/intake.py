@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from prevent_portal.accounts.access import agency_ids_for, has_role
 from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.forms.intake import STEPS_BY_SLUG, SourceForm, alias_names, draft_validate
 from referrals.lifecycle import REFERRAL_LIFECYCLE
@@ -181,11 +182,12 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
         notification_queue(
             dedup_key=f"referral-received:{referral.pk}:{coordinator.pk}",
             kind="referral_received",
+            record=referral,
             recipient=coordinator,
             subject=f"New referral {referral.reference} received",
             body=(
                 f"A new referral, {referral.reference}, has been received and is waiting "
-                "for triage. Sign in to Prevent Portal to read it."
+                f"for triage.\n\nSign in to read it: {site_link('referrals:triage', referral.pk)}\n"
             ),
         )
     return referral

@@ -57,11 +57,12 @@ def referral_share(
             dedup_key=f"share:referral:{referral.pk}:grant:{type(grant).__name__}:{grant.pk}:"
             f"user:{recipient.pk}:{grant.granted_at.isoformat()}",
             kind="referral_shared",
+            record=referral,
             recipient=recipient,
             subject=f"Referral {referral.reference} has been shared with you",
             body=(
-                f"{acting_user.get_full_name() or acting_user.username} shared referral "
-                f"{referral.reference} with you.\n\nSign in to read it: {link}\n"
+                f"Referral {referral.reference} has been shared with you.\n\n"
+                f"Sign in to read it: {link}\n"
             ),
         )
     return grant

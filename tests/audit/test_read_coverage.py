@@ -275,6 +275,8 @@ REFERENCES_ONLY_VIEWS = {
     "audit:unusual_access": "who opened which record: references and owning agency only",
     "referrals:retention_reviews": "references and dates past retention; no name or concern",
     "referrals:retention_review": "one reference past retention; no name or concern",
+    "outbox:notification_list": "the signed-in user's own e-mails: subjects name references "
+    "only (prevent_portal/outbox/kinds.py, tests/outbox/test_every_kind.py)",
     "admin:auditlog_logentry_changelist": _ADMIN,
     "admin:auditlog_logentry_change": _ADMIN,
     "admin:auditlog_logentry_history": _ADMIN,

@@ -25,7 +25,11 @@ from tests.conftest import sign_in
 def queue(user, n=1, prefix="test"):
     return [
         notification_queue(
-            dedup_key=f"{prefix}:{i}", kind="test", recipient=user, subject=f"Subject {i}", body="b"
+            dedup_key=f"{prefix}:{i}",
+            kind="referral_closed",
+            recipient=user,
+            subject=f"Subject {i}",
+            body="b",
         )[0]
         for i in range(n)
     ]
@@ -33,10 +37,10 @@ def queue(user, n=1, prefix="test"):
 
 def test_same_dedup_key_is_queued_once(world):
     first, created = notification_queue(
-        dedup_key="k", kind="test", recipient=world.spoc_a, subject="s", body="b"
+        dedup_key="k", kind="referral_closed", recipient=world.spoc_a, subject="s", body="b"
     )
     again, created_again = notification_queue(
-        dedup_key="k", kind="test", recipient=world.spoc_a, subject="s", body="b"
+        dedup_key="k", kind="referral_closed", recipient=world.spoc_a, subject="s", body="b"
     )
     assert created and not created_again and first.pk == again.pk
     assert Notification.objects.count() == 1
@@ -197,7 +201,9 @@ def test_every_send_of_a_notification_carries_the_same_message_id(world, setting
 
 def unsaved(user, keys):
     return [
-        Notification(dedup_key=k, kind="test", recipient=user, subject=f"Subject {k}", body="b")
+        Notification(
+            dedup_key=k, kind="referral_closed", recipient=user, subject=f"Subject {k}", body="b"
+        )
         for k in keys
     ]
 
@@ -220,7 +226,7 @@ def test_queue_many_inserts_a_batch_per_statement(world, monkeypatch):
         )
     inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 3 and len(written) == 5
-    assert Notification.objects.filter(kind="test").count() == 5
+    assert Notification.objects.filter(kind="referral_closed").count() == 5
 
 
 def test_queue_many_sends_what_it_wrote_after_commit_in_the_demo(

@@ -74,6 +74,8 @@ EXPECTED = {
     "core:home": lambda p, m, s: _signed_in_page(p, m),
     "core:healthz": lambda p, m, s: _open(p, m),
     "core:accessibility": lambda p, m, s: _open(p, m),
+    # Everyone signed in sees their own notifications (and only theirs); GET only.
+    "outbox:notification_list": lambda p, m, s: _signed_in_page(p, m),
     "accounts:sign_in": lambda p, m, s: {200} if p == "anonymous" else {302},
     # Verified users are sent home; anonymous users to sign in.
     "accounts:second_factor": lambda p, m, s: {302},

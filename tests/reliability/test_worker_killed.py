@@ -32,7 +32,11 @@ def queued(n: int) -> list[Notification]:
     user = factories.UserFactory()
     return [
         notification_queue(
-            dedup_key=f"kill:{i}", kind="test", recipient=user, subject=f"Subject {i}", body="b"
+            dedup_key=f"kill:{i}",
+            kind="referral_closed",
+            recipient=user,
+            subject=f"Subject {i}",
+            body="b",
         )[0]
         for i in range(n)
     ]
