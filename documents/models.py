@@ -21,9 +21,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from channel_panel.models import PANEL_ROLES, ChannelCase, PanelMeeting
+from channel_panel.models import ChannelCase, PanelMeeting
 from prevent_portal.accounts.access import has_role
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from referrals.models import InformationRequest, Referral
 
 PARENT_FIELDS = ("referral", "case", "meeting", "information_request")
@@ -46,13 +46,27 @@ def ascii_filename(name: str) -> str:
     return safe[-120:]
 
 
+def _meetings_whose_papers_user_sees(user):
+    """Meetings whose papers ``user`` may open: every one for the Coordinator; those they
+    chair, while a chair; those they are invited to, during the pack window (review 4: any
+    panel member could read every meeting's uploaded minutes, whatever they discussed)."""
+    if has_role(user, Role.COORDINATOR):
+        return PanelMeeting.objects.values("pk")
+    mine = Q(pk__in=[])
+    if has_role(user, Role.PANEL_CHAIR):
+        mine |= Q(chair=user)
+    mine |= Q(PanelMeeting.pack_open_q(), invitees__user=user)
+    return PanelMeeting.objects.filter(mine).values("pk")
+
+
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> DocumentQuerySet:
         """Clean documents on a record ``user`` sees: a referral, a case or an information
-        request in that model's ``visible_to``; a meeting's papers for members of the panel
-        (who see the meeting page). Only holders of a case role (AGENCY_CASE_ROLES): a
-        referrer sees the status of what they referred, never its evidence. Quarantined,
-        refused and deleted documents: nobody."""
+        request in that model's ``visible_to``; a meeting's papers (minutes and papers name
+        the people on its agenda) for the Coordinator, the meeting's chair, and its invitees
+        while its pack window is open, as the pack itself. Only holders of a case role
+        (AGENCY_CASE_ROLES): a referrer sees the status of what they referred, never its
+        evidence. Quarantined, refused and deleted documents: nobody."""
         if not has_role(user, *AGENCY_CASE_ROLES):
             return self.none()
         seen = (
@@ -60,8 +74,7 @@ class DocumentQuerySet(models.QuerySet):
             | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
             | Q(information_request__in=InformationRequest.objects.visible_to(user).values("pk"))
         )
-        if has_role(user, *PANEL_ROLES):
-            seen |= Q(meeting__isnull=False)
+        seen |= Q(meeting__in=_meetings_whose_papers_user_sees(user))
         return self.filter(seen, status=Document.Status.CLEAN)
 
     def on(self, record) -> DocumentQuerySet:

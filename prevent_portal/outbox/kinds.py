@@ -31,6 +31,9 @@ class Kind:
     description: str
     # "app_label.ModelName" of the protected record the notification is about, if any.
     about: str | None = None
+    # Its link is a one-time secret (a set-up, invitation or password reset link): it goes
+    # to the mailbox only, never onto a page ("Your notifications" shows no link for it).
+    secret_link: bool = False
 
 
 _ALL = [
@@ -101,12 +104,21 @@ _ALL = [
     Kind("board_update", "A board update is due (reminder sweep)"),
     Kind("board_update_overdue", "A board update is overdue (reminder sweep)"),
     # --- Accounts and the audit trail (about staff accounts, never a referred person)
-    Kind("accounts.enrolment_link", "Set up your authenticator app: a one-time link"),
+    Kind(
+        "accounts.enrolment_link",
+        "Set up your authenticator app: a one-time link",
+        secret_link=True,
+    ),
     Kind(
         "accounts.invitation",
         "Your new account: a one-time link to choose a password and set up the app",
+        secret_link=True,
     ),
-    Kind("accounts.password_reset", "Forgot your password: a one-time link (to its holder)"),
+    Kind(
+        "accounts.password_reset",
+        "Forgot your password: a one-time link (to its holder)",
+        secret_link=True,
+    ),
     Kind(
         "accounts.account_request",
         "A SPOC asked for an account for a colleague (to system administrators)",

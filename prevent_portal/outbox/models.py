@@ -50,7 +50,14 @@ class Notification(models.Model):
 
     @property
     def link(self) -> str | None:
-        """The first link in the body (every link is absolute: outbox/links.py), or None."""
+        """The first link in the body (every link is absolute: outbox/links.py), or None;
+        None for a kind whose link is a one-time secret (kinds.Kind.secret_link): a page
+        must never show it to whoever holds the session."""
+        from prevent_portal.outbox.kinds import KINDS
+
+        kind = KINDS.get(self.kind)
+        if kind is not None and kind.secret_link:
+            return None
         match = FIRST_LINK.search(self.body)
         return match.group(0) if match else None
 

@@ -21,7 +21,7 @@ def notification_list(request):
         "-created_at", "-pk"
     )
     page = Paginator(
-        notifications.only("subject", "body", "status", "created_at", "sent_at"), PAGE_SIZE
+        notifications.only("kind", "subject", "body", "status", "created_at", "sent_at"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(request, "outbox/notification_list.html", {"page": page})
 

@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from channel_panel.models import (
-    PANEL_ROLES,
     AgendaItem,
     ChannelCase,
     PanelMeeting,
@@ -98,6 +97,9 @@ class Rules:
         self.case_agencies = {a for a, r in on if r in AGENCY_CASE_ROLES}
         self.roles_at = {a: {r for b, r in on if b == a} for a in range(3)}
         self.referrals, self.cases = referrals, cases
+        # The meetings' papers: the Coordinator's, and the chair's of the meetings they chair
+        # (the oracle's meetings have no invitees).
+        self.meetings_chaired = [by_user for by_user, _on in meetings]
         # Rule 6: the referrals on the agenda of a meeting the user chairs, while they hold
         # the panel chair role (anywhere).
         self.chaired = (
@@ -162,15 +164,15 @@ class Rules:
 
     def sees_document(self, kind, k) -> bool:
         """A document is seen with its record, by case-role holders only (a referrer sees
-        the status of what they referred, never its evidence); a meeting's papers by
-        members of the panel."""
+        the status of what they referred, never its evidence); a meeting's papers by the
+        Coordinator and the meeting's chair (and its invitees while its pack is open)."""
         if not (self.active and self.roles & AGENCY_CASE_ROLES):
             return False
         if kind == "referral":
             return self.sees_referral(k)
         if kind == "case":
             return self.sees_case(k)
-        return bool(self.roles & set(PANEL_ROLES))
+        return self.coordinator or (Role.PANEL_CHAIR in self.roles and self.meetings_chaired[k])
 
     def case_may(self, j, action) -> bool:
         _, lead, managed, returned = self.cases[j]

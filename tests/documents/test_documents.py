@@ -145,7 +145,10 @@ def test_case_meeting_and_information_request_documents_follow_their_record(clie
     minutes = add(meeting, world.coordinator)
     answer = add(asked, world.spoc_b)
     assert set(Document.objects.visible_to(world.spoc_a)) == {on_case, answer}
-    assert set(Document.objects.visible_to(world.panel_a)) == {on_case, minutes, answer}
+    # A meeting's papers: its chair and the Coordinator; a panel member only as an invitee
+    # while the pack is open (panel_a's agency is not a core member here: not invited).
+    assert set(Document.objects.visible_to(world.panel_a)) == {on_case, answer}
+    assert minutes in Document.objects.visible_to(world.coordinator)
     assert set(Document.objects.visible_to(world.spoc_b)) == {answer}
     assert set(Document.objects.visible_to(world.chair)) == {minutes}
     assert set(Document.objects.visible_to(world.referrer_a)) == set()
@@ -178,3 +181,32 @@ def test_no_url_serves_the_storage_itself(client, world, referral):
     sign_in(client, world.coordinator)
     for prefix in ["/media/", "/media/documents/", "/static/", "/"]:
         assert client.get(prefix + document.storage_name).status_code == 404
+
+
+def test_a_meetings_papers_are_seen_by_its_chair_and_its_invitees_while_the_pack_is_open(
+    client, world
+):
+    """Review 4: every panel member could download every meeting's minutes, whatever cases
+    they discussed. Now as the pack: the Coordinator, the meeting's chair, and invitees
+    during the pack window; 404 for the rest."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channel_panel import services as panel
+
+    today = timezone.localdate()
+    meeting = factories.meeting(world.chair, today + timedelta(days=2))
+    papers = add(meeting, world.coordinator, title="Minutes")
+    url = reverse("documents:download", args=[papers.pk])
+    for persona, status in (("panel_a", 404), ("chair", 200), ("coordinator", 200)):
+        sign_in(client, getattr(world, persona))
+        assert client.get(url).status_code == status, persona
+    panel.invitee_add(
+        meeting=meeting, user=world.panel_a, agency=world.agency_a, acting_user=world.coordinator
+    )
+    sign_in(client, world.panel_a)
+    assert client.get(url).status_code == 200  # invited, pack open
+    meeting.meets_on = today + timedelta(days=60)  # pack not open yet
+    meeting.save(update_fields=["meets_on"])
+    assert client.get(url).status_code == 404

@@ -55,3 +55,26 @@ def test_it_is_paginated_with_a_constant_query_count(client, world):
     assert 'rel="next"' in page
     second = client.get(URL + "?page=3").content.decode()
     assert "few subject 0" in second  # the oldest, on the last page
+
+
+def test_a_one_time_link_is_never_shown_on_the_page(client, world):
+    """Review 4: a password reset's link on "Your notifications" let whoever held a session
+    read it off the page. Kinds whose link is a one-time secret show no link."""
+    from prevent_portal.outbox.kinds import KINDS
+
+    secret = [name for name, kind in KINDS.items() if kind.secret_link]
+    assert {"accounts.password_reset", "accounts.invitation", "accounts.enrolment_link"} <= set(
+        secret
+    )
+    for i, kind in enumerate(secret):
+        Notification.objects.create(
+            dedup_key=f"secret:{i}",
+            kind=kind,
+            recipient=world.spoc_a,
+            subject=f"secret subject {i}",
+            body=f"Use this link: http://127.0.0.1:8000/sign-in/reset-password/MQ/tok{i}/",
+        )
+    sign_in(client, world.spoc_a)
+    page = client.get(URL).content.decode()
+    assert "secret subject 0" in page
+    assert "reset-password" not in page and "tok0" not in page
