@@ -99,6 +99,7 @@ class ChannelPanelConfig(AppConfig):
         from prevent_portal.reminders import registry
         from referrals import history as person_history
         from referrals import person_page
+        from referrals import search as referrals_search
 
         navigation.register(
             navigation.NavItem(
@@ -116,6 +117,9 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.pack_open", reminders.pack_open)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
         person_page.register("channel_panel.cases", persons.cases_section)
+        referrals_search.register_reference(
+            "channel_panel.cases", "Channel case reference", persons.persons_by_case_reference
+        )
         # An adopted referral's work has finished once its case has exited (the referrer's
         # status page and message, referrals/referrer.py).
         from django.db.models import Q

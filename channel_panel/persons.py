@@ -40,3 +40,14 @@ def cases_section(user, person) -> PersonSection | None:
         context={"cases": cases},
         records=cases,
     )
+
+
+def persons_by_case_reference(user, spellings):
+    """The search box's finder for Channel case references (``referrals.search``): the
+    person ids of the cases ``user`` may see whose reference is one of ``spellings``. A case
+    the user cannot open finds nothing, as a reference that does not exist (need to know)."""
+    return (
+        ChannelCase.objects.visible_to(user)
+        .filter(reference__in=spellings)
+        .values("referral__person_id")
+    )

@@ -22,13 +22,14 @@ at most ``FALLBACK_MAX_CANDIDATES``, scored with rapidfuzz like the PostgreSQL o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -83,6 +84,39 @@ _NUMERIC_DATE = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?![
 _ISO_DATE = re.compile(r"(?<![\w/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/.-])")
 _WORDY_DATE = re.compile(r"(?<!\w)(\d{1,2})\s+([a-z]+)\s+(\d{4})(?!\w)", re.IGNORECASE)
 _POSTCODE = re.compile(r"(?<![\w-])([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})(?![\w-])")
+
+
+# --- Other references (a registry) -------------------------------------------------------
+# Referrals cannot import the apps that stand on it, so an app whose records carry a
+# reference a user may type (the Channel Panel's case reference, "CC-2026-00001") registers a
+# finder in its ``AppConfig.ready()``, as for the person page (``referrals.person_page``)::
+#
+#     search.register_reference("channel_panel.cases", "Channel case reference", finder)
+#
+# ``finder(user, spellings)`` returns a ``values()`` queryset of the person ids whose record
+# carries one of ``spellings``, drawn from its model's ``visible_to(user)`` only: a reference
+# of a record the user cannot open finds nothing, exactly as one that does not exist. It is a
+# subquery of the candidates query, so it costs no query of its own.
+ReferenceFinder = Callable[[object, list[str]], object]
+_REFERENCE_FINDERS: dict[str, tuple[str, ReferenceFinder]] = {}
+
+
+def register_reference(name: str, reason: str, finder: ReferenceFinder) -> None:
+    """Register ``finder`` under a unique name; ``reason`` is what "why it matched" says."""
+    _REFERENCE_FINDERS[name] = (reason, finder)
+
+
+def unregister_reference(name: str) -> None:
+    _REFERENCE_FINDERS.pop(name, None)
+
+
+def _referral_reference_finder(user, spellings):
+    return Referral.objects.visible_to(user).filter(reference__in=spellings).values("person_id")
+
+
+def reference_finders() -> list[tuple[str, ReferenceFinder]]:
+    """(reason, finder) of every kind of reference: the referral's own first."""
+    return [("Reference", _referral_reference_finder), *_REFERENCE_FINDERS.values()]
 
 
 class QueryError(ValueError):
@@ -233,14 +267,18 @@ def result_link(result: Result) -> str:
     return reverse("referrals:person", args=[result.person.pk]) if result.referrals else ""
 
 
-def score_person(person: Person, terms: SearchTerms, referenced: set[int]) -> Result | None:
-    """The person's score and reasons, or None when a criterion of the query is not met."""
+def score_person(
+    person: Person, terms: SearchTerms, referenced: dict[int, list[str]]
+) -> Result | None:
+    """The person's score and reasons, or None when a criterion of the query is not met.
+    ``referenced`` maps each person found by a reference to the kinds of reference that
+    found them ("Reference", "Channel case reference")."""
     score, reasons = 0.0, []
     if terms.references:
-        if person.pk not in referenced:
+        if not referenced.get(person.pk):
             return None
         score += POINTS_REFERENCE
-        reasons.append("Reference")
+        reasons.extend(referenced[person.pk])
     if terms.names:
         names = [(person.given_name, person.family_name, False)]
         names += [(a.given_name, a.family_name, True) for a in person.aliases.all()]
@@ -338,11 +376,18 @@ def candidates(user, terms: SearchTerms, *, trigram: bool | None = None):
         merged_into__isnull=True, depersonalised_at__isnull=True
     )
     if terms.references:
-        people = people.filter(
-            pk__in=Referral.objects.visible_to(user)
-            .filter(reference__in=_reference_spellings(terms.references))
-            .values("person_id")
-        )
+        # A reference of any registered kind, each drawn from its model's visible_to(user);
+        # which kind found the person is annotated (one flag each) for "why it matched".
+        spellings = _reference_spellings(terms.references)
+        found = Q(pk__in=[])
+        flags = {}
+        for index, (_reason, finder) in enumerate(reference_finders()):
+            matched = Q(pk__in=finder(user, spellings))
+            found |= matched
+            flags[f"found_by_reference_{index}"] = ExpressionWrapper(
+                matched, output_field=BooleanField()
+            )
+        people = people.filter(found).annotate(**flags)
     if terms.dates:
         people = people.filter(date_of_birth__in=sorted(set(terms.dates) | _swapped(terms.dates)))
     if terms.postcodes:
@@ -365,10 +410,15 @@ def _reference_spellings(references) -> list[str]:
 def search(user, terms: SearchTerms, *, trigram: bool | None = None) -> list[Result]:
     """Persons ``user`` may see matching every criterion of ``terms``, best first."""
     people = list(candidates(user, terms, trigram=trigram))
-    referenced: set[int] = set()
+    referenced: dict[int, list[str]] = {}
     if terms.references:
-        # The candidates already meet the reference criterion (the filter above).
-        referenced = {p.pk for p in people}
+        # The candidates already meet the reference criterion (the filter above); the flags
+        # annotated there say which kind of reference found each.
+        reasons = [reason for reason, _finder in reference_finders()]
+        referenced = {
+            p.pk: [r for i, r in enumerate(reasons) if getattr(p, f"found_by_reference_{i}")]
+            for p in people
+        }
     results = [r for p in people if (r := score_person(p, terms, referenced)) is not None]
     return sorted(results, key=lambda r: (-r.score, -r.person.pk))
 

@@ -111,6 +111,30 @@ def test_a_reference_finds_its_person(world, path):
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_a_channel_case_reference_finds_its_person_for_who_sees_the_case(world, path):
+    case = factories.channel_case(world.agency_b, world.spoc_b)
+    name = case.referral.person.full_name
+    assert case.reference.startswith("CC-")
+    for query in (case.reference, case.reference.lower()):
+        assert found(world.spoc_b, query, path) == [(name, ["Channel case reference"])]
+    assert found(world.coordinator, case.reference, path) == [(name, ["Channel case reference"])]
+
+
+def test_a_channel_case_reference_of_another_agency_gives_the_same_page_as_nobody(client, world):
+    """Agency A sees the person (its own referral of them) but not agency B's case: the
+    case reference finds nothing, as a reference that does not exist (need to know)."""
+    case = factories.channel_case(world.agency_b, world.spoc_b)
+    ours = factories.referral(world.agency_a, person=case.referral.person)
+    assert found(world.spoc_a, ours.reference) != []
+    assert found(world.spoc_a, case.reference) == []
+    sign_in(client, world.spoc_a)
+    theirs = _main(client.get(URL, {"q": case.reference}))
+    nobody = _main(client.get(URL, {"q": "CC-2099-99999"}))
+    assert "No results" in theirs
+    assert theirs.replace(case.reference, "Q") == nobody.replace("CC-2099-99999", "Q")
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_every_criterion_must_match(world, path):
     someone(world.agency_a, "Jonathan", "Smithers", dob=date(2001, 3, 12))
     assert found(world.spoc_a, "Jonathan Smithers 13/04/1999", path) == []
