@@ -119,6 +119,10 @@ class AccountsConfig(AppConfig):
         auditlog.register(Membership)
         auditlog.register(Sector)
         demo_registry.register("accounts", demo.seed, order=10)
+        # What waits for each role on the home page (prevent_portal/core/work_waiting.py).
+        from prevent_portal.core import work_waiting
+
+        work_waiting.register_all("prevent_portal.accounts.work_waiting")
         # Needs the database: runs with `check --database default` and before `migrate`.
         register(checks.check_global_permissions, Tags.security, Tags.database)
         # After every app's permissions exist (post_migrate of the last app runs it again).

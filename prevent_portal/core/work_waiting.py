@@ -60,6 +60,7 @@ PANELS = [
     ),
     Panel("referrer", "As referrer", frozenset({Role.REFERRER}), 40),
     Panel("manager", "As manager", frozenset({Role.MANAGER}), 50),
+    Panel("sysadmin", "As system administrator", frozenset({Role.SYSADMIN}), 60),
 ]
 PANEL_KEYS = {panel.key for panel in PANELS}
 

@@ -206,6 +206,8 @@ def test_partner_sees_packs_requests_contacts_and_returns_of_their_own_agency(
         "information_to_answer": "1 information request waiting for your agency's answer",
         "contacts_overdue": "1 case with a support contact overdue",
         f"returns_missing_{_period().pk}": "1 training return missing for Q2 2026/27",
+        # referrer_b's role, at agency B (prevent_portal/accounts/work_waiting.py)
+        "access_review_unanswered": "1 role at your agency not yet reviewed for 2026-Q4",
     }
     assert "Do you know" not in shown(spoc, items["information_to_answer"][1])  # the list
     assert work_b["contact"][0].reference in shown(spoc, items["contacts_overdue"][1])
@@ -255,13 +257,14 @@ def test_a_user_with_several_roles_sees_each_roles_panel(client, world, work_b):
 def test_agency_a_gets_zero_counts_for_agency_bs_work(client, world, work_b):
     """Agency B's SPOC sees its work waiting (so the providers do speak); agency A's SPOC
     and panel member see none of it, however it is counted."""
-    assert len(panels(client_for(client, world.spoc_b))["partner"]) == 4
+    assert len(panels(client_for(client, world.spoc_b))["partner"]) == 5
     for persona in (world.spoc_a, world.panel_a):
         client.logout()
         found = panels(client_for(client, persona))
-        assert found["partner"] == {}, persona.username
-        html = client.get("/").content.decode()
-        assert "Nothing is waiting for you here." in html
+        # Agency A's SPOC has only agency A's own access review waiting.
+        expected = {"access_review_unanswered"} if persona == world.spoc_a else set()
+        assert set(found["partner"]) == expected, persona.username
+    assert "Nothing is waiting for you here." in client.get("/").content.decode()
 
 
 def test_a_zero_count_is_not_listed_but_said_to_be_checked(client, world):
@@ -324,3 +327,100 @@ def test_subject_access_deadline_is_one_calendar_month_month_ends_clamped(world)
     )
     assert [e.received_on for e in near] == [date(2027, 1, 31)]
     assert not SubjectAccessExport.objects.visible_to(world.spoc_a).near_deadline(date(2027, 2, 21))
+
+
+# --- Account work (prevent_portal/accounts/work_waiting.py) ----------------------------------
+ACCOUNT_KEYS = {
+    "account_approvals",
+    "account_requests_waiting",
+    "access_review_removals",
+    "access_review_unanswered",
+}
+
+
+def add_account_work(world, n: int = 1) -> None:
+    """Per round: a referrer role (the Coordinator decides) and a Coordinator role (the
+    system administrator must approve too) asked for by the Coordinator, an account asked
+    for by agency A's SPOC, and, once, a SPOC's answer that a role is no longer needed."""
+    from prevent_portal.accounts import administration, approvals
+    from prevent_portal.accounts.models import AccessReviewAnswer, Membership, Role
+
+    for _ in range(n):
+        for role, agency in ((Role.REFERRER, world.agency_a), (Role.COORDINATOR, world.council)):
+            approvals.membership_request(
+                user=factories.UserFactory(),
+                agency=agency,
+                role=role,
+                acting_user=world.coordinator,
+            )
+        administration.account_request_create(
+            agency=world.agency_a,
+            first_name="New",
+            last_name="Colleague",
+            email=f"new{AccessReviewAnswer.objects.count()}{Membership.objects.count()}@a.example",
+            job_title="Officer",
+            role=Role.REFERRER,
+            reason="Joined",
+            acting_user=world.spoc_a,
+        )
+    if not AccessReviewAnswer.objects.exists():
+        administration.access_review_answer(
+            membership=Membership.objects.get(user=world.panel_a),
+            answer=AccessReviewAnswer.Answer.REMOVE,
+            note="Left",
+            acting_user=world.spoc_a,
+            today=TODAY,
+        )
+
+
+def test_account_work_is_counted_for_the_roles_that_do_it_and_no_one_else(
+    client, world, time_machine
+):
+    time_machine.move_to(TODAY)
+    add_account_work(world)
+    coordinator = panels(client_for(client, world.coordinator))
+    # The approval list shows both (the Coordinator's own requests too, with why not).
+    assert coordinator["coordinator"]["account_approvals"] == (
+        "2 account changes waiting for approval",
+        "/accounts/approvals/",
+    )
+    assert "sysadmin" not in coordinator
+    listed = shown(client, "/accounts/approvals/")
+    assert listed.count('<tr class="govuk-table__row">') == 1 + 2  # the header and 2 rows
+    client.logout()
+    admin = panels(client_for(client, world.sysadmin))
+    assert set(admin) == {"sysadmin"}
+    items = admin["sysadmin"]
+    assert items["account_approvals"][0] == "1 account change waiting for approval"
+    assert items["account_requests_waiting"][0] == "1 account request waiting"
+    assert items["access_review_removals"][0] == "1 role to remove after the access review"
+    for key in ("account_approvals", "account_requests_waiting", "access_review_removals"):
+        assert shown(client, items[key][1])
+    assert items["account_requests_waiting"][1] == "/accounts/requests/"
+    assert items["access_review_removals"][1] == "/accounts/access-review/"
+    client.logout()
+    # Agency A's SPOC: panel_a answered, referrer_a not yet.
+    spoc = panels(client_for(client, world.spoc_a))["partner"]
+    assert spoc["access_review_unanswered"] == (
+        "1 role at your agency not yet reviewed for 2026-Q4",
+        "/accounts/access-review/",
+    )
+    for persona in ("chair", "manager", "referrer_a", "panel_a"):
+        client.logout()
+        found = panels(client_for(client, world.persona(persona)))
+        assert not ACCOUNT_KEYS & {k for items in found.values() for k in items}, persona
+
+
+def test_account_work_costs_the_same_queries_however_much_there_is(world, time_machine):
+    from django.test import Client
+
+    time_machine.move_to(TODAY)
+    add_account_work(world)
+    names = ["coordinator", "sysadmin", "spoc_a"]
+    clients = {name: client_for(Client(), world.persona(name)) for name in names}
+    for client in clients.values():
+        client.get("/")
+    one = {name: home_queries(client) for name, client in clients.items()}
+    add_account_work(world, n=3)
+    assert panels(clients["sysadmin"])["sysadmin"]["account_requests_waiting"][0].startswith("4 ")
+    assert {name: home_queries(client) for name, client in clients.items()} == one
