@@ -2,7 +2,8 @@
 
 Not registered in the main navigation (prevent_portal.core.navigation): it is about the
 person signed in, not a part of the work, and every signed-in user has it, with or without
-a role. It sits in the "account" section, which the header shows beside "Sign out".
+a role. It is linked from "Your account" (a third link beside "Sign out" wrapped the header
+to two rows at 1,024 px).
 """
 
 from __future__ import annotations

@@ -75,33 +75,37 @@ def scene(world) -> Scene:
     )
 
 
-def open_as(open_page, scene: Scene, persona: str):
-    """A page for a persona of tests/conftest.py, or for one half-way through signing in."""
-    if persona == "anonymous":
-        return open_page()
-    if persona == "password_given":  # has an authenticator, has not typed its code yet
-        return open_page(scene.world.spoc_a, second_factor=False)
-    if persona == "invited":  # a new account's invitation opened: no password yet
+# Personas who have just opened a one-time link from an e-mail: a new account's invitation
+# (no password yet), or spoc_a's password reset link.
+ONE_TIME_LINK_PERSONAS = {"invited", "reset_link"}
+
+
+def one_time_link(persona: str, scene: Scene) -> str:
+    if persona == "invited":
         invited = User.objects.filter(username="invited").first()
         if invited is None:
             invited = factories.UserFactory(username="invited")
             invited.set_unusable_password()
             invited.save()
         link = enrolment.enrolment_link_send(user=invited, acting_user=None, invitation=True)
-        page = open_page()
-        page.goto(reverse("accounts:enrol", args=[link.token]))
-        return page
-    if persona == "reset_link":  # a password reset link opened (spoc_a's)
-        from prevent_portal.accounts.selfservice import reset_link_uid, reset_tokens
+        return reverse("accounts:enrol", args=[link.token])
+    from prevent_portal.accounts.selfservice import reset_link_uid, reset_tokens
 
-        user = scene.world.spoc_a
+    user = scene.world.spoc_a
+    return reverse(
+        "accounts:password_reset_link", args=[reset_link_uid(user), reset_tokens.make_token(user)]
+    )
+
+
+def open_as(open_page, scene: Scene, persona: str):
+    """A page for a persona of tests/conftest.py, or for one half-way through signing in."""
+    if persona == "anonymous":
+        return open_page()
+    if persona == "password_given":  # has an authenticator, has not typed its code yet
+        return open_page(scene.world.spoc_a, second_factor=False)
+    if persona in ONE_TIME_LINK_PERSONAS:  # a one-time link opened, not signed in
         page = open_page()
-        page.goto(
-            reverse(
-                "accounts:password_reset_link",
-                args=[reset_link_uid(user), reset_tokens.make_token(user)],
-            )
-        )
+        page.goto(one_time_link(persona, scene))
         return page
     if persona == "new_starter":  # password given, no authenticator yet, set-up link opened
         page = open_page(scene.new_starter, second_factor=False)
@@ -252,6 +256,7 @@ PAGES: dict[str, Visit] = {
     "accounts:access_review": Visit("spoc_a", "Access review"),
     "accounts:access_review_answer": Visit("spoc_a", "Test Person", _new_starter_role),
     "accounts:your_account": Visit("referrer_a", "Your account"),
+    "outbox:notification_list": Visit("spoc_a", "Your notifications"),
     "accounts:password_change": Visit("referrer_a", "Change your password"),
     "accounts:forgot_password": Visit("anonymous", "Reset your password"),
     "accounts:forgot_password_sent": Visit("anonymous", "Check your email"),
@@ -541,7 +546,7 @@ def _search_results(page, scene):
     page.get_by_label("Name, reference, date of birth or postcode").fill(
         f"{family[:3]}{family[4:]} {given}"
     )
-    page.get_by_role("button", name="Search", exact=True).click()
+    page.locator("main").get_by_role("button", name="Search", exact=True).click()
     expect(page.locator("#results")).to_contain_text("Names transposed (close spelling)")
     expect(page.locator("#results")).to_contain_text(scene.referral.reference)
 

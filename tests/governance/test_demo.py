@@ -80,7 +80,7 @@ def test_demo_is_idempotent(demo, db):
     assert all(counts)
 
 
-def test_demo_pages_open_for_the_coordinator_and_a_manager(demo, client):
+def test_demo_pages_open_for_the_coordinator_and_a_manager(demo, db, client):
     period = StrategyPeriod.objects.get()
     board = Board.objects.get(name="Health and Wellbeing Board")
     for username in ("coordinator", "manager"):

@@ -19,7 +19,7 @@ from prevent_portal.outbox.models import Notification
 from prevent_portal.outbox.services import message_id
 from referrals.models import Outcome, Referral
 from tests import factories
-from tests.browser.test_pages import PAGES
+from tests.browser.test_pages import ONE_TIME_LINK_PERSONAS, PAGES, one_time_link
 from tests.conftest import sign_in
 from tests.governance.test_board_report import FROM
 from tests.referrals.test_intake import fill_in
@@ -77,6 +77,9 @@ def open_every_page(timed: Timed, scene) -> None:
             timed.as_(scene.world.spoc_a, second_factor=False)
         elif visit.persona == "new_starter":
             timed.as_(scene.new_starter, second_factor=False)
+        elif visit.persona in ONE_TIME_LINK_PERSONAS:
+            timed.as_(None)
+            timed.client.get(one_time_link(visit.persona, scene))
         else:
             timed.as_(scene.world.persona(visit.persona))
         response = timed(f"GET {name}", "get", reverse(name, kwargs=visit.kwargs(scene)))
