@@ -77,13 +77,9 @@ def open_sessions(user: User):
 def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     """End every open session of ``user`` but the one they are using ("sign out
     everywhere else"), including any opened before sessions were recorded."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.session_key == keep_session_key:
-            continue
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
-            ended += 1
+    from prevent_portal.accounts.services import user_sessions_end
+
+    ended = user_sessions_end(user=user, keep_session_key=keep_session_key)
     UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or "").delete()
     return ended
 

@@ -249,10 +249,13 @@ def external_identity_replace(*, user: User, tenant_id: str, object_id: str) -> 
     )
 
 
-def user_sessions_end(*, user: User) -> int:
-    """Delete every server-side session that belongs to ``user``."""
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """Delete every server-side session that belongs to ``user`` (but ``keep_session_key``,
+    the one they are using, for "sign out everywhere else")."""
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
             ended += 1
