@@ -46,7 +46,7 @@ SERVICE_NAME = env.str("SERVICE_NAME", default="Prevent Portal")
 COUNCIL_NAME = env.str("COUNCIL_NAME", default="Northmere Borough Council")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "prevent_portal.accounts.admin_site.SysadminAdminConfig",  # django.contrib.admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

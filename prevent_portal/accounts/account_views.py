@@ -16,19 +16,23 @@ from prevent_portal.accounts import access, administration, approvals, services
 from prevent_portal.accounts.forms import (
     AccessReviewAnswerForm,
     AccountCreateForm,
+    AccountDetailsForm,
     AccountRequestDecisionForm,
     AccountRequestForm,
+    ExternalIdentityForm,
     RoleAddForm,
 )
 from prevent_portal.accounts.models import (
     AccessReviewAnswer,
     AccountChangeRequest,
+    ExternalIdentity,
     Membership,
     Role,
     User,
 )
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.accounts.review import get_account_for_review
+from prevent_portal.accounts.selfservice import has_authenticator
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 
@@ -74,7 +78,7 @@ def _account_page(request, account: User, role_form=None):
         Membership.objects.filter(user=account, is_active=True).select_related("agency")
     )
     pending = {
-        change.membership_id: change
+        change.membership_id or f"change-{change.pk}": change
         for change in AccountChangeRequest.objects.filter(
             subject=account, status=AccountChangeRequest.Status.PENDING
         )
@@ -86,12 +90,17 @@ def _account_page(request, account: User, role_form=None):
         {
             "account": account,
             "memberships": [(m, pending.get(m.pk)) for m in memberships],
+            # Changes to the account itself (e-mail, authenticator...) waiting for approval.
+            "waiting": [c for c in pending.values() if c.membership_id is None],
             "is_admin": is_admin and account.pk != request.user.pk,
             "role_form": role_form or RoleAddForm(),
             "awaiting_invitation": account.is_active and not account.has_usable_password(),
             "reactivation_waiting": any(
                 c.kind == AccountChangeRequest.Kind.REACTIVATE for c in pending.values()
             ),
+            "has_authenticator": has_authenticator(account),
+            "identity": ExternalIdentity.objects.filter(user=account).first(),
+            "setup_link_helps": administration.setup_link_blocker(account) is None,
         },
     )
 
@@ -173,6 +182,136 @@ def account_invitation_resend(request, pk):
         messages.success(request, exc.messages[0])
     else:
         messages.success(request, "A new invitation has been sent; the old link no longer works.")
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+# --- Details, sign-in links and the authenticator of someone else's account ------------------
+WAITS = "It waits for the Prevent Coordinator's approval before it takes effect."
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def account_edit(request, pk):
+    """Name, job title and e-mail address; the e-mail address may wait for approval."""
+    account = _admin_target(request, pk)
+    form = AccountDetailsForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "email": account.email,
+            "job_title": account.job_title,
+            "version": account.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            waiting = administration.account_details_change(
+                user=account,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                job_title=data["job_title"],
+                email=data["email"],
+                expected_version=data["version"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        except StaleEdit as exc:
+            form.add_error(None, str(exc))
+        else:
+            if waiting is not None:
+                messages.warning(
+                    request, f"Details saved. The new email address is not set yet. {WAITS}"
+                )
+            else:
+                messages.success(request, "Details saved.")
+            return redirect("accounts:account_detail", pk=account.pk)
+    if request.method == "GET":
+        log_access(request, [account], view="accounts:account_edit")
+    return render(request, "accounts/account_edit.html", {"form": form, "account": account})
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def account_identity(request, pk):
+    """Link a council (Entra ID) sign-in; on a case-role account it waits for approval."""
+    account = _admin_target(request, pk)
+    current = ExternalIdentity.objects.filter(user=account).first()
+    form = ExternalIdentityForm(
+        request.POST if request.method == "POST" else None,
+        initial={"tenant_id": current.tenant_id, "object_id": current.object_id}
+        if current
+        else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            waiting = approvals.external_identity_link(
+                user=account,
+                tenant_id=form.cleaned_data["tenant_id"],
+                object_id=form.cleaned_data["object_id"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        else:
+            if waiting is not None:
+                messages.warning(request, f"The council sign-in is not linked yet. {WAITS}")
+            else:
+                messages.success(request, "Council sign-in linked.")
+            return redirect("accounts:account_detail", pk=account.pk)
+    if request.method == "GET":
+        log_access(request, [account], view="accounts:account_identity")
+    return render(
+        request,
+        "accounts/account_identity.html",
+        {"form": form, "account": account, "current": current},
+    )
+
+
+@require_POST
+@recent_authentication_required
+def account_identity_unlink(request, pk):
+    account = _admin_target(request, pk)
+    try:
+        administration.external_identity_unlink(user=account, acting_user=request.user)
+    except ValidationError as exc:
+        messages.warning(request, exc.messages[0])
+    else:
+        messages.success(
+            request, "Council sign-in unlinked: it no longer signs in to this account."
+        )
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@require_POST
+@recent_authentication_required
+def account_authenticator_reset(request, pk):
+    account = _admin_target(request, pk)
+    waiting = approvals.user_authenticator_reset(user=account, acting_user=request.user)
+    if waiting is not None:
+        messages.warning(request, f"The authenticator app is not reset yet. {WAITS}")
+    else:
+        messages.success(
+            request,
+            "Authenticator app reset: they were signed out and sent a link to set up a new one.",
+        )
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@require_POST
+@recent_authentication_required
+def account_setup_link_send(request, pk):
+    account = _admin_target(request, pk)
+    try:
+        administration.setup_link_send(user=account, acting_user=request.user)
+    except ValidationError as exc:
+        messages.warning(request, exc.messages[0])
+    else:
+        messages.success(
+            request, "A link to set up the authenticator app was sent; older links no longer work."
+        )
     return redirect("accounts:account_detail", pk=account.pk)
 
 

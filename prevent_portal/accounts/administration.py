@@ -12,6 +12,10 @@ Rules this module enforces:
   in ``SPOC_REQUESTABLE_ROLES``.
 - In the quarterly access review a SPOC answers for the roles held at their agencies,
   never for their own.
+- The system administrator changes another person's account details, sign-in links and
+  authenticator here, never their own; the e-mail address, council sign-in and
+  authenticator change under the approval rules (``approvals``, rule 3). Nobody sets a
+  password for someone else: the invitation and "Forgot your password?" links do that.
 """
 
 from __future__ import annotations
@@ -24,15 +28,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import access
-from prevent_portal.accounts.approvals import membership_request
+from prevent_portal.accounts.approvals import membership_request, user_email_set
 from prevent_portal.accounts.enrolment import enrolment_link_send
 from prevent_portal.accounts.models import (
     USERNAME_PATTERN,
     AccessReviewAnswer,
+    AccountChangeRequest,
     AccountRequest,
     Agency,
+    EnrolmentLink,
+    ExternalIdentity,
     Membership,
     Role,
     User,
@@ -97,6 +105,82 @@ def invitation_resend(*, user: User, acting_user: User) -> None:
     if user.has_usable_password() or not user.is_active:
         raise ValidationError("This person has already set up their account")
     enrolment_link_send(user=user, acting_user=acting_user, invitation=True)
+
+
+# --- Changing someone else's account ----------------------------------------------------
+def require_other_account(user: User, acting_user: User) -> None:
+    """The system administrator acts on other people's accounts only: a change to their own
+    would need nobody's approval."""
+    require_sysadmin(acting_user)
+    if user.pk == acting_user.pk:
+        raise PermissionDenied("You cannot change your own account here")
+
+
+@transaction.atomic
+def account_details_change(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    job_title: str,
+    email: str,
+    expected_version: int,
+    acting_user: User,
+) -> AccountChangeRequest | None:
+    """Change another person's name and job title at once, and their e-mail address through
+    ``approvals.user_email_set`` (on an account with a case or administrator role it waits
+    for a Coordinator: set-up links go there). Refused with ``StaleEdit``, changing nothing,
+    if the account changed since the form was opened. Returns the request that waits, or
+    None."""
+    require_other_account(user, acting_user)
+    user.first_name, user.last_name, user.job_title = first_name, last_name, job_title
+    save_if_unchanged(
+        user, expected_version=expected_version, fields=["first_name", "last_name", "job_title"]
+    )
+    # Compared with the row just locked, not the form's copy.
+    current = User.objects.values_list("email", flat=True).get(pk=user.pk)
+    if email == current:
+        return None
+    return user_email_set(user=user, email=email, acting_user=acting_user)
+
+
+def setup_link_blocker(user: User) -> str | None:
+    """Why a link to set up an authenticator would not help ``user``, or None. It helps an
+    active account that can sign in (a password, or a council sign-in) and has no
+    authenticator app: after a reset, or when the last link expired. Someone with an app has
+    it reset instead (which waits for approval on a case-role account); someone who never
+    chose a password gets a new invitation."""
+    if not user.is_active:
+        return "The account is switched off"
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return "This person already has an authenticator app: reset it instead"
+    if not user.has_usable_password() and not ExternalIdentity.objects.filter(user=user).exists():
+        return "This person has not accepted their invitation: send a new invitation instead"
+    return None
+
+
+@transaction.atomic
+def setup_link_send(*, user: User, acting_user: User) -> EnrolmentLink:
+    """E-mail another person a one-time link to set up their authenticator app (cancelling
+    older links), when ``setup_link_blocker`` says it would help. The link goes only to the
+    address on the account, whose changes wait for approval on guarded accounts."""
+    require_other_account(user, acting_user)
+    blocker = setup_link_blocker(user)
+    if blocker:
+        raise ValidationError(blocker)
+    return enrolment_link_send(user=user, acting_user=acting_user)
+
+
+@transaction.atomic
+def external_identity_unlink(*, user: User, acting_user: User) -> None:
+    """Remove another person's council sign-in link. Taking a way in away needs nobody's
+    approval (as ending a role does not); each removal is in the audit log with who did it."""
+    require_other_account(user, acting_user)
+    identities = list(ExternalIdentity.objects.select_for_update().filter(user=user))
+    if not identities:
+        raise ValidationError("This account has no council sign-in to unlink")
+    for identity in identities:
+        identity.delete()  # one by one: auditlog records each deletion
 
 
 # --- A SPOC asks for an account for a colleague -----------------------------------------

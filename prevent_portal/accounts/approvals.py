@@ -10,12 +10,14 @@ Rules, enforced here and nowhere else:
    administrator cannot make an administrator of their own to be the "other" one. Until then
    the membership is pending and gives no sight (``Membership.objects.active()`` leaves it
    out).
-3. A person's password, authenticator, council sign-in link or e-mail address (where the
+3. A person's authenticator, council sign-in link or e-mail address (where the
    one-time set-up links go) on an account holding a case
    role or the system administrator role (``GUARDED_ROLES``), and switching such an account
    on again (its roles come back with it), happen only once a Coordinator
    approves it: otherwise one administrator could sign in as another and approve for them.
-   On other accounts the administrator's change applies at once.
+   On other accounts the administrator's change applies at once. Nobody sets another
+   person's password at all (``user_password_set``): invitations and "Forgot your
+   password?" links let the person choose it.
 4. The approver is never the person who asked nor the account's holder, and one person
    approves in one role only.
 5. Every request, approval, refusal and applied change is queued to the Coordinators through
@@ -39,6 +41,7 @@ from prevent_portal.accounts.models import (
     AccountChangeApproval,
     AccountChangeRequest,
     Agency,
+    ExternalIdentity,
     Membership,
     Role,
     User,
@@ -220,8 +223,17 @@ def _credential_change(*, kind: str, user: User, acting_user: User | None, apply
 def user_password_set(
     *, user: User, raw_password: str | None, acting_user: User | None
 ) -> AccountChangeRequest | None:
-    """Set (or, with None, switch off) an account's password, under rule 3."""
+    """Set (or, with None, switch off) an account's password: the person's own, or the
+    trusted path's (a server command). Nobody sets another person's password: they choose
+    it themselves from an invitation or a "Forgot your password?" link, so no administrator
+    ever knows it (issue 16)."""
     from prevent_portal.accounts.services import user_sessions_end
+
+    if not is_system(acting_user) and acting_user.pk != user.pk:
+        raise PermissionDenied(
+            "Nobody sets another person's password: send them a new invitation, or they use "
+            "Forgot your password? on the sign-in page"
+        )
 
     password_hash = make_password(raw_password)  # None makes an unusable password
 
@@ -260,6 +272,13 @@ def external_identity_link(*, user: User, tenant_id: str, object_id: str, acting
     from prevent_portal.accounts.services import external_identity_replace
 
     tenant_id, object_id = tenant_id.strip().lower(), object_id.strip().lower()
+    # One council identity opens one account (a unique constraint too; this says it clearly).
+    if (
+        ExternalIdentity.objects.filter(tenant_id=tenant_id, object_id=object_id)
+        .exclude(user=user)
+        .exists()
+    ):
+        raise ValidationError("This council sign-in is already linked to another account")
     return _credential_change(
         kind=Kind.IDENTITY,
         user=user,

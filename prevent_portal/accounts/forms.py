@@ -335,3 +335,38 @@ class AccessReviewAnswerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class AccountDetailsForm(PersonFields):
+    """Another person's name, job title and e-mail address (the e-mail address may wait for
+    approval), with the version of the account the administrator saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# Entra ID shows both as GUIDs; anything else would never match a sign-in.
+GUID = r"^\s*[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\s*\Z"
+GUID_HINT = "like 72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+class ExternalIdentityForm(forms.Form):
+    tenant_id = forms.RegexField(
+        label="Tenant ID",
+        regex=GUID,
+        help_text="The council's Directory (tenant) ID in Microsoft Entra ID",
+        error_messages={
+            "required": "Enter the tenant ID",
+            "invalid": f"Enter the tenant ID as Entra ID shows it, {GUID_HINT}",
+        },
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    object_id = forms.RegexField(
+        label="Object ID",
+        regex=GUID,
+        help_text="The Object ID on the person's user page in Microsoft Entra ID",
+        error_messages={
+            "required": "Enter the object ID",
+            "invalid": f"Enter the object ID as Entra ID shows it, {GUID_HINT}",
+        },
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )

@@ -170,6 +170,9 @@ class User(AbstractUser):
         max_length=20, choices=DisabledReason.choices, blank=True, editable=False
     )
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic locking for the administrator's "Change details" form
+    # (prevent_portal/core/concurrency.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["username"]

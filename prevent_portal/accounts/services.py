@@ -40,12 +40,15 @@ from prevent_portal.audit.context import SYSTEM_USERNAME
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
-# Model-level permissions of the system administrator: configuration only, never case records.
+# Model-level permissions of the system administrator: the configuration lookups they edit in
+# Django admin, never case records. Accounts, roles and council sign-ins are changed on the
+# service's own pages through the services (the rights come from the role), so no model-wide
+# right on them is held by anyone.
 SYSADMIN_PERMISSIONS = {
     f"accounts.{action}_{model}"
-    for model in ("user", "agency", "membership", "sector", "externalidentity")
+    for model in ("agency", "sector")
     for action in ("view", "add", "change")
-} | {"accounts.delete_externalidentity"}
+}
 
 
 def register_configuration_models(app_label: str, model_names: list[str]) -> None:

@@ -64,6 +64,27 @@ urlpatterns = [
         account_views.account_invitation_resend,
         name="account_invitation_resend",
     ),
+    path("accounts/<int:pk>/details/", account_views.account_edit, name="account_edit"),
+    path(
+        "accounts/<int:pk>/council-sign-in/",
+        account_views.account_identity,
+        name="account_identity",
+    ),
+    path(
+        "accounts/<int:pk>/council-sign-in/unlink/",
+        account_views.account_identity_unlink,
+        name="account_identity_unlink",
+    ),
+    path(
+        "accounts/<int:pk>/authenticator/reset/",
+        account_views.account_authenticator_reset,
+        name="account_authenticator_reset",
+    ),
+    path(
+        "accounts/<int:pk>/authenticator/set-up-link/",
+        account_views.account_setup_link_send,
+        name="account_setup_link_send",
+    ),
     path("accounts/requests/", account_views.account_request_list, name="account_request_list"),
     path("accounts/requests/new/", account_views.account_request_add, name="account_request_add"),
     path(
