@@ -144,44 +144,19 @@ def test_nobody_deactivates_their_own_account_here(client, world):
     assert client.post(deactivate_url(world.coordinator)).status_code == 403
 
 
-# --- Deactivating through the admin ends sessions too ---------------------------------------
+# --- The system administrator deactivates on the service's page too ------------------------
 
 
-def test_admin_action_deactivates_and_ends_sessions(client, world):
+def test_administrator_deactivates_on_the_account_page_ending_sessions_and_recording_why(
+    client, world
+):
+    """What Django admin's "deactivate" action and "active" box did (issue 16: accounts left
+    the admin): the account is off at once, every session ends, the reason is recorded."""
     elsewhere = signed_in_elsewhere(client.__class__, world.spoc_b)
     sign_in(client, world.sysadmin)
-    client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "deactivate", "_selected_action": [world.spoc_b.pk]},
-    )
-    world.spoc_b.refresh_from_db()
-    assert not world.spoc_b.is_active
-    assert elsewhere.get("/").status_code == 302
-
-
-def test_unticking_active_in_the_admin_form_ends_sessions_and_records_why(client, world):
-    elsewhere = signed_in_elsewhere(client.__class__, world.spoc_b)
-    sign_in(client, world.sysadmin)
-    membership = world.spoc_b.memberships.get()
-    data = {
-        "username": "spoc-b",
-        "first_name": world.spoc_b.first_name,
-        "last_name": world.spoc_b.last_name,
-        "email": world.spoc_b.email,
-        "job_title": "",
-        # is_active left out: the box is unticked
-        "memberships-TOTAL_FORMS": "1",
-        "memberships-INITIAL_FORMS": "1",
-        "memberships-0-id": membership.pk,
-        "memberships-0-user": world.spoc_b.pk,
-        "memberships-0-agency": world.agency_b.pk,
-        "memberships-0-role": Role.SPOC,
-        "memberships-0-is_active": "on",
-        "externalidentity_set-TOTAL_FORMS": "0",
-        "externalidentity_set-INITIAL_FORMS": "0",
-    }
-    response = client.post(reverse("admin:accounts_user_change", args=[world.spoc_b.pk]), data)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(reverse("accounts:account_detail", args=[world.spoc_b.pk])).content.decode()
+    assert deactivate_url(world.spoc_b) in page
+    assert client.post(deactivate_url(world.spoc_b)).status_code == 302
     world.spoc_b.refresh_from_db()
     assert not world.spoc_b.is_active
     assert world.spoc_b.disabled_reason == DisabledReason.DEACTIVATED

@@ -89,23 +89,30 @@ def test_new_link_cancels_the_old_one(starter, world):
     assert enrolment.enrolment_link_find(first.token) is None
 
 
-def test_account_made_in_the_admin_gets_a_link(client, world):
+def test_administrator_sends_a_set_up_link_only_where_it_helps(client, starter, world):
+    """From the account page (issue 16: no longer a Django admin action): a link for someone
+    who can sign in but has no authenticator app; refused, with the reason, for someone who
+    has one (reset it instead) or never chose a password (send a new invitation)."""
     sign_in(client, world.sysadmin)
-    response = client.post(
-        reverse("admin:accounts_user_add"),
-        {
-            "username": "made-in-admin",
-            "password1": "A long passphrase 123",
-            "password2": "A long passphrase 123",
-            "usable_password": "true",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-            "externalidentity_set-TOTAL_FORMS": "0",
-            "externalidentity_set-INITIAL_FORMS": "0",
-        },
+    url = reverse("accounts:account_setup_link_send", args=[starter.pk])
+    page = client.get(reverse("accounts:account_detail", args=[starter.pk])).content.decode()
+    assert url in page
+    response = client.post(url)
+    assert (
+        "link to set up the authenticator app was sent" in client.get(response.url).content.decode()
     )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    assert EnrolmentLink.objects.filter(user__username="made-in-admin").exists()
+    link = EnrolmentLink.objects.get(user=starter, created_by=world.sysadmin)
+    assert Notification.objects.filter(recipient=starter, kind="accounts.enrolment_link").exists()
+    # Someone with an app: nothing sent, and the page offers a reset instead.
+    has_app = reverse("accounts:account_setup_link_send", args=[world.referrer_a.pk])
+    response = client.post(has_app)
+    assert "reset it instead" in client.get(response.url).content.decode()
+    invited = factories.UserFactory(username="invited")
+    invited.set_unusable_password()
+    invited.save()
+    response = client.post(reverse("accounts:account_setup_link_send", args=[invited.pk]))
+    assert "send a new invitation instead" in client.get(response.url).content.decode()
+    assert EnrolmentLink.objects.exclude(pk=link.pk).count() == 0
 
 
 def test_session_key_changes_at_the_security_code_step(client, world):

@@ -167,19 +167,21 @@ def test_inviting_someone_to_a_meeting_asks_a_stale_session_to_confirm(client, w
     assert client.get(url).status_code == 200
 
 
-def test_admin_changes_to_an_account_need_fresh_authentication(client, world):
+def test_changes_to_an_account_need_fresh_authentication(client, world):
     sign_in(client, world.sysadmin)
     go_stale(client)
-    change = reverse("admin:accounts_user_change", args=[world.spoc_a.pk])
-    assert client.get(change).status_code == 200  # looking is fine
-    response = client.post(change, {}, HTTP_REFERER=f"http://testserver{change}")
-    assert response.status_code == 302 and response.url.startswith(CONFIRM)
-    changelist = reverse("admin:accounts_user_changelist")
+    detail = reverse("accounts:account_detail", args=[world.spoc_a.pk])
+    assert client.get(detail).status_code == 200  # looking is fine
+    edit = reverse("accounts:account_edit", args=[world.spoc_a.pk])
     response = client.post(
-        changelist, {"action": "reset_authenticator", "_selected_action": [world.spoc_a.pk]}
+        edit, {"email": "x@example.org"}, HTTP_REFERER=f"http://testserver{edit}"
     )
     assert response.status_code == 302 and response.url.startswith(CONFIRM)
+    reset = reverse("accounts:account_authenticator_reset", args=[world.spoc_a.pk])
+    response = client.post(reset, HTTP_REFERER=f"http://testserver{detail}")
+    assert response.status_code == 302 and response.url.startswith(CONFIRM)
     assert TOTPDevice.objects.filter(user=world.spoc_a).exists()
+    assert not world.spoc_a.change_requests.exists()
 
 
 SENSITIVE = {
@@ -188,6 +190,17 @@ SENSITIVE = {
     "channel_panel:pack_pdf",
     "channel_panel:meeting_invitee_add",
     "accounts:account_deactivate",
+    # The system administrator's changes to someone else's account (issue 16).
+    "accounts:account_create",
+    "accounts:account_edit",
+    "accounts:account_identity",
+    "accounts:account_identity_unlink",
+    "accounts:account_authenticator_reset",
+    "accounts:account_setup_link_send",
+    "accounts:account_reactivate",
+    "accounts:account_role_add",
+    "accounts:account_role_end",
+    "accounts:account_invitation_resend",
 }
 
 

@@ -1,11 +1,12 @@
 """Separation of duties (issue 14, F1): nobody gives themselves a role; a role, or a new
-password, authenticator or council sign-in on an account that works on cases, takes effect
+authenticator or council sign-in on an account that works on cases, takes effect
 only once a second person in the right role approves it; the Coordinators are told and the
-audit log shows who did what; nobody is both system administrator and case worker."""
+audit log shows who did what; nobody is both system administrator and case worker; nobody
+sets another person's password (issue 16)."""
 
 import pytest
 from auditlog.models import LogEntry
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -34,40 +35,6 @@ def referrals(world):
     return [factories.referral(agency) for agency in (world.council, world.agency_a)]
 
 
-def admin_change_data(user, *, new_role=None, agency=None) -> dict:
-    """The admin's user form for ``user``, optionally with one new membership row."""
-    existing = list(user.memberships.all())
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "job_title": "",
-        "is_active": "on",
-        "memberships-TOTAL_FORMS": str(len(existing) + (1 if new_role else 0)),
-        "memberships-INITIAL_FORMS": str(len(existing)),
-        "externalidentity_set-TOTAL_FORMS": "0",
-        "externalidentity_set-INITIAL_FORMS": "0",
-    }
-    for i, m in enumerate(existing):
-        data |= {
-            f"memberships-{i}-id": m.pk,
-            f"memberships-{i}-user": user.pk,
-            f"memberships-{i}-agency": m.agency_id,
-            f"memberships-{i}-role": m.role,
-            f"memberships-{i}-is_active": "on" if m.is_active else "",
-        }
-    if new_role:
-        i = len(existing)
-        data |= {
-            f"memberships-{i}-user": user.pk,
-            f"memberships-{i}-agency": agency.pk,
-            f"memberships-{i}-role": new_role,
-            f"memberships-{i}-is_active": "on",
-        }
-    return data
-
-
 def sees(user) -> int:
     """Referrals visible to ``user`` now (a fresh object: roles are cached per object)."""
     return Referral.objects.visible_to(type(user).objects.get(pk=user.pk)).count()
@@ -76,17 +43,16 @@ def sees(user) -> int:
 # --- Roles ------------------------------------------------------------------------------------
 
 
-def test_sysadmin_cannot_give_themselves_the_coordinator_role_in_the_admin(
+def test_sysadmin_cannot_give_themselves_the_coordinator_role_on_their_account_page(
     client, world, referrals
 ):
     assert sees(world.sysadmin) == 0
     sign_in(client, world.sysadmin)
-    url = reverse("admin:accounts_user_change", args=[world.sysadmin.pk])
-    response = client.post(
-        url, admin_change_data(world.sysadmin, new_role=Role.COORDINATOR, agency=world.council)
-    )
-    assert response.status_code == 200
-    assert "You cannot give yourself a role." in response.content.decode()
+    own = reverse("accounts:account_detail", args=[world.sysadmin.pk])
+    assert "Give a role" not in client.get(own).content.decode()
+    url = reverse("accounts:account_role_add", args=[world.sysadmin.pk])
+    response = client.post(url, {"agency": world.council.pk, "role": Role.COORDINATOR})
+    assert response.status_code == 403
     assert not world.sysadmin.memberships.filter(role=Role.COORDINATOR).exists()
     assert sees(world.sysadmin) == 0
 
@@ -109,13 +75,11 @@ def test_a_person_cannot_use_the_system_path_to_grant(world):
         )
 
 
-def test_role_added_in_the_admin_waits_and_gives_no_sight(client, world, referrals):
+def test_role_added_on_the_account_page_waits_and_gives_no_sight(client, world, referrals):
     newcomer = factories.UserFactory(username="newcomer")
     sign_in(client, world.sysadmin)
-    url = reverse("admin:accounts_user_change", args=[newcomer.pk])
-    response = client.post(
-        url, admin_change_data(newcomer, new_role=Role.COORDINATOR, agency=world.council)
-    )
+    url = reverse("accounts:account_role_add", args=[newcomer.pk])
+    response = client.post(url, {"agency": world.council.pk, "role": Role.COORDINATOR})
     assert response.status_code == 302
     membership = newcomer.memberships.get()
     assert membership.status == Membership.Status.PENDING
@@ -203,24 +167,34 @@ def test_other_roles_cannot_see_the_approvals_page(client, world):
 # --- Credentials --------------------------------------------------------------------------------
 
 
-def test_sysadmin_password_reset_on_a_case_role_account_waits_for_a_coordinator(client, world):
-    sign_in(client, world.sysadmin)
-    url = f"/admin/accounts/user/{world.spoc_a.pk}/password/"
-    response = client.post(
-        url,
-        {"password1": "A brand new passphrase 1", "password2": "A brand new passphrase 1"},
+def test_nobody_sets_another_persons_password(world):
+    """Issue 16: the invitation and "Forgot your password?" links let the person choose it, so
+    no administrator (nor Coordinator) ever knows someone else's password, on any account."""
+    for user, acting_user in [
+        (world.spoc_a, world.sysadmin),
+        (world.manager, world.sysadmin),
+        (world.no_role, world.coordinator),
+    ]:
+        with pytest.raises(PermissionDenied):
+            services.user_password_set(
+                user=user, raw_password="A brand new passphrase 1", acting_user=acting_user
+            )
+        user.refresh_from_db()
+        assert user.check_password(TEST_PASSWORD)
+    assert not AccountChangeRequest.objects.exists()
+
+
+def test_a_password_change_left_waiting_keeps_only_a_hash_and_no_log_of_it(world):
+    """A request to set a password made before issue 16 may still wait: approving it works,
+    the password is kept only as a hash until then, and never in the audit log."""
+    change = AccountChangeRequest.objects.create(
+        kind=AccountChangeRequest.Kind.PASSWORD,
+        subject=world.spoc_a,
+        requested_by=world.sysadmin,
+        password_hash=make_password("A brand new passphrase 1"),
     )
-    assert response.status_code == 302
-    world.spoc_a.refresh_from_db()
-    assert world.spoc_a.check_password(TEST_PASSWORD)
-    assert not world.spoc_a.check_password("A brand new passphrase 1")
-    change = AccountChangeRequest.objects.get(subject=world.spoc_a)
-    assert change.kind == AccountChangeRequest.Kind.PASSWORD
-    # The new password is kept only as a hash, and never in the audit log.
-    assert check_password("A brand new passphrase 1", change.password_hash)
     entry = LogEntry.objects.get_for_object(change).get()
     assert "password_hash" not in entry.changes
-
     approvals.change_request_approve(change=change, acting_user=world.coordinator)
     world.spoc_a.refresh_from_db()
     assert world.spoc_a.check_password("A brand new passphrase 1")
@@ -230,10 +204,7 @@ def test_sysadmin_password_reset_on_a_case_role_account_waits_for_a_coordinator(
 
 def test_sysadmin_authenticator_reset_on_a_case_role_account_waits(client, world):
     sign_in(client, world.sysadmin)
-    client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "reset_authenticator", "_selected_action": [world.coordinator.pk]},
-    )
+    client.post(reverse("accounts:account_authenticator_reset", args=[world.coordinator.pk]))
     assert TOTPDevice.objects.filter(user=world.coordinator).exists()
     change = AccountChangeRequest.objects.get(subject=world.coordinator)
     # The Coordinator whose phone it is cannot approve it; another Coordinator can.
@@ -259,17 +230,20 @@ def test_identity_link_on_a_case_role_account_waits(world):
     assert ExternalIdentity.objects.get(user=world.coordinator).object_id == OID
 
 
-def test_credentials_of_accounts_without_case_roles_change_at_once_and_are_reported(world):
-    change = services.user_password_set(
-        user=world.manager, raw_password="Another passphrase 22", acting_user=world.sysadmin
-    )
-    assert change is None
-    world.manager.refresh_from_db()
-    assert world.manager.check_password("Another passphrase 22")
+def test_credentials_of_accounts_without_case_roles_change_at_once_and_are_reported(client, world):
+    TOTPDevice.objects.create(user=world.manager, name="Phone", confirmed=True)
+    sign_in(client, world.sysadmin)
+    url = reverse("accounts:account_authenticator_reset", args=[world.manager.pk])
+    response = client.post(url)
+    assert "sent a link to set up a new one" in client.get(response.url).content.decode()
+    assert not TOTPDevice.objects.filter(user=world.manager).exists()
+    assert Notification.objects.filter(
+        recipient=world.manager, kind="accounts.enrolment_link"
+    ).exists()
     note = Notification.objects.get(recipient=world.coordinator, kind="accounts.change_done")
-    assert "manager" in note.body and "Set a new password" in note.body
+    assert "manager" in note.body and "Reset the authenticator app" in note.body
     done = AccountChangeRequest.objects.get(subject=world.manager)
-    assert done.status == AccountChangeRequest.Status.APPROVED and done.password_hash == ""
+    assert done.status == AccountChangeRequest.Status.APPROVED
 
 
 # --- Separation of the administrator and case roles --------------------------------------------
@@ -298,11 +272,11 @@ def test_check_fails_when_one_account_is_administrator_and_case_worker(world):
     assert errors[0].obj == f"user:{world.sysadmin.pk}"
 
 
-def test_ending_a_role_in_the_admin_is_reported_to_the_coordinators(client, world):
+def test_ending_a_role_on_the_account_page_is_reported_to_the_coordinators(client, world):
     sign_in(client, world.sysadmin)
-    data = admin_change_data(world.spoc_b)
-    data["memberships-0-is_active"] = ""
-    response = client.post(reverse("admin:accounts_user_change", args=[world.spoc_b.pk]), data)
+    membership = world.spoc_b.memberships.get()
+    url = reverse("accounts:account_role_end", args=[world.spoc_b.pk, membership.pk])
+    response = client.post(url)
     assert response.status_code == 302
     assert sees(world.spoc_b) == 0
     note = Notification.objects.get(recipient=world.coordinator, kind="accounts.role_ended")
