@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from prevent_portal.accounts import access, administration
 from prevent_portal.accounts.models import (
     AccessReviewAnswer,
+    AccountChangeRequest,
     AccountRequest,
+    ExternalIdentity,
     Membership,
     Role,
     User,
@@ -311,3 +314,89 @@ def test_a_username_cannot_look_like_another_accounts(world):
     world.referrer_a.username = "spoc-\u0430"
     with pytest.raises(ValidationError):
         world.referrer_a.full_clean()
+
+
+# --- Someone else's details, council sign-in and authenticator (no longer in Django admin) ---
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+OBJECT = "0b5c4f1e-2a3d-4c5b-9e8f-1a2b3c4d5e6f"
+
+
+def _details(user, **changes) -> dict:
+    return {
+        "first_name": user.first_name or "First",
+        "last_name": user.last_name or "Last",
+        "email": user.email or "someone@example.org",
+        "job_title": user.job_title,
+        "version": user.version,
+    } | changes
+
+
+def test_details_are_changed_with_the_error_summary_and_optimistic_locking(world):
+    admin = _client(world.sysadmin)
+    target = world.no_role
+    url = reverse("accounts:account_edit", args=[target.pk])
+    opened = _details(target)
+    page = admin.post(url, opened | {"first_name": "", "email": "not an address"}).content
+    page = page.decode()
+    assert "govuk-error-summary" in page and "Enter the first name" in page
+    assert "Enter an email address in the correct format" in page
+    response = admin.post(url, opened | {"first_name": "Nadia", "job_title": "Analyst"})
+    assert response.url == reverse("accounts:account_detail", args=[target.pk])
+    target.refresh_from_db()
+    assert (target.first_name, target.job_title, target.version) == ("Nadia", "Analyst", 2)
+    # A second form opened before that save is refused, whole: nothing half-saved.
+    page = admin.post(url, opened | {"last_name": "Stale", "email": "stale@example.org"})
+    assert "Someone else changed this record" in page.content.decode()
+    target.refresh_from_db()
+    assert target.last_name != "Stale" and target.email != "stale@example.org"
+    assert not AccountChangeRequest.objects.filter(subject=target).exists()
+
+
+def test_council_sign_in_is_linked_and_unlinked_on_the_account_page(world):
+    admin = _client(world.sysadmin)
+    target = world.no_role  # no case role: the link is made at once
+    url = reverse("accounts:account_identity", args=[target.pk])
+    page = admin.post(url, {"tenant_id": TENANT, "object_id": "bob@example.org"}).content
+    assert "Enter the object ID as Entra ID shows it" in page.decode()
+    assert not ExternalIdentity.objects.filter(user=target).exists()
+    admin.post(url, {"tenant_id": TENANT.upper(), "object_id": OBJECT})
+    assert ExternalIdentity.objects.get(user=target).tenant_id == TENANT
+    # The same council identity cannot open a second account.
+    other = reverse("accounts:account_identity", args=[world.referrer_a.pk])
+    page = admin.post(other, {"tenant_id": TENANT, "object_id": OBJECT}).content.decode()
+    assert "already linked to another account" in page
+    # Unlinking is at once and audited with who did it.
+    identity = ExternalIdentity.objects.get(user=target)
+    unlink = reverse("accounts:account_identity_unlink", args=[target.pk])
+    detail = admin.get(reverse("accounts:account_detail", args=[target.pk])).content.decode()
+    assert unlink in detail and OBJECT in detail
+    admin.post(unlink)
+    assert not ExternalIdentity.objects.filter(user=target).exists()
+    deleted = LogEntry.objects.get_for_object(identity).get(action=LogEntry.Action.DELETE)
+    assert deleted.actor == world.sysadmin
+
+
+def test_council_sign_in_on_a_case_role_account_waits_and_the_page_says_so(world):
+    admin = _client(world.sysadmin)
+    url = reverse("accounts:account_identity", args=[world.spoc_a.pk])
+    response = admin.post(url, {"tenant_id": TENANT, "object_id": OBJECT})
+    page = admin.get(response.url).content.decode()
+    assert "not linked yet" in page and "Waiting for approval" in page
+    assert "Link a council sign-in" in page
+    assert not ExternalIdentity.objects.filter(user=world.spoc_a).exists()
+    assert AccountChangeRequest.objects.get(subject=world.spoc_a).kind == "identity"
+
+
+def test_nobody_changes_their_own_account_or_another_roles_accounts_here(world):
+    admin = _client(world.sysadmin)
+    own = world.sysadmin
+    for name in ("account_edit", "account_identity"):
+        assert admin.get(reverse(f"accounts:{name}", args=[own.pk])).status_code == 403
+    for name in ("account_authenticator_reset", "account_setup_link_send"):
+        assert admin.post(reverse(f"accounts:{name}", args=[own.pk])).status_code == 403
+    assert TOTPDevice.objects.filter(user=own).exists()
+    coordinator = _client(world.coordinator)
+    url = reverse("accounts:account_edit", args=[world.no_role.pk])
+    assert coordinator.post(url, _details(world.no_role, first_name="X")).status_code == 403
+    with pytest.raises(PermissionDenied):
+        administration.external_identity_unlink(user=world.no_role, acting_user=world.coordinator)

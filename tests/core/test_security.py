@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from prevent_portal.accounts.models import Agency, Membership, Sector, User
 from referrals.models import Person, Referral, ReferralGroupGrant, ReferralUserGrant
 from tests import factories
 from tests.conftest import sign_in
@@ -39,8 +40,36 @@ def test_session_and_csrf_cookies_are_http_only(client, world):
 
 def test_admin_offers_configuration_only():
     registered = set(admin.site._registry)
-    for model in [Referral, Person, ReferralUserGrant, ReferralGroupGrant]:
+    # Accounts, roles and council sign-ins are run on the service's own pages (issue 16).
+    for model in [Referral, Person, ReferralUserGrant, ReferralGroupGrant, User, Membership]:
         assert model not in registered
+    assert {Agency, Sector} <= registered
+
+
+@pytest.mark.parametrize("flags", [{"is_staff": True}, {"is_staff": True, "is_superuser": True}])
+def test_admin_is_closed_to_staff_and_superusers_without_the_administrator_role(
+    client, rf, world, flags
+):
+    """``is_staff`` (Django's own gate) or superuser status set in a shell, or left on an
+    account whose administrator role ended, opens nothing: the middleware answers 404 and
+    the admin site itself asks for the role (admin_site.py), whichever is reached."""
+    for user in (world.coordinator, world.no_role):
+        type(user).objects.filter(pk=user.pk).update(**flags)
+        user.refresh_from_db()
+        sign_in(client, user)
+        for path in ("/admin/", reverse("admin:accounts_agency_changelist")):
+            assert client.get(path).status_code == 404
+        request = rf.get("/admin/")
+        request.user = user
+        user.is_verified = lambda: True
+        assert admin.site.has_permission(request) is False
+    # The administrator with a verified second factor enters; without one, not.
+    request = rf.get("/admin/")
+    request.user = world.sysadmin
+    world.sysadmin.is_verified = lambda: True
+    assert admin.site.has_permission(request) is True
+    world.sysadmin.is_verified = lambda: False
+    assert admin.site.has_permission(request) is False
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "spoc_a", "manager", "chair"])
