@@ -250,6 +250,8 @@ PAGES: dict[str, Visit] = {
     ),
     "accounts:account_create": Visit("sysadmin", "Make an account"),
     "accounts:account_detail": Visit("sysadmin", "Test Person", _new_starter),
+    "accounts:account_edit": Visit("sysadmin", "Change details", _new_starter),
+    "accounts:account_identity": Visit("sysadmin", "Link a council sign-in", _new_starter),
     "accounts:account_request_list": Visit("spoc_a", "Account requests"),
     "accounts:account_request_add": Visit("spoc_a", "Ask for an account for a colleague"),
     "accounts:account_request_detail": Visit("sysadmin", "Account request", _account_request),
