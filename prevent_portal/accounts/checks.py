@@ -146,7 +146,7 @@ def separation_of_duties_errors(using: str = "default") -> list[Error]:
         Error(
             f"User {pk} holds the system administrator role and a case role.",
             hint=(
-                "Separation of duties: end one of the two memberships in the admin. A system "
+                "Separation of duties: end one of the two roles on the account page. A system "
                 "administrator configures accounts and sees no case."
             ),
             obj=f"user:{pk}",

@@ -181,7 +181,7 @@ class User(AbstractUser):
         return self.username
 
     def clean(self):
-        # Every form that makes or renames an account (the service's and the admin's) runs
+        # Every form that makes or renames an account (and any full_clean in a shell) runs
         # this: a Coordinator approves roles for the account a username names, so none may
         # look like another's (review 3).
         super().clean()

@@ -180,7 +180,7 @@ def user_deactivate(
 
 
 def user_status_changed(*, user: User) -> None:
-    """Record on an account whose is_active was just changed (in the admin) why and when:
+    """Record on an account whose is_active was just changed why and when:
     switched off by hand is "deactivated"; switched on clears the reason and restarts the
     inactivity clock. The caller saves the user."""
     user.status_changed_at = timezone.now()
