@@ -8,14 +8,19 @@ POST-only view, in POST_ONLY) fails test_every_page_is_walked, so coverage canno
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test import TransactionTestCase
+from django.test.utils import setup_databases, teardown_databases
 from django.urls import reverse
 from playwright.sync_api import expect
+from pytest_django.live_server_helper import LiveServer
 
 from prevent_portal.accounts import enrolment
 from prevent_portal.accounts import services as accounts
@@ -40,9 +45,10 @@ from tests.browser import (
     test_training_journey,
 )
 from tests.browser.a11y import assert_accessible
+from tests.browser.conftest import Browsing
 from tests.browser.pages import assert_page_is_usable, fill_date
 from tests.browser.urls import non_admin_routes
-from tests.conftest import World, sign_in
+from tests.conftest import World, build_world, sign_in
 
 
 @dataclass
@@ -51,10 +57,10 @@ class Scene:
     referral: Referral  # owned by the council, shared with agency A
     new_starter: User  # a referrer who has no authenticator yet
     set_up_link: str = ""  # the new starter's one-time link to set one up
+    base_url: str = ""  # the live server's, for the shared walk
 
 
-@pytest.fixture
-def scene(world) -> Scene:
+def build_scene(world: World) -> Scene:
     referral = factories.referral(world.council, concern_summary="Fictional concern for testing")
     referral_share(
         referral=referral,
@@ -73,6 +79,70 @@ def scene(world) -> Scene:
         new_starter=new_starter,
         set_up_link=reverse("accounts:enrol", args=[link.token]),
     )
+
+
+@pytest.fixture
+def scene(world) -> Scene:
+    return build_scene(world)
+
+
+class _WalkDatabase(TransactionTestCase):
+    """What pytest-django does around each transactional test, done once for the walk:
+    the serialized rows put back at the start, the database flushed at the end."""
+
+    serialized_rollback = True
+
+
+@pytest.fixture(scope="module")
+def walk_scene(request, browser, django_db_setup, django_db_blocker) -> Iterator[Scene]:
+    """One committed scene for the whole page walk. Opening a page changes nothing a later
+    page depends on (each record a visit needs is found or made once by its kwargs helper),
+    so building the world and flushing the database for each of some two hundred pages
+    only cost time: most of the walk's, in CI. The state tests below, which do change
+    things (lock-outs, imports), keep a database of their own per test.
+
+    The walk has a live server of its own: pytest-django's ``live_server`` fixture gives
+    each test that uses it (even through this fixture) a transactional database of its own,
+    flushed after it."""
+    with django_db_blocker.unblock():
+        own_databases = _databases_if_none(request)
+        live_server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1"))
+        live_server._live_server_modified_settings.enable()
+        _WalkDatabase.setUpClass()
+        database = _WalkDatabase(methodName="__init__")
+        if not getattr(_WalkDatabase, "_pre_setup_ran_eagerly", False):
+            database._pre_setup()
+        try:
+            scene = build_scene(build_world())
+            scene.base_url = live_server.url
+            yield scene
+        finally:
+            database._post_teardown()
+            _WalkDatabase.tearDownClass()
+            _WalkDatabase.doClassCleanups()
+            live_server._live_server_modified_settings.disable()
+            live_server.stop()
+            if own_databases is not None:
+                teardown_databases(own_databases, verbosity=0)
+
+
+def _databases_if_none(request):
+    """pytest-django makes the test database only for a session with a test that asks for
+    one by name; a run of the walk alone (``-k test_page_is_accessible``) has none."""
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        return None
+    return setup_databases(
+        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases={"default"}
+    )
+
+
+@pytest.fixture
+def walk_browsing(walk_scene, browser, django_db_blocker) -> Iterator[Browsing]:
+    """A page walk test: the shared scene's database open to the test's own ORM calls."""
+    browsing = Browsing(browser=browser, base_url=walk_scene.base_url)
+    with django_db_blocker.unblock():
+        yield browsing
+    browsing.close()
 
 
 # Personas who have just opened a one-time link from an e-mail: a new account's invitation
@@ -387,9 +457,9 @@ def test_every_page_is_walked(client, world):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_page_is_accessible(name, open_page, browsing, scene):
-    visit = PAGES[name]
-    page = open_as(open_page, scene, visit.persona)
+def test_page_is_accessible(name, walk_browsing, walk_scene):
+    visit, browsing, scene = PAGES[name], walk_browsing, walk_scene
+    page = open_as(browsing.page, scene, visit.persona)
     if visit.download:  # a file, not a page: fetched with the page's cookies
         url = reverse(name, kwargs=visit.kwargs(scene))
         response = page.request.get(url, timeout=test_governance_journey.PDF_TIMEOUT_MS)
