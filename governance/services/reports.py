@@ -114,8 +114,9 @@ def _finish(
         # The files of an earlier build (before the narrative changed) are not kept: a
         # presented report's paper is the board update's own copy.
         names = [f.name for f in old]
-        storage = report.pdf.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        if names:
+            storage = report.pdf.storage
+            transaction.on_commit(lambda: [storage.delete(name) for name in names])
     report.version += 1
     report.save()
     return report
