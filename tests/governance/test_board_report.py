@@ -258,11 +258,12 @@ def test_training_tables_follow_seed_002_one_per_agency_and_type_a_row_per_quart
     assert table.startswith("Basic") or table.startswith("WRAP")
     wrap_table = body.split(": WRAP, Agency A (target 85%)")[1].split("</table>")[0]
     cells = [c.split(">")[-1] for c in wrap_table.split("</td>")[:-1]]
+    # Not compliant, compliant, eligible, %: seed 002 Table 2's columns.
     assert cells == [
         "58", "422", "480", "88", "Meets target",
         "77", "402", "479", "84", "Below target",
         "82", "400", "482", "83", "Below target",
-    ]  # fmt: skip  (not compliant, compliant, eligible, %: seed 002 Table 2's columns)
+    ]  # fmt: skip
     assert ": WRAP, Agency B (target 85%)" in body  # owed, not returned: "Missing" rows
 
 

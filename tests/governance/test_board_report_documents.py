@@ -177,9 +177,9 @@ def test_seed_002_tables_come_out_in_the_pdf_and_the_docx_with_the_narrative(
         assert any(line.startswith(row["department"]) and figures in line for line in coverage)
         # A long name wraps in its cell: its first word is on the figures' line.
         first = row["department"].split()[0]
-        assert any(line.startswith(first) and figures in line for line in pdf), (
-            [line for line in pdf if figures in line]
-        )
+        assert any(line.startswith(first) and figures in line for line in pdf), [
+            line for line in pdf if figures in line
+        ]
 
     # Sessions delivered (seed 002 §1.18): sessions and attendees per audience, in total.
     sessions = SEED["sessions_delivered"]["rows"]
