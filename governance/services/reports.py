@@ -106,14 +106,14 @@ def _finish(
     report.error = error
     report.finished_at = timezone.now()
     if pdf is not None:
-        old = [f for f in (report.pdf, report.docx) if f]
+        # Names, not the FieldFiles: saving a FieldFile renames it in place.
+        names = [f.name for f in (report.pdf, report.docx) if f]
         report.body_html = body
         report.progress = 100
         report.pdf.save(report.file_name, ContentFile(pdf), save=False)
         report.docx.save(report.docx_name, ContentFile(docx or b""), save=False)
         # The files of an earlier build (before the narrative changed) are not kept: a
         # presented report's paper is the board update's own copy.
-        names = [f.name for f in old]
         if names:
             storage = report.pdf.storage
             transaction.on_commit(lambda: [storage.delete(name) for name in names])

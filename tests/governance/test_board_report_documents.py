@@ -132,7 +132,7 @@ def seed_rows(table: dict) -> list[str]:
 
 
 def test_seed_002_tables_come_out_in_the_pdf_and_the_docx_with_the_narrative(
-    client, world, media, tmp_path
+    client, world, media, tmp_path, django_capture_on_commit_callbacks
 ):
     enter_seed_002(world.coordinator)
     board = factories.board(world.coordinator, name="Health and Wellbeing Board")
@@ -230,9 +230,14 @@ def test_seed_002_tables_come_out_in_the_pdf_and_the_docx_with_the_narrative(
     assert response.status_code == 302, response.content.decode()
     report.refresh_from_db()
     assert report.status == "queued"
-    assert services.board_reports_sweep() == 1
+    first_files = [report.pdf.name, report.docx.name]
+    with django_capture_on_commit_callbacks(execute=True):  # as committed in production
+        assert services.board_reports_sweep() == 1
     report.refresh_from_db()
     assert report.status == "done"
+    storage = report.pdf.storage
+    assert storage.exists(report.pdf.name) and storage.exists(report.docx.name)
+    assert not any(storage.exists(name) for name in first_files)  # the first build's files
 
     pdf_text = " ".join(pdf_lines(report.pdf.read(), tmp_path))
     paragraphs, tables = docx_tables(report.docx.read())
