@@ -293,7 +293,11 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
         page.get_by_role("button", name="Download the DOCX").click()
     docx_path = tmp_path / "report.docx"
     download_info.value.save_as(docx_path)
-    docx_text = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
+    document = Document(str(docx_path))
+    docx_text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    )
     with page.expect_download(timeout=PDF_TIMEOUT_MS) as download_info:
         page.get_by_role("button", name="Download the PDF").click()
     download_info.value.save_as(pdf)
