@@ -205,7 +205,8 @@ def training_section(report: BoardReport, today: date) -> dict:
         (f"{table['agency'].label}: {table['training_type'].name}", cell["percent"])
         for table in tables
         for cell in table["cells"]
-        if cell["period"] == latest
+        # Only returns made: a missing one is not a hidden figure, and has no bar.
+        if cell["period"] == latest and cell["percent"] is not None
     ]
     chart = charts.bar_chart(
         key="training",
@@ -285,7 +286,9 @@ def delivery_section(report: BoardReport, first_table: int) -> dict:
         title="Per cent of staff requiring training who are trained, by department",
         unit="% trained",
         rows=[
-            (f"{entry.department}: {entry.training_type.name}", entry.percent) for entry in entries
+            (f"{entry.department}: {entry.training_type.name}", entry.percent)
+            for entry in entries
+            if entry.percent is not None  # nobody requiring it: nothing to draw
         ],
     )
     return {

@@ -265,6 +265,9 @@ def test_training_tables_follow_seed_002_one_per_agency_and_type_a_row_per_quart
         "82", "400", "482", "83", "Below target",
     ]  # fmt: skip
     assert ": WRAP, Agency B (target 85%)" in body  # owed, not returned: "Missing" rows
+    # The chart draws returns made; a missing return is no bar (and not "hidden").
+    chart = body.split('id="chart-training"')[1].split("</table>")[0]
+    assert "Agency A: WRAP" in chart and "Agency B" not in chart and "hidden" not in chart
 
 
 def test_training_with_many_agencies_gives_sector_totals_and_the_lowest_below_target(world, board):

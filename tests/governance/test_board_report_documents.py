@@ -208,6 +208,8 @@ def test_seed_002_tables_come_out_in_the_pdf_and_the_docx_with_the_narrative(
     assert any(cap == "Data for figure 3" for cap, _ in tables)
     assert "Data for figure 3" in pdf_text
     assert 'alt="Bar chart: Per cent of eligible staff compliant' in report.body_html
+    training_data = report.body_html.split('id="chart-training"')[1].split("</table>")[0]
+    assert "Trust 1 (mental health): WRAP" in training_data and "hidden" not in training_data
 
     # The Coordinator writes the narrative; the files are made again with it, and the
     # figures stay those of the first build although a later return has arrived.
