@@ -13,6 +13,7 @@ class GovernanceConfig(AppConfig):
             ActionItem,
             Board,
             BoardReport,
+            BoardReportNarrative,
             BoardUpdate,
             CtlpBriefing,
             EducationSetting,
@@ -46,6 +47,10 @@ class GovernanceConfig(AppConfig):
         # Aggregates only; the rendered sections are large and repeat the PDF, so the log
         # records that they changed, not what they say.
         auditlog.register(BoardReport, mask_fields=["body_html"])
+        # The Coordinator's words may name people or organisations: masked in full.
+        auditlog.register(
+            BoardReportNarrative, mask_fields=["introduction", "commentary", "recommendations"]
+        )
         # A subject access export names the person by key only; its request, build and
         # download (who, when) are each a save of the row, so each is in the log. The
         # reference may be the council's case number, so it is masked with the file name.

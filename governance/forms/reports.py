@@ -7,8 +7,15 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from governance.forms.common import VersionedForm, date_field, line_field, not_in_future
+from governance.forms.common import (
+    VERSION_ERRORS,
+    VersionedForm,
+    date_field,
+    line_field,
+    not_in_future,
+)
 from governance.models import Board
+from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.periods import financial_year_start, refuse_partial_period
 
 # Financial years offered in the period filters, counting back from the current one.
@@ -105,3 +112,46 @@ class PresentForm(VersionedForm):
         return not_in_future(
             self.cleaned_data["presented_on"], "The date presented must be today or in the past"
         )
+
+
+NARRATIVE_MAX = 10_000
+
+
+class NarrativeForm(forms.Form):
+    """The Coordinator's narrative of a report: an introduction, a commentary per section
+    (one field each, ``commentary_<key>``), recommendations. All optional; each at most
+    NARRATIVE_MAX characters. ``version`` is the narrative's (0 before any is saved)."""
+
+    version = VersionField(min_value=0, error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, sections: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        self.fields["introduction"] = self._text(
+            "Introduction", "What the paper is for and what the board is asked to note", rows=6
+        )
+        for key, label in sections:
+            self.fields[f"commentary_{key}"] = self._text(
+                f"Commentary on {label[0].lower()}{label[1:]}",
+                "Printed under the section's heading, before its figures",
+            )
+        self.fields["recommendations"] = self._text(
+            "Recommendations", "What the board is asked to decide or support", rows=6
+        )
+
+    @staticmethod
+    def _text(label: str, hint: str, rows: int = 4) -> forms.CharField:
+        return forms.CharField(
+            label=label,
+            help_text=hint,
+            required=False,
+            max_length=NARRATIVE_MAX,
+            widget=forms.Textarea(attrs={"rows": rows}),
+            error_messages={"max_length": f"{label} must be {NARRATIVE_MAX:,} characters or fewer"},
+        )
+
+    def commentary(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"commentary_{key}"] for key, _ in self.sections}
+
+    def commentary_fields(self):
+        return [self[f"commentary_{key}"] for key, _ in self.sections]

@@ -32,13 +32,18 @@ from governance.models.registers import (
     VenueReview,
     get_register_entry_for_user,
 )
-from governance.models.reports import BoardReport, get_board_report_for_user
+from governance.models.reports import (
+    BoardReport,
+    BoardReportNarrative,
+    get_board_report_for_user,
+)
 from governance.models.subject_access import SubjectAccessExport, get_export_for_user
 
 __all__ = [
     "ActionItem",
     "Board",
     "BoardReport",
+    "BoardReportNarrative",
     "BoardUpdate",
     "CtlpBriefing",
     "EducationSetting",

@@ -66,8 +66,10 @@ class BoardReportQuerySet(ReadableQuerySet):
 
 
 def board_report_path(instance: BoardReport, filename: str) -> str:
-    """Stored under MEDIA_ROOT with a random name, like board papers; never served by URL."""
-    return f"governance/board-reports/{instance.board_id}/{uuid.uuid4().hex}.pdf"
+    """Stored under MEDIA_ROOT with a random name, like board papers; never served by URL.
+    The extension is the file's own (the PDF or the DOCX)."""
+    extension = "docx" if filename.endswith(".docx") else "pdf"
+    return f"governance/board-reports/{instance.board_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class BoardReport(BackgroundJob):
@@ -83,6 +85,8 @@ class BoardReport(BackgroundJob):
     # the PDF prints, and neither changes when later data arrive.
     body_html = models.TextField(blank=True)
     pdf = models.FileField(upload_to=board_report_path, max_length=255, blank=True)
+    # The same report as a Word document, for the Coordinator's light editing.
+    docx = models.FileField(upload_to=board_report_path, max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -135,6 +139,41 @@ class BoardReport(BackgroundJob):
     def file_name(self) -> str:
         slug = slugify(self.board.name)
         return f"prevent-update-{slug}-{self.date_from}-to-{self.date_to}.pdf"
+
+    @property
+    def docx_name(self) -> str:
+        return self.file_name.removesuffix(".pdf") + ".docx"
+
+    @property
+    def narrative_open(self) -> bool:
+        """The narrative may be written until the report is presented, except while a
+        build is running (it would be read half-way)."""
+        return self.presented_update_id is None and self.status != self.Status.RUNNING
+
+
+class BoardReportNarrative(models.Model):
+    """What the Coordinator writes around a report's figures: an introduction, a commentary
+    per section (``commentary``: section key to text, so a section added later needs no new
+    column) and recommendations. Kept with the report, so it stays beside the figures of
+    that period; the figures never change when it does."""
+
+    report = models.OneToOneField(BoardReport, on_delete=models.CASCADE, related_name="narrative")
+    introduction = models.TextField(blank=True)
+    commentary = models.JSONField(default=dict, blank=True)
+    recommendations = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self):
+        return f"Narrative of board report {self.report_id}"
+
+    @property
+    def is_empty(self) -> bool:
+        texts = [self.introduction, self.recommendations, *self.commentary.values()]
+        return not any(text.strip() for text in texts)
 
 
 def get_board_report_for_user(user, pk, *, perm: str = "view") -> BoardReport:

@@ -13,6 +13,7 @@ from governance.services.plan import (
 from governance.services.registers import register_entry_create, register_entry_edit
 from governance.services.reports import (
     board_report_build,
+    board_report_narrative_save,
     board_report_present,
     board_report_request,
     board_reports_sweep,
@@ -31,6 +32,7 @@ __all__ = [
     "board_create",
     "board_edit",
     "board_report_build",
+    "board_report_narrative_save",
     "board_report_present",
     "board_report_request",
     "board_reports_sweep",

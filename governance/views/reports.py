@@ -14,9 +14,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from governance import services
-from governance.board_report import PDF_STEP, SECTIONS
-from governance.forms.reports import BoardReportForm, PresentForm
-from governance.models import Board, BoardReport, get_board_report_for_user
+from governance.board_report import FILE_STEPS, SECTIONS, compose_html
+from governance.forms.reports import BoardReportForm, NarrativeForm, PresentForm
+from governance.models import Board, BoardReport, BoardReportNarrative, get_board_report_for_user
 from governance.models.reports import REPORT_ROLES
 from governance.views.common import form_page, job_steps, posted
 from governance.views.dashboard import PERIOD_FIELDS
@@ -27,7 +27,8 @@ from prevent_portal.audit.access_log import log_access
 # How often the progress page reloads itself while the report is being built (a Refresh
 # header: no script is needed, and the CSP allows no inline one).
 REFRESH_SECONDS = 3
-STEPS = [label for _, label in SECTIONS] + [PDF_STEP]
+STEPS = [label for _, label in SECTIONS] + FILE_STEPS
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @require_GET
@@ -91,6 +92,9 @@ def report_detail(request, pk):
             "refresh_seconds": REFRESH_SECONDS,
             "again_query": urlencode(again),
             "can_present": has_role(request.user, Role.COORDINATOR),
+            "preview": compose_html(report.body_html, _narrative(report))
+            if report.status == BoardReport.Status.DONE
+            else "",
         },
     )
     if not report.is_finished:
@@ -98,22 +102,82 @@ def report_detail(request, pk):
     return response
 
 
-@require_GET
-def report_pdf(request, pk):
-    """The finished PDF, downloaded (never shown inline), not cached, with an access entry."""
-    report = get_board_report_for_user(request.user, pk)
-    if report.status != BoardReport.Status.DONE or not report.pdf:
+def _narrative(report: BoardReport) -> BoardReportNarrative | None:
+    return BoardReportNarrative.objects.filter(report=report).first()
+
+
+def _download(request, report: BoardReport, field: str, *, name: str, content_type: str, view):
+    """A finished report's file: downloaded (never shown inline), not cached, not sniffed,
+    with an access entry; 404 while it is being built."""
+    stored = getattr(report, field)
+    if report.status != BoardReport.Status.DONE or not stored:
         raise Http404("This report is not ready")
     try:
-        handle = report.pdf.open("rb")
+        handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404("The report's file is missing") from None
-    log_access(request, [report], view="governance:report_pdf")
-    response = FileResponse(
-        handle, as_attachment=True, filename=report.file_name, content_type="application/pdf"
-    )
+    log_access(request, [report], view=view)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+def report_pdf(request, pk):
+    """The finished PDF."""
+    report = get_board_report_for_user(request.user, pk)
+    return _download(
+        request, report, "pdf", name=report.file_name, content_type="application/pdf",
+        view="governance:report_pdf",
+    )  # fmt: skip
+
+
+@require_GET
+def report_docx(request, pk):
+    """The finished report as a Word document, for light editing before the board."""
+    report = get_board_report_for_user(request.user, pk)
+    return _download(
+        request, report, "docx", name=report.docx_name, content_type=DOCX_TYPE,
+        view="governance:report_docx",
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def report_narrative(request, pk):
+    """The Coordinator's narrative of a report: an introduction, a commentary per section
+    and recommendations. Saving it rebuilds the PDF and DOCX (not the figures) in the
+    background."""
+    report = get_board_report_for_user(request.user, pk, perm="change")
+    narrative = _narrative(report)
+    initial = {"version": narrative.version if narrative else 0}
+    if narrative is not None:
+        initial |= {
+            "introduction": narrative.introduction,
+            "recommendations": narrative.recommendations,
+            **{f"commentary_{k}": text for k, text in narrative.commentary.items()},
+        }
+    form = NarrativeForm(posted(request), initial=initial, sections=SECTIONS)
+
+    def save(data):
+        return services.board_report_narrative_save(
+            report=report,
+            introduction=data["introduction"],
+            commentary=form.commentary(),
+            recommendations=data["recommendations"],
+            expected_version=data["version"],
+            acting_user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        template="governance/report_narrative.html",
+        save=save,
+        success="Narrative saved: the PDF and DOCX are made with it in the background",
+        next_url=lambda saved: reverse("governance:report_detail", args=[report.pk]),
+        context={"report": report},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,5 +218,7 @@ urlpatterns = [
     path("reports/new/", report_add, name="report_add"),
     path("reports/<int:pk>/", report_detail, name="report_detail"),
     path("reports/<int:pk>/report.pdf", report_pdf, name="report_pdf"),
+    path("reports/<int:pk>/report.docx", report_docx, name="report_docx"),
+    path("reports/<int:pk>/narrative/", report_narrative, name="report_narrative"),
     path("reports/<int:pk>/present/", report_present, name="report_present"),
 ]

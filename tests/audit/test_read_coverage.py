@@ -218,6 +218,8 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "governance:report_add": _AGGREGATE,
     "governance:report_detail": _AGGREGATE,
     "governance:report_pdf": _AGGREGATE,
+    "governance:report_docx": _AGGREGATE,
+    "governance:report_narrative": _AGGREGATE,
     "governance:report_present": _AGGREGATE,
     **{
         f"training:{name}": _CONFIG if name.startswith(("type", "period")) else _TRAINING

@@ -8,7 +8,9 @@
 3. the Coordinator generates the Health and Wellbeing Board report: the progress page
    refreshes itself until the background build is done, the preview shows it, the PDF is
    downloaded and its pages are rendered with pdftoppm and looked at, and the report is
-   recorded as the board's update.
+   recorded as the board's update;
+4. (issue 17) before presenting it, the Coordinator writes the narrative (an error first),
+   the PDF and DOCX are made again in the background, and both files are opened and read.
 
 Also the kwargs helpers and states the page walk (test_pages.py) uses for these pages.
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from docx import Document
 from playwright.sync_api import expect
 
 from channel_panel.models import Attendance
@@ -70,6 +73,8 @@ REPORT_PAGES = {
     "report_detail": ("coordinator", "Prevent update to the", report_kwargs, ""),
     "report_pdf": ("coordinator", "", report_kwargs, "application/pdf"),
     "report_present": ("coordinator", "Record the report as presented", report_kwargs, ""),
+    "report_docx": ("coordinator", "", report_kwargs, report_views.DOCX_TYPE),
+    "report_narrative": ("coordinator", "Write the report's narrative", report_kwargs, ""),
 }
 
 
@@ -265,6 +270,48 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
     assert len(pages) >= 2, f"the report has {len(pages)} page(s)"
     first = _ink_share(pages[0])
     assert first > INK_THRESHOLD, f"the first page looks blank ({first:.3f} not white)"
+
+    # The Coordinator writes the narrative; the PDF and the DOCX are made again with it.
+    page.get_by_role("button", name="Write the narrative").click()
+    assert_page_is_usable(page, browsing, "Write the report's narrative")
+    page.get_by_label("Recommendations").fill("x" * 10_001)
+    page.get_by_role("button", name="Save the narrative").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Recommendations must be 10,000 characters or fewer"
+    )
+    assert_page_is_usable(page, browsing, "Write the report's narrative")
+    page.get_by_label("Introduction").fill("This paper updates the Board on Prevent.")
+    page.get_by_label("Commentary on training compliance").fill("Agency A met its target.")
+    page.get_by_label("Recommendations").fill("That the Board note the figures.")
+    page.get_by_role("button", name="Save the narrative").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Narrative saved")
+    assert services.board_reports_sweep() == 1
+    expect(page.get_by_role("button", name="Download the DOCX")).to_be_visible(timeout=15_000)
+    assert_page_is_usable(page, browsing, "Prevent update to the Health and Wellbeing Board")
+    expect(page.locator("#commentary-training")).to_contain_text("Agency A met its target.")
+    with page.expect_download(timeout=PDF_TIMEOUT_MS) as download_info:
+        page.get_by_role("button", name="Download the DOCX").click()
+    docx_path = tmp_path / "report.docx"
+    download_info.value.save_as(docx_path)
+    document = Document(str(docx_path))
+    docx_text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    )
+    with page.expect_download(timeout=PDF_TIMEOUT_MS) as download_info:
+        page.get_by_role("button", name="Download the PDF").click()
+    download_info.value.save_as(pdf)
+    pdf_text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for text in (docx_text, pdf_text):
+        words = " ".join(text.split())
+        assert "This paper updates the Board on Prevent." in words
+        assert "Agency A met its target." in words
+        assert "That the Board note the figures." in words
+        assert "422" in words and "480" in words  # seed 002 Table 1's first row
+        for canary in CANARIES:
+            assert canary not in words
 
     # Presented: the report becomes the board's update, its PDF the paper.
     page.get_by_role("button", name="Mark as presented").click()

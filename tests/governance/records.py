@@ -13,6 +13,8 @@ PAPER = "governance/board-updates/tests/paper.txt"
 PAPER_TEXT = b"A fictional board paper"
 REPORT_PDF = "governance/board-reports/tests/report.pdf"
 REPORT_PDF_BYTES = b"%PDF-1.4 A fictional board report"
+REPORT_DOCX = "governance/board-reports/tests/report.docx"
+REPORT_DOCX_BYTES = b"PK A fictional board report as a Word document"
 
 
 def board_with_paper(board: Board) -> BoardUpdate:
@@ -30,11 +32,12 @@ def board_with_paper(board: Board) -> BoardUpdate:
 
 
 def finished_report(board: Board, created_by) -> BoardReport:
-    """A report to ``board`` that is ready (its PDF a few bytes in the default storage),
-    without building one: for suites that only need it to exist."""
-    if default_storage.exists(REPORT_PDF):
-        default_storage.delete(REPORT_PDF)
-    default_storage.save(REPORT_PDF, ContentFile(REPORT_PDF_BYTES))
+    """A report to ``board`` that is ready (its PDF and DOCX a few bytes each in the default
+    storage), without building one: for suites that only need it to exist."""
+    for name, content in ((REPORT_PDF, REPORT_PDF_BYTES), (REPORT_DOCX, REPORT_DOCX_BYTES)):
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        default_storage.save(name, ContentFile(content))
     return BoardReport.objects.create(
         board=board,
         date_from=date(2025, 4, 1),
@@ -44,6 +47,7 @@ def finished_report(board: Board, created_by) -> BoardReport:
         suppress_below=5,
         body_html="<p>Fictional sections</p>",
         pdf=REPORT_PDF,
+        docx=REPORT_DOCX,
         created_by=created_by,
     )
 

@@ -220,8 +220,10 @@ def test_the_report_prints_the_sections_with_the_other_apps_figures(world, board
         "1. Referral profile",
         "2. Channel Panel activity",
         "3. Training compliance",
-        "4. Action plan progress",
-        "5. Board update schedule",
+        "4. Training delivered",
+        "5. Action plan progress",
+        "6. Registers and funded projects",
+        "7. Board update schedule",
     ):
         assert heading in text
     assert "OFFICIAL" in text and "Page 1 of" in text
@@ -256,12 +258,16 @@ def test_training_tables_follow_seed_002_one_per_agency_and_type_a_row_per_quart
     assert table.startswith("Basic") or table.startswith("WRAP")
     wrap_table = body.split(": WRAP, Agency A (target 85%)")[1].split("</table>")[0]
     cells = [c.split(">")[-1] for c in wrap_table.split("</td>")[:-1]]
+    # Not compliant, compliant, eligible, %: seed 002 Table 2's columns.
     assert cells == [
-        "422", "480", "88", "Meets target",
-        "402", "479", "84", "Below target",
-        "400", "482", "83", "Below target",
+        "58", "422", "480", "88", "Meets target",
+        "77", "402", "479", "84", "Below target",
+        "82", "400", "482", "83", "Below target",
     ]  # fmt: skip
     assert ": WRAP, Agency B (target 85%)" in body  # owed, not returned: "Missing" rows
+    # The chart draws returns made; a missing return is no bar (and not "hidden").
+    chart = body.split('id="chart-training"')[1].split("</table>")[0]
+    assert "Agency A: WRAP" in chart and "Agency B" not in chart and "hidden" not in chart
 
 
 def test_training_with_many_agencies_gives_sector_totals_and_the_lowest_below_target(world, board):

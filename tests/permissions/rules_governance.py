@@ -32,7 +32,13 @@ STAFF = {"coordinator", "chair", "manager", "spoc_a", "spoc_b", "panel_a"}
 ITEM_OWNER = {"own": "spoc_a", "other": "spoc_b"}
 ITEM_ROUTES = {"item_detail", "item_edit", "progress_add"}
 REGISTER_ROUTES = {"register_list", "register_add", "register_edit"}
-REPORT_ROUTES = {"report_detail", "report_pdf", "report_present"}
+REPORT_ROUTES = {
+    "report_detail",
+    "report_pdf",
+    "report_docx",
+    "report_present",
+    "report_narrative",
+}
 EXPORT_ROUTES = {"subject_access_detail", "subject_access_download"}
 
 REGISTER_ENTRIES = {
@@ -174,8 +180,9 @@ def _progress_add(persona, method, scenario):
 
 
 def _report(persona, method, scenario):
-    """Presenting a board report: the Coordinator's alone; a manager sees the report (a
-    whole financial year here) but may not present it (403); 404 to anyone else."""
+    """Presenting a board report, or writing its narrative: the Coordinator's alone; a
+    manager sees the report (a whole financial year here) but may not present it or write
+    on it (403); 404 to anyone else."""
     if persona == "anonymous":
         return {302}
     if persona == "manager":
@@ -249,7 +256,9 @@ EXPECTED: dict = {
     "governance:report_add": _role_page(READERS, get_only=False),
     "governance:report_detail": _report_view,
     "governance:report_pdf": _report_view,
+    "governance:report_docx": _report_view,
     "governance:report_present": _report,
+    "governance:report_narrative": _report,
     # Subject access exports: the Coordinator's alone (403 on the pages, 404 on an export).
     "governance:subject_access_list": _role_page({"coordinator"}),
     "governance:subject_access_search": _role_page({"coordinator"}),
