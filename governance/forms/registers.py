@@ -152,7 +152,12 @@ class FundedProjectForm(RegisterForm):
 class RegisterSearchForm(forms.Form):
     """The list's search box (GET): words to look for in the register's text fields."""
 
-    q = forms.CharField(label="Search this register", required=False, max_length=200)
+    q = forms.CharField(
+        label="Search this register",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
 
 
 class RegisterDeleteForm(forms.Form):

@@ -123,6 +123,14 @@ def test_a_search_that_finds_nothing_says_so(client, world):
     assert REGISTERS["venue-reviews"].empty not in html  # the register is not empty
 
 
+def test_a_search_too_long_is_refused_with_an_error(client, world):
+    venue("Northmere Community Hall")
+    sign_in(client, world.coordinator)
+    html = client.get(VENUES, {"q": "x" * 201}).content.decode()
+    assert "<title>Error: " in html
+    assert "Search for 200 characters or fewer" in html
+
+
 # --- Downloads ----------------------------------------------------------------------------
 
 
