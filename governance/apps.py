@@ -20,6 +20,7 @@ class GovernanceConfig(AppConfig):
             FundedProject,
             PriorityAction,
             ProgressUpdate,
+            RegisterDeletion,
             StrategyPeriod,
             SubjectAccessExport,
             VenueReview,
@@ -44,6 +45,8 @@ class GovernanceConfig(AppConfig):
         auditlog.register(VenueReview, mask_fields=["notes"])
         auditlog.register(EducationSetting, mask_fields=["address", "notes"])
         auditlog.register(FundedProject, mask_fields=["outcome"])
+        # A deletion's reason may name people, as the notes may.
+        auditlog.register(RegisterDeletion, mask_fields=["reason"])
         # Aggregates only; the rendered sections are large and repeat the PDF, so the log
         # records that they changed, not what they say.
         auditlog.register(BoardReport, mask_fields=["body_html"])

@@ -38,6 +38,43 @@ class RegisterDefinition:
     def cells(self, entry) -> list[str]:
         return [display(entry, field) for field in self.columns]
 
+    @property
+    def fields(self) -> list[str]:
+        """Every field a person records, in the form's order: what an export holds."""
+        return list(self.form_class._meta.fields)
+
+    @property
+    def search_fields(self) -> list[str]:
+        """The free-text fields (not choices, dates or amounts) the list's search looks in."""
+        return [
+            name
+            for name in self.fields
+            if isinstance(self.model._meta.get_field(name), models.CharField | models.TextField)
+            and not self.model._meta.get_field(name).choices
+        ]
+
+    def search(self, queryset, text: str):
+        """Entries of ``queryset`` with ``text`` in any of the free-text fields (any case)."""
+        text = text.strip()
+        if not text:
+            return queryset
+        match = models.Q()
+        for name in self.search_fields:
+            match |= models.Q(**{f"{name}__icontains": text})
+        return queryset.filter(match)
+
+    def export_row(self, entry) -> list:
+        """One entry as a spreadsheet row: choices in words, dates as dates, amounts as
+        numbers (so they still add up), empty answers as empty cells."""
+        row = []
+        for name in self.fields:
+            if self.model._meta.get_field(name).choices:
+                row.append(getattr(entry, f"get_{name}_display")())
+            else:
+                value = getattr(entry, name)
+                row.append(None if value == "" else value)
+        return row
+
 
 def display(entry, field: str) -> str:
     """One value as a person reads it: choices in words, dates in full, money in pounds."""

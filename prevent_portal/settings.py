@@ -44,6 +44,14 @@ else:
 
 SERVICE_NAME = env.str("SERVICE_NAME", default="Prevent Portal")
 COUNCIL_NAME = env.str("COUNCIL_NAME", default="Northmere Borough Council")
+# Where the accessibility statement tells people to report a problem or ask for another
+# format (the Public Sector Bodies Accessibility Regulations 2018 require a contact), and how
+# many working days the council promises to answer in. The demo's default is a made-up
+# address; a council sets its own.
+ACCESSIBILITY_CONTACT_EMAIL = env.str(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="accessibility@northmere.example"
+)
+ACCESSIBILITY_RESPONSE_WORKING_DAYS = env.int("ACCESSIBILITY_RESPONSE_WORKING_DAYS", default=10)
 
 INSTALLED_APPS = [
     "prevent_portal.accounts.admin_site.SysadminAdminConfig",  # django.contrib.admin

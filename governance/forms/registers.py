@@ -147,3 +147,27 @@ class FundedProjectForm(RegisterForm):
         if int(second) != int(first) + 1:
             raise forms.ValidationError("The second year must follow the first, like 2021-2022")
         return value
+
+
+class RegisterSearchForm(forms.Form):
+    """The list's search box (GET): words to look for in the register's text fields."""
+
+    q = forms.CharField(
+        label="Search this register",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
+
+
+class RegisterDeleteForm(forms.Form):
+    """Confirming a deletion: why, and the version of the entry the user was shown."""
+
+    reason = text_field(
+        "Why are you deleting this entry?",
+        "Enter why you are deleting this entry",
+        hint="For example, it was recorded twice. The reason is kept with the record of "
+        "the deletion.",
+        rows=3,
+    )
+    version = VersionField(error_messages=VERSION_ERRORS)

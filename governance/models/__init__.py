@@ -29,6 +29,7 @@ from governance.models.registers import (
     CtlpBriefing,
     EducationSetting,
     FundedProject,
+    RegisterDeletion,
     VenueReview,
     get_register_entry_for_user,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "PriorityAction",
     "ProgressUpdate",
     "Rag",
+    "RegisterDeletion",
     "ScheduleStatus",
     "StrategyPeriod",
     "SubjectAccessExport",

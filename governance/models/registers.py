@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from governance.models.access import REGISTER_ROLES, ReadableQuerySet, fetch_for_user
@@ -34,6 +35,12 @@ class RegisterEntry(models.Model):
 
     def __str__(self):
         return f"{capfirst(self._meta.verbose_name)} {self.pk}"
+
+    def get_additional_data(self):
+        """auditlog's hook: a deletion's log entry names its ``RegisterDeletion`` record
+        (set by ``register_entry_delete``), never the reason itself (it may name people,
+        and additional_data is not masked)."""
+        return getattr(self, "_deletion_note", None)
 
 
 class CtlpBriefing(RegisterEntry):
@@ -139,6 +146,28 @@ class FundedProject(RegisterEntry):
     class Meta:
         ordering = ["-funding_year", "provider", "pk"]
         verbose_name = "Home Office-funded project"
+
+
+class RegisterDeletion(models.Model):
+    """The record of one register entry deleted: which entry, why, by whom and when. The
+    entry itself is gone (from every list, export and report); this row, and the audit log's
+    DELETE entry that points at it, say it existed and why it went."""
+
+    register = models.CharField(max_length=40)  # the register's slug (governance.registers)
+    entry_id = models.PositiveIntegerField()
+    entry_label = models.CharField(max_length=200)  # str(entry): its kind and number only
+    reason = models.TextField()
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+        verbose_name = "register entry deletion"
+
+    def __str__(self):
+        return f"Deletion of {self.entry_label}"
 
 
 def get_register_entry_for_user(user, model: type[RegisterEntry], pk, *, perm: str = "view"):

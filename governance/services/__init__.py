@@ -10,7 +10,11 @@ from governance.services.plan import (
     strategy_period_create,
     strategy_period_edit,
 )
-from governance.services.registers import register_entry_create, register_entry_edit
+from governance.services.registers import (
+    register_entry_create,
+    register_entry_delete,
+    register_entry_edit,
+)
 from governance.services.reports import (
     board_report_build,
     board_report_narrative_save,
@@ -41,6 +45,7 @@ __all__ = [
     "priority_action_edit",
     "progress_update_add",
     "register_entry_create",
+    "register_entry_delete",
     "register_entry_edit",
     "strategy_period_create",
     "strategy_period_edit",

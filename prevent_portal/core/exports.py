@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+
+from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,3 +82,40 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+SPREADSHEET_FORMATS = ("csv", "xlsx")
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str) -> str:
+    """``name`` with anything but letters, digits, dot, hyphen and underscore replaced by a
+    hyphen: nothing that could end the Content-Disposition header's quoted string, add a
+    path, or be read differently by another browser."""
+    return _UNSAFE_IN_FILENAME.sub("-", name).strip(".-") or "download"
+
+
+def attachment_response(content, *, filename: str, content_type: str) -> HttpResponse:
+    """A file to save, never to show: an attachment with a safe file name, its type not to
+    be guessed by the browser (nosniff) and not to be kept by any cache (no-store). The
+    middleware sets the last two on every response; a download says so itself too, so it
+    stays safe whatever the middleware becomes."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def spreadsheet_response(
+    header: Sequence[str], rows: Iterable[Sequence], *, fmt: str, title: str, filename: str
+) -> HttpResponse:
+    """``header`` and ``rows`` as a CSV (``fmt`` "csv") or XLSX ("xlsx") download named
+    ``filename`` plus the extension, every cell through ``safe_cell``."""
+    if fmt == "xlsx":
+        content, content_type = xlsx_bytes(header, rows, title=title), XLSX_CONTENT_TYPE
+    elif fmt == "csv":
+        content, content_type = csv_text(header, rows), CSV_CONTENT_TYPE
+    else:
+        raise ValueError(f"No spreadsheet format {fmt!r}")
+    return attachment_response(content, filename=f"{filename}.{fmt}", content_type=content_type)

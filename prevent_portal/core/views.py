@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -6,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from prevent_portal.accounts.access import roles_of
 from prevent_portal.accounts.models import Role
+from prevent_portal.core import accessibility as statement
 from prevent_portal.core.middleware import sign_in_not_required
 from prevent_portal.core.navigation import items_for
 from prevent_portal.core.work_waiting import panels_for
@@ -40,7 +42,18 @@ def healthz(request):
 @require_GET
 @sign_in_not_required
 def accessibility(request):
-    return render(request, "core/accessibility.html")
+    """The accessibility statement: public, so anyone can read it before signing in."""
+    return render(
+        request,
+        "core/accessibility.html",
+        {
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "response_days": settings.ACCESSIBILITY_RESPONSE_WORKING_DAYS,
+            "last_tested": statement.LAST_TESTED,
+            "prepared": statement.PREPARED,
+            "axe_version": statement.AXE_CORE_VERSION,
+        },
+    )
 
 
 def csrf_failure(request, reason=""):

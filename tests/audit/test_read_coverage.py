@@ -272,6 +272,7 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
             "register_list",
             "register_add",
             "register_edit",
+            "register_delete",
         ]
     },
 }
@@ -298,6 +299,7 @@ QUERY_VARIANTS = {
     "channel_panel:report": ["?format=csv"],
     "training:compliance": ["?format=csv", "?format=xlsx"],
     "referrals:search": ["?q=Canarygiven"],  # every person the persona sees (canary names)
+    "governance:register_list": ["?q=Test", "?format=csv", "?format=xlsx"],
 }
 
 

@@ -236,6 +236,12 @@ GOVERNANCE_PAGES: dict[str, tuple[str, str, Callable[[Scene], dict], str]] = {
     "register_list": ("coordinator", "Home Office-funded projects", _GOV.register_kwargs, ""),
     "register_add": ("coordinator", "Add a Home Office-funded", _GOV.register_kwargs, ""),
     "register_edit": ("coordinator", "Change a Home Office-funded", _GOV.register_entry_kwargs, ""),
+    "register_delete": (
+        "coordinator",
+        "Delete this Home Office-funded",
+        _GOV.register_entry_kwargs,
+        "",
+    ),
     **test_governance_dashboard_journey.REPORT_PAGES,
     **test_subject_access_journey.SAR_PAGES,
 }
@@ -723,6 +729,40 @@ def _channel_report_bad_period(page, scene):
     )
 
 
+def _register_searched_paged_and_deleted(page, scene):
+    """A register longer than a page; a search that finds nothing; a deletion asked without
+    a reason, then with one. Each page on the way is checked by axe as well."""
+    from governance.registers import REGISTERS
+    from governance.services import register_entry_create
+    from governance.views.registers import PAGE_SIZE as REGISTER_PAGE
+
+    for n in range(REGISTER_PAGE + 1):
+        register_entry_create(
+            register=REGISTERS["ctlp-briefings"],
+            data={"audience": f"Board {n:02d}", "briefed_on": date(2026, 1, 5), "briefed_by": "A"},
+            acting_user=None,
+        )
+    page.goto(reverse("governance:register_list", args=["ctlp-briefings"]))
+    expect(page.get_by_role("navigation", name="Pagination")).to_be_visible()
+    assert_accessible(page)
+    search = page.get_by_label("Search this register")
+    search.fill("No such board")
+    page.locator("main").get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("main")).to_contain_text("No entries found")
+    assert_accessible(page)
+    search.fill("Board 07")
+    page.locator("main").get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("row", name="Board 07").get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete the entry").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you are deleting")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert_accessible(page)
+    page.get_by_label("Why are you deleting this entry?").fill("Recorded twice")
+    page.get_by_role("button", name="Delete the entry").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("CTLP briefing deleted")
+    expect(page.locator("main")).not_to_contain_text("Board 07")
+
+
 # state -> (persona, how to reach it, the page's h1)
 STATES: dict[str, tuple[str, Callable, str]] = {
     "sign_in_empty": ("anonymous", _submit_empty_sign_in, "Sign in to"),
@@ -755,6 +795,11 @@ STATES: dict[str, tuple[str, Callable, str]] = {
         "coordinator",
         _channel_report_bad_period,
         "Channel Panel report",
+    ),
+    "register_searched_paged_and_deleted": (
+        "coordinator",
+        _register_searched_paged_and_deleted,
+        "CTLP briefings",
     ),
     **test_training_journey.TRAINING_STATES,
     **test_governance_dashboard_journey.REPORT_STATES,

@@ -23,9 +23,17 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from channel_panel.models import ExitReason
+from governance.registers import REGISTERS
+from governance.services import register_entry_create
 from prevent_portal.accounts.models import Role, Sector
 from prevent_portal.audit.access_log import log_access
-from prevent_portal.core.exports import FORMULA_STARTS, csv_text, safe_cell, xlsx_bytes
+from prevent_portal.core.exports import (
+    FORMULA_STARTS,
+    csv_text,
+    safe_cell,
+    safe_filename,
+    xlsx_bytes,
+)
 from tests import factories
 from tests.conftest import sign_in
 from tests.permissions.urlwalk import all_routes
@@ -42,6 +50,16 @@ KNOWN_DOWNLOADS = {
     "channel_panel:report",
     "audit:unusual_access",
     "training:compliance",
+    "governance:register_list",
+}
+# Route parameters the walk can fill without a record to point at: each value is walked.
+PARAM_VALUES = {"register": sorted(REGISTERS)}
+# Register entries as the service takes them, but for their free-text fields.
+REGISTER_REQUIRED = {
+    "ctlp-briefings": {"briefed_on": date(2025, 1, 2)},
+    "venue-reviews": {"reviewed_on": date(2025, 1, 2), "outcome": "approved"},
+    "education-settings": {"kind": "youth"},
+    "funded-projects": {"funding_year": "2025-2026", "status": "approved"},
 }
 KNOWN_COMMANDS = {"prevent_statistics", "channel_report", "training_compliance"}
 
@@ -63,6 +81,12 @@ def planted(world):
     opener = factories.member(Role.PANEL_MEMBER, world.agency_a, username=AT_FORMULA)
     request = SimpleNamespace(user=opener, META={"REMOTE_ADDR": "127.0.0.1"})
     log_access(request, [factories.referral(evil)], view="test")
+    # Every free-text field of every register: the formula first, then each other start.
+    for slug, register in REGISTERS.items():
+        starts = [FORMULA, *(f"{s}1+1" for s in FORMULA_STARTS[1:])]
+        texts = {f: starts[i % len(starts)] for i, f in enumerate(register.search_fields)}
+        data = {**texts, **REGISTER_REQUIRED[slug]}  # the funding year has its own format
+        register_entry_create(register=register, data=data, acting_user=None)
     return world
 
 
@@ -105,29 +129,52 @@ def test_xlsx_keeps_numbers_and_dates_and_stores_formulas_as_text():
     assert sheet["C2"].data_type == "s"
 
 
+def _walkable_paths(route) -> list[str]:
+    """The route's paths for every value of its parameters, if the walk can fill them all
+    (no parameters, or only those of PARAM_VALUES, such as a register's slug)."""
+    if any(p not in PARAM_VALUES for p in route.params):
+        return []
+    paths = [{}]
+    for param in route.params:
+        paths = [{**done, param: value} for done in paths for value in PARAM_VALUES[param]]
+    return [route.path(values) for values in paths]
+
+
 def test_every_download_escapes_planted_formulas(client, planted):
-    """Every URL pattern without parameters, asked for ``format=csv`` and ``format=xlsx`` by
-    the Coordinator (who may open every export); whatever comes back as CSV or XLSX is read
-    cell by cell."""
+    """Every URL pattern without parameters (or with only a register's slug, for each
+    register), asked for ``format=csv`` and ``format=xlsx`` by the Coordinator (who may open
+    every export); whatever comes back as CSV or XLSX is read cell by cell, and must come as
+    an attachment."""
     sign_in(client, planted.coordinator)
     found = set()
     for route in all_routes():
-        if route.params or route.key.startswith(("admin", "accounts:sign_out")):
+        if route.key.startswith(("admin", "accounts:sign_out")):
             continue
         if "sign_out" in route.key or "logout" in route.key:
             continue
-        for fmt in ("csv", "xlsx"):
-            response = client.get(route.path({}), {"format": fmt})
-            content_type = response.get("Content-Type", "")
-            if response.status_code != 200 or not content_type.startswith(CSV_TYPES + XLSX_TYPES):
-                continue
-            found.add(route.key)
-            cells = cells_of(response.content, content_type)
-            assert_no_formula(cells, f"{route.key} ({fmt})")
-            assert any(FORMULA in c or AT_FORMULA in c for c in cells), (
-                f"{route.key} ({fmt}) did not show the planted value: the walk proves nothing"
-            )
+        for path in _walkable_paths(route):
+            for fmt in ("csv", "xlsx"):
+                response = client.get(path, {"format": fmt})
+                content_type = response.get("Content-Type", "")
+                if response.status_code != 200 or not content_type.startswith(
+                    CSV_TYPES + XLSX_TYPES
+                ):
+                    continue
+                found.add(route.key)
+                where = f"{path} ({fmt})"
+                assert response["Content-Disposition"].startswith("attachment"), where
+                cells = cells_of(response.content, content_type)
+                assert_no_formula(cells, where)
+                assert any(FORMULA in c or AT_FORMULA in c for c in cells), (
+                    f"{where} did not show the planted value: the walk proves nothing"
+                )
     assert found >= KNOWN_DOWNLOADS
+
+
+def test_download_file_names_cannot_break_the_header_or_name_a_path():
+    assert safe_filename('venue "reviews"\r\n../../x.csv') == "venue-reviews-..-..-x.csv"
+    assert safe_filename("register-2026-12-07.xlsx") == "register-2026-12-07.xlsx"
+    assert safe_filename("../..") == "download"
 
 
 def _csv_commands() -> list[str]:

@@ -31,7 +31,7 @@ STAFF = {"coordinator", "chair", "manager", "spoc_a", "spoc_b", "panel_a"}
 # Who owns the item in each scenario (its agency's SPOC).
 ITEM_OWNER = {"own": "spoc_a", "other": "spoc_b"}
 ITEM_ROUTES = {"item_detail", "item_edit", "progress_add"}
-REGISTER_ROUTES = {"register_list", "register_add", "register_edit"}
+REGISTER_ROUTES = {"register_list", "register_add", "register_edit", "register_delete"}
 REPORT_ROUTES = {
     "report_detail",
     "report_pdf",
@@ -250,6 +250,9 @@ EXPECTED: dict = {
     "governance:register_list": _role_page({"coordinator"}),
     "governance:register_add": _role_page({"coordinator"}, get_only=False),
     "governance:register_edit": _register_entry,
+    # The Coordinator's confirmation page (an empty POST shows it again asking for the
+    # reason, 200, and deletes nothing); 404 to everyone else.
+    "governance:register_delete": _register_entry,
     # Aggregates only: managers and the Coordinator; 403 to anyone else.
     "governance:dashboard": _role_page(READERS),
     "governance:report_list": _role_page(READERS),
