@@ -33,7 +33,7 @@ from channel_panel.models import (
     writes_minutes,
 )
 from channel_panel.views.agenda import agenda_row
-from prevent_portal.accounts.access import has_global_perm, is_active_user
+from prevent_portal.accounts.access import has_global_perm, roles_of
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
@@ -190,7 +190,7 @@ def action_close(request, pk, meeting_action_pk):
 def my_actions(request):
     """The actions the signed-in user owns, or their agency owns (as its SPOC), that they
     may see: open first, by due date. The home page links here."""
-    if not is_active_user(request.user):
+    if not roles_of(request.user):
         raise PermissionDenied
     actions = list(
         MeetingAction.objects.visible_to(request.user)
