@@ -657,6 +657,14 @@ def action_has_one_owner(action, **_) -> bool:
     return (action.owner_user_id is None) != (action.owner_agency_id is None)
 
 
+@condition("The owner must be a member of the panel or an agency's single point of contact.")
+def owner_may_own(action, **_) -> bool:
+    from channel_panel.models import ACTION_OWNER_ROLES
+    from prevent_portal.accounts.access import has_role
+
+    return action.owner_user_id is None or has_role(action.owner_user, *ACTION_OWNER_ROLES)
+
+
 @condition(
     "The owner cannot see this item's case: choose someone who can, or leave the action "
     "off the item."
@@ -700,6 +708,7 @@ MEETING_ACTION = Lifecycle(
                 action_meeting_started,
                 action_described,
                 action_has_one_owner,
+                owner_may_own,
                 owner_sees_item,
             ),
         ),

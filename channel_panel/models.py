@@ -1029,6 +1029,10 @@ class MeetingAction(models.Model):
         return self.owner_agency_id in agency_ids_for(user, [Role.SPOC])
 
 
+# Who may own an action: the panel and the agencies' SPOCs, whose home pages list them.
+ACTION_OWNER_ROLES = (*PANEL_ROLES, Role.SPOC)
+
+
 def writes_minutes(user, meeting: PanelMeeting) -> bool:
     """The chair's side of the minutes (CHAIR_MEETINGS: panel chairs and the Coordinator),
     or the minute-taker the chair named for this meeting."""

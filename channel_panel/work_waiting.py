@@ -247,8 +247,14 @@ PROVIDERS = [
     Provider("channel_panel.next_meeting", "chair", next_meeting, "your next meeting", order=10),
     Provider("channel_panel.minutes", "chair", minutes_waiting, "minutes to approve", order=20),
     Provider("channel_panel.packs", "partner", packs, "panel packs open to you", order=10),
-    Provider("channel_panel.meeting_actions", "everyone", meeting_actions,
+    # Action owners are the panel and the agencies' SPOCs (ACTION_OWNER_ROLES): each of
+    # their panels lists the actions they own.
+    Provider("channel_panel.meeting_actions", "partner", meeting_actions,
              "your actions from panel meetings", order=20),
+    Provider("channel_panel.chair_meeting_actions", "chair", meeting_actions,
+             "your actions from panel meetings", order=30),
+    Provider("channel_panel.coordinator_meeting_actions", "coordinator", meeting_actions,
+             "your actions from panel meetings", order=90),
     Provider("channel_panel.partner_contacts_overdue", "partner", contacts_overdue,
              "your cases' support contacts", order=30),
 ]  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from channel_panel.forms.meetings import item_label
-from channel_panel.models import PANEL_ROLES, MeetingAction
+from channel_panel.models import ACTION_OWNER_ROLES, PANEL_ROLES, MeetingAction
 from prevent_portal.accounts.models import Agency, Membership, User
 from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.forms import GovUKDateField
@@ -89,7 +89,8 @@ class ActionForm(forms.Form):
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
         users = User.objects.filter(
-            is_active=True, memberships__in=Membership.objects.active()
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role__in=ACTION_OWNER_ROLES),
         ).distinct()
         agencies = Agency.objects.filter(is_active=True).order_by("name")
         self.fields["owner"].choices = [
