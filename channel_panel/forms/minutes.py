@@ -81,7 +81,7 @@ class ActionForm(forms.Form):
         label="Due by", help_text=DATE_HINT, error_messages={"required": "Enter the due date"}
     )
     item = forms.ChoiceField(
-        label="About",
+        label="Which item it is about",
         required=False,
         error_messages={"invalid_choice": "Choose an item from the list"},
     )
