@@ -351,3 +351,21 @@ def test_the_minutes_go_to_attendees_and_the_chairs_side_only(world, minuted):
         acting_user=world.chair,
     )
     assert client_for(world.panel_a).get(link).status_code == 403
+
+
+def test_erasure_blanks_the_notes_and_actions_about_the_referral(world, minuted):
+    """Retention's erasure (channel_panel/retention.py) reaches the minutes' free text as it
+    reaches the decisions'; the rows stay, so the minutes keep their shape."""
+    from channel_panel.retention import erase
+
+    meeting, item_a, item_b, case_a, _ = minuted
+    services.item_notes_write(item=item_a, text="Brannagh's family moved.", acting_user=world.chair)
+    services.item_notes_write(item=item_b, text="Kept.", acting_user=world.chair)
+    action = _action(
+        meeting, world.chair, due=timezone.localdate(), item=item_a, owner_user=world.spoc_a
+    )
+    counts = erase([case_a.referral_id])
+    assert counts["discussion notes blanked"] == 1 and counts["meeting actions blanked"] == 1
+    assert item_a.notes.get().text == "" and item_b.notes.get().text == "Kept."
+    action.refresh_from_db()
+    assert action.description == ""
