@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from channel_panel import services
+from channel_panel.lifecycle import MEETING_ACTION, NOTES
 from channel_panel.models import ChannelCase, Decision, MeetingAction, MinuteTaker
 from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.core.lifecycle import TransitionRefused
@@ -26,6 +27,7 @@ from prevent_portal.reminders.services import reminders_queue_due
 from tests import factories
 from tests.channel_panel.test_meetings import client_for, person, url
 from tests.encrypted_downloads import password_shown, unlock
+from tests.lifecycle_audit import lifecycle_changes_audited
 
 
 @pytest.fixture
@@ -188,7 +190,8 @@ def test_open_actions_are_carried_to_later_meetings_until_done(world, minuted):
         "Give the reason"
         in spoc.post(close, {"status": "cancelled", "version": 1}).content.decode()
     )
-    assert spoc.post(close, {"status": "done", "version": 1}).status_code == 302
+    with lifecycle_changes_audited(MeetingAction, MEETING_ACTION.audited_fields):
+        assert spoc.post(close, {"status": "done", "version": 1}).status_code == 302
     action.refresh_from_db()
     assert (action.status, action.closed_by) == ("done", world.spoc_a)
     page = client_for(world.chair).get(url("meeting_detail", nextone.pk)).content.decode()
@@ -369,3 +372,31 @@ def test_erasure_blanks_the_notes_and_actions_about_the_referral(world, minuted)
     assert item_a.notes.get().text == "" and item_b.notes.get().text == "Kept."
     action.refresh_from_db()
     assert action.description == ""
+
+
+def test_every_step_of_the_notes_and_action_lifecycles_is_driven_here():
+    """The tables' steps, each driven above: write, rewrite and correct by item_notes_write
+    (the notes tests), add by meeting_action_add, done and cancel by meeting_action_close."""
+    assert set(NOTES.transitions) == {"write", "rewrite", "correct"}
+    assert set(MEETING_ACTION.transitions) == {"add", "done", "cancel"}
+
+
+def test_a_cancelled_action_keeps_its_reason_and_is_not_carried(world, minuted):
+    meeting, *_ = minuted
+    today = timezone.localdate()
+    action = _action(meeting, world.chair, due=today, owner_user=world.chair)
+    with pytest.raises(TransitionRefused, match="reason for cancelling"):
+        services.meeting_action_close(
+            action=action, status="cancelled", expected_version=1, acting_user=world.chair
+        )
+    services.meeting_action_close(
+        action=action,
+        status="cancelled",
+        reason="Overtaken by the new protocol",
+        expected_version=1,
+        acting_user=world.chair,
+    )
+    later = factories.meeting(world.chair, today + timedelta(days=3))
+    assert not MeetingAction.objects.carried_to(later).exists()
+    page = client_for(world.chair).get(url("meeting_minutes", meeting.pk)).content.decode()
+    assert "Cancelled</strong> (Overtaken by the new protocol)" in page
