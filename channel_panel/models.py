@@ -869,14 +869,19 @@ class MinuteTaker(models.Model):
     them (one per meeting; naming another replaces them, and the audit log keeps who was
     named by whom). Chairs and the Coordinator write notes without being named."""
 
-    meeting = models.OneToOneField(
-        PanelMeeting, on_delete=models.CASCADE, related_name="minute_taker"
-    )
+    # A foreign key held unique rather than a one-to-one: a reverse one-to-one on the
+    # audited PanelMeeting would be an attribute auditlog cannot track (tests/audit).
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     named_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     named_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting"], name="one_minute_taker_per_meeting")
+        ]
 
     def __str__(self):
         return f"Minute-taker of meeting {self.meeting_id}"

@@ -27,6 +27,7 @@ from channel_panel.models import (
     CHAIR_MEETINGS,
     AgendaItem,
     MeetingAction,
+    MinuteTaker,
     get_agenda_item_for_user,
     get_meeting_action_for_user,
     get_meeting_for_user,
@@ -52,7 +53,7 @@ def _writer_meeting(request, pk):
 def minute_taker(request, pk):
     """The chair names a member of the panel to write the minutes with them."""
     meeting = get_meeting_for_user(request.user, pk, perm=CHAIR_MEETINGS)
-    current = getattr(meeting, "minute_taker", None)
+    current = MinuteTaker.objects.filter(meeting=meeting).first()
     form = MinuteTakerForm(
         request.POST or None, initial={"user": current.user_id if current else None}
     )
