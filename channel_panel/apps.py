@@ -37,6 +37,10 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.CaseNeedsFlag, mask_fields=["flag"])
         auditlog.register(models.SupportAction, mask_fields=["description"])
         auditlog.register(models.PostExitReview, mask_fields=["outcome_notes"])
+        # The minutes (issue 17): notes and actions speak about cases, so their text is masked.
+        auditlog.register(models.MinuteTaker)
+        auditlog.register(models.ItemNote, mask_fields=["text"])
+        auditlog.register(models.MeetingAction, mask_fields=["description", "cancelled_reason"])
 
         # The agency that owns each record, for the unusual-access report.
         ownership.register(models.ChannelCase, "lead_agency")
@@ -115,6 +119,7 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.consent_at_18", reminders.consent_on_turning_18)
         registry.register("channel_panel.post_exit_review", reminders.post_exit_review_due)
         registry.register("channel_panel.pack_open", reminders.pack_open)
+        registry.register("channel_panel.meeting_action_due", reminders.meeting_action_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
         person_page.register("channel_panel.cases", persons.cases_section)
         referrals_search.register_reference(

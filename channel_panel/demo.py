@@ -26,6 +26,7 @@ from channel_panel.models import (
     Decision,
     ExitReason,
     InterventionProvider,
+    MeetingAction,
     PanelMeeting,
     SupportAction,
     SupportType,
@@ -251,12 +252,69 @@ def _hold(
     )
     for item in meeting.items.select_related("referral", "case"):
         decide(item)
+    _minute(demo, meeting)
     if not approve:
         return
     meeting.refresh_from_db()
     services.minutes_approve(
         meeting=meeting, expected_version=meeting.version, acting_user=demo.chair
     )
+
+
+# Discussion notes by kind of item (fictional, naming no one), and each past meeting's
+# actions by its offset from today: (what, owner user or agency key, due offset, about the
+# first case item, done). One is overdue (-56), one done (-84).
+NOTES = {
+    AgendaItem.Kind.NEW: "The referring agency summarised the concern and what is known. "
+    "Members shared what their agencies hold; consent was discussed.",
+    AgendaItem.Kind.REVIEW: "The case manager reported on the support plan since the last "
+    "panel. Members agreed the next steps recorded below.",
+    AgendaItem.Kind.POST_EXIT: "The case manager reported how the person is doing since exit.",
+    AgendaItem.Kind.OTHER: "Discussed and noted.",
+}
+MEETING_ACTIONS = {
+    -84: [("Send the consent forms to the new case managers", "coordinator", -77, False, True)],
+    -56: [
+        ("Ask the school for an attendance update", "mash-children", -42, True, False),
+        ("Circulate the revised information-sharing agreement", "chair", 10, False, False),
+    ],
+    -28: [("Confirm the housing referral has been picked up", "mash-children", 6, True, False)],
+}
+
+
+def _minute(demo: Demo, meeting: PanelMeeting) -> None:
+    """Discussion notes on every item and the meeting's actions (issue 17), through the
+    same services the chair uses."""
+    for item in meeting.items.order_by("position"):
+        services.item_notes_write(item=item, text=NOTES[item.kind], acting_user=demo.chair)
+    offset = (meeting.meets_on - demo.today).days
+    # An action about a case goes to an agency whose SPOC sees it (as the service requires
+    # of a person): the first such item of the children's MASH.
+    first_case = (
+        AgendaItem.objects.visible_to(demo.users["mash-children-spoc"])
+        .filter(meeting=meeting)
+        .exclude(kind=AgendaItem.Kind.OTHER)
+        .order_by("position")
+        .first()
+    )
+    for what, owner, due, about, done in MEETING_ACTIONS.get(offset, []):
+        user = demo.users.get(owner) if owner in ("coordinator", "chair") else None
+        action = services.meeting_action_add(
+            meeting=meeting,
+            item=first_case if about else None,
+            description=what,
+            due_on=demo.day(due),
+            owner_user=user,
+            owner_agency=None if user else demo.agencies[owner],
+            acting_user=demo.chair,
+        )
+        if done:
+            services.meeting_action_close(
+                action=action,
+                status=MeetingAction.Status.DONE,
+                expected_version=action.version,
+                acting_user=user or demo.chair,
+            )
 
 
 def _decide(demo: Demo, item: AgendaItem, outcome: str, rationale: str, **kwargs) -> None:

@@ -573,3 +573,153 @@ CASE_LIFECYCLE = Lifecycle(
         "closed_on",
     ),
 )
+
+
+# --- Minutes: discussion notes and actions (issue 17) ----------------------------------
+# An item's notes are written once the meeting has started, rewritten (under optimistic
+# locking) until the minutes are approved, and corrected after: a correction is a new entry
+# pointing at the one it corrects, and the minutes print both, as for decisions. An action
+# is added while the minutes are a draft, and is open until marked done or cancelled with a
+# reason (its owner's progress, so also after approval).
+NO_NOTES = "none"
+
+
+def notes_state(item: AgendaItem) -> str:
+    if not item.notes.exists():
+        return NO_NOTES
+    return APPROVED if item.meeting.minutes_approved else DRAFT
+
+
+@condition("Write the notes: they cannot be empty.")
+def notes_given(item: AgendaItem, *, text: str = "", **_) -> bool:
+    return bool(text.strip())
+
+
+@condition("Until the minutes are approved, change the notes themselves.")
+def minutes_approved(item: AgendaItem, **_) -> bool:
+    return item.meeting.minutes_approved
+
+
+NOTES = Lifecycle(
+    name="channel_panel.notes",
+    noun="agenda item's notes",
+    state=notes_state,
+    state_labels={
+        NO_NOTES: "Not written",
+        DRAFT: "Written (minutes in draft)",
+        APPROVED: "Written (minutes approved)",
+    },
+    transitions=[
+        Transition(
+            name="write",
+            label="Write the discussion notes",
+            source=(NO_NOTES,),
+            target=DRAFT,
+            conditions=(minutes_not_approved, meeting_started, notes_given),
+        ),
+        Transition(
+            name="rewrite",
+            label="Change the notes",
+            source=(DRAFT,),
+            target=None,
+            conditions=(minutes_not_approved, notes_given),
+        ),
+        Transition(
+            name="correct",
+            label="Correct the notes",
+            source=(APPROVED,),
+            target=None,
+            conditions=(minutes_approved, notes_given),
+        ),
+    ],
+    # The record is the agenda item; ItemNote entries are created, or edited before approval,
+    # and audited as a whole (apps.py registers ItemNote).
+)
+
+
+@condition("The minutes are approved: actions can no longer be added to them.")
+def meeting_minutes_in_draft(action, **_) -> bool:
+    return not action.meeting.minutes_approved
+
+
+@condition("Actions are agreed at the meeting: they can be added once it has started.")
+def action_meeting_started(action, *, now: datetime | None = None, **_) -> bool:
+    return action.meeting.has_started(_now(now))
+
+
+@condition("Say what the action is.")
+def action_described(action, **_) -> bool:
+    return bool(action.description.strip())
+
+
+@condition("Name one owner: a person or an agency.")
+def action_has_one_owner(action, **_) -> bool:
+    return (action.owner_user_id is None) != (action.owner_agency_id is None)
+
+
+@condition("The owner must be a member of the panel or an agency's single point of contact.")
+def owner_may_own(action, **_) -> bool:
+    from channel_panel.models import ACTION_OWNER_ROLES
+    from prevent_portal.accounts.access import has_role
+
+    return action.owner_user_id is None or has_role(action.owner_user, *ACTION_OWNER_ROLES)
+
+
+@condition(
+    "The owner cannot see this item's case: choose someone who can, or leave the action "
+    "off the item."
+)
+def owner_sees_item(action, **_) -> bool:
+    if action.item_id is None or action.owner_user_id is None:
+        return True
+    return AgendaItem.objects.visible_to(action.owner_user).filter(pk=action.item_id).exists()
+
+
+@condition("Give the reason for cancelling the action.")
+def cancel_reason_given(action, *, reason: str = "", **_) -> bool:
+    return bool(reason.strip())
+
+
+ACTION_PROPOSED = "proposed"
+
+
+def _action_state(action) -> str:
+    return ACTION_PROPOSED if action.pk is None else action.status
+
+
+MEETING_ACTION = Lifecycle(
+    name="channel_panel.meeting_action",
+    noun="action",
+    state=_action_state,
+    state_labels={
+        ACTION_PROPOSED: "Not yet recorded",
+        "open": "Open",
+        "done": "Done",
+        "cancelled": "Cancelled",
+    },
+    transitions=[
+        Transition(
+            name="add",
+            label="Add an action",
+            source=(ACTION_PROPOSED,),
+            target="open",
+            conditions=(
+                meeting_minutes_in_draft,
+                action_meeting_started,
+                action_described,
+                action_has_one_owner,
+                owner_may_own,
+                owner_sees_item,
+            ),
+        ),
+        Transition(name="done", label="Mark as done", source=("open",), target="done"),
+        Transition(
+            name="cancel",
+            label="Cancel",
+            source=("open",),
+            target="cancelled",
+            conditions=(cancel_reason_given,),
+        ),
+    ],
+    audited_fields=("status", "closed_on", "closed_by", "cancelled_reason"),
+)

@@ -860,3 +860,209 @@ def get_agenda_item_for_user(user, meeting_pk, item_pk, *, perm: str | None = No
     if item is None or not agenda_item_visible_to(item, user):
         raise Http404("No such agenda item")
     return item
+
+
+# --- Minutes: discussion notes, the minute-taker, the action log (issue 17) -----------------
+# Kept in one block: the minutes of a meeting are its decisions (above) plus these.
+class MinuteTaker(models.Model):
+    """The delegate the chair names to write a meeting's discussion notes and actions with
+    them (one per meeting; naming another replaces them, and the audit log keeps who was
+    named by whom). Chairs and the Coordinator write notes without being named."""
+
+    # A foreign key held unique rather than a one-to-one: a reverse one-to-one on the
+    # audited PanelMeeting would be an attribute auditlog cannot track (tests/audit).
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    named_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting"], name="one_minute_taker_per_meeting")
+        ]
+
+    def __str__(self):
+        return f"Minute-taker of meeting {self.meeting_id}"
+
+
+class ItemNoteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Notes on items ``user`` may open (``AgendaItem.visible_to``) of meetings they may
+        hear of: the notes hold the discussion of the item's case."""
+        return self.filter(
+            item__in=AgendaItem.objects.visible_to(user).values("pk"),
+            item__meeting__in=PanelMeeting.objects.visible_to(user).values("pk"),
+        )
+
+
+class ItemNote(models.Model):
+    """The discussion notes on one agenda item. Editable (under optimistic locking) until the
+    minutes are approved; after that a correction is a new entry pointing at the one it
+    corrects, as for decisions (``channel_panel.lifecycle.NOTES``)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ItemNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "written_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(corrects__isnull=True), name="one_note_per_item"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Notes {self.pk} on agenda item {self.item_id}"
+
+
+class MeetingActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Actions ``user`` may see: those of meetings they may hear of, or that they own
+        (themselves, or as a SPOC of the owning agency); and an action on an agenda item
+        only if they may open that item (its case or referral): owning an action about a
+        case is never a way to see the case."""
+        from prevent_portal.accounts.access import agency_ids_for, is_active_user
+
+        if not is_active_user(user):
+            return self.none()
+        spoc_of = agency_ids_for(user, [Role.SPOC])
+        return self.filter(
+            Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk"))
+            | Q(owner_user=user)
+            | Q(owner_agency__in=spoc_of)
+        ).filter(
+            Q(item__isnull=True) | Q(item__in=AgendaItem.objects.visible_to(user).values("pk"))
+        )
+
+    def open(self):
+        return self.filter(status=MeetingAction.Status.OPEN)
+
+    def owned_by(self, user):
+        """Actions ``user`` owns: named, or through an agency they are a SPOC of."""
+        from prevent_portal.accounts.access import agency_ids_for
+
+        return self.filter(
+            Q(owner_user=user) | Q(owner_agency__in=agency_ids_for(user, [Role.SPOC]))
+        )
+
+    def carried_to(self, meeting: PanelMeeting):
+        """What ``meeting`` carries forward: actions of earlier meetings still open when it
+        met (open now, or closed on or after its day), so a past meeting's record keeps
+        what it carried."""
+        return self.filter(meeting__meets_on__lt=meeting.meets_on).filter(
+            Q(status=MeetingAction.Status.OPEN) | Q(closed_on__gte=meeting.meets_on)
+        )
+
+
+class MeetingAction(models.Model):
+    """An action agreed at a meeting, owned by a person or an agency (whose SPOCs answer
+    for it), due on a date; open until done or cancelled (with a reason). Open actions are
+    carried to each later meeting's agenda (``carried_to``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.PROTECT, related_name="actions")
+    # Set for an action about one item (and so its case or referral).
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"
+    )
+    description = models.TextField()
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    cancelled_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = MeetingActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(owner_user__isnull=False) & Q(owner_agency__isnull=True))
+                | (Q(owner_user__isnull=True) & Q(owner_agency__isnull=False)),
+                name="meeting_action_has_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"Meeting action {self.pk} of meeting {self.meeting_id}"
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_user_id:
+            return self.owner_user.get_full_name() or self.owner_user.username
+        return self.owner_agency.name
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
+
+    def is_owned_by(self, user) -> bool:
+        from prevent_portal.accounts.access import agency_ids_for
+
+        if self.owner_user_id:
+            return self.owner_user_id == user.pk
+        return self.owner_agency_id in agency_ids_for(user, [Role.SPOC])
+
+
+# Who may own an action: the panel and the agencies' SPOCs, whose home pages list them.
+ACTION_OWNER_ROLES = (*PANEL_ROLES, Role.SPOC)
+
+
+def writes_minutes(user, meeting: PanelMeeting) -> bool:
+    """The chair's side of the minutes (CHAIR_MEETINGS: panel chairs and the Coordinator),
+    or the minute-taker the chair named for this meeting."""
+    from prevent_portal.accounts.access import has_global_perm, is_active_user
+
+    if has_global_perm(user, CHAIR_MEETINGS):
+        return True
+    return is_active_user(user) and MinuteTaker.objects.filter(meeting=meeting, user=user).exists()
+
+
+def get_meeting_action_for_user(user, pk, *, perm: str = "view") -> MeetingAction:
+    """The only single-action fetch: 404 unless ``MeetingAction.visible_to`` lets ``user``
+    see it; ``perm="change"`` (mark done, cancel) then needs its owner, the minutes' writers
+    of its meeting (``writes_minutes``) or 403."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    action = (
+        MeetingAction.objects.visible_to(user)
+        .select_related("meeting__chair", "item", "owner_user", "owner_agency")
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action")
+    if perm == "change" and not (action.is_owned_by(user) or writes_minutes(user, action.meeting)):
+        raise PermissionDenied
+    return action

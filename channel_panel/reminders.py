@@ -178,3 +178,66 @@ def pack_open(today: date):
             body=pack_open_body(meeting, invitee.user, closes),
             record=meeting,
         )
+
+
+# How many days before an action falls due its owner is reminded.
+MEETING_ACTION_REMINDER_DAYS = 7
+
+
+def _spocs_by_agency() -> dict[int, list[User]]:
+    spocs: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.active()
+        .filter(role=Role.SPOC, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        spocs.setdefault(membership.agency_id, []).append(membership.user)
+    return spocs
+
+
+def meeting_action_due(today: date):
+    """An open action from a panel meeting, due within MEETING_ACTION_REMINDER_DAYS or
+    overdue: its owner, or the SPOCs of the owning agency; once as it falls due and once
+    when it is overdue (the key carries the due date, so a new date reminds again). The
+    action is the ``record``: the sweep sends only to owners who may see it (an action about
+    a case only to those who may see the case). No personal data: the meeting's date, the
+    due date and a link; never the action's words, which may speak of the case."""
+    from channel_panel.models import MeetingAction
+
+    horizon = today + timedelta(days=MEETING_ACTION_REMINDER_DAYS)
+    actions = (
+        MeetingAction.objects.open()
+        .filter(due_on__lte=horizon)
+        .select_related("meeting", "owner_user")
+        .order_by("due_on", "pk")
+    )
+    spocs = _spocs_by_agency()
+    for action in actions:
+        owners = (
+            [action.owner_user] if action.owner_user_id else spocs.get(action.owner_agency_id, [])
+        )
+        overdue = action.due_on < today
+        when = "overdue" if overdue else "due"
+        link = site_link("channel_panel:meeting_action_close", action.meeting_id, action.pk)
+        meeting_day = f"{action.meeting.meets_on:%-d %B %Y}"
+        for recipient in _recipients(owners):
+            yield Reminder(
+                kind="panel_action_due",
+                key=f"meeting-action:{action.pk}:{when}:{action.due_on.isoformat()}",
+                subject=f"Channel Panel action from {meeting_day}",
+                due=action.due_on,
+                recipient=recipient,
+                title=(
+                    f"Action from the Channel Panel meeting on {meeting_day}: "
+                    f"{'overdue since' if overdue else 'due on'} {action.due_on:%-d %B %Y}"
+                ),
+                body=(
+                    f"An action from the Channel Panel meeting on {meeting_day}, owned by "
+                    f"{'your agency' if action.owner_agency_id else 'you'}, "
+                    f"{'was due on' if overdue else 'is due on'} {action.due_on:%-d %B %Y}. "
+                    f"Mark it done, or cancel it with a reason: {link}"
+                ),
+                record=action,
+            )

@@ -5,9 +5,9 @@
   the person off the queue. A referral the panel did not adopt (or referred elsewhere)
   closes on the day of the meeting that decided it, under "not-adopted".
 - Erasure: consent records and the support plan are deleted; the free text of exits,
-  post-exit reviews and the panel's decisions is blanked; shares and panel-pack grants of
-  the case end. The case row, its dates, lead agency, exit reason, ownership return and
-  needs flags stay: the Channel report counts them.
+  post-exit reviews, the panel's decisions and the minutes' notes and actions is blanked;
+  shares and panel-pack grants of the case end. The case row, its dates, lead agency, exit
+  reason, ownership return and needs flags stay: the Channel report counts them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from channel_panel.models import (
     ChannelCaseUserGrant,
     Consent,
     Decision,
+    ItemNote,
+    MeetingAction,
     PostExitReview,
     SupportAction,
 )
@@ -82,6 +84,15 @@ def erase(referral_ids: list[int]) -> dict[str, int]:
         "panel decisions blanked": _blank(
             Decision.objects.filter(item__referral_id__in=referral_ids),
             ["rationale", "referred_to"],
+        ),
+        # The minutes' free text about the referral's items (issue 17): blanked like the
+        # decisions', the rows kept so the minutes keep their numbering and dates.
+        "discussion notes blanked": _blank(
+            ItemNote.objects.filter(item__referral_id__in=referral_ids), ["text"]
+        ),
+        "meeting actions blanked": _blank(
+            MeetingAction.objects.filter(item__referral_id__in=referral_ids),
+            ["description", "cancelled_reason"],
         ),
     }
     shares = ChannelCaseUserGrant.objects.filter(content_object_id__in=case_ids).delete()[0]

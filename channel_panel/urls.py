@@ -4,10 +4,11 @@ Names starting with "case" take a Channel case's id as <pk>; meeting and pack vi
 meeting's id (the permission matrix relies on this: tests/permissions/rules_channel_panel.py).
 """
 
-from channel_panel.views import cases, meetings, pack, reports
+from channel_panel.views import cases, meetings, minutes, pack, reports
 
 app_name = "channel_panel"
 urlpatterns = [
+    *minutes.urlpatterns,
     *meetings.urlpatterns,
     *pack.urlpatterns,
     *cases.urlpatterns,

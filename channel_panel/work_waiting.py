@@ -213,6 +213,28 @@ def packs(user, today: date):
     )
 
 
+def meeting_actions(user, today: date):
+    """Open actions from panel meetings that ``user`` owns (or their agency owns, as its
+    SPOC) and may see: overdue ones first (the reminder ``channel_panel.meeting_action_due``
+    reads the same ``open()`` rule)."""
+    from channel_panel.models import MeetingAction
+
+    mine = MeetingAction.objects.visible_to(user).owned_by(user).open()
+    counts = mine.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    total, overdue = counts["total"], counts["overdue"]
+    if not total:
+        yield Item(key="meeting_actions", label="", url="", count=0)
+        return
+    yield Item(
+        key="meeting_actions",
+        label=plural(total, "open action from panel meetings", "open actions from panel meetings"),
+        url=_url("channel_panel:meeting_actions"),
+        count=total,
+        urgency=OVERDUE if overdue else DUE,
+        detail=f"{overdue} overdue" if overdue else "",
+    )
+
+
 PROVIDERS = [
     Provider("channel_panel.agenda_undecided", "coordinator", agenda_undecided,
              "agenda items without a decision", order=30),
@@ -225,6 +247,14 @@ PROVIDERS = [
     Provider("channel_panel.next_meeting", "chair", next_meeting, "your next meeting", order=10),
     Provider("channel_panel.minutes", "chair", minutes_waiting, "minutes to approve", order=20),
     Provider("channel_panel.packs", "partner", packs, "panel packs open to you", order=10),
+    # Action owners are the panel and the agencies' SPOCs (ACTION_OWNER_ROLES): each of
+    # their panels lists the actions they own.
+    Provider("channel_panel.meeting_actions", "partner", meeting_actions,
+             "your actions from panel meetings", order=20),
+    Provider("channel_panel.chair_meeting_actions", "chair", meeting_actions,
+             "your actions from panel meetings", order=30),
+    Provider("channel_panel.coordinator_meeting_actions", "coordinator", meeting_actions,
+             "your actions from panel meetings", order=90),
     Provider("channel_panel.partner_contacts_overdue", "partner", contacts_overdue,
              "your cases' support contacts", order=30),
 ]  # fmt: skip

@@ -7,4 +7,5 @@ from channel_panel.services.cases import *  # noqa: F403
 from channel_panel.services.decisions import *  # noqa: F403
 from channel_panel.services.lifecycle import *  # noqa: F403
 from channel_panel.services.meetings import *  # noqa: F403
+from channel_panel.services.minutes import *  # noqa: F403
 from channel_panel.services.pack import *  # noqa: F403

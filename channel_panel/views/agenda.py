@@ -37,6 +37,10 @@ class AgendaRow:
     referral: Referral | None = None
     case: ChannelCase | None = None
     entries: list[Decision] = field(default_factory=list)  # every decision entry, oldest first
+    # The minutes (channel_panel/minutes.py fills them, for visible items only).
+    notes: list = field(default_factory=list)  # every notes entry, oldest first
+    actions: list = field(default_factory=list)
+    note: object = None  # the notes in force (the entry nothing corrects)
 
     @property
     def visible(self) -> bool:

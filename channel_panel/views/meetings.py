@@ -42,6 +42,7 @@ from channel_panel.models import (
     AgendaItem,
     ChannelCase,
     Decision,
+    MeetingAction,
     PanelMeeting,
     get_agenda_item_for_user,
     get_meeting_for_user,
@@ -208,7 +209,15 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     page (the agenda is then shown as it is now)."""
     user = request.user
     rows = agenda_rows(meeting, user)
-    log_access(request, access_records(rows), view="channel_panel:meeting_detail")
+    carried = list(
+        MeetingAction.objects.visible_to(user)
+        .carried_to(meeting)
+        .select_related("meeting", "owner_user", "owner_agency", "item__case", "item__referral")
+        .order_by("due_on", "pk")
+    )
+    # An action about an item speaks of its case: reading it is reading the case.
+    about = [r for a in carried if a.item_id for r in (a.item.case, a.item.referral) if r]
+    log_access(request, [*access_records(rows), *about], view="channel_panel:meeting_detail")
     attended = list(meeting.attendance.all()[:1])
     quorate, missing = meeting.quorum() if attended else (False, [])
     errors = []
@@ -252,6 +261,9 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             "form": action_form,
             # The reason box keeps what was typed when holding fails, with its character count.
             "hold_form": action_form if holding else MeetingHoldForm(),
+            # Actions of earlier meetings still open: on this agenda until they are done.
+            "carried": carried,
+            "today": timezone.localdate(),
         },
         status=status,
     )
@@ -531,23 +543,33 @@ def minutes_approve(request, pk):
 
 @require_GET
 def minutes(request, pk):
-    """The meeting's record: attendance, quorum, and each item with its decision in force
-    and any corrections. Read-only; personal data only on items the reader may see."""
+    """The meeting's record: attendance, quorum, each item with its decision in force, its
+    discussion notes and actions (and any corrections), this meeting's other actions and
+    those carried forward. Personal data only on items the reader may see
+    (``channel_panel.minutes``)."""
+    from channel_panel.minutes import minutes_for
+    from channel_panel.models import writes_minutes
+
     meeting = get_meeting(request, pk)
-    rows = agenda_rows(meeting, request.user)
-    log_access(request, access_records(rows), view="channel_panel:meeting_minutes")
-    attendance_rows = list(meeting.attendance.select_related("user", "agency", "for_item"))
-    quorate, missing = meeting.quorum() if attendance_rows else (False, [])
+    record = minutes_for(meeting, request.user)
+    log_access(request, record.records(), view="channel_panel:meeting_minutes")
+    writer = writes_minutes(request.user, meeting)
     return render(
         request,
         "channel_panel/meeting_minutes.html",
         {
             "meeting": meeting,
-            "rows": rows,
-            "attendance": attendance_rows,
-            "quorate": quorate,
-            "missing": missing,
+            "minutes": record,
+            "rows": record.rows,
+            "attendance": record.attendance,
+            "quorate": record.quorate,
+            "missing": record.missing,
             "can_correct": has_global_perm(request.user, CHAIR),
+            "can_write": writer,
+            "can_name_taker": has_global_perm(request.user, CHAIR) and not meeting.minutes_approved,
+            "can_download": has_global_perm(request.user, CHAIR)
+            or meeting.attendance.filter(user=request.user).exists(),
+            "today": timezone.localdate(),
         },
     )
 

@@ -95,6 +95,10 @@ _ALL = [
         "A Channel case has been returned to your agency, with you as its case manager",
         "channel_panel.ChannelCase",
     ),
+    Kind(
+        "panel_action_due",
+        "An action from a panel meeting you or your agency own is due or overdue (reminder sweep)",
+    ),
     Kind("channel_contact_overdue", "A support contact is overdue (reminder sweep)"),
     Kind("channel_consent_at_18", "Consent is needed again at 18 (reminder sweep)"),
     Kind("channel_post_exit_review", "A post-exit review is due (reminder sweep)"),

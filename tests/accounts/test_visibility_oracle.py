@@ -12,7 +12,9 @@ the user or not, ownership returned or not; grants of view, share or change on e
 the user or to an agency, live, not yet started (a panel pack before its window opens) or
 expired (after it closes); Channel Panel meetings chaired by the user or by someone else,
 with some of the referrals on their agendas (rule 6: the chair of a meeting, while a panel
-chair, sees the referrals on its agenda and their cases).
+chair, sees the referrals on its agenda and their cases). Each agenda item has discussion
+notes and an action owned by an agency; each meeting an action of its own, owned by the user
+or by an agency (issue 17: the minutes' notes and actions).
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from channel_panel.models import (
+    PANEL_ROLES,
     AgendaItem,
     ChannelCase,
+    ItemNote,
+    MeetingAction,
     PanelMeeting,
     get_case_for_user,
+    get_meeting_action_for_user,
 )
 from documents.models import Document, get_document_for_user
 from prevent_portal.accounts import services
@@ -173,6 +179,31 @@ class Rules:
         if kind == "case":
             return self.sees_case(k)
         return self.coordinator or (Role.PANEL_CHAIR in self.roles and self.meetings_chaired[k])
+
+    # --- The minutes (issue 17) ---
+    def sees_meeting(self) -> bool:
+        """Meetings are heard of by the panel (the oracle's meetings have no invitees)."""
+        return self.active and bool(self.roles & set(PANEL_ROLES))
+
+    def spoc_of(self, agency) -> bool:
+        return self.active and Role.SPOC in self.roles_at.get(agency, set())
+
+    def sees_note(self, ref) -> bool:
+        return self.sees_meeting() and self.sees_referral(ref)
+
+    def sees_action(self, action) -> bool:
+        """(an agenda item's referral or None, owned by the user, owning agency or None):
+        seen by those who hear of its meeting or own it, and, when it is about an item,
+        only by those who see the item's referral."""
+        ref, by_user, agency = action
+        owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
+        return (self.sees_meeting() or owns) and (ref is None or self.sees_referral(ref))
+
+    def action_may(self, action, perm) -> bool:
+        ref, by_user, agency = action
+        owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
+        writes = self.active and bool(self.roles & {Role.COORDINATOR, Role.PANEL_CHAIR})
+        return self.sees_action(action) and (owns or writes)
 
     def case_may(self, j, action) -> bool:
         _, lead, managed, returned = self.cases[j]
@@ -345,14 +376,45 @@ class VisibilityOracleTests(TestCase):
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,
             )
         self.documents = []
+        self.notes, self.actions = [], []
         for by_user, on in meetings:
             meeting = PanelMeeting.objects.create(
                 meets_on=now.date(), chair=user if by_user else self.someone_else
             )
             self.documents.append(("meeting", len(self.documents), _document(meeting=meeting)))
+            owner_agency = len(self.actions) % 3
+            self.actions.append(
+                (
+                    (None, by_user, None if by_user else owner_agency),
+                    MeetingAction.objects.create(
+                        meeting=meeting,
+                        description="Oracle",
+                        due_on=now.date(),
+                        owner_user=user if by_user else None,
+                        owner_agency=None if by_user else self.agencies[owner_agency],
+                        created_by=self.someone_else,
+                    ),
+                )
+            )
             for position, i in enumerate(sorted({i % len(refs) for i in on}), start=1):
-                AgendaItem.objects.create(
+                item = AgendaItem.objects.create(
                     meeting=meeting, position=position, kind=AgendaItem.Kind.NEW, referral=refs[i]
+                )
+                note = ItemNote.objects.create(item=item, text="Oracle", written_by=self.granter)
+                self.notes.append((i, note))
+                agency = (i + position) % 3
+                self.actions.append(
+                    (
+                        (i, False, agency),
+                        MeetingAction.objects.create(
+                            meeting=meeting,
+                            item=item,
+                            description="Oracle",
+                            due_on=now.date(),
+                            owner_agency=self.agencies[agency],
+                            created_by=self.someone_else,
+                        ),
+                    )
                 )
         for k, ref in enumerate(refs):
             self.documents.append(("referral", k, _document(referral=ref)))
@@ -417,6 +479,19 @@ class VisibilityOracleTests(TestCase):
             rules.sees_case,
             rules.case_may,
             ("change", "share"),
+        )
+        # The minutes: notes with their item and meeting; actions as MeetingAction.visible_to
+        # says, and get_meeting_action_for_user for sight and for closing one.
+        notes = {note.pk for ref, note in self.notes if rules.sees_note(ref)}
+        assert set(ItemNote.objects.visible_to(user).values_list("pk", flat=True)) == notes
+        self._agree(
+            MeetingAction,
+            get_meeting_action_for_user,
+            user,
+            [action.pk for _, action in self.actions],
+            lambda k: rules.sees_action(self.actions[k][0]),
+            lambda k, perm: rules.action_may(self.actions[k][0], perm),
+            ("change",),
         )
         # Documents: with their record (referral, case, meeting), clean ones only.
         expected = {d.pk for kind, k, d in self.documents if rules.sees_document(kind, k)}

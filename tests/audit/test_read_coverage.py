@@ -72,6 +72,9 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:meeting_decision",
     "channel_panel:meeting_decision_correct",
     "channel_panel:meeting_minutes",
+    "channel_panel:meeting_item_notes",
+    "channel_panel:meeting_action_close",
+    "channel_panel:meeting_actions",
     "channel_panel:pack",
     "channel_panel:case_list",
     "channel_panel:case_detail",
@@ -156,6 +159,13 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "channel_panel:meeting_attendance": "staff attendance, not subjects",
     "channel_panel:meeting_mark_held": _POST,
     "channel_panel:meeting_minutes_approve": _POST,
+    "channel_panel:meeting_minute_taker": "staff on the panel: who takes the minutes",
+    "channel_panel:meeting_action_add": "a form: staff, agencies and items by number and kind",
+    "channel_panel:meeting_minutes_download": (
+        "shows a download password only; the encrypted PDF and DOCX it then hands over "
+        "(?download=1) write an ACCESS entry per record (tests/channel_panel/test_minutes.py::"
+        "test_the_minutes_document_holds_for_each_attendee_only_the_items_they_may_see)"
+    ),
     "channel_panel:report": _AGGREGATE,
     "accounts:account_list": "staff accounts of the SPOC's agency: no subject of a referral",
     "accounts:account_deactivate": "a staff account: no subject of a referral",

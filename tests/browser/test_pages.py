@@ -38,6 +38,7 @@ from tests.browser import (
     test_flows_matching,
     test_governance_dashboard_journey,
     test_governance_journey,
+    test_minutes_journey,
     test_navigation,
     test_retention_journey,
     test_sign_in,
@@ -402,6 +403,12 @@ PAGES: dict[str, Visit] = {
         name: Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in (
             test_channel_meetings_flows.MEETING_PAGES.items()
+        )
+    },
+    **{
+        name: Visit(persona, heading, kwargs, download=download)
+        for name, (persona, heading, kwargs, download) in (
+            test_minutes_journey.MINUTES_PAGES.items()
         )
     },
     **{

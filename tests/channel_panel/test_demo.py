@@ -117,3 +117,20 @@ def test_the_report_has_something_to_show(demo, db):
     assert figures["ownership_returned_by_agency"] == {}
     half_year = channel_report(date_from=today - timedelta(days=200), date_to=today)
     assert half_year["ownership_returned_by_agency"] == {"Hollins Park Academy": 1}
+
+
+def test_past_meetings_have_notes_and_actions_one_overdue_one_done(demo, db):
+    from channel_panel.models import ItemNote, MeetingAction
+
+    today = timezone.localdate()
+    held = PanelMeeting.objects.exclude(status=PanelMeeting.Status.PLANNED)
+    assert ItemNote.objects.filter(item__meeting__in=held).count() == (
+        AgendaItem.objects.filter(meeting__in=held).count()
+    )
+    actions = MeetingAction.objects.all()
+    assert actions.filter(status="done").count() == 1
+    overdue = actions.filter(status="open", due_on__lt=today)
+    assert overdue.count() == 1 and overdue.get().item is not None
+    # Carried to the meeting coming up, until done.
+    upcoming = PanelMeeting.objects.filter(meets_on__gt=today).order_by("meets_on").first()
+    assert set(actions.carried_to(upcoming)) == set(actions.filter(status="open"))

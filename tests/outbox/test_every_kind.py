@@ -85,8 +85,8 @@ def _submit_referral(client, referrer) -> None:
 
 
 def _channel_scenarios(world) -> None:
-    """Invitations (new, moved, withdrawn), a pack opening, approved minutes, an adoption and
-    ownership returned, all about cases of canary people, on TODAY."""
+    """Invitations (new, moved, withdrawn), a pack opening, approved minutes, an action due,
+    an adoption and ownership returned, all about cases of canary people, on TODAY."""
     world.agency_a.is_core_panel_member = True
     world.agency_a.save()
     soon = channel.meeting_schedule(
@@ -127,6 +127,14 @@ def _channel_scenarios(world) -> None:
     )
     held.refresh_from_db()
     channel.meeting_mark_held(meeting=held, expected_version=held.version, acting_user=world.chair)
+    # An action agency A owns, due today: its SPOCs are reminded (panel_action_due).
+    channel.meeting_action_add(
+        meeting=held,
+        description="Zephyrine20 Quillfeather20 to be offered mentoring",
+        due_on=TODAY,
+        owner_agency=world.agency_a,
+        acting_user=world.chair,
+    )
     channel.minutes_approve(meeting=held, expected_version=held.version, acting_user=world.chair)
     case = factories.channel_case(world.agency_a, world.spoc_a, person=_canary_person(21))
     case = factories.exit_agreed(case, world.chair)

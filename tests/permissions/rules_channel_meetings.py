@@ -54,6 +54,29 @@ def _button(allowed, *, answers):
     return rule
 
 
+def _action_close(persona, method, scenario):
+    """An action of the open meeting about agency B's new referral, owned by agency B: seen
+    by those who see the referral and hear of the meeting or own the action (the panel, the
+    invited panel member while the pack is open, agency B's SPOC); closed by the owner and
+    the minutes' writers (the panel member may not: 403); 404 for everyone else. An empty
+    form: its errors (200)."""
+    if persona == "anonymous":
+        return {302}
+    if persona not in PANEL | {"spoc_b"}:
+        return {404}
+    if persona == "panel_a":
+        return {403}
+    return {200}
+
+
+def _signed_in_with_a_role(persona, method, scenario):
+    if persona == "anonymous":
+        return {302}
+    if method == "POST":
+        return {405}
+    return {403} if persona == "no_role" else {200}
+
+
 EXPECTED: dict = {
     "channel_panel:meetings": _read(PANEL),
     "channel_panel:meeting_schedule": _page(MANAGERS),
@@ -76,6 +99,15 @@ EXPECTED: dict = {
     "channel_panel:meeting_mark_held": _button(CHAIRS, answers={}),
     "channel_panel:meeting_minutes": _read(PANEL),
     "channel_panel:meeting_minutes_approve": _button(CHAIRS, answers={}),
+    # The minutes beyond the decisions (issue 17).
+    "channel_panel:meeting_minute_taker": _page(CHAIRS),
+    "channel_panel:meeting_item_notes": _page(CHAIRS),
+    "channel_panel:meeting_action_add": _page(CHAIRS),
+    "channel_panel:meeting_action_close": _action_close,
+    "channel_panel:meeting_actions": _signed_in_with_a_role,
+    # The document goes to the attendees (nobody is recorded at the open meeting) and the
+    # chair's side: a password page first.
+    "channel_panel:meeting_minutes_download": _read(CHAIRS),
     "channel_panel:pack": _read(PANEL),
     "channel_panel:pack_pdf": _read(PANEL),
     # Aggregates only: the Coordinator, chairs and managers (managers with small counts hidden).

@@ -3,7 +3,9 @@
 Case routes (url names ``channel_panel:case...``) take the case's id as ``<pk>`` and are
 walked in every CASE_SCENARIOS scenario; meeting routes take a meeting's id as ``<pk>`` (the
 meeting whose pack is open now). Sub-records are filled by name: ``item_pk``,
-``decision_pk``, ``invitee_pk``, ``action_pk``, ``consent_pk``, ``flag_pk``, ``review_pk``.
+``decision_pk``, ``invitee_pk``, ``action_pk``, ``consent_pk``, ``flag_pk``, ``review_pk``,
+``meeting_action_pk`` (an action of the open meeting about agency B's new referral, owned by
+agency B: issue 17).
 
 Scenarios (agency A is a core panel agency, so panel_a is invited to every meeting):
 - own: a case led by agency A;
@@ -174,7 +176,19 @@ def build(world, refs) -> dict:
         rationale="Engaging well",
         recorded_by=world.chair,
     )
+    from channel_panel.models import MeetingAction
+
+    # Straight into the table: the meeting has not started, so the service would refuse it.
+    meeting_action = MeetingAction.objects.create(
+        meeting=open_meeting,
+        item=new_item,
+        description="Ask the school for its attendance record",
+        due_on=today + timedelta(days=10),
+        owner_agency=world.agency_b,
+        created_by=world.chair,
+    )
     return {
+        "meeting_action": meeting_action,
         "cases": cases,
         "meeting": open_meeting,
         "closed_meeting": closed_meeting,
@@ -210,6 +224,7 @@ def values(route, scenario, objects) -> dict:
         "item_pk": objects["new_item"].pk,
         "decision_pk": objects["decision"].pk,
         "invitee_pk": objects["invitee"].pk,
+        "meeting_action_pk": objects["meeting_action"].pk,
     }
 
 
