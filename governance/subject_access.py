@@ -36,7 +36,14 @@ from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from channel_panel.models import CaseNeedsFlag, ChannelCase, Decision, SupportAction
+from channel_panel.models import (
+    CaseNeedsFlag,
+    ChannelCase,
+    Decision,
+    ItemNote,
+    MeetingAction,
+    SupportAction,
+)
 from documents.models import Document, ascii_filename, document_storage
 from governance.models import SubjectAccessExport
 from referrals.models import ChronologyEntry, InformationRequest, Person, Referral
@@ -71,6 +78,8 @@ class ExportData:
             "Referrals": len(self.referrals),
             "Channel cases": len(self.cases),
             "Panel decisions": sum(len(d) for d in self.decisions.values()),
+            "Panel discussion notes": sum(len(r.panel_notes) for r in self.referrals),
+            "Panel actions": sum(len(r.panel_actions) for r in self.referrals),
             "Chronology entries": len(chronology),
             "Notes": sum(1 for e in chronology if e.kind in NOTE_KINDS),
             "Information requests": sum(len(r.information_requests.all()) for r in self.referrals),
@@ -181,9 +190,27 @@ def collect_records(export: SubjectAccessExport) -> ExportData:
         .order_by("item__meeting__meets_on", "recorded_at", "pk")
     ):
         decisions[decision.item.referral_id].append(decision)
+    # The panel's discussion of the person and the actions agreed about them are personal
+    # data held on them as much as its decisions are.
+    notes: dict[int, list[ItemNote]] = defaultdict(list)
+    for note in (
+        ItemNote.objects.filter(item__referral__in=[r.pk for r in referrals])
+        .select_related("item__meeting", "written_by")
+        .order_by("item__meeting__meets_on", "written_at", "pk")
+    ):
+        notes[note.item.referral_id].append(note)
+    actions: dict[int, list[MeetingAction]] = defaultdict(list)
+    for action in (
+        MeetingAction.objects.filter(item__referral__in=[r.pk for r in referrals])
+        .select_related("item__meeting", "owner_agency")
+        .order_by("item__meeting__meets_on", "due_on", "pk")
+    ):
+        actions[action.item.referral_id].append(action)
     for referral in referrals:
         referral.shares = _shares(referral.user_grant_rows, referral.group_grant_rows)
         referral.panel_decisions = decisions.get(referral.pk, [])
+        referral.panel_notes = notes.get(referral.pk, [])
+        referral.panel_actions = actions.get(referral.pk, [])
     for case in cases:
         case.shares = _shares(case.user_grant_rows, case.group_grant_rows)
     referral_ids = [r.pk for r in referrals]

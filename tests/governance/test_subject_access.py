@@ -118,6 +118,15 @@ def rich_referral(world, person, *, case: bool, n: int = 0):
     panel.decision_record(
         item=item, outcome="continue", rationale=f"Rationale{n} Qxv", acting_user=world.chair
     )
+    panel.item_notes_write(item=item, text=f"Discussion{n} Qxv", acting_user=world.chair)
+    panel.meeting_action_add(
+        meeting=meeting,
+        item=item,
+        description=f"Action{n} Qxv",
+        due_on=date(2027, 1, 1),
+        owner_agency=world.agency_a,
+        acting_user=world.chair,
+    )
     return referral
 
 
@@ -277,6 +286,8 @@ def test_the_export_holds_everything_held_on_the_person_and_who_opened_it(world,
         "Agency B",
         "Rationale2 Qxv",  # the panel's decision
         "Continue support",
+        "Discussion2 Qxv",  # the panel's discussion notes and actions about the person
+        "Action2 Qxv",
         "Capacity2 Qxv",  # consent
         "A parent or guardian",
         "Parentname Zqk",  # who gave consent is part of the consent record
@@ -291,6 +302,8 @@ def test_the_export_holds_everything_held_on_the_person_and_who_opened_it(world,
         assert held in html, held
     assert export.contents["Referrals"] == 2
     assert export.contents["Channel cases"] == 1
+    assert export.contents["Panel discussion notes"] == 1
+    assert export.contents["Panel actions"] == 1
     notes = ChronologyEntry.objects.filter(
         referral__person=subject, kind__in=["note", "case_note"]
     ).count()
