@@ -440,7 +440,16 @@ def access_review_answer(request, membership_pk):
     membership = administration.review_memberships(request.user).filter(pk=membership_pk).first()
     if membership is None:
         raise Http404
-    form = AccessReviewAnswerForm(request.POST if request.method == "POST" else None)
+    today = timezone.localdate()
+    existing = AccessReviewAnswer.objects.filter(
+        membership=membership, quarter=administration.quarter_of(today)
+    ).first()
+    initial = {"seen": administration.answer_seen(existing)}
+    if existing is not None:
+        initial.update(answer=existing.answer, note=existing.note)
+    form = AccessReviewAnswerForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             administration.access_review_answer(
@@ -448,10 +457,22 @@ def access_review_answer(request, membership_pk):
                 answer=form.cleaned_data["answer"],
                 note=form.cleaned_data["note"],
                 acting_user=request.user,
-                today=timezone.localdate(),
+                today=today,
+                seen=form.cleaned_data["seen"],
             )
         except ValidationError as exc:
             _errors_from(form, exc)
+        except StaleEdit as exc:
+            # Their answer stays in the form; sent again, it replaces the one given meanwhile.
+            data = request.POST.copy()
+            data["seen"] = administration.answer_seen(
+                AccessReviewAnswer.objects.filter(
+                    membership=membership, quarter=administration.quarter_of(today)
+                ).first()
+            )
+            form = AccessReviewAnswerForm(data)
+            form.is_valid()
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"Answer recorded for {membership.user.get_full_name()}.")
             return redirect("accounts:access_review")

@@ -45,7 +45,7 @@ from prevent_portal.accounts.models import (
     Role,
     User,
 )
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 
@@ -332,20 +332,38 @@ def review_memberships(reviewer: User):
 
 
 @transaction.atomic
+def answer_seen(existing: AccessReviewAnswer | None) -> str:
+    """What a SPOC saw of this quarter's answer when they opened the form: its time, or ""
+    for none. Handed back with their answer, it tells a concurrent answer from theirs."""
+    return existing.answered_at.isoformat() if existing is not None else ""
+
+
 def access_review_answer(
-    *, membership: Membership, answer: str, note: str, acting_user: User, today: date
+    *,
+    membership: Membership,
+    answer: str,
+    note: str,
+    acting_user: User,
+    today: date,
+    seen: str | None = None,
 ) -> AccessReviewAnswer:
-    """Record (or change, until acted on) a SPOC's answer for one role this quarter."""
+    """Record (or change, until acted on) a SPOC's answer for one role this quarter. Two
+    SPOCs of the agency may answer at once: the role's row is locked, so the second waits,
+    and with ``seen`` (``answer_seen`` when their form opened) an answer given meanwhile by
+    someone else is never silently replaced: StaleEdit, and they see it first."""
     if not review_memberships(acting_user).filter(pk=membership.pk).exists():
         raise PermissionDenied
     if answer not in AccessReviewAnswer.Answer.values:
         raise ValidationError("Choose whether they still need this role")
     quarter = quarter_of(today)
-    existing = (
-        AccessReviewAnswer.objects.select_for_update()
-        .filter(membership=membership, quarter=quarter)
-        .first()
-    )
+    Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    existing = AccessReviewAnswer.objects.filter(membership=membership, quarter=quarter).first()
+    if seen is not None and answer_seen(existing) != seen:
+        given = existing.get_answer_display() if existing is not None else "nothing"
+        raise StaleEdit(
+            f"Someone else answered “{given}” for this role while you had the page open. "
+            "Save again to replace their answer with yours."
+        )
     if existing is not None:
         if existing.acted_at is not None:
             raise ValidationError("The system administrator has already acted on this answer")

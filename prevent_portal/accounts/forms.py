@@ -335,6 +335,8 @@ class AccessReviewAnswerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # This quarter's answer as the page showed it (administration.answer_seen).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class AccountDetailsForm(PersonFields):

@@ -22,6 +22,7 @@ from prevent_portal.accounts.models import (
     Role,
     User,
 )
+from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.outbox.models import Notification
 from tests.accounts.test_sign_in import current_code
 from tests.conftest import sign_in
@@ -267,6 +268,42 @@ def test_a_spoc_answers_the_review_and_the_administrator_ends_the_role(world):
             note="",
             acting_user=world.spoc_a,
             today=timezone.localdate(),
+        )
+
+
+def test_two_spocs_answering_at_once_never_overwrite_each_other_silently(world):
+    """Two SPOCs of one agency opened the same review row; the second to save used to
+    replace the first's answer unseen (and two first answers at once gave a server error,
+    the second insert breaking the one-answer-a-quarter rule). The role's row is now locked
+    and the answer the page showed is sent back: the second SPOC is shown the first's
+    answer, and replaces it only by saving again."""
+    from tests import factories
+
+    other_spoc = factories.member(Role.SPOC, world.agency_a, username="spoc-a2")
+    target = Membership.objects.get(user=world.referrer_a, role=Role.REFERRER)
+    url = reverse("accounts:access_review_answer", args=[target.pk])
+    first, second = _client(world.spoc_a), _client(other_spoc)
+    opened = second.get(url).content.decode()  # the second SPOC opens the form first
+    seen = re.search(r'name="seen" value="([^"]*)"', opened)
+    seen = seen.group(1) if seen else ""
+    assert first.post(url, {"answer": "remove", "note": "Left", "seen": ""}).status_code == 302
+    page = second.post(url, {"answer": "keep", "note": "", "seen": seen})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "govuk-error-summary" in body and "Someone else answered" in body
+    assert AccessReviewAnswer.objects.get(membership=target).answer == "remove"
+    # Saving again, having seen it, replaces it.
+    again = re.search(r'name="seen" value="([^"]+)"', body).group(1)
+    assert second.post(url, {"answer": "keep", "note": "", "seen": again}).status_code == 302
+    assert AccessReviewAnswer.objects.get(membership=target).answer == "keep"
+    with pytest.raises(StaleEdit):
+        administration.access_review_answer(
+            membership=target,
+            answer="remove",
+            note="",
+            acting_user=world.spoc_a,
+            today=timezone.localdate(),
+            seen="",
         )
 
 
