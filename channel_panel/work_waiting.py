@@ -146,16 +146,21 @@ def next_meeting(user, today: date):
     """The next meeting the user chairs: its day, its agenda, and who is not yet invited
     from the core agencies (quorum needs someone from each)."""
     meeting = (
-        PanelMeeting.objects.filter(PanelMeeting.upcoming_q(today), chair=user)
-        .annotate(
-            items_total=Count("items", filter=~Q(items__kind=AgendaItem.Kind.OTHER), distinct=True)
-        )
+        PanelMeeting.objects.visible_to(user)
+        .filter(PanelMeeting.upcoming_q(today), chair=user)
         .order_by("meets_on", "pk")
         .first()
     )
     if meeting is None:
         return
-    undecided = meeting.items.undecided().count()
+    # Counted through the access module like every other count here: the chair sees the
+    # items of a meeting they chair, and a count never covers more than that.
+    items = AgendaItem.objects.visible_to(user).filter(meeting=meeting)
+    counts = items.exclude(kind=AgendaItem.Kind.OTHER).aggregate(
+        total=Count("pk"),
+        undecided=Count("pk", filter=Q(pk__in=items.undecided().values("pk"))),
+    )
+    meeting.items_total, undecided = counts["total"], counts["undecided"]
     invited = meeting.invitees.filter(for_item=None).values("agency_id")
     missing = list(meeting.core_agencies.exclude(pk__in=invited).values_list("name", flat=True))
     quorum = (
