@@ -37,6 +37,10 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.CaseNeedsFlag, mask_fields=["flag"])
         auditlog.register(models.SupportAction, mask_fields=["description"])
         auditlog.register(models.PostExitReview, mask_fields=["outcome_notes"])
+        # The vulnerability assessment: every draft save and the completion are logged; its
+        # free text is personal data, masked (AUDITLOG_MASK_CALLABLE redacts all of it).
+        auditlog.register(models.Assessment, mask_fields=["summary", "management_plan"])
+        auditlog.register(models.AssessmentRating, mask_fields=["evidence"])
 
         # The agency that owns each record, for the unusual-access report.
         ownership.register(models.ChannelCase, "lead_agency")
@@ -56,7 +60,8 @@ class ChannelPanelConfig(AppConfig):
         register_global_permissions(Role.PANEL_CHAIR, ["channel_panel.chair_panelmeeting"])
         self._register_chair_reach()
         register_configuration_models(
-            "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
+            "channel_panel",
+            ["supporttype", "interventionprovider", "exitreason", "vafdimension", "vaffactor"],
         )
         self._register_reports()
         self._register_demo()

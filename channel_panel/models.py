@@ -860,3 +860,13 @@ def get_agenda_item_for_user(user, meeting_pk, item_pk, *, perm: str | None = No
     if item is None or not agenda_item_visible_to(item, user):
         raise Http404("No such agenda item")
     return item
+
+
+# --- The vulnerability assessment (issue 17, branch `vaf`) -----------------------------------
+# The models live in channel_panel/assessments.py; imported here so Django finds them.
+from channel_panel.assessments import (  # noqa: E402, F401
+    Assessment,
+    AssessmentRating,
+    VafDimension,
+    VafFactor,
+)
