@@ -108,9 +108,7 @@ def test_police_practitioner_records_it_before_the_panel_and_the_panel_reads_it_
         get_assessment_for_user(world.referrer_b, assessment.pk)
 
 
-def test_a_draft_is_its_authors_only_and_a_completed_assessment_is_never_edited(
-    client, world
-):
+def test_a_draft_is_its_authors_only_and_a_completed_assessment_is_never_edited(client, world):
     case = factories.channel_case(world.agency_a, world.spoc_a)
     first = case.referral.vaf_assessments.get()
     url = reverse("channel_panel:case_assessment_new", args=[case.pk])
@@ -202,9 +200,7 @@ def test_case_page_shows_what_changed_since_the_last_assessment_factor_by_factor
     )
 
 
-def test_adoption_needs_a_current_assessment_and_the_decision_page_says_so(
-    client, world, settings
-):
+def test_adoption_needs_a_current_assessment_and_the_decision_page_says_so(client, world, settings):
     today = timezone.localdate()
     referral = factories.panel_referral(
         world.agency_a, assessed=False, received_on=today - timedelta(days=60)
@@ -231,7 +227,8 @@ def test_adoption_needs_a_current_assessment_and_the_decision_page_says_so(
 def test_the_decision_page_says_what_the_assessment_still_needs(client, world, new_item):
     sign_in(client, world.chair)
     url = reverse("channel_panel:meeting_decision", args=[new_item.meeting_id, new_item.pk])
-    assert "vulnerability assessment completed no more than 28 days" in client.get(url).content.decode()
+    needed = "vulnerability assessment completed no more than 28 days"
+    assert needed in client.get(url).content.decode()
     factories.assessment(new_item.referral)
     assert "vulnerability assessment completed" not in client.get(url).content.decode()
 
