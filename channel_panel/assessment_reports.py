@@ -8,8 +8,9 @@ Rules, decided once here (the period is ``date_from`` to ``date_to``, both days 
 - at exit: the cases that exited in the period, read on the latest completed assessment
   assessed on or before the day of exit;
 - a case counts under a dimension when at least one of that dimension's factors was rated
-  present; a case may count under several. "Cases" is every case of the stage, "no
-  assessment" those with none to read;
+  present; a case may count under several. "Cases" is every case of the stage (for the
+  sums: the page shows the report's own count of cases adopted, never a second copy
+  suppressed differently), "no assessment" those with none to read;
 - ``suppress=N`` hides small counts with the one helper every aggregate uses
   (``prevent_portal.core.suppression``): below N, and then more until no hidden count, nor
   the unpublished "cases without the dimension", follows from the others; for a whole

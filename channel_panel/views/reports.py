@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from channel_panel.assessment_reports import ADOPTION, CASES, EXIT, NONE, vaf_counts
+from channel_panel.assessment_reports import ADOPTION, EXIT, NONE, vaf_counts
 from channel_panel.forms.reports import ChannelReportForm
 from channel_panel.reports import channel_report
 from prevent_portal.accounts.access import has_role, require_role
@@ -46,8 +46,10 @@ def _attendance(figures: dict) -> list[tuple[str, int, int, int | None]]:
 
 def _vaf_rows(counts: dict) -> list[tuple[str, int | None, int | None]]:
     """(label, at adoption, at exit) rows of the cases-by-dimension table."""
+    # Not the stage's total: the report shows its own count of cases adopted, suppressed
+    # with the report's other figures; two differently suppressed copies of one count
+    # could give away what one of them hides.
     labels = [
-        (CASES, "Cases"),
         *((code, f"With a factor present: {name}") for code, name in counts["dimensions"]),
         (NONE, "No assessment to read"),
     ]
