@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channel_panel import services, work_waiting
+from channel_panel.assessments import drafts_assessments
 from channel_panel.forms.meetings import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -654,6 +655,7 @@ def decision(request, pk, item_pk):
             else held_if_adopting_or_exiting.explain(row.item, {}),
             # And adoption needs a current vulnerability assessment (issue 17).
             "assessment_needed": _assessment_needed(row.item) if current is None else None,
+            "drafts_assessments": drafts_assessments(request.user),
         },
     )
 
