@@ -37,9 +37,10 @@ ASSESSMENT_PAGES = {
         "Review the vulnerability assessment",
         case_kwargs,
     ),
+    # The walk's new referral has the factories' assessment: this is its review.
     "channel_panel:meeting_item_assessment": (
         "coordinator",
-        "Record the vulnerability assessment",
+        "Review the vulnerability assessment",
         item_kwargs,
     ),
 }
