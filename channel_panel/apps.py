@@ -41,6 +41,10 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.MinuteTaker)
         auditlog.register(models.ItemNote, mask_fields=["text"])
         auditlog.register(models.MeetingAction, mask_fields=["description", "cancelled_reason"])
+        # The vulnerability assessment: every draft save and the completion are logged; its
+        # free text is personal data, masked (AUDITLOG_MASK_CALLABLE redacts all of it).
+        auditlog.register(models.Assessment, mask_fields=["summary", "management_plan"])
+        auditlog.register(models.AssessmentRating, mask_fields=["evidence"])
 
         # The agency that owns each record, for the unusual-access report.
         ownership.register(models.ChannelCase, "lead_agency")
@@ -60,7 +64,8 @@ class ChannelPanelConfig(AppConfig):
         register_global_permissions(Role.PANEL_CHAIR, ["channel_panel.chair_panelmeeting"])
         self._register_chair_reach()
         register_configuration_models(
-            "channel_panel", ["supporttype", "interventionprovider", "exitreason"]
+            "channel_panel",
+            ["supporttype", "interventionprovider", "exitreason", "vafdimension", "vaffactor"],
         )
         self._register_reports()
         self._register_demo()

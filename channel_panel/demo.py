@@ -317,7 +317,58 @@ def _minute(demo: Demo, meeting: PanelMeeting) -> None:
             )
 
 
+# --- The vulnerability assessment (issue 17) ----------------------------------------------------
+# Factors present at the first assessment, and at each review after it: a review newly finds
+# one factor, no longer finds another, and records new evidence for a third, so the case
+# page shows what changed.
+FIRST_PRESENT = {
+    "grievance-injustice": "Says the council ignored the family's housing complaint.",
+    "identity-meaning-belonging": "Spends evenings in one online forum; few friends offline.",
+    "them-and-us": "Describes neighbours as 'them' in messages shared by the school.",
+}
+REVIEW_PRESENT = {
+    "grievance-injustice": "Says the council ignored the family's housing complaint.",
+    "them-and-us": "Uses 'them' less often; mentor notes more balanced talk.",
+    "transitional-time": "Left college this term; looking for work.",
+}
+
+
+def _assess(demo: Demo, referral: Referral, on: date, present: dict[str, str]) -> None:
+    """A completed assessment by the Coordinator (who drafts it with the police Channel
+    practitioner's information), dated ``on``, through the services."""
+    from channel_panel.assessments import factors_in_force
+
+    on = max(on, referral.received_on)
+    ratings = {
+        factor.pk: {
+            "rating": "present" if factor.code in present else "not_present",
+            "evidence": present.get(factor.code, ""),
+            "source_agency": demo.agencies["so15"] if factor.code in present else None,
+            "evidence_on": on if factor.code in present else None,
+        }
+        for factor in factors_in_force(on)
+    }
+    draft = services.assessment_draft_save(
+        referral=referral,
+        assessed_on=on,
+        ratings=ratings,
+        summary="Some vulnerability to being drawn in; support through Channel is proportionate.",
+        management_plan="Mentoring and a review at each panel meeting while the case is open.",
+        acting_user=demo.coordinator,
+    )
+    services.assessment_complete(
+        assessment=draft, expected_version=draft.version, acting_user=demo.coordinator
+    )
+
+
 def _decide(demo: Demo, item: AgendaItem, outcome: str, rationale: str, **kwargs) -> None:
+    meets_on = item.meeting.meets_on
+    if outcome == Decision.Outcome.ADOPT:
+        # The panel adopts only with a current assessment, drafted before the meeting.
+        _assess(demo, item.referral, meets_on - timedelta(days=3), FIRST_PRESENT)
+    elif item.case_id and outcome in (Decision.Outcome.CONTINUE, Decision.Outcome.EXIT):
+        # Each review at a meeting adds a new assessment.
+        _assess(demo, item.referral, meets_on, REVIEW_PRESENT)
     services.decision_record(
         item=item, outcome=outcome, rationale=rationale, acting_user=demo.chair, **kwargs
     )
@@ -342,8 +393,10 @@ def _complete(action, *, acting_user: User) -> None:
 def _adopted_earlier(demo: Demo, key: str, lead: str, adopted: int) -> ChannelCase:
     """REFERRALS[key] adopted ``adopted`` days from today, before the demo's meetings, led by
     ``lead`` with its SPOC as case manager."""
+    referral = _refer(demo, key)
+    _assess(demo, referral, demo.day(adopted - 3), FIRST_PRESENT)
     return services.case_adopt(
-        referral=_refer(demo, key),
+        referral=referral,
         lead_agency=demo.agencies[lead],
         case_manager=demo.users[f"{lead}-spoc"],
         adopted_on=demo.day(adopted),

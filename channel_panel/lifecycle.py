@@ -337,6 +337,26 @@ def manager_works_for_lead_agency(case, **context):
     return works_in_case_role(case.case_manager, case.lead_agency)
 
 
+def _assessment_message(case, **context) -> str:
+    from django.conf import settings
+
+    days = settings.CHANNEL_ASSESSMENT_CURRENT_DAYS
+    return (
+        f"A vulnerability assessment completed no more than {days} days before the day of "
+        "adoption is needed: the Coordinator or the police Channel practitioner records it "
+        "from the agenda item."
+    )
+
+
+@condition(_assessment_message)
+def current_assessment(case, *, on=None, **context):
+    """Issue 17: the panel adopts with a current vulnerability assessment before it
+    (``CHANNEL_ASSESSMENT_CURRENT_DAYS``, counted back from ``on``, the day of adoption)."""
+    from channel_panel.assessments import has_current_assessment
+
+    return has_current_assessment(case.referral_id, on or case.adopted_on or timezone.localdate())
+
+
 # Consent
 @condition("Consent is already given: record its withdrawal instead of a refusal.")
 def no_live_consent(case, **context):
@@ -485,6 +505,7 @@ CASE_LIFECYCLE = Lifecycle(
                 referral_passed_to_panel,
                 referral_not_yet_a_case,
                 manager_works_for_lead_agency,
+                current_assessment,
             ),
         ),
         Transition("record_consent", "Record consent given", source=(OPEN,), target=None),

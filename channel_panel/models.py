@@ -1066,3 +1066,13 @@ def get_meeting_action_for_user(user, pk, *, perm: str = "view") -> MeetingActio
     if perm == "change" and not (action.is_owned_by(user) or writes_minutes(user, action.meeting)):
         raise PermissionDenied
     return action
+
+
+# --- The vulnerability assessment (issue 17, branch `vaf`) -----------------------------------
+# The models live in channel_panel/assessments.py; imported here so Django finds them.
+from channel_panel.assessments import (  # noqa: E402, F401
+    Assessment,
+    AssessmentRating,
+    VafDimension,
+    VafFactor,
+)

@@ -4,7 +4,7 @@ Names starting with "case" take a Channel case's id as <pk>; meeting and pack vi
 meeting's id (the permission matrix relies on this: tests/permissions/rules_channel_panel.py).
 """
 
-from channel_panel.views import cases, meetings, minutes, pack, reports
+from channel_panel.views import assessments, cases, meetings, minutes, pack, reports
 
 app_name = "channel_panel"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     *pack.urlpatterns,
     *cases.urlpatterns,
     *reports.urlpatterns,
+    *assessments.urlpatterns,
 ]

@@ -518,6 +518,11 @@ CHANNEL_POST_EXIT_REVIEW_MONTHS = env.list(
 )
 # Reminders go this many days before a post-exit review falls due.
 CHANNEL_REVIEW_REMINDER_DAYS = env.int("CHANNEL_REVIEW_REMINDER_DAYS", default=14)
+# A referral is adopted only with a vulnerability assessment completed no more than this many
+# days before the day of adoption (channel_panel/lifecycle.py, "adopt").
+CHANNEL_ASSESSMENT_CURRENT_DAYS = env.int("CHANNEL_ASSESSMENT_CURRENT_DAYS", default=28)
+if CHANNEL_ASSESSMENT_CURRENT_DAYS < 0:
+    raise ImproperlyConfigured("CHANNEL_ASSESSMENT_CURRENT_DAYS must not be negative")
 
 # --- Training -----------------------------------------------------------------------------
 # SPOCs whose returns are missing are reminded this many days before a quarter's deadline.

@@ -113,9 +113,10 @@ def closed_referral(
 
 
 # --- Channel Panel ------------------------------------------------------------------------
-def panel_referral(agency: Agency, **kwargs) -> Referral:
+def panel_referral(agency: Agency, *, assessed: bool = True, **kwargs) -> Referral:
     """A referral of ``agency`` passed to the Channel Panel at triage, its police gateway
-    cleared first (the lifecycle allows nothing else)."""
+    cleared first (the lifecycle allows nothing else), with a completed vulnerability
+    assessment unless ``assessed`` is False."""
     from referrals.models import GatewayResult, Outcome
     from referrals.services import referral_gateway_record, referral_outcome_record
 
@@ -127,13 +128,56 @@ def panel_referral(agency: Agency, **kwargs) -> Referral:
         expected_version=made.version,
         acting_user=None,
     )
-    return referral_outcome_record(
+    passed = referral_outcome_record(
         referral=made,
         outcome=Outcome.objects.get(code=Outcome.PASSED_TO_PANEL),
         reason="Vulnerable to radicalisation; consent likely",
         expected_version=made.version,
         acting_user=None,
     )
+    if assessed:
+        # The panel adopts only with a current vulnerability assessment (issue 17): every
+        # referral made for the panel has one, so every test that adopts one may.
+        assessment(passed)
+    return passed
+
+
+def assessment(referral: Referral, *, author: User | None = None, on: date | None = None, **kw):
+    """A completed vulnerability assessment of ``referral`` through the services, by the
+    Coordinator unless ``author`` is given, dated today (or the day the referral was
+    received, if later) unless ``on`` is given. ``present`` names factor codes rated
+    present (with evidence); the rest are not present. ``evidence`` maps a code to its
+    evidence text."""
+    from django.utils import timezone
+
+    from channel_panel.assessments import factors_in_force
+    from channel_panel.services import assessment_complete, assessment_draft_save
+
+    if author is None:
+        author = User.objects.filter(
+            is_active=True,
+            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
+        ).first() or member(Role.COORDINATOR, referral.owning_agency)
+    on = on or max(timezone.localdate(), referral.received_on)
+    present = set(kw.pop("present", ()))
+    evidence = kw.pop("evidence", {})
+    ratings = {
+        factor.pk: {
+            "rating": "present" if factor.code in present else "not_present",
+            "evidence": evidence.get(factor.code)
+            or ("Seen in the referral" if factor.code in present else ""),
+        }
+        for factor in factors_in_force(on)
+    }
+    draft = assessment_draft_save(
+        referral=referral,
+        assessed_on=on,
+        ratings=ratings,
+        summary=kw.pop("summary", "A fictional summary conclusion"),
+        management_plan=kw.pop("management_plan", "A fictional management plan"),
+        acting_user=author,
+    )
+    return assessment_complete(assessment=draft, expected_version=draft.version, acting_user=author)
 
 
 def meeting(chair: User, meets_on: date | None = None, **kwargs):

@@ -3,6 +3,7 @@
 Import from here: ``from channel_panel import services; services.case_adopt(...)``.
 """
 
+from channel_panel.services.assessments import *  # noqa: F403
 from channel_panel.services.cases import *  # noqa: F403
 from channel_panel.services.decisions import *  # noqa: F403
 from channel_panel.services.lifecycle import *  # noqa: F403

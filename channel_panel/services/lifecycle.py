@@ -56,19 +56,21 @@ def case_adopt(
     acting_user: User | None,
 ) -> ChannelCase:
     """Adopt a referral passed to panel as a Channel case, led by an agency with a named case
-    manager who works for it (the case lifecycle's "adopt" step). The referral records that
+    manager who works for it, with a current vulnerability assessment (the case lifecycle's
+    "adopt" step). The referral records that
     it was adopted, and its needs flags come with it: each becomes a current flag on the
     case, from the referral's owning agency on the day the referral was received, so the
     case worker sees (and can edit, with history) what the referrer said. The case manager
     is told by e-mail (reference and link only)."""
     # The row lock keeps a triage edit, or a second adoption, from racing this one.
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    adopted_on = adopted_on or (meeting.meets_on if meeting else timezone.localdate())
     CASE_LIFECYCLE.require(
         "adopt",
         ChannelCase(referral=locked, lead_agency=lead_agency, case_manager=case_manager),
         acting_user=acting_user,
+        on=adopted_on,
     )
-    adopted_on = adopted_on or (meeting.meets_on if meeting else timezone.localdate())
     case = ChannelCase.objects.create(
         referral=referral,
         lead_agency=lead_agency,

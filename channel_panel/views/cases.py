@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channel_panel import services
+from channel_panel.assessments import completed_history, drafts_assessments, history_with_changes
 from channel_panel.forms.cases import (
     CaseExitAgreementForm,
     CaseExitForm,
@@ -116,7 +117,15 @@ def case_detail(request, pk):
     flags = list(case.needs_flags.select_related("flag", "source_agency"))
     for action in support:
         action.overdue = action.is_overdue(today)
-    log_access(request, [case, case.referral, case.referral.person], view="channel_panel:case")
+    # The vulnerability assessment: the latest completed, and what changed since the one
+    # before it (channel_panel/assessments.py).
+    history = completed_history([case.referral_id], request.user).get(case.referral_id, [])
+    latest = history_with_changes(history[-2:])[-1] if history else None
+    log_access(
+        request,
+        [case, case.referral, case.referral.person, *([latest[0]] if latest else [])],
+        view="channel_panel:case",
+    )
     return render(
         request,
         "channel_panel/case_detail.html",
@@ -149,6 +158,8 @@ def case_detail(request, pk):
             "chronology_filtered": bool(kind),
             "can_change": "change" in allowed,
             "can_note": "note" in allowed,
+            "assessment": latest,
+            "can_draft_assessment": case.is_open() and drafts_assessments(request.user),
         },
     )
 

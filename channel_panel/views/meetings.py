@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channel_panel import services, work_waiting
+from channel_panel.assessments import drafts_assessments
 from channel_panel.forms.meetings import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -34,7 +35,12 @@ from channel_panel.forms.meetings import (
     MeetingScheduleForm,
     item_label,
 )
-from channel_panel.lifecycle import MEETING, held_if_adopting_or_exiting, meeting_started
+from channel_panel.lifecycle import (
+    MEETING,
+    current_assessment,
+    held_if_adopting_or_exiting,
+    meeting_started,
+)
 from channel_panel.models import (
     CHAIR_MEETINGS,
     MANAGE_MEETINGS,
@@ -669,8 +675,23 @@ def decision(request, pk, item_pk):
             or meeting.status != PanelMeeting.Status.PLANNED
             or not {Decision.Outcome.ADOPT, Decision.Outcome.EXIT} & set(ALLOWED[row.item.kind])
             else held_if_adopting_or_exiting.explain(row.item, {}),
+            # And adoption needs a current vulnerability assessment (issue 17).
+            "assessment_needed": _assessment_needed(row.item) if current is None else None,
+            "drafts_assessments": drafts_assessments(request.user),
         },
     )
+
+
+def _assessment_needed(item: AgendaItem) -> str | None:
+    """What the case lifecycle's "adopt" still needs of the assessment, for a new referral
+    on the agenda (None when it is there, or the item cannot adopt)."""
+    if item.kind != AgendaItem.Kind.NEW or item.referral_id is None:
+        return None
+    proposed = ChannelCase(referral=item.referral)
+    context = {"on": item.meeting.meets_on}
+    if current_assessment.holds(proposed, context):
+        return None
+    return current_assessment.explain(proposed, context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from channel_panel.assessments import completed_history, drafts_assessments, history_with_changes
 from channel_panel.models import PanelMeeting
 from channel_panel.services import pack_is_open
 from channel_panel.views.agenda import access_records, agenda_rows
@@ -41,7 +42,8 @@ def _pack(request, pk, *, view: str) -> dict:
     """The pack's context for a reader allowed to open it (``_reader_meeting``), logged."""
     meeting, invitations = _reader_meeting(request, pk)
     rows = agenda_rows(meeting, request.user, detail=True)
-    log_access(request, access_records(rows), view=view)
+    assessments = pack_assessments(rows, request.user)
+    log_access(request, [*access_records(rows), *assessments], view=view)
     opens, closes = meeting.pack_window()
     today = timezone.localdate()
     return {
@@ -54,7 +56,24 @@ def _pack(request, pk, *, view: str) -> dict:
         "pack_pending": today < opens and (None,) in invitations,
         "generated_at": timezone.localtime(),
         "on_the_panel": has_role(request.user, *PANEL_ROLES),
+        "drafts_assessments": drafts_assessments(request.user),
     }
+
+
+def pack_assessments(rows, reader) -> list:
+    """Give each row the reader sees in full its vulnerability assessment as the panel reads
+    it (``row.assessment``: the latest completed, the one before, what changed between them;
+    None when there is none yet), and return the assessments shown, for the access log. Two
+    queries, however many items."""
+    referral_ids = {row.referral.pk for row in rows if row.referral is not None}
+    history = completed_history(referral_ids, reader)
+    shown = []
+    for row in rows:
+        found = history.get(row.referral.pk, []) if row.referral is not None else []
+        row.assessment = history_with_changes(found[-2:])[-1] if found else None
+        if row.assessment is not None:
+            shown.append(row.assessment[0])
+    return shown
 
 
 @require_GET

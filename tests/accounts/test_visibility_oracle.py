@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from channel_panel.assessments import Assessment, get_assessment_for_user
 from channel_panel.models import (
     PANEL_ROLES,
     AgendaItem,
@@ -51,6 +52,9 @@ from tests import factories
 
 EXAMPLES = 200
 INACTIVE_AGENCY = 2
+# Agency 1 is of the police sector: its SPOCs and panel members draft vulnerability
+# assessments (the police Channel practitioner, channel_panel/assessments.py).
+POLICE_AGENCY = 1
 TIMINGS = ["live", "not_started", "expired"]
 
 MEMBERSHIP_STATES = {
@@ -166,6 +170,36 @@ class Rules:
             or lead in self.case_agencies
             or ref in self.chaired
             or ("case", j, "view") in self.granted
+        )
+
+    def case_work(self, i) -> bool:
+        """The referral seen for case work (``case_work_referrals``): not only because the
+        user referred it, unless the Coordinator."""
+        agency, by_user, _ = self.referrals[i]
+        return self.sees_referral(i) and (
+            self.coordinator or not by_user or agency in self.case_agencies
+        )
+
+    def drafts_assessments(self) -> bool:
+        """The Coordinator, or the police Channel practitioner: SPOC or panel member at the
+        police agency (POLICE_AGENCY)."""
+        police_roles = self.roles_at.get(POLICE_AGENCY, set()) if self.active else set()
+        return self.coordinator or bool(police_roles & {Role.SPOC, Role.PANEL_MEMBER})
+
+    def sees_assessment(self, i, draft, by_user) -> bool:
+        """Issue 17: with its referral (for case work) or the referral's case; a draft only
+        by its author."""
+        on_record = self.case_work(i) or any(
+            self.sees_case(j) for j, row in enumerate(self.cases) if row[0] == i
+        )
+        return on_record and (not draft or by_user)
+
+    def assessment_may_change(self, i, draft, by_user) -> bool:
+        return (
+            self.sees_assessment(i, draft, by_user)
+            and draft
+            and by_user
+            and (self.drafts_assessments())
         )
 
     def sees_document(self, kind, k) -> bool:
@@ -304,6 +338,8 @@ class VisibilityOracleTests(TestCase):
         cls.agencies = [factories.AgencyFactory() for _ in range(3)]
         cls.agencies[INACTIVE_AGENCY].is_active = False
         cls.agencies[INACTIVE_AGENCY].save()
+        cls.agencies[POLICE_AGENCY].sector = factories.sector("police")
+        cls.agencies[POLICE_AGENCY].save()
         cls.granter = factories.UserFactory()
         cls.someone_else = factories.UserFactory()
 
@@ -375,6 +411,18 @@ class VisibilityOracleTests(TestCase):
                 starts_at=now + timedelta(hours=1) if timing == "not_started" else None,
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,
             )
+        # Each referral's vulnerability assessments: one completed (by someone else), the
+        # user's draft and someone else's draft.
+        self.assessments = []
+        for k, ref in enumerate(refs):
+            for draft, by_user in ((False, False), (True, True), (True, False)):
+                made = Assessment.objects.create(
+                    referral=ref,
+                    assessed_on=now.date(),
+                    status=Assessment.Status.DRAFT if draft else Assessment.Status.COMPLETED,
+                    author=user if by_user else self.someone_else,
+                )
+                self.assessments.append((k, draft, by_user, made))
         self.documents = []
         self.notes, self.actions = [], []
         for by_user, on in meetings:
@@ -493,6 +541,23 @@ class VisibilityOracleTests(TestCase):
             lambda k, perm: rules.action_may(self.actions[k][0], perm),
             ("change",),
         )
+        # Vulnerability assessments: visible_to, and the one fetch for sight and change.
+        expected = {
+            a.pk
+            for k, draft, by_user, a in self.assessments
+            if rules.sees_assessment(k, draft, by_user)
+        }
+        got = set(Assessment.objects.visible_to(user).values_list("pk", flat=True))
+        assert got == expected, "Assessment"
+        for k, draft, by_user, assessment in self.assessments:
+            seen = rules.sees_assessment(k, draft, by_user)
+            may = rules.assessment_may_change(k, draft, by_user)
+            assert _outcome(get_assessment_for_user, user, assessment.pk, "view") == _expected(
+                seen, seen
+            ), "Assessment"
+            assert _outcome(get_assessment_for_user, user, assessment.pk, "change") == _expected(
+                seen, may
+            ), ("Assessment", "change")
         # Documents: with their record (referral, case, meeting), clean ones only.
         expected = {d.pk for kind, k, d in self.documents if rules.sees_document(kind, k)}
         got = set(Document.objects.visible_to(user).values_list("pk", flat=True))

@@ -102,6 +102,15 @@ def channel_case_with_canaries(world, referral):
         expected_version=referral.version,
         acting_user=world.coordinator,
     )
+    # The panel adopts with a current vulnerability assessment, whose free text must not
+    # leak either (issue 17).
+    factories.assessment(
+        passed,
+        present=["grievance-injustice"],
+        evidence={"grievance-injustice": canary("vaf-evidence")},
+        summary=canary("vaf-summary"),
+        management_plan=canary("vaf-plan"),
+    )
     case = case_adopt(
         referral=passed,
         lead_agency=world.agency_a,

@@ -90,6 +90,12 @@ PERSONAL_DATA_VIEWS = {
     "channel_panel:case_exit_check",
     "channel_panel:case_exit_agree",
     "channel_panel:case_review_record",
+    # The vulnerability assessment (issue 17): the case's, one in full, the review form, and
+    # the form of a new referral on an agenda.
+    "channel_panel:case_assessments",
+    "channel_panel:case_assessment_detail",
+    "channel_panel:case_assessment_new",
+    "channel_panel:meeting_item_assessment",
     "governance:subject_access_search",
     "governance:subject_access_request",
     "referrals:search",

@@ -31,6 +31,7 @@ from referrals.views.referrals import PAGE_SIZE
 from tests import factories
 from tests.browser import (
     test_accounts_journey,
+    test_assessment_journey,
     test_channel_cases_flows,
     test_channel_meetings_flows,
     test_documents_journey,
@@ -394,6 +395,10 @@ PAGES: dict[str, Visit] = {
     **{
         name: Visit(persona, heading, kwargs)
         for name, (persona, heading, kwargs) in test_channel_cases_flows.CASE_PAGES.items()
+    },
+    **{
+        name: Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in test_assessment_journey.ASSESSMENT_PAGES.items()
     },
     **{
         f"governance:{name}": Visit(persona, heading, kwargs, download=download)

@@ -42,6 +42,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from channel_panel.assessments import has_current_assessment
 from channel_panel.models import (
     AgendaItem,
     Attendance,
@@ -60,6 +61,8 @@ from channel_panel.services import (
     AttendanceEntry,
     agenda_build,
     agenda_item_add,
+    assessment_complete,
+    assessment_draft_save,
     attendance_record,
     case_exit,
     case_exit_agree,
@@ -852,6 +855,14 @@ class LifecycleMachine(RuleBasedStateMachine):
                 else:
                     self.mark_held(m=0, confirm=True, reason="Urgent cases", meeting=meeting)
                 return
+            if (
+                not item.decisions.exists()
+                and item.kind == AgendaItem.Kind.NEW
+                and not has_current_assessment(referral.pk, meeting.meets_on)
+            ):
+                # The panel adopts only with a current vulnerability assessment (issue 17).
+                self.assess(i=0, referral=referral)
+                return
             if not item.decisions.exists():
                 outcome = {
                     AgendaItem.Kind.NEW: Decision.Outcome.ADOPT,
@@ -914,6 +925,32 @@ class LifecycleMachine(RuleBasedStateMachine):
                     review=review, held_on=self.today, notes="Well", acting_user=coordinator
                 )
             )
+
+    # --- the vulnerability assessment (issue 17) -------------------------------------------
+    @precondition(lambda self: Referral.objects.exists())
+    @rule(i=pick)
+    def assess(self, i, referral=None):
+        """The Coordinator completes a vulnerability assessment of a referral, dated today
+        (refused unless it is passed to panel or its case is open)."""
+        referral = referral or _nth(Referral.objects.order_by("pk"), i)
+        coordinator = self.users["coordinator"]
+
+        @transaction.atomic
+        def record():
+            on = max(self.today, referral.received_on)
+            draft = assessment_draft_save(
+                referral=referral,
+                assessed_on=on,
+                ratings={},
+                summary="Some vulnerability",
+                management_plan="Mentoring",
+                acting_user=coordinator,
+            )
+            return assessment_complete(
+                assessment=draft, expected_version=draft.version, acting_user=coordinator
+            )
+
+        self.step(record)
 
     # --- time -----------------------------------------------------------------------------
     @rule(days=st.integers(min_value=1, max_value=60), hours=st.integers(0, 23))

@@ -63,6 +63,17 @@ def _chair_form(persona, method, scenario):
     return {200} if persona == "chair" and persona in CHANGES_CASE[scenario] else {403}
 
 
+def _assessment_form(persona, method, scenario):
+    """A review of the vulnerability assessment: whoever sees the case, if they draft
+    assessments (the Coordinator among the personas; the police Channel practitioner is
+    tested in tests/channel_panel/test_assessments.py). An empty POST shows the errors."""
+    if persona == "anonymous":
+        return {302}
+    if persona not in SEES_CASE[scenario]:
+        return {404}
+    return {200} if persona == "coordinator" else {403}
+
+
 EXPECTED: dict = {
     "channel_panel:case_list": _list,
     "channel_panel:case_detail": _detail,
@@ -78,4 +89,8 @@ EXPECTED: dict = {
     "channel_panel:case_exit_check": _exit_check,
     "channel_panel:case_exit_agree": _chair_form,
     "channel_panel:case_review_record": _change_form,
+    # The vulnerability assessment (issue 17): read by whoever sees the case.
+    "channel_panel:case_assessments": _detail,
+    "channel_panel:case_assessment_detail": _detail,
+    "channel_panel:case_assessment_new": _assessment_form,
 }

@@ -113,3 +113,8 @@ EXPECTED: dict = {
     # Aggregates only: the Coordinator, chairs and managers (managers with small counts hidden).
     "channel_panel:report": _read({"coordinator", "chair", "manager"}),
 }
+
+# The vulnerability assessment of a new referral on the agenda (issue 17): a meeting page
+# (panel roles only), then only whoever drafts assessments: the Coordinator among the
+# personas (the police Channel practitioner is tested in tests/channel_panel/test_assessments.py).
+EXPECTED["channel_panel:meeting_item_assessment"] = _page(MANAGERS)

@@ -6,6 +6,7 @@ meeting whose pack is open now). Sub-records are filled by name: ``item_pk``,
 ``decision_pk``, ``invitee_pk``, ``action_pk``, ``consent_pk``, ``flag_pk``, ``review_pk``,
 ``meeting_action_pk`` (an action of the open meeting about agency B's new referral, owned by
 agency B: issue 17).
+``assessment_pk`` (the case's assessment, which every matrix case has from the factory).
 
 Scenarios (agency A is a core panel agency, so panel_a is invited to every meeting):
 - own: a case led by agency A;
@@ -218,6 +219,7 @@ def values(route, scenario, objects) -> dict:
             "consent_pk": case.consents.first().pk,
             "flag_pk": case.needs_flags.first().pk,
             "review_pk": case.reviews.first().pk,
+            "assessment_pk": case.referral.vaf_assessments.first().pk,
         }
     return {
         "pk": meeting.pk,
