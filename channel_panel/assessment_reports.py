@@ -145,3 +145,15 @@ def vaf_counts(*, date_from: date, date_to: date, suppress: int = 0) -> dict:
             for key in [CASES, *codes, NONE]
         }
     return result
+
+
+def vaf_table_rows(counts: dict) -> list[tuple[str, int | None, int | None]]:
+    """(label, at adoption, at exit) rows of the cases-by-dimension table, as the Channel
+    Panel report page and the board report print it. Not the stage's total: each shows its
+    own count of cases adopted, suppressed with its other figures; two differently
+    suppressed copies of one count could give away what one of them hides."""
+    labels = [
+        *((code, f"With a factor present: {name}") for code, name in counts["dimensions"]),
+        (NONE, "No assessment to read"),
+    ]
+    return [(label, counts[ADOPTION][key], counts[EXIT][key]) for key, label in labels]

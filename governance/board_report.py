@@ -26,6 +26,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils.html import escape, linebreaks
 
+from channel_panel.assessment_reports import vaf_counts, vaf_table_rows
 from channel_panel.reports import channel_report
 from governance import charts
 from governance.dashboard import (
@@ -133,6 +134,15 @@ def channel_section(report: BoardReport) -> dict:
         "exits": list(figures["exits_by_reason"].items()),
         "returned": list(figures["ownership_returned_by_agency"].items()),
     }
+
+
+def vaf_section(report: BoardReport) -> dict:
+    """Cases by vulnerability-assessment dimension at adoption and at exit
+    (``channel_panel.assessment_reports``), suppressed like the rest of the report."""
+    counts = vaf_counts(
+        date_from=report.date_from, date_to=report.date_to, suppress=report.suppress_below
+    )
+    return {"rows": vaf_table_rows(counts)}
 
 
 # Up to this many agencies, seed 002's layout (a table per agency and type); above it, a
@@ -364,10 +374,7 @@ def schedule_section(today: date) -> dict:
 SECTIONS: list[tuple[str, str]] = [
     ("referrals", "Referral profile"),
     ("channel", "Channel Panel activity"),
-    # The vulnerability assessment's aggregates (counts of cases by dimension at adoption
-    # and at exit, suppressed like every other count) go here, as
-    # ("vaf", "Vulnerability assessment") with a maker below and a section in
-    # templates/governance/report_sections.html; they come with the VAF itself (issue 17).
+    ("vaf", "Vulnerability assessment"),
     ("training", "Training compliance"),
     ("delivery", "Training delivered"),
     ("plan", "Action plan progress"),
@@ -398,6 +405,7 @@ def build_body(report: BoardReport, *, today: date, progress: Progress) -> str:
     makers = {
         "referrals": lambda: referral_section(report),
         "channel": lambda: channel_section(report),
+        "vaf": lambda: vaf_section(report),
         "training": lambda: training_section(report, today),
         "delivery": lambda: delivery_section(
             report, first_table=len(context["training"]["tables"]) + 1

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from channel_panel.assessment_reports import ADOPTION, EXIT, NONE, vaf_counts
+from channel_panel.assessment_reports import vaf_counts, vaf_table_rows
 from channel_panel.forms.reports import ChannelReportForm
 from channel_panel.reports import channel_report
 from prevent_portal.accounts.access import has_role, require_role
@@ -42,18 +42,6 @@ def _attendance(figures: dict) -> list[tuple[str, int, int, int | None]]:
         (name, figures["core_agency_present"][name], of, percent[name])
         for name, of in figures["core_agency_meetings"].items()
     ]
-
-
-def _vaf_rows(counts: dict) -> list[tuple[str, int | None, int | None]]:
-    """(label, at adoption, at exit) rows of the cases-by-dimension table."""
-    # Not the stage's total: the report shows its own count of cases adopted, suppressed
-    # with the report's other figures; two differently suppressed copies of one count
-    # could give away what one of them hides.
-    labels = [
-        *((code, f"With a factor present: {name}") for code, name in counts["dimensions"]),
-        (NONE, "No assessment to read"),
-    ]
-    return [(label, counts[ADOPTION][key], counts[EXIT][key]) for key, label in labels]
 
 
 @require_GET
@@ -89,7 +77,7 @@ def channel_report_page(request):
             exits=_rows(figures, "exits_by_reason"),
             ownership=_rows(figures, "ownership_returned_by_agency"),
             measures=[(m.label, figures[m.key], percent[m.key], m.share_of) for m in MEASURES],
-            vaf=_vaf_rows(
+            vaf=vaf_table_rows(
                 vaf_counts(
                     date_from=form.cleaned_data["from"],
                     date_to=form.cleaned_data["to"],

@@ -219,11 +219,12 @@ def test_the_report_prints_the_sections_with_the_other_apps_figures(world, board
         "Prevent update to the Health and Wellbeing Board",
         "1. Referral profile",
         "2. Channel Panel activity",
-        "3. Training compliance",
-        "4. Training delivered",
-        "5. Action plan progress",
-        "6. Registers and funded projects",
-        "7. Board update schedule",
+        "3. Vulnerability assessment",
+        "4. Training compliance",
+        "5. Training delivered",
+        "6. Action plan progress",
+        "7. Registers and funded projects",
+        "8. Board update schedule",
     ):
         assert heading in text
     assert "OFFICIAL" in text and "Page 1 of" in text
