@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from channel_panel.models import ItemNote, MeetingAction, MinuteTaker, PanelMeeting
+from channel_panel.models import AgendaItem, ItemNote, MeetingAction, MinuteTaker, PanelMeeting
 from channel_panel.views.agenda import AgendaRow, access_records, agenda_rows
 
 
@@ -52,14 +52,21 @@ def _actions():
 
 def minutes_for(meeting: PanelMeeting, reader) -> Minutes:
     rows = agenda_rows(meeting, reader)
-    visible = [row.item.pk for row in rows if row.visible]
+    # The discussion of an item is read by who may read it for case work: never by a
+    # referrer who only referred the item's person (they see the item's status).
+    readable = set(
+        AgendaItem.objects.case_work_for(reader)
+        .filter(meeting=meeting)
+        .values_list("pk", flat=True)
+    )
+    visible = [row.item.pk for row in rows if row.visible and row.item.pk in readable]
     notes = ItemNote.objects.filter(item_id__in=visible).select_related("written_by")
     by_item: dict[int, list] = {}
     for note in notes.order_by("written_at", "pk"):
         by_item.setdefault(note.item_id, []).append(note)
     actions = list(_actions().visible_to(reader).filter(meeting=meeting))
     for row in rows:
-        row.notes = by_item.get(row.item.pk, []) if row.visible else []
+        row.notes = by_item.get(row.item.pk, [])
         row.actions = [a for a in actions if a.item_id == row.item.pk] if row.visible else []
         row.note = note_in_force(row)
     attendance = list(meeting.attendance.select_related("user", "agency", "for_item"))

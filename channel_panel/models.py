@@ -58,6 +58,21 @@ class PanelMeetingQuerySet(models.QuerySet):
             return self.all()
         return self.filter(pk__in=Invitee.objects.filter(user=user).values("meeting_id"))
 
+    def whole_meeting_for(self, user):
+        """Meetings ``user`` takes part in as a whole: every one for the panel's roles, and
+        otherwise those they are invited to for the whole meeting, not for one item. What
+        the meeting as a whole agreed (an action on no item) is for them, never for
+        someone invited to speak to one case."""
+        from prevent_portal.accounts.access import has_role, is_active_user
+
+        if not is_active_user(user):
+            return self.none()
+        if has_role(user, *PANEL_ROLES):
+            return self.all()
+        return self.filter(
+            pk__in=Invitee.objects.filter(user=user, for_item=None).values("meeting_id")
+        )
+
 
 class PanelMeeting(models.Model):
     class Mode(models.TextChoices):
@@ -246,6 +261,18 @@ class AgendaItemQuerySet(models.QuerySet):
                 case__isnull=True,
                 referral__in=Referral.objects.visible_to(user).values("pk"),
             )
+        )
+
+    def case_work_for(self, user):
+        """Items whose discussion ``user`` may read: ``visible_to`` without the referrals they
+        see only because they referred them (``case_work_referrals``). A referrer is told
+        the status of what they referred, never what the panel said or agreed about it."""
+        from referrals.models import case_work_referrals
+
+        return self.filter(
+            Q(case__isnull=True, referral__isnull=True)
+            | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
+            | Q(case__isnull=True, referral__in=case_work_referrals(user).values("pk"))
         )
 
 
@@ -892,7 +919,7 @@ class ItemNoteQuerySet(models.QuerySet):
         """Notes on items ``user`` may open (``AgendaItem.visible_to``) of meetings they may
         hear of: the notes hold the discussion of the item's case."""
         return self.filter(
-            item__in=AgendaItem.objects.visible_to(user).values("pk"),
+            item__in=AgendaItem.objects.case_work_for(user).values("pk"),
             item__meeting__in=PanelMeeting.objects.visible_to(user).values("pk"),
         )
 
@@ -938,12 +965,16 @@ class MeetingActionQuerySet(models.QuerySet):
         if not is_active_user(user):
             return self.none()
         spoc_of = agency_ids_for(user, [Role.SPOC])
+        owned = Q(owner_user=user) | Q(owner_agency__in=spoc_of)
         return self.filter(
-            Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk"))
-            | Q(owner_user=user)
-            | Q(owner_agency__in=spoc_of)
-        ).filter(
-            Q(item__isnull=True) | Q(item__in=AgendaItem.objects.visible_to(user).values("pk"))
+            # The meeting as a whole's actions: for who takes part in it as a whole (not
+            # someone invited for one item) and their owners.
+            Q(item__isnull=True)
+            & (Q(meeting__in=PanelMeeting.objects.whole_meeting_for(user).values("pk")) | owned)
+            # An item's: for who may read the item's discussion, at a meeting they may hear
+            # of or as owner (owning an action never opens the case).
+            | Q(item__in=AgendaItem.objects.case_work_for(user).values("pk"))
+            & (Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk")) | owned)
         )
 
     def open(self):

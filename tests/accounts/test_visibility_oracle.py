@@ -223,15 +223,18 @@ class Rules:
         return self.active and Role.SPOC in self.roles_at.get(agency, set())
 
     def sees_note(self, ref) -> bool:
-        return self.sees_meeting() and self.sees_referral(ref)
+        """The discussion of an item: for who hears of the meeting and reads the item's
+        referral for case work (a referrer who only referred it is told its status, never
+        what the panel said)."""
+        return self.sees_meeting() and self.case_work(ref)
 
     def sees_action(self, action) -> bool:
         """(an agenda item's referral or None, owned by the user, owning agency or None):
         seen by those who hear of its meeting or own it, and, when it is about an item,
-        only by those who see the item's referral."""
+        only by those who read the item's referral for case work."""
         ref, by_user, agency = action
         owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
-        return (self.sees_meeting() or owns) and (ref is None or self.sees_referral(ref))
+        return (self.sees_meeting() or owns) and (ref is None or self.case_work(ref))
 
     def action_may(self, action, perm) -> bool:
         ref, by_user, agency = action

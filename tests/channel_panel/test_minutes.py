@@ -171,6 +171,29 @@ def _action(
     )
 
 
+def test_the_meeting_as_a_wholes_actions_are_not_for_someone_invited_for_one_item(world, minuted):
+    """Review of issue 17: an action on no item was seen by everyone who could hear of the
+    meeting, a case manager invited to speak to one case included, and printed in their
+    minutes. It is for the panel and whole-meeting invitees (and its owner) only."""
+    from channel_panel.models import Invitee
+
+    meeting, item_a, item_b, *_ = minuted
+    Invitee.objects.create(
+        meeting=meeting, user=world.spoc_b, agency=world.agency_b, for_item=item_b
+    )
+    whole = _action(
+        meeting, world.chair, due=timezone.localdate(), owner_user=world.coordinator, text="Check"
+    )
+    for_b = _action(
+        meeting, world.chair, due=timezone.localdate(), item=item_b, owner_agency=world.agency_a
+    )
+    seen = set(MeetingAction.objects.visible_to(world.spoc_b).values_list("pk", flat=True))
+    assert whole.pk not in seen and for_b.pk in seen
+    assert whole.pk in set(
+        MeetingAction.objects.visible_to(world.panel_a).values_list("pk", flat=True)
+    )
+
+
 def test_open_actions_are_carried_to_later_meetings_until_done(world, minuted):
     meeting, *_ = minuted
     today = timezone.localdate()
