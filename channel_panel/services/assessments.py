@@ -162,6 +162,8 @@ def assessment_complete(
     _require_drafter(assessment.referral, acting_user)
     if not assessment.is_draft or assessment.author_id != acting_user.pk:
         raise PermissionDenied("Only its author completes a draft; a completed one is locked")
+    # The case may have closed since the draft was saved.
+    _require_assessable(Referral.objects.select_for_update().get(pk=assessment.referral_id))
     problems = completion_problems(assessment)
     if problems:
         raise ValueError(" ".join(problems))

@@ -36,9 +36,12 @@ def minute_taker_name(*, meeting: PanelMeeting, user: User | None, acting_user: 
     member of the panel (Coordinator, chair or panel member), who may then write the notes
     and actions of the items they may see. Not once the minutes are approved (they are
     locked). Naming another replaces the first; the audit log keeps each."""
+    # The meeting's row is locked first: two chairs naming the first minute-taker at once
+    # would otherwise both find none and the second break the one-per-meeting rule.
+    PanelMeeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if meeting.minutes_approved:
         raise ValueError("The minutes are approved: they are locked.")
-    current = MinuteTaker.objects.select_for_update().filter(meeting=meeting).first()
+    current = MinuteTaker.objects.filter(meeting=meeting).first()
     if user is not None and not (user.is_active and has_role(user, *PANEL_ROLES)):
         raise ValueError("The minute-taker must be a member of the Channel Panel.")
     if current is not None:

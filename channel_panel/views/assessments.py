@@ -165,7 +165,9 @@ def case_assessment_detail(request, pk, assessment_pk):
         changes = changes_between(
             [row.as_value() for row in rating_rows(previous)], [row.as_value() for row in rows]
         )
-    log_access(request, [case, assessment], view="channel_panel:case_assessment_detail")
+    # The page prints the previous assessment's ratings and evidence beside these.
+    shown = [case, assessment] + ([previous] if previous is not None else [])
+    log_access(request, shown, view="channel_panel:case_assessment_detail")
     return render(
         request,
         "channel_panel/assessment_detail.html",

@@ -300,3 +300,38 @@ def test_cases_by_dimension_at_adoption_and_at_exit_with_suppression(client, wor
     table = page.content.decode().split('id="vaf-counts"')[1].split("</table>")[0]
     assert "With a factor present: Intent to cause harm" in table
     assert ">3<" not in table and "hidden" in table
+
+
+def test_the_previous_assessment_shown_beside_one_is_logged_as_read(client, world):
+    """Review of issue 17: the page of an assessment prints the one before it (its ratings
+    and evidence) but logged only the one asked for."""
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    first = case.referral.vaf_assessments.get()
+    second = factories.assessment(case.referral, present=["them-and-us"])
+    sign_in(client, world.spoc_a)
+    client.get(reverse("channel_panel:case_assessment_detail", args=[case.pk, second.pk]))
+    read = LogEntry.objects.get_for_object(first).filter(
+        action=LogEntry.Action.ACCESS, actor=world.spoc_a
+    )
+    assert read.exists()
+
+
+def test_a_draft_is_not_completed_once_its_case_has_closed(world):
+    """Review of issue 17: completing checked the author but not that the case was still
+    open (saving the draft did), so the service could complete one on a closed case."""
+    from channel_panel.models import ChannelCase
+
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    draft = services.assessment_draft_save(
+        referral=case.referral,
+        assessed_on=timezone.localdate(),
+        ratings={},
+        summary="A fictional summary",
+        management_plan="A fictional plan",
+        acting_user=world.coordinator,
+    )
+    ChannelCase.objects.filter(pk=case.pk).update(status=ChannelCase.Status.CLOSED)
+    with pytest.raises(ValueError, match="no longer open"):
+        services.assessment_complete(
+            assessment=draft, expected_version=draft.version, acting_user=world.coordinator
+        )
