@@ -49,7 +49,8 @@ class GovernanceConfig(AppConfig):
         auditlog.register(RegisterDeletion, mask_fields=["reason"])
         # Aggregates only; the rendered sections are large and repeat the PDF, so the log
         # records that they changed, not what they say.
-        auditlog.register(BoardReport, mask_fields=["body_html"])
+        # ``narrative`` is a reverse one-to-one (BoardReportNarrative, audited on its own).
+        auditlog.register(BoardReport, mask_fields=["body_html"], exclude_fields=["narrative"])
         # The Coordinator's words may name people or organisations: masked in full.
         auditlog.register(
             BoardReportNarrative, mask_fields=["introduction", "commentary", "recommendations"]

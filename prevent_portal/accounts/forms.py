@@ -355,6 +355,7 @@ class ExternalIdentityForm(forms.Form):
     tenant_id = forms.RegexField(
         label="Tenant ID",
         regex=GUID,
+        max_length=64,  # the column's (ExternalIdentity.tenant_id)
         help_text="The council's Directory (tenant) ID in Microsoft Entra ID",
         error_messages={
             "required": "Enter the tenant ID",
@@ -365,6 +366,7 @@ class ExternalIdentityForm(forms.Form):
     object_id = forms.RegexField(
         label="Object ID",
         regex=GUID,
+        max_length=64,  # the column's (ExternalIdentity.object_id)
         help_text="The Object ID on the person's user page in Microsoft Entra ID",
         error_messages={
             "required": "Enter the object ID",
