@@ -331,13 +331,13 @@ def review_memberships(reviewer: User):
     )
 
 
-@transaction.atomic
 def answer_seen(existing: AccessReviewAnswer | None) -> str:
     """What a SPOC saw of this quarter's answer when they opened the form: its time, or ""
     for none. Handed back with their answer, it tells a concurrent answer from theirs."""
     return existing.answered_at.isoformat() if existing is not None else ""
 
 
+@transaction.atomic
 def access_review_answer(
     *,
     membership: Membership,

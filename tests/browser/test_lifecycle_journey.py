@@ -424,6 +424,9 @@ def test_lifecycles_happy_path_and_each_refusal(open_page, browsing, world, time
     chair, reason = _step_3c_held_without_quorum(
         open_page, browsing, world, meeting, police, tmp_path
     )
+    # The police Channel practitioner's vulnerability assessment, which adoption needs
+    # (recorded in the browser in tests/browser/test_assessment_journey.py).
+    factories.assessment(referral, author=world.coordinator)
     case = _step_4_adopt(chair, browsing, world, meeting, referral)
     page = _step_5a_consent_refused(open_page, browsing, world, case, tmp_path)
     _step_5b_exit(page, open_page, browsing, world, case, tmp_path)
