@@ -50,28 +50,23 @@ class PanelMeetingQuerySet(models.QuerySet):
         """Meetings ``user`` may hear of: every meeting for the panel's roles (as
         ``get_meeting_for_user``), and otherwise only those they are invited to (a case
         manager invited for one item reads its pack). A meeting names no one but staff."""
-        from prevent_portal.accounts.access import has_role, is_active_user
-
-        if not is_active_user(user):
-            return self.none()
-        if has_role(user, *PANEL_ROLES):
-            return self.all()
-        return self.filter(pk__in=Invitee.objects.filter(user=user).values("meeting_id"))
+        return self._for_panel_or_invited(user, Invitee.objects.filter(user=user))
 
     def whole_meeting_for(self, user):
         """Meetings ``user`` takes part in as a whole: every one for the panel's roles, and
         otherwise those they are invited to for the whole meeting, not for one item. What
         the meeting as a whole agreed (an action on no item) is for them, never for
         someone invited to speak to one case."""
+        return self._for_panel_or_invited(user, Invitee.objects.filter(user=user, for_item=None))
+
+    def _for_panel_or_invited(self, user, invitations):
         from prevent_portal.accounts.access import has_role, is_active_user
 
         if not is_active_user(user):
             return self.none()
         if has_role(user, *PANEL_ROLES):
             return self.all()
-        return self.filter(
-            pk__in=Invitee.objects.filter(user=user, for_item=None).values("meeting_id")
-        )
+        return self.filter(pk__in=invitations.values("meeting_id"))
 
 
 class PanelMeeting(models.Model):
@@ -254,14 +249,7 @@ class AgendaItemQuerySet(models.QuerySet):
         """Items ``user`` may open (``agenda_item_visible_to`` as a filter): the case an item
         reviews, or else the referral it discusses, is in their ``visible_to``; other
         business holds no personal data."""
-        return self.filter(
-            Q(case__isnull=True, referral__isnull=True)
-            | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
-            | Q(
-                case__isnull=True,
-                referral__in=Referral.objects.visible_to(user).values("pk"),
-            )
-        )
+        return self._with_referrals(user, Referral.objects.visible_to(user))
 
     def case_work_for(self, user):
         """Items whose discussion ``user`` may read: ``visible_to`` without the referrals they
@@ -269,10 +257,15 @@ class AgendaItemQuerySet(models.QuerySet):
         the status of what they referred, never what the panel said or agreed about it."""
         from referrals.models import case_work_referrals
 
+        return self._with_referrals(user, case_work_referrals(user))
+
+    def _with_referrals(self, user, referrals):
+        """Other business, items whose case ``user`` sees, and items on no case whose
+        referral is in ``referrals``."""
         return self.filter(
             Q(case__isnull=True, referral__isnull=True)
             | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
-            | Q(case__isnull=True, referral__in=case_work_referrals(user).values("pk"))
+            | Q(case__isnull=True, referral__in=referrals.values("pk"))
         )
 
 
