@@ -22,6 +22,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role
+from prevent_portal.areas.models import area_field
 from referrals.models import ADULT_AGE, NeedsFlag, Referral, SignpostingService, age_on
 
 
@@ -60,13 +61,14 @@ class PanelMeetingQuerySet(models.QuerySet):
         return self._for_panel_or_invited(user, Invitee.objects.filter(user=user, for_item=None))
 
     def _for_panel_or_invited(self, user, invitations):
-        from prevent_portal.accounts.access import has_role, is_active_user
+        from prevent_portal.accounts.access import area_ids_for, is_active_user
 
         if not is_active_user(user):
             return self.none()
-        if has_role(user, *PANEL_ROLES):
-            return self.all()
-        return self.filter(pk__in=invitations.values("meeting_id"))
+        # The panel's roles see the meetings of the areas where they hold them (a partner's
+        # panel member sits on the panel of each area their agency serves).
+        panel_areas = sorted(area_ids_for(user, PANEL_ROLES))
+        return self.filter(Q(area__in=panel_areas) | Q(pk__in=invitations.values("meeting_id")))
 
 
 class PanelMeeting(models.Model):
@@ -79,6 +81,8 @@ class PanelMeeting(models.Model):
         HELD = "held", "Held"
         MINUTES_APPROVED = "minutes_approved", "Minutes approved"
 
+    # The council area whose Channel Panel meets: its cases and referrals are that area's.
+    area = area_field()
     meets_on = models.DateField()
     starts_at = models.TimeField(null=True, blank=True)
     location = models.CharField(max_length=200, blank=True)
@@ -418,6 +422,8 @@ class ChannelCase(models.Model):
 
     reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
     referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="channel_case")
+    # The area of the panel that adopted the case: its referral's.
+    area = area_field()
     lead_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="channel_cases_led"
     )

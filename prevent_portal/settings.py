@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "auditlog",
     "csp",
     "prevent_portal.core",
+    "prevent_portal.areas",
     "prevent_portal.accounts",
     "prevent_portal.audit",
     "prevent_portal.outbox",

@@ -23,6 +23,7 @@ from prevent_portal.accounts.access import (
     has_global_perm,
 )
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
+from prevent_portal.areas.models import area_field
 from referrals.indexes import UpperPrefixIndex
 
 ADULT_AGE = 18
@@ -141,6 +142,9 @@ class Person(models.Model):
     postcode = models.CharField(max_length=10, blank=True, db_index=True)
     school_or_employer = models.CharField(max_length=200, blank=True)
     ethnicity = models.CharField(max_length=100, blank=True)
+    # The council area whose record this is: a person known in two areas has two records,
+    # and one area learns of the other's only through a logged request (issue 18).
+    area = area_field()
     # Set when a confirmed repeat-referral match folds this record into an earlier one.
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
@@ -282,6 +286,8 @@ class Referral(models.Model):
     # historical referrals keep the reference they had.
     reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    # The council area that holds the referral (its Coordinator triages it); the person's.
+    area = area_field()
     owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
     referring_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -73,6 +73,7 @@ def case_adopt(
     )
     case = ChannelCase.objects.create(
         referral=referral,
+        area_id=locked.area_id,
         lead_agency=lead_agency,
         case_manager=case_manager,
         adopted_on=adopted_on,

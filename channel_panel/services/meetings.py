@@ -26,6 +26,7 @@ from channel_panel.notifications import (
     minutes_approved_notify,
 )
 from channel_panel.services.pack import pack_grants_sync
+from prevent_portal.accounts.access import acting_area, area_ids_for
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.lifecycle import REFERRAL_LIFECYCLE
@@ -79,7 +80,13 @@ def meeting_schedule(
     the chair, are invited."""
     if not Membership.objects.active().filter(user=chair, role=Role.PANEL_CHAIR).exists():
         raise ValueError("The chair must hold the panel chair role")
+    # The meeting is the panel of the area the chair chairs in, and whoever schedules it
+    # acts in that area (a council's panel, not a neighbour's).
+    area = acting_area(chair, [Role.PANEL_CHAIR])
+    if area.pk not in area_ids_for(acting_user, [Role.COORDINATOR, Role.PANEL_CHAIR]):
+        raise ValueError("The chair must chair the panel of your council area")
     meeting = PanelMeeting.objects.create(
+        area=area,
         meets_on=meets_on,
         starts_at=starts_at,
         location=location.strip(),

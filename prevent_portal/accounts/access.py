@@ -26,6 +26,12 @@ Rules, in one place so they can be reviewed in one read:
    hold the panel chair role, sees the referrals and cases on that meeting's agenda (the
    chair approves adoption, support plans and closure). Only the meeting's own chair: not
    every panel chair, not the chair of another panel.
+7. Council areas (prevent_portal/areas): a role is held in the areas its agency serves (a
+   council's own agency serves one; a partner may serve several). Model-wide sight (rule 2)
+   reaches only the records of the areas where the user holds the role that gives it: the
+   Coordinator of one council sees every case of that council's area and none of another's.
+   A model with a model-wide permission must say where its area is (``area_field``, default
+   ``"area"``); the system check ``areas.E001`` fails when one does not.
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -91,17 +97,22 @@ class _AccessCache:
     """What one user's checks need, loaded once per user object (one request)."""
 
     def __init__(self, user: User):
+        # One row per membership and area its agency serves (an agency serving no area
+        # gives a row with area None: its roles reach no area-owned record by rule 7).
         rows = list(
             Membership.objects.active()
             .filter(user=user)
-            .values_list("agency_id", "agency__group_id", "role")
+            .values_list("agency_id", "agency__group_id", "role", "agency__areas")
         )
-        self.roles: set[str] = {role for _, _, role in rows}
+        self.roles: set[str] = {role for _, _, role, _ in rows}
         self.roles_by_agency: dict[int, set[str]] = defaultdict(set)
+        self.area_ids_by_role: dict[str, set[int]] = defaultdict(set)
         self.case_agency_ids: set[int] = set()
         self.case_group_ids: set[int] = set()
-        for agency_id, group_id, role in rows:
+        for agency_id, group_id, role, area_id in rows:
             self.roles_by_agency[agency_id].add(role)
+            if area_id is not None:
+                self.area_ids_by_role[role].add(area_id)
             if role in AGENCY_CASE_ROLES:
                 self.case_agency_ids.add(agency_id)
                 self.case_group_ids.add(group_id)
@@ -152,6 +163,39 @@ def agency_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
     return {a for a, held in cache.roles_by_agency.items() if held & wanted}
 
 
+def area_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
+    """The council areas where the user holds any of ``roles`` (default: any role): the
+    areas their agencies serve (rule 7)."""
+    if not is_active_user(user):
+        return set()
+    cache = _cache(user)
+    wanted = set(cache.area_ids_by_role) if roles is None else set(roles)
+    return set().union(*(cache.area_ids_by_role.get(role, set()) for role in wanted))
+
+
+def acting_area(user, roles: Iterable[str]):
+    """The one council area in which ``user`` acts in one of ``roles`` (a Coordinator
+    scheduling a meeting, importing referrals): a council role is held in one area. Raises
+    ``PermissionDenied`` when they hold the roles in none, or in several, so that no record
+    is filed in an area nobody chose."""
+    from prevent_portal.areas.models import Area
+
+    areas = area_ids_for(user, roles)
+    if len(areas) != 1:
+        raise PermissionDenied("You act for more than one council area, or none")
+    return Area.objects.get(pk=areas.pop())
+
+
+def global_perm_area_ids(user, perm: str) -> set[int]:
+    """The areas where ``user`` holds a role whose group gives the model-wide ``perm``: the
+    reach of rule 2 under rule 7."""
+    if not is_active_user(user):
+        return set()
+    cache = _cache(user)
+    roles = [role for role in cache.roles if perm in _GLOBAL_PERMISSIONS.get(role, ())]
+    return area_ids_for(user, roles)
+
+
 def _agencies_holding(cache: _AccessCache, role: str) -> list[int]:
     """The agencies where the cached user holds ``role`` through an active membership."""
     return sorted(a for a, held in cache.roles_by_agency.items() if role in held)
@@ -187,6 +231,8 @@ class ProtectedQuerySet(models.QuerySet):
     """
 
     agency_field: str = "owning_agency"
+    # Where the record's council area is (rule 7): a field path ending at an Area.
+    area_field: str = "area"
     owner_fields: dict[str, tuple[str, str]] = {}
 
     def visible_to(self, user: User) -> ProtectedQuerySet:
@@ -196,13 +242,12 @@ class ProtectedQuerySet(models.QuerySet):
     def _with_action(self, user: User, action: str) -> ProtectedQuerySet:
         if not is_active_user(user):
             return self.none()
-        if has_global_perm(user, _perm_name(self.model, action)):
-            return self.all()
         return self.filter(pk__in=self._scope_ids(user, action))
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
-        (own agencies, owner fields, live user grants, live agency group grants).
+        (model-wide within the user's areas, own agencies, owner fields, live user grants,
+        live agency group grants).
 
         One ``pk IN (… UNION ALL …)`` rather than an OR of the same conditions: PostgreSQL
         cannot turn an OR holding a subquery into index scans, so the OR read every row of the
@@ -212,6 +257,11 @@ class ProtectedQuerySet(models.QuerySet):
         cache = _cache(user)
         records = self.model._base_manager.order_by()
         branches: list[models.QuerySet] = []
+        perm = _perm_name(self.model, action)
+        if perm in cache.global_perms:
+            # Rule 7: model-wide, within the areas where the role giving it is held.
+            areas = sorted(global_perm_area_ids(user, perm))
+            branches.append(records.filter(**{f"{self.area_field}__in": areas}).values("pk"))
         if action == "view":
             if cache.case_agency_ids:
                 agency_filter = {f"{self.agency_field}__in": sorted(cache.case_agency_ids)}
@@ -256,12 +306,18 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
     cache = _cache(user)
     prefix = f"{model._meta.app_label}."
     suffix = f"_{model._meta.model_name}"
+    queryset_class = type(model._default_manager.get_queryset())
+    # Rule 7: a model-wide permission acts only on records of the areas where it is held.
+    area_attr = f"{getattr(queryset_class, 'area_field', 'area')}_id"
     actions = {
         p[len(prefix) : -len(suffix)]
         for p in cache.global_perms
-        if p.startswith(prefix) and p.endswith(suffix)
+        if p.startswith(prefix)
+        and p.endswith(suffix)
+        and (
+            not hasattr(obj, area_attr) or getattr(obj, area_attr) in global_perm_area_ids(user, p)
+        )
     }
-    queryset_class = type(model._default_manager.get_queryset())
     agency_id = getattr(obj, f"{queryset_class.agency_field}_id", None)
     role_actions: dict[str, set[str]] = getattr(model, "AGENCY_ROLE_ACTIONS", {})
     for role in cache.roles_by_agency.get(agency_id, set()):
@@ -322,6 +378,7 @@ __all__ = [
     "Role",
     "actions_for",
     "agency_ids_for",
+    "area_ids_for",
     "get_object_for_user",
     "has_global_perm",
     "has_role",

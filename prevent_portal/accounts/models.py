@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_otp.models import Device
 
+from prevent_portal.areas.models import Area
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Prevent Coordinator"
@@ -72,6 +74,11 @@ class Agency(models.Model):
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="agencies")
     is_core_panel_member = models.BooleanField("Core Channel Panel member", default=False)
     is_active = models.BooleanField(default=True)
+    # The council areas the agency serves. A council's own agency serves its one area, and
+    # the council roles held there (Coordinator, chair, manager) are roles in that area; a
+    # partner (a mental health trust, the police) may serve several, and its SPOCs see its
+    # cases in each (prevent_portal/areas/models.py).
+    areas = models.ManyToManyField(Area, related_name="agencies", blank=True)
     # Members of this group receive what is shared with the agency (guardian group grants).
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False

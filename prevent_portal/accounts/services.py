@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from prevent_portal.accounts.models import (
     Sector,
     User,
 )
+from prevent_portal.areas.models import Area
 from prevent_portal.audit.context import SYSTEM_USERNAME
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
@@ -94,17 +96,28 @@ def role_groups_sync(*, strict: bool = True) -> None:
 
 @transaction.atomic
 def agency_create(
-    *, name: str, short_code: str, sector: Sector, is_core_panel_member: bool = False
+    *,
+    name: str,
+    short_code: str,
+    sector: Sector,
+    is_core_panel_member: bool = False,
+    areas: Iterable[Area] | None = None,
 ) -> Agency:
-    """Create an agency with the group that receives what is shared with it."""
+    """Create an agency with the group that receives what is shared with it, serving
+    ``areas`` (by default the only area of a single-council deployment)."""
     group, _ = Group.objects.get_or_create(name=f"agency:{short_code}")
-    return Agency.objects.create(
+    agency = Agency.objects.create(
         name=name,
         short_code=short_code,
         sector=sector,
         is_core_panel_member=is_core_panel_member,
         group=group,
     )
+    if areas is None:
+        sole = Area.objects.sole()
+        areas = [sole] if sole is not None else []
+    agency.areas.add(*areas)
+    return agency
 
 
 @transaction.atomic

@@ -14,7 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from prevent_portal.accounts.models import User
+from prevent_portal.accounts.access import area_ids_for
+from prevent_portal.accounts.models import Role, User
+from prevent_portal.areas.models import Area
 from prevent_portal.audit.masking import mask_m2m_changes
 from prevent_portal.core.tabular import ImportReport
 from referrals.imports import (
@@ -53,7 +55,12 @@ class ImportResult(ImportReport):
 
 @transaction.atomic
 def referrals_import(
-    *, name: str, content: bytes, acting_user: User | None, max_rows: int | None = None
+    *,
+    name: str,
+    content: bytes,
+    acting_user: User | None,
+    max_rows: int | None = None,
+    area: Area | None = None,
 ) -> ImportResult:
     """Import historical referrals, all or nothing.
 
@@ -70,6 +77,17 @@ def referrals_import(
     than ``max_rows`` rows (IMPORT_MAX_ROWS, the web upload's cap, by default) is refused.
     """
     result = ImportResult()
+    # Every imported record belongs to one council area: the importing Coordinator's, or
+    # the one the command names; a single-council deployment's only area otherwise.
+    if area is None:
+        held = area_ids_for(acting_user, [Role.COORDINATOR]) if acting_user else set()
+        if len(held) == 1:
+            area = Area.objects.get(pk=held.pop())
+        elif not held:
+            area = Area.objects.sole()
+    if area is None:
+        result.file_error = "Say which council area the referrals belong to"
+        return result
     try:
         rows = read_rows(name, content, max_rows=max_rows)
         checked: CheckedFile = check_rows(rows, Lookups())
@@ -94,6 +112,7 @@ def referrals_import(
         person = persons.get(key)
         if person is None:
             person = persons[key] = Person.objects.create(
+                area=area,
                 given_name=row.first_name,
                 family_name=row.last_name,
                 date_of_birth=row.date_of_birth,

@@ -75,6 +75,19 @@ def intake_agencies(user: User) -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
 
 
+def draft_area(draft: ReferralDraft):
+    """The council area a draft's referral goes to: the one its agency serves. A partner
+    serving several areas says which on the draft (``data["area"]``, one of its areas)."""
+    served = list(draft.agency.areas.order_by("pk"))
+    if len(served) == 1:
+        return served[0]
+    chosen = draft.data.get("area")
+    for area in served:
+        if str(area.pk) == str(chosen):
+            return area
+    raise IntakeIncomplete([(SourceForm.SLUG, "Choose the council area the person lives in")])
+
+
 @transaction.atomic
 def referral_draft_save(
     *, agency: Agency | None, step: str, answers: dict, acting_user: User
@@ -148,7 +161,9 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
     )
     if refused:  # before anything is written: the same rules referral_record enforces
         raise IntakeIncomplete([(SourceForm.SLUG, sentence) for sentence in refused])
+    area = draft_area(draft)
     person = Person.objects.create(
+        area=area,
         given_name=data["given_name"],
         family_name=data["family_name"],
         date_of_birth=data["date_of_birth"],

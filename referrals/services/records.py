@@ -73,6 +73,8 @@ def referral_record(
         referring_agency = owning_agency
     referral = Referral.objects.create(
         person=person,
+        # A referral belongs to its person's council area (the person record is per area).
+        area_id=person.area_id,
         owning_agency=owning_agency,
         referring_agency=referring_agency,
         referring_organisation=referring_organisation,

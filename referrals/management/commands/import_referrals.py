@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from prevent_portal.areas.models import Area
 from prevent_portal.audit.context import acting_as
 from referrals.services.imports import referrals_import
 
@@ -18,11 +19,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to a .csv or .xlsx file")
+        parser.add_argument(
+            "--area",
+            default="",
+            help="the short code of the council area the referrals belong to (needed when "
+            "the deployment serves several)",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, area, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
+        chosen = None
+        if area:
+            chosen = Area.objects.filter(short_code=area).first()
+            if chosen is None:
+                raise CommandError(f"No council area has the short code {area!r}")
         with acting_as() as actor:
             # Not in a web worker: the command's own, larger cap.
             result = referrals_import(
@@ -30,6 +42,7 @@ class Command(BaseCommand):
                 content=path.read_bytes(),
                 acting_user=actor,
                 max_rows=settings.IMPORT_MAX_ROWS_COMMAND,
+                area=chosen,
             )
         if not result.ok:
             for message in result.messages():
