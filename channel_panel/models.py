@@ -851,12 +851,16 @@ def get_meeting_for_user(user, pk, *, perm: str | None = None) -> PanelMeeting:
     from django.core.exceptions import PermissionDenied
     from django.shortcuts import get_object_or_404
 
-    from prevent_portal.accounts.access import has_global_perm, require_role
+    from prevent_portal.accounts.access import global_perm_area_ids, require_role
 
     require_role(user, *PANEL_ROLES)
-    if perm is not None and not has_global_perm(user, perm):
+    # Another area's meeting is not there for them (rule 7): 404 before any 403.
+    meeting = get_object_or_404(
+        PanelMeeting.objects.visible_to(user).select_related("chair"), pk=pk
+    )
+    if perm is not None and meeting.area_id not in global_perm_area_ids(user, perm):
         raise PermissionDenied
-    return get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+    return meeting
 
 
 def agenda_item_visible_to(item: AgendaItem, user) -> bool:

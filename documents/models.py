@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from channel_panel.models import ChannelCase, PanelMeeting
-from prevent_portal.accounts.access import has_role
+from prevent_portal.accounts.access import area_ids_for, has_role
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from referrals.models import InformationRequest, Referral
 
@@ -51,7 +51,10 @@ def _meetings_whose_papers_user_sees(user):
     chair, while a chair; those they are invited to, during the pack window (review 4: any
     panel member could read every meeting's uploaded minutes, whatever they discussed)."""
     if has_role(user, Role.COORDINATOR):
-        return PanelMeeting.objects.values("pk")
+        # Every meeting of the Coordinator's council areas (rule 7).
+        return PanelMeeting.objects.filter(
+            area__in=sorted(area_ids_for(user, [Role.COORDINATOR]))
+        ).values("pk")
     mine = Q(pk__in=[])
     if has_role(user, Role.PANEL_CHAIR):
         mine |= Q(chair=user)

@@ -110,7 +110,11 @@ def meeting_list(request):
     then the rest, latest first."""
     require_role(request.user, *PANEL_ROLES)
     today = timezone.localdate()
-    meetings = PanelMeeting.objects.select_related("chair").annotate(item_count=Count("items"))
+    meetings = (
+        PanelMeeting.objects.visible_to(request.user)
+        .select_related("chair")
+        .annotate(item_count=Count("items"))
+    )
     waiting = WAITING.get(request.GET.get("waiting", ""))
     if waiting is not None:
         # The home page's links: just the meetings waiting for something (its rules).

@@ -21,7 +21,7 @@ from channel_panel.models import PanelMeeting
 from channel_panel.services import pack_is_open
 from channel_panel.views.agenda import access_records, agenda_rows
 from channel_panel.views.meetings import CHAIR, PANEL_ROLES
-from prevent_portal.accounts.access import has_global_perm, has_role
+from prevent_portal.accounts.access import global_perm_area_ids, has_role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.encrypted_download import encrypted_zip, password_page, password_take
@@ -31,9 +31,13 @@ def _reader_meeting(request, pk) -> tuple[PanelMeeting, list]:
     """The meeting, for a reader allowed to open its pack: the meeting's invitees (a case
     manager invited for one item need not be on the panel), panel chairs and the
     Coordinator; 403 for anyone else."""
-    meeting = get_object_or_404(PanelMeeting.objects.select_related("chair"), pk=pk)
+    # Meetings the reader may hear of at all (their area's panel, or an invitation): another
+    # area's meeting is not there (404).
+    meeting = get_object_or_404(
+        PanelMeeting.objects.visible_to(request.user).select_related("chair"), pk=pk
+    )
     invitations = list(meeting.invitees.filter(user=request.user).values_list("for_item_id"))
-    if not invitations and not has_global_perm(request.user, CHAIR):
+    if not invitations and meeting.area_id not in global_perm_area_ids(request.user, CHAIR):
         raise PermissionDenied
     return meeting, invitations
 

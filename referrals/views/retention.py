@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.access import area_ids_for, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.concurrency import StaleEdit
 from referrals import services
@@ -21,12 +21,16 @@ from referrals.forms.retention import DeletionForm, HoldForm, RetentionRuleForm
 from referrals.models import Referral, RetentionReview, RetentionRule
 
 
-def _reviews():
+def _reviews(user):
+    """The reviews of the Coordinator's own council areas (rule 7)."""
     referrals = Referral.objects.only(
         "pk", "person_id", "reference", "received_on", "status", "depersonalised_at"
     ).order_by("received_on", "pk")
-    return RetentionReview.objects.select_related("rule").prefetch_related(
-        Prefetch("person__referrals", queryset=referrals)
+    areas = sorted(area_ids_for(user, [Role.COORDINATOR]))
+    return (
+        RetentionReview.objects.filter(person__area__in=areas)
+        .select_related("rule")
+        .prefetch_related(Prefetch("person__referrals", queryset=referrals))
     )
 
 
@@ -35,7 +39,9 @@ def retention_reviews(request):
     """Records past retention waiting for a decision, and those under legal hold."""
     require_role(request.user, Role.COORDINATOR)
     reviews = list(
-        _reviews().filter(status__in=[RetentionReview.Status.DUE, RetentionReview.Status.HELD])
+        _reviews(request.user).filter(
+            status__in=[RetentionReview.Status.DUE, RetentionReview.Status.HELD]
+        )
     )
     return render(
         request,
@@ -52,7 +58,7 @@ def retention_review(request, pk):
     """One review: approve deletion, or apply a legal hold with a reason. Whichever
     Coordinator acts second is told the review was decided, and keeps what they typed."""
     require_role(request.user, Role.COORDINATOR)
-    review = get_object_or_404(_reviews(), pk=pk)
+    review = get_object_or_404(_reviews(request.user), pk=pk)
     start = {"version": review.version}
     action = request.POST.get("action") if request.method == "POST" else None
     delete_form = DeletionForm(request.POST if action == "delete" else None, initial=start)
