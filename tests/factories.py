@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import services
 from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
+from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral
 
 TEST_PASSWORD = "correct horse battery staple 42"
@@ -68,6 +69,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     family_name = factory.Sequence(lambda n: f"Family{n}")
     date_of_birth = date(2000, 1, 1)
     postcode = "ZZ9 9ZZ"
+    # The first council area (the one migrations make, the world's) unless a test names
+    # another: with two areas the model's own default is none, on purpose.
+    area = factory.LazyFunction(lambda: Area.objects.order_by("pk").first())
 
 
 def referral(agency: Agency, *, referrer: User | None = None, **kwargs) -> Referral:

@@ -125,5 +125,6 @@ class AccountsConfig(AppConfig):
         work_waiting.register_all("prevent_portal.accounts.work_waiting")
         # Needs the database: runs with `check --database default` and before `migrate`.
         register(checks.check_global_permissions, Tags.security, Tags.database)
+        register(checks.check_area_scope, Tags.security)
         # After every app's permissions exist (post_migrate of the last app runs it again).
         post_migrate.connect(_sync_role_groups, dispatch_uid="accounts-role-groups")

@@ -202,3 +202,52 @@ def check_global_permissions(app_configs=None, databases=None, **kwargs) -> list
                 raise
             continue
     return errors
+
+
+AREA_CHECK_ID = "areas.E001"
+
+
+def area_scope_errors() -> list[Error]:
+    """Rule 7 of the access module: model-wide sight reaches only the user's council areas,
+    through the queryset's ``area_field``. A protected model (a ProtectedQuerySet) on which
+    any role holds a model-wide permission must name a field path that ends at an Area, or
+    the Coordinator of one council would see another's records."""
+    from prevent_portal.accounts.access import ProtectedQuerySet, registered_global_permissions
+    from prevent_portal.areas.models import Area
+
+    errors = []
+    labels = {
+        p.split(".")[0] + "." + p.rsplit("_", 1)[-1]
+        for perms in registered_global_permissions().values()
+        for p in perms
+    }
+    for model in apps.get_models():
+        queryset = model._default_manager.get_queryset()
+        if not isinstance(queryset, ProtectedQuerySet):
+            continue
+        if f"{model._meta.app_label}.{model._meta.model_name}" not in labels:
+            continue
+        target = model
+        try:
+            for part in type(queryset).area_field.split("__"):
+                target = target._meta.get_field(part).related_model
+        except Exception:  # noqa: BLE001 - any broken path is the error reported
+            target = None
+        if target is not Area:
+            errors.append(
+                Error(
+                    f"{model._meta.label}: a role holds a model-wide permission on it, but "
+                    f"its queryset's area_field {type(queryset).area_field!r} does not lead "
+                    "to a council area, so that sight would cross areas",
+                    hint="Give the model area = area_field(), or set area_field to the path "
+                    "of its area (prevent_portal/accounts/access.py, rule 7).",
+                    obj=model,
+                    id=AREA_CHECK_ID,
+                )
+            )
+    return errors
+
+
+def check_area_scope(app_configs=None, **kwargs) -> list[Error]:
+    """Registered in AccountsConfig.ready()."""
+    return area_scope_errors()
