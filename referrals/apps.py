@@ -100,6 +100,7 @@ class ReferralsConfig(AppConfig):
             ],
         )
         demo_registry.register("referrals", demo.seed, order=20)
+        demo_registry.register("referrals.second_area", demo.seed_second_area, order=90)
         reminders.register("referrals.triage_overdue", triage_overdue)
         reminders.register("referrals.information_requests_overdue", information_requests_overdue)
         # What waits for each role on the home page (prevent_portal/core/work_waiting.py).

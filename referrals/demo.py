@@ -219,3 +219,84 @@ def _information_requests(ctx: DemoContext) -> None:
             request.due_on = ctx.day(due)
             request.requested_at = timezone.make_aware(datetime.combine(ctx.day(asked), time(10)))
             request.save(update_fields=["due_on", "requested_at"])
+
+
+# --- A second, smaller council (issue 18) -------------------------------------------------
+# It shares the mental health trust and the police Channel team with the first: their SPOCs
+# see their agency's cases in both areas, each named with its area; the second council's
+# Coordinator sees only its own. Every name is invented.
+SECOND_AREA = ("Eastfield", "eastfield")
+SECOND_COUNCIL = ("eastfield-council", "Eastfield District Council Prevent team")
+SHARED_PARTNERS = ("beh-mht", "so15")
+SECOND_ACCOUNTS = [
+    ("eastfield-coordinator", "coordinator", "Ellis", "Marchbank"),
+    ("eastfield-chair", "panel_chair", "Noor", "Castleton"),
+]
+# (given, family, age (years, months), gender, postcode, owning agency, days ago, concern)
+SECOND_REFERRALS = [
+    (
+        "Tobin",
+        "Harrowgate",
+        (19, 2),
+        "male",
+        "ZZ8 2EA",
+        "beh-mht",
+        4,
+        "Inpatient sharing extremist videos with other patients on the ward.",
+    ),
+    (
+        "Maris",
+        "Quillon",
+        (15, 7),
+        "female",
+        "ZZ8 5EB",
+        "so15",
+        11,
+        "Online contact with an adult encouraging travel abroad; reported by police.",
+    ),
+]
+
+
+def seed_second_area(ctx: DemoContext) -> None:
+    """Eastfield: a second council area with its own Coordinator and chair, served also by
+    the first council's mental health trust and police team, and two referrals of its own.
+    Runs after every other seeder, so everything before it belongs to the first area."""
+    from prevent_portal.accounts.demo import _account
+    from prevent_portal.accounts.models import Agency, Sector
+    from prevent_portal.accounts.services import agency_create
+    from prevent_portal.areas.models import Area
+
+    name, code = SECOND_AREA
+    area, made = Area.objects.get_or_create(short_code=code, defaults={"name": name})
+    agencies = ctx.objects["agencies"]
+    council = Agency.objects.filter(short_code=SECOND_COUNCIL[0]).first() or agency_create(
+        name=SECOND_COUNCIL[1],
+        short_code=SECOND_COUNCIL[0],
+        sector=Sector.objects.get(code="local-authority"),
+        areas=[area],
+    )
+    for partner in SHARED_PARTNERS:
+        agencies[partner].areas.add(area)
+    # Every run lists the accounts (seed_demo prints them), made once.
+    for username, role, first, last in SECOND_ACCOUNTS:
+        _account(ctx, username, role, council, first, last)
+    if not made:
+        return
+    for given, family, age, gender, postcode, agency, days_ago, text in SECOND_REFERRALS:
+        person = Person.objects.create(
+            area=area,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born(ctx.today, *age),
+            gender=gender,
+            postcode=postcode,
+        )
+        referral_record(
+            person=person,
+            owning_agency=agencies[agency],
+            referring_sector=agencies[agency].sector,
+            received_on=ctx.today - timedelta(days=days_ago),
+            concern_summary=text,
+            referrer=None,
+            acting_user=None,
+        )

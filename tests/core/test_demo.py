@@ -58,3 +58,23 @@ def test_seed_demo_refuses_to_run_in_production(settings):
         call_command("seed_demo", stdout=StringIO())
     assert not Membership.objects.filter(role=Role.COORDINATOR).exists()
     assert not User.objects.filter(username="coordinator").exists()
+
+
+def test_the_demo_has_a_second_council_that_shares_two_partners(db):
+    """Issue 18: Eastfield's Coordinator sees Eastfield's referrals only; the mental health
+    trust serves both councils and its SPOC sees its referrals in both."""
+    from prevent_portal.areas.models import Area
+    from referrals.models import Referral
+
+    seed()
+    first, second = Area.objects.order_by("pk")
+    assert second.short_code == "eastfield"
+    theirs = Referral.objects.filter(area=second)
+    assert theirs.count() == 2
+    eastfield = User.objects.get(username="eastfield-coordinator")
+    assert set(Referral.objects.visible_to(eastfield)) == set(theirs)
+    northmere = User.objects.get(username="coordinator")
+    assert set(Referral.objects.visible_to(northmere)) == set(Referral.objects.filter(area=first))
+    trust_spoc = User.objects.get(username="beh-mht-spoc")
+    areas_seen = set(Referral.objects.visible_to(trust_spoc).values_list("area", flat=True))
+    assert areas_seen == {first.pk, second.pk}
