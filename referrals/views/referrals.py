@@ -7,7 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prevent_portal.accounts.access import actions_for, agency_ids_for, has_role, require_role
+from prevent_portal.accounts.access import (
+    actions_for,
+    agency_ids_for,
+    area_ids_for,
+    has_role,
+    require_role,
+)
 from prevent_portal.accounts.grants import ShareRefused, live_grants
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from prevent_portal.accounts.reauth import recent_authentication_required
@@ -31,10 +37,19 @@ REFERRAL_LIST_ROLES = (
 def referral_list(request):
     """Referrals the user may see, newest first. Each row shown is an access entry."""
     require_role(request.user, *REFERRAL_LIST_ROLES)
-    queryset = Referral.objects.visible_to(request.user).select_related("person", "owning_agency")
+    queryset = Referral.objects.visible_to(request.user).select_related(
+        "person", "owning_agency", "area"
+    )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     log_access(request, page.object_list, view="referrals:list")
-    return render(request, "referrals/referral_list.html", {"page": page})
+    # Someone who works in several council areas (a partner serving two councils) is told
+    # each referral's; a single-council deployment shows no area at all.
+    several_areas = len(area_ids_for(request.user)) > 1
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {"page": page, "several_areas": several_areas},
+    )
 
 
 @require_GET
@@ -59,6 +74,7 @@ def referral_detail(request, pk):
         "referrals/referral_detail.html",
         {
             "referral": referral,
+            "several_areas": len(area_ids_for(request.user)) > 1,
             "show_chronology": not only_as_referrer,
             "chronology": chronology,
             "can_share": "share" in actions,

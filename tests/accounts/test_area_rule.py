@@ -63,3 +63,18 @@ def test_the_system_check_refuses_model_wide_sight_without_an_area(monkeypatch):
     errors = area_scope_errors()
     assert [e.id for e in errors] == ["areas.E001"]
     assert "referrals.Referral" in errors[0].msg
+
+
+def test_someone_working_in_two_areas_is_told_each_referrals_area(
+    world, second_area, signed_in_client
+):
+    area, _ = second_area
+    world.agency_a.areas.add(area)
+    there = factories.referral(world.agency_a, person=factories.PersonFactory(area=area))
+    client = signed_in_client(world.spoc_a)
+    listing = client.get("/referrals/").content.decode()
+    assert "Council area" in listing and "Westbrook" in listing
+    assert "Westbrook" in client.get(f"/referrals/{there.pk}/").content.decode()
+    # Someone in one area only is shown none.
+    client = signed_in_client(world.coordinator)
+    assert "Council area" not in client.get("/referrals/").content.decode()
