@@ -14,7 +14,10 @@ expired (after it closes); Channel Panel meetings chaired by the user or by some
 with some of the referrals on their agendas (rule 6: the chair of a meeting, while a panel
 chair, sees the referrals on its agenda and their cases). Each agenda item has discussion
 notes and an action owned by an agency; each meeting an action of its own, owned by the user
-or by an agency (issue 17: the minutes' notes and actions).
+or by an agency (issue 17: the minutes' notes and actions). Two council areas (issue 18):
+agency 0 serves the first, agency 1 both, agency 2 the second; each referral (with its person
+and case) and each meeting belongs to one, and model-wide sight and the panel's sight of
+meetings reach only the areas where the role giving them is held (rule 7).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from prevent_portal.accounts import services
 from prevent_portal.accounts.access import ProtectedQuerySet
 from prevent_portal.accounts.grants import object_share
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Membership, Role
+from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral, get_person_for_user, get_referral_for_user
 from tests import factories
 
@@ -56,6 +60,11 @@ INACTIVE_AGENCY = 2
 # assessments (the police Channel practitioner, channel_panel/assessments.py).
 POLICE_AGENCY = 1
 TIMINGS = ["live", "not_started", "expired"]
+# The council areas each agency serves (rule 7).
+AGENCY_AREAS = {0: {0}, 1: {0, 1}, 2: {1}}
+# The area of each referral (by index) and of each meeting.
+referral_areas = st.lists(st.integers(0, 1), min_size=4, max_size=4)
+meeting_areas = st.lists(st.integers(0, 1), min_size=2, max_size=2)
 
 MEMBERSHIP_STATES = {
     # state: (is_active, approval status)
@@ -100,10 +109,17 @@ meeting_rows = st.lists(
 class Rules:
     """What the user may see and do, by the rules of accounts/access.py."""
 
-    def __init__(self, user_active, members, referrals, cases, grants, meetings=()):
+    def __init__(
+        self, user_active, members, referrals, cases, grants, meetings=(), areas=((0,) * 4, (0, 0))
+    ):
         self.active = user_active
         on = [(a, r) for a, r, state in members if state == "live" and a != INACTIVE_AGENCY]
         self.roles = {r for _, r in on}
+        # Rule 7: the areas where each role is held (those its agencies serve).
+        self.areas_of = {
+            role: set().union(*(AGENCY_AREAS[a] for a, r in on if r == role)) for role in Role
+        }
+        self.referral_area, self.meeting_area = areas
         self.case_agencies = {a for a, r in on if r in AGENCY_CASE_ROLES}
         self.roles_at = {a: {r for b, r in on if b == a} for a in range(3)}
         self.referrals, self.cases = referrals, cases
@@ -133,6 +149,10 @@ class Rules:
     def coordinator(self):
         return self.active and Role.COORDINATOR in self.roles
 
+    def coordinator_in(self, area) -> bool:
+        """Model-wide sight and actions, within the Coordinator's areas (rule 7)."""
+        return self.coordinator and area in self.areas_of[Role.COORDINATOR]
+
     def sees_referral(self, i) -> bool:
         agency, by_user, depersonalised = self.referrals[i]
         if not self.active or depersonalised:
@@ -142,7 +162,7 @@ class Rules:
         # referrer role elsewhere is "left the agency".
         still_referrer = Role.REFERRER in self.roles_at.get(agency, set())
         return (
-            self.coordinator
+            self.coordinator_in(self.referral_area[i])
             or agency in self.case_agencies
             or (by_user and still_referrer)
             or i in self.chaired
@@ -153,7 +173,11 @@ class Rules:
         agency = self.referrals[i][0]
         if not self.sees_referral(i):
             return False
-        if self.coordinator and action in {"share", "change", "add_information"}:
+        if self.coordinator_in(self.referral_area[i]) and action in {
+            "share",
+            "change",
+            "add_information",
+        }:
             return True
         if action == "add_information" and Role.SPOC in self.roles_at.get(agency, set()):
             return True
@@ -166,7 +190,7 @@ class Rules:
         if not self.active or self.referrals[ref][2]:
             return False
         return (
-            self.coordinator
+            self.coordinator_in(self.referral_area[ref])
             or lead in self.case_agencies
             or ref in self.chaired
             or ("case", j, "view") in self.granted
@@ -212,32 +236,35 @@ class Rules:
             return self.sees_referral(k)
         if kind == "case":
             return self.sees_case(k)
-        return self.coordinator or (Role.PANEL_CHAIR in self.roles and self.meetings_chaired[k])
+        return self.coordinator_in(self.meeting_area[k]) or (
+            Role.PANEL_CHAIR in self.roles and self.meetings_chaired[k]
+        )
 
     # --- The minutes (issue 17) ---
-    def sees_meeting(self) -> bool:
-        """Meetings are heard of by the panel (the oracle's meetings have no invitees)."""
-        return self.active and bool(self.roles & set(PANEL_ROLES))
+    def sees_meeting(self, m) -> bool:
+        """Meetings are heard of by the panel of their area (the oracle's meetings have no
+        invitees)."""
+        return self.active and any(self.meeting_area[m] in self.areas_of[r] for r in PANEL_ROLES)
 
     def spoc_of(self, agency) -> bool:
         return self.active and Role.SPOC in self.roles_at.get(agency, set())
 
-    def sees_note(self, ref) -> bool:
+    def sees_note(self, ref, m) -> bool:
         """The discussion of an item: for who hears of the meeting and reads the item's
         referral for case work (a referrer who only referred it is told its status, never
         what the panel said)."""
-        return self.sees_meeting() and self.case_work(ref)
+        return self.sees_meeting(m) and self.case_work(ref)
 
     def sees_action(self, action) -> bool:
         """(an agenda item's referral or None, owned by the user, owning agency or None):
         seen by those who hear of its meeting or own it, and, when it is about an item,
         only by those who read the item's referral for case work."""
-        ref, by_user, agency = action
+        ref, by_user, agency, m = action
         owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
-        return (self.sees_meeting() or owns) and (ref is None or self.case_work(ref))
+        return (self.sees_meeting(m) or owns) and (ref is None or self.case_work(ref))
 
     def action_may(self, action, perm) -> bool:
-        ref, by_user, agency = action
+        ref, by_user, agency, _m = action
         owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
         writes = self.active and bool(self.roles & {Role.COORDINATOR, Role.PANEL_CHAIR})
         return self.sees_action(action) and (owns or writes)
@@ -247,16 +274,17 @@ class Rules:
         if not self.sees_case(j):
             return False
         lead_roles = self.roles_at.get(lead, set())
+        area = self.referral_area[self.cases[j][0]]
         if action == "change":
             return (
-                self.coordinator
+                self.coordinator_in(area)
                 or bool(lead_roles & {Role.SPOC, Role.PANEL_MEMBER, Role.PANEL_CHAIR})
                 or (managed and not returned)
                 or Role.PANEL_CHAIR in self.roles
                 or ("case", j, "change") in self.granted
             )
         if action == "share":
-            return self.coordinator or ("case", j, "share") in self.granted
+            return self.coordinator_in(area) or ("case", j, "share") in self.granted
         raise ValueError(action)
 
 
@@ -343,14 +371,19 @@ class VisibilityOracleTests(TestCase):
         cls.agencies[INACTIVE_AGENCY].save()
         cls.agencies[POLICE_AGENCY].sector = factories.sector("police")
         cls.agencies[POLICE_AGENCY].save()
+        cls.areas = [Area.objects.get(), Area.objects.create(name="Oracle", short_code="oracle")]
+        for k, agency in enumerate(cls.agencies):
+            agency.areas.set([cls.areas[a] for a in AGENCY_AREAS[k]])
         cls.granter = factories.UserFactory()
         cls.someone_else = factories.UserFactory()
 
-    def _build(self, user_active, members, referrals, cases, grants, meetings=()):
+    def _build(self, user_active, members, referrals, cases, grants, meetings=(), areas=None):
+        areas = areas or ((0,) * 4, (0, 0))
         with disable_auditlog():
-            return self._build_rows(user_active, members, referrals, cases, grants, meetings)
+            return self._build_rows(user_active, members, referrals, cases, grants, meetings, areas)
 
-    def _build_rows(self, user_active, members, referrals, cases, grants, meetings):
+    def _build_rows(self, user_active, members, referrals, cases, grants, meetings, areas):
+        referral_area, meeting_area = ([self.areas[a] for a in row] for row in areas)
         user = factories.UserFactory(is_active=user_active)
         # Rows straight into the table: the random roles may break separation of duties
         # (system administrator with a case role), which the services refuse to create but
@@ -370,7 +403,10 @@ class VisibilityOracleTests(TestCase):
         # read only these columns, and 200 examples stay within a minute or two.
         refs = [
             Referral.objects.create(
-                person=Person.objects.create(given_name="Oracle", family_name="Person"),
+                area=referral_area[k],
+                person=Person.objects.create(
+                    given_name="Oracle", family_name="Person", area=referral_area[k]
+                ),
                 owning_agency=self.agencies[agency],
                 referring_agency=self.agencies[agency],
                 referring_sector=self.agencies[agency].sector,
@@ -379,11 +415,12 @@ class VisibilityOracleTests(TestCase):
                 concern_summary="A fictional concern",
                 depersonalised_at=now if depersonalised else None,
             )
-            for agency, by_user, depersonalised in referrals
+            for k, (agency, by_user, depersonalised) in enumerate(referrals)
         ]
         case_objs = [
             ChannelCase.objects.create(
                 referral=refs[ref],
+                area=refs[ref].area,
                 lead_agency=self.agencies[lead],
                 case_manager=user if managed else self.someone_else,
                 ownership_returned_to=self.agencies[0] if returned else None,
@@ -428,15 +465,17 @@ class VisibilityOracleTests(TestCase):
                 self.assessments.append((k, draft, by_user, made))
         self.documents = []
         self.notes, self.actions = [], []
-        for by_user, on in meetings:
+        for m, (by_user, on) in enumerate(meetings):
             meeting = PanelMeeting.objects.create(
-                meets_on=now.date(), chair=user if by_user else self.someone_else
+                area=meeting_area[m],
+                meets_on=now.date(),
+                chair=user if by_user else self.someone_else,
             )
             self.documents.append(("meeting", len(self.documents), _document(meeting=meeting)))
             owner_agency = len(self.actions) % 3
             self.actions.append(
                 (
-                    (None, by_user, None if by_user else owner_agency),
+                    (None, by_user, None if by_user else owner_agency, m),
                     MeetingAction.objects.create(
                         meeting=meeting,
                         description="Oracle",
@@ -452,11 +491,11 @@ class VisibilityOracleTests(TestCase):
                     meeting=meeting, position=position, kind=AgendaItem.Kind.NEW, referral=refs[i]
                 )
                 note = ItemNote.objects.create(item=item, text="Oracle", written_by=self.granter)
-                self.notes.append((i, note))
+                self.notes.append((i, m, note))
                 agency = (i + position) % 3
                 self.actions.append(
                     (
-                        (i, False, agency),
+                        (i, False, agency, m),
                         MeetingAction.objects.create(
                             meeting=meeting,
                             item=item,
@@ -488,18 +527,19 @@ class VisibilityOracleTests(TestCase):
         cases=case_rows,
         grants=grant_rows,
         meetings=meeting_rows,
+        areas=st.tuples(referral_areas, meeting_areas),
     )
     def test_visible_to_and_get_for_user_match_the_rules(
-        self, user_active, members, referrals, cases, grants, meetings
+        self, user_active, members, referrals, cases, grants, meetings, areas
     ):
         # A later membership row for the same (agency, role) wins, as in the database.
         members = [(a, r, st) for (a, r), st in {(a, r): st for a, r, st in members}.items()]
         cases = _dedupe_cases(cases, len(referrals))
         grants = _dedupe_grants(grants, len(referrals), len(cases))
         user, refs, case_objs = self._build(
-            user_active, members, referrals, cases, grants, meetings
+            user_active, members, referrals, cases, grants, meetings, areas
         )
-        rules = Rules(user_active, members, referrals, cases, grants, meetings)
+        rules = Rules(user_active, members, referrals, cases, grants, meetings, areas)
 
         # Referral: visible_to, and get_referral_for_user for sight and two actions.
         self._agree(
@@ -533,7 +573,7 @@ class VisibilityOracleTests(TestCase):
         )
         # The minutes: notes with their item and meeting; actions as MeetingAction.visible_to
         # says, and get_meeting_action_for_user for sight and for closing one.
-        notes = {note.pk for ref, note in self.notes if rules.sees_note(ref)}
+        notes = {note.pk for ref, m, note in self.notes if rules.sees_note(ref, m)}
         assert set(ItemNote.objects.visible_to(user).values_list("pk", flat=True)) == notes
         self._agree(
             MeetingAction,
