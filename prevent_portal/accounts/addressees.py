@@ -59,9 +59,9 @@ def _area_ids(area) -> list[int] | None:
     if isinstance(area, int) or hasattr(area, "pk"):
         area = [area]
     ids = sorted({getattr(a, "pk", a) for a in area})
-    if not ids or None in ids:
+    if None in ids:
         raise NoArea("Say which council area the people addressed hold their role in")
-    return ids
+    return ids  # none: the caller holds no role in any area, and nobody is offered
 
 
 def holder_memberships(roles: str | Iterable[str], area, *, agency=None) -> QuerySet[Membership]:
