@@ -170,9 +170,13 @@ def _about_area_x(text: str, record, words: list[str]) -> bool:
     return record is not None or any(word in text for word in words)
 
 
-def test_no_reminder_provider_tells_another_area_of_this_areas_records(walked):
-    """Each provider, run directly (before the sweep drops those who cannot see a record):
-    every one of them speaks about area X's records, and none of them to area Y's staff."""
+def test_no_reminder_or_notification_tells_another_area_of_this_areas_records(walked, world):
+    """One walk (it is the costly part) with two checks.
+
+    Each reminder provider, run directly (before the sweep drops those who cannot see a
+    record): every one of them speaks about area X's records, and none of them to area Y's
+    staff. Then every notice the scenarios queued and the sweeps wrote: none about area X
+    reaches area Y, but the notices about the instance itself, which go to every area."""
     two_areas, words = walked
     elsewhere = {user.pk for user in two_areas.elsewhere.staff}
     spoke, leaks = set(), []
@@ -188,11 +192,6 @@ def test_no_reminder_provider_tells_another_area_of_this_areas_records(walked):
     assert not leaks, f"reminders about area X addressed to area Y: {leaks}"
     assert spoke == set(providers()), f"not exercised: {set(providers()) - spoke}"
 
-
-def test_no_notification_tells_another_area_of_this_areas_records(walked, world):
-    """Every notice the scenarios queued and the sweeps wrote: none about area X reaches
-    area Y, but the notices about the instance itself, which go to every area."""
-    two_areas, words = walked
     for day in DAYS:
         reminders_queue_due(today=day)
     leaks = [
@@ -201,7 +200,7 @@ def test_no_notification_tells_another_area_of_this_areas_records(walked, world)
         if note.kind not in EVERY_AREA_KINDS
         and _about_area_x(f"{note.subject}\n{note.body}", None, words)
     ]
-    assert not leaks
+    assert not leaks, f"notices about area X sent to area Y: {leaks}"
     # The instance's own notice reached area Y's Coordinator; area X's were told of theirs.
     assert Notification.objects.filter(
         recipient=two_areas.elsewhere.coordinator, kind__in=EVERY_AREA_KINDS
