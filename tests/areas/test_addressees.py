@@ -272,3 +272,22 @@ def test_an_account_change_is_approved_and_heard_of_by_its_own_areas_coordinator
     assert [n.recipient for n in told] == [world.coordinator]
     assert approvals.change_request_approve(change=change, acting_user=world.coordinator)
     assert Membership.objects.active().filter(user=newcomer, agency=world.agency_a).exists()
+
+
+def test_the_triage_sweep_costs_the_same_per_area_however_many_areas(
+    world, django_assert_num_queries
+):
+    """The sweep at scale 10 addressed every chair in the country: with one Coordinator and
+    one overdue referral in each of four areas it gives four reminders, not sixteen, in the
+    same two queries as for one area."""
+    from referrals.reminders import triage_overdue
+
+    areas = [other_area_build(f"Area {n}", f"area-{n}") for n in range(4)]
+    for other in areas:
+        person = factories.PersonFactory(area=other.area)
+        factories.referral(other.partner, person=person, received_on=TODAY - timedelta(days=30))
+    with django_assert_num_queries(2):
+        reminders = list(triage_overdue(TODAY))
+    assert sorted((r.recipient.username, r.record.area_id) for r in reminders) == sorted(
+        (other.coordinator.username, other.area.pk) for other in areas
+    )
