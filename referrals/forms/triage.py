@@ -154,6 +154,14 @@ class InformationRequestForm(forms.Form):
     )
     due_on = _date("Answer needed by", required_message="Enter the date the answer is needed by")
 
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The agencies serving the referral's council area: its SPOCs are shown the person's
+        # names, date of birth and address, which another area's agencies have no need of.
+        self.fields["agency"].queryset = Agency.objects.filter(
+            is_active=True, areas=referral.area_id
+        ).order_by("name")
+
     def clean_due_on(self):
         due = self.cleaned_data["due_on"]
         if due < timezone.localdate():

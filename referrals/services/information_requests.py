@@ -85,7 +85,10 @@ def information_request_create(
 ) -> InformationRequest:
     """Ask a partner agency what it knows, by a date today or later. The agency's SPOCs see
     the request (not the referral) until it is answered, withdrawn or expires, and are told
-    by e-mail with no personal data in it."""
+    by e-mail with no personal data in it. Only an agency serving the referral's council
+    area is asked (ValueError otherwise): another area's SPOCs have no need of the person."""
+    if not agency.areas.filter(pk=referral.area_id).exists():
+        raise ValueError("Choose an agency that works in this referral's council area")
     request = InformationRequest(
         referral=referral,
         agency=agency,

@@ -274,6 +274,7 @@ def triage_information_request(request, pk):
         template="referrals/triage_information_request.html",
         service=service,
         versioned=False,
+        form_kwargs=lambda referral: {"referral": referral},
         success="Information requested",
     )
 

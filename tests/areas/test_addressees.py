@@ -291,3 +291,24 @@ def test_the_triage_sweep_costs_the_same_per_area_however_many_areas(
     assert sorted((r.recipient.username, r.record.area_id) for r in reminders) == sorted(
         (other.coordinator.username, other.area.pk) for other in areas
     )
+
+
+def test_information_is_asked_only_of_agencies_serving_the_referrals_area(two_areas, world):
+    """The agency asked is shown the person's names, date of birth and address, and its
+    SPOCs are e-mailed: another area's partner is neither offered nor accepted."""
+    from referrals.forms.triage import InformationRequestForm
+    from referrals.services import information_request_create
+
+    referral = factories.referral(world.agency_a)
+    elsewhere = two_areas.elsewhere
+    offered = set(InformationRequestForm(referral=referral).fields["agency"].queryset)
+    assert world.agency_b in offered and elsewhere.partner not in offered
+    with pytest.raises(ValueError, match="council area"):
+        information_request_create(
+            referral=referral,
+            agency=elsewhere.partner,
+            question="Do you know them?",
+            due_on=TODAY,
+            acting_user=world.coordinator,
+        )
+    assert not Notification.objects.filter(recipient=elsewhere.spoc).exists()
