@@ -51,17 +51,19 @@ def _roles(roles: str | Iterable[str]) -> list[str]:
 
 def _area_ids(area) -> list[int] | None:
     """The area ids ``area`` names (an Area, a pk, several of either), or None for
-    EVERY_AREA. NoArea when it names none: a record without an area addresses nobody."""
+    EVERY_AREA. NoArea for a missing area: a record without one addresses nobody, rather
+    than everybody. An empty collection (someone who holds the role in no area) names none,
+    and nobody is offered."""
     if area is EVERY_AREA:
         return None
     if area is None:
         raise NoArea("Say which council area the people addressed hold their role in")
     if isinstance(area, int) or hasattr(area, "pk"):
         area = [area]
-    ids = sorted({getattr(a, "pk", a) for a in area})
+    ids = {getattr(a, "pk", a) for a in area}
     if None in ids:
         raise NoArea("Say which council area the people addressed hold their role in")
-    return ids  # none: the caller holds no role in any area, and nobody is offered
+    return sorted(ids)
 
 
 def holder_memberships(roles: str | Iterable[str], area, *, agency=None) -> QuerySet[Membership]:

@@ -120,11 +120,13 @@ def _changes_concerning(area_ids: set[int]) -> Q:
     held = Membership.objects.held()
     areas_of_subject = held.filter(user=OuterRef("subject_id"), agency__areas__isnull=False)
     role_change = Q(kind=Kind.ROLE)
-    return (role_change & Q(membership__agency__areas__in=sorted(area_ids))) | (
-        role_change & Q(membership__agency__areas__isnull=True)
-        | ~role_change & Q(subject__in=held.in_areas(area_ids).values("user"))
-        | ~role_change & ~Exists(areas_of_subject)
+    role_in_mine = Q(membership__agency__areas__in=sorted(area_ids)) | Q(
+        membership__agency__areas__isnull=True
     )
+    account_in_mine = Q(subject__in=held.in_areas(area_ids).values("user")) | ~Exists(
+        areas_of_subject
+    )
+    return (role_change & role_in_mine) | (~role_change & account_in_mine)
 
 
 def notify_role_ended(*, membership: Membership, acting_user: User | None) -> None:

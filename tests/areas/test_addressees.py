@@ -272,6 +272,12 @@ def test_an_account_change_is_approved_and_heard_of_by_its_own_areas_coordinator
     assert [n.recipient for n in told] == [world.coordinator]
     assert approvals.change_request_approve(change=change, acting_user=world.coordinator)
     assert Membership.objects.active().filter(user=newcomer, agency=world.agency_a).exists()
+    # A sign-in detail of an account of area X: the same.
+    email = approvals.user_email_set(
+        user=world.spoc_a, email="new@example.invalid", acting_user=world.sysadmin
+    )
+    assert list(approvals.change_requests_for(world.coordinator)) == [email]
+    assert list(approvals.change_requests_for(elsewhere.coordinator)) == []
 
 
 def test_the_triage_sweep_costs_the_same_per_area_however_many_areas(
