@@ -10,17 +10,10 @@ from datetime import date, timedelta
 from django.conf import settings
 
 from channel_panel.models import ChannelCase, PostExitReview, SupportAction
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import holders_by_area
+from prevent_portal.accounts.models import Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
-
-
-def _holders(role: str) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, memberships__in=Membership.objects.active().filter(role=role)
-        ).distinct()
-    )
 
 
 def _recipients(*groups) -> list[User]:
@@ -33,39 +26,29 @@ def _recipients(*groups) -> list[User]:
     return list(seen.values())
 
 
-def _chairs_by_agency() -> dict[int, list[User]]:
-    chairs: dict[int, list[User]] = {}
-    memberships = (
-        Membership.objects.active()
-        .filter(role=Role.PANEL_CHAIR, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id")
-    )
-    for membership in memberships:
-        chairs.setdefault(membership.agency_id, []).append(membership.user)
-    return chairs
-
-
 def _case_link(case: ChannelCase) -> str:
     return site_link("channel_panel:case_detail", case.pk)
 
 
 def support_contact_overdue(today: date):
     """An open case's support action whose next contact was due before today: its case
-    manager, the Coordinators and a panel chair of the lead agency, once per action and due
-    date; the sweep drops any of them who cannot see the case (a manager who has left the
-    agency). Not every chair in the country: they may not see the case at all."""
-    overdue = (
+    manager, the Coordinators of the case's area and a panel chair of the lead agency in that
+    area, once per action and due date; the sweep drops any of them who cannot see the case
+    (a manager who has left the agency). Not every chair or Coordinator in the region: only
+    the case's own area's, read once for every area concerned."""
+    overdue = list(
         SupportAction.objects.contact_overdue(today)
         .select_related("case__case_manager", "support_type")
         .order_by("next_contact_due", "pk")
     )
-    coordinators = _holders(Role.COORDINATOR)
-    chairs = _chairs_by_agency()
+    areas = {action.case.area_id for action in overdue}
+    coordinators = holders_by_area(Role.COORDINATOR, areas)
+    chairs = holders_by_area(Role.PANEL_CHAIR, areas)
     for action in overdue:
         case, due = action.case, action.next_contact_due
-        lead_chairs = chairs.get(case.lead_agency_id, [])
-        for recipient in _recipients([case.case_manager], coordinators, lead_chairs):
+        lead_chairs = chairs(case.area_id, case.lead_agency_id)
+        recipients = _recipients([case.case_manager], coordinators(case.area_id), lead_chairs)
+        for recipient in recipients:
             yield Reminder(
                 kind="channel_contact_overdue",
                 key=f"action:{action.pk}:{due.isoformat()}",
@@ -108,19 +91,20 @@ def consent_on_turning_18(today: date):
 
 def post_exit_review_due(today: date):
     """A post-exit review not yet held and due within CHANNEL_REVIEW_REMINDER_DAYS (or
-    already past due): the coordinators and the case manager, once per review."""
-    reviews = (
+    already past due): the Coordinators of the case's area and the case manager, once per
+    review."""
+    reviews = list(
         PostExitReview.objects.due(today)
         .select_related("case__case_manager")
         .order_by("due_on", "pk")
     )
-    coordinators = _holders(Role.COORDINATOR)
+    coordinators = holders_by_area(Role.COORDINATOR, {review.case.area_id for review in reviews})
     for review in reviews:
         case = review.case
         # Once ownership has returned to another agency the former case manager no longer
         # holds the case: the Coordinators bring the review to panel.
         managers = [] if case.ownership_returned_to_id else [case.case_manager]
-        for recipient in _recipients(coordinators, managers):
+        for recipient in _recipients(coordinators(case.area_id), managers):
             yield Reminder(
                 kind="channel_post_exit_review",
                 key=f"review:{review.pk}",
@@ -184,19 +168,6 @@ def pack_open(today: date):
 MEETING_ACTION_REMINDER_DAYS = 7
 
 
-def _spocs_by_agency() -> dict[int, list[User]]:
-    spocs: dict[int, list[User]] = {}
-    memberships = (
-        Membership.objects.active()
-        .filter(role=Role.SPOC, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id")
-    )
-    for membership in memberships:
-        spocs.setdefault(membership.agency_id, []).append(membership.user)
-    return spocs
-
-
 def meeting_action_due(today: date):
     """An open action from a panel meeting, due within MEETING_ACTION_REMINDER_DAYS or
     overdue: its owner, or the SPOCs of the owning agency; once as it falls due and once
@@ -207,16 +178,20 @@ def meeting_action_due(today: date):
     from channel_panel.models import MeetingAction
 
     horizon = today + timedelta(days=MEETING_ACTION_REMINDER_DAYS)
-    actions = (
+    actions = list(
         MeetingAction.objects.open()
         .filter(due_on__lte=horizon)
         .select_related("meeting", "owner_user")
         .order_by("due_on", "pk")
     )
-    spocs = _spocs_by_agency()
+    # The owning agency's SPOCs in the meeting's area (an agency serving several areas has
+    # SPOCs in each), read once for every area concerned.
+    spocs = holders_by_area(Role.SPOC, {action.meeting.area_id for action in actions})
     for action in actions:
         owners = (
-            [action.owner_user] if action.owner_user_id else spocs.get(action.owner_agency_id, [])
+            [action.owner_user]
+            if action.owner_user_id
+            else spocs(action.meeting.area_id, action.owner_agency_id)
         )
         overdue = action.due_on < today
         when = "overdue" if overdue else "due"

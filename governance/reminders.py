@@ -3,8 +3,9 @@
 Before a board's next update is due, its lead officer and each reminder recipient get one
 reminder per lead time (``BOARD_REMINDER_LEAD_DAYS``, default 28 and 7 days). A sweep that
 missed days sends only the latest lead time passed, never a stale one as well. Once the due
-date passes with no update recorded, every Coordinator gets one overdue escalation. Keys
-carry the due date, so recording an update (which moves the date) starts a new cycle.
+date passes with no update recorded, each Coordinator of the board's council area gets one
+overdue escalation. Keys carry the due date, so recording an update (which moves the date)
+starts a new cycle.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from datetime import date
 from django.conf import settings
 
 from governance.models import Board
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import areas_of, holders_by_area
+from prevent_portal.accounts.models import Role, User
+from prevent_portal.areas.models import Area
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 
@@ -22,15 +25,24 @@ KIND_DUE = "board_update"
 KIND_OVERDUE = "board_update_overdue"
 
 
-def _coordinators() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-        )
-        .distinct()
-        .order_by("pk")
-    )
+def _board_coordinators(boards: list[Board]):
+    """The Coordinators to escalate each board to: those of the council area the board's
+    lead officer works in. A board has no area of its own yet (issue 18 gives boards one in a
+    later slice), and its lead officer is the council's: their area is the board's. One query
+    for the lead officers' areas and one for every area's Coordinators."""
+    areas = areas_of([board.lead_officer for board in boards])
+    # A lead officer who has left holds no role: in a single-council deployment the board is
+    # still the one area's; with several, nobody can say whose it is and nobody is told.
+    sole = Area.objects.sole() if boards else None
+    fallback = {sole.pk} if sole is not None else set()
+    index = holders_by_area(Role.COORDINATOR, set().union(fallback, *areas.values()))
+
+    def coordinators(board: Board) -> list[User]:
+        board_areas = areas.get(board.lead_officer_id) or fallback
+        found = {u.pk: u for area in board_areas for u in index(area)}
+        return [found[pk] for pk in sorted(found)]
+
+    return coordinators
 
 
 def _link(board: Board) -> str:
@@ -54,13 +66,13 @@ def lead_time_passed(days_left: int, lead_days: list[int]) -> int | None:
 def board_updates_due(today: date):
     """Reminders of board updates coming due, and escalations of those overdue."""
     lead_days = list(settings.BOARD_REMINDER_LEAD_DAYS)
-    boards = (
+    boards = list(
         Board.objects.updates_due(today)
         .select_related("lead_officer")
         .prefetch_related("reminder_recipients")
         .order_by("pk")
     )
-    coordinators = None
+    coordinators = _board_coordinators([board for board in boards if board.next_due < today])
     for board in boards:
         due = board.next_due
         if due >= today:
@@ -82,9 +94,7 @@ def board_updates_due(today: date):
                     ),
                 )
         else:
-            if coordinators is None:
-                coordinators = _coordinators()
-            for coordinator in coordinators:
+            for coordinator in coordinators(board):
                 yield Reminder(
                     kind=KIND_OVERDUE,
                     key=f"board:{board.pk}:{due.isoformat()}:overdue",

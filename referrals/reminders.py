@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import holders_by_area
+from prevent_portal.accounts.models import Role
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE
@@ -13,21 +14,20 @@ from referrals.services.information_requests import asked_spocs
 
 
 def triage_overdue(today: date):
-    """Tell every coordinator about each referral still untriaged past the target days: its
-    reference and a link, nothing about the person (the sweep checks each can see it)."""
+    """Tell the Coordinators of each referral's own area about it while it is still
+    untriaged past the target days: its reference and a link, nothing about the person (the
+    sweep checks each can see it). Never another area's Coordinators, who must not learn that
+    it exists; one query for the holders of every area concerned."""
     target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
-    overdue = Referral.objects.filter(
-        status=Referral.Status.RECEIVED, received_on__lte=today - target
-    ).only("pk", "reference", "received_on")
-    coordinators = list(
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-        ).distinct()
+    overdue = list(
+        Referral.objects.filter(
+            status=Referral.Status.RECEIVED, received_on__lte=today - target
+        ).only("pk", "reference", "received_on", "area_id")
     )
+    coordinators = holders_by_area(Role.COORDINATOR, {r.area_id for r in overdue})
     for referral in overdue:
         due = referral.received_on + target
-        for coordinator in coordinators:
+        for coordinator in coordinators(referral.area_id):
             yield Reminder(
                 kind="triage_overdue",
                 key=f"referral:{referral.pk}:{due.isoformat()}",

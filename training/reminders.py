@@ -1,5 +1,6 @@
 """Reminders the training app contributes to the daily sweep: returns missing before a
-quarter's deadline (to the agency's SPOCs) and after it (to the Coordinator)."""
+quarter's deadline (to the agency's SPOCs) and after it (to the Coordinators of the areas
+the agency serves)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import holders_by_area
+from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 from training.expected import agencies_by_id, missing_returns, owed_pairs
@@ -30,15 +32,6 @@ def _spocs_by_agency(agency_ids) -> dict[int, list[User]]:
     for membership in memberships:
         spocs[membership.agency_id].append(membership.user)
     return spocs
-
-
-def _coordinators() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-        ).distinct()
-    )
 
 
 def _before_deadline(period: ReportingPeriod, missing, types, agencies, today: date):
@@ -73,17 +66,31 @@ def _before_deadline(period: ReportingPeriod, missing, types, agencies, today: d
 
 
 def _after_deadline(period: ReportingPeriod, missing, types, agencies):
-    """One overdue list per quarter to each Coordinator."""
-    lines = sorted(
-        f"- {agencies[agency_id].name}: {types[type_id].name}" for agency_id, type_id in missing
-    )
-    for coordinator in _coordinators():
+    """One overdue list per quarter to each Coordinator, of the returns missing from the
+    agencies that serve their council area (a partner serving several areas is on each
+    area's list). Another area's Coordinator hears nothing of them: one query for the areas
+    the agencies serve, one for every area's Coordinators."""
+    areas_served: dict[int, set[int]] = defaultdict(set)
+    through = Agency.areas.through.objects.filter(agency_id__in=sorted(agencies))
+    for agency_id, area_id in through.values_list("agency_id", "area_id"):
+        areas_served[agency_id].add(area_id)
+    coordinators = holders_by_area(Role.COORDINATOR, set().union(*areas_served.values()))
+    lines_for: dict[int, set[str]] = defaultdict(set)
+    people = {}
+    for agency_id, type_id in missing:
+        line = f"- {agencies[agency_id].name}: {types[type_id].name}"
+        for area_id in areas_served.get(agency_id, ()):
+            for coordinator in coordinators(area_id):
+                people[coordinator.pk] = coordinator
+                lines_for[coordinator.pk].add(line)
+    for pk in sorted(people):
+        lines = sorted(lines_for[pk])
         yield Reminder(
             kind="training_overdue",
             key=f"period:{period.pk}",
             subject=f"Training returns, {period.label}",
             due=period.submission_deadline + timedelta(days=1),
-            recipient=coordinator,
+            recipient=people[pk],
             title=f"{len(lines)} training return{'s' if len(lines) != 1 else ''} missing for "
             f"{period.label}",
             body=(

@@ -267,7 +267,7 @@ class CaseExitForm(forms.Form):
     )
     version = VersionField(error_messages=VERSION_ERRORS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = ExitReason.objects.current()
         self.fields["return_ownership_to"].queryset = _agencies()
@@ -278,7 +278,7 @@ class CaseExitForm(forms.Form):
         )
         self.fields["returned_case_manager"].choices = [
             ("", "Choose a case manager"),
-            *staff_choices(),
+            *staff_choices(case.area_id),
         ]
         self.fields["signposted_to"].queryset = SignpostingService.objects.current()
         self.fields[

@@ -19,7 +19,8 @@ from channel_panel.models import (
     PanelMeeting,
 )
 from channel_panel.services import allowed_outcomes
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, User
+from prevent_portal.accounts.addressees import holder_memberships, holders
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Role, User
 from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.forms import GovUKDateField
 from referrals.forms.triage import DATE_HINT, TEXT_MAX, VERSION_ERRORS
@@ -53,24 +54,19 @@ def _agency_field(label, hint="", required=True, empty_label="Choose an agency")
     )
 
 
-def panel_chairs():
-    """Who may chair a meeting: active holders of the panel chair role."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.PANEL_CHAIR),
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def panel_chairs(areas):
+    """Who may chair a meeting: active holders of the panel chair role in ``areas`` (the
+    meeting's area, or those where the person scheduling it acts): never another council's
+    chair."""
+    return holders(Role.PANEL_CHAIR, areas).order_by("first_name", "last_name", "username")
 
 
-def staff_choices() -> list[tuple[str, str]]:
-    """Active users in a case role, one choice per user and agency: "Name (Agency)". The
-    value is "<user id>-<agency id>" (someone may work for two agencies)."""
+def staff_choices(area) -> list[tuple[str, str]]:
+    """Active users in a case role in ``area`` (the meeting's or the case's), one choice per
+    user and agency: "Name (Agency)". The value is "<user id>-<agency id>" (someone may work
+    for two agencies). Another council's staff are not offered."""
     rows = (
-        Membership.objects.active()
-        .filter(role__in=AGENCY_CASE_ROLES, user__is_active=True)
+        holder_memberships(AGENCY_CASE_ROLES, area)
         .values_list(
             "user_id", "agency_id", "user__first_name", "user__last_name", "user__username"
         )
@@ -142,9 +138,9 @@ class MeetingForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = panel_chairs()
+        self.fields["chair"].queryset = panel_chairs(areas)
 
 
 class MeetingScheduleForm(MeetingForm):
@@ -289,9 +285,9 @@ class InviteeForm(forms.Form):
         error_messages={"invalid_choice": "Choose an item from the list"},
     )
 
-    def __init__(self, *args, items, **kwargs):
+    def __init__(self, *args, items, area, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "Choose a person"), *staff_choices()]
+        self.fields["person"].choices = [("", "Choose a person"), *staff_choices(area)]
         self._items = {str(item.pk): item for item in items}
         self.fields["for_item"].choices = [
             ("", "The whole meeting"),
@@ -475,7 +471,10 @@ class DecisionForm(forms.Form):
             self.fields["signposted_to"].queryset = SignpostingService.objects.current()
         for name in ("case_manager", "exit_case_manager"):
             if name in self.fields:
-                self.fields[name].choices = [("", "Choose a case manager"), *staff_choices()]
+                self.fields[name].choices = [
+                    ("", "Choose a case manager"),
+                    *staff_choices(item.meeting.area_id),
+                ]
         if "exit_reason" in self.fields:
             self.fields["exit_reason"].queryset = ExitReason.objects.current()
 

@@ -7,7 +7,8 @@ from django import forms
 
 from channel_panel.forms.meetings import item_label
 from channel_panel.models import ACTION_OWNER_ROLES, PANEL_ROLES, MeetingAction
-from prevent_portal.accounts.models import Agency, Membership, User
+from prevent_portal.accounts.addressees import holders
+from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.forms import GovUKDateField
 from referrals.forms.triage import DATE_HINT, TEXT_MAX, VERSION_ERRORS
@@ -31,16 +32,9 @@ def _name(user: User) -> str:
     return user.get_full_name() or user.username
 
 
-def panel_members():
-    """Who may take the minutes: active members of the panel."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role__in=PANEL_ROLES),
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def panel_members(area):
+    """Who may take the minutes: active members of the panel of the meeting's ``area``."""
+    return holders(PANEL_ROLES, area).order_by("first_name", "last_name", "username")
 
 
 class MinuteTakerForm(forms.Form):
@@ -53,9 +47,9 @@ class MinuteTakerForm(forms.Form):
         error_messages={"invalid_choice": "Choose a person from the list"},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, area, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = panel_members()
+        self.fields["user"].queryset = panel_members(area)
         self.fields["user"].label_from_instance = _name
 
 
@@ -86,13 +80,11 @@ class ActionForm(forms.Form):
         error_messages={"invalid_choice": "Choose an item from the list"},
     )
 
-    def __init__(self, *args, items, **kwargs):
+    def __init__(self, *args, items, area, **kwargs):
         super().__init__(*args, **kwargs)
-        users = User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role__in=ACTION_OWNER_ROLES),
-        ).distinct()
-        agencies = Agency.objects.filter(is_active=True).order_by("name")
+        # The panel and the SPOCs of the meeting's area, and the agencies serving it.
+        users = holders(ACTION_OWNER_ROLES, area)
+        agencies = Agency.objects.filter(is_active=True, areas=area).order_by("name")
         self.fields["owner"].choices = [
             ("", "Choose an owner"),
             (

@@ -432,7 +432,7 @@ def case_exit(request, pk):
     prefetch_related_objects([case], "consents")
     draft = request.session.get(_exit_draft_key(case))
     if request.method == "POST":
-        form = CaseExitForm(request.POST)
+        form = CaseExitForm(request.POST, case=case)
         if form.is_valid():
             data = form.cleaned_data
             if data["version"] != case.version:
@@ -452,11 +452,13 @@ def case_exit(request, pk):
                 return redirect("channel_panel:case_exit_check", pk=case.pk)
     elif draft:
         # Back from "Check your answers" through a change link: the answers stay.
-        form = CaseExitForm(draft)
+        form = CaseExitForm(draft, case=case)
         form.is_valid()
         form.errors.clear()
     else:
-        form = CaseExitForm(initial={"exited_on": timezone.localdate(), "version": case.version})
+        form = CaseExitForm(
+            initial={"exited_on": timezone.localdate(), "version": case.version}, case=case
+        )
     return _exit_form_page(request, case, form)
 
 
@@ -474,7 +476,7 @@ def case_exit_check(request, pk):
         # links to the questions, as GOV.UK's pattern does for missing answers.
         log_access(request, [case], view="channel_panel:case_exit_check")
         return render(request, "channel_panel/case_exit_check.html", {"case": case})
-    form = CaseExitForm(draft)
+    form = CaseExitForm(draft, case=case)
     if not form.is_valid():
         return _exit_form_page(request, case, form)
     data = form.cleaned_data

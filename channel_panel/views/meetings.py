@@ -55,7 +55,8 @@ from channel_panel.models import (
 )
 from channel_panel.services.decisions import ALLOWED
 from channel_panel.views.agenda import access_records, agenda_row, agenda_rows
-from prevent_portal.accounts.access import has_global_perm, require_role
+from prevent_portal.accounts.access import area_ids_for, has_global_perm, require_role
+from prevent_portal.accounts.models import Role
 from prevent_portal.accounts.reauth import recent_authentication_required
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
@@ -148,7 +149,12 @@ def meeting_schedule(request):
     require_role(request.user, *PANEL_ROLES)
     if not has_global_perm(request.user, MANAGE):
         raise PermissionDenied
-    form = MeetingScheduleForm(request.POST or None, initial={"mode": PanelMeeting.Mode.IN_PERSON})
+    form = MeetingScheduleForm(
+        request.POST or None,
+        initial={"mode": PanelMeeting.Mode.IN_PERSON},
+        # The chairs of the areas where the user may schedule (meeting_schedule's rule).
+        areas=area_ids_for(request.user, [Role.COORDINATOR, Role.PANEL_CHAIR]),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -181,6 +187,7 @@ def meeting_edit(request, pk):
             "chair": meeting.chair_id,
             "version": meeting.version,
         },
+        areas=meeting.area_id,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -415,7 +422,7 @@ def invitee_add(request, pk):
     chair confirms it is them when their sign-in is not recent."""
     meeting = get_meeting(request, pk, perm=CHAIR)
     items = list(meeting.items.exclude(kind=AgendaItem.Kind.OTHER).order_by("position"))
-    form = InviteeForm(request.POST or None, items=items)
+    form = InviteeForm(request.POST or None, items=items, area=meeting.area_id)
     if request.method == "POST" and form.is_valid():
         user, agency = form.cleaned_data["person"]
         try:

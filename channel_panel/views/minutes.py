@@ -55,7 +55,9 @@ def minute_taker(request, pk):
     meeting = get_meeting_for_user(request.user, pk, perm=CHAIR_MEETINGS)
     current = MinuteTaker.objects.filter(meeting=meeting).first()
     form = MinuteTakerForm(
-        request.POST or None, initial={"user": current.user_id if current else None}
+        request.POST or None,
+        initial={"user": current.user_id if current else None},
+        area=meeting.area_id,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +126,7 @@ def action_add(request, pk):
     items = list(
         AgendaItem.objects.visible_to(request.user).filter(meeting=meeting).order_by("position")
     )
-    form = ActionForm(request.POST or None, items=items)
+    form = ActionForm(request.POST or None, items=items, area=meeting.area_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         kind, owner = data["owner"]

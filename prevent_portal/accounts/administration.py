@@ -31,6 +31,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts import access
+from prevent_portal.accounts.addressees import EVERY_AREA, holders
 from prevent_portal.accounts.approvals import membership_request, user_email_set
 from prevent_portal.accounts.enrolment import enrolment_link_send
 from prevent_portal.accounts.models import (
@@ -57,10 +58,9 @@ def require_sysadmin(user: User) -> None:
 
 
 def _sysadmins():
-    return User.objects.filter(
-        is_active=True,
-        memberships__in=Membership.objects.active().filter(role=Role.SYSADMIN),
-    ).distinct()
+    """The system administrators: the deployment's, not an area's (they see no case content,
+    and an account request names an account, not a record of any area)."""
+    return holders(Role.SYSADMIN, EVERY_AREA)
 
 
 # --- Making an account ------------------------------------------------------------------

@@ -33,9 +33,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from prevent_portal.accounts import access
+from prevent_portal.accounts.addressees import EVERY_AREA, holders
 from prevent_portal.accounts.models import (
     CASE_ROLES,
     AccountChangeApproval,
@@ -92,18 +94,48 @@ def role_conflict(user: User, role: str, *, excluding: Membership | None = None)
     return None
 
 
-def _coordinators():
-    return User.objects.filter(
-        is_active=True,
-        memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-    ).distinct()
+def change_area_ids(change: AccountChangeRequest) -> set[int]:
+    """The council areas an account change concerns (issue 18): for a role, the areas its
+    agency serves; for a sign-in detail, those of every agency where the account holds or
+    waits for a role. The Coordinators who approve it, and are told of it, are those areas'
+    own: a council's Coordinator vouches for the people who will see that council's records,
+    and another council's neither approves nor hears of them. An account whose agencies serve
+    no area reaches no area's records (access rule 7): any Coordinator may approve it."""
+    if change.kind == Kind.ROLE:
+        agencies = [change.membership.agency_id]
+    else:
+        agencies = Membership.objects.held().filter(user=change.subject_id).values("agency")
+    through = Agency.areas.through.objects.filter(agency_id__in=agencies)
+    return set(through.values_list("area_id", flat=True))
+
+
+def _coordinators(area_ids: set[int]):
+    """The Coordinators of ``area_ids``; of every area when a change concerns none."""
+    return holders(Role.COORDINATOR, area_ids or EVERY_AREA)
+
+
+def _changes_concerning(area_ids: set[int]) -> Q:
+    """The account changes that concern one of ``area_ids``, or no area at all
+    (``change_area_ids`` as a query)."""
+    held = Membership.objects.held()
+    areas_of_subject = held.filter(user=OuterRef("subject_id"), agency__areas__isnull=False)
+    role_change = Q(kind=Kind.ROLE)
+    role_in_mine = Q(membership__agency__areas__in=sorted(area_ids)) | Q(
+        membership__agency__areas__isnull=True
+    )
+    account_in_mine = Q(subject__in=held.in_areas(area_ids).values("user")) | ~Exists(
+        areas_of_subject
+    )
+    return (role_change & role_in_mine) | (~role_change & account_in_mine)
 
 
 def notify_role_ended(*, membership: Membership, acting_user: User | None) -> None:
-    """Tell every Coordinator that a role was taken away (rule 5; nobody approves that)."""
+    """Tell the Coordinators of the areas the membership's agency serves that a role was
+    taken away (rule 5; nobody approves that)."""
     by = acting_user.username if acting_user is not None else SYSTEM_USERNAME
     stamp = timezone.now().isoformat()
-    for coordinator in _coordinators():
+    areas = set(membership.agency.areas.values_list("pk", flat=True))
+    for coordinator in _coordinators(areas):
         notification_queue(
             dedup_key=f"accounts:role-ended:{membership.pk}:{stamp}:{coordinator.pk}",
             kind="accounts.role_ended",
@@ -117,10 +149,11 @@ def notify_role_ended(*, membership: Membership, acting_user: User | None) -> No
 
 
 def _notify_coordinators(change: AccountChangeRequest, event: str, text: str) -> None:
-    """Tell every Coordinator. The message names the account by username only, which is
-    what a Coordinator needs to recognise it; no other personal data."""
+    """Tell the Coordinators of the areas the change concerns (``change_area_ids``). The
+    message names the account by username only, which is what a Coordinator needs to
+    recognise it; no other personal data."""
     link = site_link("accounts:approval_list")
-    for coordinator in _coordinators():
+    for coordinator in _coordinators(change_area_ids(change)):
         notification_queue(
             dedup_key=f"accounts:change:{change.pk}:{event}:{coordinator.pk}",
             # One registered kind per event; "approved-<role>" is one approval of several.
@@ -327,9 +360,19 @@ def decision_blocker(user: User, change: AccountChangeRequest) -> str | None:
         return "Someone other than the person who asked, and the account's holder, must decide"
     if user.pk in {a.approver_id for a in change.approvals.all()}:
         return "You have already approved this request"
-    if not access.has_role(user, *change.roles_missing()):
+    if not approver_roles(user, change):
         return "This request is waiting for someone in another role"
     return None
+
+
+def approver_roles(user: User, change: AccountChangeRequest) -> set[str]:
+    """The roles ``change`` still needs that ``user`` may approve it in: a Coordinator's
+    approval counts only from a Coordinator of an area the change concerns (issue 18)."""
+    roles = change.roles_missing() & access.roles_of(user)
+    areas = change_area_ids(change)
+    if areas and not areas & access.area_ids_for(user, [Role.COORDINATOR]):
+        roles.discard(Role.COORDINATOR)
+    return roles
 
 
 def _apply(change: AccountChangeRequest, acting_user: User) -> None:
@@ -380,7 +423,7 @@ def change_request_approve(*, change: AccountChangeRequest, acting_user: User) -
     blocker = decision_blocker(acting_user, change)
     if blocker:
         raise PermissionDenied(blocker)
-    as_role = sorted(change.roles_missing() & access.roles_of(acting_user))[0]
+    as_role = sorted(approver_roles(acting_user, change))[0]
     AccountChangeApproval.objects.create(request=change, approver=acting_user, as_role=as_role)
     if change.roles_missing():
         _notify_coordinators(change, f"approved-{as_role}", "An account change has one approval")
@@ -415,14 +458,21 @@ def change_request_refuse(*, change: AccountChangeRequest, reason: str, acting_u
 
 
 def change_requests_for(user: User):
-    """The pending requests ``user`` is asked to decide: a Coordinator sees every one, a
-    system administrator those that still need an administrator. 403 for other roles."""
+    """The pending requests ``user`` is asked to decide: a Coordinator those that concern
+    their council area (``change_area_ids``), a system administrator those that still need an
+    administrator. 403 for other roles."""
     access.require_role(user, *APPROVER_ROLES)
     pending = AccountChangeRequest.objects.filter(status=AccountChangeRequest.Status.PENDING)
-    if not access.has_role(user, Role.COORDINATOR):
-        pending = pending.filter(
-            kind=Kind.ROLE, membership__role__in=ADMINISTRATOR_APPROVED_ROLES
-        ).exclude(approvals__as_role=Role.SYSADMIN)
+    admin_needed = Q(kind=Kind.ROLE, membership__role__in=ADMINISTRATOR_APPROVED_ROLES) & ~Q(
+        approvals__as_role=Role.SYSADMIN
+    )
+    mine = Q(pk__in=[])
+    if access.has_role(user, Role.SYSADMIN):
+        mine |= Q(pk__in=pending.filter(admin_needed).values("pk"))
+    if access.has_role(user, Role.COORDINATOR):
+        areas = access.area_ids_for(user, [Role.COORDINATOR])
+        mine |= Q(pk__in=pending.filter(_changes_concerning(areas)).values("pk"))
+    pending = pending.filter(mine)
     return pending.select_related("subject", "requested_by", "membership__agency").prefetch_related(
         "approvals__approver"
     )

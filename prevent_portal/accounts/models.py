@@ -225,6 +225,12 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships given or waiting for approval (for separation-of-duties rules)."""
         return self.filter(is_active=True).exclude(status=Membership.Status.REFUSED)
 
+    def in_areas(self, area_ids):
+        """Memberships at an agency serving any of the council areas ``area_ids``: a role is
+        held in the areas its agency serves (access rule 7). Whoever is addressed about an
+        area's record is chosen through this (prevent_portal/accounts/addressees.py)."""
+        return self.filter(agency__areas__in=sorted(set(area_ids)))
+
 
 class Membership(models.Model):
     class Status(models.TextChoices):

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import EVERY_AREA, holders
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.chain import LINK_TABLE, Result, chain_keys, key_id, verify
 from prevent_portal.outbox.services import notification_queue
 
@@ -212,11 +213,9 @@ def _alert(problem: str, *, today: dt.date | None = None) -> None:
     message names no person and no record: the details are in the worker's log."""
     logger.error("audit trail check failed: %s", problem)
     today = today or timezone.localdate()
-    coordinators = User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user"),
-    )
-    for coordinator in coordinators:
+    # The audit trail is the instance's, shared by every council area, and the message
+    # names no record: every area's Coordinators have a stake in it.
+    for coordinator in holders(Role.COORDINATOR, EVERY_AREA):
         notification_queue(
             dedup_key=f"audit:chain-check-failed:{today.isoformat()}:{coordinator.pk}",
             kind="audit.chain_check_failed",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from prevent_portal.accounts.models import Agency, Membership, Role, Sector, User
+from prevent_portal.accounts.access import area_ids_for
+from prevent_portal.accounts.addressees import holders
+from prevent_portal.accounts.models import Agency, Role, Sector, User
 from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.forms import GovUKDateField
 from referrals.models import (
@@ -24,16 +26,10 @@ _RELOAD = "Reload the page and try again"
 VERSION_ERRORS = {"required": _RELOAD, "invalid": _RELOAD, "min_value": _RELOAD}
 
 
-def officers():
-    """Who a referral can be assigned to: active coordinators."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.COORDINATOR),
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def officers(areas):
+    """Who a referral can be assigned to: the active Coordinators of its council area (the
+    queue's filter: of the areas where the user coordinates). Never another council's."""
+    return holders(Role.COORDINATOR, areas).order_by("first_name", "last_name", "username")
 
 
 class OfficerChoiceField(forms.ModelChoiceField):
@@ -114,12 +110,14 @@ class TriageQueueFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        areas = area_ids_for(user, [Role.COORDINATOR])
+        choices = officers(areas) if areas else User.objects.none()
         self.fields["officer"].choices = [
             ("", "Anyone or nobody"),
             ("none", "Not assigned"),
-            *((str(u.pk), u.get_full_name() or u.username) for u in officers()),
+            *((str(u.pk), u.get_full_name() or u.username) for u in choices),
         ]
 
 
@@ -127,15 +125,15 @@ class TriageQueueFilterForm(forms.Form):
 class AssignForm(forms.Form):
     officer = OfficerChoiceField(
         label="Assign to",
-        queryset=officers(),
+        queryset=User.objects.none(),
         required=False,
         empty_label="Nobody (unassign)",
     )
     version = VersionField(error_messages=VERSION_ERRORS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = officers()
+        self.fields["officer"].queryset = officers(referral.area_id)
 
 
 class InformationRequestForm(forms.Form):
@@ -155,6 +153,14 @@ class InformationRequestForm(forms.Form):
         "of birth and address, not the referral.",
     )
     due_on = _date("Answer needed by", required_message="Enter the date the answer is needed by")
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The agencies serving the referral's council area: its SPOCs are shown the person's
+        # names, date of birth and address, which another area's agencies have no need of.
+        self.fields["agency"].queryset = Agency.objects.filter(
+            is_active=True, areas=referral.area_id
+        ).order_by("name")
 
     def clean_due_on(self):
         due = self.cleaned_data["due_on"]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts import grants
+from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
@@ -84,7 +85,10 @@ def information_request_create(
 ) -> InformationRequest:
     """Ask a partner agency what it knows, by a date today or later. The agency's SPOCs see
     the request (not the referral) until it is answered, withdrawn or expires, and are told
-    by e-mail with no personal data in it."""
+    by e-mail with no personal data in it. Only an agency serving the referral's council
+    area is asked (ValueError otherwise): another area's SPOCs have no need of the person."""
+    if not agency.areas.filter(pk=referral.area_id).exists():
+        raise ValueError("Choose an agency that works in this referral's council area")
     request = InformationRequest(
         referral=referral,
         agency=agency,
@@ -164,15 +168,12 @@ def information_request_answer(
 
 def _answer_recipients(request: InformationRequest) -> list[User]:
     """Who hears that a request was answered: the person who asked, while they may still
-    open the referral; otherwise the active Coordinators who may. Nobody who has left is
-    told (the rule F7 set for reminders, for this notice too)."""
+    open the referral; otherwise the active Coordinators of the referral's area who may.
+    Nobody who has left is told (the rule F7 set for reminders, for this notice too)."""
     referral_id = request.referral_id
     if Referral.objects.visible_to(request.requested_by).filter(pk=referral_id).exists():
         return [request.requested_by]
-    coordinators = User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user"),
-    ).order_by("pk")
+    coordinators = holders(Role.COORDINATOR, request.referral.area_id)
     return [
         c for c in coordinators if Referral.objects.visible_to(c).filter(pk=referral_id).exists()
     ]

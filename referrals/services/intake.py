@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.access import agency_ids_for, has_role
-from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.accounts.addressees import holders
+from prevent_portal.accounts.models import Agency, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.forms.intake import STEPS_BY_SLUG, SourceForm, alias_names, draft_validate
@@ -189,11 +190,9 @@ def referral_submit(*, draft: ReferralDraft, acting_user: User) -> Referral:
     # Look for earlier referrals of the same person now, so the triage queue and page say
     # so before anyone opens the earlier-referrals page.
     repeat_matches_refresh(referral=referral, acting_user=acting_user)
-    coordinators = User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.active().filter(role=Role.COORDINATOR).values("user_id"),
-    )
-    for coordinator in coordinators:
+    # The Coordinators of the referral's own area only: another council's must not learn
+    # that it exists, nor its reference.
+    for coordinator in holders(Role.COORDINATOR, referral.area_id):
         notification_queue(
             dedup_key=f"referral-received:{referral.pk}:{coordinator.pk}",
             kind="referral_received",

@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import save_if_unchanged
 from referrals.lifecycle import OUTCOME_STEP, REFERRAL_LIFECYCLE
@@ -73,9 +74,15 @@ def referral_assign(
 ) -> Referral:
     """Assign (or unassign) the officer who triages an open referral (lifecycle step
     ``assign``). Refused with StaleEdit when someone else changed the referral since the form
-    was opened."""
+    was opened. The officer must be a Coordinator of the referral's own council area: a
+    referral is never handed to another council's staff (ValueError otherwise)."""
     locked = _locked(referral)
     REFERRAL_LIFECYCLE.require("assign", locked)
+    if (
+        officer is not None
+        and not holders(Role.COORDINATOR, locked.area_id).filter(pk=officer.pk).exists()
+    ):
+        raise ValueError("Choose a Prevent Coordinator of this referral's council area")
     locked.assigned_officer = officer
     fields = ["assigned_officer", *_start_triage(locked)]
     save_if_unchanged(locked, expected_version=expected_version, fields=[*fields, "updated_at"])

@@ -103,7 +103,7 @@ def triage_queue(request):
     """The Coordinator's queue of referrals, filtered, sorted and paged. Each row shown is
     an access entry."""
     _require_triage(request.user)
-    form = TriageQueueFilterForm(request.GET or None)
+    form = TriageQueueFilterForm(request.GET or None, user=request.user)
     # A GET filter form: an unknown value is dropped rather than shown as an error.
     data = {}
     if form.is_bound:
@@ -252,6 +252,7 @@ def triage_assign(request, pk):
         success="Officer assigned",
         steps=("assign",),
         initial=lambda referral: {"officer": referral.assigned_officer_id},
+        form_kwargs=lambda referral: {"referral": referral},
     )
 
 
@@ -273,6 +274,7 @@ def triage_information_request(request, pk):
         template="referrals/triage_information_request.html",
         service=service,
         versioned=False,
+        form_kwargs=lambda referral: {"referral": referral},
         success="Information requested",
     )
 

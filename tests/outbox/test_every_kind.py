@@ -226,8 +226,10 @@ def _account_and_governance_scenarios(world) -> None:
     )
     change = SimpleNamespace(
         pk=1,
+        kind="email",  # a sign-in detail: told to the Coordinators of the account's areas
         description="Add the SPOC role",
         subject=world.referrer_a,
+        subject_id=world.referrer_a.pk,
         requested_by=world.spoc_a,
     )
     for event in ("requested", "approved-coordinator", "done", "refused"):
