@@ -170,6 +170,10 @@ def scenario_objects(world):
     return refs, grants
 
 
+NO_SUCH_REQUEST = 987654
+REQUEST_ROUTES = {"referrals:information_request_answer", "referrals:information_request_withdraw"}
+
+
 def _area(route):
     return next((a for a in AREAS if route.key.startswith(a.PREFIX)), None)
 
@@ -179,7 +183,10 @@ def _values(route, scenario, refs, grants, world, areas):
     if area is not None:
         return area.values(route, scenario, areas[area.PREFIX])
     values = {
-        "pk": refs[scenario].pk,
+        # The information request routes' rules are those of a request that does not exist
+        # (rules_triage: 404 to the SPOCs, 403 to the rest): a referral's primary key could
+        # be a real request's (rules_documents makes one), so they get one no row has.
+        "pk": NO_SUCH_REQUEST if route.key in REQUEST_ROUTES else refs[scenario].pk,
         "kind": "user",
         "grant_pk": grants[scenario].pk,
         "url": "no-such-page/",
