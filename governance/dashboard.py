@@ -28,8 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
@@ -153,17 +151,18 @@ class Dashboard:
     date_from: date
     date_to: date
     suppress: int
+    period_counted: bool  # False: the worker has not counted the period's figures yet
     referrals: int | None
     referral_figures: list[Figure]
-    mental_health: Figure
-    meetings_held: int
-    attendance: Figure
+    mental_health: Figure | None
+    meetings_held: int | None
+    attendance: Figure | None
     training_quarters: list[ReportingPeriod]
     training: list[TrainingSummary]
     boards: Figure
     plan: StrategyPeriod | None
     rag: Figure
-    period_computed_at: datetime  # when the referral and Channel Panel figures were counted
+    period_computed_at: datetime | None  # when the referral and Channel Panel figures were counted
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -460,7 +459,8 @@ def _rag(user, period: StrategyPeriod | None) -> Figure:
 @dataclass
 class PeriodFigures:
     """The referral and Channel Panel figures of a period: the same for every reader (they
-    are not limited by agency), the costliest part of the page, so kept for a few minutes."""
+    are not limited by agency) and the costliest part of the page, so counted by the worker
+    into the shared cache (``governance.services.dashboard``), never while a reader waits."""
 
     statistics: dict
     by_quarter: list[Row]
@@ -468,51 +468,51 @@ class PeriodFigures:
     computed_at: datetime
 
 
-def period_figures(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
-    """``referral_statistics``, referrals by quarter and ``channel_report`` for the period,
-    from the cache when they were worked out less than DASHBOARD_CACHE_SECONDS ago (0: never
-    kept). A dashboard read again within that time shows the figures as they were then,
-    and says when that was."""
-    key = f"governance:dashboard:{date_from.isoformat()}:{date_to.isoformat()}:{suppress}"
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    figures = cache.get(key) if seconds else None
-    if figures is None:
-        statistics = referral_statistics(
-            date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
-        )
-        figures = PeriodFigures(
-            statistics=statistics,
-            by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
-            channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
-            computed_at=timezone.now(),
-        )
-        if seconds:
-            cache.set(key, figures, seconds)
-    return figures
+def period_figures_count(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
+    """Count ``referral_statistics``, referrals by quarter and ``channel_report`` for the
+    period, each hidden by its own suppression rules with ``suppress``."""
+    statistics = referral_statistics(
+        date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+    )
+    return PeriodFigures(
+        statistics=statistics,
+        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
+        channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
+        computed_at=timezone.now(),
+    )
+
+
+# Ask for the figures being counted: the sentinel default of dashboard_figures' ``period``.
+COUNT_NOW = object()
 
 
 def dashboard_figures(
-    *, user, date_from: date, date_to: date, today: date, suppress: int
+    *, user, date_from: date, date_to: date, today: date, suppress: int, period=COUNT_NOW
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
-    of this module); ``user`` limits what the governance and training figures count."""
-    period = period_figures(date_from=date_from, date_to=date_to, suppress=suppress)
-    statistics, channel = period.statistics, period.channel
+    of this module); ``user`` limits what the governance and training figures count.
+    ``period``: the period's referral and Channel Panel figures as the worker counted them
+    (None: not counted yet, and the dashboard has none); by default they are counted here."""
+    if period is COUNT_NOW:
+        period = period_figures_count(date_from=date_from, date_to=date_to, suppress=suppress)
     quarters = training_quarters(date_from, date_to)
     plan = plan_in_force(date_to)
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
         suppress=suppress,
-        referrals=statistics["referrals"],
-        referral_figures=_referral_figures(statistics, period.by_quarter, suppress),
-        mental_health=_mental_health(statistics, suppress),
-        meetings_held=channel["meetings_held"],
-        attendance=_attendance(channel),
+        period_counted=period is not None,
+        referrals=period.statistics["referrals"] if period else None,
+        referral_figures=(
+            _referral_figures(period.statistics, period.by_quarter, suppress) if period else []
+        ),
+        mental_health=_mental_health(period.statistics, suppress) if period else None,
+        meetings_held=period.channel["meetings_held"] if period else None,
+        attendance=_attendance(period.channel) if period else None,
         training_quarters=quarters,
         training=training_tables(user, quarters, today),
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),
-        period_computed_at=period.computed_at,
+        period_computed_at=period.computed_at if period else None,
     )

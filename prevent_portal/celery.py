@@ -62,6 +62,12 @@ app.conf.update(
             "task": "governance.board_reports_sweep",
             "schedule": 30.0,
         },
+        # The management dashboard's period figures, counted into the shared cache so that
+        # no reader waits for them (governance/services/dashboard.py).
+        "dashboard-figures": {
+            "task": "governance.dashboard_figures_refresh",
+            "schedule": 60.0,
+        },
         "subject-access-exports": {
             "task": "governance.subject_access_sweep",
             "schedule": 30.0,
