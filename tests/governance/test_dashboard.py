@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from channel_panel.models import Attendance
 from governance import services
-from governance.services import dashboard as dashboard_service
 from governance.dashboard import dashboard_figures, referrals_by_quarter
 from governance.models import Rag
+from governance.services import dashboard as dashboard_service
 from prevent_portal.core.periods import WHOLE_PERIOD_ERROR
 from referrals.measures import LABELS
 from referrals.services.imports import referrals_import
