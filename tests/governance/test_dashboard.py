@@ -4,6 +4,7 @@ shareable GET form, and a fixed number of aggregating queries whatever the data.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 import pytest
@@ -25,7 +26,9 @@ from referrals.services.imports import referrals_import
 from tests import factories
 from tests.channel_panel.test_report import meeting
 from tests.conftest import sign_in
+from tests.core.test_mail_tls import PRODUCTION
 from tests.referrals.test_import import csv_bytes, row
+from tests.test_docker_compose import _manage
 from training import services as training
 from training.models import TrainingType
 
@@ -461,3 +464,19 @@ def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(
     assert summary.more == 6
     totals = {r.sector: (r.cells[0].eligible, r.cells[0].compliant) for r in summary.sectors}
     assert totals == {world.agency_a.sector.name: (3200, 90 + 70 + sum(range(40, 70)))}
+
+
+def test_production_shares_its_cache_in_redis_and_refuses_one_of_a_single_process(tmp_path):
+    """Every web process reads what the worker counted: a per-process cache would leave
+    the dashboard "being counted" for ever."""
+    production = {**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50)}
+    shown = _manage(
+        tmp_path, "shell", "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        **production,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1].endswith("redis.RedisCache")
+    refused = _manage(tmp_path, "check", CACHE_URL="locmem://", **production)
+    assert refused.returncode != 0
+    assert "the cache must be shared by every web process" in refused.stderr
