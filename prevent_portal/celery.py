@@ -58,6 +58,11 @@ app.conf.update(
             "task": "channel_panel.pack_grants_sync",
             "schedule": 900.0,
         },
+        # Panel pack PDFs asked for by their readers (channel_panel/services/pack_pdf.py).
+        "panel-pack-pdfs": {
+            "task": "channel_panel.pack_pdf_sweep",
+            "schedule": 10.0,
+        },
         "board-reports": {
             "task": "governance.board_reports_sweep",
             "schedule": 30.0,
