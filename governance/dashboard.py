@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncQuarter
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Sum
+from django.db.models.functions import Lower, TruncQuarter
 from django.utils import timezone
 
 from channel_panel.reports import channel_report
@@ -363,31 +363,40 @@ def training_summaries(
     ):
         key = (row["training_type_id"], row["agency__sector__name"])
         totals.setdefault(key, {})[row["period_id"]] = (row["eligible"], row["compliant"])
-    lowest: dict[int, dict[int, int]] = {t.pk: {} for t in types}
-    for agency_id, type_id, eligible, compliant, target in chosen.values_list(
-        "agency_id", "training_type_id", "eligible", "compliant", "target_percent"
-    ):
-        percent = percent_half_up(compliant, eligible)
-        if percent is not None and percent < target:
-            known = lowest[type_id].get(agency_id)
-            lowest[type_id][agency_id] = percent if known is None else min(known, percent)
+    # Each agency's lowest percentage below target, and their order, in the database: the
+    # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
+    percent = ExpressionWrapper(
+        (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),  # half up, whole numbers
+        output_field=IntegerField(),
+    )
+    below = (
+        chosen.filter(eligible__gt=0)
+        .annotate(rounded=percent)
+        .filter(rounded__lt=F("target_percent"))
+    )
+    shown: dict[int, list[int]] = {}
+    below_count: dict[int, int] = {}
+    for training_type in types:
+        per_agency = (
+            below.filter(training_type=training_type)
+            .values("agency_id")
+            .annotate(lowest=Min("rounded"))
+        )
+        below_count[training_type.pk] = per_agency.count()
+        shown[training_type.pk] = list(
+            per_agency.order_by("lowest", Lower("agency__name"), "agency_id").values_list(
+                "agency_id", flat=True
+            )[:BELOW_TARGET_SHOWN]
+        )
     index = compliance_index(
         returns=returns, periods=quarters, types=types, agency_ids=scope, today=today
     )
-    order = {pk: n for n, (pk, _) in enumerate(index.agencies)}
-    shown = {
-        t.pk: sorted(lowest[t.pk], key=lambda a, t=t: (lowest[t.pk][a], order.get(a, 0)))[
-            :BELOW_TARGET_SHOWN
-        ]
-        for t in types
-    }
     tables = compliance_tables(
         returns=returns,
         periods=quarters,
         types=types,
         agency_ids={a for ids in shown.values() for a in ids},
         today=today,
-        owed=index.owed,
     )
     summaries = []
     for training_type, table in zip(types, tables, strict=True):
@@ -414,7 +423,7 @@ def training_summaries(
                 quarters=quarters,
                 sectors=sectors,
                 table=table,
-                below_count=len(lowest[training_type.pk]),
+                below_count=below_count[training_type.pk],
             )
         )
     return summaries

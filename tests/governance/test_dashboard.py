@@ -28,6 +28,7 @@ from tests.channel_panel.test_report import meeting
 from tests.conftest import sign_in
 from tests.core.test_mail_tls import PRODUCTION
 from tests.referrals.test_import import csv_bytes, row
+from tests.rows_read import rows_read
 from tests.test_docker_compose import _manage
 from training import services as training
 from training.models import TrainingType
@@ -480,3 +481,31 @@ def test_production_shares_its_cache_in_redis_and_refuses_one_of_a_single_proces
     refused = _manage(tmp_path, "check", CACHE_URL="locmem://", **production)
     assert refused.returncode != 0
     assert "the cache must be shared by every web process" in refused.stderr
+
+
+def test_the_training_figures_read_the_same_rows_with_30_or_60_agencies(client, world, settings):
+    """Issue 18: the agencies below target are chosen, counted and ordered in the database;
+    no query returns a row per agency or per return (it listed every agency's returns)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    wrap = TrainingType.objects.get(name="WRAP")
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+
+    def partners(start):
+        for n in range(start, start + 30):
+            agency = factories.AgencyFactory(name=f"Partner {n:02d}")
+            training.compliance_return_submit(
+                agency=agency, training_type=wrap, period=quarter,
+                eligible=100, compliant=40 + n % 40, acting_user=None,
+            )  # fmt: skip
+
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # saves the session, asks for the period
+    dashboard_service.dashboard_figures_refresh()
+    partners(0)
+    fewer = rows_read(lambda: client.get(URL, FY_2020))
+    partners(30)
+    more = rows_read(lambda: client.get(URL, FY_2020))
+    assert len(more) == len(fewer)
+    assert more[0][0] == fewer[0][0], more[0][1]
+    html = client.get(URL, FY_2020).content.decode()
+    assert "and 35 more" in html  # 60 below target, 25 shown
