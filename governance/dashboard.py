@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Sum
-from django.db.models.functions import Lower, TruncQuarter
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Sum, Window
+from django.db.models.functions import Lower, RowNumber, TruncQuarter
 from django.utils import timezone
 
 from channel_panel.reports import channel_report
@@ -374,20 +374,28 @@ def training_summaries(
         .annotate(rounded=percent)
         .filter(rounded__lt=F("target_percent"))
     )
-    shown: dict[int, list[int]] = {}
-    below_count: dict[int, int] = {}
-    for training_type in types:
-        per_agency = (
-            below.filter(training_type=training_type)
-            .values("agency_id")
-            .annotate(lowest=Min("rounded"))
+    # Two queries for every type at once: how many agencies are below target, and the
+    # first BELOW_TARGET_SHOWN of each type (numbered by a window over the type).
+    per_agency = below.values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
+    below_count = {t.pk: 0 for t in types}
+    below_count |= dict(
+        below.values("training_type_id")
+        .annotate(n=Count("agency_id", distinct=True))
+        .values_list("training_type_id", "n")
+        .order_by()
+    )
+    ranked = per_agency.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=[F("training_type_id")],
+            order_by=[F("lowest").asc(), Lower("agency__name").asc(), F("agency_id").asc()],
         )
-        below_count[training_type.pk] = per_agency.count()
-        shown[training_type.pk] = list(
-            per_agency.order_by("lowest", Lower("agency__name"), "agency_id").values_list(
-                "agency_id", flat=True
-            )[:BELOW_TARGET_SHOWN]
-        )
+    ).filter(place__lte=BELOW_TARGET_SHOWN)
+    shown: dict[int, list[int]] = {t.pk: [] for t in types}
+    for type_id, agency_id, _ in sorted(
+        ranked.values_list("training_type_id", "agency_id", "place"), key=lambda r: r[2]
+    ):
+        shown[type_id].append(agency_id)
     index = compliance_index(
         returns=returns, periods=quarters, types=types, agency_ids=scope, today=today
     )

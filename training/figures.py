@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -233,8 +233,8 @@ def compliance_index(
     today: date | None = None,
 ) -> ComplianceIndex:
     """The agencies and missing counts of compliance_tables(...) with the same arguments:
-    one query here, and two per training type for the missing counts (the agencies are a
-    query, evaluated by whoever pages it)."""
+    three queries, however many agencies and types (the agencies are a query, evaluated by
+    whoever pages it)."""
     today = today or timezone.localdate()
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
@@ -248,15 +248,26 @@ def compliance_index(
         agencies = agencies.filter(pk__in=sorted(agency_ids))
     due = [p for p in periods if p.deadline_passed(today)]
     missing = {t.pk: 0 for t in types}
-    for type_id, owers in owing.items():
-        if not due or type_id not in missing:
-            continue
-        owing_here = Agency.objects.filter(pk__in=owers)
+    counted = {type_id: owers for type_id, owers in owing.items() if type_id in missing}
+    if due and counted:
+        # Two queries for every type at once: the agencies owing each, and the returns made
+        # by them in the quarters due (one per agency, type and quarter: a unique
+        # constraint, so a count is exact).
+        owing_here = Agency.objects.all()
         if agency_ids is not None:
             owing_here = owing_here.filter(pk__in=sorted(agency_ids))
-        # One return per agency, type and quarter (a unique constraint): a count is exact.
-        returned = made.filter(training_type_id=type_id, period__in=due, agency_id__in=owers)
-        missing[type_id] = owing_here.count() * len(due) - returned.count()
+        owers_count = owing_here.aggregate(
+            **{f"t{t}": Count("pk", filter=Q(pk__in=owers)) for t, owers in counted.items()}
+        )
+        returned = made.filter(period__in=due).aggregate(
+            **{
+                f"t{t}": Count("pk", filter=Q(training_type_id=t, agency_id__in=owers))
+                for t, owers in counted.items()
+            }
+        )
+        for type_id in counted:
+            key = f"t{type_id}"
+            missing[type_id] = owers_count[key] * len(due) - returned[key]
     return ComplianceIndex(
         agencies=agencies.order_by(Lower("name"), "pk").values_list("pk", "name"),
         missing=missing,
