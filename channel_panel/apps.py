@@ -23,6 +23,8 @@ class ChannelPanelConfig(AppConfig):
         auditlog.register(models.ChannelCaseUserGrant)
         auditlog.register(models.ChannelCaseGroupGrant)
         auditlog.register(models.PackGrant)
+        # A pack PDF's build: who asked, when, its status; not the PDF or its record list.
+        auditlog.register(models.PackBuild, exclude_fields=["pdf", "records"])
         auditlog.register(
             models.Consent,
             mask_fields=[

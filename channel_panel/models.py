@@ -1110,3 +1110,7 @@ from channel_panel.assessments import (  # noqa: E402, F401
     VafDimension,
     VafFactor,
 )
+
+# --- The panel pack's PDF, built in the background (issue 18, branch `perf18`) -----------------
+# The model lives in channel_panel/pack_builds.py; imported here so Django finds it.
+from channel_panel.pack_builds import PackBuild  # noqa: E402, F401

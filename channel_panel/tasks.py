@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from channel_panel.services import pack_grants_sync
+from channel_panel.services import pack_grants_sync, pack_pdf_build, pack_pdf_sweep
 from prevent_portal.audit.context import acting_as
 
 
@@ -10,3 +10,17 @@ def pack_grants_sync_task() -> int:
     last one has closed."""
     with acting_as():
         return pack_grants_sync()
+
+
+@shared_task(name="channel_panel.build_pack_pdf", ignore_result=True)
+def build_pack_pdf(build_id: int) -> bool:
+    """Build one queued panel pack PDF (a no-op if another worker has claimed it)."""
+    with acting_as():
+        return pack_pdf_build(build_id=build_id) is not None
+
+
+@shared_task(name="channel_panel.pack_pdf_sweep", ignore_result=True)
+def pack_pdf_sweep_task() -> int:
+    """Every 10 seconds: build the pack PDFs readers have asked for."""
+    with acting_as():
+        return pack_pdf_sweep()

@@ -165,7 +165,7 @@ def training_section(report: BoardReport, today: date) -> dict:
     index = compliance_index(
         returns=returns, periods=quarters, types=types, agency_ids=None, today=today
     )
-    if len(index.agencies) > SEED_LAYOUT_MAX_AGENCIES:
+    if index.agencies.count() > SEED_LAYOUT_MAX_AGENCIES:
         return {
             "quarters": quarters,
             "tables": tables,
@@ -175,9 +175,8 @@ def training_section(report: BoardReport, today: date) -> dict:
             "shown": BELOW_TARGET_SHOWN,
         }
     type_tables = compliance_tables(
-        returns=returns, periods=quarters, types=types, agency_ids=None, today=today,
-        owed=index.owed,
-    )  # fmt: skip
+        returns=returns, periods=quarters, types=types, agency_ids=None, today=today
+    )
     # Seed 002 numbers its tables agency by agency (an agency's types together), agencies in
     # name order, types in their configured order.
     pairs = [

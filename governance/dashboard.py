@@ -28,10 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncQuarter
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Sum, Window
+from django.db.models.functions import Lower, RowNumber, TruncQuarter
 from django.utils import timezone
 
 from channel_panel.reports import channel_report
@@ -153,17 +151,18 @@ class Dashboard:
     date_from: date
     date_to: date
     suppress: int
+    period_counted: bool  # False: the worker has not counted the period's figures yet
     referrals: int | None
     referral_figures: list[Figure]
-    mental_health: Figure
-    meetings_held: int
-    attendance: Figure
+    mental_health: Figure | None
+    meetings_held: int | None
+    attendance: Figure | None
     training_quarters: list[ReportingPeriod]
     training: list[TrainingSummary]
     boards: Figure
     plan: StrategyPeriod | None
     rag: Figure
-    period_computed_at: datetime  # when the referral and Channel Panel figures were counted
+    period_computed_at: datetime | None  # when the referral and Channel Panel figures were counted
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -364,31 +363,48 @@ def training_summaries(
     ):
         key = (row["training_type_id"], row["agency__sector__name"])
         totals.setdefault(key, {})[row["period_id"]] = (row["eligible"], row["compliant"])
-    lowest: dict[int, dict[int, int]] = {t.pk: {} for t in types}
-    for agency_id, type_id, eligible, compliant, target in chosen.values_list(
-        "agency_id", "training_type_id", "eligible", "compliant", "target_percent"
+    # Each agency's lowest percentage below target, and their order, in the database: the
+    # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
+    percent = ExpressionWrapper(
+        (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),  # half up, whole numbers
+        output_field=IntegerField(),
+    )
+    below = (
+        chosen.filter(eligible__gt=0)
+        .annotate(rounded=percent)
+        .filter(rounded__lt=F("target_percent"))
+    )
+    # Two queries for every type at once: how many agencies are below target, and the
+    # first BELOW_TARGET_SHOWN of each type (numbered by a window over the type).
+    per_agency = below.values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
+    below_count = {t.pk: 0 for t in types}
+    below_count |= dict(
+        below.values("training_type_id")
+        .annotate(n=Count("agency_id", distinct=True))
+        .values_list("training_type_id", "n")
+        .order_by()
+    )
+    ranked = per_agency.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=[F("training_type_id")],
+            order_by=[F("lowest").asc(), Lower("agency__name").asc(), F("agency_id").asc()],
+        )
+    ).filter(place__lte=BELOW_TARGET_SHOWN)
+    shown: dict[int, list[int]] = {t.pk: [] for t in types}
+    for type_id, agency_id, _ in sorted(
+        ranked.values_list("training_type_id", "agency_id", "place"), key=lambda r: r[2]
     ):
-        percent = percent_half_up(compliant, eligible)
-        if percent is not None and percent < target:
-            known = lowest[type_id].get(agency_id)
-            lowest[type_id][agency_id] = percent if known is None else min(known, percent)
+        shown[type_id].append(agency_id)
     index = compliance_index(
         returns=returns, periods=quarters, types=types, agency_ids=scope, today=today
     )
-    order = {pk: n for n, (pk, _) in enumerate(index.agencies)}
-    shown = {
-        t.pk: sorted(lowest[t.pk], key=lambda a, t=t: (lowest[t.pk][a], order.get(a, 0)))[
-            :BELOW_TARGET_SHOWN
-        ]
-        for t in types
-    }
     tables = compliance_tables(
         returns=returns,
         periods=quarters,
         types=types,
         agency_ids={a for ids in shown.values() for a in ids},
         today=today,
-        owed=index.owed,
     )
     summaries = []
     for training_type, table in zip(types, tables, strict=True):
@@ -415,7 +431,7 @@ def training_summaries(
                 quarters=quarters,
                 sectors=sectors,
                 table=table,
-                below_count=len(lowest[training_type.pk]),
+                below_count=below_count[training_type.pk],
             )
         )
     return summaries
@@ -460,7 +476,8 @@ def _rag(user, period: StrategyPeriod | None) -> Figure:
 @dataclass
 class PeriodFigures:
     """The referral and Channel Panel figures of a period: the same for every reader (they
-    are not limited by agency), the costliest part of the page, so kept for a few minutes."""
+    are not limited by agency) and the costliest part of the page, so counted by the worker
+    into the shared cache (``governance.services.dashboard``), never while a reader waits."""
 
     statistics: dict
     by_quarter: list[Row]
@@ -468,51 +485,51 @@ class PeriodFigures:
     computed_at: datetime
 
 
-def period_figures(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
-    """``referral_statistics``, referrals by quarter and ``channel_report`` for the period,
-    from the cache when they were worked out less than DASHBOARD_CACHE_SECONDS ago (0: never
-    kept). A dashboard read again within that time shows the figures as they were then,
-    and says when that was."""
-    key = f"governance:dashboard:{date_from.isoformat()}:{date_to.isoformat()}:{suppress}"
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    figures = cache.get(key) if seconds else None
-    if figures is None:
-        statistics = referral_statistics(
-            date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
-        )
-        figures = PeriodFigures(
-            statistics=statistics,
-            by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
-            channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
-            computed_at=timezone.now(),
-        )
-        if seconds:
-            cache.set(key, figures, seconds)
-    return figures
+def period_figures_count(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
+    """Count ``referral_statistics``, referrals by quarter and ``channel_report`` for the
+    period, each hidden by its own suppression rules with ``suppress``."""
+    statistics = referral_statistics(
+        date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+    )
+    return PeriodFigures(
+        statistics=statistics,
+        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
+        channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
+        computed_at=timezone.now(),
+    )
+
+
+# Ask for the figures being counted: the sentinel default of dashboard_figures' ``period``.
+COUNT_NOW = object()
 
 
 def dashboard_figures(
-    *, user, date_from: date, date_to: date, today: date, suppress: int
+    *, user, date_from: date, date_to: date, today: date, suppress: int, period=COUNT_NOW
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
-    of this module); ``user`` limits what the governance and training figures count."""
-    period = period_figures(date_from=date_from, date_to=date_to, suppress=suppress)
-    statistics, channel = period.statistics, period.channel
+    of this module); ``user`` limits what the governance and training figures count.
+    ``period``: the period's referral and Channel Panel figures as the worker counted them
+    (None: not counted yet, and the dashboard has none); by default they are counted here."""
+    if period is COUNT_NOW:
+        period = period_figures_count(date_from=date_from, date_to=date_to, suppress=suppress)
     quarters = training_quarters(date_from, date_to)
     plan = plan_in_force(date_to)
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
         suppress=suppress,
-        referrals=statistics["referrals"],
-        referral_figures=_referral_figures(statistics, period.by_quarter, suppress),
-        mental_health=_mental_health(statistics, suppress),
-        meetings_held=channel["meetings_held"],
-        attendance=_attendance(channel),
+        period_counted=period is not None,
+        referrals=period.statistics["referrals"] if period else None,
+        referral_figures=(
+            _referral_figures(period.statistics, period.by_quarter, suppress) if period else []
+        ),
+        mental_health=_mental_health(period.statistics, suppress) if period else None,
+        meetings_held=period.channel["meetings_held"] if period else None,
+        attendance=_attendance(period.channel) if period else None,
         training_quarters=quarters,
         training=training_tables(user, quarters, today),
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),
-        period_computed_at=period.computed_at,
+        period_computed_at=period.computed_at if period else None,
     )

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from governance.services.dashboard import dashboard_figures_refresh
 from governance.services.reports import board_report_build, board_reports_sweep
 from governance.services.subject_access import (
     subject_access_build,
@@ -44,3 +45,10 @@ def subject_access_expire_task() -> int:
     """Daily: delete the subject access exports nobody downloaded in time."""
     with acting_as():
         return subject_access_exports_expire()
+
+
+@shared_task(name="governance.dashboard_figures_refresh", ignore_result=True)
+def refresh_dashboard_figures() -> int:
+    """Every minute: count the dashboard's period figures that are missing or out of date
+    into the shared cache (reads only: no actor is needed)."""
+    return dashboard_figures_refresh()

@@ -58,24 +58,29 @@ def subject_access_deadlines(user, today: date):
 
 def latest_figures(user, today: date):
     """This financial year's referral total and meetings held, from the dashboard's own
-    (cached, suppressed) figures, so the two pages never disagree."""
-    from governance.dashboard import period_figures
+    figures (counted in the background, suppressed), so the two pages never disagree and
+    the home page never counts them while its reader waits."""
+    from governance.services.dashboard import dashboard_period_figures
     from referrals.views.statistics import manager_suppress_below
 
     year = financial_year(financial_year_start(today).year)
     suppress = manager_suppress_below()
-    figures = period_figures(date_from=year.start, date_to=year.end, suppress=suppress)
-    referrals = figures.statistics["referrals"]
-    counted = "hidden (a small number)" if referrals is None else str(referrals)
+    figures = dashboard_period_figures(date_from=year.start, date_to=year.end, suppress=suppress)
+    if figures is None:
+        detail = "Being counted: the dashboard will show them in a minute or two."
+    else:
+        referrals = figures.statistics["referrals"]
+        counted = "hidden (a small number)" if referrals is None else str(referrals)
+        detail = (
+            f"Referrals received: {counted}. Channel Panel meetings held: "
+            f"{figures.channel['meetings_held']}."
+        )
     yield Item(
         key="latest_figures",
         label=f"Latest figures, April {year.start.year} to March {year.end.year}",
         url=reverse("governance:dashboard"),
         urgency=INFO,
-        detail=(
-            f"Referrals received: {counted}. Channel Panel meetings held: "
-            f"{figures.channel['meetings_held']}."
-        ),
+        detail=detail,
     )
 
 

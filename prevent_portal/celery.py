@@ -58,9 +58,20 @@ app.conf.update(
             "task": "channel_panel.pack_grants_sync",
             "schedule": 900.0,
         },
+        # Panel pack PDFs asked for by their readers (channel_panel/services/pack_pdf.py).
+        "panel-pack-pdfs": {
+            "task": "channel_panel.pack_pdf_sweep",
+            "schedule": 10.0,
+        },
         "board-reports": {
             "task": "governance.board_reports_sweep",
             "schedule": 30.0,
+        },
+        # The management dashboard's period figures, counted into the shared cache so that
+        # no reader waits for them (governance/services/dashboard.py).
+        "dashboard-figures": {
+            "task": "governance.dashboard_figures_refresh",
+            "schedule": 60.0,
         },
         "subject-access-exports": {
             "task": "governance.subject_access_sweep",

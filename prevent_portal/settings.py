@@ -503,6 +503,34 @@ CELERY_BROKER_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DJANGO_ENV == "demo")
 CELERY_TIMEZONE = "Europe/London"
 
+# --- Django's cache -----------------------------------------------------------------------
+# What the worker counts for the web to show (the management dashboard's period figures) lives
+# here, so in production it must be one cache that every web process and the worker share:
+# Redis (CACHE_URL, by default REDIS_URL; keys are prefixed, so the broker's database can hold
+# them). A local-memory cache ("locmem://", the demo's and the tests' default) is one
+# process's own: there, tasks run inline in the web process, which counts for itself.
+# Short socket timeouts: a page that reads the cache must not hang on a Redis that does not
+# answer (the dashboard then says its figures are being counted).
+CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if IS_PRODUCTION else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "prevent-portal",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL == "locmem://":
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured(
+            "In production the cache must be shared by every web process and the worker: "
+            "set CACHE_URL (or REDIS_URL) to a redis:// address"
+        )
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// address, or locmem://")
+
 # --- Referrals ----------------------------------------------------------------------------
 TRIAGE_TARGET_DAYS = env.int("TRIAGE_TARGET_DAYS", default=5)
 # Board and manager figures hide counts below this, so nobody can be identified.
@@ -535,8 +563,10 @@ if TRAINING_REMINDER_DAYS_BEFORE < 0 or TRAINING_DEADLINE_DAYS_AFTER_QUARTER < 0
     raise ImproperlyConfigured("Training reminder and deadline days must be 0 or more")
 
 # --- Governance ---------------------------------------------------------------------------
-# The dashboard's referral and Channel Panel figures for a period are kept this long (per
-# process, Django's cache) and the page says when they were counted; 0 counts on every view.
+# The dashboard's referral and Channel Panel figures are counted by the worker (beat, every
+# minute: governance.dashboard_figures_refresh) into the shared cache, again once they are
+# older than this, for this financial year and every period a reader asked for in the last
+# day; the page shows them as counted and says when. 0: counted again at every sweep.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 if DASHBOARD_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS must be 0 or more")

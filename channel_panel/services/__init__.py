@@ -10,3 +10,4 @@ from channel_panel.services.lifecycle import *  # noqa: F403
 from channel_panel.services.meetings import *  # noqa: F403
 from channel_panel.services.minutes import *  # noqa: F403
 from channel_panel.services.pack import *  # noqa: F403
+from channel_panel.services.pack_pdf import *  # noqa: F403

@@ -5,7 +5,9 @@ Managers and the Coordinator. Aggregates only, never a person or a referral, so 
 access entries; small numbers are hidden for everyone (STATISTICS_SUPPRESS_BELOW), since
 what is on this page is shown in meetings. Managers choose whole financial quarters or years
 only (security finding F3); the Coordinator, any dates. The period is a GET form, so a
-selection is a link that can be shared.
+selection is a link that can be shared. The referral and Channel Panel figures are counted
+by the worker, never in this request (``governance.services.dashboard``): the page shows them
+as last counted and says when, or says they are being counted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET
 from governance.dashboard import dashboard_figures
 from governance.forms.reports import PeriodForm
 from governance.models.access import READER_ROLES
+from governance.services.dashboard import dashboard_period_figures
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.forms import date_submitted
@@ -26,6 +29,8 @@ from prevent_portal.core.periods import financial_year_start
 from referrals.views.statistics import manager_suppress_below
 
 PERIOD_FIELDS = ("year", "date_from", "date_to")
+# How often the page looks again while the worker counts a period's figures.
+REFRESH_SECONDS = 15
 
 
 def period_form(request, form_class=PeriodForm, **kwargs):
@@ -46,23 +51,32 @@ def dashboard(request):
     form = period_form(request, whole_periods_only=not has_role(request.user, Role.COORDINATOR))
     figures = None
     if form.is_valid():
+        period = {
+            "date_from": form.cleaned_data["date_from"],
+            "date_to": form.cleaned_data["date_to"],
+            "suppress": manager_suppress_below(),
+        }
         figures = dashboard_figures(
             user=request.user,
-            date_from=form.cleaned_data["date_from"],
-            date_to=form.cleaned_data["date_to"],
             today=today,
-            suppress=manager_suppress_below(),
+            period=dashboard_period_figures(**period),
+            **period,
         )
-    return render(
+    response = render(
         request,
         "governance/dashboard.html",
         {
             "form": form,
             "figures": figures,
             "today": today,
-            "dashboard_cache_minutes": -(-settings.DASHBOARD_CACHE_SECONDS // 60),
+            "dashboard_cache_minutes": max(1, -(-settings.DASHBOARD_CACHE_SECONDS // 60)),
+            "refresh_seconds": REFRESH_SECONDS,
         },
     )
+    if figures is not None and not figures.period_counted:
+        # The worker counts them within a minute: look again (a header, no script).
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 urlpatterns = [path("dashboard/", dashboard, name="dashboard")]

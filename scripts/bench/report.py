@@ -30,12 +30,27 @@ def main(path: str) -> None:
         f"p95 {r['trivial']['p95_ms']} ms, {r['trivial']['queries']} queries."
     )
     print()
-    print("| page | role | p50 ms | p95 ms | queries | p50 / trivial | p95 ≤ 150 ms |")
-    print("|---|---|---:|---:|---:|---:|---|")
+    print("| page | role | p50 ms | p95 ms | queries | p50 / trivial | p95 ≤ 100 ms | ≤ 25× |")
+    print("|---|---|---:|---:|---:|---:|---|---|")
     for p in r["pages"]:
+        ratio_ok = p.get("ratio_meets_target", p["ratio_to_trivial"] <= 25)
         print(
             f"| {p['page']} | {p['role']} | {p['p50_ms']} | {p['p95_ms']} | {p['queries']} | "
-            f"{p['ratio_to_trivial']} | {yes(p['meets_target'])} |"
+            f"{p['ratio_to_trivial']} | {yes(p['meets_target'])} | {yes(ratio_ok)} |"
+        )
+    if "dashboard_background_count" in r:
+        d = r["dashboard_background_count"]
+        print()
+        print(
+            f"Dashboard figures counted in the background (the worker's sweep): {d['periods']} "
+            f"periods in {d['seconds']} s, {d['queries']} queries."
+        )
+    if "pack_pdf_build" in r:
+        b = r["pack_pdf_build"]
+        print()
+        print(
+            f"Panel pack PDF built in the background: {b['seconds']} s, {b['pdf_bytes']:,} "
+            f"bytes, {b['records']} records shown in full."
         )
     if "scoped_list" in r:
         s = r["scoped_list"]

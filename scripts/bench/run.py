@@ -6,8 +6,12 @@ Against PostgreSQL only. Generates the synthetic data at the scale (or reuses it
 ``synthetic_dataset`` marker row says what the database holds), then measures in-process with
 the Django test client (server-side time around ``client.get``, warm-up first):
 
-- every key page for its roles: p50, p95, the query count, and the ratio of its p50 to a
-  trivial Django view measured in the same run;
+- every key page for its roles: p50, p95 (target 100 ms), the query count, and the ratio of
+  its p50 to a trivial Django view measured in the same run (target at most 25x: a figure
+  that survives a noisy machine); the management dashboard after the worker has counted its
+  period figures (as every reader finds it) and before (it says they are being counted),
+  and what that background count costs;
+- the panel pack PDF the worker builds for a panel member (rolled back);
 - a partner SPOC's scoped referral list at 10,000 and at 1,000,000 total referrals with the
   SPOC's own rows held fixed (copies of the referrals table in two schemas of their own,
   the other agencies' rows made with ``generate_series``; the page runs against them through
@@ -60,15 +64,20 @@ from prevent_portal.accounts.models import Membership, Role, User  # noqa: E402
 from prevent_portal.accounts.reauth import SESSION_AUTHENTICATED_AT  # noqa: E402
 from prevent_portal.core.management.commands.generate_synthetic import marker  # noqa: E402
 
-PAGE_TARGET_P95_MS = 150
+PAGE_TARGET_P95_MS = 100  # issue 18 (150 before)
+# Each page's p50 as a multiple of the trivial view's p50 in the same run: a figure that
+# survives a noisy machine (issue 18).
+RATIO_TARGET = 25
 SCOPED_RATIO_TARGET = 1.3
 TARGETS_S = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
 SECOND_SWEEP_TARGET_S = 0.5
 MEMORY_TARGET_MIB = 1024
 SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
-# The dashboard keeps a period's referral and Channel Panel figures for a few minutes
-# (DASHBOARD_CACHE_SECONDS): measured as most views find it, and as the view that counts.
-COLD_DASHBOARD = "management dashboard, figures counted"
+# The dashboard's referral and Channel Panel figures are counted by the worker into the
+# shared cache (issue 18): measured after the background count (as every view finds them),
+# and before it, when the page says they are being counted (the cache emptied each time).
+WARM_DASHBOARD = "management dashboard, after the background count"
+COLD_DASHBOARD = "management dashboard, figures being counted"
 
 
 def run_child(argv: list[str]) -> tuple[int, float, float, str]:
@@ -127,6 +136,45 @@ def measure(
         "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
         "queries": len(queries.captured_queries),
     }
+
+
+def dashboard_background_count() -> dict:
+    """What the worker's sweep costs: the dashboard's period figures (this financial year
+    and the period the manager asked for) counted into the cache from empty."""
+    from governance.services.dashboard import dashboard_figures_refresh
+
+    wanted = cache.get("governance:dashboard:wanted")
+    cache.clear()
+    if wanted:
+        cache.set("governance:dashboard:wanted", wanted, 86400)
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        counted = dashboard_figures_refresh()
+        seconds = time.perf_counter() - started
+    return {
+        "periods": counted,
+        "seconds": round(seconds, 3),
+        "queries": len(queries.captured_queries),
+    }
+
+
+def pack_pdf_build_time(t: dict) -> dict:
+    """The panel pack PDF the worker builds for the panel member (rolled back after)."""
+    from django.db import transaction
+
+    from channel_panel.models import PackBuild, PanelMeeting
+    from channel_panel.services import pack_pdf_build
+
+    with transaction.atomic():
+        build = PackBuild.objects.create(
+            meeting=PanelMeeting.objects.get(pk=t["pack_meeting"]), reader=t["panel_member"]
+        )
+        started = time.perf_counter()
+        built = pack_pdf_build(build_id=build.pk)
+        seconds = time.perf_counter() - started
+        size = len(bytes(built.pdf)) if built is not None else 0
+        transaction.set_rollback(True)
+    return {"seconds": round(seconds, 2), "pdf_bytes": size, "records": len(built.records)}
 
 
 def targets() -> dict:
@@ -206,7 +254,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("case detail", "coordinator", f"/panel/cases/{t['case']}/"),
         ("case detail", "case_manager", f"/panel/cases/{t['case']}/"),
         ("training compliance table", "coordinator", "/training/"),
-        ("management dashboard", "manager", "/governance/dashboard/"),
+        (WARM_DASHBOARD, "manager", "/governance/dashboard/"),
         (COLD_DASHBOARD, "manager", "/governance/dashboard/"),
         ("statistics", "coordinator", "/referrals/statistics/"),
         ("statistics", "manager", "/referrals/statistics/"),
@@ -386,10 +434,14 @@ def main() -> int:
     result["pages"] = []
     for page, role, path in ([] if args.only_search else pages(t)) + search_pages(s):
         client = clients.get(role) or clients.setdefault(role, signed_in(t[role]))
+        if page == WARM_DASHBOARD:
+            client.get(path)  # asks for the period, as a reader's first view does
+            result["dashboard_background_count"] = dashboard_background_count()
         figures = measure(client, path, args.iterations, cold=page == COLD_DASHBOARD)
         figures |= {"page": page, "role": role, "path": path}
         figures["ratio_to_trivial"] = round(figures["p50_ms"] / trivial["p50_ms"], 1)
         figures["meets_target"] = figures["p95_ms"] <= PAGE_TARGET_P95_MS
+        figures["ratio_meets_target"] = figures["ratio_to_trivial"] <= RATIO_TARGET
         result["pages"].append(figures)
         print(
             f"  {page} ({role}): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
@@ -402,6 +454,9 @@ def main() -> int:
         result["scoped_search"] = scoped_search(
             t, s, args.iterations, measure=measure, signed_in=signed_in
         )
+
+    if not args.only_search:
+        result["pack_pdf_build"] = pack_pdf_build_time(t)
 
     result["commands"] = {}
     for task in () if args.only_search else ("statistics", "board_report", "reminder_sweep"):
@@ -438,13 +493,27 @@ def print_table(r: dict) -> None:
     )
     print(f"Trivial view p50 {r['trivial']['p50_ms']} ms")
     print(
-        f"{'page':38} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
-        f"p95<={PAGE_TARGET_P95_MS}"
+        f"{'page':50} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
+        f"p95<={PAGE_TARGET_P95_MS}  x<={RATIO_TARGET}"
     )
     for p in r["pages"]:
+        ratio_ok = p.get("ratio_meets_target", p["ratio_to_trivial"] <= RATIO_TARGET)
         print(
-            f"{p['page']:38} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
-            f"{p['queries']:>8} {p['ratio_to_trivial']:>9}  {'yes' if p['meets_target'] else 'NO'}"
+            f"{p['page']:50} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
+            f"{p['queries']:>8} {p['ratio_to_trivial']:>9}  "
+            f"{'yes' if p['meets_target'] else 'NO':>7}  {'yes' if ratio_ok else 'NO'}"
+        )
+    if "dashboard_background_count" in r:
+        d = r["dashboard_background_count"]
+        print(
+            f"Dashboard figures counted in the background: {d['periods']} periods in "
+            f"{d['seconds']} s, {d['queries']} queries (the worker's sweep, no reader waits)"
+        )
+    if "pack_pdf_build" in r:
+        b = r["pack_pdf_build"]
+        print(
+            f"Panel pack PDF built in the background: {b['seconds']} s, "
+            f"{b['pdf_bytes']:,} bytes, {b['records']} records"
         )
     if "scoped_list" in r:
         s = r["scoped_list"]

@@ -188,6 +188,7 @@ SENSITIVE = {
     "referrals:share",
     "referrals:share_revoke",
     "channel_panel:pack_pdf",
+    "channel_panel:pack_pdf_prepare",
     "channel_panel:meeting_invitee_add",
     "accounts:account_deactivate",
     # The system administrator's changes to someone else's account (issue 16).

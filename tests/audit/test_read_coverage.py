@@ -219,9 +219,13 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "governance:subject_access_list": "request references and staff: each person by number only",
     "governance:subject_access_detail": "an export's progress and counts: no name or reference",
     "channel_panel:pack_pdf": (
-        "shows a download password only; the encrypted PDF it then hands over (?download=1) "
-        "writes an ACCESS entry per record (tests/channel_panel/test_pack_page.py::"
-        "test_the_pdf_pack_is_an_a4_document_marked_official_sensitive)"
+        "shows the PDF's progress or a download password only; the encrypted PDF it then "
+        "hands over (?download=1) writes an ACCESS entry per record (tests/channel_panel/"
+        "test_pack_page.py::test_the_pdf_pack_is_an_a4_document_marked_official_sensitive)"
+    ),
+    "channel_panel:pack_pdf_prepare": (
+        "POST only: queues the reader's pack PDF, built in the background, and shows nothing "
+        "(the download writes the ACCESS entries: tests/channel_panel/test_pack_pdf_build.py)"
     ),
     "governance:subject_access_download": (
         "POST only, so the walk cannot open it: hands the subject access zip over once and "

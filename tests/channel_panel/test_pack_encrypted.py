@@ -19,6 +19,7 @@ from tests.channel_panel.test_meetings import (  # noqa: F401
 
 def test_the_pack_pdf_download_is_an_encrypted_zip(world, panel, agenda):  # noqa: F811
     client = client_for(world.panel_a)
+    encrypted_downloads.pack_pdf_prepared(client, panel.pk)
     page = client.get(url("pack_pdf", panel.pk))
     password = encrypted_downloads.password_shown(page)
     assert page["Content-Type"].startswith("text/html")
@@ -41,16 +42,22 @@ def test_the_pack_pdf_download_is_an_encrypted_zip(world, panel, agenda):  # noq
 
 def test_each_password_is_shown_once_and_serves_one_download(world, panel, agenda):  # noqa: F811
     client = client_for(world.panel_a)
+    encrypted_downloads.pack_pdf_prepared(client, panel.pk)
     first = encrypted_downloads.password_shown(client.get(url("pack_pdf", panel.pk)))
     second = encrypted_downloads.password_shown(client.get(url("pack_pdf", panel.pk)))
     assert first != second  # asking again gives a new password, never the old one again
     assert client.get(url("pack_pdf", panel.pk), {"download": "1"})["Content-Type"] == (
         "application/zip"
     )
-    # The password has been used: the link alone shows a new password, not the file.
+    # The password has been used, and the PDF with it (issue 18: it is kept nowhere once
+    # downloaded): the link alone shows no file and no password, but "prepare it again".
     again = client.get(url("pack_pdf", panel.pk), {"download": "1"})
     assert again["Content-Type"].startswith("text/html")
-    assert encrypted_downloads.password_shown(again) not in {first, second}
+    assert b"download-password" not in again.content
+    assert "Prepare the PDF of the pack" in again.content.decode()
+    encrypted_downloads.pack_pdf_prepared(client, panel.pk)
+    third = encrypted_downloads.password_shown(client.get(url("pack_pdf", panel.pk)))
+    assert third not in {first, second}
 
 
 def test_someone_outside_the_meeting_gets_no_password(world, panel, agenda):  # noqa: F811

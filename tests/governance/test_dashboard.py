@@ -4,6 +4,7 @@ shareable GET form, and a fixed number of aggregating queries whatever the data.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 import pytest
@@ -18,13 +19,17 @@ from channel_panel.models import Attendance
 from governance import services
 from governance.dashboard import dashboard_figures, referrals_by_quarter
 from governance.models import Rag
+from governance.services import dashboard as dashboard_service
 from prevent_portal.core.periods import WHOLE_PERIOD_ERROR
 from referrals.measures import LABELS
 from referrals.services.imports import referrals_import
 from tests import factories
 from tests.channel_panel.test_report import meeting
 from tests.conftest import sign_in
+from tests.core.test_mail_tls import PRODUCTION
 from tests.referrals.test_import import csv_bytes, row
+from tests.rows_read import rows_read
+from tests.test_docker_compose import _manage
 from training import services as training
 from training.models import TrainingType
 
@@ -80,6 +85,13 @@ def figures(**kwargs):
         today=date(2021, 4, 10),
         suppress=kwargs.pop("suppress", 5),
     )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline(settings):
+    """These tests read figures the way the demo counts them: the task inline, at once.
+    The background tests below switch it off, as production has it."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def rows_of(figure) -> dict:
@@ -280,52 +292,131 @@ def _dashboard_queries(client) -> int:
     return len(ctx.captured_queries)
 
 
-def test_the_dashboard_runs_the_same_queries_for_10_or_200_referrals(client, world):
+def test_the_dashboard_runs_the_same_queries_for_10_or_200_referrals(client, world, settings):
+    """The request a reader waits for, its period's figures counted by the worker: a fixed
+    number of queries, none of which reads a referral or a case (issue 18: 34 before)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     sign_in(client, world.manager)
     client.get(URL, FY_2020)  # the first request of a session also saves the session
     load(referral_rows(10))
-    cache.clear()  # counted afresh each time
+    dashboard_service.dashboard_figures_refresh()
     few = _dashboard_queries(client)
     load(referral_rows(190, start=11))
     cache.clear()
-    assert _dashboard_queries(client) == few <= 30
+    client.get(URL, FY_2020)  # asks for the period again
+    dashboard_service.dashboard_figures_refresh()
+    assert _dashboard_queries(client) == few <= 20
 
 
-def test_the_period_figures_are_kept_for_a_while_and_the_page_says_when_counted(
+# --- Counted in the background (issue 18) -------------------------------------------------
+def _clock(moment) -> str:  # 09:41, as the page writes it
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+def test_a_period_not_yet_counted_is_asked_of_the_worker_and_the_page_says_so(
     client, world, settings
 ):
-    """Referral and Channel Panel figures, the same for every reader, are counted once per
-    DASHBOARD_CACHE_SECONDS; the training, board and action-plan figures are live."""
+    """Production: no reader waits for the referral and Channel Panel figures. The page says
+    they are being counted (and looks again); the next sweep counts them; the page then
+    shows them and when they were counted."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a worker runs, as in production
+    load(referral_rows(10))
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # the first request of a session also saves the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, FY_2020)
+    html = response.content.decode()
+    assert "figures for this period are being counted" in html
+    assert response["Refresh"] == "15"
+    assert 'id="referrals-total"' not in html
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert '"referrals_referral"' not in read and '"channel_panel_' not in read
+    assert (date(2020, 4, 1), date(2021, 3, 31), 5) in cache.get(dashboard_service.WANTED_KEY)
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        assert dashboard_service.dashboard_figures_refresh() == 2  # this year, and 2020/21
+        response = client.get(URL, FY_2020)
+    html = response.content.decode()
+    assert 'id="referrals-total">10<' in html
+    assert f"figures counted at {_clock(start)} on" in html
+    assert "Refresh" not in response
+
+
+def test_the_worker_counts_again_once_the_figures_are_old_and_the_page_keeps_them_till_then(
+    client, world, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.DASHBOARD_CACHE_SECONDS = 300
     load(referral_rows(10))
     sign_in(client, world.manager)
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-    def clock(local) -> str:  # 9:41am, as the page writes it
-        local = timezone.localtime(local)
-        return f"{local:%-I:%M}{local:%p}".lower()
-
     with time_machine.travel(start, tick=False):
-        client.get(URL, FY_2020)  # counts (and saves the session)
+        client.get(URL, FY_2020)  # asks for 2020/21
+        assert dashboard_service.dashboard_figures_refresh() == 2
     load(referral_rows(10, start=11))
     with time_machine.travel(start + timedelta(minutes=4), tick=False):
-        kept = _dashboard_queries(client)
+        assert dashboard_service.dashboard_figures_refresh() == 0  # not five minutes old
         html = client.get(URL, FY_2020).content.decode()
     assert 'id="referrals-total">10<' in html  # as counted four minutes ago
-    assert f"figures as counted at {clock(start)} on" in html
-    assert "counted again when more than 5 minutes old" in html
-    with time_machine.travel(start + timedelta(minutes=6), tick=False):
-        counted = _dashboard_queries(client)
+    assert f"figures counted at {_clock(start)} on" in html
+    assert "again once they are more than 5 minutes old" in html
+    later = start + timedelta(minutes=6)
+    with time_machine.travel(later, tick=False):
+        assert dashboard_service.dashboard_figures_refresh() == 2
         html = client.get(URL, FY_2020).content.decode()
     assert 'id="referrals-total">20<' in html
-    assert f"figures as counted at {clock(start + timedelta(minutes=6))} on" in html
-    assert kept < counted
+    assert f"figures counted at {_clock(later)} on" in html
+    # A period nobody has looked at for a day is no longer counted (this year always is).
+    with time_machine.travel(later + timedelta(days=1, minutes=1), tick=False):
+        assert dashboard_service.dashboard_figures_refresh() == 1
 
-    settings.DASHBOARD_CACHE_SECONDS = 0  # never kept: every view counts
-    load(referral_rows(5, start=21))
-    html = client.get(URL, FY_2020).content.decode()
-    assert 'id="referrals-total">25<' in html
-    assert "counted again" not in html
+
+def test_figures_counted_in_the_background_are_hidden_exactly_as_counted_in_a_request(
+    client, world, settings
+):
+    """Small numbers: the same cells hidden, with the same threshold, whoever counts."""
+    load(referral_rows(20))
+    load(referral_rows(2, start=21, type_of_concern="Extreme Right-Wing"))
+    inline = figures(user=world.manager)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    period = {"date_from": date(2020, 4, 1), "date_to": date(2021, 3, 31), "suppress": 5}
+    assert dashboard_service.dashboard_period_figures(**period) is None
+    dashboard_service.dashboard_period_want(**period)
+    dashboard_service.dashboard_figures_refresh()
+    background = dashboard_figures(
+        user=world.manager,
+        today=date(2021, 4, 10),
+        period=dashboard_service.dashboard_period_figures(**period),
+        **period,
+    )
+    assert background.period_counted
+    assert [rows_of(f) for f in background.referral_figures] == [
+        rows_of(f) for f in inline.referral_figures
+    ]
+    assert rows_of(background.mental_health) == rows_of(inline.mental_health)
+    assert any(r.count is None for f in background.referral_figures for r in f.rows)
+
+
+def test_with_tasks_inline_the_figures_are_counted_at_once(client, world, settings):
+    """The demo: no worker, the request runs the task in-process."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    load(referral_rows(10))
+    html = page(client, world.manager).content.decode()
+    assert 'id="referrals-total">10<' in html
+    assert "figures counted at" in html
+
+
+def test_a_cache_that_does_not_answer_leaves_the_page_working(client, world, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    html = page(client, world.manager).content.decode()
+    assert "figures for this period are being counted" in html
 
 
 def test_the_database_does_the_counting_not_python(world):
@@ -374,3 +465,47 @@ def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(
     assert summary.more == 6
     totals = {r.sector: (r.cells[0].eligible, r.cells[0].compliant) for r in summary.sectors}
     assert totals == {world.agency_a.sector.name: (3200, 90 + 70 + sum(range(40, 70)))}
+
+
+def test_production_shares_its_cache_in_redis_and_refuses_one_of_a_single_process(tmp_path):
+    """Every web process reads what the worker counted: a per-process cache would leave
+    the dashboard "being counted" for ever."""
+    production = {**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50)}
+    shown = _manage(
+        tmp_path, "shell", "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        **production,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1].endswith("redis.RedisCache")
+    refused = _manage(tmp_path, "check", CACHE_URL="locmem://", **production)
+    assert refused.returncode != 0
+    assert "the cache must be shared by every web process" in refused.stderr
+
+
+def test_the_training_figures_read_the_same_rows_with_30_or_60_agencies(client, world, settings):
+    """Issue 18: the agencies below target are chosen, counted and ordered in the database;
+    no query returns a row per agency or per return (it listed every agency's returns)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    wrap = TrainingType.objects.get(name="WRAP")
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+
+    def partners(start):
+        for n in range(start, start + 30):
+            agency = factories.AgencyFactory(name=f"Partner {n:02d}")
+            training.compliance_return_submit(
+                agency=agency, training_type=wrap, period=quarter,
+                eligible=100, compliant=40 + n % 40, acting_user=None,
+            )  # fmt: skip
+
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # saves the session, asks for the period
+    dashboard_service.dashboard_figures_refresh()
+    partners(0)
+    fewer = rows_read(lambda: client.get(URL, FY_2020))
+    partners(30)
+    more = rows_read(lambda: client.get(URL, FY_2020))
+    assert len(more) == len(fewer)
+    assert more[0][0] == fewer[0][0], more[0][1]
+    html = client.get(URL, FY_2020).content.decode()
+    assert "and 35 more" in html  # 60 below target, 25 shown

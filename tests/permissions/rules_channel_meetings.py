@@ -110,6 +110,8 @@ EXPECTED: dict = {
     "channel_panel:meeting_minutes_download": _read(CHAIRS),
     "channel_panel:pack": _read(PANEL),
     "channel_panel:pack_pdf": _read(PANEL),
+    # Asking for the pack's PDF, built in the background (issue 18): back to its page.
+    "channel_panel:pack_pdf_prepare": _button(PANEL, answers={p: {302} for p in PANEL}),
     # Aggregates only: the Coordinator, chairs and managers (managers with small counts hidden).
     "channel_panel:report": _read({"coordinator", "chair", "manager"}),
 }

@@ -3,7 +3,8 @@ charts, with the same figures as CSV and XLSX downloads.
 
 By default it shows the latest quarter whose returns are due (it has ended) and the quarter
 before it, so every row has its trend; agencies come 25 a page (in name order, the same on
-every type's table), so the page costs the same with 10 agencies or 400. The downloads hold
+every type's table, chosen in the database: ``compliance_index``), so the page costs the
+same with 10 agencies or 4,000. The downloads hold
 every agency's returns for the quarters chosen, whatever the page.
 
 Compliance figures are organisational, with no personal data, so the page writes no access
@@ -113,7 +114,6 @@ def compliance(request):
         types=types,
         agency_ids={pk for pk, _ in page},
         today=today,
-        owed=index.owed,
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]

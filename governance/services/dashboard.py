@@ -1,0 +1,120 @@
+"""The management dashboard's period figures, counted in the background (issue 18).
+
+The referral and Channel Panel figures of a period are the same for every reader and the
+costliest part of the dashboard (about 100 ms of SQL at national scale), so no reader waits
+for them: the worker counts them into Django's cache, which in production is Redis, shared
+by every web process and the worker (settings.CACHE_URL). The page reads them from there and
+says when they were counted.
+
+- ``dashboard_figures_refresh`` is what beat runs every minute: it counts again, into the
+  cache, the figures of this financial year (what the page shows when the address names no
+  period) and of every period a reader asked for in the last ``WANTED_FOR``, each once it is
+  older than DASHBOARD_CACHE_SECONDS.
+- ``dashboard_period_figures`` is what the page calls: the cached figures, or None when they
+  have not been counted yet. Then the period is recorded as wanted, for the next sweep; in
+  the demo (CELERY_TASK_ALWAYS_EAGER, no worker, a per-process cache) the task runs inline
+  there and then, so the figures are shown at once.
+
+Suppression is that of ``governance.dashboard.period_figures_count`` with the threshold in
+the cache key, so a figure counted for one threshold is never shown under another. Nothing
+here is personal: counts, percentages and "hidden".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from governance.dashboard import PeriodFigures, period_figures_count
+from prevent_portal.core.periods import financial_year_start
+from referrals.views.statistics import manager_suppress_below
+
+logger = logging.getLogger(__name__)
+
+# A period nobody has asked for in this long is no longer counted, and its figures drop out.
+WANTED_FOR = timedelta(days=1)
+WANTED_KEY = "governance:dashboard:wanted"
+Period = tuple[date, date, int]  # first day, last day, suppression threshold
+
+
+def figures_key(date_from: date, date_to: date, suppress: int) -> str:
+    return f"governance:dashboard:v2:{date_from.isoformat()}:{date_to.isoformat()}:{suppress}"
+
+
+def _cache_get(key: str, default=None):
+    # A cache that does not answer (Redis down) must not take the page down with it: the
+    # figures are then "being counted", as when nothing has been counted yet.
+    try:
+        return cache.get(key, default)
+    except Exception:
+        logger.warning("The dashboard's cache could not be read", exc_info=True)
+        return default
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, int(WANTED_FOR.total_seconds()))
+    except Exception:
+        logger.warning("The dashboard's cache could not be written", exc_info=True)
+
+
+def this_financial_year(today: date) -> Period:
+    """What the dashboard shows when the address names no period."""
+    start = financial_year_start(today)
+    return start, date(start.year + 1, 3, 31), manager_suppress_below()
+
+
+def dashboard_period_want(*, date_from: date, date_to: date, suppress: int) -> None:
+    """Record that a reader is waiting for the figures of a period, for the next sweep. In
+    the demo (tasks inline, no worker) count them now, in this process."""
+    wanted: dict[Period, datetime] = _cache_get(WANTED_KEY, {}) or {}
+    wanted[(date_from, date_to, suppress)] = timezone.now()
+    # Read, change, write: two web processes adding two periods at once may lose one; the
+    # next view of that period, still uncounted, records it again.
+    _cache_set(WANTED_KEY, wanted)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        from governance.tasks import refresh_dashboard_figures  # tasks import this module
+
+        refresh_dashboard_figures.apply()
+
+
+def dashboard_period_figures(
+    *, date_from: date, date_to: date, suppress: int
+) -> PeriodFigures | None:
+    """The period's figures as last counted in the background, or None when they have not
+    been counted yet (the period is then asked for: ``dashboard_period_want``). Never counts
+    in the request, but in the demo where the task runs inline."""
+    key = figures_key(date_from, date_to, suppress)
+    figures = _cache_get(key)
+    if figures is None:
+        dashboard_period_want(date_from=date_from, date_to=date_to, suppress=suppress)
+        figures = _cache_get(key)
+    return figures
+
+
+def dashboard_figures_refresh(*, now: datetime | None = None) -> int:
+    """What beat runs every minute: count into the shared cache the figures of this
+    financial year and of each period asked for in the last WANTED_FOR that are missing or
+    older than DASHBOARD_CACHE_SECONDS; forget the periods nobody asked for since. Returns
+    how many periods were counted."""
+    now = now or timezone.now()
+    wanted: dict[Period, datetime] = _cache_get(WANTED_KEY, {}) or {}
+    fresh = {period: at for period, at in wanted.items() if now - at < WANTED_FOR}
+    if fresh != wanted:
+        _cache_set(WANTED_KEY, fresh)
+    periods = [this_financial_year(timezone.localdate(now)), *fresh]
+    max_age = timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS)
+    counted = 0
+    for date_from, date_to, suppress in dict.fromkeys(periods):
+        key = figures_key(date_from, date_to, suppress)
+        kept: PeriodFigures | None = _cache_get(key)
+        if kept is not None and now - kept.computed_at < max_age:
+            continue
+        figures = period_figures_count(date_from=date_from, date_to=date_to, suppress=suppress)
+        _cache_set(key, figures)
+        counted += 1
+    return counted
