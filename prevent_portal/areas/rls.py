@@ -188,7 +188,6 @@ class AreaWall:
         status = _status(connection)
         if status == _INERROR:
             return execute(sql, params, many, context)
-        value = current_value()
         if status == _IDLE:
             self.state["stamped"] = None
             if connection.get_autocommit():
@@ -196,7 +195,11 @@ class AreaWall:
                 # an area-owned table needs the setting; it runs in a short transaction with it.
                 if not self._touches_wall(sql):
                     return execute(sql, params, many, context)
+                value = current_value()
                 return self._in_own_transaction(execute, sql, params, many, context, value)
+        # (Reading a request's areas may run a query of its own: it comes back through here.)
+        value = current_value()
+        if status == _IDLE:
             # The first statement of an atomic() block: psycopg2 opens the transaction with
             # the set_config, and the whole transaction carries it.
             _set(connection, value)
@@ -212,18 +215,19 @@ class AreaWall:
         return any(table in text for table in self.tables)
 
     def _in_own_transaction(self, execute, sql, params, many, context, value):
+        # The driver stays in autocommit; the transaction is opened and ended here, the
+        # BEGIN and the setting in one round trip.
         raw = self.connection.connection
-        raw.autocommit = False
+        with raw.cursor() as cursor:
+            cursor.execute("BEGIN; SELECT set_config(%s, %s, true)", [SETTING, value])
         try:
-            _set(self.connection, value)
             result = execute(sql, params, many, context)
         except BaseException:
-            raw.rollback()
+            with raw.cursor() as cursor:
+                cursor.execute("ROLLBACK")
             raise
-        else:
-            raw.commit()
-        finally:
-            raw.autocommit = True
+        with raw.cursor() as cursor:
+            cursor.execute("COMMIT")
         return result
 
 
