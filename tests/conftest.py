@@ -102,10 +102,11 @@ def clamd(settings):
 def _acting_for_all_areas():
     """Test set-up and assertions act for every council area (the row-level security wall,
     ADR 0011); a request made by the test client acts for its user's areas only, then this
-    comes back. Live-server requests run in their own thread, under their own declaration."""
+    comes back. Live-server requests run in their own thread, under their own declaration;
+    other threads a test starts (concurrency tests) act for all areas too."""
     from prevent_portal.areas import rls
 
-    with rls.acting_for(rls.ALL):
+    with rls.undeclared_code_acts_for(rls.ALL), rls.acting_for(rls.ALL):
         yield
 
 

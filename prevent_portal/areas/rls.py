@@ -58,6 +58,10 @@ POLICY_EXPRESSION = (
 _declared: contextvars.ContextVar[str | Callable[[], str] | None] = contextvars.ContextVar(
     "prevent_areas", default=None
 )
+# What code that declared nothing acts for: none. Only the test suite changes it
+# (``undeclared_code_acts_for``), for the threads its tests start, which begin with an empty
+# context and so without the test's own declaration.
+_undeclared_value = ""
 
 
 def enabled(using: str = "default") -> bool:
@@ -134,8 +138,20 @@ def current_value() -> str:
     """The declared value now ("" when nothing is declared: no rows)."""
     declared = _declared.get()
     if declared is None:
-        return ""
+        return _undeclared_value
     return declared() if callable(declared) else declared
+
+
+@contextlib.contextmanager
+def undeclared_code_acts_for(areas: Iterable[int] | str) -> Iterator[None]:
+    """For tests only: what code that declared nothing acts for, in every thread (a test's
+    worker threads start with an empty context). Requests and tasks declare their own."""
+    global _undeclared_value
+    previous, _undeclared_value = _undeclared_value, value_for(areas)
+    try:
+        yield
+    finally:
+        _undeclared_value = previous
 
 
 # --- Stamping transactions -------------------------------------------------------------------

@@ -195,3 +195,16 @@ def test_an_undeclared_command_refuses_to_run():
 
     with pytest.raises(CommandError, match="does not declare"):
         Undeclared().execute(no_color=True, force_color=False, skip_checks=True)
+
+
+def test_an_undeclared_task_refuses_to_run():
+    from prevent_portal.areas.tasks import AreaTask
+
+    class Undeclared(AreaTask):
+        name = "tests.areas.undeclared"
+
+        def run(self):
+            return "ran"
+
+    with pytest.raises(RuntimeError, match="does not declare"):
+        Undeclared()()
