@@ -98,15 +98,15 @@ def clamd(settings):
     return address
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _acting_for_all_areas():
     """Test set-up and assertions act for every council area (the row-level security wall,
-    ADR 0011); a request made by the test client acts for its user's areas only, then this
-    comes back. Live-server requests run in their own thread, under their own declaration;
-    other threads a test starts (concurrency tests) act for all areas too."""
+    ADR 0011): module-scoped data, the test body, and threads a test starts (which begin
+    with an empty context). A request made by the test client, or by a live server, acts for
+    its user's areas only; a task or command for what it declares; then this comes back."""
     from prevent_portal.areas import rls
 
-    with rls.undeclared_code_acts_for(rls.ALL), rls.acting_for(rls.ALL):
+    with rls.undeclared_code_acts_for(rls.ALL):
         yield
 
 

@@ -59,8 +59,8 @@ _declared: contextvars.ContextVar[str | Callable[[], str] | None] = contextvars.
     "prevent_areas", default=None
 )
 # What code that declared nothing acts for: none. Only the test suite changes it
-# (``undeclared_code_acts_for``), for the threads its tests start, which begin with an empty
-# context and so without the test's own declaration.
+# (``undeclared_code_acts_for``): its set-up code, and the threads its tests start, act for
+# every area; requests, tasks and commands still act for what they declare.
 _undeclared_value = ""
 
 
@@ -145,7 +145,8 @@ def current_value() -> str:
 @contextlib.contextmanager
 def undeclared_code_acts_for(areas: Iterable[int] | str) -> Iterator[None]:
     """For tests only: what code that declared nothing acts for, in every thread (a test's
-    worker threads start with an empty context). Requests and tasks declare their own."""
+    module-scoped data and its worker threads included). Requests, tasks and commands
+    declare their own, and the stamped transactions follow."""
     global _undeclared_value
     previous, _undeclared_value = _undeclared_value, value_for(areas)
     try:
