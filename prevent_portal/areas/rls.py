@@ -218,7 +218,13 @@ class AreaWall:
         value = current_value()
         if status == _IDLE:
             # The first statement of an atomic() block: psycopg2 opens the transaction with
-            # the set_config, and the whole transaction carries it.
+            # the set_config, and the whole transaction carries it. SET TRANSACTION (an
+            # isolation level, verify_audit's snapshot) must come first: the setting follows.
+            if isinstance(sql, str) and sql.lstrip()[:15].upper() == "SET TRANSACTION":
+                result = execute(sql, params, many, context)
+                _set(connection, value)
+                self.state["stamped"] = value
+                return result
             _set(connection, value)
             self.state["stamped"] = value
             return execute(sql, params, many, context)
