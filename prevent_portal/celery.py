@@ -11,7 +11,8 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prevent_portal.settings")
 
-app = Celery("prevent_portal")
+# Every task declares the council areas it acts for (prevent_portal/areas/tasks.py, ADR 0011).
+app = Celery("prevent_portal", task_cls="prevent_portal.areas.tasks:AreaTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     broker_connection_timeout=2,

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "prevent_portal.core.middleware.AuditlogMiddleware",
     "prevent_portal.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Declares the council areas the request acts for: the row-level security wall (ADR 0011).
+    "prevent_portal.areas.middleware.AreaWallMiddleware",
 ]
 
 ROOT_URLCONF = "prevent_portal.urls"
@@ -135,6 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL row-level security on every area-owned table, keyed by the areas the request,
+# task or command acts for (prevent_portal/areas/rls.py, ADR 0011). `migrate` puts the
+# policies up, or takes them down when this is off. SQLite (the demo) has no such wall.
+AREA_RLS = env.bool("AREA_RLS", default=True)
 
 # --- Accounts and sign-in -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -3,12 +3,13 @@
 from celery import shared_task
 from django.utils import timezone
 
+from prevent_portal.areas.rls import ALL
 from prevent_portal.audit.context import acting_as
 from referrals.services.information_requests import information_requests_expire
 from referrals.services.retention import retention_sweep
 
 
-@shared_task(name="referrals.retention_sweep", ignore_result=True)
+@shared_task(name="referrals.retention_sweep", ignore_result=True, acts_for=ALL)
 def retention_sweep_task() -> int:
     """Weekly: put every person past retention into the Coordinator's review queue. As the
     system account; idempotent, so a re-delivered or overlapping run queues nothing twice."""
@@ -17,7 +18,7 @@ def retention_sweep_task() -> int:
     return result.queued + result.requeued
 
 
-@shared_task(name="referrals.information_requests_expire", ignore_result=True)
+@shared_task(name="referrals.information_requests_expire", ignore_result=True, acts_for=ALL)
 def information_requests_expire_task() -> int:
     """Daily: record as expired every open information request past its expiry. As the
     system account; idempotent."""

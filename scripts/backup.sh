@@ -20,15 +20,18 @@ esac
 
 out=${1:-prevent_portal-$(date -u +%Y%m%dT%H%M%SZ).dump}
 umask 077
+# The council areas' row-level security (ADR 0011) binds the owner too: the dump acts for every
+# area, with row security on (pg_dump's default, off, refuses tables that have policies).
+export PGOPTIONS="${PGOPTIONS:-} -c prevent.areas=all"
 
 if [ "$out" = "-" ]; then
-  exec pg_dump --format=custom --dbname="$DATABASE_URL"
+  exec pg_dump --format=custom --enable-row-security --dbname="$DATABASE_URL"
 fi
 
 # Write beside the target and rename at the end, so a failed dump never looks finished.
 partial="$out.partial"
 trap 'rm -f "$partial"' EXIT
-pg_dump --format=custom --dbname="$DATABASE_URL" --file="$partial"
+pg_dump --format=custom --enable-row-security --dbname="$DATABASE_URL" --file="$partial"
 mv "$partial" "$out"
 trap - EXIT
 echo "backup.sh: wrote $out ($(du -h "$out" | cut -f1))" >&2

@@ -37,7 +37,9 @@ if [ "$tables" != "0" ]; then
   exit 1
 fi
 
-args=(--dbname="$target" --no-owner --single-transaction --exit-on-error)
+# The rows of every council area go back behind their row-level security (ADR 0011).
+export PGOPTIONS="${PGOPTIONS:-} -c prevent.areas=all"
+args=(--dbname="$target" --no-owner --single-transaction --exit-on-error --enable-row-security)
 if [ "$file" = "-" ]; then
   pg_restore "${args[@]}"
 else

@@ -98,6 +98,18 @@ def clamd(settings):
     return address
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _acting_for_all_areas():
+    """Test set-up and assertions act for every council area (the row-level security wall,
+    ADR 0011): module-scoped data, the test body, and threads a test starts (which begin
+    with an empty context). A request made by the test client, or by a live server, acts for
+    its user's areas only; a task or command for what it declares; then this comes back."""
+    from prevent_portal.areas import rls
+
+    with rls.undeclared_code_acts_for(rls.ALL):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.OUTBOX_SEND_INLINE = False

@@ -548,4 +548,9 @@ def print_table(r: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Set-up and fixtures act for every area; each measured request for its user's (ADR 0011).
+    from prevent_portal.areas import rls
+
+    with rls.acting_for(rls.ALL):
+        status = main()
+    sys.exit(status)

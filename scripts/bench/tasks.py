@@ -126,6 +126,9 @@ def reminder_sweep() -> dict:
 TASKS = {"statistics": statistics, "board_report": board_report, "reminder_sweep": reminder_sweep}
 
 if __name__ == "__main__":
-    result = TASKS[sys.argv[1]]()
+    from prevent_portal.areas import rls
+
+    with rls.acting_for(rls.ALL):  # the sweeps act for every area (ADR 0011)
+        result = TASKS[sys.argv[1]]()
     result["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(result))

@@ -127,4 +127,7 @@ def main(users: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    from prevent_portal.areas import rls
+
+    with rls.acting_for(rls.ALL):  # accounts and targets in every area (ADR 0011)
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)

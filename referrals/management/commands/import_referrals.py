@@ -3,14 +3,16 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.areas.models import Area
 from prevent_portal.audit.context import acting_as
 from referrals.services.imports import referrals_import
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Import historical referrals from a CSV or XLSX file, all or nothing. Bad rows are "
         "listed with their line numbers and nothing is imported; references already "

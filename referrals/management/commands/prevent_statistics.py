@@ -3,13 +3,15 @@
 import json
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.core.commands import iso_date
 from referrals.statistics import referral_statistics, statistics_csv
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Print the Home Office-style profile of referrals received in a period (inclusive), "
         "as JSON or CSV: the figures of the statistics page."

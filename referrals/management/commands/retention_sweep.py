@@ -2,14 +2,14 @@
 
 import json
 
-from django.core.management.base import BaseCommand
-
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.commands import add_today_argument, today_from
 from referrals.services.retention import retention_sweep
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Put every person whose records are past retention into the Coordinator's review "
         "queue (a second run queues nothing), and bring back legal holds whose review date "

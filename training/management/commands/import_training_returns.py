@@ -3,15 +3,17 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.tabular import ImportFileError
 from training.imports import COLUMNS, read_returns_file
 from training.services import compliance_returns_import
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         f"Import agencies' training compliance returns from a CSV or XLSX file with the columns "
         f"{','.join(COLUMNS)}, all or nothing. Bad rows are listed with their line numbers "

@@ -2,14 +2,16 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.core.commands import as_date, iso_date
 from training.figures import export_returns, export_rows, rows_as_csv, rows_as_json
 from training.models import ComplianceReturn
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Print one row per training compliance return: agency, training_type, period_end, "
         "eligible, compliant, percent (compliant / eligible x 100, rounded half up), target "

@@ -1,14 +1,15 @@
 """python manage.py accounts_disable_inactive [--today YYYY-MM-DD]."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from prevent_portal.accounts.services import users_disable_inactive
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.commands import add_today_argument, today_from
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Disable the accounts not used for ACCOUNT_INACTIVITY_DISABLE_DAYS days (the daily "
         "beat task does this too); their SPOCs are told by e-mail. Safe to run again."

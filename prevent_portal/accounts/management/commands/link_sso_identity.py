@@ -2,10 +2,11 @@
 
 import re
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from prevent_portal.accounts.models import ExternalIdentity, User
 from prevent_portal.accounts.services import external_identity_link
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -17,7 +18,8 @@ def _guid(value: str) -> str:
     return value.strip().lower()
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Link a council Microsoft Entra ID identity (tenant id and object id, from Entra's "
         "user page) to an account, so that it can use 'Sign in with your council account'. "

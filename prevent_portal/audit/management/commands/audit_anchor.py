@@ -5,14 +5,16 @@ Exit status 0 with the anchor printed (or "nothing new"); 1 when the previous an
 longer holds (nothing is written and the Coordinators are told); 2 on SQLite.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.anchors import anchor_last, anchor_problem, anchor_write
 from prevent_portal.audit.context import acting_as
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = "Append the audit chain's signed head to AUDIT_ANCHOR_FILE now."
 
     def handle(self, *args, **options):

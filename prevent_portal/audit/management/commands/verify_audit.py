@@ -10,9 +10,10 @@ holds; 2 when there is no chain to check (SQLite, the demo database).
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.anchors import chain_check
 
 
@@ -25,7 +26,8 @@ def _anchor_holds(cursor, expect_head: str) -> bool:
     return row is not None and row[0] == expected_hash
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Recompute the audit log's hash chain in Python, in batches, check every link's "
         "signature and the last anchor, and name the first entry that was altered, deleted, "

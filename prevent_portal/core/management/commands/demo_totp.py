@@ -1,10 +1,13 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 
-class Command(BaseCommand):
+
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = "Print the current security code of a demo account (demo and test only)."
 
     def add_arguments(self, parser):

@@ -7,10 +7,11 @@ import resource
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core import synthetic
 from prevent_portal.core.demo import DemoContext, seeders
@@ -49,7 +50,8 @@ def peak_memory_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Fill an empty, migrated, non-production database with deterministic, fictional data "
         "at scale N (1 = ten years of a national deployment: 100,000 referrals)."

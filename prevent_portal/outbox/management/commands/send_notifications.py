@@ -1,10 +1,10 @@
-from django.core.management.base import BaseCommand
-
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.outbox.services import outbox_send_pending
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = "Send pending notifications from the outbox (the sweep the beat task runs)."
 
     def handle(self, *args, **options):

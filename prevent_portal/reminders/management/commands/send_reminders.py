@@ -1,13 +1,13 @@
 import json
 
-from django.core.management.base import BaseCommand
-
+from prevent_portal.areas.commands import ALL, AreaCommand
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.commands import add_today_argument, today_from
 from prevent_portal.reminders.services import reminders_queue_due
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
+    acts_for = ALL  # ADR 0011: a command over every council area
     help = (
         "Queue every reminder that falls due on a day (the sweep the daily beat task runs) "
         "and print them as JSON."
