@@ -274,8 +274,8 @@ def _module_world(request, django_db_setup, django_db_blocker):
 def world(request, _module_world, db) -> World:
     """The personas (``World``). A transactional test gets a world of its own, built in its
     database and flushed after it; every other test a fresh copy of its module's shared world
-    (``SharedWorld``), its writes rolled back with the test's savepoint. Measured on the
-    referrals tests (PostgreSQL, one process): see docs/architecture.md, "Test data"."""
+    (``SharedWorld``), its writes rolled back with the test's savepoint. The README's
+    test section has the measured saving."""
     if _module_world is None or not _module_world.is_open or is_transactional(request.node):
         return build_world()
     return _module_world.world_copy()
