@@ -53,6 +53,17 @@ class PanelMeetingQuerySet(models.QuerySet):
         manager invited for one item reads its pack). A meeting names no one but staff."""
         return self._for_panel_or_invited(user, Invitee.objects.filter(user=user))
 
+    def heard_of_by(self, user):
+        """Meetings whose existence ``user`` may learn (a 403 rather than a 404): those of the
+        council areas where they hold any role, and those they are invited to. Another
+        area's meeting is not there for them (rule 7)."""
+        from prevent_portal.accounts.access import area_ids_for, is_active_user
+
+        if not is_active_user(user):
+            return self.none()
+        invited = Invitee.objects.filter(user=user).values("meeting_id")
+        return self.filter(Q(area__in=sorted(area_ids_for(user))) | Q(pk__in=invited))
+
     def whole_meeting_for(self, user):
         """Meetings ``user`` takes part in as a whole: every one for the panel's roles, and
         otherwise those they are invited to for the whole meeting, not for one item. What

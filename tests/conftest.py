@@ -1,11 +1,15 @@
-"""Personas and helpers shared by every test."""
+"""Personas and helpers shared by every test.
 
+The personas (``world``) are built once per test module and shared: see ``_module_world``.
+"""
+
+import copy
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prevent_portal.accounts.models import Agency, Role, User
@@ -110,11 +114,18 @@ def _acting_for_all_areas():
         yield
 
 
+# What every test runs under (``_test_settings``), and so what the shared world is built under.
+TEST_SETTINGS = {
+    "OUTBOX_SEND_INLINE": False,
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+}
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    settings.OUTBOX_SEND_INLINE = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
 
 
 @dataclass
@@ -154,9 +165,132 @@ PERSONAS = [
 ]
 
 
+def is_transactional(item) -> bool:
+    """Whether ``item`` runs in a transactional database (commits for real, flushed after),
+    as pytest-django decides it: the marker's ``transaction=True`` or a fixture that needs it."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    needs = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    return bool(needs & set(getattr(item, "fixturenames", ())))
+
+
+class SharedWorld:
+    """One module's personas, built once inside an outer ``transaction.atomic()`` that is
+    rolled back when the module ends, so that each test's own atomic (pytest-django's ``db``)
+    nests as a savepoint: what a test writes, including to the world's rows, is undone after
+    it, and the next test finds the world as built.
+
+    ``world_copy()`` hands each test a ``copy.deepcopy`` of instances read back from the
+    database after the build (as Django's ``TestData`` does for ``setUpTestData``), so that
+    nothing a test does to its objects in memory (changed fields, the access module's
+    per-user cache, related-object caches) reaches the next test.
+
+    A transactional test must never run inside the outer atomic (its flush would run inside
+    it, and its commits would not be commits): ``pytest_runtest_setup`` closes the shared
+    world before one starts, and ``close`` refuses, loudly, to unwind atomics out of order."""
+
+    current: "SharedWorld | None" = None
+
+    def __init__(self, blocker, module_id: str):
+        self.blocker = blocker
+        self.module_id = module_id
+        self.world: World | None = None
+        self.content_types: dict = {}
+        self._atomic = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._atomic is not None
+
+    def open(self) -> "SharedWorld":
+        from django.contrib.contenttypes.models import ContentType
+        from django.test import override_settings
+
+        if SharedWorld.current is not None and SharedWorld.current.is_open:
+            SharedWorld.current.close()
+        with self.blocker.unblock(), override_settings(**TEST_SETTINGS):
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            try:
+                ContentType.objects.clear_cache()
+                built = build_world()
+                # The content types the build looked up, which a test that built its world
+                # found in the process-wide cache (query-count tests are measured so).
+                self.content_types = {
+                    using: dict(entries) for using, entries in ContentType.objects._cache.items()
+                }
+                self.world = World(
+                    **{
+                        f.name: type(obj).objects.get(pk=obj.pk)
+                        for f in fields(World)
+                        for obj in [getattr(built, f.name)]
+                    }
+                )
+            except BaseException:
+                self.close()
+                raise
+        SharedWorld.current = self
+        return self
+
+    def world_copy(self) -> World:
+        """A copy of the world, and the content-type cache as the build would leave it."""
+        from django.contrib.contenttypes.models import ContentType
+
+        for using, entries in self.content_types.items():
+            ContentType.objects._cache.setdefault(using, {}).update(entries)
+        return copy.deepcopy(self.world)
+
+    def close(self) -> None:
+        if self._atomic is None:
+            return
+        atomic, self._atomic = self._atomic, None
+        self.world = None
+        with self.blocker.unblock():
+            if not connection.atomic_blocks or connection.atomic_blocks[-1] is not atomic:
+                raise RuntimeError(
+                    f"The shared world of {self.module_id} is not the innermost atomic block "
+                    "at its end: a fixture opened a transaction around it and did not close "
+                    "it first (see tests/conftest.py SharedWorld)."
+                )
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+        if SharedWorld.current is self:
+            SharedWorld.current = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of a transactional test is set up, roll back and close the shared
+    world left open by the test before it (pytest tears a module's fixtures down only when
+    the next test is in another module, and pytest-django runs a module's transactional
+    tests after everyone's others, sometimes straight after its own)."""
+    current = SharedWorld.current
+    if current is not None and current.is_open and is_transactional(item):
+        current.close()
+
+
+@pytest.fixture(scope="module")
+def _module_world(request, django_db_setup, django_db_blocker):
+    """The module's shared world (``SharedWorld``), or None when the first test to ask for
+    it is transactional (that one, and any like it, builds its own)."""
+    if is_transactional(request._pyfuncitem):
+        yield None
+        return
+    shared = SharedWorld(django_db_blocker, request.node.nodeid).open()
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
+def world(request, _module_world, db) -> World:
+    """The personas (``World``). A transactional test gets a world of its own, built in its
+    database and flushed after it; every other test a fresh copy of its module's shared world
+    (``SharedWorld``), its writes rolled back with the test's savepoint. The README's
+    test section has the measured saving."""
+    if _module_world is None or not _module_world.is_open or is_transactional(request.node):
+        return build_world()
+    return _module_world.world_copy()
 
 
 def build_world() -> World:

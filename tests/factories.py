@@ -117,10 +117,12 @@ def closed_referral(
 
 
 # --- Channel Panel ------------------------------------------------------------------------
-def panel_referral(agency: Agency, *, assessed: bool = True, **kwargs) -> Referral:
+def panel_referral(agency: Agency, *, assessed: bool = False, **kwargs) -> Referral:
     """A referral of ``agency`` passed to the Channel Panel at triage, its police gateway
     cleared first (the lifecycle allows nothing else), with a completed vulnerability
-    assessment unless ``assessed`` is False."""
+    assessment if ``assessed`` is True. The panel adopts only with a current assessment
+    (issue 17): a test that adopts the referral asks for one (``channel_case`` does); the
+    others go without, as the assessment is some 70 audited queries (~0.15 s) a referral."""
     from referrals.models import GatewayResult, Outcome
     from referrals.services import referral_gateway_record, referral_outcome_record
 
@@ -140,8 +142,6 @@ def panel_referral(agency: Agency, *, assessed: bool = True, **kwargs) -> Referr
         acting_user=None,
     )
     if assessed:
-        # The panel adopts only with a current vulnerability assessment (issue 17): every
-        # referral made for the panel has one, so every test that adopts one may.
         assessment(passed)
     return passed
 
@@ -213,7 +213,7 @@ def channel_case(lead_agency: Agency, case_manager: User, *, referral_agency=Non
     ``referral_agency``, the lead agency by default), adopted without a meeting."""
     from channel_panel.services import case_adopt
 
-    made = panel_referral(referral_agency or lead_agency, **kwargs)
+    made = panel_referral(referral_agency or lead_agency, assessed=True, **kwargs)
     return case_adopt(
         referral=made,
         lead_agency=lead_agency,

@@ -33,11 +33,10 @@ REFRESH_SECONDS = 3
 
 
 def _reader_meeting(request, pk) -> tuple[PanelMeeting, list]:
-    """The meeting, for a reader allowed to open its pack; 403 for anyone else. Meetings the
-    reader may hear of at all (their area's panel, or an invitation): another area's meeting
-    is not there (404)."""
+    """The meeting, for a reader allowed to open its pack; 403 for anyone else in its council
+    area. Another area's meeting is not there for them (404, ``heard_of_by``)."""
     meeting = get_object_or_404(
-        PanelMeeting.objects.visible_to(request.user).select_related("chair"), pk=pk
+        PanelMeeting.objects.heard_of_by(request.user).select_related("chair"), pk=pk
     )
     invitations = pack_invitations(meeting, request.user)
     if invitations is None:

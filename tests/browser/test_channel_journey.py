@@ -201,6 +201,7 @@ def _scene(world, time_machine, start: date) -> Scene:
     time_machine.move_to(_at(start - timedelta(days=10)))
     new_referral = factories.panel_referral(
         housing,
+        assessed=True,
         person=factories.PersonFactory(given_name="Noor", family_name="Bramley"),
         received_on=timezone.localdate(),
         concern_summary="Fictional: fixated on violent online forums.",

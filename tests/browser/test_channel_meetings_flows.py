@@ -40,7 +40,9 @@ def _walk_meeting(world) -> PanelMeeting:
     meeting = factories.meeting(
         world.chair, timezone.localdate() + timedelta(days=2), location=WALK_ROOM
     )
-    referral = factories.panel_referral(world.agency_b, concern_summary="Fictional: page walk")
+    referral = factories.panel_referral(
+        world.agency_b, assessed=True, concern_summary="Fictional: page walk"
+    )
     case = factories.channel_case(world.agency_b, world.spoc_b)
     services.agenda_item_add(meeting=meeting, referral=referral, acting_user=world.coordinator)
     services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
@@ -121,7 +123,7 @@ def _agenda_kinds(page) -> list[str]:
 
 def test_coordinator_schedules_a_meeting_builds_and_reorders_its_agenda(open_page, browsing, world):
     _core_agency_a(world)
-    referral = factories.panel_referral(world.agency_b)
+    referral = factories.panel_referral(world.agency_b, assessed=True)
     case = factories.channel_case(world.agency_a, world.spoc_a)
     page = open_page(world.coordinator)
     page.goto("/")

@@ -515,7 +515,9 @@ def test_a_refused_case_exits_with_its_reason_and_signposting_through_the_pages(
 def test_the_referrals_needs_flags_reach_the_case_at_adoption(client, world):
     """Issue 13, point 8: the referral's autism flag did not reach the Channel case."""
     autism = NeedsFlag.objects.get(code=NeedsFlag.AUTISM)
-    referral = factories.panel_referral(world.agency_b, received_on=date(2026, 10, 1))
+    referral = factories.panel_referral(
+        world.agency_b, assessed=True, received_on=date(2026, 10, 1)
+    )
     referral.needs_flags.add(autism)
     case = services.case_adopt(
         referral=referral,

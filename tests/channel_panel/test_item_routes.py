@@ -43,7 +43,7 @@ def meeting_with_decisions(world):
     """A meeting chaired by world.chair: agency B's new referral (referred elsewhere) and
     agency B's open case (continue), each with a decision whose words are secret."""
     meeting = factories.meeting(world.chair, timezone.localdate())
-    new = factories.panel_referral(world.agency_b, person=person("Orla", "Brindle"))
+    new = factories.panel_referral(world.agency_b, assessed=True, person=person("Orla", "Brindle"))
     case = factories.channel_case(world.agency_b, world.spoc_b, person=person("Tam", "Vesper"))
     new_item = services.agenda_item_add(
         meeting=meeting, referral=new, acting_user=world.coordinator

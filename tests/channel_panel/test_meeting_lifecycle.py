@@ -166,7 +166,7 @@ def test_a_held_meeting_cannot_move_to_a_start_still_to_come(world):
 def test_decisions_wait_for_the_meeting_to_start_and_adoption_is_dated_its_day(world):
     later = timezone.localdate() + timedelta(days=5)
     meeting = factories.meeting(world.chair, later)
-    referral = factories.panel_referral(world.agency_b)
+    referral = factories.panel_referral(world.agency_b, assessed=True)
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )
@@ -212,7 +212,9 @@ def test_decisions_wait_for_the_meeting_to_start_and_adoption_is_dated_its_day(w
 def test_the_decision_table_refuses_what_is_missing_in_one_message(world):
     meeting = factories.meeting(world.chair, timezone.localdate())
     item = services.agenda_item_add(
-        meeting=meeting, referral=factories.panel_referral(world.agency_b), acting_user=world.chair
+        meeting=meeting,
+        referral=factories.panel_referral(world.agency_b, assessed=True),
+        acting_user=world.chair,
     )
     held_first = (
         "Adoption and exit are the panel's decisions: mark the meeting held (quorate, or "
@@ -240,7 +242,7 @@ def test_no_case_is_adopted_or_exited_at_a_meeting_not_yet_held(world):
     held meeting, so the decision is refused while the meeting is still planned, and
     nothing is written."""
     meeting = factories.meeting(world.chair, timezone.localdate())
-    referral = factories.panel_referral(world.agency_b)
+    referral = factories.panel_referral(world.agency_b, assessed=True)
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )
@@ -278,7 +280,9 @@ def adopted(world):
     """Agency B's referral adopted, led by agency B, at a meeting chaired by world.chair
     (of the council: not agency B)."""
     meeting = factories.meeting(world.chair, timezone.localdate())
-    referral = factories.panel_referral(world.agency_b, person=person("Orla", "Brindle"))
+    referral = factories.panel_referral(
+        world.agency_b, assessed=True, person=person("Orla", "Brindle")
+    )
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )
@@ -349,7 +353,7 @@ def test_adopted_corrected_to_not_adopted_closes_the_case_it_opened(world, adopt
 
 def test_not_adopted_corrected_to_adopted_reopens_the_referral_and_opens_the_case(world):
     meeting = factories.meeting(world.chair, timezone.localdate())
-    referral = factories.panel_referral(world.agency_b)
+    referral = factories.panel_referral(world.agency_b, assessed=True)
     item = services.agenda_item_add(
         meeting=meeting, referral=referral, acting_user=world.coordinator
     )

@@ -44,7 +44,7 @@ def person(given, family):
 def agenda(world, panel):
     """A new referral of agency B, an open case of agency B, and other business, in order.
     Another agency-B referral passed to panel is on no agenda."""
-    new = factories.panel_referral(world.agency_b, person=person("Orla", "Brindle"))
+    new = factories.panel_referral(world.agency_b, assessed=True, person=person("Orla", "Brindle"))
     case = factories.channel_case(world.agency_b, world.spoc_b, person=person("Tam", "Vesper"))
     services.agenda_item_add(meeting=panel, referral=new, acting_user=world.coordinator)
     services.agenda_item_add(meeting=panel, case=case, acting_user=world.coordinator)

@@ -111,12 +111,12 @@ def pack_referrals(world) -> dict:
         timezone.make_aware(datetime.combine(past - timedelta(days=5), time(12))), tick=False
     ):
         closed_meeting = factories.meeting(world.chair, past)
-        closed = factories.panel_referral(world.agency_b)
+        closed = factories.panel_referral(world.agency_b, assessed=True)
         services.agenda_item_add(
             meeting=closed_meeting, referral=closed, acting_user=world.coordinator
         )
     open_meeting = factories.meeting(world.chair, today + timedelta(days=3))
-    opened = factories.panel_referral(world.agency_b)
+    opened = factories.panel_referral(world.agency_b, assessed=True)
     services.agenda_item_add(meeting=open_meeting, referral=opened, acting_user=world.coordinator)
     return {"pack_open": opened, "pack_closed": closed}
 
@@ -163,7 +163,7 @@ def build(world, refs) -> dict:
     services.agenda_item_add(
         meeting=open_meeting, case=cases["pack_open"], acting_user=world.coordinator
     )
-    new_referral = factories.panel_referral(world.agency_b)
+    new_referral = factories.panel_referral(world.agency_b, assessed=True)
     new_item = services.agenda_item_add(
         meeting=open_meeting, referral=new_referral, acting_user=world.coordinator
     )

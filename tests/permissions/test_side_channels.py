@@ -116,7 +116,7 @@ def test_the_panel_pack_page_and_pdf_hold_only_the_agenda(client, world, tmp_pat
     world.agency_a.is_core_panel_member = True
     world.agency_a.save()
     meeting = factories.meeting(world.chair, timezone.localdate() + timedelta(days=2))
-    on_agenda = factories.panel_referral(world.agency_b)
+    on_agenda = factories.panel_referral(world.agency_b, assessed=True)
     panel_services.agenda_item_add(
         meeting=meeting, referral=on_agenda, acting_user=world.coordinator
     )
