@@ -284,6 +284,23 @@ def policy_statements(table: str, *, on: bool) -> list[str]:
     ]
 
 
+_MIGRATING = contextvars.ContextVar("prevent_areas_migrating", default=False)
+
+
+@contextlib.contextmanager
+def migrating() -> Iterator[None]:
+    """While ``migrate`` runs: its own checks do not ask for the wall it is about to put up."""
+    token = _MIGRATING.set(True)
+    try:
+        yield
+    finally:
+        _MIGRATING.reset(token)
+
+
+def is_migrating() -> bool:
+    return _MIGRATING.get()
+
+
 def apply_policies(using: str = "default") -> None:
     """Put the wall up on every area-owned table (or, with AREA_RLS off, take it down)."""
     connection = connections[using]
