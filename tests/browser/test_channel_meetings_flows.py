@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -115,6 +116,20 @@ MEETING_PAGES = {
     "channel_panel:pack": ("panel_a", "Panel pack", meeting_kwargs, ""),
     "channel_panel:pack_pdf": ("panel_a", "Download the panel pack", meeting_kwargs, ""),
 }
+
+
+def test_a_panel_member_asks_for_the_pack_pdf(open_page, browsing, world):
+    """The pack's PDF is built in the background for its reader (issue 18): the button asks
+    for it and the page says so."""
+    from channel_panel.models import PackBuild
+
+    meeting = _walk_meeting(world)
+    page = open_page(world.panel_a)
+    page.goto(reverse("channel_panel:pack_pdf", args=[meeting.pk]))
+    assert_page_is_usable(page, browsing, "Download the panel pack")
+    page.get_by_role("button", name="Prepare the PDF of the pack").click()
+    expect(page.locator("h1")).to_contain_text("Download the panel pack")
+    assert PackBuild.objects.filter(meeting=meeting, reader=world.panel_a).exists()
 
 
 def _agenda_kinds(page) -> list[str]:
@@ -246,4 +261,5 @@ MEETING_POST_ONLY = {
     "channel_panel:meeting_invitee_remove": test_chair_runs_the_meeting_and_approves_the_minutes,
     "channel_panel:meeting_mark_held": test_chair_runs_the_meeting_and_approves_the_minutes,
     "channel_panel:meeting_minutes_approve": test_chair_runs_the_meeting_and_approves_the_minutes,
+    "channel_panel:pack_pdf_prepare": test_a_panel_member_asks_for_the_pack_pdf,
 }

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
 
+from prevent_portal.areas import rls
 from prevent_portal.core.synthetic import SyntheticContext
 
 
@@ -79,6 +80,11 @@ def _completed(model: type[models.Model], keys: list[str]) -> tuple[list[str], l
             value = now
         elif field.null and not field.has_default():
             continue
+        elif field.name == "area" and field.related_model is not None:
+            # Synthetic data goes into the first council area (the demo's own, made by
+            # migration): with the demo's second council there, the model has no default.
+            # Spreading it over many areas is issue 18's to do.
+            value = field.related_model.objects.order_by("pk").values_list("pk", flat=True)[0]
         else:
             value = field.get_default()  # "" for text fields without a default
             if value is None and not field.null:
@@ -103,6 +109,11 @@ def copy_rows(
     audited = auditlog.contains(model)
     content_type = ContentType.objects.get_for_model(model) if audited else None
     table = model._meta.db_table
+    # PostgreSQL refuses COPY into a table behind row-level security (the council-area wall,
+    # ADR 0011): those tables take the executemany path.
+    copy = connection.vendor == "postgresql" and not (
+        rls.enabled() and table in rls.area_owned_tables()
+    )
     written = 0
     for batch in batched(rows, ctx.batch_size):
         keys = list(batch[0])
@@ -110,7 +121,7 @@ def copy_rows(
         columns = [_column(model, k) for k in keys + extra]
         quoted = ", ".join(f'"{c}"' for c in columns)
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if copy:
                 buffer = io.StringIO()
                 tail = [_copy_text(v) for v in defaults]
                 for row in batch:
