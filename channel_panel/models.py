@@ -48,38 +48,37 @@ class ExitReason(Lookup):
 # --- Meetings ---------------------------------------------------------------------------------
 class PanelMeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Meetings ``user`` may hear of: every meeting for the panel's roles (as
-        ``get_meeting_for_user``), and otherwise only those they are invited to (a case
-        manager invited for one item reads its pack). A meeting names no one but staff."""
-        return self._for_panel_or_invited(user, Invitee.objects.filter(user=user))
+        """Meetings ``user`` may hear of: every meeting of the areas where they hold one of
+        the panel's roles (as ``get_meeting_for_user``), and otherwise only those they are
+        invited to (a case manager invited for one item reads its pack). A meeting names no
+        one but staff."""
+        return self._in_areas_or_invited(user, PANEL_ROLES, Invitee.objects.filter(user=user))
 
     def heard_of_by(self, user):
         """Meetings whose existence ``user`` may learn (a 403 rather than a 404): those of the
         council areas where they hold any role, and those they are invited to. Another
         area's meeting is not there for them (rule 7)."""
-        from prevent_portal.accounts.access import area_ids_for, is_active_user
-
-        if not is_active_user(user):
-            return self.none()
-        invited = Invitee.objects.filter(user=user).values("meeting_id")
-        return self.filter(Q(area__in=sorted(area_ids_for(user))) | Q(pk__in=invited))
+        return self._in_areas_or_invited(user, None, Invitee.objects.filter(user=user))
 
     def whole_meeting_for(self, user):
         """Meetings ``user`` takes part in as a whole: every one for the panel's roles, and
         otherwise those they are invited to for the whole meeting, not for one item. What
         the meeting as a whole agreed (an action on no item) is for them, never for
         someone invited to speak to one case."""
-        return self._for_panel_or_invited(user, Invitee.objects.filter(user=user, for_item=None))
+        return self._in_areas_or_invited(
+            user, PANEL_ROLES, Invitee.objects.filter(user=user, for_item=None)
+        )
 
-    def _for_panel_or_invited(self, user, invitations):
+    def _in_areas_or_invited(self, user, roles, invitations):
+        """Meetings of the areas where ``user`` holds one of ``roles`` (any role when None: a
+        partner's panel member sits on the panel of each area their agency serves), and
+        those of ``invitations``."""
         from prevent_portal.accounts.access import area_ids_for, is_active_user
 
         if not is_active_user(user):
             return self.none()
-        # The panel's roles see the meetings of the areas where they hold them (a partner's
-        # panel member sits on the panel of each area their agency serves).
-        panel_areas = sorted(area_ids_for(user, PANEL_ROLES))
-        return self.filter(Q(area__in=panel_areas) | Q(pk__in=invitations.values("meeting_id")))
+        areas = sorted(area_ids_for(user, roles))
+        return self.filter(Q(area__in=areas) | Q(pk__in=invitations.values("meeting_id")))
 
 
 class PanelMeeting(models.Model):

@@ -173,6 +173,12 @@ def area_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
     return set().union(*(cache.area_ids_by_role.get(role, set()) for role in wanted))
 
 
+def works_in_several_areas(user) -> bool:
+    """Whether ``user`` holds roles in more than one council area (a partner serving two
+    councils): the pages that list records then name each one's area."""
+    return len(area_ids_for(user)) > 1
+
+
 def acting_area(user, roles: Iterable[str]):
     """The one council area in which ``user`` acts in one of ``roles`` (a Coordinator
     scheduling a meeting, importing referrals): a council role is held in one area. Raises
@@ -379,6 +385,7 @@ __all__ = [
     "actions_for",
     "agency_ids_for",
     "area_ids_for",
+    "works_in_several_areas",
     "get_object_for_user",
     "has_global_perm",
     "has_role",

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from prevent_portal.accounts.access import (
     actions_for,
     agency_ids_for,
-    area_ids_for,
     has_role,
     require_role,
+    works_in_several_areas,
 )
 from prevent_portal.accounts.grants import ShareRefused, live_grants
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
@@ -44,7 +44,7 @@ def referral_list(request):
     log_access(request, page.object_list, view="referrals:list")
     # Someone who works in several council areas (a partner serving two councils) is told
     # each referral's; a single-council deployment shows no area at all.
-    several_areas = len(area_ids_for(request.user)) > 1
+    several_areas = works_in_several_areas(request.user)
     return render(
         request,
         "referrals/referral_list.html",
@@ -74,7 +74,7 @@ def referral_detail(request, pk):
         "referrals/referral_detail.html",
         {
             "referral": referral,
-            "several_areas": len(area_ids_for(request.user)) > 1,
+            "several_areas": works_in_several_areas(request.user),
             "show_chronology": not only_as_referrer,
             "chronology": chronology,
             "can_share": "share" in actions,
