@@ -6,12 +6,18 @@ panel chair and a panel member). For every URL pattern that names a record, in
 every scenario of the matrix, each of them gets exactly what they get for a record that does
 not exist: 404, or the 403 or 405 a role or method check gives before any record is looked
 up. Never a page, and never a 403 that tells them the record is there.
+
+The walk runs twice: with the row-level security wall on (PostgreSQL, as CI runs it), and
+with the wall off, where the request acts for every area and only the access module stands
+between the other area's staff and the record (the issue: "404 everywhere, with the RLS wall
+on and with it off"). On SQLite there is no wall, and both runs ask the access module alone.
 """
 
 import pytest
 from django.db import transaction
 
 from prevent_portal.accounts.models import Role
+from prevent_portal.areas import middleware as area_middleware
 from prevent_portal.areas.models import Area
 from tests import factories
 from tests.conftest import build_world, sign_in
@@ -105,10 +111,45 @@ def _answer(client, method, path) -> int:
     return (client.get(path) if method == "GET" else client.post(path, {})).status_code
 
 
+@pytest.fixture(params=["wall on", "wall off"])
+def wall(request, monkeypatch):
+    """ "wall off": the middleware declares no areas, so the request acts for what the test
+    acts for (every area, tests/conftest.py) and the database lets every row through."""
+    if request.param == "wall off":
+        monkeypatch.setattr(area_middleware.rls, "enabled", lambda using="default": False)
+    return request.param
+
+
+def test_wall_off_lets_the_request_see_every_area(client, db, two_areas, wall):
+    """The "wall off" runs are what they claim: a request made in them reads rows of an area
+    its user holds no role in (on PostgreSQL with the wall on, it reads none)."""
+    from prevent_portal.areas import rls
+    from referrals.models import Referral
+
+    world, _, others = two_areas
+    seen = {}
+
+    def count_view(request):
+        from django.http import HttpResponse
+
+        seen["n"] = Referral.objects.count()
+        return HttpResponse("")
+
+    middleware = area_middleware.AreaWallMiddleware(count_view)
+    request = type("R", (), {"user": others["coordinator"]})()
+    middleware(request)
+    everything = Referral.objects.count()
+    assert everything > 0
+    if wall == "wall off" or not rls.enabled():
+        assert seen["n"] == everything
+    else:
+        assert seen["n"] == 0
+
+
 @pytest.mark.parametrize(
     ("route", "scenario"), RECORD_ROUTES, ids=[f"{r.key}[{s}]" for r, s in RECORD_ROUTES]
 )
-def test_another_areas_council_staff_get_404(client, db, two_areas, route, scenario):
+def test_another_areas_council_staff_get_404(client, db, two_areas, wall, route, scenario):
     world, (refs, grants, areas), others = two_areas
     values = _values(route, scenario, refs, grants, world, areas)
     path = route.path(values)
@@ -118,7 +159,7 @@ def test_another_areas_council_staff_get_404(client, db, two_areas, route, scena
         client.logout()
         sign_in(client, others[persona])
         for method in ("GET", "POST"):
-            key = (missing, persona, method)
+            key = (missing, persona, method, wall)
             if key not in _MISSING_ANSWERS:  # the same for every scenario of a route
                 _MISSING_ANSWERS[key] = _answer(client, method, missing)
             answers = [_answer(client, method, path), _MISSING_ANSWERS[key]]
