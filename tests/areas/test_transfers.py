@@ -1,0 +1,199 @@
+"""Transfer between council areas when a person moves (issue 18): the services and their
+lifecycle (referrals/services/transfers.py, referrals/transfer_lifecycle.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
+from channel_panel.models import ChannelCase
+from prevent_portal.core.concurrency import StaleEdit
+from prevent_portal.core.lifecycle import TransitionRefused
+from prevent_portal.outbox.models import Notification
+from referrals import services
+from referrals.models import AreaTransfer, ChronologyEntry, Person, Referral, TransferTrace
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _propose(world, referral, to_area, kind="referral", summary="Moved to a new tenancy."):
+    return services.transfer_propose(
+        referral=referral,
+        kind=kind,
+        to_area=to_area,
+        summary=summary,
+        acting_user=world.coordinator,
+    )
+
+
+def _accept(transfer, user):
+    transfer.refresh_from_db()
+    return services.transfer_accept(
+        transfer=transfer, expected_version=transfer.version, acting_user=user
+    )
+
+
+def test_the_receiving_coordinators_are_told_and_see_the_summary_only(world, two_areas):
+    referral = factories.referral(world.council)
+    transfer = _propose(world, referral, two_areas.elsewhere.area)
+    told = set(
+        Notification.objects.filter(kind="area_transfer_proposed").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert told == {two_areas.elsewhere.coordinator.pk}
+    body = Notification.objects.get(kind="area_transfer_proposed").body
+    assert referral.person.family_name not in body
+    receiver = two_areas.elsewhere.coordinator
+    assert list(AreaTransfer.objects.visible_to(receiver)) == [transfer]
+    assert not Referral.objects.visible_to(receiver).filter(pk=referral.pk).exists()
+    # Nobody else in either area reads the proposal.
+    for user in (two_areas.elsewhere.chair, two_areas.elsewhere.spoc, world.chair, world.spoc_a):
+        assert not AreaTransfer.objects.visible_to(user).exists()
+
+
+def test_acceptance_moves_the_person_their_referrals_and_leaves_a_trace(world, two_areas):
+    here, there = two_areas.here, two_areas.elsewhere
+    person = factories.PersonFactory()
+    referral = factories.referral(world.council, person=person)
+    earlier = factories.referral(world.agency_a, person=person, received_on=date(2025, 3, 1))
+    services.referral_assign(
+        referral=referral,
+        officer=world.coordinator,
+        expected_version=1,
+        acting_user=world.coordinator,
+    )
+    transfer = _propose(world, referral, there.area)
+    # As in a request, where the audit middleware names the actor.
+    with set_actor(there.coordinator):
+        _accept(transfer, there.coordinator)
+
+    for moved in (referral, earlier):
+        moved.refresh_from_db()
+        assert moved.area_id == there.area.pk
+        assert moved.assigned_officer_id is None
+    # The council's own agency does not serve the receiving area: its council owns it now.
+    assert referral.owning_agency_id == there.council.pk
+    assert Person.objects.get(pk=person.pk).area_id == there.area.pk
+    assert Referral.objects.visible_to(there.coordinator).filter(pk=referral.pk).exists()
+    assert not Referral.objects.visible_to(world.coordinator).filter(pk=referral.pk).exists()
+    traces = TransferTrace.objects.filter(area=here)
+    assert sorted(t.received_on for t in traces) == [date(2025, 3, 1), date(2026, 11, 1)]
+    entry = referral.chronology.get(kind=ChronologyEntry.Kind.TRANSFERRED)
+    assert entry.text.startswith(f"Transferred from {here.name} on ")
+    assert "Moved to a new tenancy." in entry.text
+    # Every change is in the audit log, with its actor, and the acceptance names the areas.
+    referral_type = ContentType.objects.get_for_model(Referral)
+    area_changes = LogEntry.objects.filter(
+        content_type=referral_type, object_pk=str(referral.pk), changes__has_key="area"
+    )
+    assert area_changes.filter(actor=there.coordinator).exists()
+    accepted = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(AreaTransfer), object_pk=str(transfer.pk)
+    ).latest("pk")
+    assert accepted.additional_data == {"acted_for_areas": sorted([here.pk, there.area.pk])}
+
+
+def test_a_case_moves_with_its_manager_replaced_and_shares_revoked(world, two_areas):
+    there = two_areas.elsewhere
+    case = factories.channel_case(world.council, world.coordinator)
+    services.referral_share(
+        referral=case.referral,
+        to_user=world.spoc_b,
+        reason="For the panel",
+        acting_user=world.coordinator,
+    )
+    transfer = _propose(world, case.referral, there.area, kind="case")
+    _accept(transfer, there.coordinator)
+    case = ChannelCase.objects.get(pk=case.pk)
+    assert case.area_id == there.area.pk
+    assert case.case_manager_id == there.coordinator.pk
+    assert case.lead_agency_id == there.council.pk
+    assert not case.referral.user_grants.exists()
+    assert not Referral.objects.visible_to(world.spoc_b).filter(pk=case.referral_id).exists()
+
+
+def _refused(callable_, **kwargs) -> str:
+    with pytest.raises(TransitionRefused) as refused:
+        callable_(**kwargs)
+    return str(refused.value)
+
+
+def test_refused_to_the_same_or_an_inactive_area(world, two_areas):
+    referral = factories.referral(world.council)
+    assert "already in this one" in _refused(
+        _propose, world=world, referral=referral, to_area=two_areas.here
+    )
+    two_areas.elsewhere.area.is_active = False
+    two_areas.elsewhere.area.save()
+    assert "no longer active" in _refused(
+        _propose, world=world, referral=referral, to_area=two_areas.elsewhere.area
+    )
+    assert not AreaTransfer.objects.exists()
+
+
+def test_refused_a_closed_case_and_a_second_pending_transfer(world, two_areas):
+    there = two_areas.elsewhere.area
+    case = factories.channel_case(world.council, world.coordinator)
+    case.status = ChannelCase.Status.CLOSED
+    case.save()
+    assert "Only an open Channel case" in _refused(
+        _propose, world=world, referral=case.referral, to_area=there, kind="case"
+    )
+    referral = factories.referral(world.council)
+    _propose(world, referral, there)
+    assert "already have a transfer waiting" in _refused(
+        _propose, world=world, referral=referral, to_area=there
+    )
+
+
+def test_only_a_coordinator_of_the_receiving_area_answers(world, two_areas):
+    there = two_areas.elsewhere
+    transfer = _propose(world, factories.referral(world.council), there.area)
+    for user in (there.chair, world.coordinator):
+        with pytest.raises(TransitionRefused, match="receiving area"):
+            _accept(transfer, user)
+        with pytest.raises(TransitionRefused, match="receiving area"):
+            services.transfer_decline(
+                transfer=transfer, reason="No", expected_version=1, acting_user=user
+            )
+    # Nor may the receiving side withdraw it.
+    with pytest.raises(TransitionRefused, match="sending area"):
+        services.transfer_withdraw(
+            transfer=transfer, expected_version=1, acting_user=there.coordinator
+        )
+    transfer.refresh_from_db()
+    assert transfer.status == AreaTransfer.Status.PENDING
+
+
+def test_a_stale_answer_is_refused(world, two_areas):
+    there = two_areas.elsewhere
+    referral = factories.referral(world.council)
+    transfer = _propose(world, referral, there.area)
+    services.transfer_withdraw(transfer=transfer, expected_version=1, acting_user=world.coordinator)
+    # A second proposal; the receiving Coordinator's page still shows the first version.
+    again = _propose(world, referral, there.area)
+    services.transfer_decline(
+        transfer=again, reason="Not ours yet", expected_version=1, acting_user=there.coordinator
+    )
+    with pytest.raises((StaleEdit, TransitionRefused)):
+        services.transfer_accept(transfer=again, expected_version=1, acting_user=there.coordinator)
+    fresh = _propose(world, referral, there.area)
+    with pytest.raises(StaleEdit):
+        services.transfer_accept(transfer=fresh, expected_version=0, acting_user=there.coordinator)
+    assert Referral.objects.get(pk=referral.pk).area_id == two_areas.here.pk
+
+
+def test_refused_while_on_the_agenda_of_a_meeting_not_held(world, two_areas):
+    from channel_panel.services import agenda_item_add
+
+    referral = factories.panel_referral(world.council, assessed=True)
+    meeting = factories.meeting(world.chair)
+    agenda_item_add(meeting=meeting, referral=referral, acting_user=world.chair)
+    message = _refused(_propose, world=world, referral=referral, to_area=two_areas.elsewhere.area)
+    assert "Take this person off the agenda of the panel meeting on" in message
