@@ -9,6 +9,7 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from channel_panel.models import ChannelCase
 from prevent_portal.core.concurrency import StaleEdit
@@ -17,6 +18,7 @@ from prevent_portal.outbox.models import Notification
 from referrals import services
 from referrals.models import AreaTransfer, ChronologyEntry, Person, Referral, TransferTrace
 from tests import factories
+from tests.conftest import on_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +199,90 @@ def test_refused_while_on_the_agenda_of_a_meeting_not_held(world, two_areas):
     agenda_item_add(meeting=meeting, referral=referral, acting_user=world.chair)
     message = _refused(_propose, world=world, referral=referral, to_area=two_areas.elsewhere.area)
     assert "Take this person off the agenda of the panel meeting on" in message
+
+
+@pytest.fixture
+def wall():
+    """The wall as the application meets it (as tests/areas/test_rls.py): a superuser would
+    pass through any policy, so the test then runs as a role with the application's rights."""
+    if not on_postgres():
+        pytest.skip("row-level security exists on PostgreSQL only; SQLite runs without it")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
+            cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
+            cursor.execute("SET LOCAL ROLE rls_wall_probe")
+
+
+def test_the_accepting_request_acts_for_its_own_area_and_the_service_for_both(
+    wall, world, two_areas
+):
+    """With the row-level security wall up, the acceptance runs as a request of the
+    receiving area: only the service's own block reaches the sending area's rows."""
+    from prevent_portal.areas import rls
+
+    here, there = two_areas.here, two_areas.elsewhere
+    referral = factories.referral(world.council)
+    transfer = _propose(world, referral, there.area)
+    with rls.acting_for([there.area.pk]):
+        assert not Referral.objects.filter(pk=referral.pk).exists()
+        _accept(transfer, there.coordinator)
+        assert Referral.objects.filter(pk=referral.pk, area=there.area).exists()
+        assert not TransferTrace.objects.exists()  # the sending area's, behind its wall
+    with rls.acting_for([here.pk]):
+        assert not Referral.objects.filter(pk=referral.pk).exists()
+        assert TransferTrace.objects.filter(area=here).count() == 1
+
+
+def test_the_journey_through_the_pages(client, world, two_areas):
+    """Proposed on the referral's page, read and accepted by the other area's Coordinator,
+    the record is theirs with its history, and gone from the sender (404)."""
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    there = two_areas.elsewhere
+    referral = factories.referral(world.council)
+    sign_in(client, world.coordinator)
+    page = client.get(reverse("referrals:detail", args=[referral.pk]))
+    assert b"Transfer to another council area" in page.content
+    propose = reverse("referrals:transfer_propose", args=[referral.pk])
+    refused = client.post(propose, {"to_area": there.area.pk, "summary": ""})
+    assert b"Enter a summary for the receiving area" in refused.content
+    assert not AreaTransfer.objects.exists()
+    client.post(propose, {"to_area": there.area.pk, "summary": "Moved to Westbrook in May."})
+    transfer = AreaTransfer.objects.get()
+
+    client.logout()
+    sign_in(client, there.coordinator)
+    assert b"Read the summary" in client.get(reverse("referrals:transfer_list")).content
+    detail = client.get(reverse("referrals:transfer_detail", args=[transfer.pk]))
+    assert b"Moved to Westbrook in May." in detail.content
+    assert referral.person.family_name.encode() not in detail.content
+    assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
+    # Another area's staff who are not Coordinators do not find the transfer at all.
+    client.logout()
+    sign_in(client, there.chair)
+    assert client.get(reverse("referrals:transfer_detail", args=[transfer.pk])).status_code in (
+        403,
+        404,
+    )
+    client.logout()
+    sign_in(client, there.coordinator)
+    accept = reverse("referrals:transfer_accept", args=[transfer.pk])
+    stale = client.post(accept, {"version": transfer.version + 1})
+    assert stale.status_code == 409
+    done = client.post(accept, {"version": transfer.version})
+    assert done.status_code == 302
+    page = client.get(reverse("referrals:detail", args=[referral.pk]))
+    assert page.status_code == 200
+    assert f"Transferred from {two_areas.here.name} on".encode() in page.content
+    assert b"Moved to Westbrook in May." in page.content
+
+    client.logout()
+    sign_in(client, world.coordinator)
+    assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
+    sent = client.get(reverse("referrals:transfer_detail", args=[transfer.pk]))
+    assert b"Accepted" in sent.content
