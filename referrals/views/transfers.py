@@ -20,7 +20,7 @@ from referrals.forms.transfers import (
     TransferDeclineForm,
     TransferProposeForm,
 )
-from referrals.models import AreaTransfer, get_referral_for_user
+from referrals.models import AreaTransfer, Referral, get_referral_for_user
 from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE
 from referrals.transfer_models import get_transfer_for_user
 
@@ -60,7 +60,7 @@ def transfer_list(request):
     )
     waiting = [t for t in rows if t.is_pending and t.to_area_id in mine]
     others = [t for t in rows if t not in waiting]
-    log_access(request, rows, view="referrals:transfer_list")
+    log_access(request, [*rows, *map(_shown, rows)], view="referrals:transfer_list")
     return render(request, "referrals/transfer_list.html", {"waiting": waiting, "others": others})
 
 
@@ -97,13 +97,20 @@ def transfer_propose(request, pk):
     )
 
 
+def _shown(transfer) -> Referral:
+    """The referral whose reference a transfer page shows, for its access entry. Built, not
+    read: before acceptance the record is behind the sending area's wall for the receiving
+    Coordinator, who sees its reference (kept on the transfer) and nothing else of it."""
+    return Referral(pk=transfer.referral_id, reference=transfer.reference or None)
+
+
 def _detail(request, transfer, *, status=200, decline_form=None, error=None):
     user = request.user
     steps = {
         step: TRANSFER_LIFECYCLE.allows(step, transfer, acting_user=user)
         for step in ("accept", "decline", "withdraw")
     }
-    log_access(request, [transfer], view="referrals:transfer_detail")
+    log_access(request, [transfer, _shown(transfer)], view="referrals:transfer_detail")
     return render(
         request,
         "referrals/transfer_detail.html",
@@ -133,9 +140,7 @@ def _answer(request, transfer, step, form, **kwargs):
         "withdraw": services.transfer_withdraw,
     }[step]
     if not form.is_valid():
-        return _detail(
-            request, transfer, status=400, decline_form=form if step == "decline" else None
-        )
+        return _detail(request, transfer, decline_form=form if step == "decline" else None)
     try:
         service(
             transfer=transfer,
@@ -147,7 +152,7 @@ def _answer(request, transfer, step, form, **kwargs):
         transfer.refresh_from_db()
         return _detail(request, transfer, status=409, error=str(exc))
     except ValueError as exc:
-        return _detail(request, transfer, status=400, error=str(exc))
+        return _detail(request, transfer, error=str(exc))
     return None
 
 
