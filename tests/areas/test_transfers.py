@@ -257,6 +257,8 @@ def test_the_journey_through_the_pages(client, world, two_areas):
 
     client.logout()
     sign_in(client, there.coordinator)
+    home = client.get(reverse("core:home")).content.decode()
+    assert "1 transfer from another council area waiting for your answer" in home
     assert b"Read the summary" in client.get(reverse("referrals:transfer_list")).content
     detail = client.get(reverse("referrals:transfer_detail", args=[transfer.pk]))
     assert b"Moved to Westbrook in May." in detail.content
@@ -286,3 +288,20 @@ def test_the_journey_through_the_pages(client, world, two_areas):
     assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
     sent = client.get(reverse("referrals:transfer_detail", args=[transfer.pk]))
     assert b"Accepted" in sent.content
+
+
+def test_the_sending_area_still_counts_what_it_received(world, two_areas):
+    """The sending area's referral statistics count a referral it transferred out (its
+    trace); the receiving area's count it too (it holds it now); the whole instance once."""
+    from referrals.statistics import referral_statistics
+
+    here, there = two_areas.here, two_areas.elsewhere
+    referral = factories.referral(world.council, received_on=date(2026, 10, 5))
+    factories.referral(world.council, received_on=date(2026, 10, 6))
+    period = {"date_from": date(2026, 10, 1), "date_to": date(2026, 10, 31)}
+    before = referral_statistics(**period, area=here)
+    _accept(_propose(world, referral, there.area), there.coordinator)
+    assert referral_statistics(**period, area=here) == before
+    assert referral_statistics(**period, area=here)["referrals"] == 2
+    assert referral_statistics(**period, area=there.area)["referrals"] == 1
+    assert referral_statistics(**period)["referrals"] == 2
