@@ -5,17 +5,21 @@ left behind for every referral that moved, and sight only in the area that holds
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.core.lifecycle import TransitionRefused
 from referrals import services
 from referrals.models import AreaTransfer, Person, Referral, TransferTrace
+from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE
 from tests import factories
 from tests.areas.conftest import two_areas  # noqa: F401 - the fixture, shared with tests/areas
+from tests.lifecycle_audit import lifecycle_changes_audited
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +35,47 @@ steps = st.lists(
 )
 
 
+# Every record the steps change must leave an audit entry naming the change, and a new version.
+AUDITED = [
+    (Person, ["area"]),
+    (Referral, ["area", "assigned_officer", "owning_agency"]),
+    (AreaTransfer, TRANSFER_LIFECYCLE.audited_fields),
+]
+
+
+def _run(step, actor, stale, first, pending, area_before, here, there):
+    if step == "propose":
+        services.transfer_propose(
+            referral=Referral.objects.get(pk=first.pk),
+            kind="referral",
+            to_area=there if area_before == here.pk else here,
+            summary="Moved house.",
+            acting_user=actor,
+        )
+    elif pending is not None:
+        version = pending.version + (1 if stale else 0)
+        kwargs = {"reason": "Not yet"} if step == "decline" else {}
+        getattr(services, f"transfer_{step}")(
+            transfer=pending, expected_version=version, acting_user=actor, **kwargs
+        )
+
+
 @settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=steps)
+# There and back again, always tried: the moves themselves, in both directions.
+@example(
+    sequence=[
+        ("propose", "here_coordinator", False),
+        ("accept", "there_coordinator", True),
+        ("accept", "there_coordinator", False),
+        ("propose", "there_coordinator", False),
+        ("accept", "here_coordinator", False),
+    ]
+)
 def test_any_order_of_steps_keeps_a_person_whole_and_in_one_area(world, two_areas, sequence):  # noqa: F811, E501
     here, there = two_areas.here, two_areas.elsewhere.area
     actors = {
@@ -56,21 +95,10 @@ def test_any_order_of_steps_keeps_a_person_whole_and_in_one_area(world, two_area
             pending = AreaTransfer.objects.pending().filter(referral=first).first()
             area_before = Person.objects.get(pk=person.pk).area_id
             try:
-                if step == "propose":
-                    target = there if area_before == here.pk else here
-                    services.transfer_propose(
-                        referral=Referral.objects.get(pk=first.pk),
-                        kind="referral",
-                        to_area=target,
-                        summary="Moved house.",
-                        acting_user=actor,
-                    )
-                elif pending is not None:
-                    version = pending.version + (1 if stale else 0)
-                    kwargs = {"reason": "Not yet"} if step == "decline" else {}
-                    getattr(services, f"transfer_{step}")(
-                        transfer=pending, expected_version=version, acting_user=actor, **kwargs
-                    )
+                with contextlib.ExitStack() as audited:
+                    for model, fields in AUDITED:
+                        audited.enter_context(lifecycle_changes_audited(model, fields))
+                    _run(step, actor, stale, first, pending, area_before, here, there)
             except (TransitionRefused, StaleEdit):
                 pass
             area_now = Person.objects.get(pk=person.pk).area_id
