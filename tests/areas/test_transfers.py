@@ -305,3 +305,53 @@ def test_the_sending_area_still_counts_what_it_received(world, two_areas):
     assert referral_statistics(**period, area=here)["referrals"] == 2
     assert referral_statistics(**period, area=there.area)["referrals"] == 1
     assert referral_statistics(**period)["referrals"] == 2
+
+
+def test_a_held_meeting_stays_readable_in_the_sending_area(wall, client, world, two_areas):
+    """A meeting that discussed the person stays the sending area's, with its minutes; its
+    pages still open there once the record has gone (the item names no one it cannot see)."""
+    from django.urls import reverse
+
+    from channel_panel.services import agenda_item_add
+    from prevent_portal.areas import rls
+    from tests.conftest import sign_in
+
+    referral = factories.panel_referral(world.council, assessed=True)
+    meeting = factories.meeting(world.chair)
+    agenda_item_add(meeting=meeting, referral=referral, acting_user=world.chair)
+    factories.held(meeting)
+    transfer = _propose(world, referral, two_areas.elsewhere.area)
+    with rls.acting_for([two_areas.elsewhere.area.pk]):
+        _accept(transfer, two_areas.elsewhere.coordinator)
+    for user in (world.chair, world.coordinator):
+        client.logout()
+        sign_in(client, user)
+        page = client.get(reverse("channel_panel:meeting_detail", args=[meeting.pk]))
+        assert page.status_code == 200
+        assert referral.person.family_name.encode() not in page.content
+
+
+def test_declining_needs_a_reason_and_the_proposer_may_withdraw(client, world, two_areas):
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    there = two_areas.elsewhere
+    referral = factories.referral(world.council)
+    transfer = _propose(world, referral, there.area)
+    sign_in(client, there.coordinator)
+    decline = reverse("referrals:transfer_decline", args=[transfer.pk])
+    page = client.post(decline, {"reason": "", "version": 1})
+    assert b"Enter why you are declining the transfer" in page.content
+    client.post(decline, {"reason": "The person has not moved here.", "version": 1})
+    transfer.refresh_from_db()
+    assert transfer.status == AreaTransfer.Status.DECLINED
+    again = _propose(world, referral, there.area)
+    client.logout()
+    sign_in(client, world.coordinator)
+    declined = client.get(reverse("referrals:transfer_detail", args=[transfer.pk]))
+    assert b"The person has not moved here." in declined.content
+    client.post(reverse("referrals:transfer_withdraw", args=[again.pk]), {"version": 1})
+    again.refresh_from_db()
+    assert again.status == AreaTransfer.Status.WITHDRAWN
+    assert Referral.objects.get(pk=referral.pk).area_id == two_areas.here.pk
