@@ -114,20 +114,24 @@ TRACES = _Source(lambda: TransferTrace, "gender", "transfertrace")
 
 
 def _counts(
-    date_from: date, date_to: date, *, by_quarter: bool, area=None, source: _Source = REFERRALS
+    date_from: date, date_to: date, *, by_quarter: bool, areas=None, source: _Source = REFERRALS
 ) -> dict:
     """Raw counts, keyed by the first day of each quarter (``by_quarter``) or by None. With
-    ``area``, that council area's: its referrals, and the traces of those it transferred out
-    (they were received here); without, every referral once, wherever it is now."""
-    if area is not None and source is REFERRALS:
+    ``areas`` (area ids), those council areas': their referrals, and the traces of those
+    they transferred out to an area not among them (received here, counted once); with
+    None, every referral once, wherever it is now, and no trace."""
+    if areas is not None and source is REFERRALS:
+        areas = sorted(set(areas))
         return _added(
-            _counts(date_from, date_to, by_quarter=by_quarter, area=area, source=REFERRALS_ONLY),
-            _counts(date_from, date_to, by_quarter=by_quarter, area=area, source=TRACES),
+            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=REFERRALS_ONLY),
+            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=TRACES),
         )
     source = REFERRALS if source is REFERRALS_ONLY else source
     referrals = source.model().objects.filter(received_on__range=(date_from, date_to))
-    if area is not None:
-        referrals = referrals.filter(area=area)
+    if areas is not None:
+        referrals = referrals.filter(area__in=areas)
+        if source is TRACES:
+            referrals = referrals.exclude(transfer__to_area__in=areas)
     age = "age_at_referral"
     aggregates = {
         "total": Count("pk"),
@@ -146,8 +150,8 @@ def _counts(
     through = source.concerns_through()
     fk = source.fk
     concerns = through.objects.filter(**{f"{fk}__received_on__range": (date_from, date_to)})
-    if area is not None:
-        concerns = concerns.filter(**{f"{fk}__area": area})
+    if areas is not None:
+        concerns = concerns.filter(**{f"{fk}__in": referrals.values("pk")})
     if by_quarter:
         referrals = referrals.annotate(quarter=TruncQuarter("received_on"))
         concerns = concerns.annotate(quarter=TruncQuarter(f"{fk}__received_on"))
@@ -307,16 +311,18 @@ def referral_statistics(
     date_to: date,
     suppress: int = 0,
     with_quarters: bool = False,
-    area=None,
+    areas=None,
 ) -> dict:
     """The profile of referrals received from ``date_from`` to ``date_to`` inclusive (the
     rules are at the top of this module). ``with_quarters``, for a whole financial quarter
     or year with ``suppress``: also "quarters", the referrals of each quarter of that year
-    and then of the year, as (first day, count or None if hidden), hidden with the rest."""
+    and then of the year, as (first day, count or None if hidden), hidden with the rest.
+    ``areas``: the council areas (ids) whose referrals count, with those they transferred
+    out (``TransferTrace``); None, every referral once."""
     block = reporting_block(date_from, date_to) if suppress else None
     periods = block.periods if block else [Period(date_from, date_to)]
     span = periods[-1]
-    counts = _counts(span.start, span.end, by_quarter=block is not None, area=area)
+    counts = _counts(span.start, span.end, by_quarter=block is not None, areas=areas)
     lookups = _lookups(counts, span.start, span.end)
     all_totals = counts["totals"].values()
     shape = {

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from prevent_portal.accounts.access import area_ids_for, has_role, require_role
+from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from prevent_portal.core.forms import date_submitted
@@ -75,13 +75,6 @@ def suppress_below(form, *, exact: bool) -> int:
     return form.cleaned_data.get("suppress") or 0
 
 
-def _one_area(user):
-    """The council area whose figures ``user`` reads: the one where they hold the roles that
-    open this page, or None (every area) for someone holding them in several."""
-    areas = area_ids_for(user, [Role.COORDINATOR, Role.MANAGER])
-    return next(iter(areas)) if len(areas) == 1 else None
-
-
 @require_GET
 def referral_statistics_page(request):
     require_role(request.user, Role.COORDINATOR, Role.MANAGER)
@@ -95,9 +88,6 @@ def referral_statistics_page(request):
             date_from=form.cleaned_data["date_from"],
             date_to=form.cleaned_data["date_to"],
             suppress=suppress,
-            # Someone who works in one council area reads that area's figures, with the
-            # referrals it has since transferred out (their traces) still counted.
-            area=_one_area(request.user),
         )
         if request.GET.get("format") == "csv":
             response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)

@@ -292,18 +292,21 @@ def test_the_journey_through_the_pages(client, world, two_areas):
 
 def test_the_sending_area_still_counts_what_it_received(world, two_areas):
     """The sending area's referral statistics count a referral it transferred out (its
-    trace); the receiving area's count it too (it holds it now); the whole instance once."""
+    trace); the receiving area's count it too (it holds it now);
+    a region of both, and the whole instance, once."""
     from referrals.statistics import referral_statistics
 
     here, there = two_areas.here, two_areas.elsewhere
     referral = factories.referral(world.council, received_on=date(2026, 10, 5))
     factories.referral(world.council, received_on=date(2026, 10, 6))
     period = {"date_from": date(2026, 10, 1), "date_to": date(2026, 10, 31)}
-    before = referral_statistics(**period, area=here)
+    before = referral_statistics(**period, areas=[here.pk])
     _accept(_propose(world, referral, there.area), there.coordinator)
-    assert referral_statistics(**period, area=here) == before
-    assert referral_statistics(**period, area=here)["referrals"] == 2
-    assert referral_statistics(**period, area=there.area)["referrals"] == 1
+    assert referral_statistics(**period, areas=[here.pk]) == before
+    assert referral_statistics(**period, areas=[here.pk])["referrals"] == 2
+    assert referral_statistics(**period, areas=[there.area.pk])["referrals"] == 1
+    # A region of both areas, and the whole instance, count the referral once.
+    assert referral_statistics(**period, areas=[here.pk, there.area.pk])["referrals"] == 2
     assert referral_statistics(**period)["referrals"] == 2
 
 
