@@ -214,6 +214,10 @@ def wall():
             cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
             cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
             cursor.execute("SET LOCAL ROLE rls_wall_probe")
+    yield
+    # The module's shared world is one transaction: the role must not outlive this test.
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
 
 
 def test_the_accepting_request_acts_for_its_own_area_and_the_service_for_both(
