@@ -362,3 +362,18 @@ def test_declining_needs_a_reason_and_the_proposer_may_withdraw(client, world, t
     again.refresh_from_db()
     assert again.status == AreaTransfer.Status.WITHDRAWN
     assert Referral.objects.get(pk=referral.pk).area_id == two_areas.here.pk
+
+
+def test_refused_while_an_information_request_is_open(world, two_areas):
+    from datetime import timedelta
+
+    referral = factories.referral(world.council)
+    services.information_request_create(
+        referral=referral,
+        agency=world.agency_a,
+        question="Known to you?",
+        due_on=referral.received_on + timedelta(days=400),
+        acting_user=world.coordinator,
+    )
+    message = _refused(_propose, world=world, referral=referral, to_area=two_areas.elsewhere.area)
+    assert "Withdraw the open information requests" in message
