@@ -1,8 +1,9 @@
 """The Channel Panel's part in a transfer between council areas (referrals/transfers.py).
 
 - **Refused** while a referral or case of the person is on the agenda of a panel meeting
-  of the sending area that has not been held: the sending Coordinator takes it off first
-  (the meeting is that area's, and its pack would show another area's record).
+  of the sending area that has not been held (the sending Coordinator takes it off first:
+  the meeting is that area's, and its pack would show another area's record), or is on a
+  held meeting's agenda with no decision recorded (the panel decides first).
 - **Moves** every Channel case of the person's referrals to the receiving area. The case
   manager (a sending-area officer) is replaced by the accepting Coordinator until they
   assign one of theirs (the field cannot be empty); a lead agency that does not serve the
@@ -23,20 +24,24 @@ from prevent_portal.accounts import grants
 
 
 def refusals(referral_ids: Sequence[int]) -> list[str]:
-    items = (
-        AgendaItem.objects.filter(
-            Q(referral_id__in=referral_ids) | Q(case__referral_id__in=referral_ids),
-            meeting__status=PanelMeeting.Status.PLANNED,
-        )
-        .select_related("meeting")
-        .order_by("meeting__meets_on")
-    )
-    dates = sorted({item.meeting.meets_on for item in items})
-    return [
+    """On the agenda of a meeting not held: take it off first. On a held meeting's agenda
+    with no decision yet: the panel decides first (its chair could not reach the record
+    once it has moved)."""
+    on_agenda = AgendaItem.objects.filter(
+        Q(referral_id__in=referral_ids) | Q(case__referral_id__in=referral_ids)
+    ).select_related("meeting")
+    planned = on_agenda.filter(meeting__status=PanelMeeting.Status.PLANNED)
+    undecided = on_agenda.undecided().filter(meeting__status=PanelMeeting.Status.HELD)
+    found = [
         f"Take this person off the agenda of the panel meeting on {day:%-d %B %Y} first: "
         f"the meeting stays with the sending area."
-        for day in dates
+        for day in sorted({item.meeting.meets_on for item in planned})
     ]
+    found += [
+        f"Record the panel's decision on this person at the meeting on {day:%-d %B %Y} first."
+        for day in sorted({item.meeting.meets_on for item in undecided})
+    ]
+    return found
 
 
 def case_status(referral_ids: Sequence[int]) -> dict[int, str]:

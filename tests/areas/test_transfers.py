@@ -315,27 +315,48 @@ def test_the_sending_area_still_counts_what_it_received(world, two_areas):
 
 
 def test_a_held_meeting_stays_readable_in_the_sending_area(wall, client, world, two_areas):
-    """A meeting that discussed the person stays the sending area's, with its minutes; its
-    pages still open there once the record has gone (the item names no one it cannot see)."""
+    """A case adopted at a sending-area meeting moves; the meeting stays that area's, with
+    its minutes, and its page still opens there; the case's page opens in the receiving
+    area (with the wall up: nothing on either page reaches a row behind the other's wall).
+    Until the panel has decided on the item, the move is refused."""
     from django.urls import reverse
 
-    from channel_panel.services import agenda_item_add
+    from channel_panel.models import AgendaItem, Decision
+    from channel_panel.services import agenda_item_add, decision_record
     from prevent_portal.areas import rls
     from tests.conftest import sign_in
 
+    there = two_areas.elsewhere
     referral = factories.panel_referral(world.council, assessed=True)
     meeting = factories.meeting(world.chair)
-    agenda_item_add(meeting=meeting, referral=referral, acting_user=world.chair)
+    item = agenda_item_add(meeting=meeting, referral=referral, acting_user=world.chair)
     factories.held(meeting)
-    transfer = _propose(world, referral, two_areas.elsewhere.area)
-    with rls.acting_for([two_areas.elsewhere.area.pk]):
-        _accept(transfer, two_areas.elsewhere.coordinator)
-    for user in (world.chair, world.coordinator):
+    message = _refused(_propose, world=world, referral=referral, to_area=there.area)
+    assert "Record the panel's decision on this person at the meeting on" in message
+    decision_record(
+        item=AgendaItem.objects.get(pk=item.pk),
+        outcome=Decision.Outcome.ADOPT,
+        rationale="Vulnerable; consents to support.",
+        lead_agency=world.council,
+        case_manager=world.coordinator,
+        acting_user=world.chair,
+    )
+    case = ChannelCase.objects.get(referral=referral)
+    transfer = _propose(world, referral, there.area, kind="case")
+    with rls.acting_for([there.area.pk]):
+        _accept(transfer, there.coordinator)
+    for user, name, pk in (
+        (world.chair, "channel_panel:meeting_detail", meeting.pk),
+        (world.coordinator, "channel_panel:meeting_detail", meeting.pk),
+        (there.coordinator, "channel_panel:case_detail", case.pk),
+    ):
         client.logout()
         sign_in(client, user)
-        page = client.get(reverse("channel_panel:meeting_detail", args=[meeting.pk]))
-        assert page.status_code == 200
-        assert referral.person.family_name.encode() not in page.content
+        page = client.get(reverse(name, args=[pk]))
+        assert page.status_code == 200, (user, name)
+        if user != there.coordinator:
+            assert referral.person.family_name.encode() not in page.content
+    assert b"Transferred from" in page.content
 
 
 def test_declining_needs_a_reason_and_the_proposer_may_withdraw(client, world, two_areas):
