@@ -128,6 +128,18 @@ class ChannelPanelConfig(AppConfig):
         registry.register("channel_panel.pack_open", reminders.pack_open)
         registry.register("channel_panel.meeting_action_due", reminders.meeting_action_due)
         person_history.register("channel_panel.rereferrals", history.rereferral_notes)
+        # Transfer between council areas: the person's cases move with their referrals.
+        from channel_panel import transfers as case_transfers
+        from referrals import transfers as referral_transfers
+
+        referral_transfers.register(
+            referral_transfers.Part(
+                "channel_panel.cases",
+                refusals=case_transfers.refusals,
+                move=case_transfers.move,
+                case_status=case_transfers.case_status,
+            )
+        )
         person_page.register("channel_panel.cases", persons.cases_section)
         referrals_search.register_reference(
             "channel_panel.cases", "Channel case reference", persons.persons_by_case_reference

@@ -68,6 +68,14 @@ class ReferralsConfig(AppConfig):
         # Which gateway results allow a panel discussion decides who can reach the panel.
         auditlog.register(GatewayResult)
         auditlog.register(RetentionReview, mask_fields=["hold_reason"])
+        from referrals.models import AreaTransfer, TransferTrace
+
+        auditlog.register(AreaTransfer, mask_fields=["summary", "decline_reason"])
+        auditlog.register(
+            TransferTrace,
+            mask_fields=["concern_types", "needs_flags"],
+            m2m_fields={"concern_types", "needs_flags"},
+        )
 
         # The agency that owns each record, for the unusual-access report.
         ownership.register(Referral, "owning_agency")

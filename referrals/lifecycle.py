@@ -358,3 +358,7 @@ INFORMATION_REQUEST_LIFECYCLE = Lifecycle(
     ],
     audited_fields=("status", "response", "closed_reason"),
 )
+
+# The transfer between council areas has its own module; imported here so that it is found
+# with the app's other tables.
+from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE  # noqa: E402, F401

@@ -492,6 +492,8 @@ class ChronologyEntry(models.Model):
         POST_EXIT_REVIEW = "post_exit_review", "Post-exit review"
         # The person's details changed after intake (referrals/services/persons.py).
         PERSON_DETAILS = "person_details", "Person's details changed"
+        # Moved here from another council area (referrals/services/transfers.py).
+        TRANSFERRED = "transferred", "Transferred from another area"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="chronology")
     kind = models.CharField(max_length=25, choices=Kind.choices)
@@ -785,3 +787,7 @@ class RetentionReview(models.Model):
         status becoming "deleted" (set by ``retention_delete`` just before that save)."""
         certificate = getattr(self, "_certificate", None)
         return {"deletion_certificate": certificate} if certificate else None
+
+
+# Transfer between council areas (issue 18): the models live in their own module.
+from referrals.transfer_models import AreaTransfer, TransferTrace  # noqa: E402, F401

@@ -26,6 +26,8 @@ Figures come from database aggregation: seven queries, however many referrals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -45,6 +47,7 @@ from referrals.models import (
     Gender,
     Outcome,
     Referral,
+    TransferTrace,
 )
 
 NOT_KNOWN = "Not known"
@@ -70,11 +73,14 @@ def lookup_in_force(lookup, date_from: date, date_to: date) -> bool:
     return starts_in_time and ends_in_time
 
 
-def _has_measure(measure) -> Q:
-    through = Referral.needs_flags.through
+def _has_measure(measure, source: _Source | None = None) -> Q:
+    source = source or REFERRALS
+    through = source.needs_through()
     return Q(
         Exists(
-            through.objects.filter(referral_id=OuterRef("pk"), needsflag__code__in=measure.codes)
+            through.objects.filter(
+                **{f"{source.fk}_id": OuterRef("pk"), "needsflag__code__in": measure.codes}
+            )
         )
     )
 
@@ -87,9 +93,45 @@ def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, i
     return out
 
 
-def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
-    """Raw counts, keyed by the first day of each quarter (``by_quarter``) or by None."""
-    referrals = Referral.objects.filter(received_on__range=(date_from, date_to))
+@dataclass(frozen=True)
+class _Source:
+    """What is counted as a referral received: the referrals themselves, or the traces of
+    those that left the area by transfer (``TransferTrace``, the same statistical columns)."""
+
+    model: Callable[[], type]
+    gender: str
+    fk: str  # the foreign key's name on the many-to-many through tables
+
+    def needs_through(self):
+        return self.model().needs_flags.through
+
+    def concerns_through(self):
+        return self.model().concern_types.through
+
+
+REFERRALS = _Source(lambda: Referral, "person__gender", "referral")
+TRACES = _Source(lambda: TransferTrace, "gender", "transfertrace")
+
+
+def _counts(
+    date_from: date, date_to: date, *, by_quarter: bool, areas=None, source: _Source = REFERRALS
+) -> dict:
+    """Raw counts, keyed by the first day of each quarter (``by_quarter``) or by None. With
+    ``areas`` (area ids), those council areas': their referrals, and the traces of those
+    they transferred out to an area not among them (received here, counted once); with
+    None, every referral once, wherever it is now, and no trace."""
+    if areas is not None and source is REFERRALS:
+        areas = sorted(set(areas))
+        return _added(
+            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=REFERRALS_ONLY),
+            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=TRACES),
+        )
+    source = REFERRALS if source is REFERRALS_ONLY else source
+    referrals = source.model().objects.filter(received_on__range=(date_from, date_to))
+    if areas is not None:
+        referrals = referrals.filter(area__in=areas)
+        if source is TRACES:
+            referrals = referrals.exclude(transfer__to_area__in=areas)
     age = "age_at_referral"
     aggregates = {
         "total": Count("pk"),
@@ -100,16 +142,19 @@ def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
         "adopted": Count("pk", filter=Q(adopted=True)),
     }
     for measure in MEASURES:
-        aggregates[measure.key] = Count("pk", filter=_has_measure(measure))
+        aggregates[measure.key] = Count("pk", filter=_has_measure(measure, source))
     for value, _label in Gender.choices:
-        aggregates[f"gender_{value}"] = Count("pk", filter=Q(person__gender=value))
+        aggregates[f"gender_{value}"] = Count("pk", filter=Q(**{source.gender: value}))
     for index, (_label, low, high) in enumerate(AGE_BANDS):
         aggregates[f"band_{index}"] = Count("pk", filter=Q(**{f"{age}__range": (low, high)}))
-    through = Referral.concern_types.through
-    concerns = through.objects.filter(referral__received_on__range=(date_from, date_to))
+    through = source.concerns_through()
+    fk = source.fk
+    concerns = through.objects.filter(**{f"{fk}__received_on__range": (date_from, date_to)})
+    if areas is not None:
+        concerns = concerns.filter(**{f"{fk}__in": referrals.values("pk")})
     if by_quarter:
         referrals = referrals.annotate(quarter=TruncQuarter("received_on"))
-        concerns = concerns.annotate(quarter=TruncQuarter("referral__received_on"))
+        concerns = concerns.annotate(quarter=TruncQuarter(f"{fk}__received_on"))
         totals = {
             row.pop("quarter"): row
             for row in referrals.values("quarter").annotate(**aggregates).order_by()
@@ -131,8 +176,26 @@ def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
         "totals": totals,
         "sector": grouped(referrals, "referring_sector_id"),
         "outcome": grouped(referrals, "outcome_id"),
-        "concern": grouped(concerns, "concerntype_id", "referral_id"),
+        "concern": grouped(concerns, "concerntype_id", f"{fk}_id"),
     }
+
+
+# The referrals alone, when an area's count adds its traces separately.
+REFERRALS_ONLY = _Source(lambda: Referral, "person__gender", "referral")
+
+
+def _added(one: dict, other: dict) -> dict:
+    """Two sets of raw counts added, cell by cell."""
+    out: dict = {}
+    for part in one:
+        merged: dict = {}
+        for table in (one[part], other[part]):
+            for key, cells in table.items():
+                target = merged.setdefault(key, {})
+                for cell, value in cells.items():
+                    target[cell] = target.get(cell, 0) + (value or 0)
+        out[part] = merged
+    return out
 
 
 def _profile(counts: dict, key, lookups: dict, shape: dict) -> dict:
@@ -243,16 +306,23 @@ def _published(profile: dict, p: int, hidden: set) -> tuple[dict, dict]:
 
 
 def referral_statistics(
-    *, date_from: date, date_to: date, suppress: int = 0, with_quarters: bool = False
+    *,
+    date_from: date,
+    date_to: date,
+    suppress: int = 0,
+    with_quarters: bool = False,
+    areas=None,
 ) -> dict:
     """The profile of referrals received from ``date_from`` to ``date_to`` inclusive (the
     rules are at the top of this module). ``with_quarters``, for a whole financial quarter
     or year with ``suppress``: also "quarters", the referrals of each quarter of that year
-    and then of the year, as (first day, count or None if hidden), hidden with the rest."""
+    and then of the year, as (first day, count or None if hidden), hidden with the rest.
+    ``areas``: the council areas (ids) whose referrals count, with those they transferred
+    out (``TransferTrace``); None, every referral once."""
     block = reporting_block(date_from, date_to) if suppress else None
     periods = block.periods if block else [Period(date_from, date_to)]
     span = periods[-1]
-    counts = _counts(span.start, span.end, by_quarter=block is not None)
+    counts = _counts(span.start, span.end, by_quarter=block is not None, areas=areas)
     lookups = _lookups(counts, span.start, span.end)
     all_totals = counts["totals"].values()
     shape = {

@@ -12,6 +12,7 @@ from referrals.views import (
     retention,
     search,
     statistics,
+    transfers,
     triage,
 )
 
@@ -35,4 +36,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *retention.urlpatterns,
     *search.urlpatterns,
+    *transfers.urlpatterns,
 ]

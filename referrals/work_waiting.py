@@ -62,6 +62,27 @@ def information_overdue(user, today: date):
     )
 
 
+def transfers_waiting(user, today: date):
+    """Transfers proposed to the user's area that wait for its answer (``visible_to``: the
+    Coordinators of the two areas; only those to the user's area are theirs to answer)."""
+    from prevent_portal.accounts.access import area_ids_for
+    from referrals.models import AreaTransfer
+
+    mine = sorted(area_ids_for(user, [Role.COORDINATOR]))
+    count = AreaTransfer.objects.visible_to(user).pending().filter(to_area__in=mine).count()
+    yield Item(
+        key="transfers_waiting",
+        label=plural(
+            count,
+            "transfer from another council area waiting for your answer",
+            "transfers from another council area waiting for your answer",
+        ),
+        url=_url("referrals:transfer_list"),
+        count=count,
+        urgency=DUE,
+    )
+
+
 def information_to_answer(user, today: date):
     """Open requests asked of the SPOC's agencies (``asked_of``: what they may see)."""
     asked = InformationRequest.objects.asked_of(user)
@@ -116,6 +137,13 @@ PROVIDERS = [
         information_overdue,
         "information requests overdue",
         order=20,
+    ),
+    Provider(
+        "referrals.transfers_waiting",
+        "coordinator",
+        transfers_waiting,
+        "transfers from other council areas",
+        order=25,
     ),
     Provider(
         "referrals.information_to_answer",

@@ -60,6 +60,11 @@ _ALL = [
         "An information request to your agency was withdrawn (to its SPOCs)",
     ),
     Kind(
+        "area_transfer_proposed",
+        "Another council area proposes a transfer to yours (to this area's Coordinators)",
+        "referrals.AreaTransfer",
+    ),
+    Kind(
         "information_request_overdue",
         "Chaser: an information request to your agency is overdue (reminder sweep)",
     ),

@@ -12,4 +12,5 @@ from referrals.services.records import *  # noqa: F403
 from referrals.services.referrer import *  # noqa: F403
 from referrals.services.retention import *  # noqa: F403
 from referrals.services.sharing import *  # noqa: F403
+from referrals.services.transfers import *  # noqa: F403
 from referrals.services.triage import *  # noqa: F403

@@ -21,6 +21,7 @@ from prevent_portal.audit.access_log import log_access
 from referrals import services
 from referrals.forms import ShareForm
 from referrals.models import Referral, get_referral_for_user, get_referred_by_user
+from referrals.views.transfers import can_propose_transfer, transferred_in
 
 PAGE_SIZE = 25
 # Managers see aggregates only and system administrators no case content: no list for them.
@@ -78,6 +79,10 @@ def referral_detail(request, pk):
             "show_chronology": not only_as_referrer,
             "chronology": chronology,
             "can_share": "share" in actions,
+            # Transfer between council areas (referrals/views/transfers.py): where the
+            # record came from, and the way to send it on when the person moves again.
+            "transferred_in": transferred_in(request.user, referral),
+            "can_transfer": can_propose_transfer(request.user, referral, actions),
             "shares": live_grants(referral) if "share" in actions else [],
             # The person's page gathers what a case role sees of them (referrals/views/
             # persons.py); this referral is one of those, so the link always opens.

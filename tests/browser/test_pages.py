@@ -45,6 +45,7 @@ from tests.browser import (
     test_sign_in,
     test_subject_access_journey,
     test_training_journey,
+    test_transfer_journey,
 )
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import Browsing
@@ -425,6 +426,10 @@ PAGES: dict[str, Visit] = {
         for name, (persona, heading, kwargs) in test_retention_journey.RETENTION_PAGES.items()
     },
     **{
+        name: Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in test_transfer_journey.TRANSFER_PAGES.items()
+    },
+    **{
         name: Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in (
             test_documents_journey.DOCUMENT_PAGES.items()
@@ -444,6 +449,14 @@ POST_ONLY: dict[str, Callable] = {
     **test_channel_meetings_flows.MEETING_POST_ONLY,
     **test_subject_access_journey.SAR_POST_ONLY,
     **test_accounts_journey.ACCOUNT_POST_ONLY,
+    # Declining and withdrawing are buttons of the same transfer page; their answers are
+    # also posted through the test client in tests/areas/test_transfers.py.
+    **{
+        f"referrals:transfer_{step}": (
+            test_transfer_journey.test_a_transfer_is_proposed_accepted_and_the_record_moves
+        )
+        for step in ("accept", "decline", "withdraw")
+    },
     "core:keep_alive": (
         test_navigation.test_the_timeout_warning_keeps_the_session_and_drafts_come_back
     ),

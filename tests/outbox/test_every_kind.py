@@ -186,6 +186,27 @@ def _referral_scenarios(world) -> None:
     )
 
 
+def _transfer_scenario(world) -> None:
+    """A transfer proposed to a second council area (its Coordinator is told): last, since a
+    second area leaves records made without naming one with no area."""
+    from prevent_portal.accounts.models import Role
+    from prevent_portal.areas.models import Area
+    from referrals.services import transfer_propose
+
+    elsewhere = Area.objects.create(name="Transferton", short_code="transferton")
+    council = factories.AgencyFactory(name="Transferton council", short_code="transferton")
+    council.areas.set([elsewhere])
+    factories.member(Role.COORDINATOR, council, username="transferton-coordinator")
+    referral = factories.referral(world.council, person=_canary_person(32))
+    transfer_propose(
+        referral=referral,
+        kind="referral",
+        to_area=elsewhere,
+        summary="Zephyrine32 Quillfeather32 moved to Transferton.",
+        acting_user=world.coordinator,
+    )
+
+
 def _account_and_governance_scenarios(world) -> None:
     """Kinds about staff accounts, the audit trail, training and boards: no referred person
     can be in them, and they are walked all the same."""
@@ -252,6 +273,7 @@ def spoken(planted, world, client):
     _channel_scenarios(world)
     _referral_scenarios(world)
     _account_and_governance_scenarios(world)
+    _transfer_scenario(world)
     for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=8), date(2027, 1, 1)):
         reminders_queue_due(today=day)
     people = Person.objects.all()

@@ -26,6 +26,7 @@ from tests.permissions import (
     rules_person,
     rules_retention,
     rules_training,
+    rules_transfers,
 )
 from tests.permissions.rules import (  # noqa: F401 - the rules the entries below use
     CASE_LIST_ROLES,
@@ -60,6 +61,7 @@ AREAS = [
     rules_approvals,
     rules_documents,
     rules_person,
+    rules_transfers,
 ]
 
 EXPECTED = {
