@@ -102,7 +102,7 @@ def _rule_area(user) -> Area | None:
     """The council area whose retention rules ``user`` (a Coordinator) changes: theirs, in a
     deployment of several areas; None in a single-council one, where the shared rules are
     the area's and are changed themselves (RetentionRule's docstring)."""
-    if Area.objects.sole() is not None:
+    if len(Area.objects.order_by("pk")[:2]) < 2:
         return None
     return acting_area(user, [Role.COORDINATOR])
 
