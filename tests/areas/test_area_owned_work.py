@@ -182,3 +182,34 @@ def test_a_retention_rule_changed_by_one_area_is_overridden_there_only(two_areas
     client.logout()
     sign_in(client, world.coordinator)
     assert client.get(f"/referrals/retention/rules/{override.pk}/").status_code == 404
+
+
+def test_shared_training_configuration_is_not_changed_by_one_of_several_areas(
+    two_areas, world, client
+):
+    """Training types and quarters are every area's: with several areas a Coordinator reads
+    them but the system administrator changes them (in a single-council deployment the
+    Coordinator does, tests/training/test_configuration.py)."""
+    sign_in(client, two_areas.elsewhere.coordinator)
+    page = client.get("/training/types/").content.decode()
+    assert "The system administrator changes them" in page
+    assert client.get("/training/types/new/").status_code == 403
+    assert client.get(f"/training/types/{wrap().pk}/change/").status_code == 403
+
+
+def test_a_coordinator_reviews_the_accounts_of_their_own_area_only(a_serves_both, world, client):
+    """Another area's Coordinator does not list or open this area's accounts (404, as for
+    none); a partner's SPOC working for both councils is listed to each, but only the
+    system administrator, who runs accounts across areas, switches them off."""
+    elsewhere = a_serves_both.elsewhere
+    sign_in(client, elsewhere.coordinator)
+    listed = {row["account"] for row in client.get("/accounts/").context["rows"]}
+    assert world.spoc_b not in listed and elsewhere.spoc in listed
+    assert client.get(f"/accounts/{world.spoc_b.pk}/").status_code == 404
+    row = next(r for r in client.get("/accounts/").context["rows"] if r["account"] == world.spoc_a)
+    assert row["may_deactivate"] is False
+    assert client.get(f"/accounts/{world.spoc_a.pk}/deactivate/").status_code == 403
+    client.logout()
+    sign_in(client, world.sysadmin)
+    listed = {row["account"] for row in client.get("/accounts/").context["rows"]}
+    assert {world.spoc_b, elsewhere.spoc, world.spoc_a} <= listed
