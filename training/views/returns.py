@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from prevent_portal.accounts.access import works_in_several_areas
 from prevent_portal.accounts.models import Agency
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
@@ -143,6 +144,8 @@ def return_detail(request, pk):
             "can_change": ComplianceReturn.objects.editable_by(request.user)
             .filter(pk=compliance_return.pk)
             .exists(),
+            # Named only for someone who works in several council areas (issue 18).
+            "area": compliance_return.area if works_in_several_areas(request.user) else None,
         },
     )
 
