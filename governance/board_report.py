@@ -42,6 +42,7 @@ from governance.models import (
     EducationSetting,
     FundedProject,
     Rag,
+    StrategyPeriod,
     VenueReview,
 )
 from governance.review import appendix_actions
@@ -160,10 +161,16 @@ def training_section(report: BoardReport, today: date) -> dict:
     tables = []
     if not quarters:
         return {"quarters": quarters, "tables": tables}
-    returns = ComplianceReturn.objects.all()
+    area_id = report.board.area_id  # the board's council area's figures (issue 18)
+    returns = ComplianceReturn.objects.filter(area_id=area_id)
     types = list(TrainingType.objects.active())
     index = compliance_index(
-        returns=returns, periods=quarters, types=types, agency_ids=None, today=today
+        returns=returns,
+        periods=quarters,
+        types=types,
+        agency_ids=None,
+        today=today,
+        area_id=area_id,
     )
     if index.agencies.count() > SEED_LAYOUT_MAX_AGENCIES:
         return {
@@ -175,7 +182,12 @@ def training_section(report: BoardReport, today: date) -> dict:
             "shown": BELOW_TARGET_SHOWN,
         }
     type_tables = compliance_tables(
-        returns=returns, periods=quarters, types=types, agency_ids=None, today=today
+        returns=returns,
+        periods=quarters,
+        types=types,
+        agency_ids=None,
+        today=today,
+        area_id=area_id,
     )
     # Seed 002 numbers its tables agency by agency (an agency's types together), agencies in
     # name order, types in their configured order.
@@ -227,7 +239,9 @@ def training_section(report: BoardReport, today: date) -> dict:
 
 
 def plan_section(report: BoardReport) -> dict:
-    period = plan_in_force(report.date_to)
+    period = plan_in_force(
+        report.date_to, StrategyPeriod.objects.filter(area_id=report.board.area_id)
+    )
     if period is None:
         return {"period": None}
     actions = list(appendix_actions(period, report.date_to))
@@ -254,8 +268,9 @@ def delivery_section(report: BoardReport, first_table: int) -> dict:
     many came; never the trainers' names or the feedback), and each department's latest
     coverage as at the period's end (Table 5: staff requiring training, staff trained,
     sessions delivered), a table per training type numbered on from the training tables."""
+    area_id = report.board.area_id  # the board's council area's (issue 18)
     sessions = TrainingSession.objects.filter(
-        delivered_on__range=(report.date_from, report.date_to)
+        area_id=area_id, delivered_on__range=(report.date_from, report.date_to)
     )
     totals = sessions.aggregate(sessions=Count("pk"), attendees=Sum("attendees"))
     by_audience = list(
@@ -265,7 +280,7 @@ def delivery_section(report: BoardReport, first_table: int) -> dict:
     )
     modes = dict(sessions.values_list("mode").annotate(n=Count("pk")).order_by())
     latest = (
-        DepartmentCoverage.objects.filter(as_at__lte=report.date_to)
+        DepartmentCoverage.objects.filter(area_id=area_id, as_at__lte=report.date_to)
         .annotate(key=Lower("department"))
         .values("key", "training_type")
         .annotate(as_at=Max("as_at"))
@@ -274,7 +289,7 @@ def delivery_section(report: BoardReport, first_table: int) -> dict:
     wanted = {(row["key"], row["training_type"], row["as_at"]) for row in latest}
     entries = [
         entry
-        for entry in DepartmentCoverage.objects.filter(as_at__lte=report.date_to)
+        for entry in DepartmentCoverage.objects.filter(area_id=area_id, as_at__lte=report.date_to)
         .select_related("training_type")
         .order_by("training_type__order", "training_type__name", "department")
         if (entry.department.lower(), entry.training_type_id, entry.as_at) in wanted
@@ -316,15 +331,16 @@ def registers_section(report: BoardReport) -> dict:
     Office-funded projects of the funding years the period touches, by status, with their
     total funding."""
     start, end = report.date_from, report.date_to
-    briefings = CtlpBriefing.objects.filter(briefed_on__range=(start, end)).count()
+    here = {"area_id": report.board.area_id}  # the board's council area's (issue 18)
+    briefings = CtlpBriefing.objects.filter(briefed_on__range=(start, end), **here).count()
     reviews = dict(
-        VenueReview.objects.filter(reviewed_on__range=(start, end))
+        VenueReview.objects.filter(reviewed_on__range=(start, end), **here)
         .values_list("outcome")
         .annotate(n=Count("pk"))
         .order_by()
     )
     settings_by_status = dict(
-        EducationSetting.objects.filter(created_at__date__lte=end)
+        EducationSetting.objects.filter(created_at__date__lte=end, **here)
         .values_list("safeguarding_status")
         .annotate(n=Count("pk"))
         .order_by()
@@ -334,7 +350,7 @@ def registers_section(report: BoardReport) -> dict:
     last_year = end.year if end.month >= 4 else end.year - 1
     years = [f"{year}-{year + 1}" for year in range(first_year, last_year + 1)]
     funded = (
-        FundedProject.objects.filter(funding_year__in=years)
+        FundedProject.objects.filter(funding_year__in=years, **here)
         .values("funding_year", "status")
         .annotate(projects=Count("pk"), amount=Sum("amount"))
         .order_by("funding_year", "status")
@@ -360,9 +376,10 @@ def registers_section(report: BoardReport) -> dict:
     }
 
 
-def schedule_section(today: date) -> dict:
+def schedule_section(today: date, area_id: int) -> dict:
     boards = (
-        Board.objects.active()
+        Board.objects.filter(area_id=area_id)
+        .active()
         .with_last_update()
         .schedule_status(today)
         .order_by("next_due", "name")
@@ -411,7 +428,7 @@ def build_body(report: BoardReport, *, today: date, progress: Progress) -> str:
         ),
         "plan": lambda: plan_section(report),
         "registers": lambda: registers_section(report),
-        "schedule": lambda: schedule_section(today),
+        "schedule": lambda: schedule_section(today, report.board.area_id),
     }
     for index, (key, label) in enumerate(SECTIONS):
         progress(round(index * 100 / STEPS), label)

@@ -450,9 +450,11 @@ def _boards(user, today: date) -> Figure:
     )
 
 
-def plan_in_force(on: date) -> StrategyPeriod | None:
-    """The strategy period in force on ``on``, else the latest that started before it."""
-    return StrategyPeriod.objects.filter(starts_on__lte=on).order_by("-starts_on", "-pk").first()
+def plan_in_force(on: date, periods=None) -> StrategyPeriod | None:
+    """The strategy period in force on ``on``, else the latest that started before it, of
+    ``periods`` (a council area's plan: each area has its own, issue 18)."""
+    periods = StrategyPeriod.objects.all() if periods is None else periods
+    return periods.filter(starts_on__lte=on).order_by("-starts_on", "-pk").first()
 
 
 def _rag(user, period: StrategyPeriod | None) -> Figure:
@@ -513,7 +515,7 @@ def dashboard_figures(
     if period is COUNT_NOW:
         period = period_figures_count(date_from=date_from, date_to=date_to, suppress=suppress)
     quarters = training_quarters(date_from, date_to)
-    plan = plan_in_force(date_to)
+    plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
     return Dashboard(
         date_from=date_from,
         date_to=date_to,

@@ -15,9 +15,8 @@ from datetime import date
 from django.conf import settings
 
 from governance.models import Board
-from prevent_portal.accounts.addressees import areas_of, holders_by_area
+from prevent_portal.accounts.addressees import holders_by_area
 from prevent_portal.accounts.models import Role, User
-from prevent_portal.areas.models import Area
 from prevent_portal.outbox.links import site_link
 from prevent_portal.reminders.registry import Reminder
 
@@ -26,21 +25,12 @@ KIND_OVERDUE = "board_update_overdue"
 
 
 def _board_coordinators(boards: list[Board]):
-    """The Coordinators to escalate each board to: those of the council area the board's
-    lead officer works in. A board has no area of its own yet (issue 18 gives boards one in a
-    later slice), and its lead officer is the council's: their area is the board's. One query
-    for the lead officers' areas and one for every area's Coordinators."""
-    areas = areas_of([board.lead_officer for board in boards])
-    # A lead officer who has left holds no role: in a single-council deployment the board is
-    # still the one area's; with several, nobody can say whose it is and nobody is told.
-    sole = Area.objects.sole() if boards else None
-    fallback = {sole.pk} if sole is not None else set()
-    index = holders_by_area(Role.COORDINATOR, set().union(fallback, *areas.values()))
+    """The Coordinators to escalate each board to: those of the board's council area
+    (issue 18). One query for every area's Coordinators."""
+    index = holders_by_area(Role.COORDINATOR, {board.area_id for board in boards})
 
     def coordinators(board: Board) -> list[User]:
-        board_areas = areas.get(board.lead_officer_id) or fallback
-        found = {u.pk: u for area in board_areas for u in index(area)}
-        return [found[pk] for pk in sorted(found)]
+        return index(board.area_id)
 
     return coordinators
 

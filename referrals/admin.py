@@ -33,10 +33,13 @@ class GatewayResultAdmin(LookupAdmin):
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
-    """The retention schedule (the Coordinator edits the same rows on the retention pages)."""
+    """The retention schedule (the Coordinator edits the same rows on the retention pages).
+    Here the system administrator changes the rules every council area shares (no council
+    area) and sees each area's overrides (issue 18)."""
 
-    list_display = ["name", "code", "years", "young_person_until_age", "order"]
-    fields = ["name", "code", "years", "young_person_until_age", "order"]
+    list_display = ["name", "code", "for_area", "years", "young_person_until_age", "order"]
+    list_filter = ["for_area"]
+    fields = ["name", "code", "for_area", "years", "young_person_until_age", "order"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # reviews point at their rule; change the years instead

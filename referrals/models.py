@@ -720,15 +720,57 @@ def case_work_referrals(user) -> ReferralQuerySet:
 
 
 # --- Retention (UK GDPR Art. 5(1)(e)); the rules of it are in referrals/retention.py ---------
+class RetentionRuleQuerySet(models.QuerySet):
+    def in_force(self, area_id: int | None) -> list[RetentionRule]:
+        """The rules in force in council area ``area_id``: every shared rule, replaced by the
+        area's own override of it where the area has one (issue 18: shared by default,
+        overridden per area). One query, in display order."""
+        rules: dict[str, RetentionRule] = {}
+        shared_or_own = models.Q(for_area__isnull=True) | models.Q(for_area_id=area_id)
+        for rule in self.filter(shared_or_own):
+            if rule.code not in rules or rule.for_area_id is not None:
+                rules[rule.code] = rule
+        return sorted(rules.values(), key=lambda r: (r.order, r.name, r.code))
+
+    def by_area(self) -> tuple[dict[str, RetentionRule], dict[int, dict[str, RetentionRule]]]:
+        """Every rule at once: the shared rules by code, and each area's overrides by area and
+        code (the retention sweep, over every area, in one query)."""
+        shared: dict[str, RetentionRule] = {}
+        overrides: dict[int, dict[str, RetentionRule]] = {}
+        for rule in self.all():
+            if rule.for_area_id is None:
+                shared[rule.code] = rule
+            else:
+                overrides.setdefault(rule.for_area_id, {})[rule.code] = rule
+        return shared, overrides
+
+
 class RetentionRule(models.Model):
     """How long a closed record is kept, by how it closed: ``code`` is a triage outcome's code
     (no further action, signposted, police-led …) or one of the closures the apps standing on
     referrals register ("not-adopted", "channel-case-closed"); "other" is the fallback.
-    Configuration: the Coordinator edits it on a page, the system administrator in the admin."""
+    Configuration: the Coordinator edits it on a page, the system administrator in the admin.
+
+    Council areas (issue 18): a rule with no ``for_area`` is shared by every area; a row for
+    the same code naming an area overrides it there (``in_force``). In a deployment of
+    several areas a Coordinator's change makes or changes their area's override; the shared
+    rule is the system administrator's to change, in the admin. A single-council deployment
+    has only shared rules, and its Coordinator changes them as before."""
 
     OTHER = "other"
 
-    code = models.SlugField(max_length=60, unique=True)
+    code = models.SlugField(max_length=60)
+    # Not named ``area``: a shared rule has none, and it is configuration every area reads,
+    # not an area's record behind the row-level security wall (ADR 0011).
+    for_area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Council area",
+        help_text="Empty: the rule every area shares. An area's own rule overrides it there.",
+    )
     name = models.CharField(max_length=200)
     years = models.PositiveSmallIntegerField(
         "Years kept after closure",
@@ -743,8 +785,22 @@ class RetentionRule(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    objects = RetentionRuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(for_area__isnull=True),
+                name="retention_rule_one_shared_per_code",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "for_area"],
+                condition=models.Q(for_area__isnull=False),
+                name="retention_rule_one_override_per_area_and_code",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -137,6 +137,7 @@ def due_persons(today: date, referrals=None) -> list[Due]:
         referrals.values(
             "pk",
             "person_id",
+            "area_id",
             "status",
             "outcome__code",
             "decided_on",
@@ -151,7 +152,8 @@ def due_persons(today: date, referrals=None) -> list[Due]:
     closures = {row["pk"]: _triage_closure(row) for row in rows}
     for provider in list(_CLOSURES.values()):
         closures.update(provider(referrals))
-    rules = {rule.code: rule for rule in RetentionRule.objects.all()}
+    # Shared rules, and each council area's overrides of them (issue 18).
+    shared, overrides = RetentionRule.objects.by_area()
     latest: dict[int, tuple[date, RetentionRule, date] | None] = {}
     for row in rows:
         person = row["person_id"]
@@ -161,6 +163,7 @@ def due_persons(today: date, referrals=None) -> list[Due]:
         if closure.closed_on is None:
             latest[person] = None
             continue
+        rules = {**shared, **overrides.get(row["area_id"], {})}
         rule = rules.get(closure.rule_code) or rules.get(RetentionRule.OTHER)
         if rule is None:
             latest[person] = None  # no rule configured: keep, never guess

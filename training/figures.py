@@ -167,19 +167,21 @@ def compliance_tables(
     agency_ids: set[int] | None,
     today: date | None = None,
     owed: set[tuple[int, int]] | None = None,
+    area_id: int | None = None,
 ) -> list[TypeTable]:
     """One table per training type: a row per agency that owes the type or returned it in
     one of ``periods``, a cell per period. ``returns`` is already limited to what the user
     may see, ``agency_ids`` to the agencies they may see (None: all). ``owed`` is
     owed_pairs(types, ...) when the caller has it already (it is limited to ``agency_ids``
-    here)."""
+    here). With ``area_id``, the agencies owing are those serving that council area
+    (``returns`` should then be that area's)."""
     today = today or timezone.localdate()
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
     found = list(returns.filter(period__in=periods, training_type__in=types))
     by_key = {(r.agency_id, r.training_type_id, r.period_id): r for r in found}
     if owed is None:
-        owed = owed_pairs(types, agency_ids)
+        owed = owed_pairs(types, agency_ids, area_id=area_id)
     elif agency_ids is not None:
         owed = {pair for pair in owed if pair[0] in agency_ids}
     agency_pks = {a for a, _ in owed} | {r.agency_id for r in found}
@@ -231,6 +233,7 @@ def compliance_index(
     types: list[TrainingType],
     agency_ids: set[int] | None,
     today: date | None = None,
+    area_id: int | None = None,
 ) -> ComplianceIndex:
     """The agencies and missing counts of compliance_tables(...) with the same arguments:
     three queries, however many agencies and types (the agencies are a query, evaluated by
@@ -239,7 +242,7 @@ def compliance_index(
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
     made = returns.filter(period__in=periods, training_type__in=types)
-    owing = owing_agency_ids(types)
+    owing = owing_agency_ids(types, area_id=area_id)
     with_row = Q(pk__in=made.values("agency_id"))
     for owers in owing.values():
         with_row |= Q(pk__in=owers)

@@ -107,9 +107,17 @@ def check_rows(
     rows: list[tuple[int, dict[str, str]]],
     *,
     restrict_to_agencies: Iterable[int] | None = None,
+    area=None,
 ) -> CheckedReturns:
-    """Check every row and resolve its agency and type; nothing is written."""
+    """Check every row and resolve its agency and type; nothing is written. With ``area``
+    (the council area the file returns figures to), a row for an agency that does not serve
+    it is a problem of its line."""
     agencies = _by_name(Agency.objects.all())
+    serving = (
+        None
+        if area is None
+        else set(Agency.areas.through.objects.filter(area=area).values_list("agency_id", flat=True))
+    )
     types = _by_name(TrainingType.objects.all())
     allowed = None if restrict_to_agencies is None else set(restrict_to_agencies)
     today = timezone.localdate()
@@ -134,6 +142,9 @@ def check_rows(
                 agency = None
             elif not agency.is_active:
                 reasons.append(f"agency '{values['agency']}' is no longer active")
+                agency = None
+            elif serving is not None and agency.pk not in serving:
+                reasons.append(f"agency '{values['agency']}' does not serve {area.name}")
                 agency = None
         if values.get("training_type"):
             training_type = types.get(values["training_type"].lower())

@@ -14,6 +14,14 @@ way in):
   them.
 - Training types and reporting periods are configuration: anyone signed in may read them,
   the Coordinator (pages) and the system administrator (admin) change them.
+
+Council areas (issue 18, access rule 7): returns, sessions and coverage each belong to one
+area (``area_field()``). An agency serving several areas makes a return per area that asks
+for it (every area it serves). Model-wide sight (the Coordinator's, the read-only roles') is
+held only in the areas where the role giving it is held; a SPOC sees their agencies' returns
+in every area the agency serves. Reporting periods (the financial-year quarters) and training
+types are shared by every area: a "training quarter" of an area is that area's returns for
+the quarter.
 """
 
 from __future__ import annotations
@@ -27,8 +35,14 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
-from prevent_portal.accounts.access import agency_ids_for, has_global_perm
+from prevent_portal.accounts.access import (
+    agency_ids_for,
+    area_ids_for,
+    global_perm_area_ids,
+    has_global_perm,
+)
 from prevent_portal.accounts.models import Agency, Role
+from prevent_portal.areas.models import area_field
 from prevent_portal.core.numbers import percent_half_up
 
 # Roles that read every agency's training figures without changing them.
@@ -157,35 +171,58 @@ class ReportingPeriod(models.Model):
         return (today or timezone.localdate()) > self.submission_deadline
 
 
-# --- Compliance returns -------------------------------------------------------------------------
+# --- Compliance returns ---------------------------------------------------------------------------
 def return_agency_scope(user, action: str = "view") -> set[int] | None:
     """The agencies whose returns ``user`` may see (``action="view"``) or enter and correct
-    (``"change"``): None means every agency (a model-wide permission); otherwise the
-    agencies where the user is a SPOC (an empty set for everyone else)."""
+    (``"change"``): None means every agency of the areas where the user holds the model-wide
+    permission (``return_area_ids``); otherwise the agencies where the user is a SPOC (an
+    empty set for everyone else)."""
     if has_global_perm(user, f"training.{action}_compliancereturn"):
         return None
     return agency_ids_for(user, [Role.SPOC])
 
 
-def agencies_returning_for(user) -> models.QuerySet:
-    """Active agencies whose returns ``user`` may enter or correct."""
+def return_area_ids(user, action: str = "view") -> set[int]:
+    """The council areas whose returns ``user`` may see or enter (rule 7): those where they
+    hold the model-wide permission, and those where they are a SPOC (their agency's returns
+    for each area it serves)."""
+    return global_perm_area_ids(user, f"training.{action}_compliancereturn") | area_ids_for(
+        user, [Role.SPOC]
+    )
+
+
+def agencies_returning_for(user, area_id: int | None = None) -> models.QuerySet:
+    """Active agencies whose returns ``user`` may enter or correct, serving ``area_id`` if
+    given (one of ``return_area_ids(user, "change")``)."""
     agencies = Agency.objects.filter(is_active=True)
     scope = return_agency_scope(user, "change")
-    return agencies if scope is None else agencies.filter(pk__in=sorted(scope))
+    if scope is None:
+        areas = sorted(global_perm_area_ids(user, "training.change_compliancereturn"))
+        agencies = agencies.filter(areas__in=areas)
+    else:
+        agencies = agencies.filter(pk__in=sorted(scope))
+    if area_id is not None:
+        agencies = agencies.filter(areas=area_id)
+    return agencies.distinct()
 
 
 class ComplianceReturnQuerySet(models.QuerySet):
     def _scoped(self, user, action: str) -> ComplianceReturnQuerySet:
-        scope = return_agency_scope(user, action)
-        return self.all() if scope is None else self.filter(agency_id__in=sorted(scope))
+        """Model-wide sight within its areas (rule 7), or the SPOC's agencies."""
+        perm = f"training.{action}_compliancereturn"
+        query = Q(area_id__in=sorted(global_perm_area_ids(user, perm)))
+        spoc_agencies = agency_ids_for(user, [Role.SPOC])
+        if spoc_agencies:
+            query |= Q(agency_id__in=sorted(spoc_agencies))
+        return self.filter(query)
 
     def visible_to(self, user) -> ComplianceReturnQuerySet:
         """Returns ``user`` may see (the rules at the top of this module), and nothing else."""
         return self._scoped(user, "view")
 
     def editable_by(self, user) -> ComplianceReturnQuerySet:
-        """Returns ``user`` may correct: every one for the Coordinator, their own agencies'
-        for a SPOC, none for anybody else (read-only roles included)."""
+        """Returns ``user`` may correct: every one of their areas for the Coordinator, their
+        own agencies' for a SPOC, none for anybody else (read-only roles included)."""
         return self._scoped(user, "change")
 
 
@@ -197,6 +234,9 @@ class ComplianceReturn(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     training_type = models.ForeignKey(TrainingType, on_delete=models.PROTECT, related_name="+")
     period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="returns")
+    # The council area the figures are returned to: a partner serving several areas makes
+    # one return per area (issue 18).
+    area = area_field()
     eligible = models.PositiveIntegerField("Eligible staff")
     compliant = models.PositiveIntegerField("Compliant staff")
     # The type's target when the return was first made, so a later change of target does
@@ -218,8 +258,8 @@ class ComplianceReturn(models.Model):
         ordering = ["period__end", "agency__name", "training_type__order", "training_type__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "training_type", "period"],
-                name="compliance_return_one_per_agency_type_period",
+                fields=["agency", "training_type", "period", "area"],
+                name="compliance_return_one_per_agency_type_period_area",
             ),
             models.CheckConstraint(
                 condition=Q(eligible__gte=0), name="compliance_return_eligible_not_negative"
@@ -263,27 +303,28 @@ def get_return_for_user(user, pk, *, perm: str = "view") -> ComplianceReturn:
     obj = queryset.visible_to(user).filter(pk=pk).first()
     if obj is None:
         raise Http404("No such return")
-    scope = return_agency_scope(user, perm)
-    if scope is not None and obj.agency_id not in scope:
+    if perm == "change" and not ComplianceReturn.objects.editable_by(user).filter(pk=pk).exists():
         raise PermissionDenied
     return obj
 
 
 # --- Council-wide registers: sessions and department coverage -----------------------------------
 class RegisterQuerySet(models.QuerySet):
-    """Council-wide records: seen by whoever holds the model-wide ``view`` permission."""
+    """An area's records: seen by whoever holds the model-wide ``view`` permission in that
+    area (rule 7)."""
 
     def visible_to(self, user):
-        if has_global_perm(user, f"training.view_{self.model._meta.model_name}"):
-            return self.all()
-        return self.none()
+        perm = f"training.view_{self.model._meta.model_name}"
+        return self.filter(area_id__in=sorted(global_perm_area_ids(user, perm)))
 
 
 def _get_register_entry(model, user, pk, perm: str, related: tuple[str, ...]):
     obj = model.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
     if obj is None:
         raise Http404("No such record")
-    if perm != "view" and not has_global_perm(user, f"training.{perm}_{model._meta.model_name}"):
+    if perm != "view" and obj.area_id not in global_perm_area_ids(
+        user, f"training.{perm}_{model._meta.model_name}"
+    ):
         raise PermissionDenied
     return obj
 
@@ -309,6 +350,7 @@ class TrainingSession(models.Model):
     attendees = models.PositiveIntegerField("Number of attendees")
     mode = models.CharField("How it was delivered", max_length=12, choices=DeliveryMode.choices)
     feedback = models.TextField(blank=True)
+    area = area_field()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -343,6 +385,7 @@ class DepartmentCoverage(models.Model):
     staff_requiring_training = models.PositiveIntegerField("Staff requiring training")
     staff_trained = models.PositiveIntegerField("Staff trained")
     sessions_delivered = models.PositiveIntegerField("Sessions delivered")
+    area = area_field()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -360,7 +403,8 @@ class DepartmentCoverage(models.Model):
                 Lower("department"),
                 "training_type",
                 "as_at",
-                name="department_coverage_one_per_department_type_date",
+                "area",
+                name="department_coverage_one_per_department_type_date_area",
             ),
             models.CheckConstraint(
                 condition=Q(staff_trained__lte=F("staff_requiring_training")),

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.work_waiting import DUE, OVERDUE, Item, Provider, plural
-from training.expected import missing_returns, owed_pairs
+from training.expected import missing_by_area, owed_by_area
 from training.models import TrainingType, return_agency_scope
 from training.reminders import chased_periods
 
@@ -22,9 +22,10 @@ def returns_missing(user, today: date):
     if not periods:
         yield Item(key="returns_missing", label="", url="", count=0)
         return
-    pairs = owed_pairs(list(TrainingType.objects.active()), scope)
+    # Each area the agency serves asks for its own returns (issue 18).
+    owed = owed_by_area(list(TrainingType.objects.active()), scope)
     for period in periods:
-        missing = len(missing_returns(period, pairs)) if pairs else 0
+        missing = sum(len(p) for p in missing_by_area(period, owed).values()) if owed else 0
         late = period.deadline_passed(today)
         yield Item(
             key=f"returns_missing_{period.pk}",

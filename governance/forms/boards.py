@@ -74,18 +74,20 @@ class BoardForm(VersionedForm):
         "reminders stop.",
     )
 
-    def __init__(self, *args, board: Board | None = None, **kwargs):
+    def __init__(self, *args, board: Board | None = None, area=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.board = board
-        self.fields["lead_officer"].queryset = staff()
-        self.fields["reminder_recipients"].queryset = staff()
+        # The board's council area: its staff only, and names unique within it (issue 18).
+        self.area_id = board.area_id if board is not None else getattr(area, "pk", area)
+        self.fields["lead_officer"].queryset = staff(self.area_id)
+        self.fields["reminder_recipients"].queryset = staff(self.area_id)
         if board is None:
             del self.fields["version"]
             del self.fields["is_active"]
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        others = Board.objects.filter(name__iexact=name)
+        others = Board.objects.filter(name__iexact=name, area_id=self.area_id)
         if self.board is not None:
             others = others.exclude(pk=self.board.pk)
         if others.exists():

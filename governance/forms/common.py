@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from prevent_portal.accounts.models import Membership, Role, User
+from prevent_portal.accounts.addressees import holders
+from prevent_portal.accounts.models import Role, User
 from prevent_portal.core.concurrency import VersionField
 from prevent_portal.core.forms import GovUKDateField
 
@@ -67,16 +68,11 @@ def not_in_future(value, message: str):
     return value
 
 
-def staff():
-    """Active users holding a working role at an active agency, by name."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__in=Membership.objects.active().filter(role__in=STAFF_ROLES),
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def staff(area):
+    """Active users holding a working role in the council area ``area`` (an Area or its
+    pk: the board's or the plan's), by name: another council's staff are never offered
+    (issue 18)."""
+    return holders(STAFF_ROLES, area).order_by("first_name", "last_name", "username")
 
 
 def person_label(user: User) -> str:

@@ -116,10 +116,12 @@ class ItemForm(VersionedForm):
         "Completed on (optional)", required=False, hint="Leave empty while the work goes on."
     )
 
-    def __init__(self, *args, item=None, **kwargs):
+    def __init__(self, *args, item=None, area_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = Agency.objects.filter(is_active=True)
-        self.fields["owner_officer"].queryset = staff()
+        # The plan's council area: its agencies and staff only (issue 18).
+        area_id = item.action.period.area_id if item is not None else area_id
+        self.fields["owner_agency"].queryset = Agency.objects.filter(is_active=True, areas=area_id)
+        self.fields["owner_officer"].queryset = staff(area_id)
         if item is None:
             del self.fields["version"]
             del self.fields["completed_on"]

@@ -10,6 +10,11 @@ council's own business records. Still, sight follows need:
    officer named as its owner) see that item and may add progress updates to it.
 4. The registers are the Coordinator's alone (``REGISTER_ROLES``): venue reviews and
    education settings say things about named organisations that need not travel further.
+5. Council areas (issue 18, access rule 7): boards, the action plan, the registers, board
+   reports and subject access exports each belong to one area (``area_field()`` on boards,
+   strategy periods and register entries; the others through them: ``area_path``). A role
+   reads and changes only the records of the areas where it is held: another council's
+   Coordinator or manager gets 404, as for a record that does not exist.
 
 Not visible gives 404; visible but not allowed to act gives 403. Pages that show no one
 record check the role with ``require_role`` (403).
@@ -21,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
-from prevent_portal.accounts.access import has_role, is_active_user
+from prevent_portal.accounts.access import area_ids_for, has_role, is_active_user
 from prevent_portal.accounts.models import Role
 
 EDITOR_ROLES = frozenset({Role.COORDINATOR})
@@ -37,35 +42,60 @@ def can_read(user) -> bool:
     return has_role(user, *READER_ROLES)
 
 
-class ReadableQuerySet(models.QuerySet):
-    """Records every reader sees whole (boards, strategy periods, priority actions)."""
+class AreaPathMixin:
+    """Where a governance record's council area is: ``area_path``, a field path ending at
+    an Area (its own ``area``, or its parent's)."""
+
+    area_path: str = "area"
+
+    def in_areas(self, area_ids):
+        return self.filter(**{f"{self.area_path}__in": sorted(area_ids)})
+
+
+class ReadableQuerySet(AreaPathMixin, models.QuerySet):
+    """Records every reader of their area sees whole (boards, strategy periods, priority
+    actions)."""
 
     reader_roles: frozenset[str] = READER_ROLES
 
     def visible_to(self, user) -> ReadableQuerySet:
-        """All records for a holder of ``reader_roles``; nothing for anyone else."""
+        """The records of the areas where ``user`` holds one of ``reader_roles`` (rule 5);
+        nothing for anyone else."""
         if not has_role(user, *self.reader_roles):
             return self.none()
-        return self.all()
+        return self.in_areas(area_ids_for(user, self.reader_roles))
+
+
+def area_id_of(obj) -> int | None:
+    """The council area of a governance record, along its queryset's ``area_path``."""
+    path = getattr(type(obj)._default_manager.get_queryset(), "area_path", "area").split("__")
+    for part in path[:-1]:
+        obj = getattr(obj, part)
+    return getattr(obj, f"{path[-1]}_id")
 
 
 def fetch_for_user(queryset, user, pk, *, perm: str = "view", actions=None):
     """One record through ``queryset.visible_to(user)``: 404 if not visible, 403 if ``perm``
     is not among ``actions(user, obj)`` (by default: "view" for readers, "change" for the
-    editors)."""
+    editors of its area)."""
     obj = queryset.visible_to(user).filter(pk=pk).first()
     if obj is None:
         raise Http404("No such record")
-    allowed = actions(user, obj) if actions else default_actions(user)
+    allowed = actions(user, obj) if actions else default_actions(user, obj)
     if perm not in allowed:
         raise PermissionDenied
     return obj
 
 
-def default_actions(user) -> set[str]:
+def edits_area_of(user, obj) -> bool:
+    """Whether ``user`` holds an editor role in ``obj``'s council area (rule 5)."""
+    return area_id_of(obj) in area_ids_for(user, EDITOR_ROLES)
+
+
+def default_actions(user, obj=None) -> set[str]:
     if not is_active_user(user):
         return set()
     actions = {"view"}
-    if can_edit(user):
+    if can_edit(user) and (obj is None or edits_area_of(user, obj)):
         actions.add("change")
     return actions

@@ -18,7 +18,8 @@ from django.db import models
 from django.db.models import Case, Count, Max, Q, Value, When
 from django.http import Http404
 
-from governance.models.access import ReadableQuerySet, fetch_for_user
+from governance.models.access import AreaPathMixin, ReadableQuerySet, fetch_for_user
+from prevent_portal.areas.models import area_field
 
 
 class Frequency(models.TextChoices):
@@ -105,7 +106,9 @@ class BoardQuerySet(ReadableQuerySet):
 class Board(models.Model):
     """A board or group the Prevent Coordinator reports to (seed 003 §10.8)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200)
+    # The council area whose board it is (issue 18): its own Coordinator keeps it.
+    area = area_field()
     area_of_focus = models.CharField(max_length=300, blank=True)
     frequency = models.CharField(max_length=12, choices=Frequency.choices)
     lead_officer = models.ForeignKey(
@@ -132,6 +135,9 @@ class Board(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="board_name_unique_in_area")
+        ]
 
     def __str__(self):
         return self.name
@@ -166,7 +172,9 @@ def board_update_path(instance: BoardUpdate, filename: str) -> str:
     return f"governance/board-updates/{instance.board_id}/{uuid.uuid4().hex}{suffix}"
 
 
-class BoardUpdateQuerySet(models.QuerySet):
+class BoardUpdateQuerySet(AreaPathMixin, models.QuerySet):
+    area_path = "board__area"  # an update is its board's council area's
+
     def visible_to(self, user) -> BoardUpdateQuerySet:
         return self.filter(board__in=Board.objects.visible_to(user))
 

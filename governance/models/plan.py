@@ -13,12 +13,15 @@ from django.db.models.functions import Coalesce
 from governance.models.access import (
     EDITOR_ROLES,
     READER_ROLES,
+    AreaPathMixin,
     ReadableQuerySet,
     default_actions,
+    edits_area_of,
     fetch_for_user,
 )
-from prevent_portal.accounts.access import agency_ids_for, has_role, is_active_user
+from prevent_portal.accounts.access import agency_ids_for, area_ids_for, has_role, is_active_user
 from prevent_portal.accounts.models import Agency, Role
+from prevent_portal.areas.models import area_field
 
 
 class Rag(models.TextChoices):
@@ -36,6 +39,8 @@ class StrategyPeriod(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField()
     objective = models.TextField("Overriding objective", blank=True)
+    # The council area whose action plan it is (issue 18); its actions and items follow it.
+    area = area_field()
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,6 +59,10 @@ class StrategyPeriod(models.Model):
         return self.name
 
 
+class PriorityActionQuerySet(ReadableQuerySet):
+    area_path = "period__area"
+
+
 class PriorityAction(models.Model):
     """One of a strategy's numbered priority actions, with its title and objective."""
 
@@ -65,7 +74,7 @@ class PriorityAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ReadableQuerySet.as_manager()
+    objects = PriorityActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["period", "number"]
@@ -79,16 +88,21 @@ class PriorityAction(models.Model):
         return f"Action {self.number} {self.title}"
 
 
-class ActionItemQuerySet(models.QuerySet):
+class ActionItemQuerySet(AreaPathMixin, models.QuerySet):
+    area_path = "action__period__area"
+
     def visible_to(self, user) -> ActionItemQuerySet:
-        """Every item for readers; for anyone else, the items they own: those of an agency
-        where they are the single point of contact, and those naming them as owner."""
+        """Every item of their areas' plans for readers; for anyone, the items they own:
+        those of an agency where they are the single point of contact, and those naming
+        them as owner."""
         if not is_active_user(user):
             return self.none()
-        if has_role(user, *READER_ROLES):
-            return self.all()
         spoc_agencies = sorted(agency_ids_for(user, [Role.SPOC]))
-        return self.filter(Q(owner_agency_id__in=spoc_agencies) | Q(owner_officer=user))
+        owned = Q(owner_agency_id__in=spoc_agencies) | Q(owner_officer=user)
+        read_areas = sorted(area_ids_for(user, READER_ROLES))
+        if read_areas:
+            owned |= Q(action__period__area__in=read_areas)
+        return self.filter(owned)
 
     def review(self, *, start: date, end: date, as_of: date) -> ActionItemQuerySet:
         """Annotate what the quarterly review of ``start``..``end`` needs, in one query:
@@ -189,8 +203,8 @@ class ProgressUpdate(models.Model):
 def item_actions(user, item: ActionItem) -> set[str]:
     """What ``user`` may do to a visible item: view; change (the Coordinator);
     add_progress (the Coordinator and the item's owners)."""
-    actions = default_actions(user)
-    if has_role(user, *EDITOR_ROLES) or item.is_owned_by(user):
+    actions = default_actions(user, item)
+    if (has_role(user, *EDITOR_ROLES) and edits_area_of(user, item)) or item.is_owned_by(user):
         actions.add("add_progress")
     return actions
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from governance.models.access import REGISTER_ROLES, ReadableQuerySet, fetch_for_user
+from prevent_portal.areas.models import area_field
 
 
 class RegisterQuerySet(ReadableQuerySet):
@@ -19,8 +20,10 @@ class RegisterQuerySet(ReadableQuerySet):
 
 
 class RegisterEntry(models.Model):
-    """What every register entry carries: optimistic locking and who recorded it."""
+    """What every register entry carries: its council area (issue 18: each area keeps its
+    own registers), optimistic locking and who recorded it."""
 
+    area = area_field()
     version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -157,6 +160,7 @@ class RegisterDeletion(models.Model):
     entry_id = models.PositiveIntegerField()
     entry_label = models.CharField(max_length=200)  # str(entry): its kind and number only
     reason = models.TextField()
+    area = area_field()  # the deleted entry's
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

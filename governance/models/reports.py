@@ -52,6 +52,7 @@ def _whole_period() -> Q:
 
 class BoardReportQuerySet(ReadableQuerySet):
     reader_roles = REPORT_ROLES
+    area_path = "board__area"  # a report is its board's council area's
 
     def visible_to(self, user) -> BoardReportQuerySet:
         """Every report for the Coordinator; for a manager, those of a whole financial

@@ -28,6 +28,7 @@ from django.utils import timezone
 from governance.models.access import EDITOR_ROLES, ReadableQuerySet, fetch_for_user
 from governance.models.jobs import BackgroundJob
 from prevent_portal.accounts.access import has_role
+from prevent_portal.areas.models import area_field
 
 SUBJECT_ACCESS_ROLES = EDITOR_ROLES
 
@@ -82,6 +83,8 @@ class SubjectAccessExport(BackgroundJob):
     person = models.ForeignKey(
         "referrals.Person", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The person's council area when the request was made: kept if the person is erased.
+    area = area_field()
     received_on = models.DateField("Date the request was received")
     request_reference = models.CharField("Your reference for the request", max_length=100)
     archive = models.FileField(upload_to=export_path, max_length=255, blank=True)

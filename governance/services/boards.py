@@ -10,6 +10,7 @@ from django.db import transaction
 
 from governance.models import Board, BoardUpdate
 from prevent_portal.accounts.models import User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
 
 BOARD_FIELDS = [
@@ -38,10 +39,13 @@ def board_create(
     next_due_override: date | None = None,
     next_due_to_be_confirmed: bool = False,
     acting_user: User | None,
+    area: Area | None = None,
 ) -> Board:
-    """Add a board to the schedule. A board starts with no update, so its next due date is
-    the one set by hand, if any."""
+    """Add a board to a council area's schedule (``area``: the adding Coordinator's; a
+    single-council deployment's only area when not given). A board starts with no update,
+    so its next due date is the one set by hand, if any."""
     board = Board(
+        **({"area": area} if area is not None else {}),
         name=name,
         frequency=frequency,
         lead_officer=lead_officer,

@@ -19,6 +19,7 @@ from governance.models import (
     item_actions,
 )
 from prevent_portal.accounts.models import User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
 
 PERIOD_FIELDS = ["name", "starts_on", "ends_on", "objective"]
@@ -43,9 +44,14 @@ def _edit(obj, data: dict, fields: list[str], expected_version: int):
 
 
 @transaction.atomic
-def strategy_period_create(*, data: dict, acting_user: User | None) -> StrategyPeriod:
-    """Start a strategy period (name, first and last day, overriding objective)."""
-    return _create(StrategyPeriod, data, PERIOD_FIELDS)
+def strategy_period_create(
+    *, data: dict, acting_user: User | None, area: Area | None = None
+) -> StrategyPeriod:
+    """Start a strategy period (name, first and last day, overriding objective) of a council
+    area's action plan (``area``: the Coordinator's; a single-council deployment's only area
+    when not given). Its actions and items belong to the same area."""
+    extra = {"area": area} if area is not None else {}
+    return _create(StrategyPeriod, data, PERIOD_FIELDS, **extra)
 
 
 @transaction.atomic

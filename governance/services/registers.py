@@ -11,6 +11,7 @@ from governance.models.access import REGISTER_ROLES
 from governance.registers import RegisterDefinition
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 
 
@@ -20,10 +21,18 @@ def _fields(register: RegisterDefinition) -> list[str]:
 
 @transaction.atomic
 def register_entry_create(
-    *, register: RegisterDefinition, data: dict, acting_user: User | None
+    *,
+    register: RegisterDefinition,
+    data: dict,
+    acting_user: User | None,
+    area: Area | None = None,
 ) -> models.Model:
-    """Add an entry to a register, validated by the model, recording who added it."""
+    """Add an entry to a council area's register (``area``: the Coordinator's; a
+    single-council deployment's only area when not given), validated by the model,
+    recording who added it."""
     entry = register.model(**{f: data[f] for f in _fields(register) if f in data})
+    if area is not None:
+        entry.area = area
     entry.recorded_by = acting_user if acting_user and acting_user.pk else None
     entry.full_clean()
     entry.save()
@@ -82,6 +91,7 @@ def register_entry_delete(
         register=register.slug,
         entry_id=locked.pk,
         entry_label=str(locked)[:200],
+        area_id=locked.area_id,
         reason=reason,
         deleted_by=acting_user,
     )

@@ -29,6 +29,7 @@ from governance.services.jobs import (  # noqa: F401 - STALE_AFTER, MAX_ATTEMPTS
     jobs_sweep,
 )
 from prevent_portal.accounts.models import User
+from prevent_portal.areas import rls
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.views.statistics import manager_suppress_below
 
@@ -75,7 +76,13 @@ def board_report_build(*, report_id: int, today: date | None = None) -> BoardRep
         job_progress(BoardReport, report_id, pct, stage)
 
     try:
-        body = report.body_html or board_report.build_body(report, today=today, progress=progress)
+        # A report is its board's council area's (issue 18): its figures are built acting
+        # for that area alone, so on PostgreSQL the row-level security wall keeps every other
+        # area's referrals, cases and returns out of them (ADR 0011).
+        with rls.acting_for([report.board.area_id]):
+            body = report.body_html or board_report.build_body(
+                report, today=today, progress=progress
+            )
         # Read now, not when the build was asked for: the latest words go into the files.
         narrative = BoardReportNarrative.objects.filter(report_id=report_id).first()
         composed = board_report.compose_html(body, narrative)

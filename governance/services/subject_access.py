@@ -54,6 +54,7 @@ def subject_access_request(
 
     export = SubjectAccessExport(
         person=person,
+        area_id=person.area_id,
         received_on=received_on,
         request_reference=request_reference,
         created_by=acting_user,

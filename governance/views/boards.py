@@ -21,7 +21,7 @@ from governance.models import (
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit
 from governance.services.boards import BOARD_FIELDS
 from governance.views.common import form_page, posted
-from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.access import acting_area, require_role
 from prevent_portal.accounts.models import User
 from prevent_portal.audit.access_log import log_access
 
@@ -47,7 +47,7 @@ def board_list(request):
         {
             "boards": [b for b in boards if b.is_active],
             "retired": [b for b in boards if not b.is_active],
-            "summary": Board.objects.active().schedule_summary(today),
+            "summary": Board.objects.visible_to(request.user).active().schedule_summary(today),
             "can_edit": can_edit(request.user),
             "today": today,
             "waiting": waiting,
@@ -96,11 +96,16 @@ def _board_fields(data: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 def board_add(request):
     require_role(request.user, *EDITOR_ROLES)
-    form = BoardForm(posted(request))
+    # A board belongs to the council area of the Coordinator who adds it (issue 18).
+    area = acting_area(request.user, EDITOR_ROLES)
+    form = BoardForm(posted(request), area=area)
 
     def save(data):
         return services.board_create(
-            **_board_fields(data), reminder_recipients=_recipients(data), acting_user=request.user
+            **_board_fields(data),
+            reminder_recipients=_recipients(data),
+            acting_user=request.user,
+            area=area,
         )
 
     return form_page(

@@ -24,7 +24,7 @@ from governance.models import (
 )
 from governance.models.access import EDITOR_ROLES, READER_ROLES, can_edit, can_read
 from governance.views.common import form_page, posted
-from prevent_portal.accounts.access import agency_ids_for, require_role
+from prevent_portal.accounts.access import acting_area, agency_ids_for, require_role
 from prevent_portal.accounts.models import Role
 
 
@@ -62,12 +62,16 @@ def period_list(request):
 @require_http_methods(["GET", "POST"])
 def period_add(request):
     require_role(request.user, *EDITOR_ROLES)
+    # A plan belongs to the council area of the Coordinator who starts it (issue 18).
+    area = acting_area(request.user, EDITOR_ROLES)
     form = PeriodForm(posted(request))
     return form_page(
         request,
         form,
         template="governance/period_form.html",
-        save=lambda data: services.strategy_period_create(data=data, acting_user=request.user),
+        save=lambda data: services.strategy_period_create(
+            data=data, acting_user=request.user, area=area
+        ),
         success="Strategy period added",
         next_url=_period_url,
         context={"period": None},
@@ -158,7 +162,7 @@ def action_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def item_add(request, pk):
     action = get_action_for_user(request.user, pk, perm="change")
-    form = ItemForm(posted(request))
+    form = ItemForm(posted(request), area_id=action.period.area_id)
     return form_page(
         request,
         form,

@@ -19,7 +19,7 @@ from governance.models import get_register_entry_for_user
 from governance.models.access import REGISTER_ROLES
 from governance.registers import REGISTERS, display, get_register
 from governance.views.common import form_page, posted
-from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.access import acting_area, require_role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.core.exports import SPREADSHEET_FORMATS, spreadsheet_response
@@ -90,7 +90,10 @@ def register_add(request, register):
         form,
         template="governance/register_form.html",
         save=lambda data: services.register_entry_create(
-            register=definition, data=data, acting_user=request.user
+            register=definition,
+            data=data,
+            acting_user=request.user,
+            area=acting_area(request.user, REGISTER_ROLES),
         ),
         success=f"{definition.singular[:1].upper()}{definition.singular[1:]} added",
         next_url=lambda entry: _list_url(definition),

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals import retention
 from referrals.models import (
@@ -270,12 +272,37 @@ def retention_rule_edit(
     young_person_until_age: int | None,
     expected_version: int,
     acting_user: User,
+    area: Area | None = None,
 ) -> RetentionRule:
     """Change how long records closed under ``rule`` are kept (audited). Reviews already
     queued keep their dates; a deletion re-checks the person is still due under the rules
-    in force then. StaleEdit if someone changed the rule since it was opened."""
+    in force then. StaleEdit if someone changed the rule since it was opened.
+
+    ``area`` is the council area of the Coordinator making the change (issue 18): in a
+    deployment of several areas the change is that area's alone, so a shared rule is not
+    changed but overridden there (the override is made on the first change, and changed
+    after); another area's override is refused. Without ``area`` (a single-council
+    deployment, the admin) the rule itself is changed."""
     if years < 1:
         raise ValueError("The number of years must be 1 or more")
+    if area is not None and rule.for_area_id not in (None, area.pk):
+        raise PermissionDenied
+    if area is not None and rule.for_area_id is None:
+        own = RetentionRule.objects.filter(code=rule.code, for_area=area).first()
+        if own is None:
+            if rule.version != expected_version:
+                raise StaleEdit(StaleEdit.message)
+            override = RetentionRule(
+                code=rule.code,
+                name=rule.name,
+                order=rule.order,
+                for_area=area,
+                years=years,
+                young_person_until_age=young_person_until_age,
+            )
+            override.save()
+            return override
+        rule, expected_version = own, own.version
     rule.years = years
     rule.young_person_until_age = young_person_until_age
     save_if_unchanged(

@@ -8,13 +8,14 @@ concern: a Coordinator who needs the person opens the referral, whose page logs 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_portal.accounts.access import area_ids_for, require_role
+from prevent_portal.accounts.access import acting_area, area_ids_for, require_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import StaleEdit
 from referrals import services
 from referrals.forms.retention import DeletionForm, HoldForm, RetentionRuleForm
@@ -97,16 +98,37 @@ def retention_review(request, pk):
     )
 
 
+def _rule_area(user) -> Area | None:
+    """The council area whose retention rules ``user`` (a Coordinator) changes: theirs, in a
+    deployment of several areas; None in a single-council one, where the shared rules are
+    the area's and are changed themselves (RetentionRule's docstring)."""
+    if len(Area.objects.order_by("pk")[:2]) < 2:
+        return None
+    return acting_area(user, [Role.COORDINATOR])
+
+
 @require_GET
 def retention_rules(request):
+    """The rules in force in the Coordinator's area: the shared ones, or the area's own
+    override of each (named as such when the deployment serves several areas)."""
     require_role(request.user, Role.COORDINATOR)
-    return render(request, "referrals/retention_rules.html", {"rules": RetentionRule.objects.all()})
+    area = _rule_area(request.user)
+    rules = RetentionRule.objects.in_force(area.pk if area is not None else None)
+    return render(request, "referrals/retention_rules.html", {"rules": rules, "area": area})
 
 
 @require_http_methods(["GET", "POST"])
 def retention_rule_edit(request, pk):
+    """Change a rule in force in the Coordinator's area (a shared one is overridden for the
+    area, in a deployment of several). Another area's override is as missing (404)."""
     require_role(request.user, Role.COORDINATOR)
-    rule = get_object_or_404(RetentionRule, pk=pk)
+    area = _rule_area(request.user)
+    rule = get_object_or_404(
+        RetentionRule.objects.filter(
+            Q(for_area__isnull=True) | Q(for_area=area) if area is not None else Q()
+        ),
+        pk=pk,
+    )
     form = RetentionRuleForm(request.POST or None, instance=rule, initial={"version": rule.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -117,6 +139,7 @@ def retention_rule_edit(request, pk):
                 young_person_until_age=data["young_person_until_age"],
                 expected_version=data["version"],
                 acting_user=request.user,
+                area=area,
             )
         except (StaleEdit, ValueError) as exc:
             form.add_error(None, str(exc))

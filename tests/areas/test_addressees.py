@@ -56,13 +56,6 @@ NOT_ADDRESSEES = {
     ("training/expected.py", "Membership.objects.active().filter(role=Role.SPOC)"): (
         "which agencies have a SPOC, to expect their training returns"
     ),
-    (
-        "governance/forms/common.py",
-        "Membership.objects.active().filter(role__in=STAFF_ROLES)",
-    ): (
-        "boards and the delivery plan have no council area yet (a later slice of issue 18 "
-        "gives them one, and their officer lists follow it)"
-    ),
 }
 
 

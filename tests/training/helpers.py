@@ -39,6 +39,7 @@ def make_return(
     *,
     training_type: TrainingType | None = None,
     user=None,
+    area=None,
 ) -> ComplianceReturn:
     return services.compliance_return_submit(
         agency=agency,
@@ -47,6 +48,7 @@ def make_return(
         eligible=eligible,
         compliant=compliant,
         acting_user=user,
+        area=area,
     )
 
 

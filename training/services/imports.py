@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from prevent_portal.accounts.models import User
+from prevent_portal.accounts.access import area_ids_for, global_perm_area_ids
+from prevent_portal.accounts.models import Role, User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.tabular import ImportReport
 from training.imports import check_rows
 from training.models import ComplianceReturn, ReportingPeriod
@@ -50,6 +52,7 @@ def compliance_returns_import(
     rows: list[tuple[int, dict[str, str]]],
     acting_user: User | None,
     restrict_to_agencies: Iterable[int] | None = None,
+    area: Area | None = None,
 ) -> ReturnsImportResult:
     """Import compliance returns, all or nothing.
 
@@ -60,12 +63,21 @@ def compliance_returns_import(
     than adding a second; a row with the same figures leaves it alone. Quarters not yet
     recorded are created with the default deadline. ``restrict_to_agencies`` (agency ids)
     limits an upload to those agencies: a SPOC's upload.
+
+    Every return of a file belongs to one council area (issue 18): ``area`` (the upload
+    page's choice, the command's ``--area``), else the one area where the importing user
+    returns figures, else a single-council deployment's only area; a row for an agency that
+    does not serve it is refused with its line number.
     """
     result = ReturnsImportResult(rows=len(rows))
     if not rows:
         result.file_error = "The file has no returns in it"
         return result
-    checked = check_rows(rows, restrict_to_agencies=restrict_to_agencies)
+    area = area or _import_area(acting_user)
+    if area is None:
+        result.file_error = "Say which council area the returns are for"
+        return result
+    checked = check_rows(rows, restrict_to_agencies=restrict_to_agencies, area=area)
     if not checked.ok:
         result.problems = checked.problems
         return result
@@ -84,6 +96,7 @@ def compliance_returns_import(
             agency__in={row.agency.pk for row in checked.rows},
             training_type__in={row.training_type.pk for row in checked.rows},
             period__in=[p.pk for p in periods.values()],
+            area=area,
         )
     }
     now = timezone.now()
@@ -94,6 +107,7 @@ def compliance_returns_import(
                 agency=row.agency,
                 training_type=row.training_type,
                 period=periods[row.period_end],
+                area=area,
                 eligible=row.eligible,
                 compliant=row.compliant,
                 target_percent=row.training_type.target_percent,
@@ -116,6 +130,19 @@ def compliance_returns_import(
             )
             result.updated += 1
     return result
+
+
+def _import_area(acting_user: User | None) -> Area | None:
+    """The one area where ``acting_user`` returns figures, or a single-council deployment's
+    only area: never a guess among several."""
+    if acting_user is not None:
+        held = global_perm_area_ids(acting_user, "training.change_compliancereturn")
+        held |= area_ids_for(acting_user, [Role.SPOC])
+        if len(held) == 1:
+            return Area.objects.get(pk=held.pop())
+        if held:
+            return None
+    return Area.objects.sole()
 
 
 __all__ = ["ReturnsImportResult", "compliance_returns_import"]

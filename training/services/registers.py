@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, User
+from prevent_portal.areas.models import Area, default_area
 from prevent_portal.core.concurrency import save_if_unchanged
 from training.models import DeliveryMode, DepartmentCoverage, TrainingSession
 
@@ -47,13 +48,20 @@ def _check_session(data: dict, agencies: list[Agency]) -> None:
 
 @transaction.atomic
 def training_session_record(
-    *, data: dict, agencies: Iterable[Agency], acting_user: User | None
+    *,
+    data: dict,
+    agencies: Iterable[Agency],
+    acting_user: User | None,
+    area: Area | None = None,
 ) -> TrainingSession:
-    """Log a session delivered. ``data`` holds SESSION_FIELDS."""
+    """Log a session delivered in a council area (``area``: the recording Coordinator's;
+    a single-council deployment's only area when not given). ``data`` holds
+    SESSION_FIELDS."""
     agencies = list(agencies)
     _check_session(data, agencies)
+    extra = {"area": area} if area is not None else {}
     session = TrainingSession.objects.create(
-        **{name: data[name] for name in SESSION_FIELDS}, recorded_by=acting_user
+        **{name: data[name] for name in SESSION_FIELDS}, recorded_by=acting_user, **extra
     )
     session.agencies.set(agencies)
     return session
@@ -92,6 +100,8 @@ def _check_coverage(data: dict) -> None:
         training_type=data["training_type"],
         as_at=data["as_at"],
     )
+    if data.get("area_id") is not None:
+        duplicate = duplicate.filter(area_id=data["area_id"])
     if data.get("pk"):
         duplicate = duplicate.exclude(pk=data["pk"])
     if duplicate.exists():
@@ -102,12 +112,19 @@ def _check_coverage(data: dict) -> None:
 
 
 @transaction.atomic
-def department_coverage_record(*, data: dict, acting_user: User | None) -> DepartmentCoverage:
-    """Record a department's coverage as at a date. ``data`` holds COVERAGE_FIELDS."""
-    data = {**data, "department": data["department"].strip()}
+def department_coverage_record(
+    *, data: dict, acting_user: User | None, area: Area | None = None
+) -> DepartmentCoverage:
+    """Record a department's coverage as at a date in a council area (``area``: the
+    recording Coordinator's; a single-council deployment's only area when not given); one
+    entry per department, type and date in an area. ``data`` holds COVERAGE_FIELDS."""
+    area_id = area.pk if area is not None else default_area()
+    data = {**data, "department": data["department"].strip(), "area_id": area_id}
     _check_coverage(data)
     return DepartmentCoverage.objects.create(
-        **{name: data.get(name) for name in COVERAGE_FIELDS}, recorded_by=acting_user
+        **{name: data.get(name) for name in COVERAGE_FIELDS},
+        recorded_by=acting_user,
+        area_id=area_id,
     )
 
 
@@ -120,7 +137,12 @@ def department_coverage_update(
     acting_user: User | None,
 ) -> DepartmentCoverage:
     """Correct a coverage entry; refused with StaleEdit if someone changed it meanwhile."""
-    data = {**data, "department": data["department"].strip(), "pk": coverage.pk}
+    data = {
+        **data,
+        "department": data["department"].strip(),
+        "pk": coverage.pk,
+        "area_id": coverage.area_id,
+    }
     _check_coverage(data)
     for name in COVERAGE_FIELDS:
         setattr(coverage, name, data.get(name))

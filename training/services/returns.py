@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency, User
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
 from training.models import MAX_STAFF, ComplianceReturn, ReportingPeriod, TrainingType
 from training.quarters import QUARTER_ENDS_TEXT, quarter_ending
@@ -69,6 +70,20 @@ def reporting_period_for_end(*, end: date, acting_user: User | None) -> Reportin
     )
 
 
+def return_area(agency: Agency, area: Area | None) -> Area:
+    """The council area a return of ``agency`` is filed in: ``area`` if the agency serves
+    it, else the one area the agency serves. ValueError otherwise, so a return is never filed
+    in an area nobody chose, nor in one that does not ask the agency for it."""
+    served = list(agency.areas.order_by("pk")[:2]) if area is None else []
+    if area is None:
+        if len(served) != 1:
+            raise ValueError(f"Say which council area {agency.name}'s return is for")
+        return served[0]
+    if not agency.areas.filter(pk=area.pk).exists():
+        raise ValueError(f"{agency.name} does not serve {area.name}")
+    return area
+
+
 @transaction.atomic
 def compliance_return_submit(
     *,
@@ -78,17 +93,21 @@ def compliance_return_submit(
     eligible: int,
     compliant: int,
     acting_user: User | None,
+    area: Area | None = None,
 ) -> ComplianceReturn:
-    """Record an agency's figures for a training type and quarter, against the type's
-    target today. One return per agency, type and quarter: a second is refused with
-    DuplicateReturn (correct the first instead). The caller has checked that ``acting_user``
-    may return figures for ``agency``."""
+    """Record an agency's figures for a training type and quarter in a council area, against
+    the type's target today. One return per agency, type, quarter and area: a second is
+    refused with DuplicateReturn (correct the first instead). ``area`` must be one the agency
+    serves; without it, the one area the agency serves (a partner serving several must say
+    which). The caller has checked that ``acting_user`` may return figures for ``agency``
+    in ``area``."""
     _check_figures(eligible, compliant)
+    area = return_area(agency, area)
     # A quarter that began before a body ended is still its own; one after is its successor's.
     agency.require_open(period.start, what="training return")
     training_type.require_offered(period.start)
     existing = ComplianceReturn.objects.filter(
-        agency=agency, training_type=training_type, period=period
+        agency=agency, training_type=training_type, period=period, area=area
     ).first()
     if existing is not None:
         raise DuplicateReturn(existing)
@@ -99,6 +118,7 @@ def compliance_return_submit(
                 agency=agency,
                 training_type=training_type,
                 period=period,
+                area=area,
                 eligible=eligible,
                 compliant=compliant,
                 target_percent=training_type.target_percent,
@@ -109,7 +129,7 @@ def compliance_return_submit(
             )
     except IntegrityError:  # someone else's return for the same quarter won the race
         existing = ComplianceReturn.objects.filter(
-            agency=agency, training_type=training_type, period=period
+            agency=agency, training_type=training_type, period=period, area=area
         ).first()
         if existing is None:
             raise
@@ -147,4 +167,5 @@ __all__ = [
     "default_deadline",
     "figures_problem",
     "reporting_period_for_end",
+    "return_area",
 ]

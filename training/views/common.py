@@ -7,7 +7,19 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.shortcuts import redirect
 
+from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import StaleEdit
+
+
+def area_choice(request, area_ids) -> tuple[Area | None, list[Area]]:
+    """The council area a training page shows (issue 18: figures are per area) among
+    ``area_ids``, the areas the user may see there: the one named by ``?area=``, else the
+    first by name. The list of areas to choose from is empty when there is only one, so a
+    single-council deployment shows no area selector."""
+    areas = list(Area.objects.filter(pk__in=sorted(area_ids)).order_by("name"))
+    wanted = request.GET.get("area")
+    chosen = next((a for a in areas if str(a.pk) == wanted), areas[0] if areas else None)
+    return chosen, (areas if len(areas) > 1 else [])
 
 
 def save_form(request, form, save: Callable[[dict], object], *, success, to: str):

@@ -34,7 +34,14 @@ from training.figures import (
     rows_as_xlsx,
 )
 from training.forms.compliance import ComplianceFilterForm
-from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
+from training.models import (
+    ComplianceReturn,
+    ReportingPeriod,
+    TrainingType,
+    return_agency_scope,
+    return_area_ids,
+)
+from training.views.common import area_choice
 
 DEFAULT_QUARTERS = 2  # the latest quarter with returns due and the one before, for trends
 PAGE_SIZE = 25  # agencies a page
@@ -56,13 +63,17 @@ def _download(rows, fmt: str, first, last) -> HttpResponse:
 def compliance(request):
     """Tables and charts for a range of quarters (by default the latest quarter with returns
     due and the one before it), 25 agencies a page; with ``format=csv`` or ``format=xlsx``,
-    every agency's returns behind them as a spreadsheet."""
+    every agency's returns behind them as a spreadsheet. Figures are one council area's
+    (issue 18), chosen by someone who sees several; the selector is shown only to them."""
     scope = return_agency_scope(request.user)
     if scope is not None and not scope:
         raise PermissionDenied
+    area, areas = area_choice(request, return_area_ids(request.user))
+    if area is None:
+        raise PermissionDenied
     today = timezone.localdate()
     periods = ReportingPeriod.objects.filter(start__lte=today).order_by("end")
-    agencies = Agency.objects.order_by("name")
+    agencies = Agency.objects.filter(areas=area).order_by("name")
     if scope is not None:
         agencies = agencies.filter(pk__in=sorted(scope))
     context = {
@@ -71,6 +82,8 @@ def compliance(request):
         "can_enter": return_agency_scope(request.user, "change") != set(),
         "show_agency_filter": scope is None or len(scope) > 1,
         "tables": [],
+        "area": area,
+        "areas": areas,
     }
     recent = list(periods.filter(end__lt=today).reverse()[:DEFAULT_QUARTERS]) or list(
         periods.reverse()[:DEFAULT_QUARTERS]
@@ -89,7 +102,7 @@ def compliance(request):
     shown = list(periods.filter(end__gte=first.end, end__lte=last.end))
     chosen_type = form.cleaned_data.get("training_type")
     types = [chosen_type] if chosen_type else list(TrainingType.objects.active())
-    returns = ComplianceReturn.objects.visible_to(request.user)
+    returns = ComplianceReturn.objects.visible_to(request.user).filter(area=area)
     agency_ids = scope
     chosen_agency = form.cleaned_data.get("agency")
     if chosen_agency:
@@ -105,7 +118,12 @@ def compliance(request):
     for name in ("period_from", "period_to"):
         query[name] = form.cleaned_data[name].pk
     index = compliance_index(
-        returns=returns, periods=shown, types=types, agency_ids=agency_ids, today=today
+        returns=returns,
+        periods=shown,
+        types=types,
+        agency_ids=agency_ids,
+        today=today,
+        area_id=area.pk,
     )
     page = Paginator(index.agencies, PAGE_SIZE).get_page(request.GET.get("page"))
     tables = compliance_tables(
@@ -114,6 +132,7 @@ def compliance(request):
         types=types,
         agency_ids={pk for pk, _ in page},
         today=today,
+        area_id=area.pk,
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]

@@ -1,5 +1,11 @@
 """The Coordinator's configuration pages: training types and their targets, reporting
-periods and their deadlines. (The system administrator can also change them in the admin.)"""
+periods and their deadlines. (The system administrator can also change them in the admin.)
+
+Council areas (issue 18): training types and quarters are shared by every area. In a
+single-council deployment its Coordinator changes them here, as before; in a deployment of
+several areas one council's Coordinator does not change what every other council's returns
+are measured against, so the pages are read-only and the system administrator changes them
+in the admin."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.accounts.models import Agency
+from prevent_portal.areas.models import Area
 from training import services
 from training.forms.configuration import (
     PeriodDeadlineForm,
@@ -27,13 +34,30 @@ def _require_configuring(user, model: str) -> None:
         raise PermissionDenied
 
 
+def shared_configuration_editable() -> bool:
+    """Whether a Coordinator changes the shared training configuration on these pages: only
+    in a single-council deployment (the module's docstring)."""
+    return len(Area.objects.order_by("pk")[:2]) < 2
+
+
+def _require_changing(user, model: str) -> None:
+    """403 unless ``user`` configures training and the deployment is a single council's."""
+    _require_configuring(user, model)
+    if not shared_configuration_editable():
+        raise PermissionDenied
+
+
 @require_GET
 def type_list(request):
     _require_configuring(request.user, "trainingtype")
     types = TrainingType.objects.prefetch_related(
         Prefetch("agencies", queryset=Agency.objects.select_related("replaced_by"))
     )
-    return render(request, "training/type_list.html", {"types": types})
+    return render(
+        request,
+        "training/type_list.html",
+        {"types": types, "can_change": shared_configuration_editable()},
+    )
 
 
 def _type_args(data: dict) -> dict:
@@ -48,7 +72,7 @@ def _type_args(data: dict) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def type_add(request):
-    _require_configuring(request.user, "trainingtype")
+    _require_changing(request.user, "trainingtype")
     form = TrainingTypeForm(request.POST or None, initial={"is_active": True, "target_percent": 85})
     saved = save_form(
         request,
@@ -62,7 +86,7 @@ def type_add(request):
 
 @require_http_methods(["GET", "POST"])
 def type_edit(request, pk):
-    _require_configuring(request.user, "trainingtype")
+    _require_changing(request.user, "trainingtype")
     training_type = get_object_or_404(TrainingType, pk=pk)
     form = TrainingTypeEditForm(
         request.POST or None,
@@ -97,12 +121,16 @@ def type_edit(request, pk):
 def period_list(request):
     _require_configuring(request.user, "reportingperiod")
     periods = ReportingPeriod.objects.order_by("-end")
-    return render(request, "training/period_list.html", {"periods": periods})
+    return render(
+        request,
+        "training/period_list.html",
+        {"periods": periods, "can_change": shared_configuration_editable()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def period_add(request):
-    _require_configuring(request.user, "reportingperiod")
+    _require_changing(request.user, "reportingperiod")
     form = PeriodForm(request.POST or None)
     saved = save_form(
         request,
@@ -120,7 +148,7 @@ def period_add(request):
 
 @require_http_methods(["GET", "POST"])
 def period_edit(request, pk):
-    _require_configuring(request.user, "reportingperiod")
+    _require_changing(request.user, "reportingperiod")
     period = get_object_or_404(ReportingPeriod, pk=pk)
     form = PeriodDeadlineForm(
         request.POST or None,

@@ -25,9 +25,9 @@ def returns_upload(request):
     line number, and nothing is saved unless every row is good."""
     scope = require_returning(request.user)
     form = (
-        ReturnsUploadForm(request.POST, request.FILES)
+        ReturnsUploadForm(request.POST, request.FILES, user=request.user)
         if request.method == "POST"
-        else ReturnsUploadForm()
+        else ReturnsUploadForm(user=request.user)
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -37,7 +37,10 @@ def returns_upload(request):
             form.add_error("file", str(exc))
         else:
             result = compliance_returns_import(
-                rows=rows, acting_user=request.user, restrict_to_agencies=scope
+                rows=rows,
+                acting_user=request.user,
+                restrict_to_agencies=scope,
+                area=form.cleaned_data["area"],
             )
             if result.ok:
                 request.session[SESSION_KEY] = result.as_dict()

@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_portal.accounts.access import has_global_perm
+from prevent_portal.accounts.access import acting_area, has_global_perm
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from training import services
 from training.forms.registers import CoverageEditForm, CoverageForm, SessionEditForm, SessionForm
@@ -79,7 +80,10 @@ def session_add(request):
         request,
         form,
         lambda data: services.training_session_record(
-            data=_session_data(data), agencies=data["agencies"], acting_user=request.user
+            area=acting_area(request.user, [Role.COORDINATOR]),
+            data=_session_data(data),
+            agencies=data["agencies"],
+            acting_user=request.user,
         ),
         success="Session logged",
         to="training:sessions",
@@ -151,7 +155,9 @@ def coverage_add(request):
         request,
         form,
         lambda data: services.department_coverage_record(
-            data=_coverage_data(data), acting_user=request.user
+            area=acting_area(request.user, [Role.COORDINATOR]),
+            data=_coverage_data(data),
+            acting_user=request.user,
         ),
         success="Department coverage recorded",
         to="training:coverage",

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from prevent_portal.accounts.access import works_in_several_areas
 from prevent_portal.accounts.models import Agency
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
@@ -27,7 +28,9 @@ from training.models import (
     TrainingType,
     get_return_for_user,
     return_agency_scope,
+    return_area_ids,
 )
+from training.views.common import area_choice
 
 
 def require_returning(user) -> set[int] | None:
@@ -55,25 +58,35 @@ def _saved_message(compliance_return: ComplianceReturn) -> str:
     )
 
 
+def _list_url(compliance_return: ComplianceReturn) -> str:
+    """The quarter's list of returns to the return's area, where it was entered."""
+    return (
+        f"{reverse('training:returns')}?period={compliance_return.period_id}"
+        f"&area={compliance_return.area_id}"
+    )
+
+
 @require_GET
 def return_list(request):
-    """A quarter's returns for the agencies the user returns figures for: what is in, what
-    is missing, with links to enter or correct each."""
+    """A quarter's returns for the agencies the user returns figures for, to one council
+    area (chosen when they return figures in several): what is in, what is missing, with
+    links to enter or correct each."""
     scope = require_returning(request.user)
+    area, areas = area_choice(request, return_area_ids(request.user, "change"))
     today = timezone.localdate()
     periods = list(ReportingPeriod.objects.filter(start__lte=today).order_by("end"))
     period = next((p for p in periods if str(p.pk) == request.GET.get("period")), None)
     period = period or _default_period(periods, today)
     rows = []
-    if period is not None:
+    if period is not None and area is not None:
         types = list(TrainingType.objects.all())
         found = {
             (r.agency_id, r.training_type_id): r
             for r in ComplianceReturn.objects.editable_by(request.user)
-            .filter(period=period)
+            .filter(period=period, area=area)
             .select_related("agency", "training_type", "period")
         }
-        owed = owed_pairs(types, scope)
+        owed = owed_pairs(types, scope, area_id=area.pk)
         keys = owed | set(found)
         agencies = Agency.objects.select_related("replaced_by").in_bulk(
             sorted({a for a, _ in keys})
@@ -102,6 +115,8 @@ def return_list(request):
         {
             "periods": list(reversed(periods)),
             "period": period,
+            "area": area,
+            "areas": areas,
             "rows": rows,
             "deadline_passed": period is not None and period.deadline_passed(today),
             "is_coordinator": scope is None,
@@ -120,14 +135,17 @@ def return_detail(request, pk):
         .select_related("actor")
         .order_by("-timestamp", "-pk")
     )
-    scope = return_agency_scope(request.user, "change")
     return render(
         request,
         "training/return_detail.html",
         {
             "compliance_return": compliance_return,
             "history": history,
-            "can_change": scope is None or compliance_return.agency_id in scope,
+            "can_change": ComplianceReturn.objects.editable_by(request.user)
+            .filter(pk=compliance_return.pk)
+            .exists(),
+            # Named only for someone who works in several council areas (issue 18).
+            "area": compliance_return.area if works_in_several_areas(request.user) else None,
         },
     )
 
@@ -137,7 +155,9 @@ def return_add(request):
     """Enter a return. Only agencies the user returns figures for can be chosen; a second
     return for the same agency, type and quarter is refused with a link to the first."""
     require_returning(request.user)
-    initial = {k: request.GET[k] for k in ("agency", "training_type", "period") if k in request.GET}
+    initial = {
+        k: request.GET[k] for k in ("area", "agency", "training_type", "period") if k in request.GET
+    }
     form = ReturnForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -149,6 +169,7 @@ def return_add(request):
                 eligible=data["eligible"],
                 compliant=data["compliant"],
                 acting_user=request.user,
+                area=data["area"],
             )
         except services.DuplicateReturn as exc:
             form.existing = exc.existing
@@ -157,7 +178,7 @@ def return_add(request):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _saved_message(compliance_return))
-            return redirect(f"{reverse('training:returns')}?period={compliance_return.period_id}")
+            return redirect(_list_url(compliance_return))
     return render(request, "training/return_add.html", {"form": form})
 
 
@@ -187,7 +208,7 @@ def return_edit(request, pk):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _saved_message(compliance_return))
-            return redirect(f"{reverse('training:returns')}?period={compliance_return.period_id}")
+            return redirect(_list_url(compliance_return))
     return render(
         request,
         "training/return_edit.html",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from prevent_portal.areas.commands import ALL, AreaCommand
+from prevent_portal.areas.models import Area
 from prevent_portal.audit.context import acting_as
 from prevent_portal.core.tabular import ImportFileError
 from training.imports import COLUMNS, read_returns_file
@@ -23,11 +24,22 @@ class Command(AreaCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to a .csv or .xlsx file")
+        parser.add_argument(
+            "--area",
+            default="",
+            help="the short code of the council area the returns are for (needed when the "
+            "deployment serves several)",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, area="", **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
+        chosen = None
+        if area:
+            chosen = Area.objects.filter(short_code=area).first()
+            if chosen is None:
+                raise CommandError(f"No council area has the short code {area!r}")
         try:
             # Not in a web worker: the command's own, larger cap.
             rows = read_returns_file(
@@ -36,7 +48,7 @@ class Command(AreaCommand):
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         with acting_as() as actor:
-            result = compliance_returns_import(rows=rows, acting_user=actor)
+            result = compliance_returns_import(rows=rows, acting_user=actor, area=chosen)
         if not result.ok:
             for message in result.messages():
                 self.stderr.write(message)
