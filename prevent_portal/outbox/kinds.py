@@ -60,6 +60,16 @@ _ALL = [
         "An information request to your agency was withdrawn (to its SPOCs)",
     ),
     Kind(
+        "cross_area_requested",
+        "Another council area's Coordinator asked for information (to this area's Coordinators)",
+        "referrals.CrossAreaRequest",
+    ),
+    Kind(
+        "cross_area_replied",
+        "The area asked replied to a request for information (to the asking Coordinators)",
+        "referrals.CrossAreaRequest",
+    ),
+    Kind(
         "information_request_overdue",
         "Chaser: an information request to your agency is overdue (reminder sweep)",
     ),
