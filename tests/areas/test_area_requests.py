@@ -21,7 +21,8 @@ from prevent_portal.outbox.models import Notification
 from referrals import services
 from referrals.models import CrossAreaRequest, CrossAreaRequestMatch, RepeatMatch
 from tests import factories
-from tests.conftest import on_postgres, sign_in
+from tests.areas.test_rls import wall  # noqa: F401 - the wall as the application meets it
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -223,9 +224,7 @@ def test_request_and_share_disclose_only_the_summary(client, pair, settings):
     chronology = list(pair.referral_b.chronology.values_list("text", flat=True))
     assert any("shared a summary: Known here 2024" in t for t in chronology)
     # Every step in the audit log, with its actor.
-    actors = set(
-        LogEntry.objects.get_for_object(request).values_list("actor", flat=True)
-    )
+    actors = set(LogEntry.objects.get_for_object(request).values_list("actor", flat=True))
     assert actors == {pair.coordinator_b.pk, pair.coordinator_a.pk}
 
 
@@ -270,10 +269,9 @@ def test_only_the_two_areas_coordinators_take_part(client, pair):
         assert reply.status_code == 404
 
 
-def test_the_wall_keeps_the_matches_from_the_asking_area(pair):
-    """The database, not only the pages: acting for B, A's match rows do not exist."""
-    if not on_postgres():
-        pytest.skip("row-level security exists on PostgreSQL only")
+def test_the_wall_keeps_the_matches_from_the_asking_area(pair, wall):
+    """The database, not only the pages: acting for B, A's match rows do not exist; the
+    request, a record of both areas, is there for each and for no third area."""
     services.cross_area_request_send(
         referral=pair.referral_b, holding_area=pair.a, reason="x", acting_user=pair.coordinator_b
     )
@@ -286,3 +284,35 @@ def test_the_wall_keeps_the_matches_from_the_asking_area(pair):
     third = Area.objects.create(name="Third", short_code="third")
     with rls.acting_for({third.pk}):
         assert CrossAreaRequest.objects.count() == 0
+
+
+def test_the_flow_works_behind_the_wall(client, pair, wall):
+    """Each step crosses the wall only where it says: B's search and request, A's reply
+    (written onto B's chronology), B reading it; and B's pages still show nothing of A's."""
+    ask = (pair.referral_b.pk, pair.a.pk)
+    page = _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
+    assert f"Known in {pair.a.name}" in page.content.decode()
+    sent = _page(
+        client,
+        pair.coordinator_b,
+        "referrals:area_request_new",
+        *ask,
+        method="post",
+        data={"reason": "Why"},
+    )
+    assert sent.status_code == 302
+    request = CrossAreaRequest.objects.get()
+    held = _page(client, pair.coordinator_a, "referrals:area_request_reply", request.pk)
+    assert "Quennell" in held.content.decode()
+    shared = _page(
+        client,
+        pair.coordinator_a,
+        "referrals:area_request_reply",
+        request.pk,
+        method="post",
+        data={"step": "share", "summary": "Known, no risk", "version": request.version},
+    )
+    assert shared.status_code == 302
+    page = _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
+    assert "Known, no risk" in page.content.decode()
+    _assert_nothing_of_a(page, pair)
