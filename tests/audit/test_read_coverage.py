@@ -65,6 +65,11 @@ PERSONAL_DATA_VIEWS = {
     "referrals:information_request_withdraw",
     "referrals:status",
     "referrals:earlier_referrals",
+    # Requests between council areas (issue 18): the ask form shows the referral; the list,
+    # the sent requests' references; the reply page, the area asked's own matching persons.
+    "referrals:area_request_new",
+    "referrals:area_requests",
+    "referrals:area_request_reply",
     "referrals:person",
     "referrals:person_edit",
     "channel_panel:meeting_detail",
