@@ -681,9 +681,7 @@ class CrossAreaRequest(models.Model):
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="cross_area_requests"
     )
-    requesting_area = models.ForeignKey(
-        "areas.Area", on_delete=models.PROTECT, related_name="+"
-    )
+    requesting_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     holding_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -2,63 +2,149 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import prevent_portal.areas.models
 from django.conf import settings
 from django.db import migrations, models
 
+import prevent_portal.areas.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('areas', '0001_initial'),
-        ('referrals', '0014_areas_area'),
+        ("areas", "0001_initial"),
+        ("referrals", "0014_areas_area"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CrossAreaRequest',
+            name="CrossAreaRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('open', 'Awaiting a reply'), ('shared', 'Summary shared'), ('declined', 'Declined')], default='open', max_length=10)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reply', models.TextField(blank=True)),
-                ('replied_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('holding_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cross_area_requests', to='referrals.referral')),
-                ('replied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requesting_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Awaiting a reply"),
+                            ("shared", "Summary shared"),
+                            ("declined", "Declined"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reply", models.TextField(blank=True)),
+                ("replied_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "holding_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cross_area_requests",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "replied_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requesting_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
+                "ordering": ["-requested_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CrossAreaRequestMatch',
+            name="CrossAreaRequestMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('area', models.ForeignKey(default=prevent_portal.areas.models.default_area, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.person')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.crossarearequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        default=prevent_portal.areas.models.default_area,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.person",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="referrals.crossarearequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score', 'pk'],
+                "ordering": ["-score", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='crossarearequest',
-            index=models.Index(fields=['holding_area', 'status'], name='referrals_c_holding_f2a450_idx'),
+            model_name="crossarearequest",
+            index=models.Index(
+                fields=["holding_area", "status"], name="referrals_c_holding_f2a450_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='crossarearequest',
-            index=models.Index(fields=['requesting_area', 'status'], name='referrals_c_request_1d29ec_idx'),
+            model_name="crossarearequest",
+            index=models.Index(
+                fields=["requesting_area", "status"], name="referrals_c_request_1d29ec_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='crossarearequestmatch',
-            constraint=models.UniqueConstraint(fields=('request', 'person'), name='one_area_match_per_person'),
+            model_name="crossarearequestmatch",
+            constraint=models.UniqueConstraint(
+                fields=("request", "person"), name="one_area_match_per_person"
+            ),
         ),
     ]

@@ -62,9 +62,7 @@ def cross_area_request_send(
         reason=reason.strip(),
         requested_by=acting_user,
     )
-    hits = area_matching.hits_elsewhere(
-        referral, acting_user=acting_user, area_id=holding_area.pk
-    )
+    hits = area_matching.hits_elsewhere(referral, acting_user=acting_user, area_id=holding_area.pk)
     already_open = CrossAreaRequest.objects.filter(
         referral=referral, holding_area=holding_area, status=CrossAreaRequest.Status.OPEN
     ).exists()

@@ -116,9 +116,7 @@ def area_request_reply(request, request_pk):
     persons = [m.person for m in matched]
     visible = set(Person.objects.visible_to(request.user).filter(pk__in=[p.pk for p in persons]))
     step = request.POST.get("step") if request.method == "POST" else None
-    form = CrossAreaReplyForm(
-        request.POST or None, step=step, initial={"version": held.version}
-    )
+    form = CrossAreaReplyForm(request.POST or None, step=step, initial={"version": held.version})
     if request.method == "POST" and form.is_valid():
         try:
             if step == "share":

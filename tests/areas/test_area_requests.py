@@ -269,7 +269,8 @@ def test_only_the_two_areas_coordinators_take_part(client, pair):
         assert reply.status_code == 404
 
 
-def test_the_wall_keeps_the_matches_from_the_asking_area(pair, wall):
+@pytest.mark.usefixtures("wall")
+def test_the_wall_keeps_the_matches_from_the_asking_area(pair):
     """The database, not only the pages: acting for B, A's match rows do not exist; the
     request, a record of both areas, is there for each and for no third area."""
     services.cross_area_request_send(
@@ -286,7 +287,8 @@ def test_the_wall_keeps_the_matches_from_the_asking_area(pair, wall):
         assert CrossAreaRequest.objects.count() == 0
 
 
-def test_the_flow_works_behind_the_wall(client, pair, wall):
+@pytest.mark.usefixtures("wall")
+def test_the_flow_works_behind_the_wall(client, pair):
     """Each step crosses the wall only where it says: B's search and request, A's reply
     (written onto B's chronology), B reading it; and B's pages still show nothing of A's."""
     ask = (pair.referral_b.pk, pair.a.pk)

@@ -47,9 +47,7 @@ def _snapshot(pair):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    st.lists(st.tuples(st.sampled_from(STEPS), st.sampled_from(ACTORS), TEXTS), max_size=5)
-)
+@given(st.lists(st.tuples(st.sampled_from(STEPS), st.sampled_from(ACTORS), TEXTS), max_size=5))
 def test_every_step_follows_the_table_or_changes_nothing(world, two_areas, steps):
     with transaction.atomic():
         pair = Pair(world, two_areas)
