@@ -100,6 +100,15 @@ def test_another_areas_match_is_only_known_there(client, pair):
     assert entry.additional_data["searching_area"] == pair.b.pk
 
 
+def test_own_area_matching_never_offers_another_areas_record(pair):
+    """Found on SQLite (no wall): the earlier-referrals check offered A's person to B's
+    Coordinator as a possible earlier referral, with name, date of birth and referrals."""
+    assert (
+        services.repeat_matches_refresh(referral=pair.referral_b, acting_user=pair.coordinator_b)
+        == []
+    )
+
+
 def test_own_area_matches_are_offered_as_today(client, pair):
     again = factories.PersonFactory(
         area=pair.a,
