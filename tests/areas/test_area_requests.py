@@ -327,3 +327,26 @@ def test_the_flow_works_behind_the_wall(client, pair):
     page = _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
     assert "Known, no risk" in page.content.decode()
     _assert_nothing_of_a(page, pair)
+
+
+def test_erasing_a_person_blanks_what_the_requests_say_of_them(pair):
+    """Retention's erasure (referrals/services/retention.py) of the asking area's person
+    blanks the reason and the reply; of the holding area's person, deletes its match rows."""
+    from django.utils import timezone
+
+    from referrals.services.retention import _erase_referrals
+
+    request = services.cross_area_request_send(
+        referral=pair.referral_b,
+        holding_area=pair.a,
+        reason="Qzxreason",
+        acting_user=pair.coordinator_b,
+    )
+    services.cross_area_request_share(
+        request=request, summary="Qzxsummary", acting_user=pair.coordinator_a
+    )
+    _erase_referrals([pair.person_a], [pair.referral_a.pk], timezone.now())
+    assert not CrossAreaRequestMatch.objects.exists()
+    _erase_referrals([pair.person_b], [pair.referral_b.pk], timezone.now())
+    request.refresh_from_db()
+    assert (request.reason, request.reply) == ("", "")
