@@ -58,7 +58,7 @@ def area_request_new(request, pk, area_pk):
         else:
             messages.success(request, f"Request sent to {area.name}'s Coordinator")
             return redirect("referrals:earlier_referrals", pk=referral.pk)
-    log_access(request, [referral], view="referrals:area_request_new")
+    # No access entry: the page names the other area and a band, not the referral or person.
     return render(
         request,
         "referrals/area_request_new.html",

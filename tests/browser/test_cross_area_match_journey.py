@@ -83,3 +83,66 @@ def test_a_cross_area_match_leads_to_a_request_not_a_disclosure(open_page, brows
     _assert_no_a(page_b)
     page_b.goto(reverse("referrals:area_requests"))
     _assert_no_a(page_b)
+
+
+# --- The page walk (tests/browser/test_pages.py) and the read-coverage walk ----------------
+WALK_CODE = "westbrook-walk"
+
+
+def cross_area_scene(scene) -> dict:
+    """A second area whose person matches one of the world's, with a request each way: from
+    it to the world's area (the world's Coordinator replies) and from the world's area to it
+    (the world's Coordinator's sent list). Made once; later calls find it."""
+    from prevent_portal.areas.models import Area
+    from referrals.models import CrossAreaRequest
+    from referrals.services import cross_area_request_send
+
+    world = scene.world
+    area = Area.objects.filter(short_code=WALK_CODE).first()
+    if area is None:
+        here_person = factories.PersonFactory(
+            given_name="Orlaith", family_name=A_NAME, date_of_birth=date(2001, 3, 5)
+        )
+        here = factories.referral(world.agency_a, person=here_person)
+        b = other_area_build("Westbrook walk", WALK_CODE)
+        area = b.area
+        theirs = factories.referral(
+            b.partner,
+            person=factories.PersonFactory(
+                area=area,
+                given_name="Orlaith",
+                family_name="Quennel",
+                date_of_birth=date(2001, 3, 5),
+            ),
+        )
+        cross_area_request_send(
+            referral=theirs, holding_area=here.area, reason="Moved here", acting_user=b.coordinator
+        )
+        cross_area_request_send(
+            referral=here, holding_area=area, reason="Known there?", acting_user=world.coordinator
+        )
+    asked = CrossAreaRequest.objects.get(requesting_area=area)
+    sent = CrossAreaRequest.objects.get(holding_area=area)
+    return {"asked": asked.pk, "sent_referral": sent.referral_id, "area": area.pk}
+
+
+def _ask(scene) -> dict:
+    found = cross_area_scene(scene)
+    return {"pk": found["sent_referral"], "area_pk": found["area"]}
+
+
+def _reply(scene) -> dict:
+    return {"request_pk": cross_area_scene(scene)["asked"]}
+
+
+def _list(scene) -> dict:
+    cross_area_scene(scene)
+    return {}
+
+
+# url name -> (persona, heading, kwargs): the world's Coordinator on each page.
+CROSS_AREA_PAGES = {
+    "referrals:area_request_new": ("coordinator", "Ask Westbrook walk's Coordinator", _ask),
+    "referrals:area_requests": ("coordinator", "Requests between council areas", _list),
+    "referrals:area_request_reply": ("coordinator", "Westbrook walk's Coordinator asks", _reply),
+}
