@@ -350,3 +350,13 @@ def test_erasing_a_person_blanks_what_the_requests_say_of_them(pair):
     _erase_referrals([pair.person_b], [pair.referral_b.pk], timezone.now())
     request.refresh_from_db()
     assert (request.reason, request.reply) == ("", "")
+
+
+def test_a_record_two_areas_share_is_walled_on_both_columns():
+    """Found from the models like every area-owned table; its policy names both areas."""
+    assert rls.area_columns(CrossAreaRequest) == ("requesting_area_id", "holding_area_id")
+    assert rls.area_columns(CrossAreaRequestMatch) == ("area_id",)
+    assert {CrossAreaRequest, CrossAreaRequestMatch} <= set(rls.area_owned_models())
+    expression = rls.policy_expression(rls.area_columns(CrossAreaRequest))
+    assert "requesting_area_id = ANY" in expression and "holding_area_id = ANY" in expression
+    assert rls.policy_expression() == rls.POLICY_EXPRESSION
