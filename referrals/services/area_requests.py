@@ -55,6 +55,8 @@ def cross_area_request_send(
     request to that area about this referral waits for its reply. The persons matched are
     filed in the area asked, and its Coordinators are told, naming no one."""
     _require_coordinator_of(referral.area_id, acting_user)
+    # Two Coordinators asking at once: the second waits here, then finds the first's request.
+    Referral.objects.select_for_update().filter(pk=referral.pk).first()
     request = CrossAreaRequest(
         referral=referral,
         requesting_area_id=referral.area_id,
