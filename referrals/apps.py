@@ -18,6 +18,8 @@ class ReferralsConfig(AppConfig):
         from referrals import demo
         from referrals.models import (
             ChronologyEntry,
+            CrossAreaRequest,
+            CrossAreaRequestMatch,
             GatewayResult,
             InformationRequest,
             Person,
@@ -61,6 +63,8 @@ class ReferralsConfig(AppConfig):
         auditlog.register(ChronologyEntry, mask_fields=["text"])
         auditlog.register(InformationRequest, mask_fields=["question", "response", "closed_reason"])
         auditlog.register(RepeatMatch, mask_fields=["reasons"])
+        auditlog.register(CrossAreaRequest, mask_fields=["reason", "reply"])
+        auditlog.register(CrossAreaRequestMatch)
         auditlog.register(ReferralDraft, mask_fields=["data"])
         auditlog.register(ReferralUserGrant)
         auditlog.register(ReferralGroupGrant)

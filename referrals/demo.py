@@ -257,6 +257,18 @@ SECOND_REFERRALS = [
 ]
 
 
+# (given, family, postcode, owning agency, days ago, concern): a person of the first area's
+# demo who has moved to Eastfield and is referred there.
+MOVED_HERE = (
+    "Orrin",
+    "Blackwood",
+    "ZZ8 7EC",
+    "beh-mht",
+    1,
+    "New patient, recently moved to Eastfield, expressing support for a proscribed group.",
+)
+
+
 def seed_second_area(ctx: DemoContext) -> None:
     """Eastfield: a second council area with its own Coordinator and chair, served also by
     the first council's mental health trust and police team, and two referrals of its own.
@@ -289,6 +301,28 @@ def seed_second_area(ctx: DemoContext) -> None:
             family_name=family,
             date_of_birth=born(ctx.today, *age),
             gender=gender,
+            postcode=postcode,
+        )
+        referral_record(
+            person=person,
+            owning_agency=agencies[agency],
+            referring_sector=agencies[agency].sector,
+            received_on=ctx.today - timedelta(days=days_ago),
+            concern_summary=text,
+            referrer=None,
+            acting_user=None,
+        )
+    # Someone known in the first area, referred again here after moving: Eastfield's
+    # Coordinator sees "Known in <the first area>: contact their Coordinator" (issue 18).
+    given, family, postcode, agency, days_ago, text = MOVED_HERE
+    known = Person.objects.exclude(area=area).filter(given_name=given, family_name=family).first()
+    if known is not None:
+        person = Person.objects.create(
+            area=area,
+            given_name=given,
+            family_name=family,
+            date_of_birth=known.date_of_birth,
+            gender=known.gender,
             postcode=postcode,
         )
         referral_record(

@@ -22,7 +22,13 @@ from datetime import date
 from django.utils import timezone
 
 from prevent_portal.core.lifecycle import ANY_STATE, Lifecycle, Transition, condition
-from referrals.models import GatewayResult, InformationRequest, Outcome, Referral
+from referrals.models import (
+    CrossAreaRequest,
+    GatewayResult,
+    InformationRequest,
+    Outcome,
+    Referral,
+)
 
 S = Referral.Status
 # A referral not yet saved: the state ``receive`` starts from.
@@ -362,3 +368,80 @@ INFORMATION_REQUEST_LIFECYCLE = Lifecycle(
 # The transfer between council areas has its own module; imported here so that it is found
 # with the app's other tables.
 from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE  # noqa: E402, F401
+
+# --- Known in another area: the request-and-share flow ------------------------------------
+# The receiving area's Coordinator asks the Coordinators of an area where the person is known;
+# they decline (with a reason) or share a summary they write. Neither reply opens their record.
+
+CrossArea = CrossAreaRequest.Status
+
+
+def _cross_area_state(request: CrossAreaRequest) -> str:
+    return request.status if request.pk else UNSENT
+
+
+@condition("Enter why you need to know what the other area knows.")
+def has_request_reason(request, **context) -> bool:
+    return bool(request.reason.strip())
+
+
+@condition("A request goes to another council area, not your own.")
+def to_another_area(request, **context) -> bool:
+    return request.holding_area_id != request.requesting_area_id
+
+
+@condition("The person on this referral is no longer known in that area: there is no one to ask.")
+def known_in_that_area(request, *, matches, **context) -> bool:
+    return bool(matches)
+
+
+@condition("You have already asked that area about this referral: wait for their reply.")
+def not_already_asked(request, *, already_open: bool, **context) -> bool:
+    return not already_open
+
+
+@condition("Enter the summary you are sharing.")
+def has_summary(request, *, reply: str, **context) -> bool:
+    return bool(reply.strip())
+
+
+@condition("Enter why you are declining the request.")
+def has_decline_reason(request, *, reply: str, **context) -> bool:
+    return bool(reply.strip())
+
+
+CROSS_AREA_REQUEST_LIFECYCLE = Lifecycle(
+    name="referrals.cross_area_request",
+    noun="request to another area",
+    state=_cross_area_state,
+    state_labels={
+        UNSENT: "Not sent",
+        CrossArea.OPEN: "Awaiting a reply",
+        CrossArea.SHARED: "Summary shared",
+        CrossArea.DECLINED: "Declined",
+    },
+    transitions=[
+        Transition(
+            "send",
+            "Ask the other area's Coordinator for information",
+            source=(UNSENT,),
+            target=CrossArea.OPEN,
+            conditions=(has_request_reason, to_another_area, known_in_that_area, not_already_asked),
+        ),
+        Transition(
+            "share",
+            "Share a written summary",
+            source=(CrossArea.OPEN,),
+            target=CrossArea.SHARED,
+            conditions=(has_summary,),
+        ),
+        Transition(
+            "decline",
+            "Decline the request",
+            source=(CrossArea.OPEN,),
+            target=CrossArea.DECLINED,
+            conditions=(has_decline_reason,),
+        ),
+    ],
+    audited_fields=("status", "reply"),
+)

@@ -297,16 +297,26 @@ def candidate_ids(facts: PersonFacts):
     return first.union(*rest) if rest else first
 
 
-def find_candidates(person, *, exclude_ids=()):
+def find_candidates(person, *, exclude_ids=(), elsewhere: bool = False):
     """Other live (not merged, not de-personalised) persons with at least one referral who
     fall in one of ``person``'s blocks, aliases prefetched: one query, plus one for the
-    aliases."""
+    aliases.
+
+    Of ``person``'s own council area only, said in the query and not left to the row-level
+    security wall: SQLite and AREA_RLS off have no wall, and a match offered here shows its
+    candidate's name and referrals. ``elsewhere=True`` asks for the other areas' persons
+    instead: only ``referrals/area_matching.py`` does, inside its one narrow, logged
+    crossing of the wall, and it lets nothing but the area and a score band out."""
     from referrals.models import Person, Referral
 
     facts = PersonFacts.of(person)
+    people = Person.objects.filter(pk__in=candidate_ids(facts))
+    if elsewhere:
+        people = people.exclude(area_id=person.area_id)
+    else:
+        people = people.filter(area_id=person.area_id)
     return list(
-        Person.objects.filter(pk__in=candidate_ids(facts))
-        .filter(merged_into__isnull=True, depersonalised_at__isnull=True)
+        people.filter(merged_into__isnull=True, depersonalised_at__isnull=True)
         .exclude(pk=person.pk)
         .exclude(pk__in=list(exclude_ids))
         .filter(Exists(Referral.objects.filter(person=OuterRef("pk"))))

@@ -19,6 +19,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from prevent_portal.accounts.access import (
     ProtectedQuerySet,
     agency_ids_for,
+    area_ids_for,
     get_object_for_user,
     has_global_perm,
 )
@@ -637,6 +638,98 @@ class RepeatMatch(models.Model):
 
     def __str__(self):
         return f"Repeat match {self.pk}"
+
+
+# --- Known in another area: the request-and-share flow (issue 18) --------------------------
+class CrossAreaRequestQuerySet(models.QuerySet):
+    """A request from one council area's Coordinators to another's. Rule: it is seen by the
+    Coordinators of the area that sent it and of the area asked, and by nobody else. What
+    each side sees of it is narrower still (referrals/services/area_requests.py)."""
+
+    def sent_by_areas_of(self, user):
+        """Requests sent from an area where ``user`` is a Coordinator."""
+        areas = area_ids_for(user, [Role.COORDINATOR])
+        return self.filter(requesting_area__in=sorted(areas)) if areas else self.none()
+
+    def held_by_areas_of(self, user):
+        """Requests asked of an area where ``user`` is a Coordinator."""
+        areas = area_ids_for(user, [Role.COORDINATOR])
+        return self.filter(holding_area__in=sorted(areas)) if areas else self.none()
+
+    def visible_to(self, user):
+        return self.filter(
+            models.Q(pk__in=self.sent_by_areas_of(user).values("pk"))
+            | models.Q(pk__in=self.held_by_areas_of(user).values("pk"))
+        )
+
+
+class CrossAreaRequest(models.Model):
+    """The receiving area's Coordinator asks the Coordinators of an area where the person on a
+    referral is known for information. The area asked replies by declining (with a reason) or
+    by sharing a summary it writes; it never opens its record. Its states and steps are in
+    referrals/lifecycle.py (``CROSS_AREA_REQUEST_LIFECYCLE``).
+
+    A record two areas share: the row-level security wall lets it through to either of
+    ``AREA_FIELDS`` (prevent_portal/areas/rls.py). Which persons of the area asked matched is
+    kept apart, in ``CrossAreaRequestMatch``, a record of that area alone."""
+
+    AREA_FIELDS = ("requesting_area", "holding_area")
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting a reply"
+        SHARED = "shared", "Summary shared"
+        DECLINED = "declined", "Declined"
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="cross_area_requests"
+    )
+    requesting_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    holding_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # The summary shared, or why the request was declined: what the area asked chose to write.
+    reply = models.TextField(blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CrossAreaRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["holding_area", "status"]),
+            models.Index(fields=["requesting_area", "status"]),
+        ]
+
+    def __str__(self):
+        return f"Cross-area request {self.pk}"
+
+
+class CrossAreaRequestMatch(models.Model):
+    """One person of the area asked whom the request's person matched, and how well: what
+    that area's Coordinators look at to reply. A record of the area asked alone (its
+    ``area``), so the wall keeps it from the area that asked."""
+
+    request = models.ForeignKey(CrossAreaRequest, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    area = area_field()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "person"], name="one_area_match_per_person")
+        ]
+
+    def __str__(self):
+        return f"Cross-area request match {self.pk}"
 
 
 class ReferralDraft(models.Model):

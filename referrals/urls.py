@@ -3,6 +3,7 @@
 from django.urls import path
 
 from referrals.views import (
+    area_requests,
     imports,
     information_requests,
     intake,
@@ -32,6 +33,7 @@ urlpatterns = [
     *information_requests.urlpatterns,
     *statistics.urlpatterns,
     *matching.urlpatterns,
+    *area_requests.urlpatterns,
     *persons.urlpatterns,
     *imports.urlpatterns,
     *retention.urlpatterns,

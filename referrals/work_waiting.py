@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.work_waiting import DUE, INFO, OVERDUE, Item, Provider, plural
-from referrals.models import InformationRequest, Referral
+from referrals.models import CrossAreaRequest, InformationRequest, Referral
 
 # How many of a referrer's referrals the home page lists, newest first.
 REFERRER_SHOWN = 5
@@ -102,6 +102,27 @@ def information_to_answer(user, today: date):
     )
 
 
+def area_requests_to_answer(user, today: date):
+    """Requests from other council areas asked of the Coordinator's area and not yet replied
+    to (``held_by_areas_of``: what the list shows)."""
+    count = (
+        CrossAreaRequest.objects.held_by_areas_of(user)
+        .filter(status=CrossAreaRequest.Status.OPEN)
+        .count()
+    )
+    yield Item(
+        key="area_requests_to_answer",
+        label=plural(
+            count,
+            "request from another council area waiting for your reply",
+            "requests from other council areas waiting for your reply",
+        ),
+        url=_url("referrals:area_requests"),
+        count=count,
+        urgency=DUE,
+    )
+
+
 def referrer_referrals(user, today: date):
     """The referrer's own referrals (``referred_by``), newest first, each with its status
     in the referrer's words and a link to its status page."""
@@ -152,6 +173,13 @@ PROVIDERS = [
         "information requests to your agency",
         roles=frozenset({Role.SPOC}),
         order=20,
+    ),
+    Provider(
+        "referrals.area_requests_to_answer",
+        "coordinator",
+        area_requests_to_answer,
+        "requests from other council areas",
+        order=25,
     ),
     Provider("referrals.mine", "referrer", referrer_referrals, "your referrals", order=10),
 ]

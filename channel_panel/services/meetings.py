@@ -27,6 +27,7 @@ from channel_panel.notifications import (
 )
 from channel_panel.services.pack import pack_grants_sync
 from prevent_portal.accounts.access import acting_area, area_ids_for
+from prevent_portal.accounts.grants import works_in_area
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals.lifecycle import REFERRAL_LIFECYCLE
@@ -94,7 +95,11 @@ def meeting_schedule(
         chair=chair,
         created_by=acting_user,
     )
-    meeting.core_agencies.set(Agency.objects.filter(is_core_panel_member=True, is_active=True))
+    # The core agencies of this area's panel: a partner that is core elsewhere, and does not
+    # serve this area, is neither counted for quorum nor invited (issue 18).
+    meeting.core_agencies.set(
+        Agency.objects.filter(is_core_panel_member=True, is_active=True, areas=area)
+    )
     for user, agency in _default_invitees(meeting):
         Invitee.objects.get_or_create(meeting=meeting, user=user, for_item=None, agency=agency)
     invitations_send_all(meeting)  # each with a calendar file
@@ -168,6 +173,9 @@ def invitee_add(
         raise ValueError("That item is on another meeting's agenda")
     if not Membership.objects.active().filter(user=user, agency=agency).exists():
         raise ValueError("The person invited must work for the agency given")
+    if not works_in_area(meeting.area_id, agency=agency):
+        # The invitation opens the pack: a share in all but name, within one area (issue 18).
+        raise ValueError("Choose someone who works in this meeting's council area")
     invitee, created = Invitee.objects.get_or_create(
         meeting=meeting, user=user, for_item=for_item, defaults={"agency": agency}
     )

@@ -26,7 +26,7 @@ from channel_panel.models import (
     PackGrant,
     PanelMeeting,
 )
-from prevent_portal.accounts.grants import object_share
+from prevent_portal.accounts.grants import ShareRefused, object_share
 from prevent_portal.accounts.models import User
 from referrals.models import Referral, ReferralUserGrant
 
@@ -162,14 +162,19 @@ def pack_grants_sync(*, acting_user: User | None = None, now: datetime | None = 
         if grant is not None and not grant.reason.startswith(PACK_REASON):
             continue  # an explicit share already covers it
         if grant is None or (grant.starts_at, grant.expires_at) != (start, end):
-            grant = object_share(
-                obj=target,
-                to_user=users[user_pk],
-                reason=f"{PACK_REASON}: on a meeting's agenda",
-                starts_at=start,
-                expires_at=end,
-                acting_user=acting_user,
-            )
+            try:
+                grant = object_share(
+                    obj=target,
+                    to_user=users[user_pk],
+                    reason=f"{PACK_REASON}: on a meeting's agenda",
+                    starts_at=start,
+                    expires_at=end,
+                    acting_user=acting_user,
+                )
+            except ShareRefused:
+                # No longer works in the record's area (grants.works_in_area): no pack
+                # access, and any pack grant they held ends below.
+                continue
             changes += 1
         kept.add((grant_model, grant.pk))
         links = by_grant.get((grant_model, grant.pk), [])

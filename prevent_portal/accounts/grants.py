@@ -20,12 +20,45 @@ SHARE_REFUSED_MESSAGE = (
 )
 
 
+# An agency that does not serve the record's council area (the form lists only those that do).
+AGENCY_OUTSIDE_AREA_MESSAGE = "Choose an agency that works in this record's council area"
+
+
 class ShareRefused(ValueError):
     """The named user may not receive a share. Its message never says why, so that it does
     not confirm whether a username exists."""
 
-    def __init__(self):
-        super().__init__(SHARE_REFUSED_MESSAGE)
+    def __init__(self, message: str = SHARE_REFUSED_MESSAGE):
+        super().__init__(message)
+
+
+def record_area_id(obj: models.Model) -> int | None:
+    """The council area of a protected record, along its queryset's ``area_field`` path
+    (access rule 7), or None for a model that names no area."""
+    path = getattr(type(obj)._default_manager.get_queryset(), "area_field", None)
+    if not path:
+        return None
+    *hops, last = path.split("__")
+    target = obj
+    for hop in hops:
+        target = getattr(target, hop)
+    return getattr(target, f"{last}_id", None)
+
+
+def works_in_area(area_id: int, *, user: User | None = None, agency: Agency | None = None) -> bool:
+    """Rule (issue 18, "a panel invitation or a share works as today, within one area"): a
+    record of a council area is shared with, or a meeting of it opened to, only someone who
+    works in that area: a user holding a case role at an active agency serving it, or an
+    agency serving it. The one test every share (``object_share``) and every invitation
+    (``channel_panel.services.invitee_add``) makes; tests/areas/test_shares_within_area.py
+    walks them."""
+    from prevent_portal.accounts.access import area_ids_for
+
+    if (user is None) == (agency is None):
+        raise ValueError("Ask about exactly one user or one agency")
+    if agency is not None:
+        return agency.areas.filter(pk=area_id).exists()
+    return area_id in area_ids_for(user, AGENCY_CASE_ROLES)
 
 
 def may_receive_share(user: User | None) -> bool:
@@ -62,13 +95,20 @@ def object_share(
     Sharing again replaces the reason, start and expiry of the existing grant.
 
     The one helper every share goes through, so the rule of who may receive one
-    (``may_receive_share``: case roles only) holds for every caller, not just one form;
-    anyone else is refused with ShareRefused, whose message is the same whatever the reason.
+    (``may_receive_share``: case roles only; ``works_in_area``: in the record's council
+    area) holds for every caller, not just one form; anyone else is refused with
+    ShareRefused, whose message for a user is the same whatever the reason.
     """
     if (to_user is None) == (to_agency is None):
         raise ValueError("Share with exactly one user or one agency")
     if to_user is not None and not may_receive_share(to_user):
         raise ShareRefused
+    area_id = record_area_id(obj)
+    if area_id is not None:
+        if to_user is not None and not works_in_area(area_id, user=to_user):
+            raise ShareRefused  # the same words: the username's area is not confirmed either
+        if to_agency is not None and not works_in_area(area_id, agency=to_agency):
+            raise ShareRefused(AGENCY_OUTSIDE_AREA_MESSAGE)
     if not reason.strip():
         raise ValueError("A share needs a reason")
     if to_agency is not None:

@@ -11,7 +11,9 @@ so that a query written without the access module still cannot reach another cou
   policy, ``area_wall``, for every command (USING and WITH CHECK): a row passes only when its
   ``area_id`` is among the areas in the transaction's ``prevent.areas`` setting, a comma list
   of area ids, or when that setting is exactly ``all``. No setting, an empty one, or anything
-  else: no rows, and no writes (fail closed).
+  else: no rows, and no writes (fail closed). A record two areas share (a request from one
+  area's Coordinators to another's) names its area fields in ``AREA_FIELDS``; a row passes
+  when either area is declared (``area_columns``).
 - **Declaring areas.** ``acting_for(areas)`` declares, for the code inside it, the areas it
   acts for: the middleware does it once per request (the signed-in user's areas; anonymous:
   none), the task base class once per Celery task, the command base class once per management
@@ -48,10 +50,16 @@ ALL = "all"
 # A row passes when the setting is "all", or when its area is in the comma list. nullif turns
 # "all" and "" into NULL before the cast, so neither can fail the cast; NULL matches nothing.
 _SETTING_SQL = f"current_setting('{SETTING}', true)"
-POLICY_EXPRESSION = (
-    f"({_SETTING_SQL} = '{ALL}' OR area_id = ANY (string_to_array("
-    f"nullif(nullif({_SETTING_SQL}, '{ALL}'), ''), ',')::bigint[]))"
-)
+_AREAS_SQL = f"string_to_array(nullif(nullif({_SETTING_SQL}, '{ALL}'), ''), ',')::bigint[]"
+
+
+def policy_expression(columns: Iterable[str] = ("area_id",)) -> str:
+    """The policy's test: the setting is "all", or one of ``columns`` names a declared area."""
+    tests = " OR ".join(f"{column} = ANY ({_AREAS_SQL})" for column in columns)
+    return f"({_SETTING_SQL} = '{ALL}' OR {tests})"
+
+
+POLICY_EXPRESSION = policy_expression()
 
 # The areas declared by the code running now: None (nothing declared: no rows), ALL, or a
 # callable giving the value lazily (a request's areas are read only if it touches a wall).
@@ -69,20 +77,29 @@ def enabled(using: str = "default") -> bool:
     return connections[using].vendor == "postgresql" and settings.AREA_RLS
 
 
-def area_owned_models() -> list[type]:
-    """Every concrete, managed model whose ``area`` field is a foreign key to areas.Area."""
+def area_columns(model) -> tuple[str, ...]:
+    """The columns whose area lets a row of ``model`` through: ``area_id`` for a record of one
+    area; for a record two areas share (a request from one area's Coordinators to another's),
+    the column of each foreign key to areas.Area named in the model's ``AREA_FIELDS``. Empty
+    for a model that is not area-owned."""
     area_model = apps.get_model("areas", "Area")
-    owned = []
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.proxy or not meta.managed or meta.abstract:
-            continue
+    meta = model._meta
+    if meta.proxy or not meta.managed or meta.abstract:
+        return ()
+    columns = []
+    for name in getattr(model, "AREA_FIELDS", ("area",)):
         try:
-            field = meta.get_field("area")
+            field = meta.get_field(name)
         except FieldDoesNotExist:
             continue
         if getattr(field, "many_to_one", False) and field.related_model is area_model:
-            owned.append(model)
+            columns.append(field.column)
+    return tuple(columns)
+
+
+def area_owned_models() -> list[type]:
+    """Every concrete, managed model with an area column (``area_columns``)."""
+    owned = [model for model in apps.get_models() if area_columns(model)]
     return sorted(owned, key=lambda m: m._meta.db_table)
 
 
@@ -266,7 +283,7 @@ def install(sender, connection, **kwargs) -> None:
 # --- Policies --------------------------------------------------------------------------------
 
 
-def policy_statements(table: str, *, on: bool) -> list[str]:
+def policy_statements(table: str, *, on: bool, columns: Iterable[str] = ("area_id",)) -> list[str]:
     """The statements that put the wall up on ``table`` (or take it down), idempotently."""
     quoted = f'"{table}"'
     if not on:
@@ -279,8 +296,8 @@ def policy_statements(table: str, *, on: bool) -> list[str]:
         f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY} ON {quoted}",
-        f"CREATE POLICY {POLICY} ON {quoted} USING {POLICY_EXPRESSION} "
-        f"WITH CHECK {POLICY_EXPRESSION}",
+        f"CREATE POLICY {POLICY} ON {quoted} USING {policy_expression(columns)} "
+        f"WITH CHECK {policy_expression(columns)}",
     ]
 
 
@@ -309,10 +326,11 @@ def apply_policies(using: str = "default") -> None:
     on = bool(settings.AREA_RLS)
     existing = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
-        for table in area_owned_tables():
+        for model in area_owned_models():
+            table = model._meta.db_table
             if table not in existing:
                 continue
-            for statement in policy_statements(table, on=on):
+            for statement in policy_statements(table, on=on, columns=area_columns(model)):
                 cursor.execute(statement)
 
 

@@ -65,6 +65,16 @@ _ALL = [
         "referrals.AreaTransfer",
     ),
     Kind(
+        "cross_area_requested",
+        "Another council area's Coordinator asked for information (to this area's Coordinators)",
+        "referrals.CrossAreaRequest",
+    ),
+    Kind(
+        "cross_area_replied",
+        "The area asked replied to a request for information (to the asking Coordinators)",
+        "referrals.CrossAreaRequest",
+    ),
+    Kind(
         "information_request_overdue",
         "Chaser: an information request to your agency is overdue (reminder sweep)",
     ),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from prevent_portal.accounts.grants import SHARE_REFUSED_MESSAGE, may_receive_share
+from prevent_portal.accounts.grants import SHARE_REFUSED_MESSAGE, may_receive_share, works_in_area
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.forms import GovUKDateField
 from referrals.forms.triage import TEXT_MAX
@@ -21,6 +21,7 @@ class ShareForm(forms.Form):
         queryset=Agency.objects.filter(is_active=True),
         required=False,
         empty_label="Choose an agency",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
     )
     username = forms.CharField(
         label="Username of the person",
@@ -45,6 +46,13 @@ class ShareForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, area_id: int, **kwargs):
+        """``area_id``: the record's council area. Only agencies serving it are offered, and
+        only someone working in it may be named (``grants.works_in_area``)."""
+        super().__init__(*args, **kwargs)
+        self.area_id = area_id
+        self.fields["agency"].queryset = Agency.objects.filter(is_active=True, areas=area_id)
+
     def clean(self):
         data = super().clean()
         if data.get("share_with") == "agency" and not data.get("agency"):
@@ -54,7 +62,7 @@ class ShareForm(forms.Form):
             user = User.objects.filter(username=username).first() if username else None
             if not username:
                 self.add_error("username", "Enter the username of the person to share with")
-            elif not may_receive_share(user):
+            elif not may_receive_share(user) or not works_in_area(self.area_id, user=user):
                 # The same words for "no such account" and "may not receive shares".
                 self.add_error("username", SHARE_REFUSED_MESSAGE)
                 user = None

@@ -3,6 +3,7 @@
 Import from here: ``from referrals import services; services.referral_share(...)``.
 """
 
+from referrals.services.area_requests import *  # noqa: F403
 from referrals.services.imports import *  # noqa: F403
 from referrals.services.information_requests import *  # noqa: F403
 from referrals.services.intake import *  # noqa: F403

@@ -20,6 +20,8 @@ from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from referrals import retention
 from referrals.models import (
     ChronologyEntry,
+    CrossAreaRequest,
+    CrossAreaRequestMatch,
     InformationRequest,
     Person,
     Referral,
@@ -163,11 +165,23 @@ def _erase_referrals(persons: list[Person], referral_ids: list[int], now) -> dic
         request.save(update_fields=["question", "response", "closed_reason"])
         requests += 1
     counts["information requests blanked"] = requests
+    # Requests to another area about these referrals: the reason and the reply describe the
+    # person. Which of this area's persons matched another area's request exists only for
+    # them. (Each area's own rows: the wall lets the erasing area reach exactly these.)
+    asked = 0
+    for request in CrossAreaRequest.objects.filter(referral_id__in=referral_ids):
+        request.reason = request.reply = ""
+        request.save(update_fields=["reason", "reply"])
+        asked += 1
+    counts["requests to other areas blanked"] = asked
     person_ids = [p.pk for p in persons]
     matches = RepeatMatch.objects.filter(referral_id__in=referral_ids) | RepeatMatch.objects.filter(
         candidate_id__in=person_ids
     )
     counts["repeat matches deleted"] = matches.delete()[0]
+    counts["other areas' matches deleted"] = CrossAreaRequestMatch.objects.filter(
+        person_id__in=person_ids
+    ).delete()[0]
     grants = ReferralUserGrant.objects.filter(content_object_id__in=referral_ids).delete()[0]
     grants += ReferralGroupGrant.objects.filter(content_object_id__in=referral_ids).delete()[0]
     counts["referral shares deleted"] = grants

@@ -6,11 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from prevent_portal.accounts.access import area_ids_for
+from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.concurrency import StaleEdit
-from referrals import services
+from referrals import area_matching, services
 from referrals.forms.matching import MatchConfirmForm
-from referrals.models import Referral, RepeatMatch, get_referral_for_user
+from referrals.models import CrossAreaRequest, Referral, RepeatMatch, get_referral_for_user
 
 VIEW = "referrals:earlier_referrals"
 
@@ -64,6 +66,16 @@ def _page(request, referral: Referral, form: MatchConfirmForm | None = None, sta
         match.form = form if posted else _confirm_form(referral, match)
     shown += [m.candidate for m in decided]
     log_access(request, shown, view=VIEW)
+    # Other areas: only "known in <area>" and a band, and the requests sent and their
+    # replies; never the other area's record (referrals/area_matching.py).
+    coordinator_here = referral.area_id in area_ids_for(user, [Role.COORDINATOR])
+    known = area_matching.known_elsewhere(request, referral) if coordinator_here else []
+    sent = list(
+        CrossAreaRequest.objects.sent_by_areas_of(user)
+        .filter(referral=referral)
+        .select_related("holding_area")
+        .order_by("-requested_at", "-pk")
+    )
     return render(
         request,
         "referrals/earlier_referrals.html",
@@ -74,6 +86,8 @@ def _page(request, referral: Referral, form: MatchConfirmForm | None = None, sta
             "person_referrals": person_referrals,
             "matches": matches,
             "decided": decided,
+            "known_elsewhere": known,
+            "sent_requests": sent,
             "form": form,
         },
         status=status,

@@ -105,7 +105,7 @@ def referral_status(request, pk):
 @recent_authentication_required
 def referral_share(request, pk):
     referral = get_referral_for_user(request.user, pk, perm="share")
-    form = ShareForm(request.POST or None)
+    form = ShareForm(request.POST or None, area_id=referral.area_id)
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data.get("expires_on")
         expires_at = (
@@ -125,7 +125,8 @@ def referral_share(request, pk):
                 acting_user=request.user,
             )
         except ShareRefused as exc:
-            form.add_error("username", str(exc))
+            field = "username" if form.cleaned_data["share_with"] == "user" else "agency"
+            form.add_error(field, str(exc))
         else:
             messages.success(request, f"Referral {referral.reference} shared")
             return redirect("referrals:detail", pk=referral.pk)

@@ -48,7 +48,7 @@ from channel_panel.models import (
 from documents.models import Document, get_document_for_user
 from prevent_portal.accounts import services
 from prevent_portal.accounts.access import ProtectedQuerySet
-from prevent_portal.accounts.grants import object_share
+from prevent_portal.accounts.grants import object_share, record_area_id, works_in_area
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Membership, Role
 from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral, get_person_for_user, get_referral_for_user
@@ -439,7 +439,7 @@ class VisibilityOracleTests(TestCase):
                 )
                 grant.reason = "property test"
                 grant.save()
-            else:
+            elif works_in_area(record_area_id(record), agency=self.agencies[agency]):
                 grant = object_share(
                     obj=record,
                     action=action,
@@ -447,6 +447,17 @@ class VisibilityOracleTests(TestCase):
                     reason="property test",
                     acting_user=self.granter,
                 )
+            else:
+                # Straight into the table as well: object_share now refuses an agency that
+                # does not serve the record's area (issue 18), but a grant made before that
+                # must still obey the rules.
+                grant = assign_perm(
+                    f"{record._meta.app_label}.{action}_{record._meta.model_name}",
+                    self.agencies[agency].group,
+                    record,
+                )
+                grant.reason = "property test"
+                grant.save()
             type(grant).objects.filter(pk=grant.pk).update(
                 starts_at=now + timedelta(hours=1) if timing == "not_started" else None,
                 expires_at=now - timedelta(hours=1) if timing == "expired" else None,

@@ -65,6 +65,10 @@ PERSONAL_DATA_VIEWS = {
     "referrals:information_request_withdraw",
     "referrals:status",
     "referrals:earlier_referrals",
+    # Requests between council areas (issue 18): the list shows the sent requests'
+    # references; the reply page, the area asked's own matching persons.
+    "referrals:area_requests",
+    "referrals:area_request_reply",
     "referrals:person",
     "referrals:person_edit",
     # Transfer between council areas: the summary is about a person.
@@ -157,6 +161,9 @@ NO_PERSONAL_DATA_VIEWS: dict[str, str] = {
     "referrals:intake_discard": _INTAKE,
     "referrals:statistics": _AGGREGATE,
     "referrals:earlier_referrals_refresh": _POST,
+    "referrals:area_request_new": (
+        "the form asking another area: that area's name and a score band, no person or reference"
+    ),
     "referrals:repeat_match_confirm": _POST,
     "referrals:repeat_match_reject": _POST,
     "referrals:import": "an upload form; the file's rows are never shown back, only line numbers",

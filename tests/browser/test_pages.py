@@ -34,6 +34,7 @@ from tests.browser import (
     test_assessment_journey,
     test_channel_cases_flows,
     test_channel_meetings_flows,
+    test_cross_area_match_journey,
     test_documents_journey,
     test_flows,
     test_flows_matching,
@@ -433,6 +434,13 @@ PAGES: dict[str, Visit] = {
         name: Visit(persona, heading, kwargs, download=download)
         for name, (persona, heading, kwargs, download) in (
             test_documents_journey.DOCUMENT_PAGES.items()
+        )
+    },
+    # Last: its kwargs make a second council area (the read-coverage walk builds in order).
+    **{
+        name: Visit(persona, heading, kwargs)
+        for name, (persona, heading, kwargs) in (
+            test_cross_area_match_journey.CROSS_AREA_PAGES.items()
         )
     },
 }

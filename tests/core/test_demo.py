@@ -70,9 +70,14 @@ def test_the_demo_has_a_second_council_that_shares_two_partners(db):
     first, second = Area.objects.order_by("pk")
     assert second.short_code == "eastfield"
     theirs = Referral.objects.filter(area=second)
-    assert theirs.count() == 2
+    assert theirs.count() == 3
     eastfield = User.objects.get(username="eastfield-coordinator")
     assert set(Referral.objects.visible_to(eastfield)) == set(theirs)
+    # One of them moved from the first area: known there, and only as known there.
+    from referrals.area_matching import hits_elsewhere
+
+    moved = theirs.get(person__given_name="Orrin")
+    assert {h.area_id for h in hits_elsewhere(moved, acting_user=eastfield)} == {first.pk}
     northmere = User.objects.get(username="coordinator")
     assert set(Referral.objects.visible_to(northmere)) == set(Referral.objects.filter(area=first))
     trust_spoc = User.objects.get(username="beh-mht-spoc")

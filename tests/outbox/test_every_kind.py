@@ -22,6 +22,8 @@ from prevent_portal.outbox.services import notification_queue, notification_queu
 from prevent_portal.reminders.services import reminders_queue_due
 from referrals.models import Person, PersonAlias, Referral
 from referrals.services import (
+    cross_area_request_send,
+    cross_area_request_share,
     information_request_answer,
     information_request_create,
     information_request_withdraw,
@@ -207,6 +209,32 @@ def _transfer_scenario(world) -> None:
     )
 
 
+def _cross_area_scenarios(world) -> None:
+    """A second council area asks this one about a person known here, and is answered.
+    Runs last: with two areas, a record made without naming its area has none."""
+    from tests.areas.conftest import other_area_build
+
+    known_here = _canary_person(40)
+    factories.referral(world.agency_a, person=known_here)
+    elsewhere = other_area_build()
+    theirs = factories.PersonFactory(
+        area=elsewhere.area,
+        given_name=known_here.given_name,
+        family_name=known_here.family_name,
+        date_of_birth=DOB,
+        postcode=POSTCODE,
+    )
+    request = cross_area_request_send(
+        referral=factories.referral(elsewhere.partner, person=theirs),
+        holding_area=known_here.area,
+        reason="Zephyrine40 moved here",
+        acting_user=elsewhere.coordinator,
+    )
+    cross_area_request_share(
+        request=request, summary="Zephyrine40 was known", acting_user=world.coordinator
+    )
+
+
 def _account_and_governance_scenarios(world) -> None:
     """Kinds about staff accounts, the audit trail, training and boards: no referred person
     can be in them, and they are walked all the same."""
@@ -276,6 +304,7 @@ def spoken(planted, world, client):
     _transfer_scenario(world)
     for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=8), date(2027, 1, 1)):
         reminders_queue_due(today=day)
+    _cross_area_scenarios(world)
     people = Person.objects.all()
     canaries += [p.given_name for p in people] + [p.family_name for p in people]
     canaries += [a.family_name for a in PersonAlias.objects.all()]

@@ -33,6 +33,13 @@ MISSING = 987654  # no record has this primary key
 # The area's council roles. A manager reads governance records and training figures of
 # their own area (boards, the plan, returns): another area's are as missing to them.
 OTHER_AREA_PERSONAS = ["coordinator", "chair", "panel_member", "manager"]
+# With the wall on, the database hides the other area's rows from every persona alike, and
+# a role check before any lookup answers the same for a missing record: the personas differ
+# only in what the access module lets through, which the wall-off run asks of all four. The
+# wall-on run keeps the two whose sight is widest (the Coordinator's model-wide sight, the
+# manager's governance records), so it still catches a page the wall breaks (a 500 where the
+# access module alone gives 404) at half the cost.
+PERSONAS_BY_WALL = {"wall on": ["coordinator", "manager"], "wall off": OTHER_AREA_PERSONAS}
 
 # Parts of the service whose records do not yet carry an area (issue 18 is being built in
 # slices; docs/architecture.md, "Council areas"): listed so that this test covers every
@@ -163,7 +170,7 @@ def test_another_areas_council_staff_get_404(client, db, two_areas, wall, route,
     path = route.path(values)
     missing = route.path({k: MISSING if isinstance(v, int) else v for k, v in values.items()})
     failures = []
-    for persona in OTHER_AREA_PERSONAS:
+    for persona in PERSONAS_BY_WALL[wall]:
         client.logout()
         sign_in(client, others[persona])
         for method in ("GET", "POST"):

@@ -40,6 +40,7 @@ from tests.permissions.rules import (  # noqa: F401 - the rules the entries belo
     _referral_withdraw,
     _signed_in_page,
 )
+from tests.permissions.rules_area_requests import EXPECTED as AREA_REQUESTS
 from tests.permissions.rules_imports import EXPECTED as IMPORTS
 from tests.permissions.rules_intake import EXPECTED as INTAKE
 from tests.permissions.rules_matching import EXPECTED as MATCHING
@@ -70,6 +71,7 @@ EXPECTED = {
     **TRIAGE,
     **STATISTICS,
     **MATCHING,
+    **AREA_REQUESTS,
     **IMPORTS,
     **SEARCH,
     **SESSION,
