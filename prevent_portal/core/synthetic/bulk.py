@@ -76,6 +76,8 @@ def _completed(model: type[models.Model], keys: list[str]) -> tuple[list[str], l
     for field in model._meta.concrete_fields:
         if field.attname in keys or (field.primary_key and field.attname not in keys):
             continue
+        if field.generated:  # the database computes it
+            continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = now
         elif field.null and not field.has_default():
