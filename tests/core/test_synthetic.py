@@ -7,10 +7,12 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from channel_panel.models import ChannelCase, PackGrant, PanelMeeting
-from prevent_portal.accounts.models import Agency, Membership, User
+from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral, ReferralGroupGrant, ReferralUserGrant
 from referrals.services import referral_record
 from training.models import ComplianceReturn
@@ -104,6 +106,30 @@ def test_the_data_is_numbered_shared_and_audited_as_the_application_would():
     names = set(Person.objects.values_list("family_name", flat=True)[:500])
     assert not any(name in e.object_repr for e in batches for name in names)
     assert "Generated in" in output
+
+
+@pytest.mark.django_db
+def test_records_are_spread_over_areas_each_filed_where_its_people_work():
+    """Issue 18: several areas even at a small scale; a referral, its person and its case in
+    one area; a meeting in its chair's area; partners serving several areas."""
+    generate()
+    assert Area.objects.count() >= 4
+    referrals = Referral.objects.filter(reference__startswith="PR-")
+    by_area = dict(referrals.values_list("area_id").annotate(n=Count("pk")))
+    assert len(by_area) >= 4, by_area
+    assert not referrals.exclude(area_id=F("person__area_id")).exists()
+    assert not ChannelCase.objects.exclude(area_id=F("referral__area_id")).exists()
+    assert ChannelCase.objects.exclude(area_id=Area.objects.order_by("pk")[0].pk).exists()
+    # A referral's agency serves its area.
+    assert not referrals.exclude(owning_agency__areas=F("area_id")).exists()
+    for meeting in PanelMeeting.objects.order_by("?")[:20]:
+        chair_areas = Membership.objects.filter(
+            user=meeting.chair_id, role=Role.PANEL_CHAIR
+        ).values_list("agency__areas", flat=True)
+        assert meeting.area_id in set(chair_areas), meeting.pk
+    serving = Agency.objects.annotate(n=Count("areas")).values_list("n", flat=True)
+    assert max(serving) == Area.objects.count()  # the police unit serving every area
+    assert any(1 < n < max(serving) for n in serving)  # a trust serving three
 
 
 @pytest.mark.django_db
