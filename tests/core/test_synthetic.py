@@ -157,3 +157,42 @@ def test_it_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="production"):
         generate()
     assert not Referral.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_walled_table_is_copied_into_by_its_owner_and_the_wall_stays_forced():
+    """COPY is refused behind row-level security; the owner lowers FORCE for the one COPY,
+    in its transaction, and the wall is forced again before anything else runs."""
+    from django.db import connection
+
+    from prevent_portal.areas import rls
+    from prevent_portal.core import synthetic
+    from prevent_portal.core.synthetic.bulk import _copy_mode, allocate_ids, copy_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY and row-level security are PostgreSQL's")
+    area = Area.objects.order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE referrals_person OWNER TO rls_wall_probe")
+        cursor.execute("SET LOCAL ROLE rls_wall_probe")
+    assert _copy_mode(Person._meta.db_table) == (rls.enabled(), rls.enabled())
+    ctx = synthetic.SyntheticContext(
+        scale=0.01, seed=1, today=timezone.localdate(), actor=User.objects.first()
+    )
+    rows = [
+        {"id": pk, "area_id": area.pk, "given_name": "Ada", "family_name": f"Copy{pk}"}
+        for pk in allocate_ids(Person, 50)
+    ]
+    with rls.acting_for({area.pk}):
+        assert copy_rows(ctx, Person, rows) == 50
+        assert Person.objects.filter(family_name__startswith="Copy").count() == 50
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'referrals_person'")
+        assert cursor.fetchone()[0] is rls.enabled()
