@@ -194,5 +194,7 @@ def test_a_walled_table_is_copied_into_by_its_owner_and_the_wall_stays_forced():
         assert copy_rows(ctx, Person, rows) == 50
         assert Person.objects.filter(family_name__startswith="Copy").count() == 50
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'referrals_person'")
+        cursor.execute(
+            "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'referrals_person'"
+        )
         assert cursor.fetchone()[0] is rls.enabled()
