@@ -7,6 +7,10 @@ held decides it (about 45% adopted, the rest signposted), adopted cases are revi
 later meeting until they exit (three to nine reviews), post-exit reviews fall 6 and 12 months
 after exit. Meetings still to come carry their agendas, undecided, and their invitees hold
 the time-limited panel-pack grants on the items, as ``pack_sync`` would give them.
+
+Council areas (issue 18): each area has its own panel, chaired by the area's chair and sitting
+with core agencies serving the area; a meeting belongs to its chair's area, a referral goes
+on its own area's panel, and the case it becomes belongs to the referral's area.
 """
 
 from __future__ import annotations
@@ -63,15 +67,31 @@ def generate(ctx) -> None:
     rng = ctx.rng("channel_panel")
     today = ctx.today
     n_meetings = ctx.size("panel_meetings")
-    n_panels = max(1, round(n_meetings / MEETINGS_PER_PANEL))
     users_by_role = ctx.objects["users_by_role"]
     by_agency_role = ctx.objects["users_by_agency_role"]
-    coordinator = users_by_role[Role.COORDINATOR][0]
-    chairs = users_by_role.get(Role.PANEL_CHAIR) or [coordinator]
+    # One panel per council area: panel p sits in areas[p].
+    areas = ctx.objects["areas"]
+    n_panels = len(areas)
+    area_users = ctx.objects["area_users_by_role"]
+    agency_areas = ctx.objects["agency_areas"]
+    first_coordinator = users_by_role[Role.COORDINATOR][0]
     council = Agency.objects.get(short_code="council").pk
+    coordinators = [area_users.get((a, Role.COORDINATOR), [first_coordinator])[0] for a in areas]
+    chairs = [
+        area_users.get((a, Role.PANEL_CHAIR), [coordinators[p]])[0] for p, a in enumerate(areas)
+    ]
+    # The agency each chair holds their role at: the meeting's council seat.
+    chair_agency = {
+        user: agency
+        for (agency, role), users in by_agency_role.items()
+        if role in (Role.PANEL_CHAIR, Role.COORDINATOR)
+        for user in users
+    }
+    panel_of_area = {area: p for p, area in enumerate(areas)}
     core = defaultdict(list)
     for agency in ctx.objects["core_agencies"]:
-        core[agency % n_panels].append(agency)
+        for area in agency_areas.get(agency, []):
+            core[panel_of_area[area]].append(agency)
 
     # Meetings: each panel monthly over ten years, the last ones still to come.
     per_panel = math.ceil(n_meetings / n_panels)
@@ -89,11 +109,12 @@ def generate(ctx) -> None:
         PanelMeeting,
         [
             {
+                "area_id": areas[p],
                 "meets_on": day,
                 "starts_at": time(10),
                 "location": "Council offices, committee room 2",
                 "mode": PanelMeeting.Mode.IN_PERSON if k % 3 else PanelMeeting.Mode.ONLINE,
-                "chair_id": chairs[p % len(chairs)],
+                "chair_id": chairs[p],
                 "status": (
                     PanelMeeting.Status.MINUTES_APPROVED
                     if day < today - timedelta(days=14)
@@ -102,16 +123,14 @@ def generate(ctx) -> None:
                     else PanelMeeting.Status.PLANNED
                 ),
                 # Held (by the chair, the afternoon of the day) once it had started.
-                "held_by_id": chairs[p % len(chairs)] if day < today else None,
+                "held_by_id": chairs[p] if day < today else None,
                 "held_at": _at(day, 13) if day < today else None,
                 "inquorate_reason": "",
-                "minutes_approved_by_id": (
-                    chairs[p % len(chairs)] if day < today - timedelta(days=14) else None
-                ),
+                "minutes_approved_by_id": (chairs[p] if day < today - timedelta(days=14) else None),
                 "minutes_approved_at": _at(day + timedelta(days=10))
                 if day < today - timedelta(days=14)
                 else None,
-                "created_by_id": coordinator,
+                "created_by_id": coordinators[p],
                 "created_at": _at(day - timedelta(days=30)),
                 "version": 1,
             }
@@ -135,7 +154,7 @@ def generate(ctx) -> None:
     invitees, attendance = [], []
     invited: dict[int, list[int]] = {}
     for row in meeting_rows:
-        people = [(row["chair_id"], council)]
+        people = [(row["chair_id"], chair_agency.get(row["chair_id"], council))]
         for agency in core[panel_of[row["id"]]][:6]:
             people += [(u, agency) for u in by_agency_role.get((agency, Role.PANEL_MEMBER), [])]
         invited[row["id"]] = [u for u, _ in people]
@@ -159,18 +178,18 @@ def generate(ctx) -> None:
     copy_rows(ctx, Attendance, _with_ids(Attendance, attendance))
     _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of)
 
-    # Referrals passed to panel, by the panel of their agency, in order of decision.
+    # Referrals passed to panel, by the panel of their area, in order of decision.
     waiting = defaultdict(list)
-    for pk, decided, agency, age in (
+    for pk, decided, agency, age, area in (
         Referral.objects.filter(
             status=Referral.Status.PASSED_TO_PANEL, agenda_items=None, channel_case=None
         )
         .order_by("decided_on", "pk")
-        .values_list("pk", "decided_on", "owning_agency_id", "age_at_referral")
+        .values_list("pk", "decided_on", "owning_agency_id", "age_at_referral", "area_id")
     ):
-        waiting[agency % n_panels].append((pk, decided, agency, age))
+        waiting[panel_of_area[area]].append((pk, decided, agency, age))
 
-    _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator)
+    _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinators)
 
 
 def _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of) -> None:
@@ -194,7 +213,7 @@ def _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of) ->
     )
 
 
-def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) -> None:
+def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinators) -> None:
     today = ctx.today
     by_agency_role = ctx.objects["users_by_agency_role"]
     signposts = list(Signposting.objects.values_list("pk", flat=True))
@@ -217,6 +236,7 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
 
     for meeting in meeting_rows:
         day, p, mid = meeting["meets_on"], panel_of[meeting["id"]], meeting["id"]
+        coordinator = coordinators[p]
         held = day < today
         chair = meeting["chair_id"]
         position = 0
@@ -249,6 +269,7 @@ def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinator) ->
             manager = (by_agency_role.get((agency, Role.SPOC)) or [coordinator])[0]
             case = {
                 "id": case_id,
+                "area_id": meeting["area_id"],
                 "reference": f"CC-{day.year}-{case_id:05d}",
                 "referral_id": pk,
                 "lead_agency_id": agency,

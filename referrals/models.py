@@ -25,7 +25,7 @@ from prevent_portal.accounts.access import (
 )
 from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
 from prevent_portal.areas.models import area_field
-from referrals.indexes import UpperPrefixIndex
+from referrals.indexes import PrefixIndex, UpperPrefixIndex
 
 ADULT_AGE = 18
 # Home Office age bands (DOMAIN.md), as (label, lowest age, highest age).
@@ -155,6 +155,19 @@ class Person(models.Model):
     # Set when retention deleted the personal data (referrals/services/retention.py): the
     # row stays, with gender only, so past statistics stay true.
     depersonalised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The names in capitals, kept by the database: the name prefix search compares them with
+    # a LEAKPROOF operator (^@), which PostgreSQL may take to an index behind the council-area
+    # wall; UPPER(given_name) LIKE 'ABC%' may not (referrals/indexes.py, ADR 0011).
+    given_name_upper = models.GeneratedField(
+        expression=Upper("given_name"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
+    family_name_upper = models.GeneratedField(
+        expression=Upper("family_name"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
 
     objects = PersonQuerySet.as_manager()
 
@@ -164,9 +177,9 @@ class Person(models.Model):
             models.Index(fields=["family_name", "given_name"]),
             # Repeat-referral matching's date-of-birth block (referrals/matching.py).
             models.Index(fields=["date_of_birth"], name="person_date_of_birth_idx"),
-            # Name search (istartswith): see referrals/indexes.py.
-            UpperPrefixIndex(Upper("family_name"), name="person_family_upper_idx"),
-            UpperPrefixIndex(Upper("given_name"), name="person_given_upper_idx"),
+            # Name prefix search (name_starts_with): see referrals/indexes.py.
+            PrefixIndex(fields=["family_name_upper"], name="person_family_upper_idx"),
+            PrefixIndex(fields=["given_name_upper"], name="person_given_upper_idx"),
         ]
 
     def __str__(self):

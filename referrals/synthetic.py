@@ -7,6 +7,11 @@ with a needs flag, and outcomes (about one in five passed to the Channel Panel, 
 the Channel Panel generator records). References are ``PR-<year>-<id>`` with the id taken from
 the table's sequence, as ``referral_record`` makes them. About three in a hundred referrals
 are shared with another agency or person (guardian grants), a third of those expired.
+
+Council areas (issue 18): each referral is filed in an area its agency serves (a partner
+serving several picks one), its person in the same area (a re-referral is of someone known
+in that area), its triage officer is that area's Coordinator, and it is shared only with
+agencies serving that area.
 """
 
 from __future__ import annotations
@@ -129,6 +134,10 @@ def generate(ctx) -> None:
     agency_names = dict(Agency.objects.values_list("pk", "name"))
     by_agency_role = ctx.objects["users_by_agency_role"]
     coordinators = ctx.objects["users_by_role"].get(Role.COORDINATOR, [None])
+    areas = ctx.objects["areas"]
+    agency_areas = ctx.objects["agency_areas"]
+    area_agencies = ctx.objects["area_agencies"]
+    area_users = ctx.objects["area_users_by_role"]
     pick_agency = _agency_picker(ctx, rng)
     ages_cum = list(accumulate(w for _, _, w in AGES))
     genders, genders_cum = zip(*GENDERS, strict=True)
@@ -143,7 +152,8 @@ def generate(ctx) -> None:
     referral_ids = allocate_ids(Referral, n_referrals)
     # Which referrals are of someone referred before: the first ones never are.
     repeats_left = max(0, n_referrals - n_persons)
-    made_persons: list[tuple[int, date | None]] = []  # (person id, date of birth)
+    # (person id, date of birth) per area: a re-referral is of someone known in its area.
+    made_persons: dict[int, list[tuple[int, date | None]]] = {}
     share_perm = Permission.objects.get(
         codename="view_referral", content_type__app_label="referrals"
     )
@@ -157,10 +167,13 @@ def generate(ctx) -> None:
             received = dates[i]
             ref_id = referral_ids[i]
             remaining = n_referrals - i
-            repeat = made_persons and rng.random() < repeats_left / remaining
+            agency = pick_agency()
+            area = rng.choice(agency_areas.get(agency) or areas)
+            known_here = made_persons.setdefault(area, [])
+            repeat = known_here and rng.random() < repeats_left / remaining
             if repeat:
                 repeats_left -= 1
-                person_id, born = rng.choice(made_persons)
+                person_id, born = rng.choice(known_here)
             else:
                 person_id = next(person_ids)
                 low, high, _ = rng.choices(AGES, cum_weights=ages_cum)[0]
@@ -171,6 +184,7 @@ def generate(ctx) -> None:
                 persons.append(
                     {
                         "id": person_id,
+                        "area_id": area,
                         "given_name": names.given_name(rng),
                         "family_name": names.family_name(rng),
                         "date_of_birth": born,
@@ -190,13 +204,13 @@ def generate(ctx) -> None:
                             "family_name": names.family_name(rng),
                         }
                     )
-                made_persons.append((person_id, born))
+                known_here.append((person_id, born))
 
-            agency = pick_agency()
             referrers = by_agency_role.get((agency, Role.REFERRER)) or [None]
             waited = (ctx.today - received).days
             referral = {
                 "id": ref_id,
+                "area_id": area,
                 "reference": f"PR-{received.year}-{ref_id:05d}",
                 "person_id": person_id,
                 "owning_agency_id": agency,
@@ -218,7 +232,9 @@ def generate(ctx) -> None:
             }
             _triage(ctx, rng, referral, waited, outcomes, outcome_codes, outcome_cum, signposts)
             if referral["status"] != Referral.Status.RECEIVED:
-                referral["assigned_officer_id"] = rng.choice(coordinators)
+                referral["assigned_officer_id"] = rng.choice(
+                    area_users.get((area, Role.COORDINATOR)) or coordinators
+                )
             referrals.append(referral)
 
             codes, cum = before if received < NEW_CATEGORIES else since
@@ -257,7 +273,7 @@ def generate(ctx) -> None:
                     rng,
                     referral,
                     share_perm,
-                    agencies,
+                    area_agencies.get(area) or agencies,
                     agency_groups,
                     by_agency_role,
                     user_grants,

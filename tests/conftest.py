@@ -70,6 +70,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_sole_area():
+    """The sole area a process remembers (areas.models.sole_area_pk) may be one a previous
+    test created and rolled back: each test looks again, so its query counts do not depend on
+    the tests before it."""
+    from prevent_portal.areas.models import forget_sole_area
+
+    forget_sole_area()
+    yield
+    forget_sole_area()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _document_storage(tmp_path_factory):
     """Uploaded documents go to a temporary directory, never under the repository's var/."""

@@ -4,6 +4,12 @@ On top of the demo council (``seed_demo``, run first), enough fictional agencies
 reach the scale's totals. Every agency gets the group that receives what is shared with it,
 and every user the groups ``user_groups_sync`` would give them (their role groups, and their
 agency's group for a case role), written in bulk.
+
+Council areas (issue 18): about 30 at scale 1 and 300 at scale 10 (``AREAS_AT_SCALE_1``),
+counting the demo's two. Each synthetic area has its own council agency holding that area's
+Coordinator, panel chair and manager; partner agencies serve their home area, health trusts
+and probation units three neighbouring areas, and one police unit (counter-terrorism
+policing) every area. The later generators file each record in an area its agency serves.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.db.models import Count
 from django.utils import timezone
 
 from prevent_portal.accounts import access
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Agency, Membership, Role, Sector, User
+from prevent_portal.areas.models import Area, forget_sole_area
 from prevent_portal.core import synthetic
 from prevent_portal.core.synthetic import names
 from prevent_portal.core.synthetic.bulk import allocate_ids, insert
@@ -35,6 +43,67 @@ SECTOR_AGENCIES = {
 CORE_SHARE = 0.05  # agencies that sit on a Channel Panel
 # Council-wide roles at scale 1 (on the demo council); the rest are partner staff.
 COUNCIL_ROLES = {Role.COORDINATOR: 10, Role.PANEL_CHAIR: 20, Role.MANAGER: 20, Role.SYSADMIN: 5}
+AREAS_AT_SCALE_1 = 30
+MIN_AREAS = 4
+# Each synthetic area's own council: one of each council role.
+AREA_COUNCIL_ROLES = (Role.COORDINATOR, Role.PANEL_CHAIR, Role.MANAGER)
+# Partners serving several areas: this many neighbouring areas, by sector.
+SERVED_AREAS = {"health": 3, "probation": 3}
+
+
+def _areas(ctx, rng) -> None:
+    """Areas up to the scale's number, each with its council agency (serving it alone)."""
+    # At least MIN_AREAS, so a small test run spreads its records too.
+    wanted = max(MIN_AREAS, round(AREAS_AT_SCALE_1 * ctx.scale)) - Area.objects.count()
+    if wanted > 0:
+        taken = set(Area.objects.values_list("name", flat=True))
+        areas = []
+        for area_id in allocate_ids(Area, wanted):
+            name = f"{names.place_name(rng)} Borough"
+            while name in taken:
+                name = f"{names.place_name(rng)} Borough"
+            taken.add(name)
+            areas.append(Area(pk=area_id, name=name, short_code=f"syn-area-{area_id}"))
+        insert(ctx, Area, areas)
+        forget_sole_area()  # bulk_create sends no post_save
+        sector = Sector.objects.get(code="local-authority")
+        group_ids = allocate_ids(Group, len(areas))
+        groups, councils = [], []
+        for area, group_id in zip(areas, group_ids, strict=True):
+            short_code = f"syn-council-{area.pk}"
+            groups.append(Group(pk=group_id, name=f"agency:{short_code}"))
+            councils.append(
+                Agency(
+                    name=f"{area.name} Council",
+                    short_code=short_code,
+                    sector=sector,
+                    is_core_panel_member=True,
+                    group_id=group_id,
+                )
+            )
+        insert(ctx, Group, groups)
+        insert(ctx, Agency, councils)
+        served = dict(Agency.objects.filter(group_id__in=group_ids).values_list("group_id", "pk"))
+        through = Agency.areas.through
+        insert(
+            ctx,
+            through,
+            [
+                through(agency_id=served[g], area_id=a.pk)
+                for a, g in zip(areas, group_ids, strict=True)
+            ],
+            label="accounts.Agency_areas",
+        )
+        # Counter-terrorism policing serves every area: the first police unit (the demo's,
+        # which serves both demo areas) serves the new ones too.
+        police = Agency.objects.filter(sector__code="police").order_by("pk").first()
+        if police is not None:
+            insert(
+                ctx,
+                through,
+                [through(agency_id=police.pk, area_id=a.pk) for a in areas],
+                label="accounts.Agency_areas",
+            )
 
 
 def _agencies(ctx, rng) -> None:
@@ -66,6 +135,26 @@ def _agencies(ctx, rng) -> None:
         )
     insert(ctx, Group, groups)
     insert(ctx, Agency, rows)
+    _partner_areas(ctx, [r.short_code for r in rows])
+
+
+def _partner_areas(ctx, short_codes: list[str]) -> None:
+    """Home area round the list; health and probation three neighbours; the first police
+    unit every area."""
+    area_ids = list(Area.objects.order_by("pk").values_list("pk", flat=True))
+    through = Agency.areas.through
+    links = []
+    everywhere = Agency.objects.annotate(n=Count("areas")).filter(n__gte=len(area_ids)).exists()
+    made = Agency.objects.filter(short_code__in=short_codes).order_by("pk")
+    for i, (pk, sector) in enumerate(made.values_list("pk", "sector__code")):
+        if sector == "police" and not everywhere:
+            everywhere = True
+            served = area_ids
+        else:
+            n = min(SERVED_AREAS.get(sector, 1), len(area_ids))
+            served = [area_ids[(i + k) % len(area_ids)] for k in range(n)]
+        links += [through(agency_id=pk, area_id=area) for area in served]
+    insert(ctx, through, links, label="accounts.Agency_areas")
 
 
 def _users(ctx, rng) -> None:
@@ -73,12 +162,21 @@ def _users(ctx, rng) -> None:
     if wanted <= 0:
         return
     council = Agency.objects.get(short_code="council")
-    partners = list(Agency.objects.exclude(pk=council.pk).values_list("pk", "is_core_panel_member"))
-    # Council roles first, then one SPOC per agency and two panel members per core agency,
-    # then referrers spread unevenly (a few agencies refer a lot).
+    area_councils = list(
+        Agency.objects.filter(short_code__startswith="syn-council-").values_list("pk", flat=True)
+    )
+    partners = list(
+        Agency.objects.exclude(pk__in=[council.pk, *area_councils]).values_list(
+            "pk", "is_core_panel_member"
+        )
+    )
+    # Council roles first (the demo council's, then each synthetic area's council's), then
+    # one SPOC per agency and two panel members per core agency, then referrers spread
+    # unevenly (a few agencies refer a lot).
     plan: list[tuple[int, str]] = []
     for role, at_one in COUNCIL_ROLES.items():
         plan += [(council.pk, role)] * max(1, round(at_one * ctx.scale))
+    plan += [(pk, role) for pk in area_councils for role in AREA_COUNCIL_ROLES]
     plan += [(pk, Role.SPOC) for pk, _ in partners]
     plan += [(pk, Role.PANEL_MEMBER) for pk, core in partners if core for _ in range(2)]
     weights = [1 / (rank + 1) ** 0.6 for rank in range(len(partners))]
@@ -144,17 +242,41 @@ def _directory(ctx) -> None:
         by_agency_role[(agency_id, role)].append(user_id)
     ctx.objects["users_by_role"] = dict(by_role)
     ctx.objects["users_by_agency_role"] = dict(by_agency_role)
-    agencies = list(Agency.objects.values_list("pk", "sector__code", "is_core_panel_member"))
+    # Bodies that have ended (a CCG that became an ICB) receive no synthetic referrals: the
+    # services refuse new work for them, and the newest referrals would be theirs.
+    agencies = list(
+        Agency.objects.filter(ended_on__isnull=True).values_list(
+            "pk", "sector__code", "is_core_panel_member"
+        )
+    )
     by_sector: dict[str, list[int]] = defaultdict(list)
     for pk, sector, _ in agencies:
         by_sector[sector].append(pk)
     ctx.objects["agencies_by_sector"] = dict(by_sector)
     ctx.objects["agency_sector"] = dict(Agency.objects.values_list("pk", "sector_id"))
     ctx.objects["core_agencies"] = [pk for pk, _, core in agencies if core]
+    # Council areas: the areas each agency serves, the agencies serving each area, and the
+    # users holding each council role there (a role is held in its agency's areas).
+    agency_areas: dict[int, list[int]] = defaultdict(list)
+    area_agencies: dict[int, list[int]] = defaultdict(list)
+    for agency_id, area_id in Agency.areas.through.objects.order_by(
+        "area_id", "agency_id"
+    ).values_list("agency_id", "area_id"):
+        agency_areas[agency_id].append(area_id)
+        area_agencies[area_id].append(agency_id)
+    area_role: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for (agency_id, role), users in by_agency_role.items():
+        if role in (Role.COORDINATOR, Role.PANEL_CHAIR) and len(agency_areas[agency_id]) == 1:
+            area_role[(agency_areas[agency_id][0], role)] += users
+    ctx.objects["areas"] = list(Area.objects.order_by("pk").values_list("pk", flat=True))
+    ctx.objects["agency_areas"] = dict(agency_areas)
+    ctx.objects["area_agencies"] = dict(area_agencies)
+    ctx.objects["area_users_by_role"] = dict(area_role)
 
 
 def generate(ctx) -> None:
     rng = ctx.rng("accounts")
+    _areas(ctx, rng)
     _agencies(ctx, rng)
     _users(ctx, rng)
     _directory(ctx)

@@ -19,7 +19,14 @@ the Django test client (server-side time around ``client.get``, warm-up first):
 - the search box (search_bench.py): its pages, and a SPOC's search at 10,000 and 1,000,000
   total referrals the same way, other agencies' persons all bearing the searched name;
 - the annual board report PDF, ``prevent_statistics`` for a year, and the reminder sweep with
-  10,000 due items and its no-op second run, each in a process of its own for its peak memory.
+  10,000 due items and its no-op second run, each in a process of its own for its peak memory;
+  the sweep also per council area (its target: the scale-1 target shared by scale 1's areas);
+- council areas (issue 18): a Coordinator of one of the ~30 synthetic areas (their triage
+  queue and referral list), a SPOC whose agency serves several areas (their case and referral
+  lists), the regional aggregate when its page exists, and that Coordinator's referral list
+  with the other areas' referrals there and gone (the area's own rows copied to a schema of
+  their own, behind the same wall): a scoped list's cost must not depend on other areas'
+  data (ratio at most 1.3).
 
 Prints a table and writes var/bench.json.
 """
@@ -51,7 +58,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, models  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -73,6 +80,14 @@ TARGETS_S = {"board_report": 5.0, "statistics": 1.0, "reminder_sweep": 5.0}
 SECOND_SWEEP_TARGET_S = 0.5
 MEMORY_TARGET_MIB = 1024
 SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
+# The reminder sweep per area: its scale-1 target shared by scale 1's areas (issue 18: at
+# scale 10 the sweep must stay within its scale-1 target per area).
+AREAS_AT_SCALE_1 = 30
+# The regional aggregate (issue 18), built in parallel on branch region18.
+# TODO(merge, region18): set REGIONAL_URL_NAME to the regional aggregate page's URL name and
+# REGIONAL_ROLE to the regional role's value; the page is measured once both exist.
+REGIONAL_URL_NAME = "governance:regional"
+REGIONAL_ROLE = "regional_lead"
 # The dashboard's referral and Channel Panel figures are counted by the worker into the
 # shared cache (issue 18): measured after the background count (as every view finds them),
 # and before it, when the page says they are being counted (the cache emptied each time).
@@ -192,10 +207,24 @@ def targets() -> dict:
     )
     spoc_agency = by_agency[len(by_agency) // 10]["owning_agency"]  # a busy agency, not the top
     spoc = Membership.objects.filter(agency_id=spoc_agency, role=Role.SPOC).first().user
-    referral = Referral.objects.annotate(n=Count("chronology")).order_by("-n", "-pk").first()
-    held = PanelMeeting.objects.filter(meets_on__lt=today).annotate(n=Count("items"))
+    # The demo Coordinator's council area: the records the Coordinator's pages show are
+    # theirs (another area's answer 404, issue 18).
+    home = (
+        Membership.objects.filter(user=coordinator, role=Role.COORDINATOR)
+        .values_list("agency__areas", flat=True)
+        .first()
+    )
+    referral = (
+        Referral.objects.filter(area=home)
+        .annotate(n=Count("chronology"))
+        .order_by("-n", "-pk")
+        .first()
+    )
+    held = PanelMeeting.objects.filter(meets_on__lt=today, area=home).annotate(n=Count("items"))
     meeting = held.order_by("-n", "-meets_on").first()
-    upcoming = PanelMeeting.objects.filter(meets_on__gte=today).annotate(n=Count("items"))
+    upcoming = PanelMeeting.objects.filter(meets_on__gte=today, area=home).annotate(
+        n=Count("items")
+    )
     pack_meeting = upcoming.order_by("-n", "meets_on").first()
     member = (
         Invitee.objects.filter(meeting=pack_meeting, for_item=None)
@@ -203,7 +232,7 @@ def targets() -> dict:
         .first()
     )
     case = (
-        ChannelCase.objects.filter(status=ChannelCase.Status.OPEN)
+        ChannelCase.objects.filter(status=ChannelCase.Status.OPEN, area=home)
         .annotate(n=Count("agenda_items"))
         .order_by("-n", "-pk")
         .first()
@@ -211,14 +240,21 @@ def targets() -> dict:
     family = Person.objects.order_by("pk").values_list("family_name", flat=True)[500]
     # The person page: the person with the most referrals (the Coordinator sees them all),
     # and the SPOC's person with the most referrals at their agency.
-    person = Referral.objects.values("person").annotate(n=Count("pk")).order_by("-n", "-person")[0]
+    person = (
+        Referral.objects.filter(area=home)
+        .values("person")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-person")[0]
+    )
     spoc_person = (
         Referral.objects.filter(owning_agency=spoc_agency)
         .values("person")
         .annotate(n=Count("pk"))
         .order_by("-n", "-person")[0]
     )
+    area_people = area_targets()
     return {
+        **area_people,
         "coordinator": coordinator,
         "chair": meeting.chair,
         "manager": User.objects.get(username="manager"),
@@ -234,6 +270,81 @@ def targets() -> dict:
         "person": person["person"],
         "spoc_person": spoc_person["person"],
     }
+
+
+def area_targets() -> dict:
+    """Issue 18's personas: the Coordinator of the synthetic area with the most referrals,
+    a SPOC at a partner serving several areas (the one with the most open cases), and a
+    holder of the regional role if there is one."""
+    from channel_panel.models import ChannelCase
+    from prevent_portal.accounts.models import Agency
+    from referrals.models import Referral
+
+    busiest = (
+        Referral.objects.filter(owning_agency__areas__isnull=False)
+        .values("area")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    area_coordinator, area_id = None, None
+    for row in busiest:
+        holder = Membership.objects.active().filter(
+            role=Role.COORDINATOR, agency__areas=row["area"], agency__short_code__startswith="syn-"
+        )
+        if holder.exists():
+            area_coordinator, area_id = holder.first().user, row["area"]
+            break
+    several = (
+        Agency.objects.annotate(n_areas=Count("areas", distinct=True))
+        .filter(n_areas__gt=1, n_areas__lt=10, memberships__role=Role.SPOC)
+        .annotate(
+            open_cases=Count(
+                "channel_cases_led",
+                filter=models.Q(channel_cases_led__status=ChannelCase.Status.OPEN),
+                distinct=True,
+            )
+        )
+        .order_by("-open_cases", "pk")
+        .first()
+    )
+    cross_spoc = (
+        Membership.objects.filter(agency=several, role=Role.SPOC).first().user if several else None
+    )
+    regional = Membership.objects.active().filter(role=REGIONAL_ROLE).select_related("user").first()
+    return {
+        "area_coordinator": area_coordinator,
+        "area": area_id,
+        "cross_area_spoc": cross_spoc,
+        "cross_area_agency": several.pk if several else None,
+        "regional": regional.user if regional else None,
+    }
+
+
+def area_pages(t: dict) -> list[tuple[str, str, str]]:
+    """Issue 18's pages: an area Coordinator's, a cross-area SPOC's, the regional one."""
+    from django.urls import NoReverseMatch, reverse
+
+    rows = []
+    if t["area_coordinator"] is not None:
+        rows += [
+            ("referral triage queue (one area of many)", "area_coordinator", "/referrals/triage/"),
+            ("referral list (one area of many)", "area_coordinator", "/referrals/"),
+        ]
+    if t["cross_area_spoc"] is not None:
+        rows += [
+            ("case list (cross-area SPOC)", "cross_area_spoc", "/panel/cases/"),
+            ("referral list (cross-area SPOC)", "cross_area_spoc", "/referrals/"),
+        ]
+    try:
+        regional = reverse(REGIONAL_URL_NAME)
+    except NoReverseMatch:
+        print(f"  regional aggregate: not measured (no URL named {REGIONAL_URL_NAME!r} yet)")
+    else:
+        if t["regional"] is None:
+            print(f"  regional aggregate: not measured (nobody holds {REGIONAL_ROLE!r})")
+        else:
+            rows.append(("regional aggregate", "regional", regional))
+    return rows
 
 
 def pages(t: dict) -> list[tuple[str, str, str]]:
@@ -354,6 +465,55 @@ def scoped(t: dict, iterations: int) -> dict:
     return results
 
 
+def area_scoped(t: dict, iterations: int) -> dict:
+    """The area Coordinator's referral list with every area's referrals in the table, and
+    with the area's own alone (copied to a schema of its own, behind the same wall, reached
+    through ``search_path``): the ratio of the two p50s (target at most 1.3)."""
+    from prevent_portal.areas import rls
+
+    schema = "bench_area_own"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        table = f"{schema}.referrals_referral"
+        cursor.execute(
+            f"CREATE TABLE {table} "
+            "(LIKE public.referrals_referral INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} SELECT * FROM public.referrals_referral WHERE area_id = %s",  # noqa: S608
+            [t["area"]],
+        )
+        own = cursor.rowcount
+        cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        cursor.execute(
+            f"CREATE POLICY {rls.POLICY} ON {table} USING {rls.POLICY_EXPRESSION} "
+            f"WITH CHECK {rls.POLICY_EXPRESSION}"
+        )
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SELECT count(*) FROM public.referrals_referral")
+        total = cursor.fetchone()[0]
+    client = signed_in(t["area_coordinator"])
+    results = {
+        "every_area": {"own": own, "total": total} | measure(client, "/referrals/", iterations)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET search_path TO {schema}, public")
+    try:
+        results["own_area_only"] = {"own": own, "total": own} | measure(
+            client, "/referrals/", iterations
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET search_path TO DEFAULT")
+            cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+    results["ratio_every_area_to_own"] = round(
+        results["every_area"]["p50_ms"] / results["own_area_only"]["p50_ms"], 2
+    )
+    return results
+
+
 def machine() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -432,7 +592,8 @@ def main() -> int:
     trivial = measure(signed_in(t["coordinator"]), "/__bench__/trivial/", args.iterations * 5)
     result["trivial"] = trivial
     result["pages"] = []
-    for page, role, path in ([] if args.only_search else pages(t)) + search_pages(s):
+    listed = [] if args.only_search else pages(t) + area_pages(t)
+    for page, role, path in listed + search_pages(s):
         client = clients.get(role) or clients.setdefault(role, signed_in(t[role]))
         if page == WARM_DASHBOARD:
             client.get(path)  # asks for the period, as a reader's first view does
@@ -450,6 +611,8 @@ def main() -> int:
 
     if not args.skip_scoped and not args.only_search:
         result["scoped_list"] = scoped(t, args.iterations)
+    if not args.only_search and t["area_coordinator"] is not None:
+        result["area_scoped_list"] = area_scoped(t, args.iterations)
     if not args.skip_scoped:
         result["scoped_search"] = scoped_search(
             t, s, args.iterations, measure=measure, signed_in=signed_in
@@ -471,6 +634,9 @@ def main() -> int:
             figures["second_run_meets_target"] = (
                 figures["second_run_seconds"] <= SECOND_SWEEP_TARGET_S
             )
+            per_area_target = TARGETS_S[task] / AREAS_AT_SCALE_1
+            figures["target_per_area_s"] = round(per_area_target, 4)
+            figures["per_area_meets_target"] = figures["seconds_per_area"] <= per_area_target
         result["commands"][task] = figures
 
     result["bench_process_peak_memory_mib"] = round(
@@ -522,6 +688,14 @@ def print_table(r: dict) -> None:
             f"{s['1m']['p50_ms']} ms at 1M total ({s['10k']['own']} own rows): "
             f"ratio {s['ratio_1m_to_10k']} (target <= {SCOPED_RATIO_TARGET})"
         )
+    if "area_scoped_list" in r:
+        s = r["area_scoped_list"]
+        print(
+            f"Area Coordinator's referral list p50: {s['every_area']['p50_ms']} ms with every "
+            f"area's referrals ({s['every_area']['total']:,}), {s['own_area_only']['p50_ms']} ms "
+            f"with the area's own alone ({s['own_area_only']['own']:,}): ratio "
+            f"{s['ratio_every_area_to_own']} (target <= {SCOPED_RATIO_TARGET})"
+        )
     if "scoped_search" in r:
         s = r["scoped_search"]
         print(
@@ -534,7 +708,10 @@ def print_table(r: dict) -> None:
         if name == "reminder_sweep":
             extra = (
                 f", {c['queued']} queued; second run {c['second_run_seconds']:.2f} s, "
-                f"{c['second_run_queued']} queued"
+                f"{c['second_run_queued']} queued; {c['areas']} areas: "
+                f"{c['seconds_per_area']:.4f} s and {c['queued_per_area']:.0f} reminders per "
+                f"area (target {c['target_per_area_s']} s per area: "
+                f"{'met' if c['per_area_meets_target'] else 'MISSED'})"
             )
         print(
             f"{name}: {c['seconds']:.2f} s (target {TARGETS_S[name]} s){extra}; "

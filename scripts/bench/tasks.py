@@ -79,12 +79,15 @@ def board_report() -> dict:
 
 
 def reminder_sweep() -> dict:
-    """Make about 10,000 reminders due (referrals left untriaged past the target, one
-    reminder per Coordinator each), run the daily sweep, then run it again: the second run
-    finds every reminder already queued. All rolled back afterwards."""
+    """Make about 10,000 reminders due at scale 1, ten times that at scale 10 (referrals left
+    untriaged past the target, one reminder per Coordinator of the referral's area each), run
+    the daily sweep, then run it again: the second run finds every reminder already queued.
+    All rolled back afterwards. Per area: the seconds and reminders divided by the areas."""
     from django.conf import settings
 
     from prevent_portal.accounts.models import Membership, Role
+    from prevent_portal.areas.models import Area
+    from prevent_portal.core.management.commands.generate_synthetic import marker
     from prevent_portal.reminders.registry import providers
     from prevent_portal.reminders.services import reminders_queue_due
     from referrals.models import Referral
@@ -97,9 +100,13 @@ def reminder_sweep() -> dict:
         .distinct()
         .count()
     )
+    areas = Area.objects.count()
+    scale = (marker() or {}).get("scale", 1)
     with transaction.atomic():
         already = sum(1 for provider in providers().values() for _ in provider(today))
-        wanted = max(0, (TARGET_REMINDERS - already) // max(1, coordinators))
+        # Reminders go to the Coordinators of the referral's own area (issue 18).
+        per_referral = max(1, round(coordinators / max(1, areas)))
+        wanted = max(0, (round(TARGET_REMINDERS * scale) - already) // per_referral)
         old = today - timedelta(days=settings.TRIAGE_TARGET_DAYS + 30)
         ids = list(
             Referral.objects.filter(status=Referral.Status.CLOSED, received_on__lt=old)
@@ -118,6 +125,9 @@ def reminder_sweep() -> dict:
     return {
         "seconds": first_seconds,
         "queued": len(first),
+        "areas": areas,
+        "seconds_per_area": first_seconds / max(1, areas),
+        "queued_per_area": len(first) / max(1, areas),
         "second_run_seconds": second_seconds,
         "second_run_queued": len(second),
     }

@@ -7,10 +7,12 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from channel_panel.models import ChannelCase, PackGrant, PanelMeeting
-from prevent_portal.accounts.models import Agency, Membership, User
+from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral, ReferralGroupGrant, ReferralUserGrant
 from referrals.services import referral_record
 from training.models import ComplianceReturn
@@ -107,6 +109,30 @@ def test_the_data_is_numbered_shared_and_audited_as_the_application_would():
 
 
 @pytest.mark.django_db
+def test_records_are_spread_over_areas_each_filed_where_its_people_work():
+    """Issue 18: several areas even at a small scale; a referral, its person and its case in
+    one area; a meeting in its chair's area; partners serving several areas."""
+    generate()
+    assert Area.objects.count() >= 4
+    referrals = Referral.objects.filter(reference__startswith="PR-")
+    by_area = dict(referrals.values_list("area_id").annotate(n=Count("pk")))
+    assert len(by_area) >= 4, by_area
+    assert not referrals.exclude(area_id=F("person__area_id")).exists()
+    assert not ChannelCase.objects.exclude(area_id=F("referral__area_id")).exists()
+    assert ChannelCase.objects.exclude(area_id=Area.objects.order_by("pk")[0].pk).exists()
+    # A referral's agency serves its area.
+    assert not referrals.exclude(owning_agency__areas=F("area_id")).exists()
+    for meeting in PanelMeeting.objects.order_by("?")[:20]:
+        chair_areas = Membership.objects.filter(
+            user=meeting.chair_id, role=Role.PANEL_CHAIR
+        ).values_list("agency__areas", flat=True)
+        assert meeting.area_id in set(chair_areas), meeting.pk
+    serving = Agency.objects.annotate(n=Count("areas")).values_list("n", flat=True)
+    assert max(serving) == Area.objects.count()  # the police unit serving every area
+    assert any(1 < n < max(serving) for n in serving)  # a trust serving three
+
+
+@pytest.mark.django_db
 def test_a_second_run_at_the_same_scale_and_seed_does_nothing():
     generate()
     before = Referral.objects.count()
@@ -131,3 +157,44 @@ def test_it_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="production"):
         generate()
     assert not Referral.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_walled_table_is_copied_into_by_its_owner_and_the_wall_stays_forced():
+    """COPY is refused behind row-level security; the owner lowers FORCE for the one COPY,
+    in its transaction, and the wall is forced again before anything else runs."""
+    from django.db import connection
+
+    from prevent_portal.areas import rls
+    from prevent_portal.core import synthetic
+    from prevent_portal.core.synthetic.bulk import _copy_mode, allocate_ids, copy_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY and row-level security are PostgreSQL's")
+    area = Area.objects.order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE referrals_person OWNER TO rls_wall_probe")
+        cursor.execute("SET LOCAL ROLE rls_wall_probe")
+    assert _copy_mode(Person._meta.db_table) == (rls.enabled(), rls.enabled())
+    ctx = synthetic.SyntheticContext(
+        scale=0.01, seed=1, today=timezone.localdate(), actor=User.objects.first()
+    )
+    rows = [
+        {"id": pk, "area_id": area.pk, "given_name": "Ada", "family_name": f"Copy{pk}"}
+        for pk in allocate_ids(Person, 50)
+    ]
+    with rls.acting_for({area.pk}):
+        assert copy_rows(ctx, Person, rows) == 50
+        assert Person.objects.filter(family_name__startswith="Copy").count() == 50
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'referrals_person'"
+        )
+        assert cursor.fetchone()[0] is rls.enabled()

@@ -129,8 +129,8 @@ def test_postcode_written_differently_is_the_same_postcode():
 
 # --- Which details to keep when two records are merged ------------------------------------
 def _record(**details):
-    # An unsaved person with no database: its area would be looked up (the model's default).
-    return Person(given_name="Tomasz", family_name="Wrenfield", area_id=None, **details)
+    # An unsaved person: making it reads nothing (its area is filled only when it is saved).
+    return Person(given_name="Tomasz", family_name="Wrenfield", **details)
 
 
 def test_details_differing_default_to_the_newer_address_postcode_and_school():
