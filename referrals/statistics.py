@@ -87,9 +87,19 @@ def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, i
     return out
 
 
-def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
+def in_areas(queryset, areas, path: str = "area"):
+    """``queryset`` limited to the council areas ``areas`` (area ids) through ``path``, or
+    left whole when ``areas`` is None (every area: a command, or a single-council
+    deployment's reader). An aggregate is counted for the areas its reader holds a role in,
+    explicitly, and not only by the row-level security wall, which SQLite does not have."""
+    if areas is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": sorted(set(areas))})
+
+
+def _counts(date_from: date, date_to: date, *, by_quarter: bool, areas=None) -> dict:
     """Raw counts, keyed by the first day of each quarter (``by_quarter``) or by None."""
-    referrals = Referral.objects.filter(received_on__range=(date_from, date_to))
+    referrals = in_areas(Referral.objects.filter(received_on__range=(date_from, date_to)), areas)
     age = "age_at_referral"
     aggregates = {
         "total": Count("pk"),
@@ -106,7 +116,11 @@ def _counts(date_from: date, date_to: date, *, by_quarter: bool) -> dict:
     for index, (_label, low, high) in enumerate(AGE_BANDS):
         aggregates[f"band_{index}"] = Count("pk", filter=Q(**{f"{age}__range": (low, high)}))
     through = Referral.concern_types.through
-    concerns = through.objects.filter(referral__received_on__range=(date_from, date_to))
+    concerns = in_areas(
+        through.objects.filter(referral__received_on__range=(date_from, date_to)),
+        areas,
+        "referral__area",
+    )
     if by_quarter:
         referrals = referrals.annotate(quarter=TruncQuarter("received_on"))
         concerns = concerns.annotate(quarter=TruncQuarter("referral__received_on"))
@@ -243,16 +257,22 @@ def _published(profile: dict, p: int, hidden: set) -> tuple[dict, dict]:
 
 
 def referral_statistics(
-    *, date_from: date, date_to: date, suppress: int = 0, with_quarters: bool = False
+    *,
+    date_from: date,
+    date_to: date,
+    suppress: int = 0,
+    with_quarters: bool = False,
+    areas=None,
 ) -> dict:
     """The profile of referrals received from ``date_from`` to ``date_to`` inclusive (the
     rules are at the top of this module). ``with_quarters``, for a whole financial quarter
     or year with ``suppress``: also "quarters", the referrals of each quarter of that year
-    and then of the year, as (first day, count or None if hidden), hidden with the rest."""
+    and then of the year, as (first day, count or None if hidden), hidden with the rest.
+    ``areas``: the council areas (ids) whose referrals count; None, every area."""
     block = reporting_block(date_from, date_to) if suppress else None
     periods = block.periods if block else [Period(date_from, date_to)]
     span = periods[-1]
-    counts = _counts(span.start, span.end, by_quarter=block is not None)
+    counts = _counts(span.start, span.end, by_quarter=block is not None, areas=areas)
     lookups = _lookups(counts, span.start, span.end)
     all_totals = counts["totals"].values()
     shape = {
