@@ -67,6 +67,18 @@ def test_a_manager_cannot_ask_for_another_areas_figures(client, world, counted):
     assert counted.elsewhere.area.name not in html
 
 
+def test_the_statistics_page_counts_the_readers_own_area(client, world, counted):
+    """Counted in the request, it too is limited to the reader's area explicitly (the
+    database wall is not there on SQLite)."""
+    sign_in(client, counted.elsewhere.manager)
+    period = {"date_from": "01/04/2020", "date_to": "31/03/2021"}
+    figures = client.get(reverse("referrals:statistics"), {**period, "format": "csv"})
+    assert "referrals,,20," in figures.content.decode().replace('"', "")
+    sign_in(client, world.coordinator)
+    figures = client.get(reverse("referrals:statistics"), {**period, "format": "csv"})
+    assert "referrals,,12," in figures.content.decode().replace('"', "")
+
+
 def test_each_area_is_counted_acting_for_that_area_alone(world, two_areas, monkeypatch):
     """The worker declares the one area it counts (the wall's second line of defence)."""
     from prevent_portal.areas import rls
