@@ -56,7 +56,7 @@ from prevent_portal.core.suppression import Sum
 from prevent_portal.core.suppression import suppress as suppress_cells
 from referrals.measures import MEASURES
 from referrals.models import Referral
-from referrals.statistics import counts_by_name, lookup_in_force
+from referrals.statistics import counts_by_name, in_areas, lookup_in_force
 
 HELD = (PanelMeeting.Status.HELD, PanelMeeting.Status.MINUTES_APPROVED)
 NOT_RECORDED = "Not recorded"
@@ -80,11 +80,12 @@ CASE_KEYS = [
 ]
 
 
-def _held_meetings(date_from: date, date_to: date):
-    return PanelMeeting.objects.filter(status__in=HELD, meets_on__range=(date_from, date_to))
+def _held_meetings(date_from: date, date_to: date, areas=None):
+    meetings = PanelMeeting.objects.filter(status__in=HELD, meets_on__range=(date_from, date_to))
+    return in_areas(meetings, areas)
 
 
-def _attendance(date_from: date, date_to: date) -> list[tuple[str, int, int]]:
+def _attendance(date_from: date, date_to: date, areas=None) -> list[tuple[str, int, int]]:
     """(agency name, held meetings where it was core, of which it was present), by name."""
     through = PanelMeeting.core_agencies.through
     present = Attendance.objects.filter(
@@ -93,9 +94,13 @@ def _attendance(date_from: date, date_to: date) -> list[tuple[str, int, int]]:
         status=Attendance.Status.PRESENT,
     )
     rows = (
-        through.objects.filter(
-            panelmeeting__status__in=HELD,
-            panelmeeting__meets_on__range=(date_from, date_to),
+        in_areas(
+            through.objects.filter(
+                panelmeeting__status__in=HELD,
+                panelmeeting__meets_on__range=(date_from, date_to),
+            ),
+            areas,
+            "panelmeeting__area",
         )
         .annotate(was_present=Exists(present))
         .values("agency__name")
@@ -116,11 +121,12 @@ def _has_flag(codes: tuple[str, ...]) -> Q:
     return Q(Exists(on_referral)) | Q(Exists(on_case))
 
 
-def _discussed(date_from: date, date_to: date) -> dict:
+def _discussed(date_from: date, date_to: date, areas=None) -> dict:
     items = AgendaItem.objects.filter(
-        meeting__in=_held_meetings(date_from, date_to), referral__isnull=False
+        meeting__in=_held_meetings(date_from, date_to, areas), referral__isnull=False
     )
-    return Referral.objects.filter(pk__in=items.values("referral_id")).aggregate(
+    discussed = in_areas(Referral.objects.filter(pk__in=items.values("referral_id")), areas)
+    return discussed.aggregate(
         discussed=Count("pk"),
         **{m.key: Count("pk", filter=_has_flag(m.codes)) for m in MEASURES},
     )
@@ -130,12 +136,12 @@ def _in(field: str, period: Period) -> Q:
     return Q(**{f"{field}__range": (period.start, period.end)})
 
 
-def _cases(periods: list[Period], date_to: date) -> dict:
+def _cases(periods: list[Period], date_to: date, areas=None) -> dict:
     """Cases adopted in each period, and open at ``date_to``."""
     not_left_by_end = (Q(exited_on__isnull=True) | Q(exited_on__gt=date_to)) & (
         Q(closed_on__isnull=True) | Q(closed_on__gt=date_to)
     )
-    return ChannelCase.objects.aggregate(
+    return in_areas(ChannelCase.objects.all(), areas).aggregate(
         open_at_end=Count("pk", filter=Q(adopted_on__lte=date_to) & not_left_by_end),
         **{f"adopted_{i}": Count("pk", filter=_in("adopted_on", p)) for i, p in enumerate(periods)},
     )
@@ -156,8 +162,9 @@ def _by_period(queryset, field: str, group: str, periods: list[Period]) -> list[
     return out
 
 
-def _exits_by_reason(periods: list[Period], span: Period) -> list[dict[str, int]]:
-    counts = _by_period(ChannelCase.objects.all(), "exited_on", "exit_reason_id", periods)
+def _exits_by_reason(periods: list[Period], span: Period, areas=None) -> list[dict[str, int]]:
+    cases = in_areas(ChannelCase.objects.all(), areas)
+    counts = _by_period(cases, "exited_on", "exit_reason_id", periods)
     reasons = list(ExitReason.objects.order_by("order", "name"))
     listed = {r.pk for r in reasons if lookup_in_force(r, span.start, span.end)}
     listed |= {pk for by_id in counts for pk, n in by_id.items() if n}
@@ -171,20 +178,23 @@ def _exits_by_reason(periods: list[Period], span: Period) -> list[dict[str, int]
     return out
 
 
-def _ownership_returned(periods: list[Period]) -> list[dict[str, int]]:
-    returned = ChannelCase.objects.filter(ownership_returned_to__isnull=False)
+def _ownership_returned(periods: list[Period], areas=None) -> list[dict[str, int]]:
+    returned = in_areas(ChannelCase.objects.filter(ownership_returned_to__isnull=False), areas)
     counts = _by_period(returned, "exited_on", "ownership_returned_to__name", periods)
     names = sorted({name for by_name in counts for name, n in by_name.items() if n})
     return [{name: by_name.get(name, 0) for name in names} for by_name in counts]
 
 
-def _re_referrals(periods: list[Period]) -> list[int]:
+def _re_referrals(periods: list[Period], areas=None) -> list[int]:
     received = OuterRef("received_on")
     earlier_case_left = ChannelCase.objects.filter(
         referral__person_id=OuterRef("person_id")
     ).filter(Q(exited_on__lt=received) | Q(closed_on__lt=received))
+    received_in_span = Referral.objects.filter(
+        received_on__range=(periods[0].start, periods[-1].end)
+    )
     counts = (
-        Referral.objects.filter(received_on__range=(periods[0].start, periods[-1].end))
+        in_areas(received_in_span, areas)
         .filter(Exists(earlier_case_left))
         .aggregate(
             **{f"n{i}": Count("pk", filter=_in("received_on", p)) for i, p in enumerate(periods)}
@@ -228,15 +238,16 @@ def _hidden(additive: list[dict], asked: int, figures: dict, suppress: int) -> s
     return hidden | {(asked, "cases_open_at_end", "")}
 
 
-def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict:
+def channel_report(*, date_from: date, date_to: date, suppress: int = 0, areas=None) -> dict:
     """The Channel Panel's figures from ``date_from`` to ``date_to`` inclusive (the rules
-    are at the top of this module)."""
+    are at the top of this module). ``areas``: the council areas (ids) whose meetings,
+    referrals and cases count; None, every area."""
     block = reporting_block(date_from, date_to) if suppress else None
     periods = block.quarters if block else [Period(date_from, date_to)]
     span = Period(periods[0].start, periods[-1].end)
-    attendance = _attendance(date_from, date_to)
-    discussed = _discussed(date_from, date_to)
-    cases = _cases(periods, date_to)
+    attendance = _attendance(date_from, date_to, areas)
+    discussed = _discussed(date_from, date_to, areas)
+    cases = _cases(periods, date_to, areas)
     additive = [
         {
             "cases_adopted": cases[f"adopted_{i}"],
@@ -246,9 +257,9 @@ def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict
         }
         for i, (exits, returned, re_referrals) in enumerate(
             zip(
-                _exits_by_reason(periods, span),
-                _ownership_returned(periods),
-                _re_referrals(periods),
+                _exits_by_reason(periods, span, areas),
+                _ownership_returned(periods, areas),
+                _re_referrals(periods, areas),
                 strict=True,
             )
         )
@@ -267,7 +278,7 @@ def channel_report(*, date_from: date, date_to: date, suppress: int = 0) -> dict
     asked = block.asked if block else 0
     counts = additive[asked]
     figures = {
-        "meetings_held": _held_meetings(date_from, date_to).count(),
+        "meetings_held": _held_meetings(date_from, date_to, areas).count(),
         "core_agency_meetings": {name: of for name, of, _ in attendance},
         "core_agency_present": {name: present for name, _, present in attendance},
         "cases_discussed": discussed["discussed"],

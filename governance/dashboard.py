@@ -40,7 +40,7 @@ from prevent_portal.core.suppression import Sum as Adds
 from prevent_portal.core.suppression import suppress as suppress_cells
 from referrals.measures import MEASURES
 from referrals.models import Referral
-from referrals.statistics import referral_statistics
+from referrals.statistics import in_areas, referral_statistics
 from referrals.views.statistics import GROUP_CAPTIONS
 from training.figures import TypeTable, compliance_index, compliance_tables
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
@@ -174,7 +174,7 @@ REFERRAL_GROUPS = [
 
 
 def referrals_by_quarter(
-    date_from: date, date_to: date, suppress: int, statistics: dict | None = None
+    date_from: date, date_to: date, suppress: int, statistics: dict | None = None, areas=None
 ) -> list[Row]:
     """Referrals received in each financial-year quarter the period touches (every quarter,
     none left out for having no referrals). For a whole financial quarter or year with
@@ -184,11 +184,15 @@ def referrals_by_quarter(
     block = reporting_block(date_from, date_to) if suppress else None
     if block:
         statistics = statistics or referral_statistics(
-            date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+            date_from=date_from,
+            date_to=date_to,
+            suppress=suppress,
+            with_quarters=True,
+            areas=areas,
         )
         return _rows_of_block(statistics["quarters"], block.asked)
     counts = dict(
-        Referral.objects.filter(received_on__range=(date_from, date_to))
+        in_areas(Referral.objects.filter(received_on__range=(date_from, date_to)), areas)
         .annotate(quarter=TruncQuarter("received_on"))
         .values_list("quarter")
         .annotate(n=Count("pk"))
@@ -477,9 +481,10 @@ def _rag(user, period: StrategyPeriod | None) -> Figure:
 
 @dataclass
 class PeriodFigures:
-    """The referral and Channel Panel figures of a period: the same for every reader (they
-    are not limited by agency) and the costliest part of the page, so counted by the worker
-    into the shared cache (``governance.services.dashboard``), never while a reader waits."""
+    """The referral and Channel Panel figures of a period in one council area: the same
+    for every reader of that area (they are not limited by agency) and the costliest part
+    of the page, so counted by the worker into the shared cache
+    (``governance.services.dashboard``), never while a reader waits."""
 
     statistics: dict
     by_quarter: list[Row]
@@ -487,16 +492,21 @@ class PeriodFigures:
     computed_at: datetime
 
 
-def period_figures_count(*, date_from: date, date_to: date, suppress: int) -> PeriodFigures:
+def period_figures_count(
+    *, date_from: date, date_to: date, suppress: int, areas=None
+) -> PeriodFigures:
     """Count ``referral_statistics``, referrals by quarter and ``channel_report`` for the
-    period, each hidden by its own suppression rules with ``suppress``."""
+    period in the council ``areas`` (ids; None: every area), each hidden by its own
+    suppression rules with ``suppress``."""
     statistics = referral_statistics(
-        date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True
+        date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True, areas=areas
     )
     return PeriodFigures(
         statistics=statistics,
-        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics),
-        channel=channel_report(date_from=date_from, date_to=date_to, suppress=suppress),
+        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics, areas),
+        channel=channel_report(
+            date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
+        ),
         computed_at=timezone.now(),
     )
 
@@ -506,14 +516,24 @@ COUNT_NOW = object()
 
 
 def dashboard_figures(
-    *, user, date_from: date, date_to: date, today: date, suppress: int, period=COUNT_NOW
+    *,
+    user,
+    date_from: date,
+    date_to: date,
+    today: date,
+    suppress: int,
+    period=COUNT_NOW,
+    areas=None,
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
     of this module); ``user`` limits what the governance and training figures count.
     ``period``: the period's referral and Channel Panel figures as the worker counted them
-    (None: not counted yet, and the dashboard has none); by default they are counted here."""
+    (None: not counted yet, and the dashboard has none); by default they are counted here,
+    for the council ``areas`` (None: every area)."""
     if period is COUNT_NOW:
-        period = period_figures_count(date_from=date_from, date_to=date_to, suppress=suppress)
+        period = period_figures_count(
+            date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
+        )
     quarters = training_quarters(date_from, date_to)
     plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
     return Dashboard(

@@ -51,6 +51,17 @@ NAV_ITEMS = [
         section=GOVERNANCE,
     ),
     NavItem(
+        label="Regional figures",
+        url_name="governance:regional",
+        roles=frozenset({Role.REGIONAL_LEAD}),
+        description=(
+            "Each council area's referral and Channel Panel figures side by side, with the "
+            "region's total. Small numbers hidden; no personal data."
+        ),
+        order=41,
+        section=GOVERNANCE,
+    ),
+    NavItem(
         label="Board reports",
         url_name="governance:report_list",
         roles=frozenset({Role.COORDINATOR, Role.MANAGER}),

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from governance.services.dashboard import dashboard_figures_refresh
+from governance.services.regional import regional_figures_refresh
 from governance.services.reports import board_report_build, board_reports_sweep
 from governance.services.subject_access import (
     subject_access_build,
@@ -50,6 +51,7 @@ def subject_access_expire_task() -> int:
 
 @shared_task(name="governance.dashboard_figures_refresh", ignore_result=True, acts_for=ALL)
 def refresh_dashboard_figures() -> int:
-    """Every minute: count the dashboard's period figures that are missing or out of date
-    into the shared cache (reads only: no actor is needed)."""
-    return dashboard_figures_refresh()
+    """Every minute: count the dashboard's period figures, area by area, and the regional
+    aggregates, region by region, that are missing or out of date into the shared cache
+    (reads only: no actor is needed)."""
+    return dashboard_figures_refresh() + regional_figures_refresh()

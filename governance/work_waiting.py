@@ -60,12 +60,18 @@ def latest_figures(user, today: date):
     """This financial year's referral total and meetings held, from the dashboard's own
     figures (counted in the background, suppressed), so the two pages never disagree and
     the home page never counts them while its reader waits."""
-    from governance.services.dashboard import dashboard_period_figures
+    from governance.services.dashboard import dashboard_period_figures, reader_areas
     from referrals.views.statistics import manager_suppress_below
 
+    areas = reader_areas(user)
+    if not areas:
+        return
     year = financial_year(financial_year_start(today).year)
     suppress = manager_suppress_below()
-    figures = dashboard_period_figures(date_from=year.start, date_to=year.end, suppress=suppress)
+    # The reader's own area (their first, as the dashboard opens on it).
+    figures = dashboard_period_figures(
+        area=areas[0], date_from=year.start, date_to=year.end, suppress=suppress
+    )
     if figures is None:
         detail = "Being counted: the dashboard will show them in a minute or two."
     else:

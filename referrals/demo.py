@@ -232,6 +232,7 @@ SECOND_ACCOUNTS = [
     ("eastfield-coordinator", "coordinator", "Ellis", "Marchbank"),
     ("eastfield-chair", "panel_chair", "Noor", "Castleton"),
 ]
+REGIONAL_LEAD = ("regional-lead", "regional_lead")
 # (given, family, age (years, months), gender, postcode, owning agency, days ago, concern)
 SECOND_REFERRALS = [
     (
@@ -292,6 +293,8 @@ def seed_second_area(ctx: DemoContext) -> None:
     # Every run lists the accounts (seed_demo prints them), made once.
     for username, role, first, last in SECOND_ACCOUNTS:
         _account(ctx, username, role, council, first, last)
+    # The police team's regional lead: both areas' figures side by side, no record.
+    _account(ctx, *REGIONAL_LEAD, agencies["so15"], "Blair", "Kestrel")
     if not made:
         return
     for given, family, age, gender, postcode, agency, days_ago, text in SECOND_REFERRALS:

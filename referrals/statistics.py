@@ -93,6 +93,16 @@ def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, i
     return out
 
 
+def in_areas(queryset, areas, path: str = "area"):
+    """``queryset`` limited to the council areas ``areas`` (area ids) through ``path``, or
+    left whole when ``areas`` is None (every area: a command, or a single-council
+    deployment's reader). An aggregate is counted for the areas its reader holds a role in,
+    explicitly, and not only by the row-level security wall, which SQLite does not have."""
+    if areas is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": sorted(set(areas))})
+
+
 @dataclass(frozen=True)
 class _Source:
     """What is counted as a referral received: the referrals themselves, or the traces of

@@ -150,6 +150,7 @@ class World:
     coordinator: User
     chair: User
     manager: User
+    regional: User
     sysadmin: User
     spoc_a: User
     spoc_b: User
@@ -167,6 +168,7 @@ PERSONAS = [
     "coordinator",
     "chair",
     "manager",
+    "regional",
     "sysadmin",
     "spoc_a",
     "spoc_b",
@@ -318,6 +320,8 @@ def build_world() -> World:
         coordinator=factories.member(Role.COORDINATOR, council, username="coordinator"),
         chair=factories.member(Role.PANEL_CHAIR, council, username="chair"),
         manager=factories.member(Role.MANAGER, council, username="manager"),
+        # Issue 18: a regional lead sees suppressed aggregates across areas, no record.
+        regional=factories.member(Role.REGIONAL_LEAD, council, username="regional"),
         sysadmin=factories.member(Role.SYSADMIN, council, username="sysadmin"),
         spoc_a=factories.member(Role.SPOC, agency_a, username="spoc-a"),
         spoc_b=factories.member(Role.SPOC, agency_b, username="spoc-b"),

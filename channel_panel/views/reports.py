@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from channel_panel.assessment_reports import vaf_counts, vaf_table_rows
 from channel_panel.forms.reports import ChannelReportForm
 from channel_panel.reports import channel_report
-from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.access import area_ids_for, has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from referrals.measures import MEASURES
@@ -53,10 +53,14 @@ def channel_report_page(request):
     suppress = 0 if sees_exact else manager_suppress_below()
     if form.is_valid():
         suppress = suppress_below(form, exact=sees_exact)
+        # The reader's own council areas (issue 18): those where a role giving this view of
+        # the figures (exact, or suppressed) is held, and no other.
+        exact_roles = (Role.COORDINATOR, Role.PANEL_CHAIR)
         figures = channel_report(
             date_from=form.cleaned_data["from"],
             date_to=form.cleaned_data["to"],
             suppress=suppress,
+            areas=area_ids_for(request.user, exact_roles if sees_exact else REPORT_ROLES),
         )
         if request.GET.get("format") == "csv":
             response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)

@@ -7,12 +7,15 @@ what is on this page is shown in meetings. Managers choose whole financial quart
 only (security finding F3); the Coordinator, any dates. The period is a GET form, so a
 selection is a link that can be shared. The referral and Channel Panel figures are counted
 by the worker, never in this request (``governance.services.dashboard``): the page shows them
-as last counted and says when, or says they are being counted.
+as last counted and says when, or says they are being counted. They are the figures of one
+council area, the reader's own (issue 18); someone reading in several areas chooses which,
+and no one is shown an area where they hold no reader role.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -21,7 +24,7 @@ from django.views.decorators.http import require_GET
 from governance.dashboard import dashboard_figures
 from governance.forms.reports import PeriodForm
 from governance.models.access import READER_ROLES
-from governance.services.dashboard import dashboard_period_figures
+from governance.services.dashboard import dashboard_period_figures, reader_areas
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.forms import date_submitted
@@ -44,9 +47,21 @@ def period_form(request, form_class=PeriodForm, **kwargs):
     return form_class(data, today=today, **kwargs)
 
 
+def chosen_area(request, areas):
+    """The area the address names (``?area=<short code>``) among the reader's ``areas``, else
+    the first of them. A code of an area that is not theirs is not an error that says
+    whether it exists: their own first area is shown."""
+    wanted = request.GET.get("area")
+    return next((a for a in areas if a.short_code == wanted), areas[0])
+
+
 @require_GET
 def dashboard(request):
     require_role(request.user, *READER_ROLES)
+    areas = reader_areas(request.user)
+    if not areas:
+        raise PermissionDenied("Your role is not held in any council area")
+    area = chosen_area(request, areas)
     today = timezone.localdate()
     form = period_form(request, whole_periods_only=not has_role(request.user, Role.COORDINATOR))
     figures = None
@@ -59,7 +74,8 @@ def dashboard(request):
         figures = dashboard_figures(
             user=request.user,
             today=today,
-            period=dashboard_period_figures(**period),
+            period=dashboard_period_figures(area=area, **period),
+            areas=[area.pk],
             **period,
         )
     response = render(
@@ -69,6 +85,8 @@ def dashboard(request):
             "form": form,
             "figures": figures,
             "today": today,
+            "area": area,
+            "areas": areas,
             "dashboard_cache_minutes": max(1, -(-settings.DASHBOARD_CACHE_SECONDS // 60)),
             "refresh_seconds": REFRESH_SECONDS,
         },

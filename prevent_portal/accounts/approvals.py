@@ -5,9 +5,10 @@ Rules, enforced here and nowhere else:
 1. Nobody gives themselves a role, and nobody holds the system administrator role together
    with a case role (coordinator, panel chair, panel member, SPOC, referrer).
 2. A role asked for by a person takes effect only once a second person approves it: a
-   Coordinator for every role, and also another system administrator for the Coordinator and
-   the system administrator roles (``AccountChangeRequest.roles_needed``), so that one
-   administrator cannot make an administrator of their own to be the "other" one. Until then
+   Coordinator for every role, and also another system administrator for the Coordinator,
+   the system administrator and the regional lead roles (``AccountChangeRequest.roles_needed``),
+   so that one administrator cannot make an administrator of their own to be the "other" one,
+   and one council's Coordinator alone does not open other areas' figures. Until then
    the membership is pending and gives no sight (``Membership.objects.active()`` leaves it
    out).
 3. A person's authenticator, council sign-in link or e-mail address (where the
@@ -40,6 +41,7 @@ from prevent_portal.accounts import access
 from prevent_portal.accounts.addressees import EVERY_AREA, holders
 from prevent_portal.accounts.models import (
     CASE_ROLES,
+    SECOND_ADMINISTRATOR_ROLES,
     AccountChangeApproval,
     AccountChangeRequest,
     Agency,
@@ -60,8 +62,9 @@ APPROVER_ROLES = (Role.COORDINATOR, Role.SYSADMIN)
 # Roles whose accounts' credentials change only with a Coordinator's approval (rule 3): those
 # that open case records, and the administrator's, whose holder approves other changes.
 GUARDED_ROLES = CASE_ROLES | {Role.SYSADMIN}
-# Roles that need a second system administrator's approval as well as a Coordinator's.
-ADMINISTRATOR_APPROVED_ROLES = frozenset({Role.COORDINATOR, Role.SYSADMIN})
+# Roles that need a second system administrator's approval as well as a Coordinator's (the
+# regional lead's too: AccountChangeRequest.roles_needed).
+ADMINISTRATOR_APPROVED_ROLES = SECOND_ADMINISTRATOR_ROLES
 
 
 def is_system(acting_user: User | None) -> bool:

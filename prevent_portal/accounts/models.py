@@ -20,6 +20,9 @@ class Role(models.TextChoices):
     SPOC = "spoc", "Agency single point of contact"
     REFERRER = "referrer", "Referrer"
     MANAGER = "manager", "Manager (aggregates only)"
+    # Issue 18: a regional lead (Counter Terrorism Policing's, say) sees suppressed aggregates
+    # of every area their agency serves, side by side, and no record of anyone.
+    REGIONAL_LEAD = "regional_lead", "Regional lead (aggregates across areas only)"
     SYSADMIN = "sysadmin", "System administrator"
 
 
@@ -30,6 +33,10 @@ AGENCY_CASE_ROLES = frozenset({Role.COORDINATOR, Role.PANEL_CHAIR, Role.PANEL_ME
 # administrator may hold none of them (separation of duties: accounts.E002), and their
 # credentials are changed only with a Coordinator's approval.
 CASE_ROLES = AGENCY_CASE_ROLES | {Role.REFERRER}
+# Roles given only with a second system administrator's approval as well as a Coordinator's:
+# the Coordinator's and the administrator's (neither may make one alone), and the regional
+# lead's, whose figures reach beyond the area of any one Coordinator who approves it.
+SECOND_ADMINISTRATOR_ROLES = frozenset({Role.COORDINATOR, Role.SYSADMIN, Role.REGIONAL_LEAD})
 
 
 class LookupQuerySet(models.QuerySet):
@@ -323,15 +330,13 @@ class AccountChangeRequest(models.Model):
         return self.get_kind_display()
 
     def roles_needed(self) -> set[str]:
-        """Every change needs a Coordinator; the Coordinator and system administrator roles
-        also need a second system administrator, so neither can make a Coordinator alone,
-        and no administrator can make another administrator of their own to be that second
-        one."""
+        """Every change needs a Coordinator; the Coordinator, system administrator and
+        regional lead roles also need a second system administrator, so neither can make a
+        Coordinator alone, no administrator can make another administrator of their own to
+        be that second one, and no one council's Coordinator alone opens the figures of the
+        other areas a regional lead sees."""
         needed = {Role.COORDINATOR}
-        if self.kind == self.Kind.ROLE and self.membership.role in (
-            Role.COORDINATOR,
-            Role.SYSADMIN,
-        ):
+        if self.kind == self.Kind.ROLE and self.membership.role in SECOND_ADMINISTRATOR_ROLES:
             needed.add(Role.SYSADMIN)
         return needed
 

@@ -179,6 +179,17 @@ def _users(ctx, rng) -> None:
     plan += [(pk, role) for pk in area_councils for role in AREA_COUNCIL_ROLES]
     plan += [(pk, Role.SPOC) for pk, _ in partners]
     plan += [(pk, Role.PANEL_MEMBER) for pk, core in partners if core for _ in range(2)]
+    # One regional lead, at the partner serving the most areas (the police unit): the bench
+    # measures the regional aggregate page as them.
+    widest = (
+        Agency.areas.through.objects.filter(agency_id__in=[pk for pk, _ in partners])
+        .values("agency_id")
+        .annotate(served=Count("area"))
+        .order_by("-served", "agency_id")
+        .first()
+    )
+    if widest:
+        plan.append((widest["agency_id"], Role.REGIONAL_LEAD))
     weights = [1 / (rank + 1) ** 0.6 for rank in range(len(partners))]
     while len(plan) < wanted:
         plan.append((rng.choices(partners, weights)[0][0], Role.REFERRER))

@@ -55,6 +55,28 @@ class AgencyForm(forms.Form):
         self.fields["agency"].choices = [(str(a.pk), a.name) for a in agencies]
 
 
+class AreaForm(forms.Form):
+    """Which council area the referral goes to: asked only when the agency referring serves
+    several (a mental health trust serving three boroughs), each area's own Coordinator
+    triaging its referrals (issue 18)."""
+
+    SLUG = "area"
+
+    area = forms.ChoiceField(
+        label="Which council area does the person live in?",
+        help_text="The Prevent Coordinator of that council will look at the referral.",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the council area the person lives in",
+            "invalid_choice": "Select the council area the person lives in",
+        },
+    )
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [(str(a.pk), a.name) for a in areas]
+
+
 class NameForm(forms.Form):
     given_name = TextField(
         label="First name",

@@ -11,7 +11,13 @@ from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Agency, Role, User
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
-from referrals.forms.intake import STEPS_BY_SLUG, SourceForm, alias_names, draft_validate
+from referrals.forms.intake import (
+    STEPS_BY_SLUG,
+    AreaForm,
+    SourceForm,
+    alias_names,
+    draft_validate,
+)
 from referrals.lifecycle import REFERRAL_LIFECYCLE
 from referrals.models import ConcernType, NeedsFlag, Person, PersonAlias, Referral, ReferralDraft
 from referrals.services.matching import repeat_matches_refresh
@@ -76,17 +82,23 @@ def intake_agencies(user: User) -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
 
 
+def agency_areas(agency: Agency) -> list:
+    """The council areas ``agency`` serves, by name: where its referrals may go."""
+    return list(agency.areas.order_by("name", "pk"))
+
+
 def draft_area(draft: ReferralDraft):
     """The council area a draft's referral goes to: the one its agency serves. A partner
-    serving several areas says which on the draft (``data["area"]``, one of its areas)."""
-    served = list(draft.agency.areas.order_by("pk"))
+    serving several areas says which on the draft (``data["area"]``, one of its areas: the
+    intake's "council area" page)."""
+    served = agency_areas(draft.agency)
     if len(served) == 1:
         return served[0]
-    chosen = draft.data.get("area")
+    chosen = draft.data.get(AreaForm.SLUG)
     for area in served:
         if str(area.pk) == str(chosen):
             return area
-    raise IntakeIncomplete([(SourceForm.SLUG, "Choose the council area the person lives in")])
+    raise IntakeIncomplete([(AreaForm.SLUG, "Select the council area the person lives in")])
 
 
 @transaction.atomic
@@ -95,8 +107,9 @@ def referral_draft_save(
 ) -> ReferralDraft:
     """Keep one page's valid answers in the user's draft (one draft per user), creating it
     on the first page answered. The agency must be one the user may refer for; ``None``
-    keeps the draft's agency."""
-    if step != "agency" and step != SourceForm.SLUG and step not in STEPS_BY_SLUG:
+    keeps the draft's agency. The "area" step keeps the council area chosen
+    (``answers["area"]``), which must be one the draft's agency serves."""
+    if step not in ("agency", AreaForm.SLUG, SourceForm.SLUG) and step not in STEPS_BY_SLUG:
         raise ValueError(f"Unknown intake step {step!r}")
     if step == SourceForm.SLUG and not may_record_for_others(acting_user):
         raise PermissionError("Only the Prevent Coordinator records who made a referral")
@@ -113,7 +126,12 @@ def referral_draft_save(
     if draft is None:
         draft = ReferralDraft(author=acting_user, agency=agency, data={})
     draft.agency = agency
-    if step != "agency":
+    if step == AreaForm.SLUG:
+        chosen = str(answers.get(AreaForm.SLUG, ""))
+        if chosen not in {str(a.pk) for a in agency_areas(agency)}:
+            raise ValueError("That council area is not one the agency serves")
+        draft.data = {**draft.data, AreaForm.SLUG: chosen}
+    elif step != "agency":
         draft.data = {**draft.data, step: answers}
     draft.save()
     return draft

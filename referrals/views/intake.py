@@ -22,6 +22,7 @@ from referrals import services
 from referrals.forms.intake import (
     STEPS,
     AgencyForm,
+    AreaForm,
     SourceForm,
     Step,
     alias_names,
@@ -36,7 +37,12 @@ from referrals.models import (
     Referral,
     ReferralDraft,
 )
-from referrals.services.intake import INTAKE_ROLES, IntakeIncomplete, intake_agencies
+from referrals.services.intake import (
+    INTAKE_ROLES,
+    IntakeIncomplete,
+    agency_areas,
+    intake_agencies,
+)
 
 PAGE_SIZE = 25
 
@@ -54,9 +60,24 @@ def _draft(user) -> ReferralDraft | None:
     return ReferralDraft.objects.filter(author=user).select_related("agency").first()
 
 
+def _draft_agency(user, draft: ReferralDraft | None):
+    """The agency a referral is being made for: the draft's, or the user's only one."""
+    if draft is not None:
+        return draft.agency
+    agencies = intake_agencies(user)
+    return agencies[0] if len(agencies) == 1 else None
+
+
+def _asks_area(agency) -> bool:
+    """The council area is asked only of an agency serving several (issue 18)."""
+    return agency is not None and len(agency_areas(agency)) > 1
+
+
 def _first_page(user) -> str:
     if len(intake_agencies(user)) > 1:
         return reverse("referrals:intake_agency")
+    if _asks_area(_draft_agency(user, None)):
+        return reverse("referrals:intake_area")
     return _step_url(STEPS[0])
 
 
@@ -85,7 +106,10 @@ def intake_agency(request):
         services.referral_draft_save(
             agency=agency, step="agency", answers={}, acting_user=request.user
         )
-        if request.GET.get("change"):
+        change = "?change=1" if request.GET.get("change") else ""
+        if _asks_area(agency):
+            return redirect(reverse("referrals:intake_area") + change)
+        if change:
             return redirect("referrals:intake_check")
         return redirect(_step_url(STEPS[0]))
     return render(
@@ -93,6 +117,44 @@ def intake_agency(request):
         "referrals/intake_agency.html",
         {"form": form, "back_url": reverse("referrals:intake_start")},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def intake_area(request):
+    """Which council area the referral goes to, asked only when the agency referring serves
+    several areas (a partner such as a mental health trust); anyone else goes straight on to
+    the first question."""
+    require_role(request.user, *INTAKE_ROLES)
+    draft = _draft(request.user)
+    agency = _draft_agency(request.user, draft)
+    if agency is None:
+        return redirect("referrals:intake_agency")
+    change = bool(request.GET.get("change"))
+    if not _asks_area(agency):
+        return redirect("referrals:intake_check" if change else _step_url(STEPS[0]))
+    areas = agency_areas(agency)
+    chosen = draft.data.get(AreaForm.SLUG) if draft else None
+    data = request.POST if request.method == "POST" else None
+    form = AreaForm(data, areas=areas, initial={"area": chosen} if chosen else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_draft_save(
+                agency=agency,
+                step=AreaForm.SLUG,
+                answers={"area": form.cleaned_data["area"]},
+                acting_user=request.user,
+            )
+        except PermissionError:
+            # The draft's agency is no longer one they refer for: ask again.
+            return redirect("referrals:intake_agency")
+        return redirect("referrals:intake_check" if change else _step_url(STEPS[0]))
+    if change:
+        back_url = reverse("referrals:intake_check")
+    elif len(intake_agencies(request.user)) > 1:
+        back_url = reverse("referrals:intake_agency")
+    else:
+        back_url = reverse("referrals:intake_start")
+    return render(request, "referrals/intake_area.html", {"form": form, "back_url": back_url})
 
 
 def _step_view(step: Step, index: int):
@@ -131,6 +193,8 @@ def _step_view(step: Step, index: int):
             back_url = reverse("referrals:intake_check")
         elif index:
             back_url = _step_url(STEPS[index - 1])
+        elif draft is not None and _asks_area(draft.agency):
+            back_url = reverse("referrals:intake_area")
         else:
             back_url = reverse("referrals:intake_start")
         return render(
@@ -184,6 +248,22 @@ def intake_source(request):
         "referrals/intake_source.html",
         {"form": form, "back_url": reverse("referrals:intake_check")},
     )
+
+
+def _area_rows(draft: ReferralDraft | None) -> list[dict]:
+    """Check your answers' "council area" row, for an agency serving several areas."""
+    if draft is None or not _asks_area(draft.agency):
+        return []
+    chosen = str(draft.data.get(AreaForm.SLUG, ""))
+    area = next((a for a in agency_areas(draft.agency) if str(a.pk) == chosen), None)
+    return [
+        {
+            "label": "Council area",
+            "value": area.name if area else "",
+            "answered": area is not None,
+            "change_url": reverse("referrals:intake_area") + "?change=1",
+        }
+    ]
 
 
 def _source_rows(draft: ReferralDraft | None, user) -> list[dict]:
@@ -283,7 +363,10 @@ def intake_check(request):
                 referral = services.referral_submit(draft=draft, acting_user=request.user)
             except IntakeIncomplete as incomplete:
                 slugs = {step.slug: step for step in STEPS}
-                other_pages = {SourceForm.SLUG: reverse("referrals:intake_source")}
+                other_pages = {
+                    SourceForm.SLUG: reverse("referrals:intake_source"),
+                    AreaForm.SLUG: reverse("referrals:intake_area") + "?change=1",
+                }
                 problems = [
                     {
                         "message": message,
@@ -301,7 +384,11 @@ def intake_check(request):
         "referrals/intake_check.html",
         {
             "draft": draft,
-            "rows": [*_source_rows(draft, request.user), *_answer_rows(draft)],
+            "rows": [
+                *_area_rows(draft),
+                *_source_rows(draft, request.user),
+                *_answer_rows(draft),
+            ],
             "problems": problems,
             "show_agency": len(agencies) > 1,
             "back_url": _step_url(STEPS[-1]),
@@ -358,6 +445,7 @@ def referrals_mine(request):
 urlpatterns = [
     path("new/", intake_start, name="intake_start"),
     path("new/agency/", intake_agency, name="intake_agency"),
+    path("new/area/", intake_area, name="intake_area"),
     *[
         path(f"new/{step.slug}/", _step_view(step, i), name=_url_name(step))
         for i, step in enumerate(STEPS)

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from prevent_portal.accounts.access import has_role, require_role
+from prevent_portal.accounts.access import area_ids_for, has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.exports import CSV_CONTENT_TYPE
 from prevent_portal.core.forms import date_submitted
@@ -84,10 +84,13 @@ def referral_statistics_page(request):
     suppress = 0 if exact else manager_suppress_below()
     if form.is_valid():
         suppress = suppress_below(form, exact=exact)
+        # The reader's own council areas (issue 18): where the role giving this view of the
+        # figures (exact for the Coordinator, suppressed for a manager) is held.
         figures = referral_statistics(
             date_from=form.cleaned_data["date_from"],
             date_to=form.cleaned_data["date_to"],
             suppress=suppress,
+            areas=area_ids_for(request.user, [Role.COORDINATOR] if exact else [Role.MANAGER]),
         )
         if request.GET.get("format") == "csv":
             response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)

@@ -84,8 +84,7 @@ SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
 # scale 10 the sweep must stay within its scale-1 target per area).
 AREAS_AT_SCALE_1 = 30
 # The regional aggregate (issue 18), built in parallel on branch region18.
-# TODO(merge, region18): set REGIONAL_URL_NAME to the regional aggregate page's URL name and
-# REGIONAL_ROLE to the regional role's value; the page is measured once both exist.
+# The regional aggregate page (governance/views, the regional lead's) and the role that reads it.
 REGIONAL_URL_NAME = "governance:regional"
 REGIONAL_ROLE = "regional_lead"
 # The dashboard's referral and Channel Panel figures are counted by the worker into the

@@ -247,6 +247,8 @@ GOVERNANCE_PAGES: dict[str, tuple[str, str, Callable[[Scene], dict], str]] = {
         "",
     ),
     **test_governance_dashboard_journey.REPORT_PAGES,
+    # Issue 18: the regional lead's aggregate across areas.
+    "regional": ("regional", "Regional figures", _no_kwargs, ""),
     **test_subject_access_journey.SAR_PAGES,
 }
 
@@ -473,6 +475,9 @@ POST_ONLY: dict[str, Callable] = {
 
 # url name -> why it is no page of this site (it only redirects to or from another site).
 NOT_PAGES: dict[str, str] = {
+    "referrals:intake_area": "asked only of an agency serving several council areas (every "
+    "agency of the walk serves one, and is sent on to the first question): opened and "
+    "axe-checked in tests/browser/test_cross_area_journey.py",
     "accounts:sso_start": "sends the browser to Entra ID; 404 while single sign-on is off",
     "accounts:sso_callback": "Entra ID sends the browser back here; 404 while it is off",
     "accounts:enrol": "a one-time link: remembers itself and redirects to sign in or set up "

@@ -83,3 +83,9 @@ def test_the_demo_has_a_second_council_that_shares_two_partners(db):
     trust_spoc = User.objects.get(username="beh-mht-spoc")
     areas_seen = set(Referral.objects.visible_to(trust_spoc).values_list("area", flat=True))
     assert areas_seen == {first.pk, second.pk}
+    # The police team's regional lead: both areas' figures, and no record of anyone.
+    lead = User.objects.get(username="regional-lead")
+    from governance.services.regional import regional_areas
+
+    assert {a.pk for a in regional_areas(lead)} == {first.pk, second.pk}
+    assert not Referral.objects.visible_to(lead).exists()

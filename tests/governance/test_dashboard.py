@@ -20,6 +20,7 @@ from governance import services
 from governance.dashboard import dashboard_figures, referrals_by_quarter
 from governance.models import Rag
 from governance.services import dashboard as dashboard_service
+from prevent_portal.areas.models import Area
 from prevent_portal.core.periods import WHOLE_PERIOD_ERROR
 from referrals.measures import LABELS
 from referrals.services.imports import referrals_import
@@ -331,7 +332,9 @@ def test_a_period_not_yet_counted_is_asked_of_the_worker_and_the_page_says_so(
     assert 'id="referrals-total"' not in html
     read = " ".join(q["sql"] for q in ctx.captured_queries)
     assert '"referrals_referral"' not in read and '"channel_panel_' not in read
-    assert (date(2020, 4, 1), date(2021, 3, 31), 5) in cache.get(dashboard_service.WANTED_KEY)
+    area_id = Area.objects.get().pk
+    wanted = cache.get(dashboard_service.WANTED_KEY)
+    assert (area_id, date(2020, 4, 1), date(2021, 3, 31), 5) in wanted
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
     with time_machine.travel(start, tick=False):
         assert dashboard_service.dashboard_figures_refresh() == 2  # this year, and 2020/21
@@ -380,13 +383,14 @@ def test_figures_counted_in_the_background_are_hidden_exactly_as_counted_in_a_re
     inline = figures(user=world.manager)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     period = {"date_from": date(2020, 4, 1), "date_to": date(2021, 3, 31), "suppress": 5}
-    assert dashboard_service.dashboard_period_figures(**period) is None
-    dashboard_service.dashboard_period_want(**period)
+    area = Area.objects.get()
+    assert dashboard_service.dashboard_period_figures(area=area, **period) is None
+    dashboard_service.dashboard_period_want(area_id=area.pk, **period)
     dashboard_service.dashboard_figures_refresh()
     background = dashboard_figures(
         user=world.manager,
         today=date(2021, 4, 10),
-        period=dashboard_service.dashboard_period_figures(**period),
+        period=dashboard_service.dashboard_period_figures(area=area, **period),
         **period,
     )
     assert background.period_counted

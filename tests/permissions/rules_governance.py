@@ -255,6 +255,8 @@ EXPECTED: dict = {
     "governance:register_delete": _register_entry,
     # Aggregates only: managers and the Coordinator; 403 to anyone else.
     "governance:dashboard": _role_page(READERS),
+    # Issue 18: the regional aggregate, regional leads alone; 403 to anyone else.
+    "governance:regional": _role_page({"regional"}),
     "governance:report_list": _role_page(READERS),
     "governance:report_add": _role_page(READERS, get_only=False),
     "governance:report_detail": _report_view,

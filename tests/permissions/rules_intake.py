@@ -67,7 +67,17 @@ def _coordinator_form(persona, method, scenario):
     return {200} if persona == "coordinator" else {403}
 
 
+def _area_question(persona, method, scenario):
+    """The council-area question: every agency of the matrix serves one area, so the page
+    sends everyone who may refer straight on to the first question (302); 403 otherwise.
+    tests/areas/test_intake_area.py asks it of an agency serving two."""
+    if persona == "anonymous":
+        return {302}
+    return {302} if persona in INTAKE else {403}
+
+
 EXPECTED: dict = {
+    "referrals:intake_area": _area_question,
     "referrals:intake_source": _coordinator_form,
     "referrals:intake_start": _intake_get_only,
     "referrals:intake_agency": _intake_form(200),
