@@ -21,7 +21,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from prevent_portal.accounts.access import ProtectedQuerySet, get_object_for_user
-from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role
+from prevent_portal.accounts.models import Agency, GrantFields, LocalLookup, Lookup, Role
 from prevent_portal.areas.models import area_field
 from referrals.models import ADULT_AGE, NeedsFlag, Referral, SignpostingService, age_on
 
@@ -32,8 +32,9 @@ class SupportType(Lookup):
     mental health, housing, family support ..."""
 
 
-class InterventionProvider(Lookup):
-    """A Home Office-approved Intervention Provider (a mentor or their organisation)."""
+class InterventionProvider(LocalLookup):
+    """A Home Office-approved Intervention Provider (a mentor or their organisation). The
+    providers working in one council area may be that area's own (``for_area``)."""
 
 
 class ExitReason(Lookup):

@@ -20,8 +20,18 @@ class LookupAdmin(admin.ModelAdmin):
         return False  # retire an entry with effective_to; old records keep it
 
 
-for model in (ConcernType, Outcome, SignpostingService, NeedsFlag):
+class LocalLookupAdmin(LookupAdmin):
+    """A lookup of local services (issue 18): an entry with no council area is offered in
+    every area; one naming an area is that area's own, offered only there. The national
+    taxonomies (the other lookups) have no area: the Home Office statistics count them."""
+
+    list_display = [*LookupAdmin.list_display, "for_area"]
+    list_filter = ["for_area"]
+
+
+for model in (ConcernType, Outcome, NeedsFlag):
     admin.site.register(model, LookupAdmin)
+admin.site.register(SignpostingService, LocalLookupAdmin)
 
 
 @admin.register(GatewayResult)

@@ -23,7 +23,7 @@ from prevent_portal.accounts.access import (
     get_object_for_user,
     has_global_perm,
 )
-from prevent_portal.accounts.models import Agency, GrantFields, Lookup, Role, Sector
+from prevent_portal.accounts.models import Agency, GrantFields, LocalLookup, Lookup, Role, Sector
 from prevent_portal.areas.models import area_field
 from referrals.indexes import PrefixIndex, UpperPrefixIndex
 
@@ -76,8 +76,9 @@ class Outcome(Lookup):
     PASSED_TO_PANEL = "passed-to-panel"
 
 
-class SignpostingService(Lookup):
-    """Where a person is signposted (children's social care, mental health services ...)."""
+class SignpostingService(LocalLookup):
+    """Where a person is signposted (children's social care, mental health services ...).
+    Local services differ by council: an area may add its own (``for_area``)."""
 
 
 class GatewayResult(Lookup):

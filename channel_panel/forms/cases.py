@@ -195,14 +195,17 @@ class SupportActionForm(forms.Form):
     )
     version = VersionField(required=False, error_messages=VERSION_ERRORS)
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args, case, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["support_type"].queryset = SupportType.objects.current()
         self.fields["owner_agency"].queryset = _agencies()
         self.fields[
             "owner_agency"
         ].help_text = "Choose an agency or an Intervention Provider, not both."
-        self.fields["owner_provider"].queryset = InterventionProvider.objects.current()
+        # The case's council area decides which Intervention Providers are offered.
+        self.fields["owner_provider"].queryset = InterventionProvider.objects.offered_in(
+            case.area_id
+        )
         self.fields["version"].required = editing
 
     def clean(self):
@@ -280,7 +283,7 @@ class CaseExitForm(forms.Form):
             ("", "Choose a case manager"),
             *staff_choices(case.area_id),
         ]
-        self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+        self.fields["signposted_to"].queryset = SignpostingService.objects.offered_in(case.area_id)
         self.fields[
             "signposted_to"
         ].help_text = "Needed when the person refused or withdrew consent."

@@ -468,7 +468,9 @@ class DecisionForm(forms.Form):
         for name in {n for names in self.NEEDS.values() for n in names} - wanted:
             del self.fields[name]
         if "signposted_to" in self.fields:
-            self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+            self.fields["signposted_to"].queryset = SignpostingService.objects.offered_in(
+                item.meeting.area_id
+            )
         for name in ("case_manager", "exit_case_manager"):
             if name in self.fields:
                 self.fields[name].choices = [
@@ -517,7 +519,9 @@ class DecisionEditForm(forms.Form):
     def __init__(self, *args, decision: Decision, **kwargs):
         super().__init__(*args, **kwargs)
         if decision.outcome == Outcome.NOT_ADOPT:
-            self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+            self.fields["signposted_to"].queryset = SignpostingService.objects.offered_in(
+                decision.item.meeting.area_id
+            )
         else:
             del self.fields["signposted_to"]
         if decision.outcome != Outcome.REFER_ELSEWHERE:

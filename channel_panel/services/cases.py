@@ -21,7 +21,7 @@ from channel_panel.models import (
     SupportType,
     is_under_18,
 )
-from prevent_portal.accounts.models import Agency, User
+from prevent_portal.accounts.models import Agency, User, require_offered_in
 from prevent_portal.core.concurrency import save_if_unchanged
 from referrals.models import ChronologyEntry, NeedsFlag
 from referrals.services import chronology_add
@@ -249,6 +249,7 @@ def support_action_add(
     locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
     CASE_LIFECYCLE.require("add_support", locked, acting_user=acting_user)
     _check_owner(owner_agency, owner_provider)
+    require_offered_in(owner_provider, case.area_id)
     if not description.strip():
         raise ValueError("Describe the action")
     action = SupportAction.objects.create(
@@ -287,6 +288,7 @@ def support_action_update(
     overwrite each other: the second gets StaleEdit and nothing is saved."""
     CASE_LIFECYCLE.require("change_support", action.case, acting_user=acting_user)
     _check_owner(owner_agency, owner_provider)
+    require_offered_in(owner_provider, action.case.area_id)
     if not description.strip():
         raise ValueError("Describe the action")
     action.support_type = support_type

@@ -22,7 +22,7 @@ from channel_panel.models import (
     PostExitReview,
 )
 from channel_panel.services.lifecycle import case_adopt, case_exit, post_exit_review_record
-from prevent_portal.accounts.models import Agency, User
+from prevent_portal.accounts.models import Agency, User, require_offered_in
 from prevent_portal.core.concurrency import save_if_unchanged
 from referrals.models import ChronologyEntry, Referral, SignpostingService
 from referrals.services import chronology_add, referral_closed_notify
@@ -346,6 +346,7 @@ def decision_record(
     AgendaItem.objects.select_for_update().filter(pk=item.pk).first()
     if item.decisions.exists():
         raise ValueError("This item already has a decision: change that one instead")
+    require_offered_in(signposted_to, meeting.area_id)
     details = {
         "signposted_to": signposted_to,
         "referred_to": referred_to,
@@ -400,6 +401,7 @@ def decision_update(
         raise ValueError("The minutes are approved: record a correction instead")
     if decision.corrections.exists():
         raise ValueError("This decision has been corrected: change the correction")
+    require_offered_in(signposted_to, decision.item.meeting.area_id)
     DECISION.require(
         "reword",
         decision.item,
@@ -454,6 +456,7 @@ def decision_correct(
     current = Decision.objects.select_for_update().get(pk=decision.pk)
     if current.corrections.exists():
         raise ValueError("This decision has already been corrected: correct the latest entry")
+    require_offered_in(signposted_to, item.meeting.area_id)
     details = {
         "signposted_to": signposted_to,
         "referred_to": referred_to,

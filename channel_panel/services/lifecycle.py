@@ -19,7 +19,7 @@ from channel_panel.models import (
 )
 from channel_panel.notifications import case_adopted_notify
 from channel_panel.services.pack import pack_grants_revoke
-from prevent_portal.accounts.models import Agency, User
+from prevent_portal.accounts.models import Agency, User, require_offered_in
 from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
@@ -212,6 +212,7 @@ def case_exit(
     if case.version != expected_version or current != expected_version:
         raise StaleEdit(StaleEdit.message)
     exited_on = exited_on or timezone.localdate()
+    require_offered_in(signposted_to, case.area_id)
     CASE_LIFECYCLE.require(
         "exit",
         case,

@@ -308,7 +308,7 @@ def _action_fields(data: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 def case_action_add(request, pk):
     case = get_case_for_user(request.user, pk, perm="change")
-    form = SupportActionForm(request.POST or None, initial={"status": "planned"})
+    form = SupportActionForm(request.POST or None, case=case, initial={"status": "planned"})
     return _case_form(
         request,
         case,
@@ -328,6 +328,7 @@ def case_action_edit(request, pk, action_pk):
     action = _sub(case.actions.select_related("case__referral"), action_pk)
     form = SupportActionForm(
         request.POST or None,
+        case=case,
         editing=True,
         initial={
             "support_type": action.support_type_id,

@@ -67,6 +67,52 @@ class Lookup(models.Model):
         return self.name
 
 
+class LocalLookupQuerySet(LookupQuerySet):
+    def offered_in(self, area_id: int | None, on=None):
+        """Entries offered for a record of council area ``area_id``: those in force (``current``)
+        that every area shares, and the area's own. Another area's own entries are never
+        offered (issue 18: lookups are shared by default and can be added to per area)."""
+        return self.current(on).filter(Q(for_area__isnull=True) | Q(for_area_id=area_id))
+
+
+class LocalLookup(Lookup):
+    """A lookup of local services, which differ from council to council (where people are
+    signposted, the Intervention Providers): besides the shared entries, an area may have
+    its own, offered only for that area's records. The national taxonomies the Home Office
+    statistics count stay plain ``Lookup``s, the same in every area (ADR 0012)."""
+
+    # Not named ``area``: a shared entry has none, and it is configuration every area reads,
+    # not an area's record behind the row-level security wall (ADR 0011), as with
+    # ``RetentionRule.for_area``.
+    for_area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Council area",
+        help_text="Empty: offered in every area. An area's own entry is offered only there.",
+    )
+
+    objects = LocalLookupQuerySet.as_manager()
+
+    class Meta(Lookup.Meta):
+        abstract = True
+
+    def is_offered_in(self, area_id: int | None) -> bool:
+        """Whether a record of council area ``area_id`` may name this entry (shared, or the
+        area's own); the services check it again behind the forms."""
+        return self.for_area_id is None or self.for_area_id == area_id
+
+
+def require_offered_in(entry: LocalLookup | None, area_id: int | None) -> None:
+    """Refuse (ValueError, shown as a GOV.UK error) a record of council area ``area_id`` naming
+    another area's own entry: the forms offer only ``offered_in``, and every service that
+    stores a local lookup on a record checks again here, whatever posted it."""
+    if entry is not None and not entry.is_offered_in(area_id):
+        raise ValueError(f"{entry.name} is not offered in this council area: choose from the list")
+
+
 class Sector(Lookup):
     """Referral sector (Home Office statistics): Education, Police, Health ..."""
 

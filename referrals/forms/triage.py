@@ -232,10 +232,11 @@ class OutcomeForm(forms.Form):
     reason = _text("Reason for the outcome", "Enter the reason for the outcome")
     version = VersionField(error_messages=VERSION_ERRORS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, area_id: int | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].queryset = Outcome.objects.current()
-        self.fields["signposted_to"].queryset = SignpostingService.objects.current()
+        # The referral's council area decides which local services are offered.
+        self.fields["signposted_to"].queryset = SignpostingService.objects.offered_in(area_id)
 
     def clean(self):
         data = super().clean()

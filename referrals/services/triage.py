@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.addressees import holders
-from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.accounts.models import (
+    Agency,
+    Membership,
+    Role,
+    User,
+    require_offered_in,
+)
 from prevent_portal.core.concurrency import save_if_unchanged
 from referrals.lifecycle import OUTCOME_STEP, REFERRAL_LIFECYCLE
 from referrals.models import (
@@ -159,6 +165,7 @@ def referral_outcome_record(
     the future nor before the referral)."""
     if outcome.code not in OUTCOME_STEP:
         raise ValueError("That outcome cannot be recorded at triage")
+    require_offered_in(signposted_to, referral.area_id)
     locked = _locked(referral)
     decided_on = decided_on or timezone.localdate()
     REFERRAL_LIFECYCLE.require(

@@ -319,6 +319,7 @@ def triage_outcome(request, pk):
         pk,
         form_class=OutcomeForm,
         template="referrals/triage_outcome.html",
+        form_kwargs=lambda referral: {"area_id": referral.area_id},
         service=service,
         success="Triage outcome recorded",
         steps=("pass_to_panel",),
