@@ -216,7 +216,8 @@ def _held_as_the_lifecycle_requires(meeting_rows, attendance, core, panel_of) ->
 def _agendas(ctx, rng, meeting_rows, panel_of, waiting, invited, coordinators) -> None:
     today = ctx.today
     by_agency_role = ctx.objects["users_by_agency_role"]
-    signposts = list(Signposting.objects.values_list("pk", flat=True))
+    # Shared services only: an area's own is never named on another area's case.
+    signposts = list(Signposting.objects.filter(for_area__isnull=True).values_list("pk", flat=True))
     # The case lifecycle's rules, kept as the services would keep them: "ownership returned"
     # needs a receiving case manager (not generated), and a consent reason needs the
     # refusal or withdrawal recorded and signposting (done in _exit for a withdrawal).

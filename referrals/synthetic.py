@@ -129,7 +129,10 @@ def generate(ctx) -> None:
     concern_ids = dict(ConcernType.objects.values_list("code", "pk"))
     flag_ids = dict(NeedsFlag.objects.values_list("code", "pk"))
     outcomes = dict(Outcome.objects.values_list("code", "pk"))
-    signposts = list(SignpostingService.objects.values_list("pk", flat=True))
+    # Shared services only: an area's own is never named on another area's referral.
+    signposts = list(
+        SignpostingService.objects.filter(for_area__isnull=True).values_list("pk", flat=True)
+    )
     sector_ids = ctx.objects["agency_sector"]
     agency_names = dict(Agency.objects.values_list("pk", "name"))
     by_agency_role = ctx.objects["users_by_agency_role"]
