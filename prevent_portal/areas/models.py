@@ -95,6 +95,14 @@ class AreaForeignKey(models.ForeignKey):
             setattr(model_instance, self.attname, sole_area_pk())
         return super().pre_save(model_instance, add)
 
+    def clean(self, value, model_instance):
+        # full_clean() before the first save (a service validating a new record) runs before
+        # pre_save: fill the sole area here too, so validation sees what the save would store.
+        # With several areas it stays unset and fails validation ("cannot be null").
+        if value is None and model_instance is not None and model_instance._state.adding:
+            value = sole_area_pk()
+        return super().clean(value, model_instance)
+
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         # Migrations see a plain foreign key: the filling is Python behaviour, not schema.

@@ -44,3 +44,25 @@ def test_with_several_areas_a_forgotten_area_fails_instead_of_landing_in_one():
     named = _person(area=second)
     named.save()
     assert Person.objects.get(pk=named.pk).area_id == second.pk
+
+
+def test_validated_before_its_first_save_it_takes_the_sole_area():
+    """A service that runs full_clean() on a new record before saving it (the board service
+    does) sees the area the save would store: with one area, the only one."""
+    from governance.models import Board
+
+    board = Board(name="Prevent partnership board")
+    board.full_clean(exclude=[f.name for f in Board._meta.fields if f.name != "area"])
+    assert board.area_id == Area.objects.get().pk
+
+
+def test_validated_with_several_areas_a_forgotten_area_is_refused():
+    from django.core.exceptions import ValidationError
+
+    from governance.models import Board
+
+    Area.objects.create(name="Second council", short_code="second")
+    board = Board(name="Prevent partnership board")
+    with pytest.raises(ValidationError) as refused:
+        board.full_clean(exclude=[f.name for f in Board._meta.fields if f.name != "area"])
+    assert "area" in refused.value.message_dict
