@@ -9,7 +9,12 @@ here; the services refuse another area's entry whatever posted it.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +22,7 @@ from channel_panel.forms.cases import CaseExitForm, SupportActionForm
 from channel_panel.forms.meetings import DecisionForm
 from channel_panel.models import InterventionProvider, SupportType
 from channel_panel.services import agenda_item_add, support_action_add
+from prevent_portal.accounts.models import LocalLookup
 from referrals.forms.triage import OutcomeForm
 from referrals.models import Outcome, Referral, SignpostingService
 from referrals.services import referral_outcome_record
@@ -151,3 +157,26 @@ def test_a_single_council_deployment_offers_every_shared_entry_as_before(client,
     )
     referral.refresh_from_db()
     assert referral.signposted_to == service
+
+
+def test_no_form_or_view_offers_a_local_lookup_without_naming_the_area():
+    """The family guard: a new form offering signposting services or providers through
+    ``current()`` or ``all()`` would offer every area's own entries; ``offered_in`` it must be."""
+    names = "|".join(m.__name__ for m in apps.get_models() if issubclass(m, LocalLookup))
+    assert "SignpostingService" in names and "InterventionProvider" in names
+    unscoped = re.compile(rf"\b({names})\.objects\.(?!offered_in\b|none\b)\w+\(")
+    root = Path(settings.BASE_DIR)
+    code = [
+        path
+        for app in ("prevent_portal", "referrals", "channel_panel", "training", "governance")
+        for path in sorted((root / app).rglob("*.py"))
+        if {"forms", "views"} & {path.stem, path.parent.name}
+        or path.stem.endswith(("_forms", "_views"))
+    ]
+    assert any(path.name == "triage.py" and path.parent.name == "forms" for path in code)
+    offending = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in code
+        for match in unscoped.finditer(path.read_text())
+    ]
+    assert offending == []
