@@ -385,16 +385,19 @@ def _exit(case, day, reason, months, reviews, today) -> None:
 
 
 def _write(ctx, items, decisions, cases, consents, actions, reviews, entries) -> None:
+    # Cases before the agenda items that name them: a walled table's COPY as its owner runs
+    # the deferred foreign-key checks first (bulk._owner_bypass), so every row must find the
+    # rows it points to already written, not at commit.
+    for case in cases:
+        case.pop("_reviews_left")
+        case.pop("_consent")
+    copy_rows(ctx, ChannelCase, cases)
     _with_ids(AgendaItem, items)
     copy_rows(ctx, AgendaItem, items)
     for decision in decisions:
         decision["item_id"] = decision.pop("item")["id"]
         decision["version"] = 1
     copy_rows(ctx, Decision, _with_ids(Decision, decisions))
-    for case in cases:
-        case.pop("_reviews_left")
-        case.pop("_consent")
-    copy_rows(ctx, ChannelCase, cases)
     copy_rows(ctx, Consent, _with_ids(Consent, consents))
     for action in actions:
         case = action.pop("_case")

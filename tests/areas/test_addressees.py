@@ -56,6 +56,10 @@ NOT_ADDRESSEES = {
     ("training/expected.py", "Membership.objects.active().filter(role=Role.SPOC)"): (
         "which agencies have a SPOC, to expect their training returns"
     ),
+    (
+        "governance/services/regional.py",
+        "Membership.objects.active().filter(role=Role.REGIONAL_LEAD)",
+    ): ("which regions have a regional lead, to count their figures in the background"),
 }
 
 

@@ -176,7 +176,10 @@ def test_manager_dashboard_then_coordinator_builds_and_presents_the_board_report
     from referrals.views.statistics import manager_suppress_below
 
     dashboard_period_want(
-        date_from=date(2020, 4, 1), date_to=date(2021, 3, 31), suppress=manager_suppress_below()
+        area_id=world.council.areas.get().pk,
+        date_from=date(2020, 4, 1),
+        date_to=date(2021, 3, 31),
+        suppress=manager_suppress_below(),
     )
     dashboard_figures_refresh()
 

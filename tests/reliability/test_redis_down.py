@@ -19,7 +19,7 @@ from prevent_portal.outbox.models import Notification
 from prevent_portal.outbox.services import message_id
 from referrals.models import Outcome, Referral
 from tests import factories
-from tests.browser.test_pages import ONE_TIME_LINK_PERSONAS, PAGES, one_time_link
+from tests.browser.test_pages import ONE_TIME_LINK_PERSONAS, PAGES, WALK_ORDER, one_time_link
 from tests.conftest import sign_in
 from tests.governance.test_board_report import FROM
 from tests.referrals.test_intake import fill_in
@@ -72,7 +72,7 @@ class Timed:
 
 
 def open_every_page(timed: Timed, scene) -> None:
-    for name, visit in sorted(PAGES.items()):
+    for name, visit in ((name, PAGES[name]) for name in WALK_ORDER):
         if visit.persona == "password_given":
             timed.as_(scene.world.spoc_a, second_factor=False)
         elif visit.persona == "new_starter":
