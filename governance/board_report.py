@@ -164,14 +164,16 @@ def training_section(report: BoardReport, today: date) -> dict:
     area_id = report.board.area_id  # the board's council area's figures (issue 18)
     returns = ComplianceReturn.objects.filter(area_id=area_id)
     types = list(TrainingType.objects.active())
-    index = compliance_index(
-        returns=returns,
-        periods=quarters,
-        types=types,
-        agency_ids=None,
-        today=today,
-        area_id=area_id,
-    )
+    # The same returns, quarters, types and area for the index and for the tables.
+    scope = {
+        "returns": returns,
+        "periods": quarters,
+        "types": types,
+        "agency_ids": None,
+        "today": today,
+        "area_id": area_id,
+    }
+    index = compliance_index(**scope)
     if index.agencies.count() > SEED_LAYOUT_MAX_AGENCIES:
         return {
             "quarters": quarters,
@@ -181,14 +183,7 @@ def training_section(report: BoardReport, today: date) -> dict:
             ),
             "shown": BELOW_TARGET_SHOWN,
         }
-    type_tables = compliance_tables(
-        returns=returns,
-        periods=quarters,
-        types=types,
-        agency_ids=None,
-        today=today,
-        area_id=area_id,
-    )
+    type_tables = compliance_tables(**scope)
     # Seed 002 numbers its tables agency by agency (an agency's types together), agencies in
     # name order, types in their configured order.
     pairs = [
