@@ -126,6 +126,48 @@ def _acting_for_all_areas():
         yield
 
 
+# The role the area wall is proved as, when the tests connect as a superuser (a developer's
+# machine): a superuser or BYPASSRLS role passes through every policy. CI connects as the
+# tables' owner, on whom the FORCEd policies apply, and may not create roles: there the
+# tests run as themselves.
+WALL_PROBE_ROLE = "rls_wall_probe"
+
+
+def become_wall_role(*, owning: tuple[str, ...] = ()) -> bool:
+    """For the rest of the current transaction, act as a role the row-level security wall
+    applies to (ADR 0011): as ourselves when we are not a superuser or BYPASSRLS, otherwise
+    as ``WALL_PROBE_ROLE`` (made if missing, with the application's table rights, and made
+    the owner of the ``owning`` tables). Returns whether the role was switched."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(
+            f"DO $$ BEGIN CREATE ROLE {WALL_PROBE_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {WALL_PROBE_ROLE}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {WALL_PROBE_ROLE}")
+        for table in owning:
+            cursor.execute(f'ALTER TABLE "{table}" OWNER TO {WALL_PROBE_ROLE}')
+        cursor.execute(f"SET LOCAL ROLE {WALL_PROBE_ROLE}")
+    return True
+
+
+@pytest.fixture
+def wall_role(db):
+    """The test runs as a role the area wall applies to (``become_wall_role``); skipped on
+    SQLite, which has no wall (in CI a skip fails). The role is reset after the test, so that
+    a module's shared world (one transaction) does not carry it into the next test."""
+    if not on_postgres():
+        pytest.skip("row-level security exists on PostgreSQL only; SQLite runs without it")
+    switched = become_wall_role()
+    yield switched
+    if switched and not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
 # What every test runs under (``_test_settings``), and so what the shared world is built under.
 TEST_SETTINGS = {
     "OUTBOX_SEND_INLINE": False,

@@ -18,7 +18,6 @@ from prevent_portal.areas.models import Area
 from prevent_portal.celery import app as celery_app
 from referrals.models import Person, Referral
 from tests import factories
-from tests.conftest import on_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -28,22 +27,6 @@ def test_area_owned_tables_are_found_from_the_models():
     found = set(rls.area_owned_models())
     assert {Person, Referral, ChannelCase, PanelMeeting} <= found
     assert Area not in found
-
-
-@pytest.fixture
-def wall():
-    """The wall as the application meets it. CI connects as the tables' owner (FORCEd
-    policies apply to it); a superuser or BYPASSRLS role would pass through any policy, so
-    there the test runs as a throw-away role holding the application's table rights."""
-    if not on_postgres():
-        pytest.skip("row-level security exists on PostgreSQL only; SQLite runs without it")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute("CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS")
-            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("SET LOCAL ROLE rls_wall_probe")
 
 
 @pytest.fixture
@@ -63,7 +46,7 @@ def two_areas(world):
     return area_a, area_b, coordinator_b, mine, theirs
 
 
-def test_plain_orm_query_sees_only_the_permitted_area(wall, two_areas):
+def test_plain_orm_query_sees_only_the_permitted_area(wall_role, two_areas):
     area_a, area_b, _, mine, theirs = two_areas
     assert set(Referral.objects.values_list("pk", flat=True)) == {mine.pk, theirs.pk}
     with rls.acting_for({area_a.pk}):
@@ -74,20 +57,20 @@ def test_plain_orm_query_sees_only_the_permitted_area(wall, two_areas):
         assert list(Referral.objects.values_list("pk", flat=True)) == [theirs.pk]
 
 
-def test_raw_sql_sees_only_the_permitted_area(wall, two_areas):
+def test_raw_sql_sees_only_the_permitted_area(wall_role, two_areas):
     area_a, _, _, mine, _ = two_areas
     with rls.acting_for({area_a.pk}), connection.cursor() as cursor:
         cursor.execute("SELECT id FROM referrals_referral")
         assert [row[0] for row in cursor.fetchall()] == [mine.pk]
 
 
-def test_nothing_declared_sees_nothing(wall, two_areas):
+def test_nothing_declared_sees_nothing(wall_role, two_areas):
     with rls.acting_for(()):
         assert Referral.objects.count() == 0
         assert Person.objects.count() == 0
 
 
-def test_writing_another_areas_row_is_refused(wall, two_areas):
+def test_writing_another_areas_row_is_refused(wall_role, two_areas):
     area_a, area_b, _, mine, theirs = two_areas
     with rls.acting_for({area_a.pk}):
         # Moving a row into an area the code does not act for: WITH CHECK refuses it.
@@ -102,7 +85,7 @@ def test_writing_another_areas_row_is_refused(wall, two_areas):
     assert theirs.person.postcode == "ZZ9 9ZZ"
 
 
-def test_other_area_coordinator_gets_404(wall, two_areas, signed_in_client):
+def test_other_area_coordinator_gets_404(wall_role, two_areas, signed_in_client):
     _, _, coordinator_b, mine, theirs = two_areas
     client = signed_in_client(coordinator_b)
     assert client.get(reverse("referrals:detail", args=[theirs.pk])).status_code == 200
@@ -112,7 +95,7 @@ def test_other_area_coordinator_gets_404(wall, two_areas, signed_in_client):
 
 
 def test_other_area_coordinator_gets_404_with_only_the_wall(
-    wall, two_areas, signed_in_client, monkeypatch
+    wall_role, two_areas, signed_in_client, monkeypatch
 ):
     """A broken access module that shows everyone everything: the database still refuses."""
     _, _, coordinator_b, mine, theirs = two_areas
@@ -122,7 +105,7 @@ def test_other_area_coordinator_gets_404_with_only_the_wall(
     assert client.get(reverse("referrals:detail", args=[mine.pk])).status_code == 404
 
 
-def test_an_anonymous_request_acts_for_no_area(wall, two_areas, client):
+def test_an_anonymous_request_acts_for_no_area(wall_role, two_areas, client):
     from prevent_portal.areas.middleware import AreaWallMiddleware
 
     seen = []
@@ -142,7 +125,7 @@ def test_an_anonymous_request_acts_for_no_area(wall, two_areas, client):
     assert seen == [0]
 
 
-def test_the_database_check_fails_when_a_table_lacks_its_wall(wall, two_areas):
+def test_the_database_check_fails_when_a_table_lacks_its_wall(wall_role, two_areas):
     from prevent_portal.areas.checks import wall_check
 
     assert [e.id for e in wall_check(databases=["default"]) if e.id == "areas.E002"] == []

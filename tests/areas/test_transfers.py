@@ -9,7 +9,6 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 
 from channel_panel.models import ChannelCase
 from prevent_portal.core.concurrency import StaleEdit
@@ -18,7 +17,6 @@ from prevent_portal.outbox.models import Notification
 from referrals import services
 from referrals.models import AreaTransfer, ChronologyEntry, Person, Referral, TransferTrace
 from tests import factories
-from tests.conftest import on_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -201,27 +199,8 @@ def test_refused_while_on_the_agenda_of_a_meeting_not_held(world, two_areas):
     assert "Take this person off the agenda of the panel meeting on" in message
 
 
-@pytest.fixture
-def wall():
-    """The wall as the application meets it (as tests/areas/test_rls.py): a superuser would
-    pass through any policy, so the test then runs as a role with the application's rights."""
-    if not on_postgres():
-        pytest.skip("row-level security exists on PostgreSQL only; SQLite runs without it")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute("CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS")
-            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("SET LOCAL ROLE rls_wall_probe")
-    yield
-    # The module's shared world is one transaction: the role must not outlive this test.
-    with connection.cursor() as cursor:
-        cursor.execute("RESET ROLE")
-
-
 def test_the_accepting_request_acts_for_its_own_area_and_the_service_for_both(
-    wall, world, two_areas
+    wall_role, world, two_areas
 ):
     """With the row-level security wall up, the acceptance runs as a request of the
     receiving area: only the service's own block reaches the sending area's rows."""
@@ -314,7 +293,7 @@ def test_the_sending_area_still_counts_what_it_received(world, two_areas):
     assert referral_statistics(**period)["referrals"] == 2
 
 
-def test_a_held_meeting_stays_readable_in_the_sending_area(wall, client, world, two_areas):
+def test_a_held_meeting_stays_readable_in_the_sending_area(wall_role, client, world, two_areas):
     """A case adopted at a sending-area meeting moves; the meeting stays that area's, with
     its minutes, and its page still opens there; the case's page opens in the receiving
     area (with the wall up: nothing on either page reaches a row behind the other's wall).

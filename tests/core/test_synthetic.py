@@ -15,6 +15,7 @@ from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.areas.models import Area
 from referrals.models import Person, Referral, ReferralGroupGrant, ReferralUserGrant
 from referrals.services import referral_record
+from tests.conftest import become_wall_role
 from training.models import ComplianceReturn
 
 SCALE = "0.02"  # 2,000 referrals, 40 meetings, 1,000 training returns
@@ -175,18 +176,11 @@ def test_a_walled_table_is_copied_into_by_its_owner_and_the_wall_stays_forced():
     with connection.cursor() as cursor:
         # CI connects as the tables' owner, whom FORCE holds to the wall, and may not create
         # roles. A superuser (a developer's machine) passes through any policy: there the
-        # test becomes a throw-away owner for its transaction (tests/areas/test_rls.py too).
+        # test becomes a throw-away owner for its transaction (tests/conftest.py).
         cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:
-            cursor.execute(
-                "DO $$ BEGIN CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            )
-            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO rls_wall_probe")
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE referrals_person OWNER TO rls_wall_probe")
-            cursor.execute("SET LOCAL ROLE rls_wall_probe")
+    become_wall_role(owning=("referrals_person",))
     assert _copy_mode(Person._meta.db_table) == (rls.enabled(), rls.enabled())
     ctx = synthetic.SyntheticContext(
         scale=0.01, seed=1, today=timezone.localdate(), actor=User.objects.first()

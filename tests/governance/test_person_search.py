@@ -102,7 +102,7 @@ def test_each_name_column_has_its_upper_case_prefix_index(db):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
 def test_on_postgresql_each_name_column_is_searched_through_its_index_with_the_wall_up(
-    world, people
+    wall_role, world, people
 ):
     """Behind a row-level security policy PostgreSQL takes a condition to an index before
     the policy only when it is LEAKPROOF (LIKE and UPPER() are not, ^@ is): the persons are
@@ -110,14 +110,6 @@ def test_on_postgresql_each_name_column_is_searched_through_its_index_with_the_w
     superuser would pass through it), acting for the world's area only."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # tiny tables: make the choice plain
-        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute(
-                "DO $$ BEGIN CREATE ROLE rls_wall_probe NOLOGIN NOSUPERUSER NOBYPASSRLS; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            )
-            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO rls_wall_probe")
-            cursor.execute("SET LOCAL ROLE rls_wall_probe")
         cursor.execute(
             "SELECT c.relforcerowsecurity FROM pg_class c WHERE c.relname = 'referrals_person'"
         )
