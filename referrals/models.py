@@ -130,7 +130,10 @@ class PersonQuerySet(ProtectedQuerySet):
     """A person is visible to whoever can see any of their referrals."""
 
     def visible_to(self, user):
-        return self.filter(pk__in=Referral.objects.visible_to(user).values("person_id"))
+        # Rule 8 on the person's own area too: the wall keys on it.
+        return self.in_areas_of(user).filter(
+            pk__in=Referral.objects.visible_to(user).values("person_id")
+        )
 
 
 class Person(models.Model):
@@ -271,7 +274,9 @@ class ReferralQuerySet(ProtectedQuerySet):
 
         agencies = agency_ids_for(user, [Role.REFERRER])
         return with_finished(
-            self.filter(
+            # Rule 8: a referral transferred to an area the referrer does not work in is no
+            # longer theirs to follow (``transferred_away_from`` says where it went).
+            self.in_areas_of(user).filter(
                 referrer=user,
                 referring_agency__in=sorted(agencies),
                 depersonalised_at__isnull=True,

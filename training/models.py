@@ -40,6 +40,7 @@ from prevent_portal.accounts.access import (
     area_ids_for,
     global_perm_area_ids,
     has_global_perm,
+    in_areas_of,
 )
 from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.areas.models import area_field
@@ -214,7 +215,9 @@ class ComplianceReturnQuerySet(models.QuerySet):
         spoc_agencies = agency_ids_for(user, [Role.SPOC])
         if spoc_agencies:
             query |= Q(agency_id__in=sorted(spoc_agencies))
-        return self.filter(query)
+        # Rule 8 of the access module: only the areas the user works in (a return to an area
+        # the SPOC's agency no longer serves is that area's alone), as the wall limits it.
+        return in_areas_of(self.filter(query), user)
 
     def visible_to(self, user) -> ComplianceReturnQuerySet:
         """Returns ``user`` may see (the rules at the top of this module), and nothing else."""

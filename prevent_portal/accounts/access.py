@@ -32,6 +32,16 @@ Rules, in one place so they can be reviewed in one read:
    Coordinator of one council sees every case of that council's area and none of another's.
    A model with a model-wide permission must say where its area is (``area_field``, default
    ``"area"``); the system check ``areas.E001`` fails when one does not.
+8. Nothing is seen or acted on outside the areas the user works in (``area_ids_for(user)``:
+   every area where they hold any role), whichever of rules 2-6 lets them in: a referral
+   transferred to another council, a record of an area the user's agency no longer serves,
+   a grant made before it stopped. That set is also what the database wall lets a request
+   read (prevent_portal/areas/middleware.py asks ``wall_area_ids``), so the access module
+   and the wall agree by construction, and with the wall off (SQLite, ``AREA_RLS=false``)
+   the access module alone still keeps areas apart. One helper applies it
+   (``in_areas_of``, and ``record_in_areas_of`` for one record); every ``visible_to`` and
+   ``actions_for`` passes through it (tests/areas/test_access_matches_wall.py walks every
+   area-owned model and persona of a two-area world).
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -173,6 +183,36 @@ def area_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
     return set().union(*(cache.area_ids_by_role.get(role, set()) for role in wanted))
 
 
+def wall_area_ids(user) -> set[int]:
+    """The council areas ``user`` works in (rule 8): what the database wall lets their
+    requests read, and the bound of everything the access module gives them."""
+    return area_ids_for(user)
+
+
+def in_areas_of(queryset: models.QuerySet, user, area_field: str = "area") -> models.QuerySet:
+    """Rule 8 on a list: ``queryset`` limited to the rows whose area (``area_field``, a field
+    path ending at an Area) is one the user works in, as the database wall limits it."""
+    areas = sorted(wall_area_ids(user))
+    if not areas:
+        return queryset.none()
+    return queryset.filter(**{f"{area_field}__in": areas})
+
+
+def record_area_id(obj: models.Model, area_field: str = "area") -> int | None:
+    """The area id of one record along ``area_field`` (a field path ending at an Area)."""
+    *path, last = area_field.split("__")
+    for part in path:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)
+
+
+def record_in_areas_of(obj: models.Model, user, area_field: str = "area") -> bool:
+    """Rule 8 on one record: its area is one the user works in."""
+    return record_area_id(obj, area_field) in wall_area_ids(user)
+
+
 def works_in_several_areas(user) -> bool:
     """Whether ``user`` holds roles in more than one council area (a partner serving two
     councils): the pages that list records then name each one's area."""
@@ -242,13 +282,18 @@ class ProtectedQuerySet(models.QuerySet):
     owner_fields: dict[str, tuple[str, str]] = {}
 
     def visible_to(self, user: User) -> ProtectedQuerySet:
-        """Records ``user`` may see (rules 1-5 of this module), and nothing else."""
+        """Records ``user`` may see (rules 1-8 of this module), and nothing else."""
         return self._with_action(user, "view")
+
+    def in_areas_of(self, user: User) -> ProtectedQuerySet:
+        """Rule 8: the records of the areas ``user`` works in (what the wall lets through)."""
+        return in_areas_of(self, user, self.area_field)
 
     def _with_action(self, user: User, action: str) -> ProtectedQuerySet:
         if not is_active_user(user):
             return self.none()
-        return self.filter(pk__in=self._scope_ids(user, action))
+        # Rule 8 bounds every branch of the scope at once.
+        return self.in_areas_of(user).filter(pk__in=self._scope_ids(user, action))
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
@@ -313,6 +358,9 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
     prefix = f"{model._meta.app_label}."
     suffix = f"_{model._meta.model_name}"
     queryset_class = type(model._default_manager.get_queryset())
+    # Rule 8: nothing on a record of an area the user does not work in, whatever else holds.
+    if not record_in_areas_of(obj, user, getattr(queryset_class, "area_field", "area")):
+        return set()
     # Rule 7: a model-wide permission acts only on records of the areas where it is held.
     area_attr = f"{getattr(queryset_class, 'area_field', 'area')}_id"
     actions = {
@@ -385,6 +433,9 @@ __all__ = [
     "actions_for",
     "agency_ids_for",
     "area_ids_for",
+    "in_areas_of",
+    "record_in_areas_of",
+    "wall_area_ids",
     "works_in_several_areas",
     "get_object_for_user",
     "has_global_perm",

@@ -5,11 +5,12 @@ from prevent_portal.areas import rls
 
 def _user_areas(user) -> set[int]:
     # Imported here: the access module is loaded after the apps are ready.
-    from prevent_portal.accounts.access import area_ids_for
+    from prevent_portal.accounts.access import wall_area_ids
 
     if not getattr(user, "is_authenticated", False):
         return set()
-    return area_ids_for(user)
+    # The same set the access module bounds everything by (its rule 8): the two walls agree.
+    return wall_area_ids(user)
 
 
 class AreaWallMiddleware:
