@@ -67,16 +67,19 @@ def _read_on(history: list, day: date, *, stage: str) -> set[str] | None:
     return None
 
 
-def _counts(periods: list[Period], codes: list[str]) -> list[dict]:
+def _counts(periods: list[Period], codes: list[str], areas=None) -> list[dict]:
     """For each period: {(stage, key): count}, key a dimension's code, CASES, NONE, and the
     complement (stage, code, COMPLEMENT)."""
     span = (periods[0].start, periods[-1].end)
+    in_scope = ChannelCase.objects.all()
+    if areas is not None:
+        in_scope = in_scope.filter(area__in=sorted(areas))
     cases = list(
-        ChannelCase.objects.filter(adopted_on__range=span).values_list(
+        in_scope.filter(adopted_on__range=span).values_list(
             "referral_id", "adopted_on", "exited_on"
         )
     ) + list(
-        ChannelCase.objects.filter(exited_on__range=span)
+        in_scope.filter(exited_on__range=span)
         .exclude(adopted_on__range=span)
         .values_list("referral_id", "adopted_on", "exited_on")
     )
@@ -107,17 +110,18 @@ def _counts(periods: list[Period], codes: list[str]) -> list[dict]:
     return out
 
 
-def vaf_counts(*, date_from: date, date_to: date, suppress: int = 0) -> dict:
+def vaf_counts(*, date_from: date, date_to: date, suppress: int = 0, areas=None) -> dict:
     """Cases by dimension at adoption and at exit from ``date_from`` to ``date_to`` (the
-    rules at the top of this module). Returns {"dimensions": [(code, name)], "adoption":
-    {key: count or None}, "exit": {...}}; None is a hidden count."""
+    rules at the top of this module), of the council ``areas`` (ids; None: every area).
+    Returns {"dimensions": [(code, name)], "adoption": {key: count or None}, "exit":
+    {...}}; None is a hidden count."""
     dimensions = list(
         VafDimension.objects.current(date_to).order_by("order", "name").values_list("code", "name")
     )
     codes = [code for code, _ in dimensions]
     block = reporting_block(date_from, date_to) if suppress else None
     periods = block.quarters if block else [Period(date_from, date_to)]
-    per_period = _counts(periods, codes)
+    per_period = _counts(periods, codes, areas)
     if block:
         per_period.append({key: sum(p[key] for p in per_period) for key in per_period[0]})
     asked = block.asked if block else 0

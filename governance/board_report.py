@@ -83,10 +83,20 @@ def _rows(figures: dict, key: str) -> list[tuple[str, int | None, int | None]]:
     return [(label, count, percent[label]) for label, count in figures[key].items()]
 
 
+def _areas(report: BoardReport) -> list[int]:
+    """The council area whose figures a board report gives: its board's. Named in every
+    count, not left to the row-level security wall, which SQLite (the demo) and
+    ``AREA_RLS=false`` run without (issue 18; tests/areas/test_figures_name_their_area.py)."""
+    return [report.board.area_id]
+
+
 def referral_section(report: BoardReport) -> dict:
     """The total, then one table of counts and percentages per breakdown, the flags first."""
     figures = referral_statistics(
-        date_from=report.date_from, date_to=report.date_to, suppress=report.suppress_below
+        date_from=report.date_from,
+        date_to=report.date_to,
+        suppress=report.suppress_below,
+        areas=_areas(report),
     )
     percent = figures["percent"]
     flags = {
@@ -120,7 +130,10 @@ def referral_section(report: BoardReport) -> dict:
 
 def channel_section(report: BoardReport) -> dict:
     figures = channel_report(
-        date_from=report.date_from, date_to=report.date_to, suppress=report.suppress_below
+        date_from=report.date_from,
+        date_to=report.date_to,
+        suppress=report.suppress_below,
+        areas=_areas(report),
     )
     percent = figures["percent"]
     return {
@@ -141,7 +154,10 @@ def vaf_section(report: BoardReport) -> dict:
     """Cases by vulnerability-assessment dimension at adoption and at exit
     (``channel_panel.assessment_reports``), suppressed like the rest of the report."""
     counts = vaf_counts(
-        date_from=report.date_from, date_to=report.date_to, suppress=report.suppress_below
+        date_from=report.date_from,
+        date_to=report.date_to,
+        suppress=report.suppress_below,
+        areas=_areas(report),
     )
     return {"rows": vaf_table_rows(counts)}
 

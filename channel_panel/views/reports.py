@@ -56,11 +56,12 @@ def channel_report_page(request):
         # The reader's own council areas (issue 18): those where a role giving this view of
         # the figures (exact, or suppressed) is held, and no other.
         exact_roles = (Role.COORDINATOR, Role.PANEL_CHAIR)
+        areas = area_ids_for(request.user, exact_roles if sees_exact else REPORT_ROLES)
         figures = channel_report(
             date_from=form.cleaned_data["from"],
             date_to=form.cleaned_data["to"],
             suppress=suppress,
-            areas=area_ids_for(request.user, exact_roles if sees_exact else REPORT_ROLES),
+            areas=areas,
         )
         if request.GET.get("format") == "csv":
             response = HttpResponse(statistics_csv(figures), content_type=CSV_CONTENT_TYPE)
@@ -86,6 +87,7 @@ def channel_report_page(request):
                     date_from=form.cleaned_data["from"],
                     date_to=form.cleaned_data["to"],
                     suppress=suppress,
+                    areas=areas,
                 )
             ),
         )

@@ -17,7 +17,9 @@ notes and an action owned by an agency; each meeting an action of its own, owned
 or by an agency (issue 17: the minutes' notes and actions). Two council areas (issue 18):
 agency 0 serves the first, agency 1 both, agency 2 the second; each referral (with its person
 and case) and each meeting belongs to one, and model-wide sight and the panel's sight of
-meetings reach only the areas where the role giving them is held (rule 7).
+meetings reach only the areas where the role giving them is held (rule 7), and nothing at all
+is seen outside the areas where the user holds any role (rule 8: a grant, the owning agency or
+the referrer's own sight reach no further than the database wall).
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ class Rules:
             role: set().union(*(AGENCY_AREAS[a] for a, r in on if r == role)) for role in Role
         }
         self.referral_area, self.meeting_area = areas
+        # Rule 8: nothing outside the areas where the user holds any role (the wall's key).
+        self.works_in = set().union(*self.areas_of.values())
         self.case_agencies = {a for a, r in on if r in AGENCY_CASE_ROLES}
         self.roles_at = {a: {r for b, r in on if b == a} for a in range(3)}
         self.referrals, self.cases = referrals, cases
@@ -155,7 +159,7 @@ class Rules:
 
     def sees_referral(self, i) -> bool:
         agency, by_user, depersonalised = self.referrals[i]
-        if not self.active or depersonalised:
+        if not self.active or depersonalised or self.referral_area[i] not in self.works_in:
             return False
         # The referrer sees what they referred only while a referrer at the agency they
         # referred from (security.md F11): an ended membership, a switched-off agency or a
@@ -187,7 +191,11 @@ class Rules:
         # The case manager sees the case only through the lead agency, never by name; a
         # case whose referral retention de-personalised is a statistic only.
         ref, lead = self.cases[j][:2]
-        if not self.active or self.referrals[ref][2]:
+        if (
+            not self.active
+            or self.referrals[ref][2]
+            or self.referral_area[ref] not in self.works_in
+        ):
             return False
         return (
             self.coordinator_in(self.referral_area[ref])

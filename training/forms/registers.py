@@ -75,12 +75,15 @@ class SessionForm(forms.Form):
         error_messages={"max_length": f"Feedback must be {FEEDBACK_MAX:,} characters or fewer"},
     )
 
-    def __init__(self, *args, current_type=None, current_agencies=(), **kwargs):
+    def __init__(self, *args, area, current_type=None, current_agencies=(), **kwargs):
+        """``area``: the council area (id) the session is delivered in. Its agencies are
+        offered (another area's are not this Coordinator's to name), and those the session
+        already names, even if one has stopped serving it."""
         super().__init__(*args, **kwargs)
         self.fields["training_type"].queryset = _types(current_type)
         self.fields["agencies"].queryset = Agency.objects.filter(
             pk__in=[
-                *Agency.objects.filter(is_active=True).values_list("pk", flat=True),
+                *Agency.objects.filter(is_active=True, areas=area).values_list("pk", flat=True),
                 *current_agencies,
             ]
         ).order_by("name")

@@ -75,12 +75,13 @@ def _session_data(data: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 def session_add(request):
     _require(request.user, "training.add_trainingsession")
-    form = SessionForm(request.POST or None)
+    area = acting_area(request.user, [Role.COORDINATOR])
+    form = SessionForm(request.POST or None, area=area.pk)
     saved = save_form(
         request,
         form,
         lambda data: services.training_session_record(
-            area=acting_area(request.user, [Role.COORDINATOR]),
+            area=area,
             data=_session_data(data),
             agencies=data["agencies"],
             acting_user=request.user,
@@ -103,6 +104,7 @@ def session_edit(request, pk):
             "agencies": agency_ids,
             "version": session.version,
         },
+        area=session.area_id,
         current_type=session.training_type_id,
         current_agencies=agency_ids,
     )
