@@ -331,8 +331,13 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
         # The whole table is the scope: a UNION of one GIN index scan per column and word,
         # so that each row the index offers is rechecked against one condition, not all
         # (the OR of them rechecked every condition on every row: 4 times the work).
+        # Behind the area wall pg_trgm's % (not LEAKPROOF) may not reach an index before the
+        # policy, so the persons' branches also name the user's areas (access rule 8): a
+        # LEAKPROOF area_id = ANY(...) that PostgreSQL takes to the area_id index, reading
+        # only those areas' persons, never the region's (docs/performance.md).
+        rows = {Person: Person.objects.in_areas_of(user), PersonAlias: PersonAlias.objects}
         branches = [
-            model.objects.filter(TrigramSimilar(F(column), word)).order_by().values(key)
+            rows[model].filter(TrigramSimilar(F(column), word)).order_by().values(key)
             for model, key in ((Person, "pk"), (PersonAlias, "person_id"))
             for column in ("given_name", "family_name")
             for word in words
