@@ -110,9 +110,25 @@ class AreaTransfer(models.Model):
         return self.status == self.Status.PENDING
 
 
+class TransferTraceQuerySet(models.QuerySet):
+    def told_to_referrer(self, user):
+        """What the referrer of a referral that left their areas is told of it (access rule
+        8 keeps the referral itself from them): its reference and the days it was sent and
+        passed on, while they are a referrer at the agency they referred from (rule 4), in
+        the areas they work in (the wall's own test)."""
+        from prevent_portal.accounts.access import agency_ids_for, in_areas_of
+        from prevent_portal.accounts.models import Role
+
+        agencies = sorted(agency_ids_for(user, [Role.REFERRER]))
+        if not agencies:
+            return self.none()
+        return in_areas_of(self, user).filter(referrer=user, referring_agency__in=agencies)
+
+
 class TransferTrace(models.Model):
     """One referral that left this area by transfer, as a statistic only. Written once, at
-    acceptance, for every referral that moved; never read as a record of a person."""
+    acceptance, for every referral that moved; never read as a record of a person. Its
+    referrer is told it was passed on (``told_to_referrer``): the reference, nothing else."""
 
     area = area_field()  # the sending area's: behind its wall
     transfer = models.ForeignKey(AreaTransfer, on_delete=models.PROTECT, related_name="traces")
@@ -128,6 +144,17 @@ class TransferTrace(models.Model):
     needs_flags = models.ManyToManyField("referrals.NeedsFlag", blank=True, related_name="+")
     reached_panel = models.BooleanField(default=False)
     adopted = models.BooleanField(default=False)
+    # For the referrer's own list: the reference they were given, and who referred from
+    # where (a member of staff and an agency, not the person).
+    reference = models.CharField(max_length=40, blank=True)
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referring_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = TransferTraceQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_on", "pk"]

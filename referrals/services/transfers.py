@@ -314,6 +314,11 @@ def _trace(referral: Referral, *, transfer: AreaTransfer, today) -> TransferTrac
         outcome_id=referral.outcome_id,
         reached_panel=referral.reached_panel,
         adopted=referral.adopted,
+        # So that its referrer, who no longer sees the referral (access rule 8), is told
+        # on "Your referrals" that it was passed to another council area.
+        reference=referral.reference or "",
+        referrer_id=referral.referrer_id,
+        referring_agency_id=referral.referring_agency_id,
     )
     trace.concern_types.set(referral.concern_types.all())
     trace.needs_flags.set(referral.needs_flags.all())

@@ -36,6 +36,7 @@ from referrals.models import (
     NeedsFlag,
     Referral,
     ReferralDraft,
+    TransferTrace,
 )
 from referrals.services.intake import (
     INTAKE_ROLES,
@@ -435,10 +436,22 @@ def referrals_mine(request):
         [*shown, *{r.person for r in shown}],
         view="referrals:mine",
     )
+    # Referrals that left with their person for another council area: the reference and
+    # dates only (the referral is no longer the referrer's to see: access rule 8).
+    passed_on = list(
+        TransferTrace.objects.told_to_referrer(request.user).order_by("-transferred_on", "-pk")[
+            :PAGE_SIZE
+        ]
+    )
     return render(
         request,
         "referrals/intake_mine.html",
-        {"page": page, "referrals": shown, "has_draft": _draft(request.user) is not None},
+        {
+            "page": page,
+            "referrals": shown,
+            "passed_on": passed_on,
+            "has_draft": _draft(request.user) is not None,
+        },
     )
 
 

@@ -276,3 +276,30 @@ def test_the_world_has_what_the_walk_needs(region):
     assert Referral.objects.get(pk=moving.pk).referrer == people["referrer_b"]
     assert area_ids_for(people["referrer_b"]) == {here.pk}
     assert area_ids_for(people["elsewhere_westbrook-coordinator"]) == {elsewhere.pk}
+
+
+@pytest.mark.parametrize("wall", ["wall on", "wall off"])
+def test_the_referrer_is_told_their_referral_went_to_another_area(
+    client, region, wall, monkeypatch
+):
+    """Rule 8 takes the transferred referral from its referrer, wall on or off; "Your
+    referrals" still opens and says it was passed to another council area, with its
+    reference and dates and nothing of the person."""
+    from django.urls import reverse
+
+    from prevent_portal.areas import middleware as area_middleware
+    from tests.conftest import sign_in
+
+    _, _, people, moving = region
+    if wall == "wall off":
+        monkeypatch.setattr(area_middleware.rls, "enabled", lambda using="default": False)
+    elif on_postgres():
+        become_wall_role()
+    sign_in(client, people["referrer_b"])
+    response = client.get(reverse("referrals:mine"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Passed to another council area" in body
+    assert moving.reference in body
+    assert moving.person.family_name not in body and moving.person.given_name not in body
+    assert client.get(reverse("referrals:status", args=[moving.pk])).status_code == 404
