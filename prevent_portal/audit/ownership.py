@@ -27,6 +27,12 @@ class Owned:
     model: type[models.Model]
     agency_field: str  # a lookup ending at the owning Agency, e.g. "referral__owning_agency"
 
+    @property
+    def area_field(self) -> str:
+        """The lookup of the record's council area: the ``area`` of the record that holds
+        the owning agency ("referral__owning_agency" -> "referral__area")."""
+        return "__".join([*self.agency_field.split("__")[:-1], "area"])
+
 
 def register(model: type[models.Model], agency_field: str) -> None:
     """Say which agency owns each record of ``model`` (a lookup to an Agency foreign key)."""

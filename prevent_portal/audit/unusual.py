@@ -110,6 +110,23 @@ def _user_label(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
+def _area_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
+    """The council area's id of the record an entry names, looked up in the database."""
+    return Case(
+        *[
+            When(
+                content_type_id=content_types[o.model].pk,
+                then=Subquery(
+                    o.model._base_manager.filter(pk=OuterRef("object_id")).values(o.area_field)[:1]
+                ),
+            )
+            for o in owned
+        ],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
 def _owner_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
     """The owning agency's id of the record an entry names, looked up in the database."""
     return Case(
@@ -129,9 +146,11 @@ def _owner_expression(owned: list[ownership.Owned], content_types: dict) -> Case
     )
 
 
-def _entries(period: Period, agency: Agency | None) -> tuple[QuerySet, dict]:
+def _entries(period: Period, agency: Agency | None, areas=None) -> tuple[QuerySet, dict]:
     """ACCESS entries in the period, by users of ``agency`` (all users when None), on
-    records of registered models."""
+    records of registered models; with ``areas`` (council area ids), only by users of the
+    agencies serving them, and on records of those areas. The access log has no area and no
+    wall: the report names its areas itself (issue 18)."""
     owned = ownership.registered()
     content_types = ContentType.objects.get_for_models(*[o.model for o in owned])
     start, end = period.bounds()
@@ -146,6 +165,12 @@ def _entries(period: Period, agency: Agency | None) -> tuple[QuerySet, dict]:
     if agency is not None:
         members = Membership.objects.active().filter(agency=agency).values("user_id")
         entries = entries.filter(actor_id__in=members)
+    if areas is not None:
+        staff = Membership.objects.active().filter(agency__areas__in=sorted(areas))
+        entries = entries.filter(actor_id__in=staff.values("user_id")).alias(
+            record_area=_area_expression(owned, content_types)
+        )
+        entries = entries.filter(record_area__in=sorted(areas))
     return entries, {"owned": owned, "content_types": content_types}
 
 
@@ -154,11 +179,11 @@ def _out_of_hours_q(hours: tuple[time, time]) -> Q:
     return Q(timestamp__time__lt=hours[0]) | Q(timestamp__time__gte=hours[1])
 
 
-def outside_rows(period: Period, agency: Agency | None) -> list[OutsideRow]:
+def outside_rows(period: Period, agency: Agency | None, areas=None) -> list[OutsideRow]:
     """Per user and record owned by an agency the user is not a member of: how often they
     opened it, how many of those openings fell outside working hours, and when last; most
     opened first. Two queries whatever the number of entries."""
-    entries, meta = _entries(period, agency)
+    entries, meta = _entries(period, agency, areas)
     names = {ct.pk: model._meta.verbose_name for model, ct in meta["content_types"].items()}
     own_agency = Membership.objects.active().filter(
         user_id=OuterRef("actor_id"), agency_id=OuterRef("owner")
@@ -204,10 +229,10 @@ def outside_rows(period: Period, agency: Agency | None) -> list[OutsideRow]:
     ]
 
 
-def busy_days(period: Period, agency: Agency | None, threshold: int) -> list[BusyDay]:
+def busy_days(period: Period, agency: Agency | None, threshold: int, areas=None) -> list[BusyDay]:
     """Days on which a user opened more than ``threshold`` different records (of any
     agency), busiest first. One query."""
-    entries, _ = _entries(period, agency)
+    entries, _ = _entries(period, agency, areas)
     record = Concat(
         Cast("content_type_id", CharField()), Value(":"), "object_pk", output_field=CharField()
     )
@@ -229,15 +254,16 @@ def busy_days(period: Period, agency: Agency | None, threshold: int) -> list[Bus
     ]
 
 
-def unusual_access_report(*, period: Period, agency: Agency | None) -> Report:
+def unusual_access_report(*, period: Period, agency: Agency | None, areas=None) -> Report:
     """The report for one agency's users (an SPOC's), or for everyone's (``agency=None``,
-    the Coordinator's)."""
+    the Coordinator's); with ``areas`` (the reader's council areas), of those areas' staff
+    and records only."""
     threshold = daily_threshold()
     return Report(
         period=period,
         agency=agency,
         working_hours=working_hours(),
         threshold=threshold,
-        rows=outside_rows(period, agency),
-        busy_days=busy_days(period, agency, threshold),
+        rows=outside_rows(period, agency, areas),
+        busy_days=busy_days(period, agency, threshold, areas),
     )

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from prevent_portal.accounts.access import agency_ids_for, has_role, require_role
+from prevent_portal.accounts.access import agency_ids_for, area_ids_for, has_role, require_role
 from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.audit.forms import UnusualAccessForm
@@ -26,13 +26,18 @@ ALL_AGENCIES = "All agencies"
 
 
 def _agencies_for(user):
-    """Whose users ``user`` may report on: every agency for the Coordinator (None = all),
-    an SPOC's own agencies otherwise (403 for anyone else)."""
+    """Whose users ``user`` may report on: every agency of the Coordinator's council areas
+    (None = all of them), an SPOC's own agencies otherwise (403 for anyone else); and the
+    areas whose staff and records the report covers (issue 18: the access log has no wall)."""
     if has_role(user, Role.COORDINATOR):
-        return Agency.objects.filter(is_active=True).order_by("name"), ALL_AGENCIES
+        areas = area_ids_for(user, [Role.COORDINATOR])
+        agencies = Agency.objects.filter(
+            pk__in=Agency.objects.filter(is_active=True, areas__in=sorted(areas)).values("pk")
+        )
+        return agencies.order_by("name"), ALL_AGENCIES, areas
     require_role(user, Role.SPOC)
     own = Agency.objects.filter(pk__in=agency_ids_for(user, [Role.SPOC])).order_by("name")
-    return own, None
+    return own, None, area_ids_for(user, [Role.SPOC])
 
 
 def report_csv(report: Report) -> str:
@@ -58,7 +63,7 @@ def report_csv(report: Report) -> str:
 def unusual_access(request):
     """Who opened which records outside their own agency over a period (default: the last
     30 days), with openings outside working hours and unusually busy days."""
-    agencies, all_label = _agencies_for(request.user)
+    agencies, all_label, areas = _agencies_for(request.user)
     form = UnusualAccessForm(request.GET or None, agencies=agencies, all_agencies_label=all_label)
     report = None
     if not form.is_bound or form.is_valid():
@@ -68,7 +73,7 @@ def unusual_access(request):
             period = Period(data["date_from"], data["date_to"])
         else:
             period = Period.last_days(timezone.localdate())
-        report = unusual_access_report(period=period, agency=agency)
+        report = unusual_access_report(period=period, agency=agency, areas=areas)
         log_access(request, [agency] if agency else list(agencies), view=VIEW)
         if request.GET.get("format") == "csv":
             response = HttpResponse(report_csv(report), content_type=CSV_CONTENT_TYPE)
