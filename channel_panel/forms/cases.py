@@ -57,7 +57,15 @@ def _choice(label, queryset, required_message, empty_label, required=True):
 
 
 def _agencies():
+    """Any active agency: where information came from (a flag's or evidence's source) may be
+    an agency of any area."""
     return Agency.objects.filter(is_active=True).order_by("name")
+
+
+def _serving(area_id):
+    """The active agencies serving a case's council area: those that may work it (an agency
+    of another area would never see the case: access rule 8)."""
+    return Agency.objects.filter(is_active=True, areas=area_id).order_by("name")
 
 
 # --- Lists and filters (GET forms: bad values are ignored) ---------------------------------
@@ -198,7 +206,7 @@ class SupportActionForm(forms.Form):
     def __init__(self, *args, case, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["support_type"].queryset = SupportType.objects.current()
-        self.fields["owner_agency"].queryset = _agencies()
+        self.fields["owner_agency"].queryset = _serving(case.area_id)
         self.fields[
             "owner_agency"
         ].help_text = "Choose an agency or an Intervention Provider, not both."
@@ -273,7 +281,7 @@ class CaseExitForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = ExitReason.objects.current()
-        self.fields["return_ownership_to"].queryset = _agencies()
+        self.fields["return_ownership_to"].queryset = _serving(case.area_id)
         self.fields["return_ownership_to"].help_text = (
             'Only for "ownership returned": where the radicalisation risk is low or absent '
             "but other safeguarding concerns remain, the case returns to this agency, often "

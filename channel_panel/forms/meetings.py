@@ -477,6 +477,13 @@ class DecisionForm(forms.Form):
                     ("", "Choose a case manager"),
                     *staff_choices(item.meeting.area_id),
                 ]
+        # The lead agency, or the agency a case returns to, works the case: one serving the
+        # meeting's council area (another area's agency would never see it: access rule 8).
+        for name in ("lead_agency", "return_ownership_to"):
+            if name in self.fields:
+                self.fields[name].queryset = Agency.objects.filter(
+                    is_active=True, areas=item.meeting.area_id
+                ).order_by("name")
         if "exit_reason" in self.fields:
             self.fields["exit_reason"].queryset = ExitReason.objects.current()
 

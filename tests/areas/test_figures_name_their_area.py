@@ -167,13 +167,12 @@ AGENCY_LISTS_OF_EVERY_AREA = {
     # (``staff_choices(area)``), and the agency of the choice made.
     ("channel_panel/forms/meetings.py", "staff_choices"),
     ("channel_panel/forms/meetings.py", "StaffChoiceField"),
-    # OPEN (docs/security.md, wall18): the Channel Panel's agency lists (a decision's lead
-    # agency and return of ownership, attendance, a support action's owner, a needs flag's
-    # and an assessment's source agency) offer every active agency. Nothing is disclosed (an
-    # agency list names no one), and a lead agency must have a case manager from the area's
-    # staff, but the lists should name the record's area.
-    ("channel_panel/forms/meetings.py", "_agency_field"),
+    # Where information came from (a needs flag's or an assessment's evidence's source):
+    # an agency of any area may have given it.
     ("channel_panel/forms/cases.py", "_agencies"),
+    # A field's class default: the decision form narrows the lead agency and the agency a
+    # case returns to to the meeting's area; attendance names who came, from wherever.
+    ("channel_panel/forms/meetings.py", "_agency_field"),
 }
 
 
@@ -217,3 +216,28 @@ def test_the_session_form_offers_the_areas_agencies(two_areas, world):
     assert elsewhere.council not in offered and elsewhere.partner not in offered
     kept = SessionForm(area=two_areas.here.pk, current_agencies=[elsewhere.partner.pk])
     assert elsewhere.partner in set(kept.fields["agencies"].queryset)
+
+
+def test_the_agencies_offered_to_work_a_case_serve_its_area(two_areas, world):
+    """A decision's lead agency and the agency a case returns to, and a support action's
+    owner: agencies serving the record's area (another area's would never see the case)."""
+    from channel_panel.forms.cases import CaseExitForm, SupportActionForm
+    from channel_panel.forms.meetings import DecisionForm
+    from channel_panel.services import agenda_item_add
+
+    elsewhere = two_areas.elsewhere
+    case = factories.channel_case(world.council, world.coordinator)
+    meeting = factories.meeting(world.chair)
+    item = agenda_item_add(
+        meeting=meeting,
+        referral=factories.panel_referral(world.council, assessed=True),
+        acting_user=world.chair,
+    )
+    lists = [
+        SupportActionForm(case=case).fields["owner_agency"].queryset,
+        CaseExitForm(case=case).fields["return_ownership_to"].queryset,
+        DecisionForm(item=item).fields["lead_agency"].queryset,
+    ]
+    for offered in lists:
+        assert world.agency_a in offered
+        assert elsewhere.council not in offered and elsewhere.partner not in offered
