@@ -74,12 +74,16 @@ class PanelMeetingQuerySet(models.QuerySet):
         """Meetings of the areas where ``user`` holds one of ``roles`` (any role when None: a
         partner's panel member sits on the panel of each area their agency serves), and
         those of ``invitations``."""
-        from prevent_portal.accounts.access import area_ids_for, is_active_user
+        from prevent_portal.accounts.access import area_ids_for, in_areas_of, is_active_user
 
         if not is_active_user(user):
             return self.none()
         areas = sorted(area_ids_for(user, roles))
-        return self.filter(Q(area__in=areas) | Q(pk__in=invitations.values("meeting_id")))
+        # Access rule 8 over both: an invitation to a meeting of an area the user no longer
+        # works in (their agency stopped serving it) opens nothing, as the wall would.
+        return in_areas_of(
+            self.filter(Q(area__in=areas) | Q(pk__in=invitations.values("meeting_id"))), user
+        )
 
 
 class PanelMeeting(models.Model):

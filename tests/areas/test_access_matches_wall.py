@@ -14,7 +14,8 @@ The world: the personas' area ("here") and a second one ("elsewhere"), with
 - agency B, which served the other area and no longer does, owning a referral and a training
   return there (rule 3's own-agency branch, the SPOC's returns);
 - grants on another area's referral to a user and to an agency's group whose agencies do not
-  serve it (rule 5), and one to a user whose agency does;
+  serve it (rule 5), and one to a user whose agency does; an invitation to the other area's
+  meeting made while agency B served it;
 - and, for every area-owned model, rows in both areas (made by the services where the world
   needs them, otherwise filled in generically, so that a new area-owned model is walked too).
 
@@ -33,6 +34,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from channel_panel.models import PanelMeeting
+from channel_panel.services import invitee_add
 from prevent_portal.accounts.access import ProtectedQuerySet, actions_for, area_ids_for
 from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
@@ -158,7 +160,14 @@ def region(django_db_setup, django_db_blocker):
         factories.referral(world.agency_a, person=factories.PersonFactory(area=elsewhere))
         factories.referral(world.agency_b, person=factories.PersonFactory(area=elsewhere))
         make_return(world.agency_b, date(2018, 6, 30), 10, 9, area=elsewhere)
-        factories.meeting(there.chair)
+        their_meeting = factories.meeting(there.chair)
+        # Agency B's SPOC invited to the other area's meeting while agency B served it.
+        invitee_add(
+            meeting=their_meeting,
+            user=world.spoc_b,
+            agency=world.agency_b,
+            acting_user=there.chair,
+        )
         factories.board(there.coordinator, area=elsewhere)
         world.agency_b.areas.remove(elsewhere)  # agency B no longer serves it
         # Grants on the other area's referral, written straight into the tables as a grant
