@@ -21,7 +21,6 @@ from prevent_portal.outbox.models import Notification
 from referrals import services
 from referrals.models import CrossAreaRequest, CrossAreaRequestMatch, RepeatMatch
 from tests import factories
-from tests.areas.test_rls import wall  # noqa: F401 - the wall as the application meets it
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +277,7 @@ def test_only_the_two_areas_coordinators_take_part(client, pair):
         assert reply.status_code == 404
 
 
-@pytest.mark.usefixtures("wall")
+@pytest.mark.usefixtures("wall_role")
 def test_the_wall_keeps_the_matches_from_the_asking_area(pair):
     """The database, not only the pages: acting for B, A's match rows do not exist; the
     request, a record of both areas, is there for each and for no third area."""
@@ -296,7 +295,7 @@ def test_the_wall_keeps_the_matches_from_the_asking_area(pair):
         assert CrossAreaRequest.objects.count() == 0
 
 
-@pytest.mark.usefixtures("wall")
+@pytest.mark.usefixtures("wall_role")
 def test_the_flow_works_behind_the_wall(client, pair):
     """Each step crosses the wall only where it says: B's search and request, A's reply
     (written onto B's chronology), B reading it; and B's pages still show nothing of A's."""
