@@ -198,8 +198,9 @@ def in_areas_of(queryset: models.QuerySet, user, area_field: str = "area") -> mo
     return queryset.filter(**{f"{area_field}__in": areas})
 
 
-def record_area_id(obj: models.Model, area_field: str = "area") -> int | None:
-    """The area id of one record along ``area_field`` (a field path ending at an Area)."""
+def _record_area(obj: models.Model, area_field: str) -> int | None:
+    """The area id of one record along ``area_field`` (a field path ending at an Area); as
+    ``grants.record_area_id``, which finds the path itself (grants imports this module)."""
     *path, last = area_field.split("__")
     for part in path:
         obj = getattr(obj, part, None)
@@ -210,7 +211,7 @@ def record_area_id(obj: models.Model, area_field: str = "area") -> int | None:
 
 def record_in_areas_of(obj: models.Model, user, area_field: str = "area") -> bool:
     """Rule 8 on one record: its area is one the user works in."""
-    return record_area_id(obj, area_field) in wall_area_ids(user)
+    return _record_area(obj, area_field) in wall_area_ids(user)
 
 
 def works_in_several_areas(user) -> bool:
