@@ -36,6 +36,7 @@ from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals import transfers
 from referrals.models import (
+    AreaMatchCheck,
     AreaTransfer,
     ChronologyEntry,
     InformationRequest,
@@ -261,6 +262,9 @@ def transfer_accept(
                 update_fields=["area", "assigned_officer", "owning_agency", "version", "updated_at"]
             )
             _revoke_shares(referral, acting_user)
+            # The remembered search of the other areas was made from the sending area (which
+            # the receiving area now is one of): the receiving Coordinator's page searches anew.
+            AreaMatchCheck.objects.filter(referral=referral).delete()
             if referral.pk == transfer.referral_id:
                 text = (
                     f"Transferred from {from_area.name} on {today:%-d %B %Y}. "
