@@ -274,7 +274,7 @@ def seed_second_area(ctx: DemoContext) -> None:
     """Eastfield: a second council area with its own Coordinator and chair, served also by
     the first council's mental health trust and police team, and two referrals of its own.
     Runs after every other seeder, so everything before it belongs to the first area."""
-    from prevent_portal.accounts.demo import _account
+    from prevent_portal.accounts.demo import demo_account
     from prevent_portal.accounts.models import Agency, Sector
     from prevent_portal.accounts.services import agency_create
     from prevent_portal.areas.models import Area
@@ -292,9 +292,9 @@ def seed_second_area(ctx: DemoContext) -> None:
         agencies[partner].areas.add(area)
     # Every run lists the accounts (seed_demo prints them), made once.
     for username, role, first, last in SECOND_ACCOUNTS:
-        _account(ctx, username, role, council, first, last)
+        demo_account(ctx, username, role, council, first, last)
     # The police team's regional lead: both areas' figures side by side, no record.
-    _account(ctx, *REGIONAL_LEAD, agencies["so15"], "Blair", "Kestrel")
+    demo_account(ctx, *REGIONAL_LEAD, agencies["so15"], "Blair", "Kestrel")
     if not made:
         return
     for given, family, age, gender, postcode, agency, days_ago, text in SECOND_REFERRALS:
