@@ -270,6 +270,23 @@ MOVED_HERE = (
 )
 
 
+# (given, family, age (years, months), gender, postcode, owning agency, days ago, concern,
+#  summary): referred in Eastfield, then moved to the first council's area; Eastfield's
+# Coordinator proposed a transfer and the first council's Coordinator accepted it.
+TRANSFERRED_AWAY = (
+    "Linnet",
+    "Marrick",
+    (23, 3),
+    "female",
+    "ZZ8 3ED",
+    "beh-mht",
+    9,
+    "Outpatient sharing antisemitic conspiracy material in a peer support group.",
+    "Moved to supported housing in the other borough last week; the mental health trust's "
+    "care coordinator stays the same. No panel discussion yet; gateway check not started.",
+)
+
+
 def seed_second_area(ctx: DemoContext) -> None:
     """Eastfield: a second council area with its own Coordinator and chair, served also by
     the first council's mental health trust and police team, and two referrals of its own.
@@ -337,3 +354,49 @@ def seed_second_area(ctx: DemoContext) -> None:
             referrer=None,
             acting_user=None,
         )
+    _transfer_away(ctx, area)
+
+
+def _transfer_away(ctx: DemoContext, eastfield) -> None:
+    """An accepted transfer between the two councils, made through the services as the two
+    Coordinators would: proposed by Eastfield's, accepted by the first council's. Once: a
+    demo seeded again has its transfer already."""
+    from prevent_portal.accounts.models import User
+    from prevent_portal.areas.models import Area
+    from referrals.models import AreaTransfer
+    from referrals.services import transfer_accept, transfer_propose
+
+    if AreaTransfer.objects.exists():
+        return
+    first = Area.objects.exclude(pk=eastfield.pk).order_by("pk").first()
+    given, family, age, gender, postcode, agency, days_ago, text, summary = TRANSFERRED_AWAY
+    agencies = ctx.objects["agencies"]
+    person = Person.objects.create(
+        area=eastfield,
+        given_name=given,
+        family_name=family,
+        date_of_birth=born(ctx.today, *age),
+        gender=gender,
+        postcode=postcode,
+    )
+    referral = referral_record(
+        person=person,
+        owning_agency=agencies[agency],
+        referring_sector=agencies[agency].sector,
+        received_on=ctx.today - timedelta(days=days_ago),
+        concern_summary=text,
+        referrer=None,
+        acting_user=None,
+    )
+    transfer = transfer_propose(
+        referral=referral,
+        kind=AreaTransfer.Kind.REFERRAL,
+        to_area=first,
+        summary=summary,
+        acting_user=User.objects.get(username=SECOND_ACCOUNTS[0][0]),
+    )
+    transfer_accept(
+        transfer=transfer,
+        expected_version=transfer.version,
+        acting_user=ctx.objects["users"]["coordinator"],
+    )
