@@ -315,46 +315,40 @@ def seed_second_area(ctx: DemoContext) -> None:
     if not made:
         return
     for given, family, age, gender, postcode, agency, days_ago, text in SECOND_REFERRALS:
-        person = Person.objects.create(
-            area=area,
-            given_name=given,
-            family_name=family,
-            date_of_birth=born(ctx.today, *age),
-            gender=gender,
-            postcode=postcode,
-        )
-        referral_record(
-            person=person,
-            owning_agency=agencies[agency],
-            referring_sector=agencies[agency].sector,
-            received_on=ctx.today - timedelta(days=days_ago),
-            concern_summary=text,
-            referrer=None,
-            acting_user=None,
-        )
+        who = (given, family, born(ctx.today, *age), gender, postcode)
+        _refer_in(ctx, area, who, agency, days_ago, text)
     # Someone known in the first area, referred again here after moving: Eastfield's
     # Coordinator sees "Known in <the first area>: contact their Coordinator" (issue 18).
     given, family, postcode, agency, days_ago, text = MOVED_HERE
     known = Person.objects.exclude(area=area).filter(given_name=given, family_name=family).first()
     if known is not None:
-        person = Person.objects.create(
-            area=area,
-            given_name=given,
-            family_name=family,
-            date_of_birth=known.date_of_birth,
-            gender=known.gender,
-            postcode=postcode,
-        )
-        referral_record(
-            person=person,
-            owning_agency=agencies[agency],
-            referring_sector=agencies[agency].sector,
-            received_on=ctx.today - timedelta(days=days_ago),
-            concern_summary=text,
-            referrer=None,
-            acting_user=None,
-        )
+        who = (given, family, known.date_of_birth, known.gender, postcode)
+        _refer_in(ctx, area, who, agency, days_ago, text)
     _transfer_away(ctx, area)
+
+
+def _refer_in(ctx: DemoContext, area, who: tuple, agency: str, days_ago: int, text: str):
+    """A referral in ``area`` of a new person ``who`` (given, family, date of birth, gender,
+    postcode), made by ``agency``, received ``days_ago``."""
+    given, family, date_of_birth, gender, postcode = who
+    person = Person.objects.create(
+        area=area,
+        given_name=given,
+        family_name=family,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        postcode=postcode,
+    )
+    owner = ctx.objects["agencies"][agency]
+    return referral_record(
+        person=person,
+        owning_agency=owner,
+        referring_sector=owner.sector,
+        received_on=ctx.today - timedelta(days=days_ago),
+        concern_summary=text,
+        referrer=None,
+        acting_user=None,
+    )
 
 
 def _transfer_away(ctx: DemoContext, eastfield) -> None:
@@ -370,24 +364,8 @@ def _transfer_away(ctx: DemoContext, eastfield) -> None:
         return
     first = Area.objects.exclude(pk=eastfield.pk).order_by("pk").first()
     given, family, age, gender, postcode, agency, days_ago, text, summary = TRANSFERRED_AWAY
-    agencies = ctx.objects["agencies"]
-    person = Person.objects.create(
-        area=eastfield,
-        given_name=given,
-        family_name=family,
-        date_of_birth=born(ctx.today, *age),
-        gender=gender,
-        postcode=postcode,
-    )
-    referral = referral_record(
-        person=person,
-        owning_agency=agencies[agency],
-        referring_sector=agencies[agency].sector,
-        received_on=ctx.today - timedelta(days=days_ago),
-        concern_summary=text,
-        referrer=None,
-        acting_user=None,
-    )
+    who = (given, family, born(ctx.today, *age), gender, postcode)
+    referral = _refer_in(ctx, eastfield, who, agency, days_ago, text)
     transfer = transfer_propose(
         referral=referral,
         kind=AreaTransfer.Kind.REFERRAL,
