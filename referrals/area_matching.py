@@ -108,24 +108,35 @@ def known_elsewhere(request, referral) -> list[KnownElsewhere]:
 
     _require_coordinator(referral, request.user)
     digest = details_digest(referral)
-    with transaction.atomic():
-        # Two Coordinators opening the page at once: the second waits, then reads the first's.
-        Referral.objects.select_for_update().filter(pk=referral.pk).first()
-        check = AreaMatchCheck.objects.filter(referral=referral).first()
-        if check is None or check.details_digest != digest:
-            hits = hits_elsewhere(referral, acting_user=request.user)
-            _log_hits(request, referral, hits)
-            best: dict[int, int] = {}
-            for hit in hits:
-                best[hit.area_id] = max(best.get(hit.area_id, 0), hit.score)
-            check = check or AreaMatchCheck(referral=referral)
-            check.area_id = referral.area_id
-            check.details_digest = digest
-            check.found = sorted(([pk, score] for pk, score in best.items()), key=lambda f: -f[1])
-            check.checked_at = timezone.now()
-            check.checked_by = request.user
-            check.save()
+    check = AreaMatchCheck.objects.filter(referral=referral).first()
+    if check is None or check.details_digest != digest:
+        with transaction.atomic():
+            # Two Coordinators opening the page at once: the second waits here, then reads
+            # the first's result rather than searching (and logging) again.
+            Referral.objects.select_for_update().filter(pk=referral.pk).first()
+            check = AreaMatchCheck.objects.filter(referral=referral).first()
+            if check is None or check.details_digest != digest:
+                check = _search_and_remember(request, referral, digest, check)
     return _shown(check.found)
+
+
+def _search_and_remember(request, referral, digest: str, check):
+    """Search the other areas, log each hit, and remember what the page may show."""
+    from referrals.models import AreaMatchCheck
+
+    hits = hits_elsewhere(referral, acting_user=request.user)
+    _log_hits(request, referral, hits)
+    best: dict[int, int] = {}
+    for hit in hits:
+        best[hit.area_id] = max(best.get(hit.area_id, 0), hit.score)
+    check = check or AreaMatchCheck(referral=referral)
+    check.area_id = referral.area_id
+    check.details_digest = digest
+    check.found = sorted(([pk, score] for pk, score in best.items()), key=lambda f: -f[1])
+    check.checked_at = timezone.now()
+    check.checked_by = request.user
+    check.save()
+    return check
 
 
 def _shown(found: list[list[int]]) -> list[KnownElsewhere]:
