@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0010_region18_regional_lead_role"),
-        ("referrals", "0021_lookups18_signposting_for_area"),
+        ("referrals", "0022_mends18_area_match_check"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
