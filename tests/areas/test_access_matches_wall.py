@@ -50,9 +50,11 @@ pytestmark = pytest.mark.django_db
 # Area-owned models with no ``visible_to``: no page lists or opens them for a user. Each is
 # read only by the code that owns it: a register deletion by the register's pages through its
 # entry, a cross-area match by the request's pages of the area asked (inside one logged
-# crossing), a transfer trace by the statistics only.
+# crossing), a transfer trace by the statistics (and its referrer's list, bounded by rule 8),
+# a remembered cross-area search by the matching code of the referral's own area.
 NOT_OPENED_BY_USERS = {
     "governance.registerdeletion",
+    "referrals.areamatchcheck",
     "referrals.crossarearequestmatch",
     "referrals.transfertrace",
 }
