@@ -4,6 +4,7 @@ shareable GET form, and a fixed number of aggregating queries whatever the data.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -542,3 +543,32 @@ def test_one_training_type_is_shown_in_full_and_each_other_is_one_link_away(clie
     assert f"{other.name}: totals by sector" in html
     assert f"{wrap.name}: totals by sector" not in html
     assert f'<strong aria-current="true">{other.name}</strong>' in html
+
+
+def test_the_dashboard_runs_the_same_queries_and_draws_one_type_however_many_types(
+    client, world, settings
+):
+    """Issue 18: one training type is shown in full whatever the number of types; the
+    chooser's counts for every type come from the same queries."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+
+    def more_types(start):
+        for n in range(start, start + 3):
+            made = TrainingType.objects.create(name=f"Course {n}", target_percent=80, order=n)
+            training.compliance_return_submit(
+                agency=world.agency_b, training_type=made, period=quarter,
+                eligible=100, compliant=50, acting_user=None,
+            )  # fmt: skip
+
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # saves the session, asks for the period
+    dashboard_service.dashboard_figures_refresh()
+    more_types(0)
+    few = _dashboard_queries(client)
+    more_types(3)
+    html = client.get(URL, FY_2020).content.decode()
+    assert _dashboard_queries(client) == few
+    assert html.count(": totals by sector") == 1
+    for n in range(6):  # each named with its counts, linked unless it is the one shown
+        assert re.search(rf"Course {n}</(a|strong)>: target 80%, 1 agency below target", html)
