@@ -250,11 +250,16 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     # may see: PostgreSQL otherwise checked every action against every agenda item the
     # user may read before looking at the meeting (30-130 ms at scale 1, issue 18).
     carried_ids = list(MeetingAction.objects.carried_to(meeting).values_list("pk", flat=True))
-    carried = list(
-        MeetingAction.objects.visible_to(user)
-        .filter(pk__in=carried_ids)
-        .select_related("meeting", "owner_user", "owner_agency", "item__case", "item__referral")
-        .order_by("due_on", "pk")
+    # (Nothing carried: the visibility query, itself costly to build, is not built at all.)
+    carried = (
+        list(
+            MeetingAction.objects.visible_to(user)
+            .filter(pk__in=carried_ids)
+            .select_related("meeting", "owner_user", "owner_agency", "item__case", "item__referral")
+            .order_by("due_on", "pk")
+        )
+        if carried_ids
+        else []
     )
     # An action about an item speaks of its case: reading it is reading the case.
     about = [r for a in carried if a.item_id for r in (a.item.case, a.item.referral) if r]
