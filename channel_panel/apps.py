@@ -47,6 +47,9 @@ class ChannelPanelConfig(AppConfig):
         # free text is personal data, masked (AUDITLOG_MASK_CALLABLE redacts all of it).
         auditlog.register(models.Assessment, mask_fields=["summary", "management_plan"])
         auditlog.register(models.AssessmentRating, mask_fields=["evidence"])
+        # Exit reasons carry lifecycle rules (their codes): a change to one is a change to
+        # what a case may do, as for the gateway results (referrals/apps.py).
+        auditlog.register(models.ExitReason)
 
         # The agency that owns each record, for the unusual-access report.
         ownership.register(models.ChannelCase, "lead_agency")

@@ -136,6 +136,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     # referrals; docs/performance.md), so the application's connections switch it off.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+# A test run may create its databases from a template that has already been migrated (CI
+# clones the database it has just migrated: each test worker then skips the migrations).
+if env.str("TEST_DATABASE_TEMPLATE", default=""):
+    DATABASES["default"]["TEST"] = {"TEMPLATE": env.str("TEST_DATABASE_TEMPLATE")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL row-level security on every area-owned table, keyed by the areas the request,
 # task or command acts for (prevent_portal/areas/rls.py, ADR 0011). `migrate` puts the

@@ -60,7 +60,8 @@ class ReferralsConfig(AppConfig):
             # are health data, concern types political or religious belief.
             mask_fields=["concern_summary", "outcome_reason", "concern_types", "needs_flags"],
             m2m_fields={"concern_types", "needs_flags"},
-            exclude_fields=["channel_case"],  # a reverse one-to-one, as for Person
+            # Reverse one-to-ones, as for Person.
+            exclude_fields=["channel_case", "area_match_check"],
         )
         auditlog.register(ChronologyEntry, mask_fields=["text"])
         auditlog.register(InformationRequest, mask_fields=["question", "response", "closed_reason"])

@@ -8,9 +8,12 @@ path, and this module is it:
 - it crosses the row-level security wall inside one tight ``rls.acting_for(ALL)`` block that
   reads the candidates, scores them and keeps, of each hit, its area, its person's id and its
   score; no Person object leaves the block;
-- each hit is logged: an access entry on the other area's person record, naming the searching
-  Coordinator and the referral searched for, so the holding area's audit trail shows who
-  matched their record and when;
+- it runs once per referral, and again only when the person's identifying details change
+  (``details_digest``); its result (areas and best scores) is remembered in
+  ``AreaMatchCheck``, so opening the earlier-referrals page again neither searches nor logs;
+- each hit of each search is logged: an access entry on the other area's person record,
+  naming the searching Coordinator and the referral searched for, so the holding area's
+  audit trail shows who matched their record and when (a search, not a page view);
 - what it gives the page is ``KnownElsewhere``: an area and a score band, never a name, a date
   of birth, a postcode or a record id (the person ids are kept for the request service,
   which files them in the holding area's own record, ``CrossAreaRequestMatch``).
@@ -22,9 +25,13 @@ blocking and scoring written again in SQL and kept the same (ADR 0011, "Cross-ar
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
 
 from prevent_portal.accounts.access import area_ids_for
 from prevent_portal.accounts.models import Role
@@ -80,19 +87,64 @@ def hits_elsewhere(referral, *, acting_user, area_id: int | None = None) -> list
     return hits
 
 
+def details_digest(referral) -> str:
+    """What the remembered search depends on: the person's identifying details as matching
+    reads them (names, aliases, date of birth, postcode), their record and their area. A
+    change to any of them makes the remembered result out of date."""
+    person = referral.person
+    facts = matching.PersonFacts.of(person)
+    dob = facts.date_of_birth.isoformat() if facts.date_of_birth else ""
+    named = [person.area_id, person.pk, [list(n) for n in facts.names], dob, facts.postcode]
+    return hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
+
+
 def known_elsewhere(request, referral) -> list[KnownElsewhere]:
     """The other areas where the referral's person is known, each with the band of its best
-    match, by area name; each hit logged on the record it matched (module docstring)."""
+    match, by area name. The search (``hits_elsewhere``) runs once per referral and again only
+    when the person's identifying details change (``details_digest``); its result is
+    remembered in ``AreaMatchCheck``, so opening the page again neither searches nor logs.
+    Each search logs each hit on the record it matched (module docstring)."""
+    from referrals.models import AreaMatchCheck, Referral
+
+    _require_coordinator(referral, request.user)
+    digest = details_digest(referral)
+    check = AreaMatchCheck.objects.filter(referral=referral).first()
+    if check is None or check.details_digest != digest:
+        with transaction.atomic():
+            # Two Coordinators opening the page at once: the second waits here, then reads
+            # the first's result rather than searching (and logging) again.
+            Referral.objects.select_for_update().filter(pk=referral.pk).first()
+            check = AreaMatchCheck.objects.filter(referral=referral).first()
+            if check is None or check.details_digest != digest:
+                check = _search_and_remember(request, referral, digest, check)
+    return _shown(check.found)
+
+
+def _search_and_remember(request, referral, digest: str, check):
+    """Search the other areas, log each hit, and remember what the page may show."""
+    from referrals.models import AreaMatchCheck
+
     hits = hits_elsewhere(referral, acting_user=request.user)
-    if not hits:
-        return []
     _log_hits(request, referral, hits)
     best: dict[int, int] = {}
     for hit in hits:
         best[hit.area_id] = max(best.get(hit.area_id, 0), hit.score)
-    areas = Area.objects.in_bulk(list(best))
-    found = [KnownElsewhere(areas[pk], score_band(score)) for pk, score in best.items()]
-    return sorted(found, key=lambda k: k.area.name)
+    check = check or AreaMatchCheck(referral=referral)
+    check.area_id = referral.area_id
+    check.details_digest = digest
+    check.found = sorted(([pk, score] for pk, score in best.items()), key=lambda f: -f[1])
+    check.checked_at = timezone.now()
+    check.checked_by = request.user
+    check.save()
+    return check
+
+
+def _shown(found: list[list[int]]) -> list[KnownElsewhere]:
+    if not found:
+        return []
+    areas = Area.objects.in_bulk([pk for pk, _ in found])
+    shown = [KnownElsewhere(areas[pk], score_band(score)) for pk, score in found if pk in areas]
+    return sorted(shown, key=lambda k: k.area.name)
 
 
 def _log_hits(request, referral, hits: list[Hit]) -> None:
@@ -100,7 +152,6 @@ def _log_hits(request, referral, hits: list[Hit]) -> None:
     the holding area can see who matched its record, when, and for which area's referral."""
     from auditlog.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
 
     from prevent_portal.core.client_ip import client_ip
     from referrals.models import Person

@@ -270,11 +270,28 @@ MOVED_HERE = (
 )
 
 
+# (given, family, age (years, months), gender, postcode, owning agency, days ago, concern,
+#  summary): referred in Eastfield, then moved to the first council's area; Eastfield's
+# Coordinator proposed a transfer and the first council's Coordinator accepted it.
+TRANSFERRED_AWAY = (
+    "Linnet",
+    "Marrick",
+    (23, 3),
+    "female",
+    "ZZ8 3ED",
+    "beh-mht",
+    9,
+    "Outpatient sharing antisemitic conspiracy material in a peer support group.",
+    "Moved to supported housing in the other borough last week; the mental health trust's "
+    "care coordinator stays the same. No panel discussion yet; gateway check not started.",
+)
+
+
 def seed_second_area(ctx: DemoContext) -> None:
     """Eastfield: a second council area with its own Coordinator and chair, served also by
     the first council's mental health trust and police team, and two referrals of its own.
     Runs after every other seeder, so everything before it belongs to the first area."""
-    from prevent_portal.accounts.demo import _account
+    from prevent_portal.accounts.demo import demo_account
     from prevent_portal.accounts.models import Agency, Sector
     from prevent_portal.accounts.services import agency_create
     from prevent_portal.areas.models import Area
@@ -292,48 +309,72 @@ def seed_second_area(ctx: DemoContext) -> None:
         agencies[partner].areas.add(area)
     # Every run lists the accounts (seed_demo prints them), made once.
     for username, role, first, last in SECOND_ACCOUNTS:
-        _account(ctx, username, role, council, first, last)
+        demo_account(ctx, username, role, council, first, last)
     # The police team's regional lead: both areas' figures side by side, no record.
-    _account(ctx, *REGIONAL_LEAD, agencies["so15"], "Blair", "Kestrel")
+    demo_account(ctx, *REGIONAL_LEAD, agencies["so15"], "Blair", "Kestrel")
     if not made:
         return
     for given, family, age, gender, postcode, agency, days_ago, text in SECOND_REFERRALS:
-        person = Person.objects.create(
-            area=area,
-            given_name=given,
-            family_name=family,
-            date_of_birth=born(ctx.today, *age),
-            gender=gender,
-            postcode=postcode,
-        )
-        referral_record(
-            person=person,
-            owning_agency=agencies[agency],
-            referring_sector=agencies[agency].sector,
-            received_on=ctx.today - timedelta(days=days_ago),
-            concern_summary=text,
-            referrer=None,
-            acting_user=None,
-        )
+        who = (given, family, born(ctx.today, *age), gender, postcode)
+        _refer_in(ctx, area, who, agency, days_ago, text)
     # Someone known in the first area, referred again here after moving: Eastfield's
     # Coordinator sees "Known in <the first area>: contact their Coordinator" (issue 18).
     given, family, postcode, agency, days_ago, text = MOVED_HERE
     known = Person.objects.exclude(area=area).filter(given_name=given, family_name=family).first()
     if known is not None:
-        person = Person.objects.create(
-            area=area,
-            given_name=given,
-            family_name=family,
-            date_of_birth=known.date_of_birth,
-            gender=known.gender,
-            postcode=postcode,
-        )
-        referral_record(
-            person=person,
-            owning_agency=agencies[agency],
-            referring_sector=agencies[agency].sector,
-            received_on=ctx.today - timedelta(days=days_ago),
-            concern_summary=text,
-            referrer=None,
-            acting_user=None,
-        )
+        who = (given, family, known.date_of_birth, known.gender, postcode)
+        _refer_in(ctx, area, who, agency, days_ago, text)
+    _transfer_away(ctx, area)
+
+
+def _refer_in(ctx: DemoContext, area, who: tuple, agency: str, days_ago: int, text: str):
+    """A referral in ``area`` of a new person ``who`` (given, family, date of birth, gender,
+    postcode), made by ``agency``, received ``days_ago``."""
+    given, family, date_of_birth, gender, postcode = who
+    person = Person.objects.create(
+        area=area,
+        given_name=given,
+        family_name=family,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        postcode=postcode,
+    )
+    owner = ctx.objects["agencies"][agency]
+    return referral_record(
+        person=person,
+        owning_agency=owner,
+        referring_sector=owner.sector,
+        received_on=ctx.today - timedelta(days=days_ago),
+        concern_summary=text,
+        referrer=None,
+        acting_user=None,
+    )
+
+
+def _transfer_away(ctx: DemoContext, eastfield) -> None:
+    """An accepted transfer between the two councils, made through the services as the two
+    Coordinators would: proposed by Eastfield's, accepted by the first council's. Once: a
+    demo seeded again has its transfer already."""
+    from prevent_portal.accounts.models import User
+    from prevent_portal.areas.models import Area
+    from referrals.models import AreaTransfer
+    from referrals.services import transfer_accept, transfer_propose
+
+    if AreaTransfer.objects.exists():
+        return
+    first = Area.objects.exclude(pk=eastfield.pk).order_by("pk").first()
+    given, family, age, gender, postcode, agency, days_ago, text, summary = TRANSFERRED_AWAY
+    who = (given, family, born(ctx.today, *age), gender, postcode)
+    referral = _refer_in(ctx, eastfield, who, agency, days_ago, text)
+    transfer = transfer_propose(
+        referral=referral,
+        kind=AreaTransfer.Kind.REFERRAL,
+        to_area=first,
+        summary=summary,
+        acting_user=User.objects.get(username=SECOND_ACCOUNTS[0][0]),
+    )
+    transfer_accept(
+        transfer=transfer,
+        expected_version=transfer.version,
+        acting_user=ctx.objects["users"]["coordinator"],
+    )

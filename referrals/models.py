@@ -753,6 +753,34 @@ class CrossAreaRequestMatch(models.Model):
         return f"Cross-area request match {self.pk}"
 
 
+class AreaMatchCheck(models.Model):
+    """The remembered result of a referral's search of the other council areas
+    (referrals/area_matching.py): the search runs once per referral, and again only when the
+    person's identifying details (``details_digest``) change, so the access entries it
+    writes on the matched records say that a search happened, not that a page was opened.
+
+    Holds what the page may show and nothing more: for each area where the person is known,
+    its id and the best score (shown as a band); never the other area's person. A record of
+    the referral's area, behind its wall."""
+
+    referral = models.OneToOneField(
+        Referral, on_delete=models.CASCADE, related_name="area_match_check"
+    )
+    area = area_field()
+    # SHA-256 of what matching looks at (the names, aliases, date of birth, postcode) and of
+    # the person's area: another value means the search is out of date.
+    details_digest = models.CharField(max_length=64)
+    # [[area id, best score], ...], best area first.
+    found = models.JSONField(default=list)
+    checked_at = models.DateTimeField()
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Other areas checked for referral {self.referral_id}"
+
+
 class ReferralDraft(models.Model):
     """A referral being written: one per referrer at a time, kept across sign-out, seen by
     nobody but its author."""

@@ -27,25 +27,25 @@ here is personal: counts, percentages and "hidden".
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from governance.dashboard import PeriodFigures, period_figures_count
 from governance.models.access import READER_ROLES
+from governance.services.figures_cache import (
+    cache_get,
+    cache_set,
+    wanted_add,
+    wanted_fresh,
+)
 from prevent_portal.accounts import access
 from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.core.periods import financial_year_start
 from referrals.views.statistics import manager_suppress_below
 
-logger = logging.getLogger(__name__)
-
-# A period nobody has asked for in this long is no longer counted, and its figures drop out.
-WANTED_FOR = timedelta(days=1)
 WANTED_KEY = "governance:dashboard:v3:wanted"
 Period = tuple[date, date, int]  # first day, last day, suppression threshold
 AreaPeriod = tuple[int, date, date, int]  # the council area's id, then a Period
@@ -66,23 +66,6 @@ def reader_areas(user) -> list[Area]:
     return list(Area.objects.filter(pk__in=sorted(ids)).order_by("name", "pk"))
 
 
-def _cache_get(key: str, default=None):
-    # A cache that does not answer (Redis down) must not take the page down with it: the
-    # figures are then "being counted", as when nothing has been counted yet.
-    try:
-        return cache.get(key, default)
-    except Exception:
-        logger.warning("The dashboard's cache could not be read", exc_info=True)
-        return default
-
-
-def _cache_set(key: str, value) -> None:
-    try:
-        cache.set(key, value, int(WANTED_FOR.total_seconds()))
-    except Exception:
-        logger.warning("The dashboard's cache could not be written", exc_info=True)
-
-
 def this_financial_year(today: date) -> Period:
     """What the dashboard shows when the address names no period."""
     start = financial_year_start(today)
@@ -92,11 +75,7 @@ def this_financial_year(today: date) -> Period:
 def dashboard_period_want(*, area_id: int, date_from: date, date_to: date, suppress: int) -> None:
     """Record that a reader is waiting for the figures of a period in an area, for the next
     sweep. In the demo (tasks inline, no worker) count them now, in this process."""
-    wanted: dict[AreaPeriod, datetime] = _cache_get(WANTED_KEY, {}) or {}
-    wanted[(area_id, date_from, date_to, suppress)] = timezone.now()
-    # Read, change, write: two web processes adding two periods at once may lose one; the
-    # next view of that period, still uncounted, records it again.
-    _cache_set(WANTED_KEY, wanted)
+    wanted_add(WANTED_KEY, (area_id, date_from, date_to, suppress))
     if settings.CELERY_TASK_ALWAYS_EAGER:
         from governance.tasks import refresh_dashboard_figures  # tasks import this module
 
@@ -112,12 +91,12 @@ def dashboard_period_figures(
     runs inline. The caller has checked that the reader reads this area
     (``reader_areas``)."""
     key = figures_key(area.pk, date_from, date_to, suppress)
-    figures = _cache_get(key)
+    figures = cache_get(key)
     if figures is None:
         dashboard_period_want(
             area_id=area.pk, date_from=date_from, date_to=date_to, suppress=suppress
         )
-        figures = _cache_get(key)
+        figures = cache_get(key)
     return figures
 
 
@@ -129,10 +108,7 @@ def dashboard_figures_refresh(*, now: datetime | None = None) -> int:
     row-level security wall keeps another area's rows out of its figures even if a query
     forgot the area. Returns how many (area, period) figures were counted."""
     now = now or timezone.now()
-    wanted: dict[AreaPeriod, datetime] = _cache_get(WANTED_KEY, {}) or {}
-    fresh = {period: at for period, at in wanted.items() if now - at < WANTED_FOR}
-    if fresh != wanted:
-        _cache_set(WANTED_KEY, fresh)
+    fresh: dict[AreaPeriod, datetime] = wanted_fresh(WANTED_KEY, now)
     year = this_financial_year(timezone.localdate(now))
     areas = list(Area.objects.filter(is_active=True).values_list("pk", flat=True))
     asked = [(area_id, *year) for area_id in areas] + list(fresh)
@@ -140,13 +116,13 @@ def dashboard_figures_refresh(*, now: datetime | None = None) -> int:
     counted = 0
     for area_id, date_from, date_to, suppress in dict.fromkeys(asked):
         key = figures_key(area_id, date_from, date_to, suppress)
-        kept: PeriodFigures | None = _cache_get(key)
+        kept: PeriodFigures | None = cache_get(key)
         if kept is not None and now - kept.computed_at < max_age:
             continue
         with rls.acting_for([area_id]):
             figures = period_figures_count(
                 date_from=date_from, date_to=date_to, suppress=suppress, areas=[area_id]
             )
-        _cache_set(key, figures)
+        cache_set(key, figures)
         counted += 1
     return counted

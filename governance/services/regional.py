@@ -1,5 +1,6 @@
 """The regional aggregate, counted in the background (issue 18), like the dashboard's figures
-(``governance.services.dashboard``: the same shared cache, the same beat task).
+(``governance.services.dashboard``: the same shared cache, ``figures_cache``, and the
+same beat task).
 
 - A region is the set of council areas a regional lead's agency serves; its figures are
   counted for that set, per financial year, into the shared cache, keyed by the areas, the
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from governance.regional import RegionalFigures, regional_figures_count
-from governance.services.dashboard import WANTED_FOR, _cache_get, _cache_set
+from governance.services.figures_cache import cache_get, cache_set, wanted_add, wanted_fresh
 from prevent_portal.accounts import access
 from prevent_portal.accounts.models import Agency, Membership, Role
 from prevent_portal.areas import rls
@@ -52,9 +53,7 @@ def _region(areas: list[Area], year: int) -> Region:
 def regional_figures_want(region: Region) -> None:
     """Record that a regional lead waits for a region's year, for the next sweep; in the demo
     (tasks inline, no worker) count it now."""
-    wanted: dict[Region, datetime] = _cache_get(WANTED_KEY, {}) or {}
-    wanted[region] = timezone.now()
-    _cache_set(WANTED_KEY, wanted)
+    wanted_add(WANTED_KEY, region)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         from governance.tasks import refresh_dashboard_figures  # tasks import this module
 
@@ -67,10 +66,10 @@ def regional_figures(*, areas: list[Area], year: int) -> RegionalFigures | None:
     in the demo. The caller gives the reader's own region (``regional_areas``)."""
     region = _region(areas, year)
     key = regional_key(*region)
-    figures = _cache_get(key)
+    figures = cache_get(key)
     if figures is None:
         regional_figures_want(region)
-        figures = _cache_get(key)
+        figures = cache_get(key)
     return figures
 
 
@@ -95,10 +94,7 @@ def regional_figures_refresh(*, now: datetime | None = None) -> int:
     year asked for in the last WANTED_FOR. Each is counted acting for its own areas only.
     Returns how many were counted."""
     now = now or timezone.now()
-    wanted: dict[Region, datetime] = _cache_get(WANTED_KEY, {}) or {}
-    fresh = {region: at for region, at in wanted.items() if now - at < WANTED_FOR}
-    if fresh != wanted:
-        _cache_set(WANTED_KEY, fresh)
+    fresh: dict[Region, datetime] = wanted_fresh(WANTED_KEY, now)
     this_year = financial_year_start(timezone.localdate(now)).year
     suppress = manager_suppress_below()
     asked = [(ids, this_year, suppress) for ids in sorted(_live_regions())] + list(fresh)
@@ -107,7 +103,7 @@ def regional_figures_refresh(*, now: datetime | None = None) -> int:
     counted = 0
     for ids, year, threshold in dict.fromkeys(asked):
         key = regional_key(ids, year, threshold)
-        kept: RegionalFigures | None = _cache_get(key)
+        kept: RegionalFigures | None = cache_get(key)
         if kept is not None and now - kept.computed_at < max_age:
             continue
         span = financial_year(year)
@@ -116,7 +112,7 @@ def regional_figures_refresh(*, now: datetime | None = None) -> int:
             figures = regional_figures_count(
                 areas=areas, date_from=span.start, date_to=span.end, suppress=threshold
             )
-        _cache_set(key, figures)
+        cache_set(key, figures)
         counted += 1
     return counted
 

@@ -20,12 +20,10 @@ class SysadminAdminSite(admin.AdminSite):
         # Imported here: this module is loaded with the settings, before the models.
         from prevent_portal.accounts.access import has_role
         from prevent_portal.accounts.models import Role
+        from prevent_portal.accounts.two_factor import second_factor_verified
 
         user = request.user
-        verified = getattr(user, "is_verified", None)
-        return bool(
-            user.is_active and verified is not None and verified() and has_role(user, Role.SYSADMIN)
-        )
+        return second_factor_verified(user) and has_role(user, Role.SYSADMIN)
 
 
 class SysadminAdminConfig(AdminConfig):

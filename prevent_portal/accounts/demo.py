@@ -70,7 +70,7 @@ def totp_secret_b32(hex_key: str) -> str:
     return base64.b32encode(bytes.fromhex(hex_key)).decode().rstrip("=")
 
 
-def _account(ctx: DemoContext, username, role, agency, first, last) -> User:
+def demo_account(ctx: DemoContext, username, role, agency, first, last) -> User:
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -123,7 +123,7 @@ def seed(ctx: DemoContext) -> None:
     council = agencies["council"]
     users = {}
     for username, role, first, last in COUNCIL_ACCOUNTS:
-        users[username] = _account(ctx, username, role, council, first, last)
+        users[username] = demo_account(ctx, username, role, council, first, last)
     i = 0
     for code, _, _, core in AGENCIES[1:]:
         for suffix, role in PARTNER_ROLES:
@@ -132,7 +132,7 @@ def seed(ctx: DemoContext) -> None:
             first = FIRST_NAMES[i % len(FIRST_NAMES)]
             last = LAST_NAMES[(i * 5 + 3) % len(LAST_NAMES)]
             i += 1
-            users[f"{code}-{suffix}"] = _account(
+            users[f"{code}-{suffix}"] = demo_account(
                 ctx, f"{code}-{suffix}", role, agencies[code], first, last
             )
     ctx.objects["users"] = users

@@ -36,6 +36,7 @@ from prevent_portal.accounts.review import (
     get_account_for_review,
     may_deactivate,
 )
+from prevent_portal.accounts.two_factor import second_factor_verified
 from prevent_portal.accounts.waiting import device_wait, device_wait_message
 from prevent_portal.audit.access_log import log_access
 from prevent_portal.core.middleware import (
@@ -67,7 +68,7 @@ def _safe_next(request, candidate: str | None) -> str:
 @sign_in_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
-    if request.user.is_authenticated and request.user.is_verified():
+    if second_factor_verified(request.user):
         return redirect("core:home")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -117,7 +118,7 @@ def _verified(request, device) -> None:
 def second_factor(request):
     """Ask for the TOTP code (or a single-use backup code), or send a user without an
     authenticator to set one up."""
-    if request.user.is_verified():
+    if second_factor_verified(request.user):
         return redirect("core:home")
     device = _confirmed_device(request.user)
     if device is None:
@@ -174,7 +175,7 @@ def enrol(request, token):
 def set_up_authenticator(request):
     """First sign-in: with a valid one-time link, show a new TOTP secret and confirm it with
     a code from the app; without one, tell the person to ask their administrator."""
-    if request.user.is_verified():
+    if second_factor_verified(request.user):
         return redirect("core:home")
     if _confirmed_device(request.user) is not None:
         return redirect("accounts:second_factor")

@@ -3,13 +3,14 @@ from django.utils.functional import SimpleLazyObject
 
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+from prevent_portal.accounts.two_factor import second_factor_verified
 from prevent_portal.core.navigation import items_for, navigation_for
 from prevent_portal.core.session_timeout import timeout_warning_context
 
 
 def service(request):
     user = getattr(request, "user", None)
-    verified = bool(user and user.is_authenticated and user.is_verified())
+    verified = second_factor_verified(user)
     match = getattr(request, "resolver_match", None)
     return {
         "SERVICE_NAME": settings.SERVICE_NAME,

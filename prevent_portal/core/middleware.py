@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from prevent_portal.accounts.access import has_role
 from prevent_portal.accounts.models import Role
+from prevent_portal.accounts.two_factor import second_factor_verified
 from prevent_portal.core.client_ip import client_ip
 
 SESSION_STARTED = "pp_started"
@@ -87,7 +88,7 @@ class RequireVerifiedUserMiddleware:
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{reverse('accounts:sign_in')}?next={request.get_full_path()}")
-        if not user.is_verified():
+        if not second_factor_verified(user):
             if getattr(view_func, "second_factor_not_required", False):
                 return None
             return redirect("accounts:second_factor")

@@ -12,7 +12,7 @@ Rules every step keeps:
   summary they write: never by opening their record.
 - Every step is in CROSS_AREA_REQUEST_LIFECYCLE (referrals/lifecycle.py), in the audit log
   (who, when, both areas), and on the asking referral's chronology. Notices go to the other
-  area's Coordinators through ``addressees.holders``, naming no one.
+  area's Coordinators through ``area_notices.area_coordinators_tell``, naming no one.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_portal.accounts.access import area_ids_for
-from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Role, User
 from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.outbox.links import site_link
-from prevent_portal.outbox.services import notification_queue
 from referrals import area_matching
 from referrals.lifecycle import CROSS_AREA_REQUEST_LIFECYCLE as LIFECYCLE
 from referrals.models import (
@@ -37,6 +35,7 @@ from referrals.models import (
     CrossAreaRequestMatch,
     Referral,
 )
+from referrals.services.area_notices import area_coordinators_tell
 from referrals.services.records import chronology_add
 
 
@@ -87,20 +86,19 @@ def cross_area_request_send(
         ),
         acting_user=acting_user,
     )
-    link = site_link("referrals:area_request_reply", request.pk)
-    for coordinator in holders(Role.COORDINATOR, holding_area):
-        notification_queue(
-            dedup_key=f"cross-area-request:{request.pk}:user:{coordinator.pk}",
-            kind="cross_area_requested",
-            record=request,
-            recipient=coordinator,
-            subject=f"{requesting_area.name}'s Prevent Coordinator has asked for information",
-            body=(
-                f"{requesting_area.name}'s Prevent Coordinator has asked {holding_area.name}'s "
-                f"Coordinators for information about someone known in {holding_area.name}."
-                f"\n\nSign in to read the request and reply: {link}\n"
-            ),
-        )
+    area_coordinators_tell(
+        area=holding_area,
+        record=request,
+        kind="cross_area_requested",
+        key=f"cross-area-request:{request.pk}",
+        subject=f"{requesting_area.name}'s Prevent Coordinator has asked for information",
+        body=(
+            f"{requesting_area.name}'s Prevent Coordinator has asked {holding_area.name}'s "
+            f"Coordinators for information about someone known in {holding_area.name}."
+            f"\n\nSign in to read the request and reply: "
+            f"{site_link('referrals:area_request_reply', request.pk)}\n"
+        ),
+    )
     return request
 
 
@@ -127,19 +125,18 @@ def _reply(*, request: CrossAreaRequest, step: str, reply: str, expected_version
         chronology_add(
             referral=referral, kind=ChronologyEntry.Kind.MATCH, text=text, acting_user=acting_user
         )
-        link = site_link("referrals:earlier_referrals", request.referral_id)
-        for coordinator in holders(Role.COORDINATOR, request.requesting_area_id):
-            notification_queue(
-                dedup_key=f"cross-area-reply:{request.pk}:user:{coordinator.pk}",
-                kind="cross_area_replied",
-                record=request,
-                recipient=coordinator,
-                subject=f"{holding.name}'s Prevent Coordinator has replied to your request",
-                body=(
-                    f"{holding.name}'s Prevent Coordinator has replied to your request for "
-                    f"information.\n\nSign in to read the reply: {link}\n"
-                ),
-            )
+        area_coordinators_tell(
+            area=request.requesting_area_id,
+            record=request,
+            kind="cross_area_replied",
+            key=f"cross-area-reply:{request.pk}",
+            subject=f"{holding.name}'s Prevent Coordinator has replied to your request",
+            body=(
+                f"{holding.name}'s Prevent Coordinator has replied to your request for "
+                f"information.\n\nSign in to read the reply: "
+                f"{site_link('referrals:earlier_referrals', request.referral_id)}\n"
+            ),
+        )
     return request
 
 

@@ -27,15 +27,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from prevent_portal.accounts import grants
-from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
 from prevent_portal.outbox.links import site_link
-from prevent_portal.outbox.services import notification_queue
 from referrals import transfers
 from referrals.models import (
+    AreaMatchCheck,
     AreaTransfer,
     ChronologyEntry,
     InformationRequest,
@@ -43,6 +42,7 @@ from referrals.models import (
     Referral,
     TransferTrace,
 )
+from referrals.services.area_notices import area_coordinators_tell
 from referrals.services.records import chronology_add
 from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE as LIFECYCLE
 from referrals.transfer_lifecycle import Moving
@@ -155,18 +155,17 @@ def transfer_propose(
         acting_user=acting_user,
     )
     link = site_link("referrals:transfer_detail", transfer.pk)
-    for coordinator in holders(Role.COORDINATOR, to_area):
-        notification_queue(
-            dedup_key=f"area-transfer-proposed:{transfer.pk}:user:{coordinator.pk}",
-            kind="area_transfer_proposed",
-            recipient=coordinator,
-            record=transfer,
-            subject="A transfer from another council area waits for your answer",
-            body=(
-                f"{transfer.from_area.name} proposes to transfer a {what} to {to_area.name}. "
-                f"Read the summary and accept or decline it: {link}\n"
-            ),
-        )
+    area_coordinators_tell(
+        area=to_area,
+        record=transfer,
+        kind="area_transfer_proposed",
+        key=f"area-transfer-proposed:{transfer.pk}",
+        subject="A transfer from another council area waits for your answer",
+        body=(
+            f"{transfer.from_area.name} proposes to transfer a {what} to {to_area.name}. "
+            f"Read the summary and accept or decline it: {link}\n"
+        ),
+    )
     return transfer
 
 
@@ -261,6 +260,9 @@ def transfer_accept(
                 update_fields=["area", "assigned_officer", "owning_agency", "version", "updated_at"]
             )
             _revoke_shares(referral, acting_user)
+            # The remembered search of the other areas was made from the sending area (which
+            # the receiving area now is one of): the receiving Coordinator's page searches anew.
+            AreaMatchCheck.objects.filter(referral=referral).delete()
             if referral.pk == transfer.referral_id:
                 text = (
                     f"Transferred from {from_area.name} on {today:%-d %B %Y}. "

@@ -29,14 +29,18 @@ from referrals.models import (
 
 
 def _asked_area(request, referral, area_pk) -> tuple[Area, str]:
-    """The area asked and the band of its best match: 404 unless the person on the referral
-    matches someone there now (the same answer as for an area that does not exist)."""
+    """The area asked and the band of its best match: 404 unless the referral's search of the
+    other areas found the person there (the same answer as for an area that does not exist).
+    The search is the remembered one (``known_elsewhere``: run once per referral), so
+    opening this page does not search again; the send service does, when the request is
+    sent."""
     if referral.area_id not in area_ids_for(request.user, [Role.COORDINATOR]):
         raise PermissionDenied
-    hits = area_matching.hits_elsewhere(referral, acting_user=request.user, area_id=area_pk)
-    if not hits:
+    known = area_matching.known_elsewhere(request, referral)
+    found = next((k for k in known if k.area.pk == area_pk), None)
+    if found is None:
         raise Http404("No such area")
-    return Area.objects.get(pk=area_pk), area_matching.score_band(max(h.score for h in hits))
+    return found.area, found.band
 
 
 @require_http_methods(["GET", "POST"])

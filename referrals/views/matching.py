@@ -1,7 +1,7 @@
 """Earlier referrals of the same person: the Coordinator's repeat-referral check at triage."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +33,8 @@ def _page(request, referral: Referral, form: MatchConfirmForm | None = None, sta
     user = request.user
     services.repeat_matches_refresh(referral=referral, acting_user=user)
     person = referral.person
+    # Once for the page and the other areas' remembered search (its details digest).
+    prefetch_related_objects([person], "aliases")
     visible_referrals = Referral.objects.visible_to(user).select_related("outcome")
     person_referrals = list(
         visible_referrals.filter(person=person).exclude(pk=referral.pk).order_by("-received_on")

@@ -19,7 +19,7 @@ from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.outbox.models import Notification
 from referrals import services
-from referrals.models import CrossAreaRequest, CrossAreaRequestMatch, RepeatMatch
+from referrals.models import CrossAreaRequest, CrossAreaRequestMatch, PersonAlias, RepeatMatch
 from tests import factories
 from tests.areas.test_rls import wall  # noqa: F401 - the wall as the application meets it
 from tests.conftest import sign_in
@@ -98,6 +98,32 @@ def test_another_areas_match_is_only_known_there(client, pair):
     assert entry.actor == pair.coordinator_b
     assert entry.additional_data["holding_area"] == pair.a.pk
     assert entry.additional_data["searching_area"] == pair.b.pk
+
+
+def _searches(pair) -> int:
+    return LogEntry.objects.filter(
+        object_pk=str(pair.person_a.pk), additional_data__view="referrals:known_elsewhere"
+    ).count()
+
+
+def test_other_areas_are_searched_once_per_referral_not_per_page_view(client, pair):
+    """Found in a re-read: every opening of the earlier-referrals page (and of the ask page)
+    searched the other areas again and logged an access on A's record, so A's audit trail
+    counted page views, not searches. The search runs once, its result remembered; again
+    only when the person's identifying details change."""
+    for _ in range(3):
+        page = _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
+        assert f"Known in {pair.a.name}: contact their Coordinator" in page.content.decode()
+    ask = _page(
+        client, pair.coordinator_b, "referrals:area_request_new", pair.referral_b.pk, pair.a.pk
+    )
+    assert ask.status_code == 200
+    assert _searches(pair) == 1
+    # An alias added: what matching looks at changed, so the next opening searches again.
+    PersonAlias.objects.create(person=pair.person_b, given_name="Orla", family_name="Quennel")
+    _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
+    _page(client, pair.coordinator_b, "referrals:earlier_referrals", pair.referral_b.pk)
+    assert _searches(pair) == 2
 
 
 def test_own_area_matching_never_offers_another_areas_record(pair):

@@ -16,7 +16,14 @@ from prevent_portal.core.concurrency import StaleEdit
 from prevent_portal.core.lifecycle import TransitionRefused
 from prevent_portal.outbox.models import Notification
 from referrals import services
-from referrals.models import AreaTransfer, ChronologyEntry, Person, Referral, TransferTrace
+from referrals.models import (
+    AreaMatchCheck,
+    AreaTransfer,
+    ChronologyEntry,
+    Person,
+    Referral,
+    TransferTrace,
+)
 from tests import factories
 from tests.conftest import on_postgres
 
@@ -250,6 +257,8 @@ def test_the_journey_through_the_pages(client, world, two_areas):
     there = two_areas.elsewhere
     referral = factories.referral(world.council)
     sign_in(client, world.coordinator)
+    earlier = reverse("referrals:earlier_referrals", args=[referral.pk])
+    assert client.get(earlier).status_code == 200  # the other areas searched, remembered
     page = client.get(reverse("referrals:detail", args=[referral.pk]))
     assert b"Transfer to another council area" in page.content
     propose = reverse("referrals:transfer_propose", args=[referral.pk])
@@ -286,6 +295,12 @@ def test_the_journey_through_the_pages(client, world, two_areas):
     assert page.status_code == 200
     assert f"Transferred from {two_areas.here.name} on".encode() in page.content
     assert b"Moved to Westbrook in May." in page.content
+    # The sending area's remembered search of the other areas did not stay behind (its
+    # wall would hide it from the receiving area, whose own search must be made afresh).
+    assert not AreaMatchCheck.objects.filter(referral=referral).exists()
+    assert client.get(earlier).status_code == 200
+    checks = AreaMatchCheck.objects.filter(referral=referral)
+    assert list(checks.values_list("area", flat=True)) == [there.area.pk]
 
     client.logout()
     sign_in(client, world.coordinator)

@@ -89,3 +89,29 @@ def test_the_demo_has_a_second_council_that_shares_two_partners(db):
 
     assert {a.pk for a in regional_areas(lead)} == {first.pk, second.pk}
     assert not Referral.objects.visible_to(lead).exists()
+
+
+def test_the_demo_has_an_accepted_transfer_between_the_councils(db):
+    """Eastfield's Coordinator proposed, and the first council's accepted, the transfer of a
+    referral of someone who moved: made through the services, the history says so in the
+    receiving area, the sending area keeps its de-personalised trace, and seeding again adds
+    no second transfer."""
+    from prevent_portal.areas.models import Area
+    from referrals.models import AreaTransfer, ChronologyEntry, Referral, TransferTrace
+
+    seed()
+    first, second = Area.objects.order_by("pk")
+    transfer = AreaTransfer.objects.get()
+    assert (transfer.from_area, transfer.to_area) == (second, first)
+    assert transfer.status == AreaTransfer.Status.ACCEPTED
+    assert transfer.proposed_by.username == "eastfield-coordinator"
+    assert transfer.decided_by.username == "coordinator"
+    moved = Referral.objects.get(pk=transfer.referral_id)
+    assert moved.area == first and moved.person.area == first
+    northmere = User.objects.get(username="coordinator")
+    assert Referral.objects.visible_to(northmere).filter(pk=moved.pk).exists()
+    history = ChronologyEntry.objects.filter(referral=moved, kind=ChronologyEntry.Kind.TRANSFERRED)
+    assert history.get().text.startswith(f"Transferred from {second.name} on ")
+    assert TransferTrace.objects.filter(area=second, transfer=transfer).count() == 1
+    seed()
+    assert (AreaTransfer.objects.count(), TransferTrace.objects.count()) == (1, 1)
