@@ -1007,10 +1007,15 @@ class MeetingActionQuerySet(models.QuerySet):
         )
 
     def carried_to(self, meeting: PanelMeeting):
-        """What ``meeting`` carries forward: actions of earlier meetings still open when it
-        met (open now, or closed on or after its day), so a past meeting's record keeps
-        what it carried."""
-        return self.filter(meeting__meets_on__lt=meeting.meets_on).filter(
+        """What ``meeting`` carries forward: actions of earlier meetings of its panel (its
+        council area's) still open when it met (open now, or closed on or after its day),
+        so a past meeting's record keeps what it carried. Another area's panel's actions
+        are not this panel's business (and naming the area first lets PostgreSQL check
+        what a reader may see on those actions only: issue 18)."""
+        earlier = PanelMeeting.objects.filter(
+            area_id=meeting.area_id, meets_on__lt=meeting.meets_on
+        )
+        return self.filter(meeting__in=earlier.values("pk")).filter(
             Q(status=MeetingAction.Status.OPEN) | Q(closed_on__gte=meeting.meets_on)
         )
 

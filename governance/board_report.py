@@ -195,7 +195,7 @@ def training_section(report: BoardReport, today: date) -> dict:
             "quarters": quarters,
             "tables": tables,
             "summaries": training_summaries(
-                returns=returns, scope=None, quarters=quarters, today=today
+                returns=returns, scope=None, quarters=quarters, today=today, area_id=area_id
             ),
             "shown": BELOW_TARGET_SHOWN,
         }

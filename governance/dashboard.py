@@ -158,7 +158,8 @@ class Dashboard:
     meetings_held: int | None
     attendance: Figure | None
     training_quarters: list[ReportingPeriod]
-    training: list[TrainingSummary]
+    training: list[TrainingSummary]  # the type shown in full (one: the chooser names the rest)
+    training_types: list[TypeChoice]
     boards: Figure
     plan: StrategyPeriod | None
     rag: Figure
@@ -340,30 +341,74 @@ class TrainingSummary:
         return self.below_count - len(self.table.rows)
 
 
-def training_tables(user, quarters: list[ReportingPeriod], today: date) -> list[TrainingSummary]:
-    """Compliance against target for ``quarters``, limited to what ``user`` may see: totals
-    per sector and the agencies below target, a fixed number of queries and a bounded page
-    however many agencies return figures."""
+@dataclass
+class TypeChoice:
+    """A training type in the dashboard's type chooser: what is counted for every type (the
+    agencies below target, the returns missing), whether it is the one shown in full."""
+
+    training_type: TrainingType
+    below_count: int
+    missing: int
+    chosen: bool
+
+
+def training_tables(
+    user,
+    quarters: list[ReportingPeriod],
+    today: date,
+    *,
+    area_id: int | None = None,
+    chosen_type: int | None = None,
+) -> tuple[list[TrainingSummary], list[TypeChoice]]:
+    """Compliance against target for ``quarters``, limited to what ``user`` may see and,
+    given ``area_id``, to that council area's returns and the agencies serving it: the
+    sector totals and agencies below target of one type (``chosen_type``, else the first),
+    and for every type what the chooser says of it. A fixed number of queries and a
+    bounded page however many agencies and types there are."""
     if not quarters:
-        return []
-    return training_summaries(
-        returns=ComplianceReturn.objects.visible_to(user),
+        return [], []
+    returns = ComplianceReturn.objects.visible_to(user)
+    if area_id is not None:
+        returns = returns.filter(area_id=area_id)
+    types = list(TrainingType.objects.active())
+    shown = next((t for t in types if t.pk == chosen_type), types[0] if types else None)
+    choices: list[TypeChoice] = []
+    summaries = training_summaries(
+        returns=returns,
         scope=return_agency_scope(user),
         quarters=quarters,
         today=today,
+        area_id=area_id,
+        types=types,
+        detailed=[shown] if shown else [],
+        choices=choices,
     )
+    return summaries, choices
 
 
 def training_summaries(
-    *, returns, scope: set[int] | None, quarters: list[ReportingPeriod], today: date
+    *,
+    returns,
+    scope: set[int] | None,
+    quarters: list[ReportingPeriod],
+    today: date,
+    area_id: int | None = None,
+    types: list[TrainingType] | None = None,
+    detailed: list[TrainingType] | None = None,
+    choices: list[TypeChoice] | None = None,
 ) -> list[TrainingSummary]:
     """training_tables for ``returns`` (already limited to what may be seen) and the
-    agencies ``scope`` (None: all); the board report's long form uses it too."""
-    types = list(TrainingType.objects.active())
+    agencies ``scope`` (None: all), serving ``area_id`` when given; the board report's long
+    form uses it too. Summaries of the ``detailed`` types only (default: every active type);
+    ``choices``, if given, is filled with every type's counts for the dashboard's chooser."""
+    types = list(TrainingType.objects.active()) if types is None else types
+    detailed = types if detailed is None else detailed
     chosen = returns.filter(period__in=quarters, training_type__in=types)
     totals = {}
-    for row in chosen.values("training_type_id", "period_id", "agency__sector__name").annotate(
-        eligible=Sum("eligible"), compliant=Sum("compliant")
+    for row in (
+        chosen.filter(training_type__in=detailed)
+        .values("training_type_id", "period_id", "agency__sector__name")
+        .annotate(eligible=Sum("eligible"), compliant=Sum("compliant"))
     ):
         key = (row["training_type_id"], row["agency__sector__name"])
         totals.setdefault(key, {})[row["period_id"]] = (row["eligible"], row["compliant"])
@@ -388,30 +433,44 @@ def training_summaries(
         .values_list("training_type_id", "n")
         .order_by()
     )
-    ranked = per_agency.annotate(
-        place=Window(
-            RowNumber(),
-            partition_by=[F("training_type_id")],
-            order_by=[F("lowest").asc(), Lower("agency__name").asc(), F("agency_id").asc()],
+    ranked = (
+        per_agency.filter(training_type__in=detailed)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("training_type_id")],
+                order_by=[F("lowest").asc(), Lower("agency__name").asc(), F("agency_id").asc()],
+            )
         )
-    ).filter(place__lte=BELOW_TARGET_SHOWN)
-    shown: dict[int, list[int]] = {t.pk: [] for t in types}
+        .filter(place__lte=BELOW_TARGET_SHOWN)
+    )
+    shown: dict[int, list[int]] = {t.pk: [] for t in detailed}
     for type_id, agency_id, _ in sorted(
         ranked.values_list("training_type_id", "agency_id", "place"), key=lambda r: r[2]
     ):
         shown[type_id].append(agency_id)
     index = compliance_index(
-        returns=returns, periods=quarters, types=types, agency_ids=scope, today=today
-    )
-    tables = compliance_tables(
         returns=returns,
         periods=quarters,
         types=types,
+        agency_ids=scope,
+        today=today,
+        area_id=area_id,
+    )
+    if choices is not None:
+        choices.extend(
+            TypeChoice(t, below_count[t.pk], index.missing[t.pk], t in detailed) for t in types
+        )
+    tables = compliance_tables(
+        returns=returns,
+        periods=quarters,
+        types=detailed,
         agency_ids={a for ids in shown.values() for a in ids},
         today=today,
+        area_id=area_id,
     )
     summaries = []
-    for training_type, table in zip(types, tables, strict=True):
+    for training_type, table in zip(detailed, tables, strict=True):
         keep = shown[training_type.pk]
         table.rows = sorted(
             (r for r in table.rows if r.agency.pk in keep),
@@ -524,17 +583,26 @@ def dashboard_figures(
     suppress: int,
     period=COUNT_NOW,
     areas=None,
+    training_type: int | None = None,
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
     of this module); ``user`` limits what the governance and training figures count.
     ``period``: the period's referral and Channel Panel figures as the worker counted them
     (None: not counted yet, and the dashboard has none); by default they are counted here,
-    for the council ``areas`` (None: every area)."""
+    for the council ``areas`` (None: every area). With one area, the training figures are
+    that area's too; ``training_type``: the type whose training figures are shown in full."""
     if period is COUNT_NOW:
         period = period_figures_count(
             date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
         )
     quarters = training_quarters(date_from, date_to)
+    training, training_types = training_tables(
+        user,
+        quarters,
+        today,
+        area_id=areas[0] if areas is not None and len(areas) == 1 else None,
+        chosen_type=training_type,
+    )
     plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
     return Dashboard(
         date_from=date_from,
@@ -549,7 +617,8 @@ def dashboard_figures(
         meetings_held=period.channel["meetings_held"] if period else None,
         attendance=_attendance(period.channel) if period else None,
         training_quarters=quarters,
-        training=training_tables(user, quarters, today),
+        training=training,
+        training_types=training_types,
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),

@@ -222,6 +222,14 @@ class PersonAlias(models.Model):
 
 
 # --- The referral -----------------------------------------------------------------------------
+
+
+def over_triage_target_q(today: date) -> models.Q:
+    """Of open referrals, those that have waited more than TRIAGE_TARGET_DAYS on ``today``
+    (``over_triage_target``'s rule, as a condition a count can filter by)."""
+    return models.Q(received_on__lt=today - timedelta(days=settings.TRIAGE_TARGET_DAYS))
+
+
 class ReferralQuerySet(ProtectedQuerySet):
     agency_field = "owning_agency"
     # The referrer sees what they referred while they are a referrer at the agency they
@@ -259,8 +267,7 @@ class ReferralQuerySet(ProtectedQuerySet):
         """Open referrals (not yet decided) that have waited more than TRIAGE_TARGET_DAYS
         on ``today``: the triage queue's "Over the target" (``waiting=over``) and the home
         page's count, one rule."""
-        target = timedelta(days=settings.TRIAGE_TARGET_DAYS)
-        return self.filter(status__in=Referral.OPEN_STATUSES, received_on__lt=today - target)
+        return self.filter(status__in=Referral.OPEN_STATUSES).filter(over_triage_target_q(today))
 
     def visible_to(self, user):
         """Rules 1-5 of the access module, and never a de-personalised referral: once its

@@ -7,11 +7,17 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.urls import reverse
 
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.work_waiting import DUE, INFO, OVERDUE, Item, Provider, plural
-from referrals.models import CrossAreaRequest, InformationRequest, Referral
+from referrals.models import (
+    CrossAreaRequest,
+    InformationRequest,
+    Referral,
+    over_triage_target_q,
+)
 
 # How many of a referrer's referrals the home page lists, newest first.
 REFERRER_SHOWN = 5
@@ -25,9 +31,14 @@ def _url(name: str, **query) -> str:
 def triage(user, today: date):
     """Referrals not yet decided, and those over the triage target (the queue's own
     "Over the target" rule, ``Referral.objects.over_triage_target``)."""
-    visible = Referral.objects.visible_to(user)
-    over = visible.over_triage_target(today).count()
-    waiting = visible.filter(status__in=Referral.OPEN_STATUSES).count()
+    # One count of the open referrals, the over-target ones among them counted alongside
+    # (two counts each built the user's visible referrals: issue 18).
+    counts = (
+        Referral.objects.visible_to(user)
+        .filter(status__in=Referral.OPEN_STATUSES)
+        .aggregate(waiting=Count("pk"), over=Count("pk", filter=over_triage_target_q(today)))
+    )
+    over, waiting = counts["over"], counts["waiting"]
     yield Item(
         key="triage_over_target",
         label=plural(over, "referral over the triage target", "referrals over the triage target"),

@@ -121,12 +121,26 @@ def _chronology_prefetch(prefix: str) -> Prefetch:
     )
 
 
-def agenda_rows(meeting: PanelMeeting, reader, *, detail: bool = False) -> list[AgendaRow]:
+def agenda_rows(
+    meeting: PanelMeeting,
+    reader,
+    *,
+    detail: bool = False,
+    bounds: slice | None = None,
+    item_pk: int | None = None,
+) -> list[AgendaRow]:
     """The meeting's items in order, each with its decision entries and, where ``reader``
     may see it, its referral (with the person) and case. ``detail`` adds what the panel
-    pack shows: concern types, needs flags, latest chronology, support plan, consent."""
+    pack shows: concern types, needs flags, latest chronology, support plan, consent.
+    ``bounds``: only those items of the agenda in order (one page of the meeting page);
+    ``item_pk``: only that item."""
+    ordered = meeting.items.order_by("position", "pk")
+    if item_pk is not None:
+        ordered = ordered.filter(pk=item_pk)
+    if bounds is not None:
+        ordered = ordered[bounds]
     items = list(
-        meeting.items.order_by("position", "pk").prefetch_related(
+        ordered.prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related("recorded_by", "signposted_to").order_by(
@@ -180,7 +194,7 @@ def agenda_rows(meeting: PanelMeeting, reader, *, detail: bool = False) -> list[
 
 def agenda_row(meeting: PanelMeeting, reader, item_pk: int) -> AgendaRow | None:
     """One item of the meeting as ``reader`` may see it (None if it is not on the agenda)."""
-    return next((row for row in agenda_rows(meeting, reader) if row.item.pk == item_pk), None)
+    return next(iter(agenda_rows(meeting, reader, item_pk=item_pk)), None)
 
 
 def access_records(rows: list[AgendaRow]) -> list:

@@ -55,6 +55,16 @@ def chosen_area(request, areas):
     return next((a for a in areas if a.short_code == wanted), areas[0])
 
 
+def chosen_training_type(request) -> int | None:
+    """The training type the address names (``?training_type=<id>``): shown in full, the
+    others one link away (issue 18: every type in full was most of the page's cost). An id
+    that is not an active type's shows the first type."""
+    try:
+        return int(request.GET.get("training_type", ""))
+    except ValueError:
+        return None
+
+
 @require_GET
 def dashboard(request):
     require_role(request.user, *READER_ROLES)
@@ -76,8 +86,11 @@ def dashboard(request):
             today=today,
             period=dashboard_period_figures(area=area, **period),
             areas=[area.pk],
+            training_type=chosen_training_type(request),
             **period,
         )
+    type_query = request.GET.copy()
+    type_query.pop("training_type", None)
     response = render(
         request,
         "governance/dashboard.html",
@@ -89,6 +102,8 @@ def dashboard(request):
             "areas": areas,
             "dashboard_cache_minutes": max(1, -(-settings.DASHBOARD_CACHE_SECONDS // 60)),
             "refresh_seconds": REFRESH_SECONDS,
+            # The address of each other training type: this page with the type changed.
+            "type_query": type_query.urlencode(),
         },
     )
     if figures is not None and not figures.period_counted:

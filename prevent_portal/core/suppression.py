@@ -17,13 +17,27 @@ add up to the referrals). Then:
 sums (every combination of them, not only one row at a time), and the fact that counts are
 never negative (hidden cells that add up to 0 are all 0, and what that gives away next).
 Security finding F3 (docs/security.md) is why.
+
+The answer is a pure function of the cells, the sums and the threshold, and working it out
+is the costliest part of a suppressed table (about a second for a year's referral statistics
+by quarter at scale 1: issue 18, docs/performance.md). So each answer is kept in the shared
+cache under a digest of everything it depends on: a table whose counts have not changed
+since it was last suppressed (by the worker counting the dashboard, or another reader) is
+not worked out again, and one whose counts changed has a new digest, so a stale answer is
+never used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 Key = Hashable
 
@@ -154,6 +168,52 @@ def suppress(
     unpublished = set(unpublished)
     if not below:
         return set()
+    digest = _digest(values, sums, below, unpublished)
+    known = _remembered(digest)
+    if known is not None:
+        return known
+    hidden = _worked_out(values, sums, below, unpublished)
+    _remember(digest, hidden)
+    return hidden
+
+
+# Versioned: a change to the rules below must not reuse answers worked out by the old ones.
+MEMO_PREFIX = "suppression:v1:"
+MEMO_SECONDS = 7 * 24 * 3600
+
+
+def _digest(values: Mapping[Key, int], sums: list[Sum], below: int, unpublished: set) -> str:
+    """Everything the answer depends on, in an order that does not depend on the caller's."""
+    text = repr(
+        (
+            below,
+            sorted(((repr(k), int(v)) for k, v in values.items())),
+            [(repr(s.total), [repr(p) for p in s.parts]) for s in sums],
+            sorted(repr(k) for k in unpublished),
+        )
+    )
+    return MEMO_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _remembered(digest: str) -> set | None:
+    # A cache that does not answer (Redis down) only costs the working out again.
+    try:
+        found = cache.get(digest)
+    except Exception:
+        logger.warning("The suppression cache could not be read", exc_info=True)
+        return None
+    return None if found is None else set(found)
+
+
+def _remember(digest: str, hidden: set) -> None:
+    try:
+        cache.set(digest, list(hidden), MEMO_SECONDS)
+    except Exception:
+        logger.warning("The suppression cache could not be written", exc_info=True)
+
+
+def _worked_out(values, sums: list[Sum], below: int, unpublished: set) -> set[Key]:
+    """``suppress``'s answer, worked out (the rules at the top of this module)."""
     hidden = {key for key, value in values.items() if value < below and key not in unpublished}
     protected_unpublished = {key for key in unpublished if values[key] < below}
     in_sums: dict[Key, list[Sum]] = {}

@@ -7,10 +7,11 @@ Against PostgreSQL only. Generates the synthetic data at the scale (or reuses it
 the Django test client (server-side time around ``client.get``, warm-up first):
 
 - every key page for its roles: p50, p95 (target 100 ms), the query count, and the ratio of
-  its p50 to a trivial Django view measured in the same run (target at most 25x: a figure
-  that survives a noisy machine); the management dashboard after the worker has counted its
-  period figures (as every reader finds it) and before (it says they are being counted),
-  and what that background count costs;
+  its p50 to a trivial Django view's typical p50 in the same run (measured at the start and
+  beside each page; target at most 25x: a figure that survives a noisy machine); the
+  management dashboard after the worker has counted its period figures (as every reader
+  finds it) and before (it says they are being counted), and what that background count
+  costs;
 - the panel pack PDF the worker builds for a panel member (rolled back);
 - a partner SPOC's scoped referral list at 10,000 and at 1,000,000 total referrals with the
   SPOC's own rows held fixed (copies of the referrals table in two schemas of their own,
@@ -588,7 +589,8 @@ def main() -> int:
     t = targets()
     s = search_targets(t)
     clients = {}
-    trivial = measure(signed_in(t["coordinator"]), "/__bench__/trivial/", args.iterations * 5)
+    trivial_client = signed_in(t["coordinator"])
+    trivial = measure(trivial_client, "/__bench__/trivial/", args.iterations * 5)
     result["trivial"] = trivial
     result["pages"] = []
     listed = [] if args.only_search else pages(t) + area_pages(t)
@@ -597,16 +599,29 @@ def main() -> int:
         if page == WARM_DASHBOARD:
             client.get(path)  # asks for the period, as a reader's first view does
             result["dashboard_background_count"] = dashboard_background_count()
+        # The trivial view measured again beside each page: on a shared machine the load
+        # drifts within a run (one trivial p50 at the start was 2.4 ms in one run and 7.1 ms
+        # in the next, ten minutes apart), and a ratio is only as steady as its denominator.
+        beside = measure(trivial_client, "/__bench__/trivial/", args.iterations)
         figures = measure(client, path, args.iterations, cold=page == COLD_DASHBOARD)
         figures |= {"page": page, "role": role, "path": path}
-        figures["ratio_to_trivial"] = round(figures["p50_ms"] / trivial["p50_ms"], 1)
+        figures["trivial_p50_ms_beside"] = beside["p50_ms"]
         figures["meets_target"] = figures["p95_ms"] <= PAGE_TARGET_P95_MS
-        figures["ratio_meets_target"] = figures["ratio_to_trivial"] <= RATIO_TARGET
         result["pages"].append(figures)
         print(
             f"  {page} ({role}): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
             f"{figures['queries']} queries"
         )
+
+    # Each page's p50 over the trivial view's typical p50 in this run: the median of every
+    # trivial measure (the first, and one beside each page), not one that a moment's load
+    # can double.
+    besides = [p["trivial_p50_ms_beside"] for p in result["pages"]]
+    typical = statistics.median([trivial["p50_ms"], *besides])
+    result["trivial"]["typical_p50_ms"] = typical
+    for figures in result["pages"]:
+        figures["ratio_to_trivial"] = round(figures["p50_ms"] / typical, 1)
+        figures["ratio_meets_target"] = figures["ratio_to_trivial"] <= RATIO_TARGET
 
     if not args.skip_scoped and not args.only_search:
         result["scoped_list"] = scoped(t, args.iterations)
@@ -656,16 +671,21 @@ def print_table(r: dict) -> None:
         f"Machine: {m['nproc']} CPUs, {m['memory_gib']} GiB, PostgreSQL {m['postgresql']}, "
         f"load {m['load_average_at_start']} -> {m['load_average_at_end']}"
     )
-    print(f"Trivial view p50 {r['trivial']['p50_ms']} ms")
     print(
-        f"{'page':50} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x trivial':>9}  "
-        f"p95<={PAGE_TARGET_P95_MS}  x<={RATIO_TARGET}"
+        f"Trivial view p50 {r['trivial']['p50_ms']} ms at the start; typical over the run "
+        f"{r['trivial'].get('typical_p50_ms')} ms (the median of it and the 'trivial' column, "
+        "measured beside each page): the ratios are to the typical"
+    )
+    print(
+        f"{'page':50} {'role':13} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'trivial':>8} "
+        f"{'x trivial':>9}  p95<={PAGE_TARGET_P95_MS}  x<={RATIO_TARGET}"
     )
     for p in r["pages"]:
         ratio_ok = p.get("ratio_meets_target", p["ratio_to_trivial"] <= RATIO_TARGET)
         print(
             f"{p['page']:50} {p['role']:13} {p['p50_ms']:>8} {p['p95_ms']:>8} "
-            f"{p['queries']:>8} {p['ratio_to_trivial']:>9}  "
+            f"{p['queries']:>8} {p.get('trivial_p50_ms_beside', ''):>8} "
+            f"{p['ratio_to_trivial']:>9}  "
             f"{'yes' if p['meets_target'] else 'NO':>7}  {'yes' if ratio_ok else 'NO'}"
         )
     if "dashboard_background_count" in r:

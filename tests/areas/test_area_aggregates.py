@@ -192,3 +192,26 @@ def test_the_regional_lead_role_needs_a_coordinator_and_a_second_administrator(w
     assert change.roles_needed() == {Role.COORDINATOR, Role.SYSADMIN}
     assert change_request_approve(change=change, acting_user=world.coordinator) is False
     assert not Membership.objects.active().filter(user=someone).exists()
+
+
+def test_the_dashboards_training_figures_count_the_agencies_of_the_readers_area_alone(
+    client, world, two_areas
+):
+    """Issue 18: the training summary counted the returns owed by every agency of the
+    instance (the other area's partner's included) as missing from the reader's area."""
+    from training import services as training
+    from training.models import TrainingType
+
+    wrap = TrainingType.objects.get(name="WRAP")
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    training.compliance_return_submit(
+        agency=world.agency_a, training_type=wrap, period=quarter,
+        eligible=100, compliant=90, acting_user=None,
+    )  # fmt: skip
+    sign_in(client, world.manager)
+    html = client.get(URL, {**FY_2020, "training_type": wrap.pk}).content.decode()
+    # Agency B owes it here and has not made it; Westbrook's partner owes it to Westbrook.
+    assert "Target 85%, 1 return missing" in html
+    sign_in(client, two_areas.elsewhere.manager)
+    html = client.get(URL, {**FY_2020, "training_type": wrap.pk}).content.decode()
+    assert "Target 85%, 1 return missing" in html  # Westbrook's partner's

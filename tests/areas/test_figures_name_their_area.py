@@ -95,9 +95,14 @@ def _work_in(area, coordinator, chair, agency):
     )
 
 
-def test_a_board_report_counts_its_boards_area_alone(two_areas, world):
+@pytest.mark.parametrize("layout", ["seed", "long"])
+def test_a_board_report_counts_its_boards_area_alone(two_areas, world, monkeypatch, layout):
     """With the wall off (the test acts for every area), a board report of one area gives the
-    same figures before and after the other area's year of work."""
+    same figures before and after the other area's year of work: in seed 002's layout and in
+    the long form's sector totals (more agencies than the layout holds), which counted every
+    area's agencies as owing returns."""
+    if layout == "long":
+        monkeypatch.setattr(board_report, "SEED_LAYOUT_MAX_AGENCIES", 0)
     elsewhere = two_areas.elsewhere
     board = factories.board(world.coordinator)
     _work_in(two_areas.here, world.coordinator, world.chair, world.council)
@@ -106,6 +111,10 @@ def test_a_board_report_counts_its_boards_area_alone(two_areas, world):
     assert before["referrals"]["total"] == 2
     factories.board(elsewhere.coordinator, area=elsewhere.area)
     _work_in(elsewhere.area, elsewhere.coordinator, elsewhere.chair, elsewhere.council)
+    # A partner of the other area alone, owing returns there and making none.
+    factories.AgencyFactory(name="Westbrook college", short_code="wb-college").areas.set(
+        [elsewhere.area]
+    )
     assert Referral.objects.filter(area=elsewhere.area).count() == 2  # counted, if not named
     assert _sections(report) == before
 

@@ -349,6 +349,61 @@ def test_the_agenda_page_runs_the_same_queries_for_2_and_20_items(world):
     assert counts[0] == counts[1]
 
 
+def test_a_long_agenda_comes_a_page_at_a_time_and_only_what_is_shown_is_logged(world, monkeypatch):
+    """Issue 18: the longest agendas (337 items at scale 1) took the meeting page over a
+    second, most of it rendering every item and logging every record on it. The agenda
+    comes a page at a time (the move buttons still carry the whole order, and move across
+    pages); each page logs what it shows, and the query count is the page's, not the
+    agenda's."""
+    from auditlog.models import LogEntry
+
+    from channel_panel.views import meetings as meeting_views
+    from referrals.models import Referral
+
+    monkeypatch.setattr(meeting_views, "AGENDA_PAGE_SIZE", 4)
+    meeting = meeting_with_items(world, 3, days_ahead=3)  # 6 items
+    items = list(meeting.items.order_by("position"))
+    client = client_for(world.chair)
+
+    def shown_and_logged(params):
+        before = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url("meeting_detail", meeting.pk), params).content.decode()
+        entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, pk__gt=before)
+        logged = {e.object_id for e in entries if e.content_type.model_class() is Referral}
+        shown = [i for i in items if f'id="item-{i.pk}"' in html]
+        return html, shown, logged, len(queries)
+
+    client.get(url("meeting_detail", meeting.pk))  # warm caches (content types, session)
+    html, shown, logged, first_count = shown_and_logged({})
+    assert shown == items[:4]
+    assert "Items 1 to 4 of 6" in html
+    assert logged == {i.referral_id for i in items[:4]}
+    order = ",".join(str(i.pk) for i in items)
+    assert f'name="order" value="{order}"' in html
+    assert html.count("Move down") == 4  # the 4th moves down onto the next page
+    html, shown, logged, _ = shown_and_logged({"page": 2})
+    assert shown == items[4:]
+    assert logged == {i.referral_id for i in items[4:]}
+    response = client.post(
+        url("meeting_item_move", meeting.pk, items[3].pk),
+        {"direction": "down", "version": meeting.version, "order": order},
+    )
+    assert response["Location"].endswith(f"?page=2#item-{items[3].pk}")
+    for _ in range(3):  # 12 items: page 1 costs the same queries
+        services.agenda_item_add(
+            meeting=meeting,
+            referral=factories.panel_referral(world.agency_b),
+            acting_user=world.coordinator,
+        )
+        services.agenda_item_add(
+            meeting=meeting,
+            case=factories.channel_case(world.agency_b, world.spoc_b),
+            acting_user=world.coordinator,
+        )
+    assert shown_and_logged({})[3] == first_count
+
+
 # --- Invitees ------------------------------------------------------------------------------
 def test_the_chair_invites_a_case_manager_for_one_item_who_then_sees_only_it(world, panel, agenda):
     new, case, _ = agenda

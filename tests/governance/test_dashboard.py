@@ -4,6 +4,7 @@ shareable GET form, and a fixed number of aggregating queries whatever the data.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -85,6 +86,7 @@ def figures(**kwargs):
         date_to=kwargs.pop("date_to", date(2021, 3, 31)),
         today=date(2021, 4, 10),
         suppress=kwargs.pop("suppress", 5),
+        **kwargs,
     )
 
 
@@ -215,7 +217,7 @@ def test_boards_rag_training_and_attendance_are_counted(world):
     meeting(world, date(2020, 8, 6), attendance={world.agency_a: Attendance.Status.ABSENT})
 
     # The plan in force at the end of March 2021 starts in 2026 here: none had started.
-    made = figures(user=world.manager, date_to=date(2030, 3, 31))
+    made = figures(user=world.manager, date_to=date(2030, 3, 31), training_type=wrap.pk)
     assert rows_of(made.boards)["Overdue"][0] == 1
     assert rows_of(made.boards)["Due soon"][0] == 1
     assert rows_of(made.boards)["Date to be confirmed"][0] == 1
@@ -461,7 +463,9 @@ def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(
             eligible=100, compliant=40 + n, acting_user=None,
         )  # fmt: skip
     summary = next(
-        s for s in figures(user=world.manager, date_to=date(2030, 3, 31)).training
+        s for s in figures(
+            user=world.manager, date_to=date(2030, 3, 31), training_type=wrap.pk
+        ).training
         if s.training_type == wrap
     )  # fmt: skip
     assert summary.below_count == 31  # the 30 partners and Agency B
@@ -505,11 +509,66 @@ def test_the_training_figures_read_the_same_rows_with_30_or_60_agencies(client, 
     sign_in(client, world.manager)
     client.get(URL, FY_2020)  # saves the session, asks for the period
     dashboard_service.dashboard_figures_refresh()
+    wrapped = {**FY_2020, "training_type": wrap.pk}
     partners(0)
-    fewer = rows_read(lambda: client.get(URL, FY_2020))
+    fewer = rows_read(lambda: client.get(URL, wrapped))
     partners(30)
-    more = rows_read(lambda: client.get(URL, FY_2020))
+    more = rows_read(lambda: client.get(URL, wrapped))
     assert len(more) == len(fewer)
     assert more[0][0] == fewer[0][0], more[0][1]
-    html = client.get(URL, FY_2020).content.decode()
+    html = client.get(URL, wrapped).content.decode()
     assert "and 35 more" in html  # 60 below target, 25 shown
+
+
+def test_one_training_type_is_shown_in_full_and_each_other_is_one_link_away(client, world):
+    """Issue 18: every active type in full (its sector totals and up to 25 agencies below
+    target over every quarter) was most of the dashboard's cost at scale 1. One type is
+    shown in full; the chooser names each other type with its counts and links to it,
+    keeping the period."""
+    wrap = TrainingType.objects.get(name="WRAP")
+    other = TrainingType.objects.active().exclude(pk=wrap.pk).order_by("pk").first()
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    for training_type, compliant in ((wrap, 70), (other, 10)):
+        training.compliance_return_submit(
+            agency=world.agency_b, training_type=training_type, period=quarter,
+            eligible=100, compliant=compliant, acting_user=None,
+        )  # fmt: skip
+    html = page(client, world.manager, {**FY_2020, "training_type": wrap.pk}).content.decode()
+    assert f"{wrap.name}: totals by sector" in html
+    assert f"{other.name}: totals by sector" not in html
+    link = f'href="?year=2020&amp;training_type={other.pk}#training">{other.name}</a>'
+    assert link in html
+    assert f"{other.name}</a>: target {other.target_percent}%, 1 agency below target" in html
+    html = client.get(URL, {**FY_2020, "training_type": other.pk}).content.decode()
+    assert f"{other.name}: totals by sector" in html
+    assert f"{wrap.name}: totals by sector" not in html
+    assert f'<strong aria-current="true">{other.name}</strong>' in html
+
+
+def test_the_dashboard_runs_the_same_queries_and_draws_one_type_however_many_types(
+    client, world, settings
+):
+    """Issue 18: one training type is shown in full whatever the number of types; the
+    chooser's counts for every type come from the same queries."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+
+    def more_types(start):
+        for n in range(start, start + 3):
+            made = TrainingType.objects.create(name=f"Course {n}", target_percent=80, order=n)
+            training.compliance_return_submit(
+                agency=world.agency_b, training_type=made, period=quarter,
+                eligible=100, compliant=50, acting_user=None,
+            )  # fmt: skip
+
+    sign_in(client, world.manager)
+    client.get(URL, FY_2020)  # saves the session, asks for the period
+    dashboard_service.dashboard_figures_refresh()
+    more_types(0)
+    few = _dashboard_queries(client)
+    more_types(3)
+    html = client.get(URL, FY_2020).content.decode()
+    assert _dashboard_queries(client) == few
+    assert html.count(": totals by sector") == 1
+    for n in range(6):  # each named with its counts, linked unless it is the one shown
+        assert re.search(rf"Course {n}</(a|strong)>: target 80%, 1 agency below target", html)

@@ -238,3 +238,27 @@ def test_queue_many_sends_what_it_wrote_after_commit_in_the_demo(
         notification_queue_many(notifications=unsaved(world.spoc_a, ["d:0", "d:1", "d:2"]))
     assert sorted(m.subject for m in mail.outbox) == ["Subject d:1", "Subject d:2"]
     assert Notification.objects.get(dedup_key="d:0").status == "pending"
+
+
+def test_links_to_a_view_with_whole_numbers_are_reversed_once_and_say_the_same(db, monkeypatch):
+    """Issue 18: the reminder sweep builds a link for each of its 13,000 reminders at scale
+    1, each a full ``reverse``. The address is reversed once per view; every link is the
+    one ``reverse`` gives, and other arguments are still reversed each time."""
+    from django.urls import reverse as django_reverse
+
+    from prevent_portal.outbox import links
+
+    calls = []
+    monkeypatch.setattr(
+        links, "reverse", lambda *a, **k: calls.append(a) or django_reverse(*a, **k)
+    )
+    monkeypatch.setattr(links, "_SHAPES", {})
+    for pk in (1, 22, 333, 4444):
+        assert links.site_link("referrals:triage", pk) == links.absolute_url(
+            django_reverse("referrals:triage", args=[pk])
+        )
+    assert len(calls) == 1
+    assert links.site_link("referrals:triage", "7") == links.absolute_url(
+        django_reverse("referrals:triage", args=["7"])
+    )
+    assert len(calls) == 2

@@ -259,3 +259,32 @@ def test_bad_period_on_the_page_is_an_error_not_figures(client, world):
     assert "The last day must be the same as or after the first day" in html
     assert "<title>Error: " in html
     assert "<caption" not in html
+
+
+def test_a_managers_suppressed_figures_are_worked_out_once_until_a_count_changes(
+    client, world, monkeypatch
+):
+    """Issue 18: working out which counts to hide took a manager's statistics page about a
+    second at scale 1 (the Coordinator's exact figures, none). The answer depends only on
+    the counts, so the same counts are not worked out again; changed counts are."""
+    from prevent_portal.core import suppression
+
+    rows = seed_profile_rows()
+    load(rows[:-1])
+    calls = []
+    real = suppression.derivable
+    monkeypatch.setattr(suppression, "derivable", lambda *a, **k: calls.append(1) or real(*a, **k))
+    sign_in(client, world.manager)
+    year = {"date_from": "2020-04-01", "date_to": "2021-03-31"}
+    url = reverse("referrals:statistics")
+    first = client.get(url, year).content.decode()
+    worked = len(calls)
+    assert worked and "hidden</td>" in first
+    again = client.get(url, year).content.decode()
+    assert len(calls) == worked  # nothing worked out again
+    assert again.count("hidden</td>") == first.count("hidden</td>")
+    assert '__value">18</dd>' in again  # the referrals received
+    load(rows[-1:])  # one more referral: new counts, worked out afresh
+    after = client.get(url, year).content.decode()
+    assert len(calls) > worked
+    assert '__value">19</dd>' in after and '__value">18</dd>' not in after
