@@ -109,8 +109,11 @@ def test_dashboard_and_board_report_show_every_measure(world, discussed):
     )
     assert [r.label for r in made.mental_health.rows] == [m.label for m in MEASURES]
     report = SimpleNamespace(
-        date_from=date(2025, 4, 1), date_to=date(2026, 3, 31), suppress_below=0
-    )  # the sections read only these
+        board=SimpleNamespace(area_id=world.council.areas.get().pk),
+        date_from=date(2025, 4, 1),
+        date_to=date(2026, 3, 31),
+        suppress_below=0,
+    )  # the sections read only these (the board for its council area)
     channel = board_report.channel_section(report)
     assert [label for label, *_ in channel["measures"]] == [m.label for m in MEASURES]
     referrals = board_report.referral_section(report)
