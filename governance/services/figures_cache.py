@@ -13,13 +13,11 @@ Django's cache, which in production is Redis, shared by every web process and th
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from prevent_portal.core import shared_cache
 
 # A period nobody has asked for in this long is no longer counted, and its figures drop out.
 WANTED_FOR = timedelta(days=1)
@@ -27,19 +25,12 @@ WANTED_FOR = timedelta(days=1)
 
 def cache_get(key: str, default=None):
     """The cached value, or ``default`` when there is none or the cache does not answer."""
-    try:
-        return cache.get(key, default)
-    except Exception:
-        logger.warning("The shared figures cache could not be read", exc_info=True)
-        return default
+    return shared_cache.cache_get(key, default)
 
 
 def cache_set(key: str, value) -> None:
     """Keep ``value`` for WANTED_FOR; a cache that does not answer drops it (logged)."""
-    try:
-        cache.set(key, value, int(WANTED_FOR.total_seconds()))
-    except Exception:
-        logger.warning("The shared figures cache could not be written", exc_info=True)
+    shared_cache.cache_set(key, value, int(WANTED_FOR.total_seconds()))
 
 
 def wanted_add(wanted_key: str, item) -> None:

@@ -30,14 +30,11 @@ never used.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.core.cache import cache
-
-logger = logging.getLogger(__name__)
+from prevent_portal.core.shared_cache import cache_get, cache_set
 
 Key = Hashable
 
@@ -197,19 +194,12 @@ def _digest(values: Mapping[Key, int], sums: list[Sum], below: int, unpublished:
 
 def _remembered(digest: str) -> set | None:
     # A cache that does not answer (Redis down) only costs the working out again.
-    try:
-        found = cache.get(digest)
-    except Exception:
-        logger.warning("The suppression cache could not be read", exc_info=True)
-        return None
+    found = cache_get(digest)
     return None if found is None else set(found)
 
 
 def _remember(digest: str, hidden: set) -> None:
-    try:
-        cache.set(digest, list(hidden), MEMO_SECONDS)
-    except Exception:
-        logger.warning("The suppression cache could not be written", exc_info=True)
+    cache_set(digest, list(hidden), MEMO_SECONDS)
 
 
 def _worked_out(values, sums: list[Sum], below: int, unpublished: set) -> set[Key]:
