@@ -110,14 +110,15 @@ def _user_label(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def _area_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
-    """The council area's id of the record an entry names, looked up in the database."""
+def _record_column(owned: list[ownership.Owned], content_types: dict, column, manager: str) -> Case:
+    """A column of the record an entry names (``column(o)`` of each registered model, read
+    through the model's ``manager``), looked up in the database."""
     return Case(
         *[
             When(
                 content_type_id=content_types[o.model].pk,
                 then=Subquery(
-                    o.model._base_manager.filter(pk=OuterRef("object_id")).values(o.area_field)[:1]
+                    getattr(o.model, manager).filter(pk=OuterRef("object_id")).values(column(o))[:1]
                 ),
             )
             for o in owned
@@ -125,25 +126,16 @@ def _area_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
         default=Value(None),
         output_field=IntegerField(),
     )
+
+
+def _area_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
+    """The council area's id of the record an entry names."""
+    return _record_column(owned, content_types, lambda o: o.area_field, "_base_manager")
 
 
 def _owner_expression(owned: list[ownership.Owned], content_types: dict) -> Case:
-    """The owning agency's id of the record an entry names, looked up in the database."""
-    return Case(
-        *[
-            When(
-                content_type_id=content_types[o.model].pk,
-                then=Subquery(
-                    o.model._default_manager.filter(pk=OuterRef("object_id")).values(
-                        o.agency_field
-                    )[:1]
-                ),
-            )
-            for o in owned
-        ],
-        default=Value(None),
-        output_field=IntegerField(),
-    )
+    """The owning agency's id of the record an entry names."""
+    return _record_column(owned, content_types, lambda o: o.agency_field, "_default_manager")
 
 
 def _entries(period: Period, agency: Agency | None, areas=None) -> tuple[QuerySet, dict]:
