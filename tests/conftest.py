@@ -50,6 +50,32 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Settle what a module's (or class's, or session's) records left pending, once, at the
+    level of the fixture's own transaction, as soon as the fixture is set up.
+
+    PostgreSQL defers the foreign-key checks and the audit chain's trigger to commit. Each
+    test's teardown runs ``SET CONSTRAINTS ALL IMMEDIATE`` inside the test's savepoint
+    (Django's ``check_constraints``), which fires every pending check of the transaction,
+    the module's records included; the savepoint's rollback then undoes the firing, so the
+    next test fires them all again. The permission matrix's module left about 400 audit
+    entries pending: every one of its 1,200 tests appended 400 chain links and threw them
+    away, and late in a full run each teardown took seconds (docs/performance.md, "The
+    permission matrix's teardowns"). Fired here, outside any test's savepoint, they stay
+    fired until the module's transaction is rolled back. Every fixture wider than a test
+    gets this, whoever writes the next one (``tests/core/test_module_transactions.py``)."""
+    outcome = yield
+    if (
+        outcome.excinfo is None
+        and fixturedef.scope != "function"
+        and connection.vendor == "postgresql"
+        and connection.in_atomic_block
+    ):
+        with request.getfixturevalue("django_db_blocker").unblock():
+            connection.check_constraints()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_content_type_cache():
     """Transactional tests flush the database and content types come back with new ids;
