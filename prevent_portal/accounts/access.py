@@ -294,7 +294,24 @@ class ProtectedQuerySet(models.QuerySet):
         if not is_active_user(user):
             return self.none()
         # Rule 8 bounds every branch of the scope at once.
-        return self.in_areas_of(user).filter(pk__in=self._scope_ids(user, action))
+        in_areas = self.in_areas_of(user)
+        if self._model_wide_in_every_area(user, action):
+            # Rule 2 reaches every area rule 8 allows (a Coordinator of one council): the
+            # records of those areas are exactly what the user may see, so the other branches
+            # add nothing. A plain area filter, not ``pk IN (... UNION ALL ...)``: PostgreSQL
+            # can then walk an index in the list's order and read one page, instead of every
+            # row of the area and a primary-key probe for each (docs/performance.md, issue 18
+            # branch list18).
+            return in_areas
+        return in_areas.filter(pk__in=self._scope_ids(user, action))
+
+    def _model_wide_in_every_area(self, user: User, action: str) -> bool:
+        """Whether ``user`` holds the model-wide ``action`` (rule 2) in every area they work
+        in (rule 8): then the areas alone say what they may ``action``."""
+        perm = _perm_name(self.model, action)
+        if perm not in _cache(user).global_perms:
+            return False
+        return global_perm_area_ids(user, perm) >= wall_area_ids(user)
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
