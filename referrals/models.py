@@ -394,6 +394,15 @@ class Referral(models.Model):
             ),
             models.Index(fields=["referrer", "-received_on"]),
             models.Index(fields=["received_on"]),
+            # An area's list in the list's order (a Coordinator's referral list): the first
+            # page is the first 25 entries, whatever other areas hold, and the page count an
+            # index-only scan. Only the rows a list can show (``visible_to`` never shows a
+            # de-personalised referral).
+            models.Index(
+                fields=["area", "-received_on", "-id"],
+                condition=models.Q(depersonalised_at__isnull=True),
+                name="referral_area_list_idx",
+            ),
         ]
 
     def __str__(self):

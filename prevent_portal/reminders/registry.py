@@ -7,8 +7,8 @@ Rules every provider keeps (security finding F7), checked by
 ``tests/reminders/test_providers.py`` for every registered provider:
 - a reminder about a protected record (a referral, a Channel case ...) names it in
   ``record``; the sweep sends it only to a recipient who may see that record at that moment
-  (``visible_to``, one query per recipient and model, never per record), so a case manager
-  who has left the lead agency, or a chair of another area, hears nothing;
+  (``visible_to``, checked for many recipients in one statement, never per record), so a
+  case manager who has left the lead agency, or a chair of another area, hears nothing;
 - the title and body name no personal data: no names, no dates of birth (nor the date a
   person turns 18), only a reference and an absolute link (``prevent_portal.outbox.links``).
 """
