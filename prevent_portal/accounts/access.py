@@ -49,7 +49,9 @@ Not visible gives 404; visible but not allowed to act gives 403.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Permission
@@ -253,6 +255,42 @@ def _model_wide_everywhere(user, perm: str) -> bool:
     return bool(everywhere) and everywhere <= global_perm_area_ids(user, perm)
 
 
+# The scopes built during the current request (``scopes_per_request``); None outside one.
+_REQUEST_SCOPES: ContextVar[dict | None] = ContextVar("prevent_access_scopes", default=None)
+
+
+@contextmanager
+def scopes_per_request() -> Iterator[None]:
+    """Within one request, build each user's scope of a model once (``_built_once``).
+
+    A page asks ``visible_to`` 10-20 times, mostly of the same few models, and building the
+    scope's union cost a few milliseconds each time (docs/performance.md, "Per-request
+    cost"). What is kept is the unevaluated subquery: it reads the grant tables each time
+    it runs, so a grant made during the request is seen; only the instant a grant must be
+    live at (``live_grant_q``) is that of the first build, milliseconds earlier.
+    Nothing is kept past the request: the middleware (``AccessScopesMiddleware``) opens and
+    closes it, and outside a request (tasks, commands, tests calling the access module
+    directly) every call builds its own."""
+    token = _REQUEST_SCOPES.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_SCOPES.reset(token)
+
+
+def _built_once(user, queryset_class: type, action: str, build: Callable[[], models.QuerySet]):
+    """``build()``, or the scope built for the same user object, queryset class and action
+    earlier in this request. Keyed by the user's access cache (one per user object, dropped
+    by ``forget``), so no scope passes between users or outlives a change of roles."""
+    built = _REQUEST_SCOPES.get()
+    if built is None:
+        return build()
+    key = (_cache(user), queryset_class, action)
+    if key not in built:
+        built[key] = build()
+    return built[key]
+
+
 def _agencies_holding(cache: _AccessCache, role: str) -> list[int]:
     """The agencies where the cached user holds ``role`` through an active membership."""
     return sorted(a for a, held in cache.roles_by_agency.items() if role in held)
@@ -312,7 +350,8 @@ class ProtectedQuerySet(models.QuerySet):
             # cost a few milliseconds a query, 10-20 times a page (docs/performance.md,
             # "Per-request cost").
             return bounded
-        return bounded.filter(pk__in=self._scope_ids(user, action))
+        scope = _built_once(user, type(self), action, lambda: self._scope_ids(user, action))
+        return bounded.filter(pk__in=scope)
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
@@ -341,8 +380,12 @@ class ProtectedQuerySet(models.QuerySet):
                 if agencies:
                     owned = {field: user, f"{agency_field}__in": agencies}
                     branches.append(records.filter(**owned).values("pk"))
+            # A role's reach runs through a to-many relation (a chair reaches a case once
+            # per agenda item it was on), so its rows are de-duplicated: 2,504 rows for a
+            # chair's 368 cases misled the planner into a nested loop (70 ms of the chair's
+            # home page at scale 1; 20 ms de-duplicated).
             branches += [
-                records.filter(**{lookup: user}).values("pk")
+                records.filter(**{lookup: user}).values("pk").distinct()
                 for lookup in _role_reach(self.model, user)
             ]
         codename = f"{action}_{self.model._meta.model_name}"
