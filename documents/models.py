@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from channel_panel.models import ChannelCase, PanelMeeting
-from prevent_portal.accounts.access import area_ids_for, has_role
+from prevent_portal.accounts.access import area_ids_for, has_role, the_one
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from referrals.models import InformationRequest, Referral
 
@@ -218,7 +218,7 @@ class Document(models.Model):
 def get_document_for_user(user, pk) -> Document:
     """The only single-document fetch: 404 unless ``user`` sees the document's record and
     the document is scanned clean (``visible_to``)."""
-    document = Document.objects.visible_to(user).filter(pk=pk).first()
+    document = the_one(Document.objects.visible_to(user).filter(pk=pk))
     if document is None:
         raise Http404("No such document")
     return document

@@ -472,10 +472,22 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
     return actions
 
 
+def the_one(queryset: models.QuerySet) -> models.Model | None:
+    """The record of ``queryset`` already narrowed to one primary key, or None: every
+    single-record fetch through ``visible_to`` reads it this way. Not ``first()``: its
+    ``ORDER BY ... LIMIT 1`` made PostgreSQL weigh fast-start plans for every join order of
+    a detail page's ``select_related`` and the scope, planning four times as long for the
+    same single row (13 ms of the case page at scale 1; docs/performance.md, "Per-request
+    cost")."""
+    for obj in queryset.order_by():
+        return obj
+    return None
+
+
 def get_object_for_user(queryset: ProtectedQuerySet, user: User, pk, *, perm: str = "view"):
     """Fetch one record: 404 if ``user`` may not see it, 403 if they see it but ``perm``
     (an action such as "change" or "share") is not theirs."""
-    obj = queryset.visible_to(user).filter(pk=pk).first()
+    obj = the_one(queryset.visible_to(user).filter(pk=pk))
     if obj is None:
         raise Http404("No such record")
     if perm != "view" and perm not in actions_for(user, obj):
@@ -506,4 +518,5 @@ __all__ = [
     "register_role_reach",
     "require_role",
     "roles_of",
+    "the_one",
 ]

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from prevent_portal.accounts import access
 from prevent_portal.accounts.models import User
-from referrals.models import Referral
+from referrals.models import Referral, get_referral_for_user
 from referrals.services import referral_share
 from tests import factories
 from tests.conftest import sign_in
@@ -75,3 +78,16 @@ def test_each_request_builds_its_own_scopes(client, world, built):
     assert client.get("/referrals/").status_code == 200
     assert len(built) == 2 * first
     assert access._REQUEST_SCOPES.get() is None
+
+
+def test_a_single_record_is_fetched_without_order_or_limit(world):
+    """``the_one``: ``ORDER BY ... LIMIT`` made PostgreSQL plan a detail page's fetch four
+    times as long; and what may not be seen is still not there (404)."""
+    referral = factories.referral(world.agency_a)
+    coordinator = User.objects.get(pk=world.coordinator.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert get_referral_for_user(coordinator, referral.pk) == referral
+    assert queries.captured_queries
+    assert not [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"]]
+    with pytest.raises(Http404):
+        get_referral_for_user(User.objects.get(pk=world.spoc_b.pk), referral.pk)
