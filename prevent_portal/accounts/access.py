@@ -308,14 +308,15 @@ def scopes_per_request() -> Iterator[None]:
         _REQUEST_SCOPES.reset(token)
 
 
-def _built_once(user, queryset_class: type, action: str, build: Callable[[], models.QuerySet]):
-    """``build()``, or the scope built for the same user object, queryset class and action
-    earlier in this request. Keyed by the user's access cache (one per user object, dropped
-    by ``forget``), so no scope passes between users or outlives a change of roles."""
+def _built_once(user, queryset: models.QuerySet, action: str, build: Callable[[], models.QuerySet]):
+    """``build()``, or the scope built for the same user object, model, queryset class and
+    action earlier in this request. Keyed by the user's access cache (one per user object,
+    dropped by ``forget``), so no scope passes between users or outlives a change of
+    roles."""
     built = _REQUEST_SCOPES.get()
     if built is None:
         return build()
-    key = (_cache(user), queryset_class, action)
+    key = (_cache(user), queryset.model, type(queryset), action)
     if key not in built:
         built[key] = build()
     return built[key]
@@ -380,7 +381,7 @@ class ProtectedQuerySet(models.QuerySet):
             # cost a few milliseconds a query, 10-20 times a page (docs/performance.md,
             # "Per-request cost").
             return bounded
-        scope = _built_once(user, type(self), action, lambda: self._scope_ids(user, action))
+        scope = _built_once(user, self, action, lambda: self._scope_ids(user, action))
         return bounded.filter(pk__in=scope)
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
