@@ -864,15 +864,15 @@ def get_meeting_for_user(user, pk, *, perm: str | None = None) -> PanelMeeting:
     meeting. Meetings name no one but staff; their items are protected by
     ``get_agenda_item_for_user``."""
     from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404
+    from django.http import Http404
 
-    from prevent_portal.accounts.access import global_perm_area_ids, require_role
+    from prevent_portal.accounts.access import global_perm_area_ids, require_role, the_one
 
     require_role(user, *PANEL_ROLES)
     # Another area's meeting is not there for them (rule 7): 404 before any 403.
-    meeting = get_object_or_404(
-        PanelMeeting.objects.visible_to(user).select_related("chair"), pk=pk
-    )
+    meeting = the_one(PanelMeeting.objects.visible_to(user).select_related("chair").filter(pk=pk))
+    if meeting is None:
+        raise Http404("No such meeting")
     if perm is not None and meeting.area_id not in global_perm_area_ids(user, perm):
         raise PermissionDenied
     return meeting

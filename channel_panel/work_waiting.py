@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from channel_panel.models import AgendaItem, ChannelCase, PanelMeeting
+from channel_panel.models import AgendaItem, ChannelCase, Decision, PanelMeeting
 from prevent_portal.core.work_waiting import DUE, INFO, OVERDUE, Item, Provider, plural
 
 
@@ -161,11 +161,14 @@ def next_meeting(user, today: date):
     if meeting is None:
         return
     # Counted through the access module like every other count here: the chair sees the
-    # items of a meeting they chair, and a count never covers more than that.
+    # items of a meeting they chair, and a count never covers more than that. The undecided
+    # are counted on the same rows (``undecided()``'s rule: no decision; "other business"
+    # is already left out): as ``pk IN`` a second visible_to of the items, the statement
+    # worked out the chair's visible cases twice (36 ms of the chair's home page at scale 1).
     items = AgendaItem.objects.visible_to(user).filter(meeting=meeting)
     counts = items.exclude(kind=AgendaItem.Kind.OTHER).aggregate(
         total=Count("pk"),
-        undecided=Count("pk", filter=Q(pk__in=items.undecided().values("pk"))),
+        undecided=Count("pk", filter=~Exists(Decision.objects.filter(item=OuterRef("pk")))),
     )
     meeting.items_total, undecided = counts["total"], counts["undecided"]
     invited = meeting.invitees.filter(for_item=None).values("agency_id")

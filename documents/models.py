@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from channel_panel.models import ChannelCase, PanelMeeting
-from prevent_portal.accounts.access import area_ids_for, has_role
+from prevent_portal.accounts.access import area_ids_for, has_role, the_one
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Role
 from referrals.models import InformationRequest, Referral
 
@@ -70,25 +70,51 @@ class DocumentQuerySet(models.QuerySet):
         while its pack window is open, as the pack itself. Only holders of a case role
         (AGENCY_CASE_ROLES): a referrer sees the status of what they referred, never its
         evidence. Quarantined, refused and deleted documents: nobody."""
+        return self._seen_by(user, _PARENTS)
+
+    def visible_on(self, user, record) -> DocumentQuerySet:
+        """The documents ``record``'s page lists for ``user``: those of ``visible_to`` on
+        the record, and for a referral also on its information requests. A document has
+        exactly one record (``document_has_exactly_one_record``), so only the rule of that
+        kind of record is checked: building the other kinds' ``visible_to`` too cost more
+        than the page's SQL (docs/performance.md, "Per-request cost")."""
+        if isinstance(record, Referral):
+            on = Q(referral=record) | Q(information_request__referral=record)
+            return self._seen_by(user, ("referral", "information_request")).filter(on)
+        field = _PARENT_FIELDS[type(record)]
+        return self._seen_by(user, (field,)).filter(**{field: record})
+
+    def _seen_by(self, user, parents) -> DocumentQuerySet:
+        """``visible_to``'s rule for documents whose record is one of ``parents`` (field
+        names): the others are left out."""
         if not has_role(user, *AGENCY_CASE_ROLES):
             return self.none()
-        seen = (
-            Q(referral__in=Referral.objects.visible_to(user).values("pk"))
-            | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
-            | Q(information_request__in=InformationRequest.objects.visible_to(user).values("pk"))
-        )
-        seen |= Q(meeting__in=_meetings_whose_papers_user_sees(user))
+        rules = {
+            "referral": lambda: Referral.objects.visible_to(user),
+            "case": lambda: ChannelCase.objects.visible_to(user),
+            "information_request": lambda: InformationRequest.objects.visible_to(user),
+        }
+        seen = Q(pk__in=[])
+        for parent in parents:
+            if parent == "meeting":
+                seen |= Q(meeting__in=_meetings_whose_papers_user_sees(user))
+            else:
+                seen |= Q(**{f"{parent}__in": rules[parent]().values("pk")})
         return self.filter(seen, status=Document.Status.CLEAN)
 
     def on(self, record) -> DocumentQuerySet:
         """The documents attached to ``record`` (any of the four kinds of parent)."""
-        field = {
-            Referral: "referral",
-            ChannelCase: "case",
-            PanelMeeting: "meeting",
-            InformationRequest: "information_request",
-        }[type(record)]
-        return self.filter(**{field: record})
+        return self.filter(**{_PARENT_FIELDS[type(record)]: record})
+
+
+# The four kinds of record a document is on, and the field naming each.
+_PARENT_FIELDS = {
+    Referral: "referral",
+    ChannelCase: "case",
+    PanelMeeting: "meeting",
+    InformationRequest: "information_request",
+}
+_PARENTS = tuple(_PARENT_FIELDS.values())
 
 
 class Document(models.Model):
@@ -192,7 +218,7 @@ class Document(models.Model):
 def get_document_for_user(user, pk) -> Document:
     """The only single-document fetch: 404 unless ``user`` sees the document's record and
     the document is scanned clean (``visible_to``)."""
-    document = Document.objects.visible_to(user).filter(pk=pk).first()
+    document = the_one(Document.objects.visible_to(user).filter(pk=pk))
     if document is None:
         raise Http404("No such document")
     return document

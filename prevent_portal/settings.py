@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Declares the council areas the request acts for: the row-level security wall (ADR 0011).
     "prevent_portal.areas.middleware.AreaWallMiddleware",
+    # Builds each user's visible_to scopes once per request (prevent_portal/accounts/access.py).
+    "prevent_portal.accounts.middleware.AccessScopesMiddleware",
 ]
 
 ROOT_URLCONF = "prevent_portal.urls"

@@ -22,6 +22,7 @@ from prevent_portal.accounts.access import (
     area_ids_for,
     get_object_for_user,
     has_global_perm,
+    the_one,
 )
 from prevent_portal.accounts.models import Agency, GrantFields, LocalLookup, Lookup, Role, Sector
 from prevent_portal.areas.models import area_field
@@ -855,7 +856,7 @@ def get_person_for_user(user, pk, *, perm: str = "view") -> Person:
     """The only single-person fetch: 404 unless one of their referrals is visible to
     ``user``; for any ``perm`` but "view", 403 unless ``user`` holds it model-wide (a person
     has no owning agency and no grants of their own: only the Coordinator changes one)."""
-    person = Person.objects.visible_to(user).filter(pk=pk).first()
+    person = the_one(Person.objects.visible_to(user).filter(pk=pk))
     if person is None:
         raise Http404("No such record")
     if perm != "view" and not has_global_perm(user, f"referrals.{perm}_person"):

@@ -41,6 +41,7 @@ from prevent_portal.accounts.access import (
     global_perm_area_ids,
     has_global_perm,
     in_areas_of,
+    the_one,
 )
 from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.areas.models import area_field
@@ -303,7 +304,7 @@ def get_return_for_user(user, pk, *, perm: str = "view") -> ComplianceReturn:
     )
     if perm not in {"view", "change"}:
         raise ValueError(f"Unknown permission {perm!r}")
-    obj = queryset.visible_to(user).filter(pk=pk).first()
+    obj = the_one(queryset.visible_to(user).filter(pk=pk))
     if obj is None:
         raise Http404("No such return")
     if perm == "change" and not ComplianceReturn.objects.editable_by(user).filter(pk=pk).exists():
@@ -322,7 +323,7 @@ class RegisterQuerySet(models.QuerySet):
 
 
 def _get_register_entry(model, user, pk, perm: str, related: tuple[str, ...]):
-    obj = model.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
+    obj = the_one(model.objects.visible_to(user).select_related(*related).filter(pk=pk))
     if obj is None:
         raise Http404("No such record")
     if perm != "view" and obj.area_id not in global_perm_area_ids(

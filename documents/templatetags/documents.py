@@ -4,7 +4,6 @@ with the link to add one where they may. The page's own view needs no change."""
 from __future__ import annotations
 
 from django import template
-from django.db.models import Q
 from django.urls import reverse
 
 from channel_panel.models import MANAGE_MEETINGS, ChannelCase, PanelMeeting
@@ -33,12 +32,10 @@ def documents_section(context, record, heading="Documents"):
     information requests (seen by those who see the requests). The link to add one shows to
     those the upload view lets in (documents/views.py: the same rules)."""
     user = context["request"].user
-    documents = Document.objects.visible_to(user).select_related("uploaded_by")
+    documents = Document.objects.visible_on(user, record).select_related("uploaded_by")
     if isinstance(record, Referral):
-        documents = documents.filter(Q(referral=record) | Q(information_request__referral=record))
         add_url = reverse("documents:referral_upload", args=[record.pk])
     else:
-        documents = documents.on(record)
         add_url = reverse(
             {
                 ChannelCase: "documents:case_upload",

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
-from prevent_portal.accounts.access import area_ids_for, has_role, is_active_user
+from prevent_portal.accounts.access import area_ids_for, has_role, is_active_user, the_one
 from prevent_portal.accounts.models import Role
 
 EDITOR_ROLES = frozenset({Role.COORDINATOR})
@@ -78,7 +78,7 @@ def fetch_for_user(queryset, user, pk, *, perm: str = "view", actions=None):
     """One record through ``queryset.visible_to(user)``: 404 if not visible, 403 if ``perm``
     is not among ``actions(user, obj)`` (by default: "view" for readers, "change" for the
     editors of its area)."""
-    obj = queryset.visible_to(user).filter(pk=pk).first()
+    obj = the_one(queryset.visible_to(user).filter(pk=pk))
     if obj is None:
         raise Http404("No such record")
     allowed = actions(user, obj) if actions else default_actions(user, obj)

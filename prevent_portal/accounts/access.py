@@ -49,7 +49,9 @@ Not visible gives 404; visible but not allowed to act gives 403.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Permission
@@ -97,6 +99,36 @@ def _role_reach(model: type[models.Model], user: User) -> list[str]:
     roles = _cache(user).roles
     reach = _ROLE_REACH.get(model._meta.label_lower, [])
     return [lookup for role, lookup in reach if role in roles]
+
+
+def _reached(records: models.QuerySet, lookup: str, user: User) -> models.QuerySet:
+    """Rule 6's branch of a scope: the primary keys of ``records`` whose ``lookup`` is
+    ``user``, as one column of ids.
+
+    A reach runs through a to-many relation (a chair reaches a referral through every
+    agenda item it was on), so the ids are read from that relation's own foreign key,
+    de-duplicated, without joining back to the records: 2,943 agenda items of a chair's
+    meetings were 2,943 primary-key probes of the referrals table and, duplicated, misled
+    the planner into a nested loop (70 ms of the chair's home page at scale 1)."""
+    model, path = records.model, lookup.split("__")
+    for step, name in enumerate(path[:-1]):
+        field = model._meta.get_field(name)
+        if not field.is_relation:
+            break
+        if field.one_to_many and field.field.target_field == model._meta.pk:
+            # ``name`` is a reverse foreign key: its table holds the ids of ``model``.
+            through = {"__".join(path[step + 1 :]): user, f"{field.field.attname}__isnull": False}
+            ids = (
+                field.related_model._base_manager.filter(**through)
+                .order_by()
+                .values(field.field.attname)
+                .distinct()
+            )
+            if step == 0:
+                return ids
+            return records.filter(**{f"{'__'.join(path[:step])}__in": ids}).values("pk")
+        model = field.related_model
+    return records.filter(**{lookup: user}).values("pk").distinct()
 
 
 def role_group_name(role: str) -> str:
@@ -272,6 +304,53 @@ def global_perm_area_ids(user, perm: str) -> set[int]:
     return area_ids_for(user, roles)
 
 
+def _model_wide_everywhere(user, perm: str) -> bool:
+    """Whether ``user``'s model-wide ``perm`` (rule 2) reaches every area they work in
+    (rule 8): then every record rule 8 lets through is theirs to ``perm``, and nothing else
+    is."""
+    if not has_global_perm(user, perm):
+        return False
+    everywhere = wall_area_ids(user)
+    return bool(everywhere) and everywhere <= global_perm_area_ids(user, perm)
+
+
+# The scopes built during the current request (``scopes_per_request``); None outside one.
+_REQUEST_SCOPES: ContextVar[dict | None] = ContextVar("prevent_access_scopes", default=None)
+
+
+@contextmanager
+def scopes_per_request() -> Iterator[None]:
+    """Within one request, build each user's scope of a model once (``_built_once``).
+
+    A page asks ``visible_to`` 10-20 times, mostly of the same few models, and building the
+    scope's union cost a few milliseconds each time (docs/performance.md, "Per-request
+    cost"). What is kept is the unevaluated subquery: it reads the grant tables each time
+    it runs, so a grant made during the request is seen; only the instant a grant must be
+    live at (``live_grant_q``) is that of the first build, milliseconds earlier.
+    Nothing is kept past the request: the middleware (``AccessScopesMiddleware``) opens and
+    closes it, and outside a request (tasks, commands, tests calling the access module
+    directly) every call builds its own."""
+    token = _REQUEST_SCOPES.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_SCOPES.reset(token)
+
+
+def _built_once(user, queryset: models.QuerySet, action: str, build: Callable[[], models.QuerySet]):
+    """``build()``, or the scope built for the same user object, model, queryset class and
+    action earlier in this request. Keyed by the user's access cache (one per user object,
+    dropped by ``forget``), so no scope passes between users or outlives a change of
+    roles."""
+    built = _REQUEST_SCOPES.get()
+    if built is None:
+        return build()
+    key = (_cache(user), queryset.model, type(queryset), action)
+    if key not in built:
+        built[key] = build()
+    return built[key]
+
+
 def _agencies_holding(cache: _AccessCache, role: str) -> list[int]:
     """The agencies where the cached user holds ``role`` through an active membership."""
     return sorted(a for a, held in cache.roles_by_agency.items() if role in held)
@@ -323,24 +402,18 @@ class ProtectedQuerySet(models.QuerySet):
         if not is_active_user(user):
             return self.none()
         # Rule 8 bounds every branch of the scope at once.
-        in_areas = self.in_areas_of(user)
-        if self._model_wide_in_every_area(user, action):
-            # Rule 2 reaches every area rule 8 allows (a Coordinator of one council): the
-            # records of those areas are exactly what the user may see, so the other branches
-            # add nothing. A plain area filter, not ``pk IN (... UNION ALL ...)``: PostgreSQL
-            # can then walk an index in the list's order and read one page, instead of every
-            # row of the area and a primary-key probe for each (docs/performance.md, issue 18
-            # branch list18).
-            return in_areas
-        return in_areas.filter(pk__in=self._scope_ids(user, action))
-
-    def _model_wide_in_every_area(self, user: User, action: str) -> bool:
-        """Whether ``user`` holds the model-wide ``action`` (rule 2) in every area they work
-        in (rule 8): then the areas alone say what they may ``action``."""
-        perm = _perm_name(self.model, action)
-        if perm not in _cache(user).global_perms:
-            return False
-        return global_perm_area_ids(user, perm) >= wall_area_ids(user)
+        bounded = self.in_areas_of(user)
+        if _model_wide_everywhere(user, _perm_name(self.model, action)):
+            # Rule 2 already reaches every record rule 8 lets through (a Coordinator working
+            # in their own council's area alone): the other branches can add nothing, so the
+            # scope is the area filter itself. Building and compiling the union for nothing
+            # cost a few milliseconds a query, 10-20 times a page (docs/performance.md,
+            # "Per-request cost"). A plain area filter, not ``pk IN (... UNION ALL ...)``, also
+            # lets PostgreSQL walk an index in a list's order and read one page, instead of
+            # every row of the area and a primary-key probe for each (branch list18).
+            return bounded
+        scope = _built_once(user, self, action, lambda: self._scope_ids(user, action))
+        return bounded.filter(pk__in=scope)
 
     def _scope_ids(self, user: User, action: str) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
@@ -370,8 +443,7 @@ class ProtectedQuerySet(models.QuerySet):
                     owned = {field: user, f"{agency_field}__in": agencies}
                     branches.append(records.filter(**owned).values("pk"))
             branches += [
-                records.filter(**{lookup: user}).values("pk")
-                for lookup in _role_reach(self.model, user)
+                _reached(records, lookup, user) for lookup in _role_reach(self.model, user)
             ]
         codename = f"{action}_{self.model._meta.model_name}"
         user_grants = self.model.user_grants.rel.related_model
@@ -457,10 +529,22 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
     return actions
 
 
+def the_one(queryset: models.QuerySet) -> models.Model | None:
+    """The record of ``queryset`` already narrowed to one primary key, or None: every
+    single-record fetch through ``visible_to`` reads it this way. Not ``first()``: its
+    ``ORDER BY ... LIMIT 1`` made PostgreSQL weigh fast-start plans for every join order of
+    a detail page's ``select_related`` and the scope, planning four times as long for the
+    same single row (13 ms of the case page at scale 1; docs/performance.md, "Per-request
+    cost")."""
+    for obj in queryset.order_by():
+        return obj
+    return None
+
+
 def get_object_for_user(queryset: ProtectedQuerySet, user: User, pk, *, perm: str = "view"):
     """Fetch one record: 404 if ``user`` may not see it, 403 if they see it but ``perm``
     (an action such as "change" or "share") is not theirs."""
-    obj = queryset.visible_to(user).filter(pk=pk).first()
+    obj = the_one(queryset.visible_to(user).filter(pk=pk))
     if obj is None:
         raise Http404("No such record")
     if perm != "view" and perm not in actions_for(user, obj):
@@ -491,4 +575,5 @@ __all__ = [
     "register_role_reach",
     "require_role",
     "roles_of",
+    "the_one",
 ]

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_portal.accounts.access import require_role
+from prevent_portal.accounts.access import require_role, the_one
 from prevent_portal.accounts.models import Role
 from prevent_portal.audit.access_log import log_access
 from referrals import services
@@ -411,8 +411,8 @@ def intake_discard(request):
 @require_GET
 def intake_confirmation(request, pk):
     """The reference of a referral the user has just made; nobody else's."""
-    referral = (
-        Referral.objects.visible_to(request.user).filter(referrer=request.user, pk=pk).first()
+    referral = the_one(
+        Referral.objects.visible_to(request.user).filter(referrer=request.user, pk=pk)
     )
     if referral is None:
         raise Http404("No such referral")

@@ -81,10 +81,12 @@ def test_the_short_form_gives_exactly_the_rows_of_every_branch(world, two_areas)
             got = set(plain._with_action(user, "view").values_list("pk", flat=True))
             expected = set(_long_form(model, user).values_list("pk", flat=True))
             assert got == expected, (model._meta.label, user.username)
-    referrals = Referral.objects.all()
-    assert referrals._model_wide_in_every_area(world.coordinator, "view")
-    assert not referrals._model_wide_in_every_area(mixed, "view")
-    assert not referrals._model_wide_in_every_area(world.spoc_a, "view")
+    from prevent_portal.accounts.access import _model_wide_everywhere
+
+    perm = "referrals.view_referral"
+    assert _model_wide_everywhere(world.coordinator, perm)
+    assert not _model_wide_everywhere(mixed, perm)
+    assert not _model_wide_everywhere(world.spoc_a, perm)
     # The mixed Coordinator sees their own area's referrals and the partner's elsewhere.
     seen = set(Referral.objects.visible_to(mixed).values_list("area", flat=True))
     assert seen == {two_areas.here.pk, elsewhere.area.pk}

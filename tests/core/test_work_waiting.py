@@ -6,7 +6,7 @@ number of queries whatever the amount of work behind it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from html import unescape
 
 import pytest
@@ -193,6 +193,31 @@ def test_chair_sees_the_next_meeting_its_quorum_and_minutes_to_approve(client, w
     assert items["minutes_waiting"][0] == "1 meeting's minutes waiting for your approval"
     assert "3 December 2026" in shown(chair, items["minutes_waiting"][1])
     assert "17 December 2026" in shown(chair, items["next_meeting"][1])
+
+
+def test_chairs_next_meeting_counts_its_case_items_and_those_without_a_decision(
+    client, world, time_machine
+):
+    """The next meeting's detail counts case items (not other business) and, of them, the
+    undecided ones among them."""
+    time_machine.move_to(datetime(2026, 12, 12, 16, 0, tzinfo=UTC))
+    meeting = factories.meeting(world.chair, meets_on=TODAY, starts_at=time(10, 0))
+    decided = channel.agenda_item_add(
+        meeting=meeting, referral=factories.panel_referral(world.agency_a), acting_user=world.chair
+    )
+    channel.agenda_item_add(
+        meeting=meeting, referral=factories.panel_referral(world.agency_b), acting_user=world.chair
+    )
+    channel.agenda_item_add(meeting=meeting, title="Terms of reference", acting_user=world.chair)
+    channel.decision_record(
+        item=decided,
+        outcome="refer_elsewhere",
+        rationale="Housing need",
+        referred_to="Housing options",
+        acting_user=world.chair,
+    )
+    html = client_for(client, world.chair).get("/").content.decode()
+    assert "2 case items on the agenda, 1 without a decision." in unescape(html)
 
 
 def test_partner_sees_packs_requests_contacts_and_returns_of_their_own_agency(

@@ -26,6 +26,19 @@ def test_percent_is_rounded_half_up_to_a_whole_number(compliant, eligible, expec
     assert percent_half_up(compliant, eligible) == expected
 
 
+def test_percent_in_whole_numbers_agrees_with_decimal_rounding_half_up():
+    """The integer arithmetic gives what Decimal's ROUND_HALF_UP gives, for every count
+    of every total up to 400 (every half among them)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    for total in range(1, 401):
+        for count in range(total + 1):
+            exact = (Decimal(count) * 100 / Decimal(total)).quantize(
+                Decimal("1"), rounding=ROUND_HALF_UP
+            )
+            assert percent_half_up(count, total) == int(exact), (count, total)
+
+
 def test_a_return_meets_its_target_on_the_printed_percentage():
     # An unsaved return names its area: the default would ask the database for it.
     assert ComplianceReturn(
