@@ -41,7 +41,11 @@ Rules, in one place so they can be reviewed in one read:
    the access module alone still keeps areas apart. One helper applies it
    (``in_areas_of``, and ``record_in_areas_of`` for one record); every ``visible_to`` and
    ``actions_for`` passes through it (tests/areas/test_access_matches_wall.py walks every
-   area-owned model and persona of a two-area world).
+   area-owned model and persona of a two-area world). Within that bound, what a role gives
+   through an agency (rule 3's own agency, rule 4's owner fields, rule 5's agency group
+   grants) reaches only the areas that agency serves now, and rule 6's reach only the areas
+   where its role is held: a second membership elsewhere does not carry one agency's reach
+   into another's areas (``through_agencies_q``; tests/areas/test_access_per_agency_area.py).
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -279,6 +283,14 @@ def through_agencies_q(
     return found
 
 
+def serves_through(user, roles: Iterable[str] | None, agency_id, area_id) -> bool:
+    """One record's ``through_agencies_q``: ``user`` holds one of ``roles`` at ``agency_id``
+    and that agency serves ``area_id`` now."""
+    if not is_active_user(user) or agency_id not in agency_ids_for(user, roles):
+        return False
+    return _agency_serves(_cache(user), agency_id, area_id)
+
+
 def _agency_serves(cache: _AccessCache, agency_id, area_id) -> bool:
     return area_id is not None and area_id in cache.area_ids_by_agency.get(agency_id, ())
 
@@ -506,5 +518,6 @@ __all__ = [
     "register_role_reach",
     "require_role",
     "roles_of",
+    "serves_through",
     "through_agencies_q",
 ]
