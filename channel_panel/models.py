@@ -978,13 +978,13 @@ class MeetingActionQuerySet(models.QuerySet):
         (themselves, or as a SPOC of the owning agency); and an action on an agenda item
         only if they may open that item (its case or referral): owning an action about a
         case is never a way to see the case."""
-        from prevent_portal.accounts.access import agency_ids_for, is_active_user
+        from prevent_portal.accounts.access import in_areas_of, is_active_user
 
         if not is_active_user(user):
             return self.none()
-        spoc_of = agency_ids_for(user, [Role.SPOC])
-        owned = Q(owner_user=user) | Q(owner_agency__in=spoc_of)
-        return self.filter(
+        owned = self._owned_q(user)
+        # Access rule 8: only the meetings of the areas the user works in.
+        return in_areas_of(self, user, "meeting__area").filter(
             # The meeting as a whole's actions: for who takes part in it as a whole (not
             # someone invited for one item) and their owners.
             Q(item__isnull=True)
@@ -998,13 +998,19 @@ class MeetingActionQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=MeetingAction.Status.OPEN)
 
+    @staticmethod
+    def _owned_q(user) -> Q:
+        """Named as owner, or a SPOC of the owning agency in an area it serves now (access
+        rule 8 per agency: an agency that stopped serving an area owns nothing there)."""
+        from prevent_portal.accounts.access import through_agencies_q
+
+        return Q(owner_user=user) | through_agencies_q(
+            user, [Role.SPOC], "owner_agency", "meeting__area"
+        )
+
     def owned_by(self, user):
         """Actions ``user`` owns: named, or through an agency they are a SPOC of."""
-        from prevent_portal.accounts.access import agency_ids_for
-
-        return self.filter(
-            Q(owner_user=user) | Q(owner_agency__in=agency_ids_for(user, [Role.SPOC]))
-        )
+        return self.filter(self._owned_q(user))
 
     def carried_to(self, meeting: PanelMeeting):
         """What ``meeting`` carries forward: actions of earlier meetings of its panel (its
@@ -1081,11 +1087,14 @@ class MeetingAction(models.Model):
         return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())
 
     def is_owned_by(self, user) -> bool:
-        from prevent_portal.accounts.access import agency_ids_for
+        from prevent_portal.accounts.access import serves_through, wall_area_ids
 
+        area_id = self.meeting.area_id
+        if area_id not in wall_area_ids(user):
+            return False  # access rule 8
         if self.owner_user_id:
             return self.owner_user_id == user.pk
-        return self.owner_agency_id in agency_ids_for(user, [Role.SPOC])
+        return serves_through(user, [Role.SPOC], self.owner_agency_id, area_id)
 
 
 # Who may own an action: the panel and the agencies' SPOCs, whose home pages list them.

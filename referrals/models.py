@@ -23,6 +23,7 @@ from prevent_portal.accounts.access import (
     get_object_for_user,
     has_global_perm,
     the_one,
+    through_agencies_q,
 )
 from prevent_portal.accounts.models import Agency, GrantFields, LocalLookup, Lookup, Role, Sector
 from prevent_portal.areas.models import area_field
@@ -280,13 +281,13 @@ class ReferralQuerySet(ProtectedQuerySet):
         from (rule 4 alone): what the referrer's own pages show, and only that."""
         from referrals.referrer import with_finished
 
-        agencies = agency_ids_for(user, [Role.REFERRER])
         return with_finished(
-            # Rule 8: a referral transferred to an area the referrer does not work in is no
-            # longer theirs to follow (``transferred_away_from`` says where it went).
+            # Rule 8, per agency: a referral transferred to an area the agency referred from
+            # does not serve is no longer theirs to follow (``transferred_away_from`` says
+            # where it went), whatever role they hold there through another agency.
             self.in_areas_of(user).filter(
+                through_agencies_q(user, [Role.REFERRER], "referring_agency"),
                 referrer=user,
-                referring_agency__in=sorted(agencies),
                 depersonalised_at__isnull=True,
             )
         )
@@ -570,7 +571,8 @@ class InformationRequestQuerySet(models.QuerySet):
             return self.none()
         earliest_due = timezone.localdate() - timedelta(days=INFORMATION_REQUEST_GRACE_DAYS)
         return self.filter(
-            agency_id__in=sorted(agencies),
+            # Asked of an agency serving the referral's area now (rule 8 per agency).
+            through_agencies_q(user, [Role.SPOC], "agency", "referral__area"),
             status=InformationRequest.Status.OPEN,
             due_on__gte=earliest_due,
             referral__depersonalised_at__isnull=True,

@@ -116,13 +116,12 @@ class TransferTraceQuerySet(models.QuerySet):
         8 keeps the referral itself from them): its reference and the days it was sent and
         passed on, while they are a referrer at the agency they referred from (rule 4), in
         the areas they work in (the wall's own test)."""
-        from prevent_portal.accounts.access import agency_ids_for, in_areas_of
+        from prevent_portal.accounts.access import in_areas_of, through_agencies_q
         from prevent_portal.accounts.models import Role
 
-        agencies = sorted(agency_ids_for(user, [Role.REFERRER]))
-        if not agencies:
-            return self.none()
-        return in_areas_of(self, user).filter(referrer=user, referring_agency__in=agencies)
+        return in_areas_of(self, user).filter(
+            through_agencies_q(user, [Role.REFERRER], "referring_agency"), referrer=user
+        )
 
 
 class TransferTrace(models.Model):

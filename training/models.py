@@ -42,6 +42,7 @@ from prevent_portal.accounts.access import (
     has_global_perm,
     in_areas_of,
     the_one,
+    through_agencies_q,
 )
 from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.areas.models import area_field
@@ -213,11 +214,11 @@ class ComplianceReturnQuerySet(models.QuerySet):
         """Model-wide sight within its areas (rule 7), or the SPOC's agencies."""
         perm = f"training.{action}_compliancereturn"
         query = Q(area_id__in=sorted(global_perm_area_ids(user, perm)))
-        spoc_agencies = agency_ids_for(user, [Role.SPOC])
-        if spoc_agencies:
-            query |= Q(agency_id__in=sorted(spoc_agencies))
-        # Rule 8 of the access module: only the areas the user works in (a return to an area
-        # the SPOC's agency no longer serves is that area's alone), as the wall limits it.
+        # The SPOC's agencies' returns, each in the areas that agency serves now (rule 8 per
+        # agency: a return to an area the agency no longer serves is that area's alone, even
+        # for a SPOC who works there through another agency).
+        query |= through_agencies_q(user, [Role.SPOC], "agency")
+        # Rule 8 of the access module: only the areas the user works in, as the wall limits it.
         return in_areas_of(self.filter(query), user)
 
     def visible_to(self, user) -> ComplianceReturnQuerySet:

@@ -15,11 +15,20 @@ from governance.models.access import (
     READER_ROLES,
     AreaPathMixin,
     ReadableQuerySet,
+    area_id_of,
     default_actions,
     edits_area_of,
     fetch_for_user,
 )
-from prevent_portal.accounts.access import agency_ids_for, area_ids_for, has_role, is_active_user
+from prevent_portal.accounts.access import (
+    area_ids_for,
+    has_role,
+    in_areas_of,
+    is_active_user,
+    serves_through,
+    through_agencies_q,
+    wall_area_ids,
+)
 from prevent_portal.accounts.models import Agency, Role
 from prevent_portal.areas.models import area_field
 
@@ -97,12 +106,15 @@ class ActionItemQuerySet(AreaPathMixin, models.QuerySet):
         them as owner."""
         if not is_active_user(user):
             return self.none()
-        spoc_agencies = sorted(agency_ids_for(user, [Role.SPOC]))
-        owned = Q(owner_agency_id__in=spoc_agencies) | Q(owner_officer=user)
+        # An agency's items in the areas it serves now (access rule 8 per agency), and all of
+        # it within the areas the user works in (rule 8).
+        owned = through_agencies_q(user, [Role.SPOC], "owner_agency", self.area_path) | Q(
+            owner_officer=user
+        )
         read_areas = sorted(area_ids_for(user, READER_ROLES))
         if read_areas:
             owned |= Q(action__period__area__in=read_areas)
-        return self.filter(owned)
+        return in_areas_of(self.filter(owned), user, self.area_path)
 
     def review(self, *, start: date, end: date, as_of: date) -> ActionItemQuerySet:
         """Annotate what the quarterly review of ``start``..``end`` needs, in one query:
@@ -171,9 +183,12 @@ class ActionItem(models.Model):
         """The officer named as owner, or a single point of contact of the owning agency."""
         if not is_active_user(user):
             return False
+        area_id = area_id_of(self)
+        if area_id not in wall_area_ids(user):
+            return False  # access rule 8: nothing outside the areas the user works in
         if self.owner_officer_id == user.pk:
             return True
-        return self.owner_agency_id in agency_ids_for(user, [Role.SPOC])
+        return serves_through(user, [Role.SPOC], self.owner_agency_id, area_id)
 
     def is_overdue(self, on: date) -> bool:
         return bool(self.due_on and self.due_on < on and not self.completed_on)

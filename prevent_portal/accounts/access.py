@@ -41,7 +41,11 @@ Rules, in one place so they can be reviewed in one read:
    the access module alone still keeps areas apart. One helper applies it
    (``in_areas_of``, and ``record_in_areas_of`` for one record); every ``visible_to`` and
    ``actions_for`` passes through it (tests/areas/test_access_matches_wall.py walks every
-   area-owned model and persona of a two-area world).
+   area-owned model and persona of a two-area world). Within that bound, what a role gives
+   through an agency (rule 3's own agency, rule 4's owner fields, rule 5's agency group
+   grants) reaches only the areas that agency serves now, and rule 6's reach only the areas
+   where its role is held: a second membership elsewhere does not carry one agency's reach
+   into another's areas (``through_agencies_q``; tests/areas/test_access_per_agency_area.py).
 
 Not visible gives 404; visible but not allowed to act gives 403.
 """
@@ -94,22 +98,25 @@ def register_role_reach(model: type[models.Model], role: str, lookup: str) -> No
         _ROLE_REACH[model._meta.label_lower].append(entry)
 
 
-def _role_reach(model: type[models.Model], user: User) -> list[str]:
-    """The rule-6 lookups that apply to ``user`` (those of roles they hold now)."""
+def _role_reach_of(model: type[models.Model], user: User) -> list[tuple[str, str]]:
+    """The rule-6 ``(role, lookup)`` pairs that apply to ``user`` (roles they hold now); each
+    reaches only the records of the areas where they hold that role."""
     roles = _cache(user).roles
     reach = _ROLE_REACH.get(model._meta.label_lower, [])
-    return [lookup for role, lookup in reach if role in roles]
+    return [(role, lookup) for role, lookup in reach if role in roles]
 
 
 def _reached(records: models.QuerySet, lookup: str, user: User) -> models.QuerySet:
-    """Rule 6's branch of a scope: the primary keys of ``records`` whose ``lookup`` is
-    ``user``, as one column of ids.
+    """Rule 6's branch of a scope: the primary keys of ``records`` (already bounded to the
+    areas where the role is held) whose ``lookup`` is ``user``, as one column of ids.
 
     A reach runs through a to-many relation (a chair reaches a referral through every
-    agenda item it was on), so the ids are read from that relation's own foreign key,
-    de-duplicated, without joining back to the records: 2,943 agenda items of a chair's
-    meetings were 2,943 primary-key probes of the referrals table and, duplicated, misled
-    the planner into a nested loop (70 ms of the chair's home page at scale 1)."""
+    agenda item it was on), so the ids are read from that relation's own foreign key and
+    de-duplicated before they meet the records: 2,943 agenda items of a chair's meetings
+    were 2,943 primary-key probes of the referrals table and, duplicated, misled the planner
+    into a nested loop (70 ms of the chair's home page at scale 1). The records are still
+    read, for their own area: a referral on an agenda the user chaired may since have moved
+    to another area (review18)."""
     model, path = records.model, lookup.split("__")
     for step, name in enumerate(path[:-1]):
         field = model._meta.get_field(name)
@@ -124,9 +131,8 @@ def _reached(records: models.QuerySet, lookup: str, user: User) -> models.QueryS
                 .values(field.field.attname)
                 .distinct()
             )
-            if step == 0:
-                return ids
-            return records.filter(**{f"{'__'.join(path[:step])}__in": ids}).values("pk")
+            through_path = "__".join(path[:step])
+            return records.filter(**{f"{through_path}__in" if step else "pk__in": ids}).values("pk")
         model = field.related_model
     return records.filter(**{lookup: user}).values("pk").distinct()
 
@@ -148,15 +154,21 @@ class _AccessCache:
         self.roles: set[str] = {role for _, _, role, _ in rows}
         self.roles_by_agency: dict[int, set[str]] = defaultdict(set)
         self.area_ids_by_role: dict[str, set[int]] = defaultdict(set)
+        # The areas each agency serves now: what it owns elsewhere (a record of an area it
+        # stopped serving) its members do not see through it (rule 8, per agency).
+        self.area_ids_by_agency: dict[int, set[int]] = defaultdict(set)
         self.case_agency_ids: set[int] = set()
         self.case_group_ids: set[int] = set()
+        self.agency_by_case_group: dict[int, int] = {}
         for agency_id, group_id, role, area_id in rows:
             self.roles_by_agency[agency_id].add(role)
             if area_id is not None:
                 self.area_ids_by_role[role].add(area_id)
+                self.area_ids_by_agency[agency_id].add(area_id)
             if role in AGENCY_CASE_ROLES:
                 self.case_agency_ids.add(agency_id)
                 self.case_group_ids.add(group_id)
+                self.agency_by_case_group[group_id] = agency_id
         # Model-level permissions through groups and direct assignment, never via superuser.
         if perms is None:
             perms = Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
@@ -351,6 +363,47 @@ def _built_once(user, queryset: models.QuerySet, action: str, build: Callable[[]
     return built[key]
 
 
+def _by_served_areas(cache: _AccessCache, agency_ids: Iterable[int]) -> list[tuple[list, list]]:
+    """``agency_ids`` grouped by the areas each serves now: ``[(agencies, areas), ...]``,
+    one pair per distinct set of areas (usually one), agencies serving none left out."""
+    grouped: dict[frozenset[int], list[int]] = defaultdict(list)
+    for agency_id in sorted(set(agency_ids)):
+        areas = cache.area_ids_by_agency.get(agency_id)
+        if areas:
+            grouped[frozenset(areas)].append(agency_id)
+    return sorted((agencies, sorted(areas)) for areas, agencies in grouped.items())
+
+
+def through_agencies_q(
+    user, roles: Iterable[str] | None, agency_field: str, area_field: str = "area"
+) -> Q:
+    """Rules 3 and 4 under rule 8, per agency: the records whose ``agency_field`` is an
+    agency where ``user`` holds one of ``roles`` (default: the case roles), **in an area that
+    agency serves now**. Bounding by every area the user works in is not enough: a SPOC of
+    an agency that stopped serving an area, who also holds any role there through another
+    agency (a seconded officer, a regional lead with a council role), would see what the
+    first agency still owns in it. Matches nothing when there is no such agency."""
+    if not is_active_user(user):
+        return Q(pk__in=[])
+    cache = _cache(user)
+    found = Q(pk__in=[])
+    for agencies, areas in _by_served_areas(cache, agency_ids_for(user, roles)):
+        found |= Q(**{f"{agency_field}__in": agencies, f"{area_field}__in": areas})
+    return found
+
+
+def serves_through(user, roles: Iterable[str] | None, agency_id, area_id) -> bool:
+    """One record's ``through_agencies_q``: ``user`` holds one of ``roles`` at ``agency_id``
+    and that agency serves ``area_id`` now."""
+    if not is_active_user(user) or agency_id not in agency_ids_for(user, roles):
+        return False
+    return _agency_serves(_cache(user), agency_id, area_id)
+
+
+def _agency_serves(cache: _AccessCache, agency_id, area_id) -> bool:
+    return area_id is not None and area_id in cache.area_ids_by_agency.get(agency_id, ())
+
+
 def _agencies_holding(cache: _AccessCache, role: str) -> list[int]:
     """The agencies where the cached user holds ``role`` through an active membership."""
     return sorted(a for a, held in cache.roles_by_agency.items() if role in held)
@@ -433,18 +486,21 @@ class ProtectedQuerySet(models.QuerySet):
             # Rule 7: model-wide, within the areas where the role giving it is held.
             areas = sorted(global_perm_area_ids(user, perm))
             branches.append(records.filter(**{f"{self.area_field}__in": areas}).values("pk"))
+        area_in = f"{self.area_field}__in"
         if action == "view":
-            if cache.case_agency_ids:
-                agency_filter = {f"{self.agency_field}__in": sorted(cache.case_agency_ids)}
+            # Rules 3, 4 and 6 each within the areas of the agency or role that gives them
+            # (rule 8 per agency: ``through_agencies_q``), one branch per set of areas.
+            for agencies, areas in _by_served_areas(cache, cache.case_agency_ids):
+                agency_filter = {f"{self.agency_field}__in": agencies, area_in: areas}
                 branches.append(records.filter(**agency_filter).values("pk"))
             for field, (role, agency_field) in self.owner_fields.items():
-                agencies = _agencies_holding(cache, role)
-                if agencies:
-                    owned = {field: user, f"{agency_field}__in": agencies}
+                for agencies, areas in _by_served_areas(cache, _agencies_holding(cache, role)):
+                    owned = {field: user, f"{agency_field}__in": agencies, area_in: areas}
                     branches.append(records.filter(**owned).values("pk"))
-            branches += [
-                _reached(records, lookup, user) for lookup in _role_reach(self.model, user)
-            ]
+            for role, lookup in _role_reach_of(self.model, user):
+                areas = sorted(cache.area_ids_by_role.get(role, ()))
+                if areas:
+                    branches.append(_reached(records.filter(**{area_in: areas}), lookup, user))
         codename = f"{action}_{self.model._meta.model_name}"
         user_grants = self.model.user_grants.rel.related_model
         group_grants = self.model.group_grants.rel.related_model
@@ -453,12 +509,15 @@ class ProtectedQuerySet(models.QuerySet):
             .order_by()
             .values("content_object_id")
         )
-        if cache.case_group_ids:
+        # An agency's group grant reaches records of the areas that agency serves now.
+        agency_groups = {a: g for g, a in cache.agency_by_case_group.items()}
+        for agencies, areas in _by_served_areas(cache, agency_groups):
             branches.append(
                 group_grants.objects.filter(
                     live_grant_q(),
-                    group_id__in=sorted(cache.case_group_ids),
+                    group_id__in=sorted(agency_groups[a] for a in agencies),
                     permission__codename=codename,
+                    **{f"content_object__{area_in}": areas},
                 )
                 .order_by()
                 .values("content_object_id")
@@ -491,18 +550,29 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
             not hasattr(obj, area_attr) or getattr(obj, area_attr) in global_perm_area_ids(user, p)
         )
     }
+    # Rules 3, 4, 5 (agency groups) and 6 act only through an agency serving the record's
+    # area, or a role held there (rule 8 per agency, as ``_scope_ids``).
+    record_area = _record_area(obj, getattr(queryset_class, "area_field", "area"))
     agency_id = getattr(obj, f"{queryset_class.agency_field}_id", None)
     role_actions: dict[str, set[str]] = getattr(model, "AGENCY_ROLE_ACTIONS", {})
-    for role in cache.roles_by_agency.get(agency_id, set()):
-        if role in AGENCY_CASE_ROLES:
-            actions.add("view")
-        actions |= role_actions.get(role, set())
+    if _agency_serves(cache, agency_id, record_area):
+        for role in cache.roles_by_agency.get(agency_id, set()):
+            if role in AGENCY_CASE_ROLES:
+                actions.add("view")
+            actions |= role_actions.get(role, set())
     for field, (role, agency_field) in queryset_class.owner_fields.items():
-        if getattr(obj, f"{field}_id", None) == user.pk and getattr(
-            obj, f"{agency_field}_id", None
-        ) in _agencies_holding(cache, role):
+        owner_agency = getattr(obj, f"{agency_field}_id", None)
+        if (
+            getattr(obj, f"{field}_id", None) == user.pk
+            and owner_agency in _agencies_holding(cache, role)
+            and _agency_serves(cache, owner_agency, record_area)
+        ):
             actions.add("view")
-    reach = _role_reach(model, user)
+    reach = [
+        lookup
+        for role, lookup in _role_reach_of(model, user)
+        if record_area in cache.area_ids_by_role.get(role, ())
+    ]
     if reach and "view" not in actions:
         reached = Q()
         for lookup in reach:
@@ -514,9 +584,14 @@ def actions_for(user: User, obj: models.Model) -> set[str]:
             "permission__codename", flat=True
         )
     )
-    if cache.case_group_ids:
+    serving_groups = sorted(
+        group
+        for group, agency in cache.agency_by_case_group.items()
+        if _agency_serves(cache, agency, record_area)
+    )
+    if serving_groups:
         grants += list(
-            obj.group_grants.filter(live_grant_q(), group_id__in=cache.case_group_ids).values_list(
+            obj.group_grants.filter(live_grant_q(), group_id__in=serving_groups).values_list(
                 "permission__codename", flat=True
             )
         )
@@ -576,4 +651,6 @@ __all__ = [
     "require_role",
     "roles_of",
     "the_one",
+    "serves_through",
+    "through_agencies_q",
 ]

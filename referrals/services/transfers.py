@@ -31,6 +31,7 @@ from prevent_portal.accounts.models import Agency, Membership, Role, User
 from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.lifecycle import TransitionRefused
 from prevent_portal.outbox.links import site_link
 from referrals import transfers
 from referrals.models import (
@@ -66,13 +67,35 @@ def _both_areas(transfer: AreaTransfer, acting_user: User, step: str) -> Iterato
         yield
 
 
-def _gather(transfer: AreaTransfer) -> Moving:
+def _gather(transfer: AreaTransfer, step: str) -> Moving:
     """What would move with ``transfer``'s referral, read and locked (inside
     ``_both_areas``): the person, any person record folded into them, all their referrals in
-    the sending area, each one's case status, other pending transfers, and refusals."""
-    referral = Referral.objects.select_for_update().get(pk=transfer.referral_id)
-    person = Person.objects.get(pk=referral.person_id)
-    root_id = person.merged_into_id or person.pk
+    the sending area, each one's case status, other pending transfers, and refusals.
+
+    The person is locked first, then the referral: two proposals for two referrals of one
+    person wait for each other here, so the second sees the first's pending transfer (each
+    locked only its own referral before, both found none waiting, and both went on). A
+    referral no longer in the sending area (moved since it was proposed) is refused, never
+    gathered: its person alone would have moved, and the receiving area read them."""
+    person_id = (
+        Referral.objects.filter(pk=transfer.referral_id).values_list("person_id", flat=True).first()
+    )
+    person = Person.objects.filter(pk=person_id).first()
+    root_id = person and (person.merged_into_id or person.pk)
+    Person.objects.select_for_update().filter(pk=root_id).first()
+    referral = (
+        Referral.objects.select_for_update()
+        .filter(pk=transfer.referral_id, area_id=transfer.from_area_id)
+        .first()
+    )
+    if referral is None or person is None:
+        raise TransitionRefused(
+            LIFECYCLE.transition(step),
+            [
+                "This record is no longer in the sending council area: it has moved since "
+                "the transfer was proposed. Withdraw or decline this transfer."
+            ],
+        )
     person_ids = sorted(
         Person.objects.filter(Q(pk=root_id) | Q(merged_into_id=root_id)).values_list(
             "pk", flat=True
@@ -144,7 +167,7 @@ def transfer_propose(
     )
     # The proposer acts for their own area; the receiving area's wall is not needed to read
     # the record, only to check nothing of it already waits.
-    moving = _gather(transfer)
+    moving = _gather(transfer, "propose")
     LIFECYCLE.require("propose", transfer, acting_user=acting_user, summary=summary, moving=moving)
     transfer.save()
     what = "Channel case" if kind == AreaTransfer.Kind.CASE else "referral"
@@ -230,7 +253,7 @@ def transfer_accept(
     receiving_agency = _receiving_agency(acting_user, to_area)
     today = timezone.localdate()
     with _both_areas(transfer, acting_user, "accept"):
-        moving = _gather(transfer)
+        moving = _gather(transfer, "accept")
         LIFECYCLE.require("accept", transfer, acting_user=acting_user, moving=moving)
         transfer._acted_for_areas = sorted({from_area.pk, to_area.pk})
         _decide(

@@ -19,7 +19,9 @@ agency 0 serves the first, agency 1 both, agency 2 the second; each referral (wi
 and case) and each meeting belongs to one, and model-wide sight and the panel's sight of
 meetings reach only the areas where the role giving them is held (rule 7), and nothing at all
 is seen outside the areas where the user holds any role (rule 8: a grant, the owning agency or
-the referrer's own sight reach no further than the database wall).
+the referrer's own sight reach no further than the database wall); what a role gives through
+an agency (its cases, its group's grants, the referrer's own, the SPOC's actions) or as the
+meeting's chair reaches only the areas that agency serves, or where they chair.
 """
 
 from __future__ import annotations
@@ -137,9 +139,10 @@ class Rules:
             if Role.PANEL_CHAIR in self.roles
             else set()
         )
-        # Only live grants count; an agency grant reaches the agency's case-role members.
-        self.granted = {
-            (kind, i % len(self._rows(kind)), action)
+        # Only live grants count; an agency grant reaches the agency's case-role members,
+        # on records of the areas that agency serves (rule 8 per agency: ``_granted``).
+        self.granted_rows = {
+            (kind, i % len(self._rows(kind)), action, None if to == "user" else agency)
             for kind, i, to, agency, timing, action in grants
             if self._rows(kind)
             and timing == "live"
@@ -148,6 +151,28 @@ class Rules:
 
     def _rows(self, kind):
         return self.referrals if kind == "referral" else self.cases
+
+    def _granted(self, kind, i, action) -> bool:
+        """A live grant to the user, or to an agency of theirs serving the record's area."""
+        ref = i if kind == "referral" else self.cases[i][0]
+        area = self.referral_area[ref]
+        return any(
+            (k, n, a) == (kind, i, action) and (agency is None or self.serves(agency, area))
+            for k, n, a, agency in self.granted_rows
+        )
+
+    @staticmethod
+    def serves(agency, area) -> bool:
+        """Rule 8 per agency: an agency's roles reach the records of the areas it serves."""
+        return area in AGENCY_AREAS[agency]
+
+    def case_agency_in(self, agency, area) -> bool:
+        """Rule 3: a case role at ``agency``, which serves ``area``."""
+        return agency in self.case_agencies and self.serves(agency, area)
+
+    def chairs_in(self, i) -> bool:
+        """Rule 6: on the agenda of a meeting the user chairs, in an area where they chair."""
+        return i in self.chaired and self.referral_area[i] in self.areas_of[Role.PANEL_CHAIR]
 
     @property
     def coordinator(self):
@@ -164,13 +189,14 @@ class Rules:
         # The referrer sees what they referred only while a referrer at the agency they
         # referred from (security.md F11): an ended membership, a switched-off agency or a
         # referrer role elsewhere is "left the agency".
+        area = self.referral_area[i]
         still_referrer = Role.REFERRER in self.roles_at.get(agency, set())
         return (
-            self.coordinator_in(self.referral_area[i])
-            or agency in self.case_agencies
-            or (by_user and still_referrer)
-            or i in self.chaired
-            or ("referral", i, "view") in self.granted
+            self.coordinator_in(area)
+            or self.case_agency_in(agency, area)
+            or (by_user and still_referrer and self.serves(agency, area))
+            or self.chairs_in(i)
+            or self._granted("referral", i, "view")
         )
 
     def referral_may(self, i, action) -> bool:
@@ -183,9 +209,13 @@ class Rules:
             "add_information",
         }:
             return True
-        if action == "add_information" and Role.SPOC in self.roles_at.get(agency, set()):
+        if (
+            action == "add_information"
+            and Role.SPOC in self.roles_at.get(agency, set())
+            and self.serves(agency, self.referral_area[i])
+        ):
             return True
-        return ("referral", i, action) in self.granted
+        return self._granted("referral", i, action)
 
     def sees_case(self, j) -> bool:
         # The case manager sees the case only through the lead agency, never by name; a
@@ -199,9 +229,9 @@ class Rules:
             return False
         return (
             self.coordinator_in(self.referral_area[ref])
-            or lead in self.case_agencies
-            or ref in self.chaired
-            or ("case", j, "view") in self.granted
+            or self.case_agency_in(lead, self.referral_area[ref])
+            or self.chairs_in(ref)
+            or self._granted("case", j, "view")
         )
 
     def case_work(self, i) -> bool:
@@ -268,14 +298,22 @@ class Rules:
         seen by those who hear of its meeting or own it, and, when it is about an item,
         only by those who read the item's referral for case work."""
         ref, by_user, agency, m = action
-        owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
-        return (self.sees_meeting(m) or owns) and (ref is None or self.case_work(ref))
+        return (self.sees_meeting(m) or self.owns(action)) and (ref is None or self.case_work(ref))
+
+    def owns(self, action) -> bool:
+        """Named as owner, or a SPOC of the owning agency serving the meeting's area; only
+        in the areas the user works in (rule 8)."""
+        _ref, by_user, agency, m = action
+        area = self.meeting_area[m]
+        if area not in self.works_in:
+            return False
+        return (by_user and self.active) or (
+            agency is not None and self.spoc_of(agency) and self.serves(agency, area)
+        )
 
     def action_may(self, action, perm) -> bool:
-        ref, by_user, agency, _m = action
-        owns = (by_user and self.active) or (agency is not None and self.spoc_of(agency))
         writes = self.active and bool(self.roles & {Role.COORDINATOR, Role.PANEL_CHAIR})
-        return self.sees_action(action) and (owns or writes)
+        return self.sees_action(action) and (self.owns(action) or writes)
 
     def case_may(self, j, action) -> bool:
         _, lead, managed, returned = self.cases[j]
@@ -286,13 +324,16 @@ class Rules:
         if action == "change":
             return (
                 self.coordinator_in(area)
-                or bool(lead_roles & {Role.SPOC, Role.PANEL_MEMBER, Role.PANEL_CHAIR})
+                or (
+                    bool(lead_roles & {Role.SPOC, Role.PANEL_MEMBER, Role.PANEL_CHAIR})
+                    and self.serves(lead, area)
+                )
                 or (managed and not returned)
                 or Role.PANEL_CHAIR in self.roles
-                or ("case", j, "change") in self.granted
+                or self._granted("case", j, "change")
             )
         if action == "share":
-            return self.coordinator_in(area) or ("case", j, "share") in self.granted
+            return self.coordinator_in(area) or self._granted("case", j, "share")
         raise ValueError(action)
 
 

@@ -392,3 +392,50 @@ def test_refused_while_an_information_request_is_open(world, two_areas):
     )
     message = _refused(_propose, world=world, referral=referral, to_area=two_areas.elsewhere.area)
     assert "Withdraw the open information requests" in message
+
+
+@pytest.mark.parametrize("wall", ["wall on", "wall off"])
+def test_a_transfer_whose_record_has_left_the_sending_area_is_refused(
+    world, two_areas, monkeypatch, wall
+):
+    """Two proposals for two referrals of one person, sent at the same moment, each locked
+    only its own referral and found nothing waiting: both waited (review18). Accepting one
+    moved the person and every referral; accepting the other then moved the person alone to
+    a third area (wall off: that area's Coordinator read them, their referrals left behind)
+    or failed (wall on). It is refused, and nothing moves. The race's outcome is written
+    directly: the propose service now locks the person first, so it cannot be reached."""
+    import contextlib
+
+    from django.utils import timezone
+
+    from prevent_portal.areas import rls
+    from tests.areas.conftest import other_area_build
+
+    if wall == "wall off":
+        # As on SQLite or with AREA_RLS=false: declaring areas narrows nothing (the test
+        # itself acts for every area).
+        monkeypatch.setattr(rls, "acting_for", lambda areas: contextlib.nullcontext())
+    here, there = two_areas.here, two_areas.elsewhere
+    third = other_area_build("Southfield", "southfield")
+    person = factories.PersonFactory()
+    first = factories.referral(world.council, person=person)
+    second = factories.referral(world.agency_a, person=person, received_on=date(2025, 3, 1))
+    accepted = _propose(world, first, there.area)
+    crossed = AreaTransfer.objects.create(
+        kind=AreaTransfer.Kind.REFERRAL,
+        referral=second,
+        reference=second.reference or "",
+        from_area=here,
+        to_area=third.area,
+        summary="Moved again.",
+        proposed_by=world.coordinator,
+        proposed_at=timezone.now(),
+    )
+    _accept(accepted, there.coordinator)
+    with pytest.raises(TransitionRefused, match="no longer in the sending council area"):
+        _accept(crossed, third.coordinator)
+    assert Person.objects.get(pk=person.pk).area_id == there.area.pk
+    assert set(
+        Referral.objects.filter(pk__in=[first.pk, second.pk]).values_list("area_id", flat=True)
+    ) == {there.area.pk}
+    assert not Person.objects.visible_to(third.coordinator).filter(pk=person.pk).exists()
