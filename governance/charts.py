@@ -19,6 +19,12 @@ _LOCK = threading.Lock()
 HIDDEN = "hidden"
 
 
+def warm() -> None:
+    """Import matplotlib and draw one small chart, loading its fonts: what the first chart
+    of a process would otherwise pay (``prevent_portal.core.renderers``)."""
+    _draw(["warm-up"], [1], "")
+
+
 def _words(value, unit: str) -> str:
     return HIDDEN if value is None else f"{value} {unit}".strip()
 

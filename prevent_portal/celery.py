@@ -8,6 +8,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prevent_portal.settings")
 
@@ -107,3 +108,12 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def warm_document_renderers(**_):
+    """Load WeasyPrint and matplotlib once as the worker starts (before its pool forks), not
+    in the first report or pack a user waits for (``prevent_portal.core.renderers``)."""
+    from prevent_portal.core.renderers import warm_renderers
+
+    warm_renderers()

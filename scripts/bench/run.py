@@ -755,6 +755,11 @@ def print_table(r: dict) -> None:
                 f"area (target {c['target_per_area_s']} s per area: "
                 f"{'met' if c['per_area_meets_target'] else 'MISSED'})"
             )
+        if "worker_start_seconds" in c:
+            extra = (
+                f", built by a started worker (its start, once: {c['worker_start_seconds']} s "
+                "loading WeasyPrint and matplotlib)"
+            )
         print(
             f"{name}: {c['seconds']:.2f} s (target {TARGETS_S[name]} s){extra}; "
             f"peak memory {c['peak_memory_mib']} MiB"
