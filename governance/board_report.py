@@ -196,7 +196,7 @@ def training_section(report: BoardReport, today: date) -> dict:
             "tables": tables,
             "summaries": training_summaries(
                 returns=returns, scope=None, quarters=quarters, today=today, area_id=area_id
-            ),
+            )[0],
             "shown": BELOW_TARGET_SHOWN,
         }
     type_tables = compliance_tables(**scope)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Sum, Window
+from django.db.models import Count, F, Min, Sum, Window
 from django.db.models.functions import Lower, RowNumber, TruncQuarter
 from django.utils import timezone
 
@@ -42,7 +42,14 @@ from referrals.measures import MEASURES
 from referrals.models import Referral
 from referrals.statistics import in_areas, referral_statistics
 from referrals.views.statistics import GROUP_CAPTIONS
-from training.figures import TypeTable, compliance_index, compliance_tables
+from training.figures import (
+    TypeChoice,
+    TypeTable,
+    below_target,
+    compliance_index,
+    compliance_tables,
+    type_choices,
+)
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType, return_agency_scope
 from training.quarters import quarter_containing
 
@@ -341,17 +348,6 @@ class TrainingSummary:
         return self.below_count - len(self.table.rows)
 
 
-@dataclass
-class TypeChoice:
-    """A training type in the dashboard's type chooser: what is counted for every type (the
-    agencies below target, the returns missing), whether it is the one shown in full."""
-
-    training_type: TrainingType
-    below_count: int
-    missing: int
-    chosen: bool
-
-
 def training_tables(
     user,
     quarters: list[ReportingPeriod],
@@ -372,8 +368,7 @@ def training_tables(
         returns = returns.filter(area_id=area_id)
     types = list(TrainingType.objects.active())
     shown = next((t for t in types if t.pk == chosen_type), types[0] if types else None)
-    choices: list[TypeChoice] = []
-    summaries = training_summaries(
+    return training_summaries(
         returns=returns,
         scope=return_agency_scope(user),
         quarters=quarters,
@@ -381,9 +376,7 @@ def training_tables(
         area_id=area_id,
         types=types,
         detailed=[shown] if shown else [],
-        choices=choices,
     )
-    return summaries, choices
 
 
 def training_summaries(
@@ -395,12 +388,11 @@ def training_summaries(
     area_id: int | None = None,
     types: list[TrainingType] | None = None,
     detailed: list[TrainingType] | None = None,
-    choices: list[TypeChoice] | None = None,
-) -> list[TrainingSummary]:
+) -> tuple[list[TrainingSummary], list[TypeChoice]]:
     """training_tables for ``returns`` (already limited to what may be seen) and the
     agencies ``scope`` (None: all), serving ``area_id`` when given; the board report's long
-    form uses it too. Summaries of the ``detailed`` types only (default: every active type);
-    ``choices``, if given, is filled with every type's counts for the dashboard's chooser."""
+    form uses it too. Summaries of the ``detailed`` types only (default: every active type),
+    and beside them every type's counts for a chooser (training.figures.type_choices)."""
     types = list(TrainingType.objects.active()) if types is None else types
     detailed = types if detailed is None else detailed
     chosen = returns.filter(period__in=quarters, training_type__in=types)
@@ -414,24 +406,9 @@ def training_summaries(
         totals.setdefault(key, {})[row["period_id"]] = (row["eligible"], row["compliant"])
     # Each agency's lowest percentage below target, and their order, in the database: the
     # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
-    percent = ExpressionWrapper(
-        (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),  # half up, whole numbers
-        output_field=IntegerField(),
-    )
-    below = (
-        chosen.filter(eligible__gt=0)
-        .annotate(rounded=percent)
-        .filter(rounded__lt=F("target_percent"))
-    )
-    # Two queries for every type at once: how many agencies are below target, and the
-    # first BELOW_TARGET_SHOWN of each type (numbered by a window over the type).
-    per_agency = below.values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
-    below_count = {t.pk: 0 for t in types}
-    below_count |= dict(
-        below.values("training_type_id")
-        .annotate(n=Count("agency_id", distinct=True))
-        .values_list("training_type_id", "n")
-        .order_by()
+    # One query ranks the first BELOW_TARGET_SHOWN of each type (a window over the type).
+    per_agency = (
+        below_target(chosen).values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
     )
     ranked = (
         per_agency.filter(training_type__in=detailed)
@@ -457,10 +434,14 @@ def training_summaries(
         today=today,
         area_id=area_id,
     )
-    if choices is not None:
-        choices.extend(
-            TypeChoice(t, below_count[t.pk], index.missing[t.pk], t in detailed) for t in types
-        )
+    choices = type_choices(
+        returns=returns,
+        periods=quarters,
+        types=types,
+        missing=index.missing,
+        chosen=detailed[0] if len(detailed) == 1 else None,
+    )
+    below_count = {choice.training_type.pk: choice.below_count for choice in choices}
     tables = compliance_tables(
         returns=returns,
         periods=quarters,
@@ -497,7 +478,7 @@ def training_summaries(
                 below_count=below_count[training_type.pk],
             )
         )
-    return summaries
+    return summaries, choices
 
 
 # --- Boards and the action plan -------------------------------------------------------------

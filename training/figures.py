@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -234,18 +234,23 @@ def compliance_index(
     agency_ids: set[int] | None,
     today: date | None = None,
     area_id: int | None = None,
+    paged: list[TrainingType] | None = None,
 ) -> ComplianceIndex:
     """The agencies and missing counts of compliance_tables(...) with the same arguments:
     three queries, however many agencies and types (the agencies are a query, evaluated by
-    whoever pages it)."""
+    whoever pages it). Missing returns are counted for every type of ``types``; the
+    agencies are those with a row in the table of a type of ``paged`` (default: ``types``),
+    so a page showing one type in full can still say what is missing of every type."""
     today = today or timezone.localdate()
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
     made = returns.filter(period__in=periods, training_type__in=types)
     owing = owing_agency_ids(types, area_id=area_id)
-    with_row = Q(pk__in=made.values("agency_id"))
-    for owers in owing.values():
-        with_row |= Q(pk__in=owers)
+    paged_ids = {t.pk for t in (types if paged is None else paged)}
+    with_row = Q(pk__in=made.filter(training_type__in=sorted(paged_ids)).values("agency_id"))
+    for type_id, owers in owing.items():
+        if type_id in paged_ids:
+            with_row |= Q(pk__in=owers)
     agencies = Agency.objects.filter(with_row)
     if agency_ids is not None:
         agencies = agencies.filter(pk__in=sorted(agency_ids))
@@ -275,6 +280,57 @@ def compliance_index(
         agencies=agencies.order_by(Lower("name"), "pk").values_list("pk", "name"),
         missing=missing,
     )
+
+
+# --- The type chooser: one type in full, every type's headline counts ----------------------------
+@dataclass
+class TypeChoice:
+    """A training type in a type chooser (the dashboard's and the compliance page's): what
+    is counted for every type (the agencies below target, the returns missing), whether it
+    is the one shown in full."""
+
+    training_type: TrainingType
+    below_count: int
+    missing: int
+    chosen: bool
+
+
+def below_target(returns: QuerySet) -> QuerySet:
+    """The returns of ``returns`` below the target they were made against: the whole-number
+    percentage (half up, as ComplianceReturn.percent) under ``target_percent``, worked out in
+    the database and annotated as ``rounded``; with nobody eligible there is no verdict."""
+    percent = ExpressionWrapper(
+        (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),  # half up, whole numbers
+        output_field=IntegerField(),
+    )
+    return (
+        returns.filter(eligible__gt=0)
+        .annotate(rounded=percent)
+        .filter(rounded__lt=F("target_percent"))
+    )
+
+
+def type_choices(
+    *,
+    returns: QuerySet,
+    periods: list[ReportingPeriod],
+    types: list[TrainingType],
+    missing: dict[int, int],
+    chosen: TrainingType | None,
+) -> list[TypeChoice]:
+    """Every type of ``types`` for a chooser: how many agencies have a return in ``returns``
+    (already limited to what may be seen) below target in ``periods``, counted for every
+    type in one query; its missing returns (``missing``: ComplianceIndex.missing); whether
+    it is ``chosen``."""
+    below_count = {t.pk: 0 for t in types}
+    below_count |= dict(
+        below_target(returns.filter(period__in=periods, training_type__in=types))
+        .values("training_type_id")
+        .annotate(n=Count("agency_id", distinct=True))
+        .values_list("training_type_id", "n")
+        .order_by()
+    )
+    return [TypeChoice(t, below_count[t.pk], missing.get(t.pk, 0), t == chosen) for t in types]
 
 
 def cell_status(found: ComplianceReturn | None, is_owed: bool, period, today: date) -> str:

@@ -71,12 +71,55 @@ def test_table_shows_percent_and_verdict_in_words_with_missing_marked(figures, s
 
 def test_each_chart_is_an_image_with_a_name_and_the_table_beside_it(figures, signed_in_client):
     page = signed_in_client(figures.manager).get("/training/", _range()).content.decode()
-    assert page.count('role="img"') == 2  # WRAP and Basic Prevent Awareness
+    assert page.count('role="img"') == 1  # the type shown in full: WRAP
     assert 'aria-labelledby="chart-' in page
     assert "88%, meets target" in page and "84%, below target" in page
     assert "Target 85%" in page
-    assert page.count('<table class="govuk-table">') == 2
+    assert page.count('<table class="govuk-table">') == 1
     assert "style=" not in page  # strict CSP: no inline styles
+
+
+def test_one_type_is_shown_in_full_and_the_chooser_counts_every_type(figures, signed_in_client):
+    """Issue 18: one type's table and chart a page (the first in use, or the one chosen),
+    and a chooser of plain links giving every type's headline counts and keeping the
+    quarters, area and agency chosen."""
+    client = signed_in_client(figures.coordinator)
+    response = client.get("/training/", _range())
+    assert [t.training_type.name for t in response.context["tables"]] == ["WRAP"]
+    chooser = response.content.decode().split('id="training-types"')[1].split("</nav>")[0]
+    assert '<strong aria-current="true">WRAP</strong>: target 85%, 1 agency below target' in (
+        chooser
+    )
+    assert "2 returns missing" in chooser  # WRAP's Q3, for A and B
+    assert "Basic Prevent Awareness</a>: target" in chooser
+    keeping = {**_range(), "agency": figures.agency_a.pk}
+    page = client.get("/training/", keeping).content.decode()
+    link = page.split('id="training-types"')[1].split('href="?')[1].split('"')[0]
+    assert link.split("&amp;") == [
+        f"period_from={keeping['period_from']}",
+        f"period_to={keeping['period_to']}",
+        f"agency={figures.agency_a.pk}",
+        f"training_type={basic().pk}",
+    ]
+    chosen = client.get("/training/", {**_range(), "training_type": basic().pk})
+    assert [t.training_type.name for t in chosen.context["tables"]] == ["Basic Prevent Awareness"]
+    assert _cells(chosen, "Basic Prevent Awareness")[("Agency A", "Q1 2018/19")] == (
+        85,
+        "Meets target",
+    )
+    page = chosen.content.decode()
+    assert f'<input type="hidden" name="training_type" value="{basic().pk}">' in page
+    assert '<strong aria-current="true">Basic Prevent Awareness</strong>' in page
+
+
+def test_the_pages_download_holds_every_type_whichever_is_shown(figures, signed_in_client):
+    client = signed_in_client(figures.coordinator)
+    page = client.get("/training/", {**_range(), "training_type": basic().pk}).content.decode()
+    href = page.split("download>CSV")[0].rsplit('href="?', 1)[1].split('"')[0]
+    assert "training_type" not in href
+    csv_text = client.get("/training/?" + href.replace("&amp;", "&")).content.decode()
+    types = {r["training_type"] for r in csv.DictReader(io.StringIO(csv_text))}
+    assert types == {"WRAP", "Basic Prevent Awareness"}
 
 
 def test_quarters_not_yet_due_are_awaited_not_missing(world, signed_in_client):
@@ -296,7 +339,7 @@ def test_page_queries_and_rows_do_not_grow_past_one_page_of_agencies(world, sign
     large = _queries(client, query)
     assert large == small
     response = client.get("/training/", query)
-    assert [len(t.rows) for t in response.context["tables"]] == [25, 25]
+    assert [len(t.rows) for t in response.context["tables"]] == [25]  # one type in full
     assert response.context["page"].paginator.count == 42
 
 

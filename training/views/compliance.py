@@ -2,9 +2,11 @@
 charts, with the same figures as CSV and XLSX downloads.
 
 By default it shows the latest quarter whose returns are due (it has ended) and the quarter
-before it, so every row has its trend; agencies come 25 a page (in name order, the same on
-every type's table, chosen in the database: ``compliance_index``), so the page costs the
-same with 10 agencies or 4,000. The downloads hold
+before it, so every row has its trend. One training type is shown in full (the first in use,
+or the one chosen), with a chooser giving every type's headline counts, as the dashboard does
+(issue 18: seven types' tables and charts made a 217 KB page); agencies come 25 a page (in
+name order, chosen in the database: ``compliance_index``), so the page costs the same with
+10 agencies or 4,000. The downloads hold
 every agency's returns for the quarters chosen, whatever the page.
 
 Compliance figures are organisational, with no personal data, so the page writes no access
@@ -32,6 +34,7 @@ from training.figures import (
     export_rows,
     rows_as_csv,
     rows_as_xlsx,
+    type_choices,
 )
 from training.forms.compliance import ComplianceFilterForm
 from training.models import (
@@ -61,9 +64,11 @@ def _download(rows, fmt: str, first, last) -> HttpResponse:
 
 @require_GET
 def compliance(request):
-    """Tables and charts for a range of quarters (by default the latest quarter with returns
-    due and the one before it), 25 agencies a page; with ``format=csv`` or ``format=xlsx``,
-    every agency's returns behind them as a spreadsheet. Figures are one council area's
+    """The table and chart of one training type (``training_type``, else the first in use)
+    for a range of quarters (by default the latest quarter with returns due and the one
+    before it), 25 agencies a page, and a chooser giving every type's headline counts; with
+    ``format=csv`` or ``format=xlsx``, every agency's returns of every type (of the type
+    named in the query, if one is) as a spreadsheet. Figures are one council area's
     (issue 18), chosen by someone who sees several; the selector is shown only to them."""
     scope = return_agency_scope(request.user)
     if scope is not None and not scope:
@@ -100,8 +105,12 @@ def compliance(request):
         return render(request, "training/compliance_report.html", {**context, "form": form})
     first, last = form.cleaned_data["period_from"], form.cleaned_data["period_to"]
     shown = list(periods.filter(end__gte=first.end, end__lte=last.end))
+    types = list(TrainingType.objects.active())
     chosen_type = form.cleaned_data.get("training_type")
-    types = [chosen_type] if chosen_type else list(TrainingType.objects.active())
+    if chosen_type not in types:
+        # A type no longer in use can still be asked for by name: shown, and chosen.
+        types = [*types, chosen_type] if chosen_type else types
+    shown_type = chosen_type or (types[0] if types else None)
     returns = ComplianceReturn.objects.visible_to(request.user).filter(area=area)
     agency_ids = scope
     chosen_agency = form.cleaned_data.get("agency")
@@ -110,13 +119,19 @@ def compliance(request):
         agency_ids = {chosen_agency.pk}
     fmt = request.GET.get("format")
     if fmt in {"csv", "xlsx"}:
-        chosen = returns.filter(period__in=shown, training_type__in=types)
+        # The type asked for when it is named in the download's query; the page's own
+        # download links name none, so they hold every type, whichever is shown.
+        exported = [chosen_type] if chosen_type else types
+        chosen = returns.filter(period__in=shown, training_type__in=exported)
         return _download(export_rows(export_returns(chosen)), fmt, first, last)
     query = request.GET.copy()
     for name in ("format", "page"):
         query.pop(name, None)
     for name in ("period_from", "period_to"):
         query[name] = form.cleaned_data[name].pk
+    every_type = query.copy()  # the downloads and the chooser's links: no type named
+    every_type.pop("training_type", None)
+    detailed = [shown_type] if shown_type else []
     index = compliance_index(
         returns=returns,
         periods=shown,
@@ -124,18 +139,22 @@ def compliance(request):
         agency_ids=agency_ids,
         today=today,
         area_id=area.pk,
+        paged=detailed,
     )
     page = Paginator(index.agencies, PAGE_SIZE).get_page(request.GET.get("page"))
     tables = compliance_tables(
         returns=returns,
         periods=shown,
-        types=types,
+        types=detailed,
         agency_ids={pk for pk, _ in page},
         today=today,
         area_id=area.pk,
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]
+    choices = type_choices(
+        returns=returns, periods=shown, types=types, missing=index.missing, chosen=shown_type
+    )
     return render(
         request,
         "training/compliance_report.html",
@@ -147,8 +166,10 @@ def compliance(request):
             "tables": tables,
             "page": page,
             "query": query.urlencode(),
-            "csv_query": _with(query, "csv"),
-            "xlsx_query": _with(query, "xlsx"),
+            "type_query": every_type.urlencode(),
+            "type_choices": choices,
+            "csv_query": _with(every_type, "csv"),
+            "xlsx_query": _with(every_type, "xlsx"),
         },
     )
 
