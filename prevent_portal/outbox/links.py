@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.urls import get_urlconf, reverse
+
+from prevent_portal.core.links import record_url
 
 # A path on its own: "/referrals/4/" after a space, a colon or the start of a line.
 RELATIVE_LINK = re.compile(r"(?:^|[\s(:])(/[\w-]+(?:/[\w.-]*)*)", re.MULTILINE)
@@ -24,40 +25,9 @@ def absolute_url(path: str) -> str:
 def site_link(viewname: str, *args) -> str:
     """The absolute address of a view: ``site_link("referrals:triage", referral.pk)``.
 
-    The reminder sweep builds one for every reminder (13,000 at scale 1, issue 18): for
-    whole-number arguments the view's address is reversed once, with stand-in numbers, and
-    the numbers written into it after; anything else is reversed each time."""
-    if args and all(type(arg) is int and arg >= 0 for arg in args):
-        shape = _int_shape(viewname, len(args))
-        if shape is not None:
-            return shape.format(*args)
-    return absolute_url(reverse(viewname, args=args))
-
-
-# Stand-ins that cannot be mistaken for anything else in an address.
-_STAND_INS = tuple(9_876_543_210 + n for n in range(8))
-_SHAPES: dict[tuple[str, int, str, str], str | None] = {}
-
-
-def _int_shape(viewname: str, count: int) -> str | None:
-    """The absolute address of ``viewname`` with ``count`` whole numbers as a format string
-    ("https://site/referrals/{0}/triage/"), or None when the stand-ins do not come out as
-    they went in (a converter that changes them): then every link is reversed. Keyed by the
-    URLconf and SITE_URL too, so a test that changes either gets its own."""
-    if count > len(_STAND_INS):
-        return None
-    key = (viewname, count, str(get_urlconf() or settings.ROOT_URLCONF), settings.SITE_URL)
-    if key not in _SHAPES:
-        stand_ins = _STAND_INS[:count]
-        address = absolute_url(reverse(viewname, args=stand_ins))
-        shape = address.replace("{", "{{").replace("}", "}}")
-        for n, stand_in in enumerate(stand_ins):
-            if shape.count(str(stand_in)) != 1:
-                shape = None
-                break
-            shape = shape.replace(str(stand_in), f"{{{n}}}")
-        _SHAPES[key] = shape
-    return _SHAPES[key]
+    The reminder sweep builds one for every reminder (13,000 at scale 1, issue 18): through
+    ``record_url``, a view with whole-number arguments is reversed once, not per link."""
+    return absolute_url(record_url(viewname, *args))
 
 
 def check_links(text: str) -> None:

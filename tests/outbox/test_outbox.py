@@ -246,13 +246,14 @@ def test_links_to_a_view_with_whole_numbers_are_reversed_once_and_say_the_same(d
     one ``reverse`` gives, and other arguments are still reversed each time."""
     from django.urls import reverse as django_reverse
 
+    from prevent_portal.core import links as record_links
     from prevent_portal.outbox import links
 
     calls = []
     monkeypatch.setattr(
-        links, "reverse", lambda *a, **k: calls.append(a) or django_reverse(*a, **k)
+        record_links, "reverse", lambda *a, **k: calls.append(a) or django_reverse(*a, **k)
     )
-    monkeypatch.setattr(links, "_SHAPES", {})
+    monkeypatch.setattr(record_links, "_formats", {})
     for pk in (1, 22, 333, 4444):
         assert links.site_link("referrals:triage", pk) == links.absolute_url(
             django_reverse("referrals:triage", args=[pk])
