@@ -505,6 +505,44 @@ def test_a_request_held_about_the_person_holds_their_transfer(request, monkeypat
 
 
 @WALLS
+def test_the_transfer_pages_say_what_to_do_first(client, request, monkeypatch, pair, wall):
+    """The sending Coordinator reads the refusal on the proposal page, the receiving one on
+    the transfer's page (the services' tests check the message names no area)."""
+    from referrals.models import AreaTransfer
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    transfer = _transfer(pair.referral_b, third.area, pair.coordinator_b)
+    asked = _ask(pair)
+    accept = _page(
+        client,
+        third.coordinator,
+        "referrals:transfer_accept",
+        transfer.pk,
+        method="post",
+        data={"version": transfer.version},
+    )
+    assert "waits for their reply" in accept.content.decode()
+    transfer.refresh_from_db()
+    assert transfer.status == AreaTransfer.Status.PENDING
+    services.transfer_withdraw(
+        transfer=transfer, expected_version=transfer.version, acting_user=pair.coordinator_b
+    )
+    propose = _page(
+        client,
+        pair.coordinator_b,
+        "referrals:transfer_propose",
+        pair.referral_b.pk,
+        method="post",
+        data={"to_area": third.area.pk, "summary": "Moved."},
+    )
+    assert "share a summary or decline" in propose.content.decode()
+    assert AreaTransfer.objects.filter(status=AreaTransfer.Status.PENDING).count() == 0
+    asked.refresh_from_db()
+    assert asked.status == CrossAreaRequest.Status.OPEN  # answered only by the area asked
+
+
+@WALLS
 def test_a_reply_to_a_request_whose_referral_has_moved_is_refused_cleanly(
     client, request, monkeypatch, pair, wall
 ):
