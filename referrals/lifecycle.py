@@ -410,6 +410,18 @@ def has_decline_reason(request, *, reply: str, **context) -> bool:
     return bool(reply.strip())
 
 
+# The reply goes onto the asking referral's history and to its area's Coordinators: once the
+# referral has left that area (transfers wait for open requests; this is the guard for any
+# other way out), neither is there. The service reads it behind the asking area's wall; a
+# page that cannot read it passes nothing, and the condition holds.
+@condition(
+    "This request can no longer be answered: the referral it was about is no longer held by "
+    "the area that asked. Nothing has been sent."
+)
+def asking_referral_in_place(request, **context) -> bool:
+    return context.get("referral_in_place", True)
+
+
 CROSS_AREA_REQUEST_LIFECYCLE = Lifecycle(
     name="referrals.cross_area_request",
     noun="request to another area",
@@ -433,14 +445,14 @@ CROSS_AREA_REQUEST_LIFECYCLE = Lifecycle(
             "Share a written summary",
             source=(CrossArea.OPEN,),
             target=CrossArea.SHARED,
-            conditions=(has_summary,),
+            conditions=(has_summary, asking_referral_in_place),
         ),
         Transition(
             "decline",
             "Decline the request",
             source=(CrossArea.OPEN,),
             target=CrossArea.DECLINED,
-            conditions=(has_decline_reason,),
+            conditions=(has_decline_reason, asking_referral_in_place),
         ),
     ],
     audited_fields=("status", "reply"),

@@ -3,7 +3,8 @@ council area, and the receiving area's answer, in one table (the framework is
 prevent_portal/core/lifecycle.py; docs/architecture.md prints the table).
 
 Context the conditions read: ``acting_user`` (every step); ``summary`` (propose); ``reason``
-(decline); ``moving`` (propose and accept), what the service found would move, read inside
+(decline); ``moving`` (propose and accept), what the service found would move (and the
+requests to or from other areas still open about it), read inside
 its narrow block acting for both areas (referrals/services/transfers.py). Only the service
 can read the record behind the sending area's wall, so a view asking "what is still
 needed?" passes no ``moving`` and hears about the people and the transfer only; the
@@ -41,6 +42,10 @@ class Moving:
     case_status: dict[int, str] = field(default_factory=dict)
     other_pending: int = 0
     refusals: list[str] = field(default_factory=list)
+    # Requests between council areas still waiting for a reply: those the sending area sent
+    # about these referrals, and those another area sent it about these persons.
+    area_requests_sent: int = 0
+    area_requests_held: int = 0
 
 
 def _coordinator_in(user, area_id) -> bool:
@@ -109,6 +114,27 @@ def no_other_pending(transfer, **context) -> bool:
     return moving is None or moving.other_pending == 0
 
 
+# A request between areas is answered by the area asked and read by the area that asked, each
+# where the record is: once the record moves, neither end is there (referrals/services/
+# area_requests.py). The messages name no area: the receiving Coordinator reads them too.
+@condition(
+    "The sending area has asked another council area's Coordinator about this person and "
+    "waits for their reply: ask them to reply (share a summary or decline) before the transfer."
+)
+def no_area_request_sent_open(transfer, **context) -> bool:
+    moving = context.get("moving")
+    return moving is None or moving.area_requests_sent == 0
+
+
+@condition(
+    "Another council area's Coordinator has asked the sending area about this person: reply "
+    "to their request (share a summary or decline it) before the transfer."
+)
+def no_area_request_held_open(transfer, **context) -> bool:
+    moving = context.get("moving")
+    return moving is None or moving.area_requests_held == 0
+
+
 def _refusals(transfer, **context) -> str:
     return " ".join(context["moving"].refusals)
 
@@ -137,6 +163,8 @@ TRANSFER_LIFECYCLE = Lifecycle(
                 summary_given,
                 record_open,
                 no_other_pending,
+                no_area_request_sent_open,
+                no_area_request_held_open,
                 nothing_in_the_way,
             ),
         ),
@@ -159,7 +187,14 @@ TRANSFER_LIFECYCLE = Lifecycle(
             "Accept the transfer",
             (S.PENDING,),
             S.ACCEPTED,
-            (by_receiving_coordinator, to_active_area, record_open, nothing_in_the_way),
+            (
+                by_receiving_coordinator,
+                to_active_area,
+                record_open,
+                no_area_request_sent_open,
+                no_area_request_held_open,
+                nothing_in_the_way,
+            ),
         ),
     ],
     audited_fields=("status", "decided_by", "decline_reason"),

@@ -9,7 +9,8 @@ Rules every step keeps:
   one ``acting_for`` of that area, so the asking area never learns a name, date of birth,
   postcode or record id of the other area's person, at any step.
 - Only a Coordinator of the area asked replies, by declining with a reason or by sharing a
-  summary they write: never by opening their record.
+  summary they write: never by opening their record; and only while the asking area still
+  holds the referral (a transfer waits for the reply, referrals/transfer_lifecycle.py).
 - Every step is in CROSS_AREA_REQUEST_LIFECYCLE (referrals/lifecycle.py), in the audit log
   (who, when, both areas), and on the asking referral's chronology. Notices go to the other
   area's Coordinators through ``area_notices.area_coordinators_tell``, naming no one.
@@ -107,7 +108,16 @@ def _reply(*, request: CrossAreaRequest, step: str, reply: str, expected_version
     _require_coordinator_of(request.holding_area_id, acting_user)
     if expected_version is not None and request.version != expected_version:
         raise StaleEdit(StaleEdit.message)
-    LIFECYCLE.require(step, request, reply=reply)
+    # The asking referral, read as the asking area (a record behind its wall), only where
+    # that area still holds it: a referral that has moved on gets no reply. Locked, so a
+    # transfer accepted meanwhile waits for the reply (and then finds the request answered).
+    with rls.acting_for({request.requesting_area_id}):
+        referral = (
+            Referral.objects.select_for_update()
+            .filter(pk=request.referral_id, area_id=request.requesting_area_id)
+            .first()
+        )
+    LIFECYCLE.require(step, request, reply=reply, referral_in_place=referral is not None)
     request.status = LIFECYCLE.transition(step).target
     request.reply = reply.strip()
     request.replied_by = acting_user
@@ -117,7 +127,6 @@ def _reply(*, request: CrossAreaRequest, step: str, reply: str, expected_version
     holding = Area.objects.get(pk=request.holding_area_id)
     # The asking referral's chronology: a record of the asking area, written as that area.
     with rls.acting_for({request.requesting_area_id}):
-        referral = Referral.objects.get(pk=request.referral_id)
         if step == "share":
             text = f"{holding.name}'s Coordinator shared a summary: {request.reply}"
         else:

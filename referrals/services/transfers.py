@@ -38,6 +38,8 @@ from referrals.models import (
     AreaMatchCheck,
     AreaTransfer,
     ChronologyEntry,
+    CrossAreaRequest,
+    CrossAreaRequestMatch,
     InformationRequest,
     Person,
     Referral,
@@ -122,6 +124,18 @@ def _gather(transfer: AreaTransfer, step: str) -> Moving:
         .exclude(pk=transfer.pk)
         .count()
     )
+    open_status = CrossAreaRequest.Status.OPEN
+    # Sent from the sending area about these referrals, or asked of it about these persons
+    # (its own record of whom the request matched): both are rows the sending area sees.
+    area_requests_sent = CrossAreaRequest.objects.filter(
+        referral_id__in=referral_ids, requesting_area_id=transfer.from_area_id, status=open_status
+    ).count()
+    area_requests_held = CrossAreaRequestMatch.objects.filter(
+        person_id__in=person_ids,
+        area_id=transfer.from_area_id,
+        request__holding_area_id=transfer.from_area_id,
+        request__status=open_status,
+    ).count()
     return Moving(
         referral=referral,
         referral_ids=referral_ids,
@@ -129,6 +143,8 @@ def _gather(transfer: AreaTransfer, step: str) -> Moving:
         case_status=transfers.case_status(referral_ids),
         other_pending=other_pending,
         refusals=refusals,
+        area_requests_sent=area_requests_sent,
+        area_requests_held=area_requests_held,
     )
 
 
@@ -154,7 +170,8 @@ def transfer_propose(
     open Channel case (``kind`` "case") moves to ``to_area``, with a summary for that area's
     Coordinators, who are told (no name in the notice). Refused: another area's record, the
     same or an inactive area, a closed record, a second pending transfer of the person, a
-    record with open information requests or on the agenda of a meeting not yet held."""
+    record with open information requests or on the agenda of a meeting not yet held, a
+    person about whom a request between council areas (sent or received) waits for a reply."""
     transfer = AreaTransfer(
         kind=kind,
         referral=referral,

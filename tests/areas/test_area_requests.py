@@ -385,3 +385,203 @@ def test_a_record_two_areas_share_is_walled_on_both_columns():
     expression = rls.policy_expression(rls.area_columns(CrossAreaRequest))
     assert "requesting_area_id = ANY" in expression and "holding_area_id = ANY" in expression
     assert rls.policy_expression() == rls.POLICY_EXPRESSION
+
+
+# --- A request still open when a referral it concerns is transferred (review 18) ------------
+# The asking referral (B's) or the person the area asked holds (A's) moving while the request
+# waits: B's reply had no one to go to (wall on: a server error in ``_reply``; wall off: the
+# reply went onto the moved referral's history, and B's Coordinators were told of a page that
+# gives them 404), and A's Coordinators were left replying about a person no longer theirs.
+# An open request holds the transfer until it is answered, on either side.
+
+
+def _wall(request, monkeypatch, wall):
+    """Wall on: as the application's database role, the wall up. Wall off: as on SQLite or
+    with AREA_RLS=false, where declaring areas narrows nothing."""
+    import contextlib
+
+    if wall == "wall on":
+        request.getfixturevalue("wall_role")
+    else:
+        monkeypatch.setattr(rls, "acting_for", lambda areas: contextlib.nullcontext())
+
+
+def _third_area():
+    from tests.areas.conftest import other_area_build
+
+    return other_area_build("Southfield", "southfield")
+
+
+def _transfer(referral, to_area, user):
+    with rls.acting_for({referral.area_id}):
+        return services.transfer_propose(
+            referral=referral, kind="referral", to_area=to_area, summary="Moved.", acting_user=user
+        )
+
+
+def _accept(transfer, user):
+    transfer.refresh_from_db()
+    with rls.acting_for({transfer.to_area_id}):
+        return services.transfer_accept(
+            transfer=transfer, expected_version=transfer.version, acting_user=user
+        )
+
+
+def _ask(pair):
+    return services.cross_area_request_send(
+        referral=pair.referral_b,
+        holding_area=pair.a,
+        reason="Safeguarding check",
+        acting_user=pair.coordinator_b,
+    )
+
+
+def _decline(pair, request):
+    request.refresh_from_db()
+    with rls.acting_for({pair.a.pk}):
+        return services.cross_area_request_decline(
+            request=request, reason="Not proportionate", acting_user=pair.coordinator_a
+        )
+
+
+WALLS = pytest.mark.parametrize("wall", ["wall on", "wall off"])
+
+
+@WALLS
+def test_an_open_request_sent_about_the_person_holds_their_transfer(
+    request, monkeypatch, pair, wall
+):
+    from prevent_portal.core.lifecycle import TransitionRefused
+    from referrals.models import AreaTransfer
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    asked = _ask(pair)
+    with pytest.raises(TransitionRefused, match="waits for their reply") as refused:
+        _transfer(pair.referral_b, third.area, pair.coordinator_b)
+    assert "share a summary or decline" in str(refused.value)
+    assert pair.a.name not in str(refused.value)  # the refusal names no area
+    assert not AreaTransfer.objects.exists()
+    _decline(pair, asked)
+    _accept(_transfer(pair.referral_b, third.area, pair.coordinator_b), third.coordinator)
+    assert _area_of(pair.referral_b) == third.area.pk
+
+
+@WALLS
+def test_a_request_sent_while_the_transfer_waits_holds_its_acceptance(
+    request, monkeypatch, pair, wall
+):
+    from prevent_portal.core.lifecycle import TransitionRefused
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    transfer = _transfer(pair.referral_b, third.area, pair.coordinator_b)
+    asked = _ask(pair)
+    with pytest.raises(TransitionRefused, match="waits for their reply"):
+        _accept(transfer, third.coordinator)
+    assert _area_of(pair.referral_b) == pair.b.pk
+    _decline(pair, asked)
+    _accept(transfer, third.coordinator)
+    assert _area_of(pair.referral_b) == third.area.pk
+    asked.refresh_from_db()
+    assert asked.status == CrossAreaRequest.Status.DECLINED
+
+
+@WALLS
+def test_a_request_held_about_the_person_holds_their_transfer(request, monkeypatch, pair, wall):
+    """The other direction: B asked A about someone A holds; A moving that person away
+    first would leave A's Coordinators replying about a person they no longer see."""
+    from prevent_portal.core.lifecycle import TransitionRefused
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    asked = _ask(pair)
+    with pytest.raises(TransitionRefused, match="reply to their request") as refused:
+        _transfer(pair.referral_a, third.area, pair.coordinator_a)
+    assert pair.b.name not in str(refused.value)
+    _decline(pair, asked)
+    _accept(_transfer(pair.referral_a, third.area, pair.coordinator_a), third.coordinator)
+    assert _area_of(pair.referral_a) == third.area.pk
+
+
+@WALLS
+def test_the_transfer_pages_say_what_to_do_first(client, request, monkeypatch, pair, wall):
+    """The sending Coordinator reads the refusal on the proposal page, the receiving one on
+    the transfer's page (the services' tests check the message names no area)."""
+    from referrals.models import AreaTransfer
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    transfer = _transfer(pair.referral_b, third.area, pair.coordinator_b)
+    asked = _ask(pair)
+    accept = _page(
+        client,
+        third.coordinator,
+        "referrals:transfer_accept",
+        transfer.pk,
+        method="post",
+        data={"version": transfer.version},
+    )
+    assert "waits for their reply" in accept.content.decode()
+    transfer.refresh_from_db()
+    assert transfer.status == AreaTransfer.Status.PENDING
+    services.transfer_withdraw(
+        transfer=transfer, expected_version=transfer.version, acting_user=pair.coordinator_b
+    )
+    propose = _page(
+        client,
+        pair.coordinator_b,
+        "referrals:transfer_propose",
+        pair.referral_b.pk,
+        method="post",
+        data={"to_area": third.area.pk, "summary": "Moved."},
+    )
+    assert "share a summary or decline" in propose.content.decode()
+    assert AreaTransfer.objects.filter(status=AreaTransfer.Status.PENDING).count() == 0
+    asked.refresh_from_db()
+    assert asked.status == CrossAreaRequest.Status.OPEN  # answered only by the area asked
+
+
+@WALLS
+def test_a_reply_to_a_request_whose_referral_has_moved_is_refused_cleanly(
+    client, request, monkeypatch, pair, wall
+):
+    """A request left open by a move made before transfers waited for it (or any other
+    way the asking referral left the area that asked): the reply is refused with a message
+    and nothing is written or sent, never a server error (wall on), never a reply on the
+    moved referral's history and a notice to people who cannot open its page (wall off)."""
+    from prevent_portal.core.lifecycle import TransitionRefused
+    from referrals.models import ChronologyEntry, Person, Referral
+
+    _wall(request, monkeypatch, wall)
+    third = _third_area()
+    asked = _ask(pair)
+    Person.objects.filter(pk=pair.person_b.pk).update(area=third.area)
+    Referral.objects.filter(pk=pair.referral_b.pk).update(area=third.area)
+    before = Notification.objects.count()
+    entries = ChronologyEntry.objects.filter(referral=pair.referral_b).count()
+    with pytest.raises(TransitionRefused, match="can no longer be answered") as refused:
+        _decline(pair, asked)
+    assert third.area.name not in str(refused.value)
+    asked.refresh_from_db()
+    assert asked.status == CrossAreaRequest.Status.OPEN
+    assert Notification.objects.count() == before
+    assert ChronologyEntry.objects.filter(referral=pair.referral_b).count() == entries
+    # The page says so, as it says what else is still needed.
+    page = _page(
+        client,
+        pair.coordinator_a,
+        "referrals:area_request_reply",
+        asked.pk,
+        method="post",
+        data={"step": "share", "summary": "Known, no risk", "version": asked.version},
+    )
+    assert page.status_code == 400
+    assert "can no longer be answered" in page.content.decode()
+    assert Notification.objects.count() == before
+
+
+def _area_of(referral) -> int:
+    from referrals.models import Referral
+
+    return Referral.objects.filter(pk=referral.pk).values_list("area_id", flat=True).get()
