@@ -4,6 +4,7 @@ waits for (prevent_portal/core/renderers.py); a web process still never loads ma
 
 import subprocess
 import sys
+import weakref
 
 from django.conf import settings
 
@@ -11,11 +12,17 @@ from django.conf import settings
 def test_the_worker_warms_the_renderers_when_it_starts(monkeypatch):
     from celery.signals import worker_init
 
+    from prevent_portal import celery
     from prevent_portal.core import renderers
 
+    # Celery keeps weak references to its receivers.
+    connected = [
+        r() if isinstance(r, weakref.ReferenceType) else r for _, r in worker_init.receivers
+    ]
+    assert celery.warm_document_renderers in connected
     called = []
     monkeypatch.setattr(renderers, "warm_renderers", lambda: called.append(True) or 0.0)
-    worker_init.send(sender=None)
+    celery.warm_document_renderers(sender=None)
     assert called == [True]
 
 
