@@ -158,7 +158,6 @@ class _AccessCache:
         # stopped serving) its members do not see through it (rule 8, per agency).
         self.area_ids_by_agency: dict[int, set[int]] = defaultdict(set)
         self.case_agency_ids: set[int] = set()
-        self.case_group_ids: set[int] = set()
         self.agency_by_case_group: dict[int, int] = {}
         for agency_id, group_id, role, area_id in rows:
             self.roles_by_agency[agency_id].add(role)
@@ -167,7 +166,6 @@ class _AccessCache:
                 self.area_ids_by_agency[agency_id].add(area_id)
             if role in AGENCY_CASE_ROLES:
                 self.case_agency_ids.add(agency_id)
-                self.case_group_ids.add(group_id)
                 self.agency_by_case_group[group_id] = agency_id
         # Model-level permissions through groups and direct assignment, never via superuser.
         if perms is None:
