@@ -107,9 +107,8 @@ def compliance(request):
     shown = list(periods.filter(end__gte=first.end, end__lte=last.end))
     types = list(TrainingType.objects.active())
     chosen_type = form.cleaned_data.get("training_type")
-    if chosen_type not in types:
-        # A type no longer in use can still be asked for by name: shown, and chosen.
-        types = [*types, chosen_type] if chosen_type else types
+    if chosen_type and chosen_type not in types:
+        types.append(chosen_type)  # a type no longer in use, asked for by name: shown, chosen
     shown_type = chosen_type or (types[0] if types else None)
     returns = ComplianceReturn.objects.visible_to(request.user).filter(area=area)
     agency_ids = scope
