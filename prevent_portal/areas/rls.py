@@ -54,9 +54,19 @@ _AREAS_SQL = f"string_to_array(nullif(nullif({_SETTING_SQL}, '{ALL}'), ''), ',')
 
 
 def policy_expression(columns: Iterable[str] = ("area_id",)) -> str:
-    """The policy's test: the setting is "all", or one of ``columns`` names a declared area."""
+    """The policy's test: the setting is "all", or one of ``columns`` names a declared area.
+
+    The area test is wrapped as ``nullif(test, false) IS NOT NULL``: true exactly when the test
+    is true (false and NULL both refuse the row, as before), but an expression the planner has
+    no statistics for, so it estimates it as keeping every row. The access module filters the
+    same column by the same areas (rule 8: ``area_id IN (...)``); written plainly, the planner
+    multiplied the two filters as if independent and expected one area's share of one area's
+    rows (177 rows for 3,917), then chose plans for the wrong size: a sort instead of an index
+    walk on a Coordinator's list, a nested loop running a user's scope once per agenda row.
+    The wall filters exactly as before; only its estimate is left to the access module's own
+    filter (ADR 0011, "The planner counts the area once")."""
     tests = " OR ".join(f"{column} = ANY ({_AREAS_SQL})" for column in columns)
-    return f"({_SETTING_SQL} = '{ALL}' OR {tests})"
+    return f"({_SETTING_SQL} = '{ALL}' OR nullif({tests}, false) IS NOT NULL)"
 
 
 POLICY_EXPRESSION = policy_expression()

@@ -3,6 +3,7 @@ from code that acts for another area, even when that code bypasses the access mo
 
 import importlib
 import importlib.util
+import json
 
 import pytest
 from django.apps import apps
@@ -18,6 +19,7 @@ from prevent_portal.areas.models import Area
 from prevent_portal.celery import app as celery_app
 from referrals.models import Person, Referral
 from tests import factories
+from tests.conftest import become_wall_role
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,34 @@ def test_the_database_check_fails_when_a_table_lacks_its_wall(wall_role, two_are
         cursor.execute(f'DROP POLICY {rls.POLICY} ON "{Referral._meta.db_table}"')
     errors = [e for e in wall_check(databases=["default"]) if e.id == "areas.E002"]
     assert [Referral._meta.db_table in e.msg for e in errors] == [True]
+
+
+def test_the_planner_counts_the_area_once(wall_role, two_areas):
+    """The wall and the access module filter the same column by the same areas (rule 8 and the
+    policy). The planner must estimate the pair as one filter, not multiply them as if
+    independent: written plainly, one area's share of one area's rows (177 rows expected for
+    3,917) sized the plans for the wrong count, a sort chosen over an index walk and a user's
+    scope run once per agenda row (ADR 0011)."""
+    area_a, area_b, *_ = two_areas
+    factories.PersonFactory.create_batch(40, area=area_a)
+    factories.PersonFactory.create_batch(40, area=area_b)
+    with connection.cursor() as cursor:
+        if wall_role:
+            # ANALYZE is the table owner's; the probe role owns nothing.
+            cursor.execute("RESET ROLE")
+        cursor.execute(f'ANALYZE "{Person._meta.db_table}"')
+    become_wall_role()
+    # The access module's own area filter, behind the wall acting for that area.
+    query = Person.objects.filter(area=area_b)
+    sql, params = query.query.sql_with_params()
+    with rls.acting_for({area_b.pk}), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()[0]
+        rows = query.count()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    assert rows == 41
+    assert plan["Plan"]["Plan Rows"] >= 0.8 * rows
 
 
 def test_every_task_and_command_declares_its_areas():
