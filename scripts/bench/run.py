@@ -66,7 +66,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from search_bench import scoped_search, search_pages, search_targets  # noqa: E402
-from wall_role import measured, prepare  # noqa: E402
+from wall_role import AREA_FILLER, measured, prepare, wall_copy  # noqa: E402
 
 import prevent_portal.wsgi  # noqa: E402, F401 - start-up as gunicorn's (gc.freeze)
 from prevent_portal.accounts.models import Membership, Role, User  # noqa: E402
@@ -382,6 +382,7 @@ FILLERS = {
     "status": "'closed'",
     "gateway_outcome": "'cleared'",
     "outcome_reason": "''",
+    "referring_organisation": "''",
     "reached_panel": "false",
     "adopted": "false",
     "imported": "false",
@@ -429,6 +430,7 @@ def build_scoped_schema(name: str, total: int, agency: int) -> dict:
             "owning_agency_id": "(others.ids)[1 + g %% array_length(others.ids, 1)]",
             "referring_agency_id": "(others.ids)[1 + g %% array_length(others.ids, 1)]",
             "referring_sector_id": "(SELECT min(id) FROM public.accounts_sector)",
+            "area_id": AREA_FILLER,
         }
         values = {**FILLERS, **fixed}
         missing = [c for c in required if c not in values]
@@ -444,6 +446,7 @@ def build_scoped_schema(name: str, total: int, agency: int) -> dict:
             "(SELECT array_agg(id) AS ids FROM public.accounts_agency WHERE id <> %s) AS others",
             [total - own, agency],
         )
+        wall_copy(cursor, f"{name}.referrals_referral")
         cursor.execute(f"ANALYZE {name}.referrals_referral")
         return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -470,7 +473,6 @@ def area_scoped(t: dict, iterations: int, measure=measure) -> dict:
     """The area Coordinator's referral list with every area's referrals in the table, and
     with the area's own alone (copied to a schema of its own, behind the same wall, reached
     through ``search_path``): the ratio of the two p50s (target at most 1.3)."""
-    from prevent_portal.areas import rls
 
     schema = "bench_area_own"
     with connection.cursor() as cursor:
@@ -486,12 +488,7 @@ def area_scoped(t: dict, iterations: int, measure=measure) -> dict:
             [t["area"]],
         )
         own = cursor.rowcount
-        cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        cursor.execute(
-            f"CREATE POLICY {rls.POLICY} ON {table} USING {rls.POLICY_EXPRESSION} "
-            f"WITH CHECK {rls.POLICY_EXPRESSION}"
-        )
+        wall_copy(cursor, table)
         cursor.execute("SELECT count(*) FROM public.referrals_referral")
         total = cursor.fetchone()[0]
     # VACUUM as autovacuum keeps the shared table (its visibility map lets a count read the

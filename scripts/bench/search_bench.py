@@ -15,6 +15,7 @@ import time
 from urllib.parse import urlencode
 
 from django.db import connection
+from wall_role import AREA_FILLER, wall_copy
 
 SEARCH_SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
 URL = "/referrals/search/"
@@ -149,6 +150,7 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             "ethnicity": "''",
             "version": "1",
             "created_at": "now()",
+            "area_id": AREA_FILLER,
         }
         _generate(cursor, name, "referrals_person", person_values, others, agency)
         referral_values = {
@@ -164,6 +166,7 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             "gateway_outcome": "'cleared'",
             "outcome_reason": "''",
             "referring_organisation": "''",
+            "area_id": AREA_FILLER,
             "reached_panel": "false",
             "adopted": "false",
             "imported": "false",
@@ -172,6 +175,8 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             "updated_at": "now()",
         }
         _generate(cursor, name, "referrals_referral", referral_values, others, agency)
+        for table in ("referrals_person", "referrals_referral"):
+            wall_copy(cursor, f"{name}.{table}")
         for table in ("referrals_person", "referrals_personalias", "referrals_referral"):
             cursor.execute(f"ANALYZE {name}.{table}")
         return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}

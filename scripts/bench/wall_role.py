@@ -107,3 +107,23 @@ def measured(decision: dict) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+# Other agencies' generated rows go round every area (an InitPlan: the areas are read once).
+AREA_FILLER = (
+    "((SELECT array_agg(id ORDER BY id) FROM public.areas_area))"
+    "[1 + g %% (SELECT count(*) FROM public.areas_area)::int]"
+)
+
+
+def wall_copy(cursor, table: str) -> None:
+    """Put the area wall on a copy of an area-owned table, as on the table it copies (the
+    copies the scoped measures read through ``search_path``)."""
+    from prevent_portal.areas import rls
+
+    cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    cursor.execute(
+        f"CREATE POLICY {rls.POLICY} ON {table} USING {rls.POLICY_EXPRESSION} "
+        f"WITH CHECK {rls.POLICY_EXPRESSION}"
+    )
