@@ -145,6 +145,10 @@ def nothing_in_the_way(transfer, **context) -> bool:
     return moving is None or not moving.refusals
 
 
+# What the proposal form asks for (the area, the summary): the proposal page, before the form
+# is filled, asks the lifecycle about the rest (``needed(..., leaving=...)``).
+ASKED_BY_THE_PROPOSAL_FORM = (to_another_area, to_active_area, summary_given)
+
 TRANSFER_LIFECYCLE = Lifecycle(
     name="referrals.transfer",
     noun="transfer",

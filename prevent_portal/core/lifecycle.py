@@ -113,9 +113,12 @@ class Lifecycle:
         except KeyError:
             raise LookupError(f"{self.name} has no transition {name!r}") from None
 
-    def needed(self, name: str, obj: Any, **context: Any) -> list[str]:
+    def needed(
+        self, name: str, obj: Any, *, leaving: Sequence[Condition] = (), **context: Any
+    ) -> list[str]:
         """What is still needed before ``name`` can happen to ``obj``: one sentence each,
-        in the table's order; empty when the step is open."""
+        in the table's order; empty when the step is open. ``leaving``: conditions the caller
+        asks about itself (a form's fields, before the form is filled), not checked here."""
         transition = self.transition(name)
         state = self.state_of(obj)
         if not transition.starts_from(state):
@@ -124,7 +127,11 @@ class Lifecycle:
                 f"This {self.noun} is {self.label(state).lower()}: "
                 f"{transition.label.lower()} needs it to be {allowed}."
             ]
-        return [c.explain(obj, context) for c in transition.conditions if not c.holds(obj, context)]
+        return [
+            c.explain(obj, context)
+            for c in transition.conditions
+            if c not in leaving and not c.holds(obj, context)
+        ]
 
     def allows(self, name: str, obj: Any, **context: Any) -> bool:
         return not self.needed(name, obj, **context)

@@ -47,8 +47,8 @@ from referrals.models import (
 )
 from referrals.services.area_notices import area_coordinators_tell
 from referrals.services.records import chronology_add
+from referrals.transfer_lifecycle import ASKED_BY_THE_PROPOSAL_FORM, Moving
 from referrals.transfer_lifecycle import TRANSFER_LIFECYCLE as LIFECYCLE
-from referrals.transfer_lifecycle import Moving
 
 logger = logging.getLogger("prevent_portal.areas.transfer")
 
@@ -69,7 +69,7 @@ def _both_areas(transfer: AreaTransfer, acting_user: User, step: str) -> Iterato
         yield
 
 
-def _gather(transfer: AreaTransfer, step: str) -> Moving:
+def _gather(transfer: AreaTransfer, step: str, *, lock: bool = True) -> Moving:
     """What would move with ``transfer``'s referral, read and locked (inside
     ``_both_areas``): the person, any person record folded into them, all their referrals in
     the sending area, each one's case status, other pending transfers, and refusals.
@@ -78,18 +78,18 @@ def _gather(transfer: AreaTransfer, step: str) -> Moving:
     person wait for each other here, so the second sees the first's pending transfer (each
     locked only its own referral before, both found none waiting, and both went on). A
     referral no longer in the sending area (moved since it was proposed) is refused, never
-    gathered: its person alone would have moved, and the receiving area read them."""
+    gathered: its person alone would have moved, and the receiving area read them.
+    ``lock=False``: read only, for a page that asks what stands in the way."""
     person_id = (
         Referral.objects.filter(pk=transfer.referral_id).values_list("person_id", flat=True).first()
     )
     person = Person.objects.filter(pk=person_id).first()
     root_id = person and (person.merged_into_id or person.pk)
-    Person.objects.select_for_update().filter(pk=root_id).first()
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(pk=transfer.referral_id, area_id=transfer.from_area_id)
-        .first()
-    )
+    persons, referrals = Person.objects.all(), Referral.objects.all()
+    if lock:
+        persons, referrals = persons.select_for_update(), referrals.select_for_update()
+        persons.filter(pk=root_id).first()
+    referral = referrals.filter(pk=transfer.referral_id, area_id=transfer.from_area_id).first()
     if referral is None or person is None:
         raise TransitionRefused(
             LIFECYCLE.transition(step),
@@ -160,6 +160,26 @@ def _receiving_agency(user: User, area: Area) -> Agency:
         .first()
     )
     return membership.agency
+
+
+def transfer_propose_needed(*, referral: Referral, kind: str, acting_user: User) -> list[str]:
+    """What stands in the way of proposing a transfer of ``referral`` now, to whichever area:
+    the lifecycle's own sentences, from the record read as the proposal will read it (not
+    locked). The area and the summary are the form's to ask. The proposal checks again."""
+    transfer = AreaTransfer(
+        kind=kind, referral=referral, from_area_id=referral.area_id, proposed_by=acting_user
+    )
+    try:
+        moving = _gather(transfer, "propose", lock=False)
+    except TransitionRefused as refused:
+        return list(refused.needed)
+    return LIFECYCLE.needed(
+        "propose",
+        transfer,
+        leaving=ASKED_BY_THE_PROPOSAL_FORM,
+        acting_user=acting_user,
+        moving=moving,
+    )
 
 
 @transaction.atomic
@@ -367,4 +387,10 @@ def _trace(referral: Referral, *, transfer: AreaTransfer, today) -> TransferTrac
     return trace
 
 
-__all__ = ["transfer_accept", "transfer_decline", "transfer_propose", "transfer_withdraw"]
+__all__ = [
+    "transfer_accept",
+    "transfer_decline",
+    "transfer_propose",
+    "transfer_propose_needed",
+    "transfer_withdraw",
+]

@@ -89,11 +89,20 @@ def transfer_propose(request, pk):
         else:
             messages.success(request, f"Transfer to {transfer.to_area.name} proposed")
             return redirect("referrals:transfer_detail", pk=transfer.pk)
+    # What stands in the way, said before the Coordinator writes a summary for nothing.
+    needed = services.transfer_propose_needed(
+        referral=referral, kind=kind, acting_user=request.user
+    )
     log_access(request, [referral], view="referrals:transfer_propose")
     return render(
         request,
         "referrals/transfer_propose.html",
-        {"referral": referral, "form": form, "kind_label": AreaTransfer.Kind(kind).label},
+        {
+            "referral": referral,
+            "form": form,
+            "kind_label": AreaTransfer.Kind(kind).label,
+            "needed": needed,
+        },
     )
 
 

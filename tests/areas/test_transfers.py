@@ -394,6 +394,41 @@ def test_refused_while_an_information_request_is_open(world, two_areas):
     assert "Withdraw the open information requests" in message
 
 
+def test_the_proposal_page_says_what_stands_in_the_way_before_the_form(client, world, two_areas):
+    """The lifecycle's refusals are on the page before the Coordinator writes a summary for
+    nothing (an open information request here, then a planned meeting's agenda); with
+    nothing in the way, the form."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from channel_panel.services import agenda_item_add
+    from tests.conftest import sign_in
+
+    referral = factories.panel_referral(world.council, assessed=True)
+    sign_in(client, world.coordinator)
+    propose = reverse("referrals:transfer_propose", args=[referral.pk])
+    page = client.get(propose).content.decode()
+    assert 'id="transfer-needed"' not in page and "Propose the transfer" in page
+    services.information_request_create(
+        referral=referral,
+        agency=world.agency_a,
+        question="Known to you?",
+        due_on=referral.received_on + timedelta(days=400),
+        acting_user=world.coordinator,
+    )
+    agenda_item_add(
+        meeting=factories.meeting(world.chair), referral=referral, acting_user=world.chair
+    )
+    page = client.get(propose).content.decode()
+    assert 'id="transfer-needed"' in page and "Propose the transfer" not in page
+    assert "Withdraw the open information requests" in page
+    assert "Take this person off the agenda of the panel meeting on" in page
+    # The form's own questions (area, summary) are left to the form.
+    assert "Enter a summary" not in page and "Choose another council area" not in page
+    assert not AreaTransfer.objects.exists()
+
+
 @pytest.mark.parametrize("wall", ["wall on", "wall off"])
 def test_a_transfer_whose_record_has_left_the_sending_area_is_refused(
     world, two_areas, monkeypatch, wall
