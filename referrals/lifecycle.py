@@ -422,6 +422,17 @@ def asking_referral_in_place(request, **context) -> bool:
     return context.get("referral_in_place", True)
 
 
+# The request is filed as the area that holds the referral, read when the page was opened: a
+# transfer accepted meanwhile leaves it asking for an area no longer holding it (the service
+# locks the referral and reads its area again; a page passes nothing, and it holds).
+@condition(
+    "This referral is no longer held by your area: it has been transferred to another council "
+    "area. Nothing has been sent."
+)
+def asked_about_a_referral_in_place(request, **context) -> bool:
+    return context.get("referral_in_place", True)
+
+
 CROSS_AREA_REQUEST_LIFECYCLE = Lifecycle(
     name="referrals.cross_area_request",
     noun="request to another area",
@@ -438,7 +449,13 @@ CROSS_AREA_REQUEST_LIFECYCLE = Lifecycle(
             "Ask the other area's Coordinator for information",
             source=(UNSENT,),
             target=CrossArea.OPEN,
-            conditions=(has_request_reason, to_another_area, known_in_that_area, not_already_asked),
+            conditions=(
+                has_request_reason,
+                to_another_area,
+                asked_about_a_referral_in_place,
+                known_in_that_area,
+                not_already_asked,
+            ),
         ),
         Transition(
             "share",

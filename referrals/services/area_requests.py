@@ -56,7 +56,14 @@ def cross_area_request_send(
     filed in the area asked, and its Coordinators are told, naming no one."""
     _require_coordinator_of(referral.area_id, acting_user)
     # Two Coordinators asking at once: the second waits here, then finds the first's request.
-    Referral.objects.select_for_update().filter(pk=referral.pk).first()
+    # A transfer accepted meanwhile: the referral is read again where it was, locked, so the
+    # request is never filed for an area that no longer holds it.
+    in_place = (
+        Referral.objects.select_for_update()
+        .filter(pk=referral.pk, area_id=referral.area_id)
+        .first()
+        is not None
+    )
     request = CrossAreaRequest(
         referral=referral,
         requesting_area_id=referral.area_id,
@@ -68,7 +75,9 @@ def cross_area_request_send(
     already_open = CrossAreaRequest.objects.filter(
         referral=referral, holding_area=holding_area, status=CrossAreaRequest.Status.OPEN
     ).exists()
-    LIFECYCLE.require("send", request, matches=hits, already_open=already_open)
+    LIFECYCLE.require(
+        "send", request, matches=hits, already_open=already_open, referral_in_place=in_place
+    )
     request.save()
     # The area asked's own record of whom it matched: written as that area, which alone
     # sees it (the wall would refuse the rows to the asking area's declaration).

@@ -75,3 +75,78 @@ def test_two_proposals_for_one_persons_referrals_at_once_the_second_is_refused(m
     assert list(AreaTransfer.objects.values_list("referral_id", "to_area_id")) == [
         (first_referral.pk, north.area.pk)
     ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_sent_while_the_referral_is_accepted_elsewhere_is_refused(monkeypatch):
+    """The sending area's Coordinator asks another area about a referral (its page opened
+    earlier) while the receiving area accepts that referral's transfer. The request waits on
+    the referral's lock, then finds it gone from the asking area: refused, with nothing filed
+    (it would ask on behalf of an area that no longer holds the record, and its reply would
+    have no one to go to)."""
+    from datetime import date
+
+    from prevent_portal.areas.models import Area, AreaQuerySet
+    from referrals.models import CrossAreaRequest
+    from tests.conftest import build_world
+
+    world = build_world()
+    here = Area.objects.get()
+    monkeypatch.setattr(AreaQuerySet, "sole", lambda self: here)
+    north, south = other_area_build("Northbrook", "northbrook"), other_area_build()
+    known = {"given_name": "Orlaith", "date_of_birth": date(2001, 3, 5), "postcode": "QA1 2BB"}
+    factories.referral(
+        south.partner,
+        person=factories.PersonFactory(area=south.area, family_name="Quennell", **known),
+    )
+    referral = factories.referral(
+        world.council, person=factories.PersonFactory(area=here, family_name="Quennel", **known)
+    )
+    transfer = services.transfer_propose(
+        referral=referral,
+        kind=AreaTransfer.Kind.REFERRAL,
+        to_area=north.area,
+        summary="Moved north.",
+        acting_user=world.coordinator,
+    )
+    accepted, outcome = threading.Event(), []
+
+    def accept():
+        try:
+            with transaction.atomic():
+                services.transfer_accept(
+                    transfer=transfer,
+                    expected_version=transfer.version,
+                    acting_user=north.coordinator,
+                )
+                accepted.set()
+                time.sleep(0.5)  # the request arrives while the acceptance is uncommitted
+        finally:
+            connections.close_all()
+
+    def ask():
+        try:
+            accepted.wait(5)
+            services.cross_area_request_send(
+                referral=referral,
+                holding_area=south.area,
+                reason="Safeguarding check",
+                acting_user=world.coordinator,
+            )
+            outcome.append("sent")
+        except Exception as exc:  # noqa: BLE001 - what the asking Coordinator meets is the point
+            outcome.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=ask)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcome == [
+        "This referral is no longer held by your area: it has been transferred to another "
+        "council area. Nothing has been sent."
+    ]
+    assert not CrossAreaRequest.objects.exists()
+    assert AreaTransfer.objects.get().status == AreaTransfer.Status.ACCEPTED
