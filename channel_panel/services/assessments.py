@@ -16,7 +16,7 @@ from channel_panel.assessments import (
     factors_in_force,
 )
 from prevent_portal.accounts.models import User
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import lock_in_place, save_if_unchanged
 from referrals.models import Referral, case_work_referrals
 
 RATING_FIELDS = ("rating", "evidence", "source_agency", "evidence_on")
@@ -78,7 +78,7 @@ def assessment_draft_save(
     a row (unknown unless given). A completed assessment is never changed: a review is a new
     assessment. Each rating is saved on its own, so the audit log records each change."""
     _require_drafter(referral, acting_user)
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked = lock_in_place(referral)
     _require_assessable(locked)
     _check_date(locked, assessed_on)
     factors = list(factors_in_force(assessed_on))

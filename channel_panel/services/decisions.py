@@ -23,7 +23,7 @@ from channel_panel.models import (
 )
 from channel_panel.services.lifecycle import case_adopt, case_exit, post_exit_review_record
 from prevent_portal.accounts.models import Agency, User, require_offered_in
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import lock_in_place, save_if_unchanged
 from referrals.models import ChronologyEntry, Referral, SignpostingService
 from referrals.services import chronology_add, referral_closed_notify
 
@@ -78,7 +78,7 @@ def _set_referral_status(referral: Referral, status: str | None, **flags) -> Non
     """Set the referral's status (None: keep it) and flags."""
     # Saved through the model so the audit log records it; the row lock keeps a triage edit
     # from racing it.
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked = lock_in_place(referral)
     locked.status = status or locked.status
     for name, value in flags.items():
         setattr(locked, name, value)

@@ -20,7 +20,7 @@ from channel_panel.models import (
 from channel_panel.notifications import case_adopted_notify
 from channel_panel.services.pack import pack_grants_revoke
 from prevent_portal.accounts.models import Agency, User, require_offered_in
-from prevent_portal.core.concurrency import StaleEdit, save_if_unchanged
+from prevent_portal.core.concurrency import StaleEdit, lock_in_place, save_if_unchanged
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.models import ChronologyEntry, Referral, SignpostingService
@@ -63,7 +63,7 @@ def case_adopt(
     case worker sees (and can edit, with history) what the referrer said. The case manager
     is told by e-mail (reference and link only)."""
     # The row lock keeps a triage edit, or a second adoption, from racing this one.
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked = lock_in_place(referral)
     adopted_on = adopted_on or (meeting.meets_on if meeting else timezone.localdate())
     CASE_LIFECYCLE.require(
         "adopt",

@@ -21,6 +21,37 @@ class StaleEdit(Exception):
     )
 
 
+class RecordMoved(StaleEdit, ValueError):
+    """The record was transferred to another council area after this user opened it (a
+    transfer's acceptance held its lock first). A StaleEdit and a ValueError, so a view shows
+    it whichever it catches; nothing is saved."""
+
+    message = (
+        "This record has been transferred to another council area since you opened it. "
+        "Nothing has been saved."
+    )
+
+
+def lock_in_place(obj: models.Model, *, area_field: str = "area_id") -> models.Model:
+    """``obj``'s row, locked for the rest of the transaction and read afresh, **in the council
+    area where the caller read it**: a service's preconditions are checked against what is
+    stored, and nothing is written about a record that has left the area meanwhile (refused
+    with RecordMoved, wall on or off; with the wall on the row is not even visible there).
+    Every service that locks a referral to write about it goes through here
+    (tests/areas/test_record_moved.py walks the sources)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_in_place must run inside a transaction")
+    locked = (
+        type(obj)
+        ._default_manager.select_for_update()
+        .filter(pk=obj.pk, **{area_field: getattr(obj, area_field)})
+        .first()
+    )
+    if locked is None:
+        raise RecordMoved(RecordMoved.message)
+    return locked
+
+
 class VersionField(forms.IntegerField):
     widget = forms.HiddenInput
 

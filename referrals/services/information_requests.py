@@ -17,6 +17,7 @@ from django.utils import timezone
 from prevent_portal.accounts import grants
 from prevent_portal.accounts.addressees import holders
 from prevent_portal.accounts.models import Agency, Membership, Role, User
+from prevent_portal.core.concurrency import lock_in_place
 from prevent_portal.outbox.links import site_link
 from prevent_portal.outbox.services import notification_queue
 from referrals.lifecycle import INFORMATION_REQUEST_LIFECYCLE as LIFECYCLE
@@ -99,7 +100,7 @@ def information_request_create(
     LIFECYCLE.require("send", request, today=timezone.localdate())
     agency.require_open(what="information request")
     request.save()
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked = lock_in_place(referral)
     if REFERRAL_LIFECYCLE.allows("await_information", locked):
         locked.status = Referral.Status.AWAITING_INFORMATION
         locked.version += 1  # audited save with a new version (referrals/lifecycle.py)

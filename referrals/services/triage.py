@@ -16,7 +16,7 @@ from prevent_portal.accounts.models import (
     User,
     require_offered_in,
 )
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import lock_in_place, save_if_unchanged
 from referrals.lifecycle import OUTCOME_STEP, REFERRAL_LIFECYCLE
 from referrals.models import (
     ChronologyEntry,
@@ -55,7 +55,7 @@ def _agency_spocs(agency: Agency) -> list[User]:
 def _locked(referral: Referral) -> Referral:
     """The referral's row, locked for the rest of the transaction, read afresh: the
     lifecycle's preconditions are checked against what is stored, not what a form saw."""
-    return Referral.objects.select_for_update().get(pk=referral.pk)
+    return lock_in_place(referral)
 
 
 def _sync(target: Referral, source: Referral) -> Referral:
