@@ -250,10 +250,13 @@ def referral_reclassify(
 
 
 @transaction.atomic
+@transaction.atomic
 def referral_note_add(*, referral: Referral, text: str, acting_user: User) -> ChronologyEntry:
-    """Add a note to a referral's chronology. Notes are never edited afterwards."""
+    """Add a note to a referral's chronology. Notes are never edited afterwards. Refused
+    (RecordMoved) when the referral has been transferred to another area meanwhile."""
     if not text.strip():
         raise ValueError("A note cannot be empty")
+    lock_in_place(referral)
     return chronology_add(
         referral=referral,
         kind=ChronologyEntry.Kind.NOTE,

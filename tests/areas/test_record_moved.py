@@ -126,3 +126,23 @@ def test_an_information_request_about_a_referral_moved_meanwhile_is_refused(
         )
     with rls.acting_for(rls.ALL):
         assert not InformationRequest.objects.exists()
+
+
+@WALLS
+def test_a_note_on_a_referral_moved_meanwhile_is_refused(
+    request, monkeypatch, world, two_areas, wall
+):
+    from referrals.models import ChronologyEntry
+
+    _wall(request, monkeypatch, wall)
+    referral = factories.referral(world.council)
+    seen = Referral.objects.get(pk=referral.pk)
+    _moved(world, two_areas, referral)
+    with rls.acting_for(rls.ALL):
+        before = ChronologyEntry.objects.filter(referral=referral).count()
+    with rls.acting_for({two_areas.here.pk}), pytest.raises(RecordMoved):
+        services.referral_note_add(
+            referral=seen, text="Phoned school.", acting_user=world.coordinator
+        )
+    with rls.acting_for(rls.ALL):
+        assert ChronologyEntry.objects.filter(referral=referral).count() == before
