@@ -151,8 +151,10 @@ def agenda_rows(
     )
     case_ids = {item.case_id for item in items if item.case_id}
     referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
-    cases = ChannelCase.objects.visible_to(reader).filter(pk__in=case_ids)
-    referrals = Referral.objects.visible_to(reader).filter(pk__in=referral_ids)
+    # The scopes read for these items' records alone (``among``); a kind with no item on the
+    # page is not asked about at all.
+    cases = ChannelCase.objects.among(case_ids).visible_to(reader)
+    referrals = Referral.objects.among(referral_ids).visible_to(reader)
     cases = cases.select_related("referral__person", "lead_agency", "case_manager")
     referrals = referrals.select_related("person")
     if detail:
@@ -178,8 +180,8 @@ def agenda_rows(
             ),
             "consents",
         )
-    seen_cases = {case.pk: case for case in cases}
-    seen_referrals = {referral.pk: referral for referral in referrals}
+    seen_cases = {case.pk: case for case in cases} if case_ids else {}
+    seen_referrals = {referral.pk: referral for referral in referrals} if referral_ids else {}
     rows = []
     for item in items:
         row = AgendaRow(item=item, entries=list(item.decisions.all()))
