@@ -121,6 +121,13 @@ def _chronology_prefetch(prefix: str) -> Prefetch:
     )
 
 
+def _visible_among(model, pks: set[int], reader):
+    """The records of ``pks`` that ``reader`` may see, the scope read for them alone
+    (``among``); with none to look at, no scope is built (a held meeting's agenda holds
+    referrals or cases, often not both)."""
+    return model.objects.among(pks).visible_to(reader) if pks else model.objects.none()
+
+
 def agenda_rows(
     meeting: PanelMeeting,
     reader,
@@ -151,10 +158,8 @@ def agenda_rows(
     )
     case_ids = {item.case_id for item in items if item.case_id}
     referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
-    # The scopes read for these items' records alone (``among``); a kind with no item on the
-    # page is not asked about at all.
-    cases = ChannelCase.objects.among(case_ids).visible_to(reader)
-    referrals = Referral.objects.among(referral_ids).visible_to(reader)
+    cases = _visible_among(ChannelCase, case_ids, reader)
+    referrals = _visible_among(Referral, referral_ids, reader)
     cases = cases.select_related("referral__person", "lead_agency", "case_manager")
     referrals = referrals.select_related("person")
     if detail:
@@ -180,8 +185,8 @@ def agenda_rows(
             ),
             "consents",
         )
-    seen_cases = {case.pk: case for case in cases} if case_ids else {}
-    seen_referrals = {referral.pk: referral for referral in referrals} if referral_ids else {}
+    seen_cases = {case.pk: case for case in cases}
+    seen_referrals = {referral.pk: referral for referral in referrals}
     rows = []
     for item in items:
         row = AgendaRow(item=item, entries=list(item.decisions.all()))
