@@ -270,18 +270,6 @@ class AgendaItemQuerySet(models.QuerySet):
         business holds no personal data."""
         return self._with_referrals(user, Referral.objects.visible_to(user))
 
-    def visible_on(self, user, meeting):
-        """``visible_to(user)`` of one meeting's items, with the cases and referrals read for
-        that meeting's alone (``among``), not every case and referral the user may see: the
-        chair's next meeting on the home page matched 23 items against the 374 cases of the
-        area (13 of the page's 20 ms of SQL)."""
-        on_agenda = AgendaItem.objects.filter(meeting=meeting).order_by()
-        return self.filter(meeting=meeting)._with_referrals(
-            user,
-            Referral.objects.among(on_agenda.values("referral_id")).visible_to(user),
-            ChannelCase.objects.among(on_agenda.values("case_id")).visible_to(user),
-        )
-
     def case_work_for(self, user):
         """Items whose discussion ``user`` may read: ``visible_to`` without the referrals they
         see only because they referred them (``case_work_referrals``). A referrer is told
@@ -290,14 +278,12 @@ class AgendaItemQuerySet(models.QuerySet):
 
         return self._with_referrals(user, case_work_referrals(user))
 
-    def _with_referrals(self, user, referrals, cases=None):
-        """Other business, items whose case ``user`` sees (in ``cases``, by default all they
-        see), and items on no case whose referral is in ``referrals``."""
-        if cases is None:
-            cases = ChannelCase.objects.visible_to(user)
+    def _with_referrals(self, user, referrals):
+        """Other business, items whose case ``user`` sees, and items on no case whose
+        referral is in ``referrals``."""
         return self.filter(
             Q(case__isnull=True, referral__isnull=True)
-            | Q(case__in=cases.values("pk"))
+            | Q(case__in=ChannelCase.objects.visible_to(user).values("pk"))
             | Q(case__isnull=True, referral__in=referrals.values("pk"))
         )
 

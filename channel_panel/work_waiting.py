@@ -165,7 +165,7 @@ def next_meeting(user, today: date):
     # are counted on the same rows (``undecided()``'s rule: no decision; "other business"
     # is already left out): as ``pk IN`` a second visible_to of the items, the statement
     # worked out the chair's visible cases twice (36 ms of the chair's home page at scale 1).
-    items = AgendaItem.objects.visible_on(user, meeting)
+    items = AgendaItem.objects.visible_to(user).filter(meeting=meeting)
     counts = items.exclude(kind=AgendaItem.Kind.OTHER).aggregate(
         total=Count("pk"),
         undecided=Count("pk", filter=~Exists(Decision.objects.filter(item=OuterRef("pk")))),

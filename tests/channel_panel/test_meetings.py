@@ -524,22 +524,3 @@ def test_minutes_cannot_be_approved_until_held_decided_and_attended(world, panel
     )
     panel.refresh_from_db()
     assert panel.status == PanelMeeting.Status.HELD
-
-
-@pytest.mark.parametrize(
-    "persona", ["coordinator", "chair", "panel_a", "spoc_a", "spoc_b", "referrer_a", "manager"]
-)
-def test_one_meetings_items_are_those_visible_to_the_user_on_it(world, panel, agenda, persona):
-    """``visible_on``: the cases and referrals read for that meeting's items alone give the
-    same items as the whole ``visible_to`` (the chair's home page counts them this way)."""
-    mine = factories.channel_case(world.agency_a, world.spoc_a, person=person("Ada", "Quill"))
-    services.agenda_item_add(meeting=panel, case=mine, acting_user=world.coordinator)
-    other = factories.meeting(world.chair, timezone.localdate() + timedelta(days=40))
-    services.agenda_item_add(meeting=other, referral=agenda[2], acting_user=world.coordinator)
-    user = getattr(world, persona)
-    for meeting in (panel, other):
-        expected = AgendaItem.objects.visible_to(user).filter(meeting=meeting)
-        got = AgendaItem.objects.visible_on(user, meeting)
-        assert set(got.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
-    seen = set(AgendaItem.objects.visible_on(user, panel).values_list("case_id", flat=True))
-    assert (mine.pk in seen) == (persona in {"coordinator", "chair", "panel_a", "spoc_a"})
