@@ -121,6 +121,13 @@ def _chronology_prefetch(prefix: str) -> Prefetch:
     )
 
 
+def _visible_among(model, pks: set[int], reader):
+    """The records of ``pks`` that ``reader`` may see, the scope read for them alone
+    (``among``); with none to look at, no scope is built (a held meeting's agenda holds
+    referrals or cases, often not both)."""
+    return model.objects.among(pks).visible_to(reader) if pks else model.objects.none()
+
+
 def agenda_rows(
     meeting: PanelMeeting,
     reader,
@@ -151,8 +158,8 @@ def agenda_rows(
     )
     case_ids = {item.case_id for item in items if item.case_id}
     referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
-    cases = ChannelCase.objects.visible_to(reader).filter(pk__in=case_ids)
-    referrals = Referral.objects.visible_to(reader).filter(pk__in=referral_ids)
+    cases = _visible_among(ChannelCase, case_ids, reader)
+    referrals = _visible_among(Referral, referral_ids, reader)
     cases = cases.select_related("referral__person", "lead_agency", "case_manager")
     referrals = referrals.select_related("person")
     if detail:

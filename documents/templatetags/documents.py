@@ -27,10 +27,12 @@ def may_add(user, record) -> bool:
 
 
 @register.inclusion_tag("documents/section.html", takes_context=True)
-def documents_section(context, record, heading="Documents"):
+def documents_section(context, record, heading="Documents", may_add_here=None):
     """A referral's list includes the documents partners added to their answers to its
     information requests (seen by those who see the requests). The link to add one shows to
-    those the upload view lets in (documents/views.py: the same rules)."""
+    those the upload view lets in (documents/views.py: the same rules). ``may_add_here``:
+    that answer when the page has already asked ``actions_for`` the same question (the case
+    page's ``can_change``), so the section does not ask it again."""
     user = context["request"].user
     documents = Document.objects.visible_on(user, record).select_related("uploaded_by")
     if isinstance(record, Referral):
@@ -44,9 +46,11 @@ def documents_section(context, record, heading="Documents"):
             }[type(record)],
             args=[record.pk],
         )
+    if may_add_here is None:
+        may_add_here = may_add(user, record)
     return {
         "documents": list(documents),
-        "add_url": add_url if may_add(user, record) else "",
+        "add_url": add_url if may_add_here else "",
         "can_delete": has_role(user, Role.COORDINATOR),
         "heading": heading,
         "scanning": scanning.is_scanning(),

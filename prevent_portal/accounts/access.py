@@ -169,10 +169,23 @@ class _AccessCache:
                 self.agency_by_case_group[group_id] = agency_id
         # Model-level permissions through groups and direct assignment, never via superuser.
         if perms is None:
-            perms = Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
-                "content_type__app_label", "codename"
-            )
+            perms = Permission.objects.filter(
+                Q(pk__in=_group_permission_ids(user)) | Q(pk__in=_direct_permission_ids(user))
+            ).values_list("content_type__app_label", "codename")
         self.global_perms: set[str] = {f"{app}.{codename}" for app, codename in perms}
+
+
+def _group_permission_ids(user: User) -> models.QuerySet:
+    """The ids of the permissions ``user``'s groups hold. A subquery of its own: an OR of the
+    group and user joins made PostgreSQL join every user's group memberships (5,001 rows at
+    scale 1) to filter them afterwards, 1.4-5.6 ms on every request."""
+    held = Permission.group_set.through.objects.filter(group__in=user.groups.values("pk"))
+    return held.values("permission_id")
+
+
+def _direct_permission_ids(user: User) -> models.QuerySet:
+    """The ids of the permissions held by ``user`` directly."""
+    return user.user_permissions.through.objects.filter(user=user).values("permission_id")
 
 
 def _membership_rows(memberships: models.QuerySet, *first: str) -> models.QuerySet:
@@ -440,6 +453,26 @@ class ProtectedQuerySet(models.QuerySet):
     # Where the record's council area is (rule 7): a field path ending at an Area.
     area_field: str = "area"
     owner_fields: dict[str, tuple[str, str]] = {}
+    # The primary keys ``among`` narrowed the queryset to (None: not narrowed).
+    _scope_among: tuple | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scope_among = self._scope_among
+        return clone
+
+    def among(self, pks: Iterable) -> ProtectedQuerySet:
+        """Only the records whose primary key is in ``pks``; said before ``visible_to``, the
+        scope is then read for those records alone, each branch of its union bounded by
+        them, instead of for everything the user may see (a chair's 50 agenda referrals were
+        matched against the 3,500 referrals of the area their reach read: 12 of the page's
+        30 ms of SQL). The rows are those of ``visible_to(user).filter(pk__in=pks)``."""
+        wanted = set(pks)
+        if self._scope_among is not None:
+            wanted &= set(self._scope_among)
+        clone = self.filter(pk__in=sorted(wanted))
+        clone._scope_among = tuple(sorted(wanted))
+        return clone
 
     def visible_to(self, user: User) -> ProtectedQuerySet:
         """Records ``user`` may see (rules 1-8 of this module), and nothing else."""
@@ -463,10 +496,13 @@ class ProtectedQuerySet(models.QuerySet):
             # lets PostgreSQL walk an index in a list's order and read one page, instead of
             # every row of the area and a primary-key probe for each (branch list18).
             return bounded
+        if self._scope_among is not None:
+            # Built for these records alone: not kept for the rest of the request.
+            return bounded.filter(pk__in=self._scope_ids(user, action, self._scope_among))
         scope = _built_once(user, self, action, lambda: self._scope_ids(user, action))
         return bounded.filter(pk__in=scope)
 
-    def _scope_ids(self, user: User, action: str) -> models.QuerySet:
+    def _scope_ids(self, user: User, action: str, among: tuple | None = None) -> models.QuerySet:
         """The primary keys ``user`` may ``action``: one ``UNION ALL`` of a branch per rule
         (model-wide within the user's areas, own agencies, owner fields, live user grants,
         live agency group grants).
@@ -475,9 +511,14 @@ class ProtectedQuerySet(models.QuerySet):
         cannot turn an OR holding a subquery into index scans, so the OR read every row of the
         table and the scope's cost grew with other agencies' data (docs/performance.md, miss 2).
         Each branch here is an index range scan, and the semi-join needs no de-duplication.
+        ``among``: the primary keys wanted (``among()``), which bound every branch.
         """
         cache = _cache(user)
         records = self.model._base_manager.order_by()
+        granted: dict = {}
+        if among is not None:
+            records = records.filter(pk__in=among)
+            granted = {"content_object_id__in": among}
         branches: list[models.QuerySet] = []
         perm = _perm_name(self.model, action)
         if perm in cache.global_perms:
@@ -503,7 +544,9 @@ class ProtectedQuerySet(models.QuerySet):
         user_grants = self.model.user_grants.rel.related_model
         group_grants = self.model.group_grants.rel.related_model
         branches.append(
-            user_grants.objects.filter(live_grant_q(), user=user, permission__codename=codename)
+            user_grants.objects.filter(
+                live_grant_q(), user=user, permission__codename=codename, **granted
+            )
             .order_by()
             .values("content_object_id")
         )
@@ -516,6 +559,7 @@ class ProtectedQuerySet(models.QuerySet):
                     group_id__in=sorted(agency_groups[a] for a in agencies),
                     permission__codename=codename,
                     **{f"content_object__{area_in}": areas},
+                    **granted,
                 )
                 .order_by()
                 .values("content_object_id")

@@ -22,9 +22,9 @@ def built(monkeypatch) -> list[int]:
     users: list[int] = []
     real = access.ProtectedQuerySet._scope_ids
 
-    def counting(self, user, action):
+    def counting(self, user, action, *among):
         users.append(user.pk)
-        return real(self, user, action)
+        return real(self, user, action, *among)
 
     monkeypatch.setattr(access.ProtectedQuerySet, "_scope_ids", counting)
     return users
@@ -91,3 +91,37 @@ def test_a_single_record_is_fetched_without_order_or_limit(world):
     assert not [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"]]
     with pytest.raises(Http404):
         get_referral_for_user(User.objects.get(pk=world.spoc_b.pk), referral.pk)
+
+
+def test_a_scope_named_records_is_read_for_them_alone_and_not_kept(world, built):
+    """``among``: every branch of the union is bounded by the records asked about (a page's
+    rows), so the scope is not read for everything the user may see; such a scope is built
+    for its records and not kept for the rest of the request."""
+    mine = [factories.referral(world.agency_a) for _ in range(3)]
+    other = factories.referral(world.agency_b)
+    spoc_a = User.objects.get(pk=world.spoc_a.pk)
+    wanted = [mine[0].pk, mine[1].pk, other.pk]
+    with access.scopes_per_request():
+        narrowed = Referral.objects.among(wanted).visible_to(spoc_a)
+        assert set(narrowed.values_list("pk", flat=True)) == {mine[0].pk, mine[1].pk}
+        sql = _sql(narrowed)
+        branches = sql.count("UNION ALL") + 1
+        # The outer filter, and one in each branch of the scope.
+        listed = ", ".join(str(pk) for pk in sorted(wanted))
+        assert sql.count(f"IN ({listed})") == branches + 1
+        list(Referral.objects.visible_to(spoc_a).values_list("pk", flat=True))
+        list(Referral.objects.visible_to(spoc_a).values_list("pk", flat=True))
+        assert built == [spoc_a.pk, spoc_a.pk]
+
+
+def test_a_users_model_permissions_are_read_without_joining_every_users_groups(world):
+    """The access cache reads a user's permissions through their own groups: an OR of the
+    group and user joins read every user's group memberships first (1.4-5.6 ms a request)."""
+    spoc_a = User.objects.get(pk=world.spoc_a.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert access.roles_of(spoc_a)
+    [perms] = [q["sql"] for q in queries.captured_queries if "auth_permission" in q["sql"]]
+    assert "LEFT OUTER JOIN" not in perms
+    coordinator = User.objects.get(pk=world.coordinator.pk)
+    assert access.has_global_perm(coordinator, "referrals.view_referral")
+    assert not access.has_global_perm(spoc_a, "referrals.view_referral")

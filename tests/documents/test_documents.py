@@ -210,3 +210,39 @@ def test_a_meetings_papers_are_seen_by_its_chair_and_its_invitees_while_the_pack
     meeting.meets_on = today + timedelta(days=60)  # pack not open yet
     meeting.save(update_fields=["meets_on"])
     assert client.get(url).status_code == 404
+
+
+def test_the_case_page_offers_to_add_a_document_to_those_who_may_change_the_case(client, world):
+    """The link shows to those the upload view lets in ("change" on the case), and the case
+    page asks the access module that once: its documents section takes the page's answer
+    instead of reading the case's grants a second time."""
+    from django.db import connection
+
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    object_share(
+        obj=case, to_agency=world.agency_b, reason="joint work", acting_user=world.coordinator
+    )
+    upload = reverse("documents:case_upload", args=[case.pk])
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    sign_in(client, world.spoc_a)
+    with connection.execute_wrapper(record):
+        html = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert upload in html
+    assert client.get(upload).status_code == 200
+    # actions_for reads the user's grants on the case in a statement of its own.
+    grants_read = [
+        sql
+        for sql in statements
+        if sql.startswith('SELECT "auth_permission"."codename"') and "caseusergrant" in sql
+    ]
+    assert len(grants_read) == 1
+    sign_in(client, world.spoc_b)
+    html = client.get(f"/panel/cases/{case.pk}/").content.decode()
+    assert case.reference in html
+    assert upload not in html
+    assert client.get(upload).status_code == 403
