@@ -20,7 +20,7 @@ from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
 from training.figures import EXPORT_FIELDS
-from training.models import ReportingPeriod
+from training.models import ComplianceReturn, ReportingPeriod
 
 Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
 
@@ -77,6 +77,31 @@ def test_each_chart_is_an_image_with_a_name_and_the_table_beside_it(figures, sig
     assert "Target 85%" in page
     assert page.count('<table class="govuk-table">') == 1
     assert "style=" not in page  # strict CSP: no inline styles
+
+
+def test_each_cell_links_its_return_and_names_agency_and_quarter_escaped(figures, signed_in_client):
+    """The table's cells and the chart's bars are built in Python (one tag a row, one a
+    chart): a return's link, its counts and its status, and every name escaped."""
+    figures.agency_a.name = "Agency <b>A</b> & Sons"
+    figures.agency_a.save()
+    made = ComplianceReturn.objects.get(agency=figures.agency_a, period__end=Q1, eligible=480)
+    page = signed_in_client(figures.coordinator).get("/training/", _range()).content.decode()
+    assert (
+        f'<a class="govuk-link govuk-!-font-weight-bold" href="/training/returns/{made.pk}/">'
+        '88%<span class="govuk-visually-hidden"> for Agency &lt;b&gt;A&lt;/b&gt; &amp; Sons, '
+        "Q1 2018/19</span></a><br>"
+    ) in page
+    assert '<span class="govuk-body-s">422 of 480</span>' in page
+    assert '<strong class="govuk-tag govuk-tag--green">Meets target</strong>' in page
+    assert '<strong class="govuk-tag govuk-tag--red">Missing</strong>' in page
+    assert "No percentage<span" in page  # Agency B's Q2: nobody eligible
+    assert (
+        '<text x="0" y="48" font-size="16" font-weight="bold" fill="#0b0c0c">'
+        "Agency &lt;b&gt;A&lt;/b&gt; &amp; Sons</text>"
+    ) in page
+    assert 'width="264" height="18" fill="#00703c"></rect>' in page  # 88% of 300, meets
+    assert 'width="252" height="18" fill="#b1440e"></rect>' in page  # 84%, below
+    assert "<b>A</b>" not in page
 
 
 def test_one_type_is_shown_in_full_and_the_chooser_counts_every_type(figures, signed_in_client):
