@@ -20,7 +20,7 @@ from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
 from training.figures import EXPORT_FIELDS
-from training.models import ComplianceReturn, ReportingPeriod
+from training.models import ComplianceReturn, ReportingPeriod, TrainingType
 
 Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
 
@@ -337,6 +337,28 @@ def test_agencies_come_25_a_page_in_name_order_with_missing_counted_for_all(
         f"Partner {n:02d}" for n in range(23, 28)
     ]
     assert "28 returns missing" in second.content.decode()
+
+
+def test_missing_returns_write_the_spoc_rule_once_however_many_types_it_covers(
+    many_agencies, signed_in_client
+):
+    """The types asked of every agency with a SPOC share one rule: the two counts of missing
+    returns write its subquery once, not once per type (every type's rule was tested on
+    every return, and built again per type), and still count each type's own returns."""
+    for n in range(3):
+        TrainingType.objects.create(name=f"Refresher {n}", target_percent=85, order=50 + n)
+    client = signed_in_client(many_agencies.coordinator)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/training/", _range(Q1, Q2)).content.decode()
+    counts = [
+        q["sql"] for q in ctx.captured_queries if "FILTER" in q["sql"] or "GROUP BY" in q["sql"]
+    ]
+    missing = [sql for sql in counts if '"accounts_membership"' in sql]
+    assert len(missing) == 2  # the agencies owing, the returns they made
+    for sql in missing:
+        assert sql.count('FROM "accounts_membership"') == 1
+    assert "28 returns missing" in page  # WRAP, as before the other types were added
+    assert page.count("60 returns missing") == 3  # each new type: 30 agencies, 2 quarters
 
 
 def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):
