@@ -298,6 +298,25 @@ def test_page_queries_do_not_grow_with_the_number_of_returns(world, signed_in_cl
     assert len(client.get("/training/", query).context["tables"][0].rows) == 14
 
 
+def test_the_quarters_are_read_once_for_both_lists_the_count_and_the_table(
+    figures, signed_in_client
+):
+    """Both quarter lists, the quarters shown and the count of quarters chosen come from one
+    read of the quarters (they were read nine times: a cursor for each list, twice, and a
+    query each for the defaults, the count and the table); the two chosen are checked."""
+    client, chosen = signed_in_client(figures.coordinator), _range(Q1, Q2)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/training/", chosen)
+    reads = [q["sql"] for q in ctx.captured_queries if '"training_reportingperiod"' in q["sql"]]
+    reads = [sql for sql in reads if "training_compliancereturn" not in sql]
+    assert len(reads) == 3  # every quarter started, then the two chosen
+    html = page.content.decode()
+    for end in (Q1, Q2, Q3):
+        label = ReportingPeriod.objects.get(end=end).label
+        assert html.count(f">{label}</option>") == 2  # in both lists
+    assert [p.end for p in page.context["tables"][0].periods] == [Q1, Q2]
+
+
 def test_page_defaults_to_the_latest_quarter_with_returns_due_and_the_one_before(
     figures, signed_in_client
 ):
