@@ -137,6 +137,28 @@ def test_one_type_is_shown_in_full_and_the_chooser_counts_every_type(figures, si
     assert '<strong aria-current="true">Basic Prevent Awareness</strong>' in page
 
 
+def test_the_choosers_counts_and_the_missing_returns_are_one_read_of_the_returns(
+    figures, signed_in_client
+):
+    """Every type's agencies below target (the chooser) and returns made by the agencies
+    owing it (the missing count) are counted in one grouped read of the returns, not two."""
+    client, chosen = signed_in_client(figures.coordinator), _range(Q1, Q2)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/training/", chosen)
+    grouped = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if 'COUNT(DISTINCT "training_compliancereturn"."agency_id") FILTER' in q["sql"]
+    ]
+    assert len(grouped) == 1
+    assert '"accounts_membership"' in grouped[0]  # the rule of the types asked of SPOCs
+    counts = {
+        c.training_type.name: (c.below_count, c.missing) for c in response.context["type_choices"]
+    }
+    assert counts["WRAP"] == (1, 0)  # Agency A's 84% in Q2; both agencies returned both
+    assert counts["Basic Prevent Awareness"][0] == 0  # Agency A's 85% meets its target
+
+
 def test_the_pages_download_holds_every_type_whichever_is_shown(figures, signed_in_client):
     client = signed_in_client(figures.coordinator)
     page = client.get("/training/", {**_range(), "training_type": basic().pk}).content.decode()

@@ -154,9 +154,7 @@ def compliance(request):
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]
-    choices = type_choices(
-        returns=returns, periods=shown, types=types, missing=index.missing, chosen=shown_type
-    )
+    choices = type_choices(index=index, types=types, chosen=shown_type)
     return render(
         request,
         "training/compliance_report.html",
