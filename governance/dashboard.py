@@ -435,11 +435,7 @@ def training_summaries(
         area_id=area_id,
     )
     choices = type_choices(
-        returns=returns,
-        periods=quarters,
-        types=types,
-        missing=index.missing,
-        chosen=detailed[0] if len(detailed) == 1 else None,
+        index=index, types=types, chosen=detailed[0] if len(detailed) == 1 else None
     )
     below_count = {choice.training_type.pk: choice.below_count for choice in choices}
     tables = compliance_tables(

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import TruncQuarter
 
 from prevent_portal.accounts.models import Sector
@@ -74,15 +74,19 @@ def lookup_in_force(lookup, date_from: date, date_to: date) -> bool:
 
 
 def _has_measure(measure, source: _Source | None = None) -> Q:
+    """Whether the referral (or trace) carries any of ``measure``'s flags, as a count's
+    filter: a scalar subquery (true, or null when none), not ``EXISTS``. Inside an
+    aggregate's FILTER the planner may run an ``EXISTS`` as a hashed subplan that reads every
+    referral's flags once per measure (six times 48,000 rows at scale 1, 20 of the
+    statistics page's 31 ms of SQL for one area's 345 referrals); a scalar subquery is
+    always looked up per counted row through the through table's referral index (6 ms), and
+    costs the same as the hashed form when every area's referrals are counted."""
     source = source or REFERRALS
     through = source.needs_through()
-    return Q(
-        Exists(
-            through.objects.filter(
-                **{f"{source.fk}_id": OuterRef("pk"), "needsflag__code__in": measure.codes}
-            )
-        )
+    flagged = through.objects.filter(
+        **{f"{source.fk}_id": OuterRef("pk"), "needsflag__code__in": measure.codes}
     )
+    return Q(Subquery(flagged.values(flagged=Value(True))[:1], output_field=BooleanField()))
 
 
 def counts_by_name(lookups, in_force_ids: set[int], counts: dict) -> dict[str, int]:

@@ -119,7 +119,8 @@ def owing_agency_ids(types: list[TrainingType], area_id: int | None = None) -> d
     """For each active type of ``types``, a query of the ids of the agencies that owe it
     (to ``area_id``: the agencies serving it): ``owed_pairs``' rule, kept in the database (a
     subquery) so a page of agencies can be chosen and missing returns counted without
-    reading every agency's id. One query."""
+    reading every agency's id. One query. The types asked of every agency with a SPOC share
+    one query object, so a caller can write that rule once for all of them."""
     types = [t for t in types if t.is_active and not t.is_withdrawn()]
     through = TrainingType.agencies.through
     named = through.objects.filter(agency__is_active=True)

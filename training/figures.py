@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, When
 from django.db.models.functions import Lower
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from prevent_portal.accounts.models import Agency
@@ -224,6 +225,7 @@ class ComplianceIndex:
 
     agencies: QuerySet
     missing: dict[int, int]
+    below: dict[int, int]  # each type's agencies with a return below target (type_choices)
 
 
 def compliance_index(
@@ -256,29 +258,43 @@ def compliance_index(
         agencies = agencies.filter(pk__in=sorted(agency_ids))
     due = [p for p in periods if p.deadline_passed(today)]
     missing = {t.pk: 0 for t in types}
+    below = {t.pk: 0 for t in types}
     counted = {type_id: owers for type_id, owers in owing.items() if type_id in missing}
-    if due and counted:
-        # Two queries for every type at once: the agencies owing each, and the returns made
-        # by them in the quarters due (one per agency, type and quarter: a unique
-        # constraint, so a count is exact).
+    # Two queries for every type at once, of a size that does not grow with the types: the
+    # agencies owing each; and, grouped by type, the agencies with a return below target
+    # (for the chooser) and the returns made by the agencies owing it in the quarters due
+    # (one per agency, type and quarter: a unique constraint, so a count is exact). The
+    # types asked of every agency with a SPOC share one subquery (owing_agency_ids), so each
+    # rule is written once, and a return's type is tested before its rule (every type's rule
+    # was tested on every return, and the below-target count read the returns again).
+    shared: dict[int, tuple[QuerySet, list[int]]] = {}
+    for type_id, owers in counted.items() if due else ():
+        shared.setdefault(id(owers), (owers, []))[1].append(type_id)
+    rules = list(shared.values())
+    per_type = {"below": Count("agency_id", distinct=True, filter=BELOW_TARGET)}
+    if rules:
+        made_by_owers = Q()
+        for owers, type_ids in rules:
+            made_by_owers |= Q(training_type_id__in=sorted(type_ids)) & Q(agency_id__in=owers)
+        per_type["returned"] = Count("pk", filter=Q(period__in=due) & made_by_owers)
+    returned: dict[int, int] = {}
+    for row in made.values("training_type_id").annotate(**per_type).order_by():
+        below[row["training_type_id"]] = row["below"]
+        returned[row["training_type_id"]] = row.get("returned", 0)
+    if rules:
         owing_here = Agency.objects.all()
         if agency_ids is not None:
             owing_here = owing_here.filter(pk__in=sorted(agency_ids))
         owers_count = owing_here.aggregate(
-            **{f"t{t}": Count("pk", filter=Q(pk__in=owers)) for t, owers in counted.items()}
+            **{f"r{n}": Count("pk", filter=Q(pk__in=owers)) for n, (owers, _) in enumerate(rules)}
         )
-        returned = made.filter(period__in=due).aggregate(
-            **{
-                f"t{t}": Count("pk", filter=Q(training_type_id=t, agency_id__in=owers))
-                for t, owers in counted.items()
-            }
-        )
-        for type_id in counted:
-            key = f"t{type_id}"
-            missing[type_id] = owers_count[key] * len(due) - returned[key]
+        for n, (_, type_ids) in enumerate(rules):
+            for type_id in type_ids:
+                missing[type_id] = owers_count[f"r{n}"] * len(due) - returned.get(type_id, 0)
     return ComplianceIndex(
         agencies=agencies.order_by(Lower("name"), "pk").values_list("pk", "name"),
         missing=missing,
+        below=below,
     )
 
 
@@ -295,42 +311,45 @@ class TypeChoice:
     chosen: bool
 
 
+# The whole-number percentage of a return, half up (as ComplianceReturn.percent), in the
+# database; None with nobody eligible (no verdict, and no division by zero).
+_PERCENT = Case(
+    When(
+        eligible__gt=0,
+        then=ExpressionWrapper(
+            (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),
+            output_field=IntegerField(),
+        ),
+    ),
+    default=None,
+    output_field=IntegerField(),
+)
+# A return below the target it was made against (none with nobody eligible).
+BELOW_TARGET = Q(LessThan(_PERCENT, F("target_percent")))
+
+
 def below_target(returns: QuerySet) -> QuerySet:
     """The returns of ``returns`` below the target they were made against: the whole-number
     percentage (half up, as ComplianceReturn.percent) under ``target_percent``, worked out in
     the database and annotated as ``rounded``; with nobody eligible there is no verdict."""
-    percent = ExpressionWrapper(
-        (F("compliant") * 200 + F("eligible")) / (F("eligible") * 2),  # half up, whole numbers
-        output_field=IntegerField(),
-    )
     return (
         returns.filter(eligible__gt=0)
-        .annotate(rounded=percent)
+        .annotate(rounded=_PERCENT)
         .filter(rounded__lt=F("target_percent"))
     )
 
 
 def type_choices(
-    *,
-    returns: QuerySet,
-    periods: list[ReportingPeriod],
-    types: list[TrainingType],
-    missing: dict[int, int],
-    chosen: TrainingType | None,
+    *, index: ComplianceIndex, types: list[TrainingType], chosen: TrainingType | None
 ) -> list[TypeChoice]:
-    """Every type of ``types`` for a chooser: how many agencies have a return in ``returns``
-    (already limited to what may be seen) below target in ``periods``, counted for every
-    type in one query; its missing returns (``missing``: ComplianceIndex.missing); whether
-    it is ``chosen``."""
-    below_count = {t.pk: 0 for t in types}
-    below_count |= dict(
-        below_target(returns.filter(period__in=periods, training_type__in=types))
-        .values("training_type_id")
-        .annotate(n=Count("agency_id", distinct=True))
-        .values_list("training_type_id", "n")
-        .order_by()
-    )
-    return [TypeChoice(t, below_count[t.pk], missing.get(t.pk, 0), t == chosen) for t in types]
+    """Every type of ``types`` for a chooser: how many agencies have a return below target
+    and how many returns are missing (``index``: compliance_index of the same returns,
+    quarters and types, which counts both for every type at once); whether it is
+    ``chosen``."""
+    return [
+        TypeChoice(t, index.below.get(t.pk, 0), index.missing.get(t.pk, 0), t == chosen)
+        for t in types
+    ]
 
 
 def cell_status(found: ComplianceReturn | None, is_owed: bool, period, today: date) -> str:

@@ -20,7 +20,7 @@ from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
 from training.figures import EXPORT_FIELDS
-from training.models import ReportingPeriod
+from training.models import ComplianceReturn, ReportingPeriod, TrainingType
 
 Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
 
@@ -79,6 +79,31 @@ def test_each_chart_is_an_image_with_a_name_and_the_table_beside_it(figures, sig
     assert "style=" not in page  # strict CSP: no inline styles
 
 
+def test_each_cell_links_its_return_and_names_agency_and_quarter_escaped(figures, signed_in_client):
+    """The table's cells and the chart's bars are built in Python (one tag a row, one a
+    chart): a return's link, its counts and its status, and every name escaped."""
+    figures.agency_a.name = "Agency <b>A</b> & Sons"
+    figures.agency_a.save()
+    made = ComplianceReturn.objects.get(agency=figures.agency_a, period__end=Q1, eligible=480)
+    page = signed_in_client(figures.coordinator).get("/training/", _range()).content.decode()
+    assert (
+        f'<a class="govuk-link govuk-!-font-weight-bold" href="/training/returns/{made.pk}/">'
+        '88%<span class="govuk-visually-hidden"> for Agency &lt;b&gt;A&lt;/b&gt; &amp; Sons, '
+        "Q1 2018/19</span></a><br>"
+    ) in page
+    assert '<span class="govuk-body-s">422 of 480</span>' in page
+    assert '<strong class="govuk-tag govuk-tag--green">Meets target</strong>' in page
+    assert '<strong class="govuk-tag govuk-tag--red">Missing</strong>' in page
+    assert "No percentage<span" in page  # Agency B's Q2: nobody eligible
+    assert (
+        '<text x="0" y="48" font-size="16" font-weight="bold" fill="#0b0c0c">'
+        "Agency &lt;b&gt;A&lt;/b&gt; &amp; Sons</text>"
+    ) in page
+    assert 'width="264" height="18" fill="#00703c"></rect>' in page  # 88% of 300, meets
+    assert 'width="252" height="18" fill="#b1440e"></rect>' in page  # 84%, below
+    assert "<b>A</b>" not in page
+
+
 def test_one_type_is_shown_in_full_and_the_chooser_counts_every_type(figures, signed_in_client):
     """Issue 18: one type's table and chart a page (the first in use, or the one chosen),
     and a chooser of plain links giving every type's headline counts and keeping the
@@ -110,6 +135,28 @@ def test_one_type_is_shown_in_full_and_the_chooser_counts_every_type(figures, si
     page = chosen.content.decode()
     assert f'<input type="hidden" name="training_type" value="{basic().pk}">' in page
     assert '<strong aria-current="true">Basic Prevent Awareness</strong>' in page
+
+
+def test_the_choosers_counts_and_the_missing_returns_are_one_read_of_the_returns(
+    figures, signed_in_client
+):
+    """Every type's agencies below target (the chooser) and returns made by the agencies
+    owing it (the missing count) are counted in one grouped read of the returns, not two."""
+    client, chosen = signed_in_client(figures.coordinator), _range(Q1, Q2)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/training/", chosen)
+    grouped = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if 'COUNT(DISTINCT "training_compliancereturn"."agency_id") FILTER' in q["sql"]
+    ]
+    assert len(grouped) == 1
+    assert '"accounts_membership"' in grouped[0]  # the rule of the types asked of SPOCs
+    counts = {
+        c.training_type.name: (c.below_count, c.missing) for c in response.context["type_choices"]
+    }
+    assert counts["WRAP"] == (1, 0)  # Agency A's 84% in Q2; both agencies returned both
+    assert counts["Basic Prevent Awareness"][0] == 0  # Agency A's 85% meets its target
 
 
 def test_the_pages_download_holds_every_type_whichever_is_shown(figures, signed_in_client):
@@ -273,6 +320,25 @@ def test_page_queries_do_not_grow_with_the_number_of_returns(world, signed_in_cl
     assert len(client.get("/training/", query).context["tables"][0].rows) == 14
 
 
+def test_the_quarters_are_read_once_for_both_lists_the_count_and_the_table(
+    figures, signed_in_client
+):
+    """Both quarter lists, the quarters shown and the count of quarters chosen come from one
+    read of the quarters (they were read nine times: a cursor for each list, twice, and a
+    query each for the defaults, the count and the table); the two chosen are checked."""
+    client, chosen = signed_in_client(figures.coordinator), _range(Q1, Q2)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/training/", chosen)
+    reads = [q["sql"] for q in ctx.captured_queries if '"training_reportingperiod"' in q["sql"]]
+    reads = [sql for sql in reads if "training_compliancereturn" not in sql]
+    assert len(reads) == 3  # every quarter started, then the two chosen
+    html = page.content.decode()
+    for end in (Q1, Q2, Q3):
+        label = ReportingPeriod.objects.get(end=end).label
+        assert html.count(f">{label}</option>") == 2  # in both lists
+    assert [p.end for p in page.context["tables"][0].periods] == [Q1, Q2]
+
+
 def test_page_defaults_to_the_latest_quarter_with_returns_due_and_the_one_before(
     figures, signed_in_client
 ):
@@ -312,6 +378,28 @@ def test_agencies_come_25_a_page_in_name_order_with_missing_counted_for_all(
         f"Partner {n:02d}" for n in range(23, 28)
     ]
     assert "28 returns missing" in second.content.decode()
+
+
+def test_missing_returns_write_the_spoc_rule_once_however_many_types_it_covers(
+    many_agencies, signed_in_client
+):
+    """The types asked of every agency with a SPOC share one rule: the two counts of missing
+    returns write its subquery once, not once per type (every type's rule was tested on
+    every return, and built again per type), and still count each type's own returns."""
+    for n in range(3):
+        TrainingType.objects.create(name=f"Refresher {n}", target_percent=85, order=50 + n)
+    client = signed_in_client(many_agencies.coordinator)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/training/", _range(Q1, Q2)).content.decode()
+    counts = [
+        q["sql"] for q in ctx.captured_queries if "FILTER" in q["sql"] or "GROUP BY" in q["sql"]
+    ]
+    missing = [sql for sql in counts if '"accounts_membership"' in sql]
+    assert len(missing) == 2  # the agencies owing, the returns they made
+    for sql in missing:
+        assert sql.count('FROM "accounts_membership"') == 1
+    assert "28 returns missing" in page  # WRAP, as before the other types were added
+    assert page.count("60 returns missing") == 3  # each new type: 30 agencies, 2 quarters
 
 
 def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):

@@ -38,10 +38,16 @@ class ComplianceFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of the agencies"},
     )
 
-    def __init__(self, *args, periods, agencies, **kwargs):
+    def __init__(self, *args, periods, quarters, agencies, **kwargs):
+        """``periods``: the quarters to choose from, as a query (it checks what is chosen);
+        ``quarters``: its rows, read once by the caller, which both quarter lists show and
+        the number of quarters chosen is counted in (not read again for each)."""
         super().__init__(*args, **kwargs)
+        self.quarters = quarters
         for name in ("period_from", "period_to"):
-            self.fields[name].queryset = periods
+            field = self.fields[name]
+            field.queryset = periods
+            field.choices = [(q.pk, field.label_from_instance(q)) for q in quarters]
         self.fields["agency"].queryset = agencies
 
     def clean(self):
@@ -53,14 +59,15 @@ class ComplianceFilterForm(forms.Form):
                     "period_to", "The last quarter must be the same as or after the first"
                 )
             else:
-                count = (
-                    self.fields["period_to"]
-                    .queryset.filter(end__gte=start.end, end__lte=end.end)
-                    .count()
-                )
+                count = len(quarters_between(self.quarters, start, end))
                 if count > MAX_QUARTERS:
                     self.add_error(
                         "period_to",
                         f"Choose {MAX_QUARTERS} quarters or fewer (you chose {count})",
                     )
         return data
+
+
+def quarters_between(quarters: list[ReportingPeriod], first, last) -> list[ReportingPeriod]:
+    """The quarters of ``quarters`` from ``first`` to ``last``, both included, oldest first."""
+    return [q for q in quarters if first.end <= q.end <= last.end]

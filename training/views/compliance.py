@@ -36,7 +36,7 @@ from training.figures import (
     rows_as_xlsx,
     type_choices,
 )
-from training.forms.compliance import ComplianceFilterForm
+from training.forms.compliance import ComplianceFilterForm, quarters_between
 from training.models import (
     ComplianceReturn,
     ReportingPeriod,
@@ -90,21 +90,24 @@ def compliance(request):
         "area": area,
         "areas": areas,
     }
-    recent = list(periods.filter(end__lt=today).reverse()[:DEFAULT_QUARTERS]) or list(
-        periods.reverse()[:DEFAULT_QUARTERS]
-    )
+    quarters = list(periods)  # read once: the form's lists, the defaults, the quarters shown
+    latest_first = quarters[::-1]
+    recent = [q for q in latest_first if q.end < today][:DEFAULT_QUARTERS] or latest_first[
+        :DEFAULT_QUARTERS
+    ]
     if not recent:
         return render(request, "training/compliance_report.html", {**context, "form": None})
     defaults = {"period_from": recent[-1].pk, "period_to": recent[0].pk}
     form = ComplianceFilterForm(
         request.GET if "period_from" in request.GET else defaults,
         periods=periods,
+        quarters=quarters,
         agencies=agencies,
     )
     if not form.is_valid():
         return render(request, "training/compliance_report.html", {**context, "form": form})
     first, last = form.cleaned_data["period_from"], form.cleaned_data["period_to"]
-    shown = list(periods.filter(end__gte=first.end, end__lte=last.end))
+    shown = quarters_between(quarters, first, last)
     types = list(TrainingType.objects.active())
     chosen_type = form.cleaned_data.get("training_type")
     if chosen_type and chosen_type not in types:
@@ -151,9 +154,7 @@ def compliance(request):
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]
-    choices = type_choices(
-        returns=returns, periods=shown, types=types, missing=index.missing, chosen=shown_type
-    )
+    choices = type_choices(index=index, types=types, chosen=shown_type)
     return render(
         request,
         "training/compliance_report.html",
