@@ -22,7 +22,7 @@ from channel_panel.models import (
     is_under_18,
 )
 from prevent_portal.accounts.models import Agency, User, require_offered_in
-from prevent_portal.core.concurrency import save_if_unchanged
+from prevent_portal.core.concurrency import lock_in_place, save_if_unchanged
 from referrals.models import ChronologyEntry, NeedsFlag
 from referrals.services import chronology_add
 
@@ -82,7 +82,7 @@ def consent_record(
     if answer not in Consent.Answer.values:
         raise ValueError("Say whether consent was given or refused")
     refused = answer == Consent.Answer.REFUSED
-    case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_in_place(case)
     CASE_LIFECYCLE.require(
         "refuse_consent" if refused else "record_consent", case, acting_user=acting_user
     )
@@ -174,7 +174,7 @@ def needs_flag_add(
     is current at most once on a case; flags change while the case is open or exited."""
     _not_in_future(recorded_on, "The date")
     # The case row lock makes two people adding the same flag take turns.
-    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    locked = lock_in_place(case)
     CASE_LIFECYCLE.require("change_needs_flags", locked, acting_user=acting_user)
     if case.needs_flags.filter(flag=flag, removed_on__isnull=True).exists():
         raise ValueError(f"{flag.name} is already a current flag on this case")
@@ -246,7 +246,7 @@ def support_action_add(
     """Add an action to an open case's support plan, owned by an agency or by an
     Intervention Provider (one of the two). Channel is voluntary: not while consent is
     refused or withdrawn (the lifecycle's "add_support")."""
-    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    locked = lock_in_place(case)
     CASE_LIFECYCLE.require("add_support", locked, acting_user=acting_user)
     _check_owner(owner_agency, owner_provider)
     require_offered_in(owner_provider, case.area_id)

@@ -258,7 +258,7 @@ def case_exit_undo(*, case: ChannelCase, acting_user: User) -> ChannelCase:
     the exit scheduled are withdrawn. Not once a review is held or on an agenda, nor when
     the exit returned ownership to another agency (that agency now holds the case: the
     panel adopts it again instead)."""
-    case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_in_place(case)
     if case.status != ChannelCase.Status.EXITED:
         raise ValueError(f"Case {case.reference} is not exited: its exit cannot be undone")
     if case.ownership_returned_to_id is not None:

@@ -129,7 +129,7 @@ def case_exit_agree(
     """The chair's agreement to an exit outside a meeting (the lifecycle's "agree_exit"):
     only a Channel Panel chair records it, with the day and why, once per case. It is the
     exit's authority when the panel has not decided the exit at a held meeting."""
-    locked = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    locked = lock_in_place(case)
     CASE_LIFECYCLE.require("agree_exit", locked, acting_user=acting_user)
     reason = reason.strip()
     if not reason:
@@ -308,7 +308,7 @@ def post_exit_review_record(
         + (f" {review.outcome_notes}" if review.outcome_notes else ""),
         acting_user=acting_user,
     )
-    case = ChannelCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_in_place(case)
     if CASE_LIFECYCLE.allows("close", case):
         case.status = ChannelCase.Status.CLOSED
         case.closed_on = held_on
