@@ -293,9 +293,12 @@ def install(sender, connection, **kwargs) -> None:
 # --- Policies --------------------------------------------------------------------------------
 
 
-def policy_statements(table: str, *, on: bool, columns: Iterable[str] = ("area_id",)) -> list[str]:
-    """The statements that put the wall up on ``table`` (or take it down), idempotently."""
-    quoted = f'"{table}"'
+def policy_statements(
+    table: str, *, on: bool, columns: Iterable[str] = ("area_id",), schema: str | None = None
+) -> list[str]:
+    """The statements that put the wall up on ``table`` (or take it down), idempotently;
+    ``schema``: a table outside the search path's first schema (the bench's copies)."""
+    quoted = f'"{table}"' if schema is None else f'"{schema}"."{table}"'
     if not on:
         return [
             f"DROP POLICY IF EXISTS {POLICY} ON {quoted}",

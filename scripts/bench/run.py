@@ -446,7 +446,7 @@ def build_scoped_schema(name: str, total: int, agency: int) -> dict:
             "(SELECT array_agg(id) AS ids FROM public.accounts_agency WHERE id <> %s) AS others",
             [total - own, agency],
         )
-        wall_copy(cursor, f"{name}.referrals_referral")
+        wall_copy(cursor, name, "referrals_referral")
         cursor.execute(f"ANALYZE {name}.referrals_referral")
         return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -488,7 +488,7 @@ def area_scoped(t: dict, iterations: int, measure=measure) -> dict:
             [t["area"]],
         )
         own = cursor.rowcount
-        wall_copy(cursor, table)
+        wall_copy(cursor, schema, "referrals_referral")
         cursor.execute("SELECT count(*) FROM public.referrals_referral")
         total = cursor.fetchone()[0]
     # VACUUM as autovacuum keeps the shared table (its visibility map lets a count read the

@@ -176,7 +176,7 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
         }
         _generate(cursor, name, "referrals_referral", referral_values, others, agency)
         for table in ("referrals_person", "referrals_referral"):
-            wall_copy(cursor, f"{name}.{table}")
+            wall_copy(cursor, name, table)
         for table in ("referrals_person", "referrals_personalias", "referrals_referral"):
             cursor.execute(f"ANALYZE {name}.{table}")
         return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}

@@ -116,14 +116,10 @@ AREA_FILLER = (
 )
 
 
-def wall_copy(cursor, table: str) -> None:
-    """Put the area wall on a copy of an area-owned table, as on the table it copies (the
-    copies the scoped measures read through ``search_path``)."""
+def wall_copy(cursor, schema: str, table: str) -> None:
+    """Put the area wall on a copy of an area-owned table, as ``migrate`` puts it on the
+    table it copies (the copies the scoped measures read through ``search_path``)."""
     from prevent_portal.areas import rls
 
-    cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    cursor.execute(
-        f"CREATE POLICY {rls.POLICY} ON {table} USING {rls.POLICY_EXPRESSION} "
-        f"WITH CHECK {rls.POLICY_EXPRESSION}"
-    )
+    for statement in rls.policy_statements(table, on=True, schema=schema):
+        cursor.execute(statement)
