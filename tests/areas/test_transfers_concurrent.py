@@ -4,16 +4,14 @@ serialises writers and has no row locks)."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from referrals import services
 from referrals.models import AreaTransfer
 from tests import factories
 from tests.areas.conftest import other_area_build
+from tests.concurrency import while_uncommitted
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
@@ -36,7 +34,6 @@ def test_two_proposals_for_one_persons_referrals_at_once_the_second_is_refused(m
     person = factories.PersonFactory(area=here)
     first_referral = factories.referral(world.council, person=person)
     second_referral = factories.referral(world.council, person=person)
-    first_saved, outcome = threading.Event(), []
 
     def propose(referral, area):
         return services.transfer_propose(
@@ -47,30 +44,10 @@ def test_two_proposals_for_one_persons_referrals_at_once_the_second_is_refused(m
             acting_user=world.coordinator,
         )
 
-    def first():
-        try:
-            with transaction.atomic():
-                propose(first_referral, north.area)
-                first_saved.set()
-                time.sleep(0.5)  # the second proposal arrives while this one is uncommitted
-        finally:
-            connections.close_all()
-
-    def second():
-        try:
-            first_saved.wait(5)
-            propose(second_referral, south.area)
-            outcome.append("proposed")
-        except Exception as exc:  # noqa: BLE001 - what the second Coordinator meets is the point
-            outcome.append(str(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    met = while_uncommitted(
+        lambda: propose(first_referral, north.area), lambda: propose(second_referral, south.area)
+    )
+    outcome = [str(met) if met else "proposed"]
     assert outcome == ["This person's records already have a transfer waiting for an answer."]
     assert list(AreaTransfer.objects.values_list("referral_id", "to_area_id")) == [
         (first_referral.pk, north.area.pk)
@@ -109,41 +86,19 @@ def test_a_request_sent_while_the_referral_is_accepted_elsewhere_is_refused(monk
         summary="Moved north.",
         acting_user=world.coordinator,
     )
-    accepted, outcome = threading.Event(), []
 
-    def accept():
-        try:
-            with transaction.atomic():
-                services.transfer_accept(
-                    transfer=transfer,
-                    expected_version=transfer.version,
-                    acting_user=north.coordinator,
-                )
-                accepted.set()
-                time.sleep(0.5)  # the request arrives while the acceptance is uncommitted
-        finally:
-            connections.close_all()
-
-    def ask():
-        try:
-            accepted.wait(5)
-            services.cross_area_request_send(
-                referral=referral,
-                holding_area=south.area,
-                reason="Safeguarding check",
-                acting_user=world.coordinator,
-            )
-            outcome.append("sent")
-        except Exception as exc:  # noqa: BLE001 - what the asking Coordinator meets is the point
-            outcome.append(str(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=accept), threading.Thread(target=ask)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    met = while_uncommitted(
+        lambda: services.transfer_accept(
+            transfer=transfer, expected_version=transfer.version, acting_user=north.coordinator
+        ),
+        lambda: services.cross_area_request_send(
+            referral=referral,
+            holding_area=south.area,
+            reason="Safeguarding check",
+            acting_user=world.coordinator,
+        ),
+    )
+    outcome = [str(met) if met else "sent"]
     assert outcome == [
         "This referral is no longer held by your area: it has been transferred to another "
         "council area. Nothing has been sent."

@@ -1,11 +1,8 @@
 """The panel's decisions on the web: what each decision does, editing before the minutes
 are approved, corrections after, and two people at the same decision."""
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from channel_panel import services
 from channel_panel.models import ChannelCase, Decision, ExitReason, PanelMeeting, PostExitReview
@@ -13,6 +10,7 @@ from prevent_portal.accounts.models import Role
 from referrals.models import ChronologyEntry, Referral, SignpostingService
 from tests import factories
 from tests.channel_panel.test_meetings import agenda, client_for, panel, person, url  # noqa: F401
+from tests.concurrency import while_uncommitted
 
 
 def decision_url(meeting, item):
@@ -339,31 +337,10 @@ def test_two_chairs_recording_a_decision_at_once_the_second_is_told_not_crashed(
     meeting = factories.meeting(world.chair)
     case = factories.channel_case(world.agency_b, world.spoc_b)
     item = services.agenda_item_add(meeting=meeting, case=case, acting_user=world.coordinator)
-    first_saved, outcome = threading.Event(), []
-
-    def first():
-        try:
-            with transaction.atomic():
-                _continue(world, item, "First chair")
-                first_saved.set()
-                time.sleep(0.5)  # the second chair arrives while this one is uncommitted
-        finally:
-            connections.close_all()
-
-    def second():
-        try:
-            first_saved.wait(5)
-            _continue(world, item, "Second chair")
-            outcome.append("saved")
-        except Exception as exc:  # noqa: BLE001 - what the second chair meets is the point
-            outcome.append(type(exc).__name__)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    met = while_uncommitted(
+        lambda: _continue(world, item, "First chair"),
+        lambda: _continue(world, item, "Second chair"),
+    )
+    outcome = [type(met).__name__ if met else "saved"]
     assert outcome == ["ValueError"]
     assert Decision.objects.get(item=item).rationale == "First chair"

@@ -226,19 +226,14 @@ def test_second_person_recording_an_exit_gets_a_conflict_and_keeps_their_input(c
 def test_two_exits_at_once_the_second_is_told_and_the_reviews_are_scheduled_once():
     """The exit's row lock: the second exit, based on the same version, waits for the first
     and is then refused as stale (the lifecycle check does not run on what it read before)."""
-    import threading
-    import time
-
-    from django.db import connections, transaction
-
     from channel_panel.models import ChannelCase, ExitReason
+    from tests.concurrency import while_uncommitted
     from tests.conftest import build_world
 
     world = build_world()
     case = factories.channel_case(world.agency_a, world.spoc_a)
     factories.exit_agreed(case, world.chair)
     seen = ChannelCase.objects.get(pk=case.pk).version
-    first_saved, outcome = threading.Event(), []
 
     def exit_as(user, notes):
         services.case_exit(
@@ -250,30 +245,10 @@ def test_two_exits_at_once_the_second_is_told_and_the_reviews_are_scheduled_once
             acting_user=user,
         )
 
-    def first():
-        try:
-            with transaction.atomic():
-                exit_as(world.spoc_a, "First")
-                first_saved.set()
-                time.sleep(0.5)  # the second arrives while this one is uncommitted
-        finally:
-            connections.close_all()
-
-    def second():
-        try:
-            first_saved.wait(5)
-            exit_as(world.coordinator, "Second")
-            outcome.append("saved")
-        except Exception as exc:  # noqa: BLE001 - what the second editor meets is the point
-            outcome.append(type(exc).__name__)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    met = while_uncommitted(
+        lambda: exit_as(world.spoc_a, "First"), lambda: exit_as(world.coordinator, "Second")
+    )
+    outcome = [type(met).__name__ if met else "saved"]
     assert outcome == ["StaleEdit"]
     case.refresh_from_db()
     assert (case.exit_notes, case.reviews.count()) == ("First", 2)
