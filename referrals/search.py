@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 
 from prevent_portal.accounts.access import has_global_perm
 from prevent_portal.accounts.models import AGENCY_CASE_ROLES
+from prevent_portal.areas import rls
 from referrals.matching import _pair_similarity, normalise_name, normalise_postcode
 from referrals.models import Person, PersonAlias, Referral
 
@@ -335,10 +336,23 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
         # policy, so the persons' branches also name the user's areas (access rule 8): a
         # LEAKPROOF area_id = ANY(...) that PostgreSQL takes to the area_id index, reading
         # only those areas' persons, never the region's (docs/performance.md).
-        rows = {Person: Person.objects.in_areas_of(user), PersonAlias: PersonAlias.objects}
-        branches = [
-            rows[model].filter(TrigramSimilar(F(column), word)).order_by().values(key)
-            for model, key in ((Person, "pk"), (PersonAlias, "person_id"))
+        in_areas = Person.objects.in_areas_of(user)
+        if rls.enabled():
+            # With the wall up no trigram index serves the persons either way: each branch
+            # walked the same persons of the user's areas again (four walks for two words).
+            # One walk tests every column and word (28 to 15 ms at scale 1). The aliases
+            # (not area-owned) keep their index scans.
+            branches = [in_areas.filter(similar).order_by().values("pk")]
+        else:
+            branches = [
+                in_areas.filter(TrigramSimilar(F(column), word)).order_by().values("pk")
+                for column in ("given_name", "family_name")
+                for word in words
+            ]
+        branches += [
+            PersonAlias.objects.filter(TrigramSimilar(F(column), word)).order_by().values(
+                "person_id"
+            )
             for column in ("given_name", "family_name")
             for word in words
         ]
