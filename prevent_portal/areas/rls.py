@@ -64,9 +64,13 @@ def policy_expression(columns: Iterable[str] = ("area_id",)) -> str:
     rows (177 rows for 3,917), then chose plans for the wrong size: a sort instead of an index
     walk on a Coordinator's list, a nested loop running a user's scope once per agenda row.
     The wall filters exactly as before; only its estimate is left to the access module's own
-    filter (ADR 0011, "The planner counts the area once")."""
-    tests = " OR ".join(f"{column} = ANY ({_AREAS_SQL})" for column in columns)
-    return f"({_SETTING_SQL} = '{ALL}' OR nullif({tests}, false) IS NOT NULL)"
+    filter (ADR 0011, "The planner counts the area once").
+
+    The setting is read, split and cast once per statement, not once per row: each read is an
+    uncorrelated scalar subquery, which PostgreSQL runs once as an InitPlan (ADR 0011, "The
+    setting is read once per statement"); the rows let through are the same."""
+    tests = " OR ".join(f"{column} = ANY ((SELECT {_AREAS_SQL})::bigint[])" for column in columns)
+    return f"((SELECT {_SETTING_SQL}) = '{ALL}' OR nullif({tests}, false) IS NOT NULL)"
 
 
 POLICY_EXPRESSION = policy_expression()

@@ -169,6 +169,31 @@ def test_the_planner_counts_the_area_once(wall_role, two_areas):
     assert plan["Plan"]["Plan Rows"] >= 0.8 * rows
 
 
+def _plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def test_the_wall_reads_its_setting_once_per_statement(wall_role, two_areas):
+    """The policy's test of each row uses the setting read once for the statement (an
+    InitPlan), not ``current_setting`` read, split and cast again for every row: on a
+    whole-table count that per-row work was most of the statement (ADR 0011)."""
+    area_a, area_b, *_ = two_areas
+    factories.PersonFactory.create_batch(3, area=area_a)
+    factories.PersonFactory.create_batch(2, area=area_b)
+    with rls.acting_for({area_b.pk}):
+        plan = json.loads(Person.objects.order_by().explain(format="json", verbose=True))[0]
+        counted = Person.objects.count()
+    assert counted == Person.objects.filter(area=area_b).count() >= 2
+    scans = [n for n in _plan_nodes(plan["Plan"]) if n.get("Relation Name") == "referrals_person"]
+    assert scans, plan
+    for scan in scans:
+        # The row test names the InitPlans' results ($0, $1), never current_setting itself.
+        assert "current_setting" not in scan.get("Filter", ""), scan["Filter"]
+        assert "$" in scan.get("Filter", ""), scan
+
+
 def test_every_task_and_command_declares_its_areas():
     """A task or command that declares nothing would meet the wall with no areas (no rows)."""
     from django.core.management import get_commands, load_command_class
