@@ -396,6 +396,11 @@ class Referral(models.Model):
             ),
             models.Index(fields=["referrer", "-received_on"]),
             models.Index(fields=["received_on"]),
+            # An area's referrals received in a period, de-personalised ones included: the
+            # statistics and the dashboard's period figures. Without it PostgreSQL combined
+            # the area index with the region's received_on range (26,882 rows for 345 at
+            # scale 1): 3.6-7.4 ms more of each statistics page.
+            models.Index(fields=["area", "received_on"], name="referral_area_received_idx"),
             # An area's list in the list's order (a Coordinator's referral list): the first
             # page is the first 25 entries, whatever other areas hold, and the page count an
             # index-only scan. Only the rows a list can show (``visible_to`` never shows a
