@@ -285,6 +285,36 @@ def test_owners_are_reminded_and_see_their_actions_on_the_home_page(world, minut
     assert "Send the plan" in page and "Overdue" in page
 
 
+def test_a_user_owning_no_open_action_is_not_checked_against_the_actions_sight_rules(
+    world, minuted
+):
+    """The home page asks whether the user owns an open action before building the actions'
+    sight rules (each item's case and referral): a user owning none costs one small query,
+    and a user owning one still has it counted through visible_to."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from channel_panel.work_waiting import meeting_actions
+
+    meeting, _item_a, item_b, *_ = minuted
+    today = timezone.localdate()
+    _action(meeting, world.chair, due=today + timedelta(days=3), owner_user=world.panel_a)
+    with CaptureQueriesContext(connection) as none_owned:
+        (nothing,) = meeting_actions(world.spoc_a, today)
+    assert nothing.count == 0
+    assert len(none_owned.captured_queries) == 1
+    assert "channel_panel_agendaitem" not in none_owned.captured_queries[0]["sql"]
+    (owned,) = meeting_actions(world.panel_a, today)
+    assert owned.count == 1
+    # Owning an action on an item about a case never counts it for someone who may not see
+    # that item (the service refuses such an owner; sight can be lost afterwards): the
+    # count is still visible_to's.
+    owned_unseen = _action(meeting, world.chair, due=today, item=item_b, owner_user=world.spoc_b)
+    MeetingAction.objects.filter(pk=owned_unseen.pk).update(owner_user=world.spoc_a)
+    (hidden,) = meeting_actions(world.spoc_a, today)
+    assert hidden.count == 0
+
+
 # --- The document ----------------------------------------------------------------------------
 def _download(user, meeting):
     client = client_for(user)
