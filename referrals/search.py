@@ -326,33 +326,32 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
     for word in words:
         for column in ("given_name", "family_name"):
             similar |= TrigramSimilar(F(column), word)
-    # Both shapes stay inside ``people`` (the user's scope): which one is a question of
+    # Every shape stays inside ``people`` (the user's scope): which one is a question of
     # speed only.
-    if has_global_perm(user, "referrals.view_referral"):
-        # The whole table is the scope: a UNION of one GIN index scan per column and word,
-        # so that each row the index offers is rechecked against one condition, not all
-        # (the OR of them rechecked every condition on every row: 4 times the work).
-        # Behind the area wall pg_trgm's % (not LEAKPROOF) may not reach an index before the
-        # policy, so the persons' branches also name the user's areas (access rule 8): a
-        # LEAKPROOF area_id = ANY(...) that PostgreSQL takes to the area_id index, reading
-        # only those areas' persons, never the region's (docs/performance.md).
-        in_areas = Person.objects.in_areas_of(user)
-        if rls.enabled():
-            # With the wall up no trigram index serves the persons either way: each branch
-            # walked the same persons of the user's areas again (four walks for two words).
-            # One walk tests every column and word (28 to 15 ms at scale 1). The aliases
-            # (not area-owned) keep their index scans.
-            branches = [in_areas.filter(similar).order_by().values("pk")]
-        else:
-            branches = [
-                in_areas.filter(TrigramSimilar(F(column), word)).order_by().values("pk")
-                for column in ("given_name", "family_name")
-                for word in words
-            ]
-        branches += [
-            PersonAlias.objects.filter(TrigramSimilar(F(column), word)).order_by().values(
-                "person_id"
-            )
+    sees_everything = has_global_perm(user, "referrals.view_referral")
+    if sees_everything and rls.enabled():
+        # The whole of the user's areas is the scope, behind the area wall. pg_trgm's % is not
+        # LEAKPROOF, so it may not reach a trigram index before the policy: a branch per
+        # column and word walked the same persons of the user's areas again (four walks for
+        # two words), and each alias branch the region's aliases (the planner prices the
+        # test too cheaply to take their index). One walk of the user's areas' persons
+        # (access rule 8: a LEAKPROOF area_id = ANY(...) taken to the area_id index), each
+        # with their other names (a LEFT JOIN), tests every column and word: 37 to 16 ms of
+        # SQL at scale 1 (docs/performance.md).
+        aliased = Q()
+        for word in words:
+            for column in ("given_name", "family_name"):
+                aliased |= TrigramSimilar(F(f"aliases__{column}"), word)
+        walked = Person.objects.in_areas_of(user).filter(similar | aliased)
+        people = people.filter(pk__in=walked.order_by().values("pk"))
+    elif sees_everything:
+        # The whole table is the scope (no wall): a UNION of one GIN index scan per column
+        # and word, so that each row the index offers is rechecked against one condition,
+        # not all (the OR of them rechecked every condition on every row: 4 times the work).
+        rows = {Person: Person.objects.in_areas_of(user), PersonAlias: PersonAlias.objects}
+        branches = [
+            rows[model].filter(TrigramSimilar(F(column), word)).order_by().values(key)
+            for model, key in ((Person, "pk"), (PersonAlias, "person_id"))
             for column in ("given_name", "family_name")
             for word in words
         ]

@@ -9,9 +9,10 @@ persons' branches now name the user's areas (access rule 8, ``in_areas_of``): a 
 Run as a role the wall applies to (``wall_role``), acting for the Coordinator's area, with
 sequential scans priced out (tiny tables: make the choice plain). Before the change the
 trigram branches were sequential scans of ``referrals_person`` (a whole-table read); now each
-starts from the ``area_id`` index, and one walk tests every name column and word (no index
-serves them behind the wall, so a branch per column and word only walked the same persons
-again). The search still finds the same people.
+starts from the ``area_id`` index, and one walk of the area's persons, each joined to their
+other names, tests every name column and word (no index serves them behind the wall, so a
+branch per column and word only walked the same persons again, and the region's aliases).
+The search still finds the same people, those known by another name included.
 """
 
 from __future__ import annotations
@@ -22,43 +23,52 @@ import pytest
 
 from prevent_portal.accounts.access import area_ids_for
 from prevent_portal.areas import rls
+from referrals.models import PersonAlias
 from referrals.search import candidates, parse_query, search
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def _person_scans(node):
-    """Every plan node that reads ``referrals_person``."""
-    if node.get("Relation Name") == "referrals_person":
-        yield node
+def _nodes(node):
+    """Every node of a plan."""
+    yield node
     for child in node.get("Plans", []):
-        yield from _person_scans(child)
+        yield from _nodes(child)
 
 
 def test_the_coordinators_fuzzy_search_reads_only_their_areas_persons(wall_role, world, two_areas):
     from django.db import connection
 
     elsewhere = two_areas.elsewhere
+    known_as = {}
     for area, agency in ((two_areas.here, world.council), (elsewhere.area, elsewhere.council)):
         for n in range(3):
             person = factories.PersonFactory(area=area, given_name="Amira", family_name=f"Kh{n}n")
             factories.referral(agency, person=person)
+        # Known here under another name only: found through the alias.
+        other = factories.PersonFactory(area=area, given_name="Zed", family_name="Quorn")
+        factories.referral(agency, person=other)
+        PersonAlias.objects.create(person=other, given_name="Amira", family_name="Khan")
+        known_as[area.pk] = other.pk
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     with rls.acting_for(area_ids_for(world.coordinator)):
         terms = parse_query("Amira Khan")
         plan = json.loads(candidates(world.coordinator, terms).explain(format="json"))
-        found = {r.person.area_id for r in search(world.coordinator, terms)}
-    scans = list(_person_scans(plan[0]["Plan"]))
+        found = {(r.person.area_id, r.person.pk) for r in search(world.coordinator, terms)}
+    nodes = list(_nodes(plan[0]["Plan"]))
+    scans = [n for n in nodes if n.get("Relation Name") == "referrals_person"]
     assert not [s for s in scans if s["Node Type"] == "Seq Scan"], scans
-    # The persons' names are tested with pg_trgm's % (a Filter: not LEAKPROOF, it comes after
-    # the policy) in one walk from the area_id index, both columns and both words in it: a
-    # branch per column and word walked the same persons four times.
-    fuzzy = [s for s in scans if " % " in s.get("Filter", "")]
-    assert len(fuzzy) == 1, scans
-    assert fuzzy[0]["Filter"].count(" % ") == 4, fuzzy[0]["Filter"]
-    for scan in fuzzy:
-        condition = scan.get("Index Cond") or scan.get("Recheck Cond") or ""
-        assert "area_id" in condition, f"{scan['Node Type']} of referrals_person: {condition!r}"
-    assert found == {two_areas.here.pk}
+    # The names are tested with pg_trgm's % (not LEAKPROOF: a filter, after the policy) in
+    # one walk of the area's persons, each joined to their other names: every column and
+    # word, the person's own and their aliases', in one condition. A branch per column and
+    # word walked the same persons four times, and the region's aliases four times more.
+    fuzzy = [n for n in nodes if " % " in n.get("Filter", "") + n.get("Join Filter", "")]
+    assert len(fuzzy) == 1, fuzzy
+    condition = fuzzy[0].get("Filter", "") + fuzzy[0].get("Join Filter", "")
+    assert condition.count(" % ") == 8, condition
+    walked = [s for s in scans if s.get("Parent Relationship") != "SubPlan"]
+    assert any("area_id" in (s.get("Index Cond") or s.get("Recheck Cond") or "") for s in walked)
+    assert {area for area, _ in found} == {two_areas.here.pk}
+    assert (two_areas.here.pk, known_as[two_areas.here.pk]) in found
