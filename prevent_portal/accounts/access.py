@@ -62,6 +62,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -360,6 +361,16 @@ def scopes_per_request() -> Iterator[None]:
         _REQUEST_SCOPES.reset(token)
 
 
+def _compiled(scope: models.QuerySet) -> RawSQL:
+    """``scope`` as the SQL it compiles to, compiled once. Kept as a queryset, the union was
+    resolved into each query that used it and compiled again with that query: a case page
+    compiled the case manager's scopes six times, each union of four to six branches (about
+    a fifth of the page's CPU). The statement PostgreSQL receives is the same but for the
+    subquery's table aliases."""
+    sql, params = scope.query.sql_with_params()
+    return RawSQL(sql, params)  # noqa: S611 # nosec B611 # reviewed: the ORM compiled it
+
+
 def _built_once(user, queryset: models.QuerySet, action: str, build: Callable[[], models.QuerySet]):
     """``build()``, or the scope built for the same user object, model, queryset class and
     action earlier in this request. Keyed by the user's access cache (one per user object,
@@ -499,7 +510,7 @@ class ProtectedQuerySet(models.QuerySet):
         if self._scope_among is not None:
             # Built for these records alone: not kept for the rest of the request.
             return bounded.filter(pk__in=self._scope_ids(user, action, self._scope_among))
-        scope = _built_once(user, self, action, lambda: self._scope_ids(user, action))
+        scope = _built_once(user, self, action, lambda: _compiled(self._scope_ids(user, action)))
         return bounded.filter(pk__in=scope)
 
     def _scope_ids(self, user: User, action: str, among: tuple | None = None) -> models.QuerySet:
