@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
@@ -89,6 +91,16 @@ def test_a_scope_is_compiled_once_per_request_however_many_queries_use_it(world,
         assert seen.filter(person=referral.person).exists()
         assert Referral.objects.visible_to(spoc_a).count() == 1
     assert unions == [Referral]
+
+
+def test_among_reads_a_reach_through_a_relation_for_the_records_asked_about(world):
+    """A chair reaches referrals through agenda items: with ``among``, only the items of the
+    referrals asked about are read, not every item of every meeting they chaired."""
+    referral = factories.referral(world.agency_a)
+    chair = User.objects.get(pk=world.chair.pk)
+    sql = _sql(Referral.objects.among([referral.pk]).visible_to(chair))
+    assert re.search(rf'\."referral_id" IN \({referral.pk}\)', sql)
+    assert not re.search(r'\."referral_id" IN \(', _sql(Referral.objects.visible_to(chair)))
 
 
 def test_each_request_builds_its_own_scopes(client, world, built):
