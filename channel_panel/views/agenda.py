@@ -146,6 +146,8 @@ def agenda_rows(
         ordered = ordered.filter(pk=item_pk)
     if bounds is not None:
         ordered = ordered[bounds]
+    # ``to_attr``: a list on each item. Prefetched into the related manager instead, Django
+    # filters a queryset per item (``_apply_rel_filters``) only to hold the rows it has read.
     items = list(
         ordered.prefetch_related(
             Prefetch(
@@ -153,6 +155,7 @@ def agenda_rows(
                 queryset=Decision.objects.select_related("recorded_by", "signposted_to").order_by(
                     "recorded_at", "pk"
                 ),
+                to_attr="decision_list",
             )
         )
     )
@@ -189,7 +192,7 @@ def agenda_rows(
     seen_referrals = {referral.pk: referral for referral in referrals}
     rows = []
     for item in items:
-        row = AgendaRow(item=item, entries=list(item.decisions.all()))
+        row = AgendaRow(item=item, entries=item.decision_list)
         if item.case_id in seen_cases:
             row.case = seen_cases[item.case_id]
             row.referral = row.case.referral

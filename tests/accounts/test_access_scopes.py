@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
@@ -67,6 +70,37 @@ def test_a_scope_is_built_once_per_request_and_user_and_never_kept_after(world, 
     list(Referral.objects.visible_to(spoc_a).values_list("pk", flat=True))
     list(Referral.objects.visible_to(spoc_a).values_list("pk", flat=True))
     assert built == [spoc_a.pk, spoc_b.pk, spoc_a.pk, spoc_a.pk, spoc_a.pk]
+
+
+def test_a_scope_is_compiled_once_per_request_however_many_queries_use_it(world, monkeypatch):
+    """Kept as SQL, not as a queryset that each query using it resolved and compiled again
+    (a case manager's case page compiled its unions six times)."""
+    unions = []
+    real = SQLCompiler.get_combinator_sql
+
+    def counting(self, *args, **kwargs):
+        unions.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "get_combinator_sql", counting)
+    referral = factories.referral(world.agency_a)
+    spoc_a = User.objects.get(pk=world.spoc_a.pk)
+    with access.scopes_per_request():
+        seen = Referral.objects.visible_to(spoc_a)
+        assert list(seen.filter(pk=referral.pk).values_list("pk", flat=True)) == [referral.pk]
+        assert seen.filter(person=referral.person).exists()
+        assert Referral.objects.visible_to(spoc_a).count() == 1
+    assert unions == [Referral]
+
+
+def test_among_reads_a_reach_through_a_relation_for_the_records_asked_about(world):
+    """A chair reaches referrals through agenda items: with ``among``, only the items of the
+    referrals asked about are read, not every item of every meeting they chaired."""
+    referral = factories.referral(world.agency_a)
+    chair = User.objects.get(pk=world.chair.pk)
+    sql = _sql(Referral.objects.among([referral.pk]).visible_to(chair))
+    assert re.search(rf'\."referral_id" IN \({referral.pk}\)', sql)
+    assert not re.search(r'\."referral_id" IN \(', _sql(Referral.objects.visible_to(chair)))
 
 
 def test_each_request_builds_its_own_scopes(client, world, built):

@@ -188,6 +188,21 @@ def test_the_agenda_shows_items_in_full_only_to_those_who_may_see_them(world, pa
     assert "Terms of reference" in html
 
 
+def test_agenda_cells_escape_titles_and_names(world, panel):
+    """The case and decision cells are built in Python (channel_panel/templatetags/
+    agenda_cells.py): what people typed is escaped there as the template escaped it."""
+    referral = factories.panel_referral(world.agency_a, person=person("Aoife", "O'Neill <b>"))
+    services.agenda_item_add(meeting=panel, referral=referral, acting_user=world.coordinator)
+    services.agenda_item_add(
+        meeting=panel, title="<script>alert(1)</script> & more", acting_user=world.coordinator
+    )
+    html = client_for(world.coordinator).get(url("meeting_detail", panel.pk)).content.decode()
+    assert "Aoife O&#x27;Neill &lt;b&gt;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    assert "<script>alert(1)" not in html
+    assert html.count("No decision yet") == 1 and "No decision needed" in html
+
+
 def test_before_the_pack_opens_invitees_are_told_when_details_come(world, agenda):
     later = factories.meeting(world.chair, timezone.localdate() + timedelta(days=40))
     services.agenda_item_add(meeting=later, referral=agenda[2], acting_user=world.coordinator)
