@@ -445,6 +445,7 @@ def training_summaries(
         agency_ids={a for ids in shown.values() for a in ids},
         today=today,
         area_id=area_id,
+        owing=index.owing,
     )
     summaries = []
     for training_type, table in zip(detailed, tables, strict=True):

@@ -16,10 +16,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from prevent_portal.accounts.models import Agency
 from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
-from training.figures import EXPORT_FIELDS
+from training.figures import (
+    AWAITED,
+    BELOW,
+    EXPORT_FIELDS,
+    MEETS,
+    MISSING,
+    NOT_OWED,
+    compliance_index,
+    compliance_tables,
+)
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType
 
 Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
@@ -400,6 +410,45 @@ def test_missing_returns_write_the_spoc_rule_once_however_many_types_it_covers(
         assert sql.count('FROM "accounts_membership"') == 1
     assert "28 returns missing" in page  # WRAP, as before the other types were added
     assert page.count("60 returns missing") == 3  # each new type: 30 agencies, 2 quarters
+
+
+def test_a_page_of_the_table_reads_who_owes_what_with_its_agencies(
+    many_agencies, django_assert_num_queries
+):
+    """A page of the table (the compliance page's 25 agencies, the dashboard's agencies below
+    target) reads who owes each type with the agencies themselves, from the index's rule
+    (owing_agency_ids, a column per rule): two queries, the returns and the agencies, where
+    owed_pairs read the rule again in three more; and every cell's status is the one the
+    whole table (owed_pairs) gives those agencies."""
+    world = many_agencies
+    named = TrainingType.objects.create(name="Named", target_percent=80, order=60)
+    named.agencies.add(world.agency_b, Agency.objects.get(name="Partner 03"))
+    make_return(world.agency_a, Q2, 10, 9, training_type=named)  # made, not asked for
+    types = list(TrainingType.objects.active())
+    periods = list(ReportingPeriod.objects.filter(end__in=(Q1, Q2, Q3)).order_by("end"))
+    returns = ComplianceReturn.objects.all()
+    today = date(2019, 1, 15)  # Q3 not yet due
+    scope = {"returns": returns, "periods": periods, "types": types, "today": today}
+    index = compliance_index(**scope, agency_ids=None)
+    page = {pk for pk, _ in index.agencies[:25]}
+    with django_assert_num_queries(2):
+        tables = compliance_tables(**scope, agency_ids=page, owing=index.owing)
+
+    def statuses(tables) -> dict:
+        return {
+            (table.training_type.name, row.agency.name, cell.period.label): cell.status
+            for table in tables
+            for row in table.rows
+            for cell in row.cells
+        }
+
+    every = statuses(compliance_tables(**scope, agency_ids=None))
+    page_names = set(Agency.objects.filter(pk__in=page).values_list("name", flat=True))
+    assert statuses(tables) == {key: s for key, s in every.items() if key[1] in page_names}
+    assert {MEETS, BELOW, MISSING, AWAITED, NOT_OWED} <= set(statuses(tables).values())
+    assert statuses(tables)[("Named", "Partner 03", "Q1 2018/19")] == MISSING
+    assert statuses(tables)[("Named", "Agency A", "Q1 2018/19")] == NOT_OWED
+    assert ("Named", "Partner 04", "Q1 2018/19") not in statuses(tables)  # not named: no row
 
 
 def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):

@@ -151,6 +151,7 @@ def compliance(request):
         agency_ids={pk for pk, _ in page},
         today=today,
         area_id=area.pk,
+        owing=index.owing,
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]
