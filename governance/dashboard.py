@@ -407,8 +407,13 @@ def training_summaries(
     # Each agency's lowest percentage below target, and their order, in the database: the
     # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
     # One query ranks the first BELOW_TARGET_SHOWN of each type (a window over the type).
+    # Without order_by(), the returns' default ordering (their quarter first) joins the
+    # GROUP BY of a windowed query, and the ranking is of returns, not of agencies.
     per_agency = (
-        below_target(chosen).values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
+        below_target(chosen)
+        .order_by()
+        .values("training_type_id", "agency_id")
+        .annotate(lowest=Min("rounded"))
     )
     ranked = (
         per_agency.filter(training_type__in=detailed)
