@@ -395,7 +395,8 @@ def training_summaries(
     and beside them every type's counts for a chooser (training.figures.type_choices)."""
     types = list(TrainingType.objects.active()) if types is None else types
     detailed = types if detailed is None else detailed
-    chosen = returns.filter(period__in=quarters, training_type__in=types)
+    # Unordered: the returns' default ordering joins the quarters and types to every read.
+    chosen = returns.filter(period__in=quarters, training_type__in=types).order_by()
     totals = {}
     for row in (
         chosen.filter(training_type__in=detailed)
@@ -407,13 +408,10 @@ def training_summaries(
     # Each agency's lowest percentage below target, and their order, in the database: the
     # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
     # One query ranks the first BELOW_TARGET_SHOWN of each type (a window over the type).
-    # Without order_by(), the returns' default ordering (their quarter first) joins the
-    # GROUP BY of a windowed query, and the ranking is of returns, not of agencies.
+    # ``chosen`` is unordered: the returns' default ordering (their quarter first) would
+    # join the GROUP BY of a windowed query, and rank returns, not agencies.
     per_agency = (
-        below_target(chosen)
-        .order_by()
-        .values("training_type_id", "agency_id")
-        .annotate(lowest=Min("rounded"))
+        below_target(chosen).values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
     )
     ranked = (
         per_agency.filter(training_type__in=detailed)

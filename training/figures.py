@@ -194,7 +194,7 @@ def compliance_tables(
     today = today or timezone.localdate()
     if agency_ids is not None:
         returns = returns.filter(agency_id__in=sorted(agency_ids))
-    found = list(returns.filter(period__in=periods, training_type__in=types))
+    found = list(returns.filter(period__in=periods, training_type__in=types).order_by())
     by_key = {(r.agency_id, r.training_type_id, r.period_id): r for r in found}
     returned = {r.agency_id for r in found}
     if owed is None and agency_ids is not None:
