@@ -12,13 +12,14 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from channel_panel.models import Attendance
 from governance import services
-from governance.dashboard import dashboard_figures, referrals_by_quarter
+from governance.dashboard import Figure, Row, dashboard_figures, referrals_by_quarter
 from governance.models import Rag
 from governance.services import dashboard as dashboard_service
 from prevent_portal.areas.models import Area
@@ -191,6 +192,39 @@ def test_needs_flags_are_the_shared_measures_as_shares_of_referrals(world):
         LABELS["learning_difficulty"]: (None, None),
         LABELS["other_neurodiversity"]: (None, None),
     }
+
+
+def test_a_figure_draws_a_bar_and_writes_a_row_for_each_category_words_escaped():
+    """A figure's bars and rows (built by governance's dashboard_figures tags): each
+    category's label escaped, a bar's length only where it has a count, a hidden count and
+    its percentage as "hidden", a count's detail after it, "-" for no percentage, and no
+    percentage column for a figure without one."""
+    figure = Figure(
+        key="k",
+        title="T",
+        column="C",
+        rows=[
+            Row("<b>A</b> & B", 3, 60, "of 5 meetings"),
+            Row("None yet", 0, None),
+            Row("Small", None, None),
+        ],
+    )
+    html = render_to_string("governance/dashboard_figure.html", {"figure": figure})
+    assert '<th scope="row" class="govuk-table__header">&lt;b&gt;A&lt;/b&gt; &amp; B</th>' in html
+    assert ">&lt;b&gt;A&lt;/b&gt; &amp; B</text>" in html and "<b>" not in html
+    numeric = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+    assert f"{numeric}3 of 5 meetings</td>\n            {numeric}60%</td>" in html
+    assert f"{numeric}0</td>\n            {numeric}-</td>" in html
+    assert f"{numeric}hidden</td>\n            {numeric}hidden</td>" in html
+    assert html.count('fill="#1d70b8"') == 1  # only the count of 3 has a length
+    assert '<rect x="0" y="24" width="300" height="20" fill="#1d70b8"></rect>' in html
+    assert ">3 of 5 meetings (60%)</text>" in html and ">hidden</text>" in html
+    boards = Figure(key="b", title="B", column="C", rows=[Row("Due", 2)], show_percent=False)
+    html = render_to_string("governance/dashboard_figure.html", {"figure": boards})
+    assert f"{numeric}2</td>\n            \n          </tr>" in html
+    empty = Figure(key="e", title="E", column="C", rows=[], show_percent=False)
+    html = render_to_string("governance/dashboard_figure.html", {"figure": empty})
+    assert 'colspan="2">Nothing recorded in this period.</td>' in html
 
 
 # --- Boards, the action plan, training, meetings ------------------------------------------------
