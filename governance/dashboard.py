@@ -366,7 +366,7 @@ def training_tables(
     returns = ComplianceReturn.objects.visible_to(user)
     if area_id is not None:
         returns = returns.filter(area_id=area_id)
-    types = list(TrainingType.objects.active())
+    types = list(TrainingType.objects.active().with_naming())
     shown = next((t for t in types if t.pk == chosen_type), types[0] if types else None)
     return training_summaries(
         returns=returns,
@@ -393,7 +393,7 @@ def training_summaries(
     agencies ``scope`` (None: all), serving ``area_id`` when given; the board report's long
     form uses it too. Summaries of the ``detailed`` types only (default: every active type),
     and beside them every type's counts for a chooser (training.figures.type_choices)."""
-    types = list(TrainingType.objects.active()) if types is None else types
+    types = list(TrainingType.objects.active().with_naming()) if types is None else types
     detailed = types if detailed is None else detailed
     # Unordered: the returns' default ordering joins the quarters and types to every read.
     chosen = returns.filter(period__in=quarters, training_type__in=types).order_by()

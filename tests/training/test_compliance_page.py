@@ -20,6 +20,7 @@ from prevent_portal.accounts.models import Agency
 from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
+from training.expected import owing_agency_ids
 from training.figures import (
     AWAITED,
     BELOW,
@@ -457,6 +458,34 @@ def test_a_page_of_the_table_reads_who_owes_what_with_its_agencies(
     assert statuses(tables)[("Named", "Partner 03", "Q1 2018/19")] == MISSING
     assert statuses(tables)[("Named", "Agency A", "Q1 2018/19")] == NOT_OWED
     assert ("Named", "Partner 04", "Q1 2018/19") not in statuses(tables)  # not named: no row
+
+
+def test_types_read_with_naming_say_who_owes_them_without_another_query(
+    many_agencies, django_assert_num_queries
+):
+    """Whether a type names agencies decides who owes it: read with the types
+    (``with_naming``), owing_agency_ids does not read it again, and the agencies owing each
+    type are the same as when it does (an inactive agency named does not count)."""
+    named = TrainingType.objects.create(name="Named", target_percent=80, order=60)
+    named.agencies.add(many_agencies.agency_b, Agency.objects.get(name="Partner 03"))
+    closed = TrainingType.objects.create(name="Closed names", target_percent=80, order=61)
+    gone = factories.AgencyFactory(name="Gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    closed.agencies.add(gone)  # names only an inactive agency: asked of every SPOC
+    plain = list(TrainingType.objects.active())
+    annotated = list(TrainingType.objects.active().with_naming())
+    with django_assert_num_queries(0):
+        owing = owing_agency_ids(annotated)
+    expected = owing_agency_ids(plain)
+
+    def ids(owing) -> dict:
+        return {pk: sorted(q.values_list("agency_id", flat=True)) for pk, q in owing.items()}
+
+    assert ids(owing) == ids(expected)
+    partner = Agency.objects.get(name="Partner 03")
+    assert ids(owing)[named.pk] == sorted([many_agencies.agency_b.pk, partner.pk])
+    assert len(ids(owing)[closed.pk]) == 30  # every agency with a SPOC
 
 
 def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):
