@@ -179,7 +179,7 @@ def training_section(report: BoardReport, today: date) -> dict:
         return {"quarters": quarters, "tables": tables}
     area_id = report.board.area_id  # the board's council area's figures (issue 18)
     returns = ComplianceReturn.objects.filter(area_id=area_id)
-    types = list(TrainingType.objects.active())
+    types = list(TrainingType.objects.active().with_naming())
     # The same returns, quarters, types and area for the index and for the tables.
     scope = {
         "returns": returns,

@@ -366,7 +366,7 @@ def training_tables(
     returns = ComplianceReturn.objects.visible_to(user)
     if area_id is not None:
         returns = returns.filter(area_id=area_id)
-    types = list(TrainingType.objects.active())
+    types = list(TrainingType.objects.active().with_naming())
     shown = next((t for t in types if t.pk == chosen_type), types[0] if types else None)
     return training_summaries(
         returns=returns,
@@ -393,9 +393,10 @@ def training_summaries(
     agencies ``scope`` (None: all), serving ``area_id`` when given; the board report's long
     form uses it too. Summaries of the ``detailed`` types only (default: every active type),
     and beside them every type's counts for a chooser (training.figures.type_choices)."""
-    types = list(TrainingType.objects.active()) if types is None else types
+    types = list(TrainingType.objects.active().with_naming()) if types is None else types
     detailed = types if detailed is None else detailed
-    chosen = returns.filter(period__in=quarters, training_type__in=types)
+    # Unordered: the returns' default ordering joins the quarters and types to every read.
+    chosen = returns.filter(period__in=quarters, training_type__in=types).order_by()
     totals = {}
     for row in (
         chosen.filter(training_type__in=detailed)
@@ -407,6 +408,8 @@ def training_summaries(
     # Each agency's lowest percentage below target, and their order, in the database: the
     # first BELOW_TARGET_SHOWN by lowest percentage, then name; not every agency's returns.
     # One query ranks the first BELOW_TARGET_SHOWN of each type (a window over the type).
+    # ``chosen`` is unordered: the returns' default ordering (their quarter first) would
+    # join the GROUP BY of a windowed query, and rank returns, not agencies.
     per_agency = (
         below_target(chosen).values("training_type_id", "agency_id").annotate(lowest=Min("rounded"))
     )
@@ -445,6 +448,7 @@ def training_summaries(
         agency_ids={a for ids in shown.values() for a in ids},
         today=today,
         area_id=area_id,
+        owing=index.owing,
     )
     summaries = []
     for training_type, table in zip(detailed, tables, strict=True):

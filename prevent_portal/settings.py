@@ -122,6 +122,9 @@ TEMPLATES = [
         },
     }
 ]
+# Django's form templates, but a select written in Python (its options were two template
+# includes each): the same markup, prevent_portal/core/form_renderer.py.
+FORM_RENDERER = "prevent_portal.core.form_renderer.Renderer"
 
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'demo.sqlite3'}")}

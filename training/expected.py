@@ -119,16 +119,20 @@ def owing_agency_ids(types: list[TrainingType], area_id: int | None = None) -> d
     """For each active type of ``types``, a query of the ids of the agencies that owe it
     (to ``area_id``: the agencies serving it): ``owed_pairs``' rule, kept in the database (a
     subquery) so a page of agencies can be chosen and missing returns counted without
-    reading every agency's id. One query. The types asked of every agency with a SPOC share
-    one query object, so a caller can write that rule once for all of them."""
+    reading every agency's id. One query, none for types read ``with_naming()``. The types
+    asked of every agency with a SPOC share one query object, so a caller can write that rule
+    once for all of them."""
     types = [t for t in types if t.is_active and not t.is_withdrawn()]
     through = TrainingType.agencies.through
     named = through.objects.filter(agency__is_active=True)
-    naming = set(
-        named.filter(trainingtype_id__in=[t.pk for t in types])
-        .values_list("trainingtype_id", flat=True)
-        .distinct()
-    )
+    if all(hasattr(t, "names_agencies") for t in types):
+        naming = {t.pk for t in types if t.names_agencies}
+    else:
+        naming = set(
+            named.filter(trainingtype_id__in=[t.pk for t in types])
+            .values_list("trainingtype_id", flat=True)
+            .distinct()
+        )
     with_spoc = Membership.objects.active().filter(role=Role.SPOC)
     if area_id is not None:
         named = named.filter(agency__areas=area_id)

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -79,6 +79,15 @@ class TrainingTypeQuerySet(models.QuerySet):
         return self.filter(is_active=True).filter(
             Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=today)
         )
+
+    def with_naming(self):
+        """Each type with ``names_agencies``: whether it names an active agency, the fact
+        that decides who owes it (training.expected.owing_agency_ids, which then does not
+        read it again)."""
+        named = TrainingType.agencies.through.objects.filter(
+            trainingtype_id=OuterRef("pk"), agency__is_active=True
+        )
+        return self.annotate(names_agencies=Exists(named))
 
 
 class TrainingType(models.Model):

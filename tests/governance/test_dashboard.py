@@ -12,13 +12,14 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from channel_panel.models import Attendance
 from governance import services
-from governance.dashboard import dashboard_figures, referrals_by_quarter
+from governance.dashboard import Figure, Row, dashboard_figures, referrals_by_quarter
 from governance.models import Rag
 from governance.services import dashboard as dashboard_service
 from prevent_portal.areas.models import Area
@@ -191,6 +192,39 @@ def test_needs_flags_are_the_shared_measures_as_shares_of_referrals(world):
         LABELS["learning_difficulty"]: (None, None),
         LABELS["other_neurodiversity"]: (None, None),
     }
+
+
+def test_a_figure_draws_a_bar_and_writes_a_row_for_each_category_words_escaped():
+    """A figure's bars and rows (built by governance's dashboard_figures tags): each
+    category's label escaped, a bar's length only where it has a count, a hidden count and
+    its percentage as "hidden", a count's detail after it, "-" for no percentage, and no
+    percentage column for a figure without one."""
+    figure = Figure(
+        key="k",
+        title="T",
+        column="C",
+        rows=[
+            Row("<b>A</b> & B", 3, 60, "of 5 meetings"),
+            Row("None yet", 0, None),
+            Row("Small", None, None),
+        ],
+    )
+    html = render_to_string("governance/dashboard_figure.html", {"figure": figure})
+    assert '<th scope="row" class="govuk-table__header">&lt;b&gt;A&lt;/b&gt; &amp; B</th>' in html
+    assert ">&lt;b&gt;A&lt;/b&gt; &amp; B</text>" in html and "<b>" not in html
+    numeric = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+    assert f"{numeric}3 of 5 meetings</td>\n            {numeric}60%</td>" in html
+    assert f"{numeric}0</td>\n            {numeric}-</td>" in html
+    assert f"{numeric}hidden</td>\n            {numeric}hidden</td>" in html
+    assert html.count('fill="#1d70b8"') == 1  # only the count of 3 has a length
+    assert '<rect x="0" y="24" width="300" height="20" fill="#1d70b8"></rect>' in html
+    assert ">3 of 5 meetings (60%)</text>" in html and ">hidden</text>" in html
+    boards = Figure(key="b", title="B", column="C", rows=[Row("Due", 2)], show_percent=False)
+    html = render_to_string("governance/dashboard_figure.html", {"figure": boards})
+    assert f"{numeric}2</td>\n            \n          </tr>" in html
+    empty = Figure(key="e", title="E", column="C", rows=[], show_percent=False)
+    html = render_to_string("governance/dashboard_figure.html", {"figure": empty})
+    assert 'colspan="2">Nothing recorded in this period.</td>' in html
 
 
 # --- Boards, the action plan, training, meetings ------------------------------------------------
@@ -448,6 +482,16 @@ def test_the_database_does_the_counting_not_python(world):
         assert max(rowcount for _, rowcount in returned) < 50
 
 
+def _summary_of(world, training_type):
+    """The manager's dashboard's training summary of ``training_type``, shown in full."""
+    return next(
+        s for s in figures(
+            user=world.manager, date_to=date(2030, 3, 31), training_type=training_type.pk
+        ).training
+        if s.training_type == training_type
+    )  # fmt: skip
+
+
 def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(world):
     wrap = TrainingType.objects.get(name="WRAP")  # target 85%
     quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
@@ -462,17 +506,36 @@ def test_training_lists_sector_totals_and_only_the_lowest_agencies_below_target(
             agency=agency, training_type=wrap, period=quarter,
             eligible=100, compliant=40 + n, acting_user=None,
         )  # fmt: skip
-    summary = next(
-        s for s in figures(
-            user=world.manager, date_to=date(2030, 3, 31), training_type=wrap.pk
-        ).training
-        if s.training_type == wrap
-    )  # fmt: skip
+    summary = _summary_of(world, wrap)
     assert summary.below_count == 31  # the 30 partners and Agency B
     assert [r.agency.name for r in summary.table.rows] == [f"Partner {n:02d}" for n in range(25)]
     assert summary.more == 6
     totals = {r.sector: (r.cells[0].eligible, r.cells[0].compliant) for r in summary.sectors}
     assert totals == {world.agency_a.sector.name: (3200, 90 + 70 + sum(range(40, 70)))}
+
+
+def test_the_agencies_below_target_shown_are_25_agencies_over_several_quarters(world):
+    """The first BELOW_TARGET_SHOWN agencies by their lowest percentage, each once, however
+    many quarters each is below target in. The ranking was per return, not per agency
+    (ComplianceReturn's default ordering, the quarter first, joined the ranked query's
+    GROUP BY): an agency below target in two quarters took two of the 25 places, and the
+    page showed fewer agencies than it said."""
+    wrap = TrainingType.objects.get(name="WRAP")  # target 85%
+    quarters = [
+        training.reporting_period_for_end(end=end, acting_user=None)
+        for end in (date(2020, 6, 30), date(2020, 9, 30))
+    ]
+    for n in range(30):
+        agency = factories.AgencyFactory(name=f"Partner {n:02d}", sector=world.agency_a.sector)
+        for quarter in quarters:
+            training.compliance_return_submit(
+                agency=agency, training_type=wrap, period=quarter,
+                eligible=100, compliant=40 + n, acting_user=None,
+            )  # fmt: skip
+    summary = _summary_of(world, wrap)
+    assert summary.below_count == 30
+    assert [r.agency.name for r in summary.table.rows] == [f"Partner {n:02d}" for n in range(25)]
+    assert summary.more == 5
 
 
 def test_production_shares_its_cache_in_redis_and_refuses_one_of_a_single_process(tmp_path):

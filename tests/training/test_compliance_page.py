@@ -16,10 +16,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from prevent_portal.accounts.models import Agency
 from tests import factories
 from tests.rows_read import rows_read
 from tests.training.helpers import basic, make_return, quarter
-from training.figures import EXPORT_FIELDS
+from training.expected import owing_agency_ids
+from training.figures import (
+    AWAITED,
+    BELOW,
+    EXPORT_FIELDS,
+    MEETS,
+    MISSING,
+    NOT_OWED,
+    compliance_index,
+    compliance_tables,
+)
 from training.models import ComplianceReturn, ReportingPeriod, TrainingType
 
 Q1, Q2, Q3 = date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)
@@ -262,13 +273,20 @@ def test_command_date_filter_is_inclusive_and_checked(figures):
     [
         ({"period_from": "Q3", "period_to": "Q1"}, "The last quarter must be the same as or after"),
         ({"period_from": "999999", "period_to": "Q1"}, "Choose one of the quarters"),
+        ({"period_from": "Q1", "period_to": "not started"}, "Choose one of the quarters"),
+        ({"period_from": "Q1", "period_to": "Q1\x00"}, "Null characters are not allowed"),
     ],
 )
 def test_bad_filters_are_explained(figures, signed_in_client, query, message):
+    quarter(date(date.today().year + 2, 3, 31))  # a quarter not started yet: not a choice
     ends = {"Q1": Q1, "Q3": Q3}
     data = {
         k: ReportingPeriod.objects.get(end=ends[v]).pk if v in ends else v for k, v in query.items()
     }
+    if "not started" in query.values():
+        data["period_to"] = ReportingPeriod.objects.order_by("end").last().pk
+    elif "Q1\x00" in query.values():
+        data["period_to"] = f"{ReportingPeriod.objects.get(end=Q1).pk}\x00"
     response = signed_in_client(figures.coordinator).get("/training/", data)
     page = response.content.decode()
     assert "govuk-error-summary" in page and message in page
@@ -323,15 +341,16 @@ def test_page_queries_do_not_grow_with_the_number_of_returns(world, signed_in_cl
 def test_the_quarters_are_read_once_for_both_lists_the_count_and_the_table(
     figures, signed_in_client
 ):
-    """Both quarter lists, the quarters shown and the count of quarters chosen come from one
-    read of the quarters (they were read nine times: a cursor for each list, twice, and a
-    query each for the defaults, the count and the table); the two chosen are checked."""
+    """Both quarter lists, the quarters shown, the count of quarters chosen and the check of
+    the two chosen come from one read of the quarters (they were read nine times: a cursor
+    for each list, twice, and a query each for the defaults, the count and the table; then
+    three: the two chosen were read again to check them)."""
     client, chosen = signed_in_client(figures.coordinator), _range(Q1, Q2)
     with CaptureQueriesContext(connection) as ctx:
         page = client.get("/training/", chosen)
     reads = [q["sql"] for q in ctx.captured_queries if '"training_reportingperiod"' in q["sql"]]
     reads = [sql for sql in reads if "training_compliancereturn" not in sql]
-    assert len(reads) == 3  # every quarter started, then the two chosen
+    assert len(reads) == 1  # every quarter started
     html = page.content.decode()
     for end in (Q1, Q2, Q3):
         label = ReportingPeriod.objects.get(end=end).label
@@ -400,6 +419,73 @@ def test_missing_returns_write_the_spoc_rule_once_however_many_types_it_covers(
         assert sql.count('FROM "accounts_membership"') == 1
     assert "28 returns missing" in page  # WRAP, as before the other types were added
     assert page.count("60 returns missing") == 3  # each new type: 30 agencies, 2 quarters
+
+
+def test_a_page_of_the_table_reads_who_owes_what_with_its_agencies(
+    many_agencies, django_assert_num_queries
+):
+    """A page of the table (the compliance page's 25 agencies, the dashboard's agencies below
+    target) reads who owes each type with the agencies themselves, from the index's rule
+    (owing_agency_ids, a column per rule): two queries, the returns and the agencies, where
+    owed_pairs read the rule again in three more; and every cell's status is the one the
+    whole table (owed_pairs) gives those agencies."""
+    world = many_agencies
+    named = TrainingType.objects.create(name="Named", target_percent=80, order=60)
+    named.agencies.add(world.agency_b, Agency.objects.get(name="Partner 03"))
+    make_return(world.agency_a, Q2, 10, 9, training_type=named)  # made, not asked for
+    types = list(TrainingType.objects.active())
+    periods = list(ReportingPeriod.objects.filter(end__in=(Q1, Q2, Q3)).order_by("end"))
+    returns = ComplianceReturn.objects.all()
+    today = date(2019, 1, 15)  # Q3 not yet due
+    scope = {"returns": returns, "periods": periods, "types": types, "today": today}
+    index = compliance_index(**scope, agency_ids=None)
+    page = {pk for pk, _ in index.agencies[:25]}
+    with django_assert_num_queries(2):
+        tables = compliance_tables(**scope, agency_ids=page, owing=index.owing)
+
+    def statuses(tables) -> dict:
+        return {
+            (table.training_type.name, row.agency.name, cell.period.label): cell.status
+            for table in tables
+            for row in table.rows
+            for cell in row.cells
+        }
+
+    every = statuses(compliance_tables(**scope, agency_ids=None))
+    page_names = set(Agency.objects.filter(pk__in=page).values_list("name", flat=True))
+    assert statuses(tables) == {key: s for key, s in every.items() if key[1] in page_names}
+    assert {MEETS, BELOW, MISSING, AWAITED, NOT_OWED} <= set(statuses(tables).values())
+    assert statuses(tables)[("Named", "Partner 03", "Q1 2018/19")] == MISSING
+    assert statuses(tables)[("Named", "Agency A", "Q1 2018/19")] == NOT_OWED
+    assert ("Named", "Partner 04", "Q1 2018/19") not in statuses(tables)  # not named: no row
+
+
+def test_types_read_with_naming_say_who_owes_them_without_another_query(
+    many_agencies, django_assert_num_queries
+):
+    """Whether a type names agencies decides who owes it: read with the types
+    (``with_naming``), owing_agency_ids does not read it again, and the agencies owing each
+    type are the same as when it does (an inactive agency named does not count)."""
+    named = TrainingType.objects.create(name="Named", target_percent=80, order=60)
+    named.agencies.add(many_agencies.agency_b, Agency.objects.get(name="Partner 03"))
+    closed = TrainingType.objects.create(name="Closed names", target_percent=80, order=61)
+    gone = factories.AgencyFactory(name="Gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    closed.agencies.add(gone)  # names only an inactive agency: asked of every SPOC
+    plain = list(TrainingType.objects.active())
+    annotated = list(TrainingType.objects.active().with_naming())
+    with django_assert_num_queries(0):
+        owing = owing_agency_ids(annotated)
+    expected = owing_agency_ids(plain)
+
+    def ids(owing) -> dict:
+        return {pk: sorted(q.values_list("agency_id", flat=True)) for pk, q in owing.items()}
+
+    assert ids(owing) == ids(expected)
+    partner = Agency.objects.get(name="Partner 03")
+    assert ids(owing)[named.pk] == sorted([many_agencies.agency_b.pk, partner.pk])
+    assert len(ids(owing)[closed.pk]) == 30  # every agency with a SPOC
 
 
 def test_downloads_hold_every_agency_whatever_the_page(many_agencies, signed_in_client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from prevent_portal.core.forms import GovUKDateField
 from training.models import MAX_STAFF
@@ -61,7 +62,25 @@ class PeriodChoiceField(forms.ModelChoiceField):
 
 
 class QuarterChoiceField(forms.ModelChoiceField):
-    """A quarter by its short name ("Q1 2018/19"), for narrow filters."""
+    """A quarter by its short name ("Q1 2018/19"), for narrow filters. Given ``rows`` (its
+    queryset's quarters, read once by the form's caller), a choice is checked among them
+    instead of read again: the same quarters, one query fewer for each field."""
+
+    rows = None
 
     def label_from_instance(self, obj):
         return obj.label
+
+    def to_python(self, value):
+        if self.rows is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        key = str(value.pk if isinstance(value, self.queryset.model) else value)
+        chosen = next((row for row in self.rows if str(row.pk) == key), None)
+        if chosen is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return chosen

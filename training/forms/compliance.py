@@ -39,14 +39,15 @@ class ComplianceFilterForm(forms.Form):
     )
 
     def __init__(self, *args, periods, quarters, agencies, **kwargs):
-        """``periods``: the quarters to choose from, as a query (it checks what is chosen);
-        ``quarters``: its rows, read once by the caller, which both quarter lists show and
-        the number of quarters chosen is counted in (not read again for each)."""
+        """``periods``: the quarters to choose from, as a query; ``quarters``: its rows, read
+        once by the caller, which both quarter lists show, the two chosen are checked among
+        and the number of quarters chosen is counted in (not read again for each)."""
         super().__init__(*args, **kwargs)
         self.quarters = quarters
         for name in ("period_from", "period_to"):
             field = self.fields[name]
             field.queryset = periods
+            field.rows = quarters
             field.choices = [(q.pk, field.label_from_instance(q)) for q in quarters]
         self.fields["agency"].queryset = agencies
 

@@ -108,7 +108,7 @@ def compliance(request):
         return render(request, "training/compliance_report.html", {**context, "form": form})
     first, last = form.cleaned_data["period_from"], form.cleaned_data["period_to"]
     shown = quarters_between(quarters, first, last)
-    types = list(TrainingType.objects.active())
+    types = list(TrainingType.objects.active().with_naming())
     chosen_type = form.cleaned_data.get("training_type")
     if chosen_type and chosen_type not in types:
         types.append(chosen_type)  # a type no longer in use, asked for by name: shown, chosen
@@ -151,6 +151,7 @@ def compliance(request):
         agency_ids={pk for pk, _ in page},
         today=today,
         area_id=area.pk,
+        owing=index.owing,
     )
     for table in tables:
         table.missing_everywhere = index.missing[table.training_type.pk]
