@@ -65,6 +65,10 @@ def log_access(request, instances: Iterable[models.Model], *, view: str) -> int:
         return 0
     actor = request.user if request.user.is_authenticated else None
     content_types = ContentType.objects.get_for_models(*{type(o) for o in instances})
+    if connection.vendor != "postgresql":
+        # SQLite (the demo) has neither arrays nor unnest: the model's own bulk insert, the
+        # same rows (one statement too).
+        return _bulk_created(request, instances, actor, content_types, view)
     type_ids = {model: content_type.pk for model, content_type in content_types.items()}
     shared = {
         "serialized_data": None,
@@ -91,6 +95,27 @@ def log_access(request, instances: Iterable[models.Model], *, view: str) -> int:
             ],
         )
     return len(instances)
+
+
+def _bulk_created(request, instances, actor, content_types, view: str) -> int:
+    entries = [
+        LogEntry(
+            content_type=content_types[type(obj)],
+            object_pk=str(obj.pk),
+            object_id=obj.pk if isinstance(obj.pk, int) else None,
+            object_repr=str(obj)[:1000],
+            action=LogEntry.Action.ACCESS,
+            changes={},
+            actor=actor,
+            actor_email=getattr(actor, "email", None) if actor else None,
+            remote_addr=client_ip(request),
+            timestamp=timezone.now(),
+            additional_data={"view": view},
+        )
+        for obj in instances
+    ]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
 
 
 def log_search(request, *, view: str, kinds: list[str], digest: str, shown: int) -> None:
