@@ -836,20 +836,35 @@ def is_under_18(case: ChannelCase, on: date | None = None) -> bool:
     return age is not None and age < ADULT_AGE
 
 
+# What an exited case's page shows of its exit (its reason, who it went back to or was
+# signposted to, who agreed it, the panel decision behind it): empty on an open case.
+EXIT_RELATIONS = (
+    "exit_reason",
+    "ownership_returned_to",
+    "exit_signposted_to",
+    "exit_agreed_by",
+    "exit_decision__item__meeting",
+)
+
+
 def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
-    """The only single-case fetch: 404 unless visible, 403 unless ``perm`` is allowed."""
+    """The only single-case fetch: 404 unless visible, 403 unless ``perm`` is allowed.
+
+    The exit's relations are read with the case only when it has an exit to show: joined for
+    every case, the five of them (seven tables, most behind the wall) took PostgreSQL longer
+    to plan than the whole statement took to run (2.6 against 0.2 ms; 1.0 ms to plan
+    without them, at scale 1)."""
     queryset = ChannelCase.objects.select_related(
-        "referral__person",
-        "referral__owning_agency",
-        "lead_agency",
-        "case_manager",
-        "exit_reason",
-        "ownership_returned_to",
-        "exit_signposted_to",
-        "exit_agreed_by",
-        "exit_decision__item__meeting",
+        "referral__person", "referral__owning_agency", "lead_agency", "case_manager"
     )
-    return get_object_for_user(queryset, user, pk, perm=perm)
+    case = get_object_for_user(queryset, user, pk, perm=perm)
+    exit_fields = [name.split("__")[0] for name in EXIT_RELATIONS]
+    if any(getattr(case, f"{name}_id") is not None for name in exit_fields):
+        # The case just fetched for ``user``, read again by its key for its exit's relations.
+        exited = ChannelCase._base_manager.select_related(*EXIT_RELATIONS).get(pk=case.pk)
+        for name in exit_fields:
+            setattr(case, name, getattr(exited, name))
+    return case
 
 
 # The roles that open meeting pages at all, and the model-wide rights on meetings.

@@ -210,6 +210,25 @@ def test_the_case_page_costs_the_same_queries_as_the_case_grows(client, world, p
     assert queries_for(client, f"/panel/cases/{case.pk}/") == small
 
 
+def test_a_case_is_read_with_its_exits_relations_only_when_it_has_an_exit(world):
+    """An open case has no exit to show: its fetch joins none of the exit's relations (they
+    cost PostgreSQL more to plan than the statement took to run). A case with an exit has
+    them all in hand, no query each."""
+    from channel_panel.models import get_case_for_user
+
+    case = factories.channel_case(world.agency_a, world.spoc_a)
+    with CaptureQueriesContext(connection) as opened:
+        get_case_for_user(world.coordinator, case.pk)
+    assert opened.captured_queries
+    assert not [q for q in opened.captured_queries if "channel_panel_exitreason" in q["sql"]]
+    factories.exit_agreed(case)
+    agreed = get_case_for_user(world.coordinator, case.pk)
+    with CaptureQueriesContext(connection) as shown:
+        assert agreed.exit_agreed_by.get_full_name() is not None
+        assert agreed.exit_reason is None and agreed.exit_decision is None
+    assert shown.captured_queries == []
+
+
 def test_the_case_page_lists_only_the_later_referrals_the_viewer_may_open(client, world):
     """Issue 14, F10: "Re-referred on <date>" for a referral the reader cannot open told them
     that another agency holds a new referral about the person."""
