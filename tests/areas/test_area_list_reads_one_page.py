@@ -31,6 +31,7 @@ from prevent_portal.areas import rls
 from referrals.models import Referral
 from tests import factories
 from tests.conftest import PERSONAS
+from tests.plans import plan_nodes
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +93,6 @@ def test_the_short_form_gives_exactly_the_rows_of_every_branch(world, two_areas)
     assert seen == {two_areas.here.pk, elsewhere.area.pk}
 
 
-def _nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
-
-
 def test_the_coordinators_first_page_behind_the_wall_walks_the_area_index(
     wall_role, world, two_areas
 ):
@@ -119,7 +114,7 @@ def test_the_coordinators_first_page_behind_the_wall_walks_the_area_index(
         page = Referral.objects.visible_to(world.coordinator)[:25]
         plan = json.loads(page.explain(format="json"))[0]["Plan"]
         shown = {r.area_id for r in page}
-    nodes = list(_nodes(plan))
+    nodes = list(plan_nodes(plan))
     scans = [n for n in nodes if n.get("Relation Name") == "referrals_referral"]
     # One read of the referrals table, in the list's order, through an index (at scale the
     # area's list index, referral_area_list_idx; on tables this small the planner may walk

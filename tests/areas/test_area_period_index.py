@@ -21,14 +21,9 @@ from prevent_portal.accounts.access import area_ids_for
 from prevent_portal.areas import rls
 from referrals.models import Referral
 from tests import factories
+from tests.plans import plan_nodes
 
 pytestmark = pytest.mark.django_db
-
-
-def _nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 def test_an_areas_period_is_one_index_range(wall_role, world, two_areas):
@@ -48,7 +43,7 @@ def test_an_areas_period_is_one_index_range(wall_role, world, two_areas):
         )
         plan = json.loads(period.explain(format="json"))[0]["Plan"]
         counted = period.count()
-    scans = [n for n in _nodes(plan) if n.get("Relation Name") == "referrals_referral"]
+    scans = [n for n in plan_nodes(plan) if n.get("Relation Name") == "referrals_referral"]
     assert len(scans) == 1, scans
     condition = scans[0].get("Index Cond", "")
     assert "area_id" in condition and "received_on" in condition, scans[0]

@@ -20,6 +20,7 @@ from prevent_portal.celery import app as celery_app
 from referrals.models import Person, Referral
 from tests import factories
 from tests.conftest import become_wall_role
+from tests.plans import plan_nodes
 
 pytestmark = pytest.mark.django_db
 
@@ -169,12 +170,6 @@ def test_the_planner_counts_the_area_once(wall_role, two_areas):
     assert plan["Plan"]["Plan Rows"] >= 0.8 * rows
 
 
-def _plan_nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
 def test_the_wall_reads_its_setting_once_per_statement(wall_role, two_areas):
     """The policy's test of each row uses the setting read once for the statement (an
     InitPlan), not ``current_setting`` read, split and cast again for every row: on a
@@ -186,7 +181,7 @@ def test_the_wall_reads_its_setting_once_per_statement(wall_role, two_areas):
         plan = json.loads(Person.objects.order_by().explain(format="json", verbose=True))[0]
         counted = Person.objects.count()
     assert counted == Person.objects.filter(area=area_b).count() >= 2
-    scans = [n for n in _plan_nodes(plan["Plan"]) if n.get("Relation Name") == "referrals_person"]
+    scans = [n for n in plan_nodes(plan["Plan"]) if n.get("Relation Name") == "referrals_person"]
     assert scans, plan
     for scan in scans:
         # The row test names the InitPlans' results ($0, $1), never current_setting itself.

@@ -26,15 +26,9 @@ from prevent_portal.areas import rls
 from referrals.models import PersonAlias
 from referrals.search import candidates, parse_query, search
 from tests import factories
+from tests.plans import plan_nodes
 
 pytestmark = pytest.mark.django_db
-
-
-def _nodes(node):
-    """Every node of a plan."""
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 def test_the_coordinators_fuzzy_search_reads_only_their_areas_persons(wall_role, world, two_areas):
@@ -57,7 +51,7 @@ def test_the_coordinators_fuzzy_search_reads_only_their_areas_persons(wall_role,
         terms = parse_query("Amira Khan")
         plan = json.loads(candidates(world.coordinator, terms).explain(format="json"))
         found = {(r.person.area_id, r.person.pk) for r in search(world.coordinator, terms)}
-    nodes = list(_nodes(plan[0]["Plan"]))
+    nodes = list(plan_nodes(plan[0]["Plan"]))
     scans = [n for n in nodes if n.get("Relation Name") == "referrals_person"]
     assert not [s for s in scans if s["Node Type"] == "Seq Scan"], scans
     # The names are tested with pg_trgm's % (not LEAKPROOF: a filter, after the policy) in
