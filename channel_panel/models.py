@@ -845,6 +845,7 @@ EXIT_RELATIONS = (
     "exit_agreed_by",
     "exit_decision__item__meeting",
 )
+EXIT_FIELDS = tuple(name.split("__")[0] for name in EXIT_RELATIONS)
 
 
 def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
@@ -858,11 +859,10 @@ def get_case_for_user(user, pk, *, perm: str = "view") -> ChannelCase:
         "referral__person", "referral__owning_agency", "lead_agency", "case_manager"
     )
     case = get_object_for_user(queryset, user, pk, perm=perm)
-    exit_fields = [name.split("__")[0] for name in EXIT_RELATIONS]
-    if any(getattr(case, f"{name}_id") is not None for name in exit_fields):
+    if any(getattr(case, f"{name}_id") is not None for name in EXIT_FIELDS):
         # The case just fetched for ``user``, read again by its key for its exit's relations.
         exited = ChannelCase._base_manager.select_related(*EXIT_RELATIONS).get(pk=case.pk)
-        for name in exit_fields:
+        for name in EXIT_FIELDS:
             setattr(case, name, getattr(exited, name))
     return case
 

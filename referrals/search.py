@@ -321,11 +321,16 @@ def use_trigram() -> bool:
 def trigram_name_candidates(user, people, words: tuple[str, ...]):
     """``people`` narrowed to names or other names trigram-similar (``%``, pg_trgm's
     threshold 0.3) to a word of the query, best first by similarity of the whole name."""
+
     # The same condition on a person's own names and on their aliases' (same columns).
-    similar = Q()
-    for word in words:
-        for column in ("given_name", "family_name"):
-            similar |= TrigramSimilar(F(column), word)
+    def similar_names(prefix: str = "") -> Q:
+        found = Q()
+        for word in words:
+            for column in ("given_name", "family_name"):
+                found |= TrigramSimilar(F(f"{prefix}{column}"), word)
+        return found
+
+    similar = similar_names()
     # Every shape stays inside ``people`` (the user's scope): which one is a question of
     # speed only.
     sees_everything = has_global_perm(user, "referrals.view_referral")
@@ -338,11 +343,7 @@ def trigram_name_candidates(user, people, words: tuple[str, ...]):
         # (access rule 8: a LEAKPROOF area_id = ANY(...) taken to the area_id index), each
         # with their other names (a LEFT JOIN), tests every column and word: 37 to 16 ms of
         # SQL at scale 1 (docs/performance.md).
-        aliased = Q()
-        for word in words:
-            for column in ("given_name", "family_name"):
-                aliased |= TrigramSimilar(F(f"aliases__{column}"), word)
-        walked = Person.objects.in_areas_of(user).filter(similar | aliased)
+        walked = Person.objects.in_areas_of(user).filter(similar | similar_names("aliases__"))
         people = people.filter(pk__in=walked.order_by().values("pk"))
     elif sees_everything:
         # The whole table is the scope (no wall): a UNION of one GIN index scan per column

@@ -125,14 +125,12 @@ def owing_agency_ids(types: list[TrainingType], area_id: int | None = None) -> d
     types = [t for t in types if t.is_active and not t.is_withdrawn()]
     through = TrainingType.agencies.through
     named = through.objects.filter(agency__is_active=True)
-    if all(hasattr(t, "names_agencies") for t in types):
-        naming = {t.pk for t in types if t.names_agencies}
-    else:
-        naming = set(
-            named.filter(trainingtype_id__in=[t.pk for t in types])
-            .values_list("trainingtype_id", flat=True)
-            .distinct()
-        )
+    if not all(hasattr(t, "names_agencies") for t in types):
+        # The rule is with_naming()'s, read here for types read without it.
+        read = TrainingType.objects.filter(pk__in=[t.pk for t in types]).with_naming()
+        by_pk = {t.pk: t for t in read}
+        types = [by_pk[t.pk] for t in types]
+    naming = {t.pk for t in types if t.names_agencies}
     with_spoc = Membership.objects.active().filter(role=Role.SPOC)
     if area_id is not None:
         named = named.filter(agency__areas=area_id)
