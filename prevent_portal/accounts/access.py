@@ -56,7 +56,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
@@ -66,10 +65,8 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
-from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Membership, Role
-
-if TYPE_CHECKING:
-    from prevent_portal.accounts.models import User
+from prevent_portal.accounts.models import AGENCY_CASE_ROLES, Membership, Role, User
+from prevent_portal.core.compiled import CompiledPerId
 
 _CACHE_ATTR = "_prevent_access_cache"
 
@@ -157,7 +154,7 @@ class _AccessCache:
         # ``rows`` and ``perms`` are given when many users' caches are loaded at once
         # (``prime``), with the same content as the queries here.
         if rows is None:
-            rows = list(_membership_rows(Membership.objects.filter(user=user)))
+            rows = _MEMBERSHIP_ROWS.rows(user.pk)
         self.roles: set[str] = {role for _, _, role, _ in rows}
         self.roles_by_agency: dict[int, set[str]] = defaultdict(set)
         self.area_ids_by_role: dict[str, set[int]] = defaultdict(set)
@@ -176,23 +173,23 @@ class _AccessCache:
                 self.agency_by_case_group[group_id] = agency_id
         # Model-level permissions through groups and direct assignment, never via superuser.
         if perms is None:
-            perms = Permission.objects.filter(
-                Q(pk__in=_group_permission_ids(user)) | Q(pk__in=_direct_permission_ids(user))
-            ).values_list("content_type__app_label", "codename")
+            perms = _PERMISSIONS.rows(user.pk)
         self.global_perms: set[str] = {f"{app}.{codename}" for app, codename in perms}
 
 
-def _group_permission_ids(user: User) -> models.QuerySet:
-    """The ids of the permissions ``user``'s groups hold. A subquery of its own: an OR of the
-    group and user joins made PostgreSQL join every user's group memberships (5,001 rows at
-    scale 1) to filter them afterwards, 1.4-5.6 ms on every request."""
-    held = Permission.group_set.through.objects.filter(group__in=user.groups.values("pk"))
+def _group_permission_ids(user_id: int) -> models.QuerySet:
+    """The ids of the permissions user ``user_id``'s groups hold. A subquery of its own: an
+    OR of the group and user joins made PostgreSQL join every user's group memberships (5,001
+    rows at scale 1) to filter them afterwards, 1.4-5.6 ms on every request."""
+    groups = User.groups.through.objects.filter(user_id=user_id).values("group_id")
+    held = Permission.group_set.through.objects.filter(group__in=groups)
     return held.values("permission_id")
 
 
-def _direct_permission_ids(user: User) -> models.QuerySet:
-    """The ids of the permissions held by ``user`` directly."""
-    return user.user_permissions.through.objects.filter(user=user).values("permission_id")
+def _direct_permission_ids(user_id: int) -> models.QuerySet:
+    """The ids of the permissions held by user ``user_id`` directly."""
+    through = User.user_permissions.through
+    return through.objects.filter(user_id=user_id).values("permission_id")
 
 
 def _membership_rows(memberships: models.QuerySet, *first: str) -> models.QuerySet:
@@ -201,6 +198,22 @@ def _membership_rows(memberships: models.QuerySet, *first: str) -> models.QueryS
     return memberships.active().values_list(
         *first, "agency_id", "agency__group_id", "role", "agency__areas"
     )
+
+
+def _permissions(user_id: int) -> models.QuerySet:
+    """The model-level permissions ``user_id`` holds through groups and directly, never via
+    superuser, as (app label, codename)."""
+    return Permission.objects.filter(
+        Q(pk__in=_group_permission_ids(user_id)) | Q(pk__in=_direct_permission_ids(user_id))
+    ).values_list("content_type__app_label", "codename")
+
+
+# Every request reads these two for its user: compiled once, run with the user's id
+# (prevent_portal/core/compiled.py; about 1.3 ms of every page's CPU was their compiling).
+_MEMBERSHIP_ROWS = CompiledPerId(
+    lambda user_id: _membership_rows(Membership.objects.filter(user_id=user_id))
+)
+_PERMISSIONS = CompiledPerId(_permissions)
 
 
 def _cache(user: User) -> _AccessCache:
