@@ -127,6 +127,17 @@ REFERRALS = _Source(lambda: Referral, "person__gender", "referral")
 TRACES = _Source(lambda: TransferTrace, "gender", "transfertrace")
 
 
+def _received(source: _Source, date_from: date, date_to: date, areas=None):
+    """What ``source`` counts as received in the period: in the council ``areas`` (ids;
+    None, every area), and for a trace, only one that left for an area not among them."""
+    received = source.model().objects.filter(received_on__range=(date_from, date_to))
+    if areas is not None:
+        received = received.filter(area__in=areas)
+        if source is TRACES:
+            received = received.exclude(transfer__to_area__in=areas)
+    return received
+
+
 def _counts(
     date_from: date, date_to: date, *, by_quarter: bool, areas=None, source: _Source = REFERRALS
 ) -> dict:
@@ -136,16 +147,17 @@ def _counts(
     None, every referral once, wherever it is now, and no trace."""
     if areas is not None and source is REFERRALS:
         areas = sorted(set(areas))
+        own = _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=REFERRALS_ONLY)
+        if not _received(TRACES, date_from, date_to, areas).exists():
+            # No referral received here in the period has left by transfer (the usual
+            # case): one short query instead of four that would count nothing (7 of the
+            # statistics page's 24 ms of counting at scale 1 were the traces' queries).
+            return _added(own, {part: {} for part in own})
         return _added(
-            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=REFERRALS_ONLY),
-            _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=TRACES),
+            own, _counts(date_from, date_to, by_quarter=by_quarter, areas=areas, source=TRACES)
         )
     source = REFERRALS if source is REFERRALS_ONLY else source
-    referrals = source.model().objects.filter(received_on__range=(date_from, date_to))
-    if areas is not None:
-        referrals = referrals.filter(area__in=areas)
-        if source is TRACES:
-            referrals = referrals.exclude(transfer__to_area__in=areas)
+    referrals = _received(source, date_from, date_to, areas)
     age = "age_at_referral"
     aggregates = {
         "total": Count("pk"),
