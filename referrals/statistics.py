@@ -178,32 +178,38 @@ def _counts(
     concerns = through.objects.filter(**{f"{fk}__received_on__range": (date_from, date_to)})
     if areas is not None:
         concerns = concerns.filter(**{f"{fk}__in": referrals.values("pk")})
+    group: tuple[str, ...] = ()
     if by_quarter:
         referrals = referrals.annotate(quarter=TruncQuarter("received_on"))
         concerns = concerns.annotate(quarter=TruncQuarter(f"{fk}__received_on"))
-        totals = {
-            row.pop("quarter"): row
-            for row in referrals.values("quarter").annotate(**aggregates).order_by()
-        }
         group = ("quarter",)
-    else:
-        totals = {None: referrals.aggregate(**aggregates)}
-        group = ()
-
-    def grouped(queryset, field, count="pk"):
-        out: dict = {}
-        rows = queryset.values_list(*group, field).annotate(n=Count(count, distinct=True))
-        for row in rows.order_by():
-            key = row[0] if by_quarter else None
-            out.setdefault(key, {})[row[-2]] = row[-1]
-        return out
-
-    return {
-        "totals": totals,
-        "sector": grouped(referrals, "referring_sector_id"),
-        "outcome": grouped(referrals, "outcome_id"),
-        "concern": grouped(concerns, "concerntype_id", f"{fk}_id"),
-    }
+    # One query counts every cell for each referring sector and outcome, and the totals,
+    # sectors and outcomes are their sums: a referral has one sector and one outcome, so
+    # each is counted in exactly one row (at most sectors x outcomes rows a quarter,
+    # however many referrals). A query each for the sectors and the outcomes compiled and
+    # ran the whole period's filter twice more.
+    totals: dict = {} if by_quarter else {None: dict.fromkeys(aggregates, 0)}
+    sector: dict = {}
+    outcome: dict = {}
+    by_pair = referrals.values(*group, "referring_sector_id", "outcome_id")
+    for row in by_pair.annotate(**aggregates).order_by():
+        key = row.pop("quarter") if by_quarter else None
+        sector_id, outcome_id = row.pop("referring_sector_id"), row.pop("outcome_id")
+        cells = totals.setdefault(key, dict.fromkeys(aggregates, 0))
+        for name, n in row.items():
+            cells[name] += n
+        by_sector = sector.setdefault(key, {})
+        by_sector[sector_id] = by_sector.get(sector_id, 0) + row["total"]
+        by_outcome = outcome.setdefault(key, {})
+        by_outcome[outcome_id] = by_outcome.get(outcome_id, 0) + row["total"]
+    concern: dict = {}
+    rows = concerns.values_list(*group, "concerntype_id").annotate(
+        n=Count(f"{fk}_id", distinct=True)
+    )
+    for row in rows.order_by():
+        key = row[0] if by_quarter else None
+        concern.setdefault(key, {})[row[-2]] = row[-1]
+    return {"totals": totals, "sector": sector, "outcome": outcome, "concern": concern}
 
 
 # The referrals alone, when an area's count adds its traces separately.
