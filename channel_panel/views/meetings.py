@@ -242,7 +242,9 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     order = list(meeting.items.order_by("position", "pk").values_list("pk", flat=True))
     page = Paginator(order, AGENDA_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = (
-        agenda_rows(meeting, user, bounds=slice(page.start_index() - 1, page.end_index()))
+        agenda_rows(
+            meeting, user, brief=True, bounds=slice(page.start_index() - 1, page.end_index())
+        )
         if order
         else []
     )

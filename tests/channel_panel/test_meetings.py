@@ -364,6 +364,32 @@ def test_the_agenda_page_runs_the_same_queries_for_2_and_20_items(world):
     assert counts[0] == counts[1]
 
 
+def test_the_agenda_reads_only_what_its_rows_show(world):
+    """A row shows its reference, the person's name and the decision's outcome: the page
+    reads no other column of the referral, the person, the case or the decision, nor the
+    user who recorded each decision (issue 18: 280 model instances a page at scale 1, most
+    of their fields never shown; personal data read for nothing)."""
+    meeting = meeting_with_items(world, 2, days_ahead=1)  # two referrals, two cases
+    for item in meeting.items.all():
+        Decision.objects.create(item=item, outcome="review", rationale="x", recorded_by=world.chair)
+    client = client_for(world.panel_a)
+    client.get(url("meeting_detail", meeting.pk))  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("meeting_detail", meeting.pk))
+    assert response.content.decode().count("Given") == 4  # every item in full
+    read = [q["sql"] for q in queries]
+    for column in (
+        '"referrals_referral"."concern_summary"',
+        '"referrals_person"."date_of_birth"',
+        '"referrals_person"."address"',
+        '"channel_panel_channelcase"."exit_notes"',
+        '"channel_panel_decision"."rationale"',
+    ):
+        assert not [sql for sql in read if column in sql], column
+    decisions = [sql for sql in read if 'FROM "channel_panel_decision"' in sql]
+    assert decisions and not [sql for sql in decisions if '"accounts_user"' in sql]
+
+
 def test_a_long_agenda_comes_a_page_at_a_time_and_only_what_is_shown_is_logged(world, monkeypatch):
     """Issue 18: the longest agendas (337 items at scale 1) took the meeting page over a
     second, most of it rendering every item and logging every record on it. The agenda
