@@ -465,6 +465,37 @@ def test_the_chair_invites_a_case_manager_for_one_item_who_then_sees_only_it(wor
     assert "Orla Brindle" not in html
 
 
+def test_the_meeting_page_runs_the_same_queries_however_many_are_invited_and_attend(world, panel):
+    """The invitees' table, the reader's own invitations and the quorum come from one read
+    each of the invitees, the attendance and the core agencies, whatever their number: a
+    field of an invitee that read leaves out would be a query per invitee."""
+    client = client_for(world.panel_a)
+
+    def page():
+        client.get(url("meeting_detail", panel.pk))  # warm caches (content types, session)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url("meeting_detail", panel.pk)).content.decode()
+        return html, len(queries)
+
+    def attend(user):
+        Attendance.objects.create(
+            meeting=panel, user=user, agency=world.agency_a, status="present", recorded_by=user
+        )
+
+    attend(world.chair)
+    html, few = page()
+    assert "Open the panel pack" in html  # panel_a is invited
+    assert "Not quorate" not in html
+    for n in range(4):
+        invited = factories.member(Role.PANEL_MEMBER, world.agency_a, last_name=f"Invited{n}")
+        Invitee.objects.create(meeting=panel, user=invited, agency=world.agency_a)
+        attend(invited)
+    html, many = page()
+    assert all(f"Test Invited{n}" in html for n in range(4))
+    assert html.count("(core member)") == 5  # panel-a and the four (agency A)
+    assert many == few
+
+
 def test_withdrawing_an_invitation_ends_the_pack_access(world, panel, agenda):
     invitee = panel.invitees.get(user=world.panel_a)
     client = client_for(world.panel_a)
