@@ -1,6 +1,7 @@
 """Panel meetings on the web: scheduling, the agenda (what each reader may see of it),
 reordering under optimistic locking, invitees, attendance and quorum, held and approved."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -189,8 +190,8 @@ def test_the_agenda_shows_items_in_full_only_to_those_who_may_see_them(world, pa
 
 
 def test_agenda_cells_escape_titles_and_names(world, panel):
-    """The case and decision cells are built in Python (channel_panel/templatetags/
-    agenda_cells.py): what people typed is escaped there as the template escaped it."""
+    """The row's cells are built in Python (channel_panel/templatetags/agenda_cells.py):
+    what people typed is escaped there as the template escaped it, once."""
     referral = factories.panel_referral(world.agency_a, person=person("Aoife", "O'Neill <b>"))
     services.agenda_item_add(meeting=panel, referral=referral, acting_user=world.coordinator)
     services.agenda_item_add(
@@ -201,6 +202,11 @@ def test_agenda_cells_escape_titles_and_names(world, panel):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
     assert "<script>alert(1)" not in html
     assert html.count("No decision yet") == 1 and "No decision needed" in html
+    items = list(panel.items.order_by("position"))
+    for item, kind in zip(items, ("New case", "Other business"), strict=True):
+        row = re.search(rf'<tr class="govuk-table__row" id="item-{item.pk}">(.*?)</tr>', html, re.S)
+        cells = re.findall(r"<t[hd] [^>]*>(.*?)</t[hd]>", row.group(1), re.S)
+        assert cells[:2] == [str(item.position), kind]
 
 
 def test_before_the_pack_opens_invitees_are_told_when_details_come(world, agenda):
