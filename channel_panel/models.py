@@ -12,6 +12,7 @@ those who may see their referral or case.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -173,14 +174,23 @@ class PanelMeeting(models.Model):
             meets_on__lte=today + timedelta(days=settings.PANEL_PACK_OPENS_DAYS_BEFORE),
         )
 
-    def quorum(self) -> tuple[bool, list[Agency]]:
-        """Whether every core agency had someone present, and which did not."""
-        present = set(
-            self.attendance.filter(status=Attendance.Status.PRESENT).values_list(
-                "agency_id", flat=True
+    def quorum(
+        self, attendance: Iterable[tuple[int, str]] | None = None, core_agencies=None
+    ) -> tuple[bool, list[Agency]]:
+        """Whether every core agency had someone present, and which did not. ``attendance``
+        (the meeting's ``(agency_id, status)`` pairs) and ``core_agencies`` (its core
+        agencies in order): what the caller has read already, not read again."""
+        if attendance is None:
+            present = set(
+                self.attendance.filter(status=Attendance.Status.PRESENT).values_list(
+                    "agency_id", flat=True
+                )
             )
-        )
-        missing = [agency for agency in self.core_agencies.all() if agency.pk not in present]
+        else:
+            present = {a for a, status in attendance if status == Attendance.Status.PRESENT}
+        if core_agencies is None:
+            core_agencies = self.core_agencies.all()
+        missing = [agency for agency in core_agencies if agency.pk not in present]
         return not missing, missing
 
     def pack_window(self) -> tuple[date, date]:

@@ -66,3 +66,21 @@ def agenda_decision(row: AgendaRow) -> SafeString:
             decision.get_outcome_display(),
         )
     return format_html("{}", decision.get_outcome_display())
+
+
+@register.simple_tag(takes_context=True)
+def agenda_row_cells(context, row: AgendaRow) -> SafeString:
+    """The meeting page's row of an item, but for its buttons: the position heading the row,
+    the kind, the case (``agenda_case``) and the decision (``agenda_decision``) cells, in one
+    tag (a tag and three variables a row were about 1.5 ms of the page's 50 rows)."""
+    item = row.item
+    return format_html(
+        '<th scope="row" class="govuk-table__header govuk-table__header--numeric">{}</th>'
+        '<td class="govuk-table__cell">{}</td>'
+        '<td class="govuk-table__cell">{}</td>'
+        '<td class="govuk-table__cell">{}</td>',
+        item.position,
+        item.get_kind_display(),
+        agenda_case(context, row),
+        agenda_decision(row),
+    )

@@ -128,19 +128,41 @@ def _visible_among(model, pks: set[int], reader):
     return model.objects.among(pks).visible_to(reader) if pks else model.objects.none()
 
 
+# What the meeting page's agenda shows of a row's records (``brief``): the reference and the
+# person's name, the decision's outcome, and the keys that link them (the access log needs
+# the primary keys and ``str()``, the reference). Read in full, a page's 50 referrals and
+# their people were 45 columns a row, and each decision brought the user who recorded it
+# (every column of the user table): 281 model instances a page, now 200.
+_BRIEF_REFERRAL = ("reference", "person__given_name", "person__family_name")
+_BRIEF_DECISION = ("item", "outcome", "corrects")
+_BRIEF_CASE = (
+    "reference",
+    "referral__reference",
+    "referral__person__given_name",
+    "referral__person__family_name",
+)
+
+
 def agenda_rows(
     meeting: PanelMeeting,
     reader,
     *,
     detail: bool = False,
+    brief: bool = False,
     bounds: slice | None = None,
     item_pk: int | None = None,
 ) -> list[AgendaRow]:
     """The meeting's items in order, each with its decision entries and, where ``reader``
     may see it, its referral (with the person) and case. ``detail`` adds what the panel
     pack shows: concern types, needs flags, latest chronology, support plan, consent.
+    ``brief``: the records' references, the people's names and the decisions' outcomes
+    alone (``_BRIEF_REFERRAL``, ``_BRIEF_CASE``, ``_BRIEF_DECISION``), for a page that shows
+    no more of them (the meeting page); any other field of them read afterwards is a query
+    a row.
     ``bounds``: only those items of the agenda in order (one page of the meeting page);
     ``item_pk``: only that item."""
+    if brief and detail:
+        raise ValueError("The pack's details are not brief")
     ordered = meeting.items.order_by("position", "pk")
     if item_pk is not None:
         ordered = ordered.filter(pk=item_pk)
@@ -148,13 +170,16 @@ def agenda_rows(
         ordered = ordered[bounds]
     # ``to_attr``: a list on each item. Prefetched into the related manager instead, Django
     # filters a queryset per item (``_apply_rel_filters``) only to hold the rows it has read.
+    if brief:
+        # The decision cell reads the outcome and whether an entry corrects another.
+        decisions = Decision.objects.only(*_BRIEF_DECISION)
+    else:
+        decisions = Decision.objects.select_related("recorded_by", "signposted_to")
     items = list(
         ordered.prefetch_related(
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("recorded_by", "signposted_to").order_by(
-                    "recorded_at", "pk"
-                ),
+                queryset=decisions.order_by("recorded_at", "pk"),
                 to_attr="decision_list",
             )
         )
@@ -163,8 +188,14 @@ def agenda_rows(
     referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
     cases = _visible_among(ChannelCase, case_ids, reader)
     referrals = _visible_among(Referral, referral_ids, reader)
-    cases = cases.select_related("referral__person", "lead_agency", "case_manager")
-    referrals = referrals.select_related("person")
+    # Unordered: the rows take the items' order. (The models' default ordering sorted the
+    # records for nothing.)
+    if brief:
+        cases = cases.select_related("referral__person").only(*_BRIEF_CASE).order_by()
+        referrals = referrals.select_related("person").only(*_BRIEF_REFERRAL).order_by()
+    else:
+        cases = cases.select_related("referral__person", "lead_agency", "case_manager").order_by()
+        referrals = referrals.select_related("person").order_by()
     if detail:
         referrals = referrals.prefetch_related(
             "concern_types", "needs_flags", _chronology_prefetch("")

@@ -232,6 +232,19 @@ def approval_blockers(meeting: PanelMeeting) -> list[str]:
     return MEETING.needed("approve_minutes", meeting)
 
 
+# What the invitees' table shows of each (and the keys: whose invitation it is, for which
+# item, and the meeting, which the related manager checks), not every column of the user, the
+# agency and the item.
+_INVITEE_SHOWN = (
+    "meeting",
+    "user__first_name",
+    "user__last_name",
+    "user__username",
+    "agency__name",
+    "for_item__position",
+)
+
+
 def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=200):
     """The meeting page. ``action_form``: a button's form that failed, whose errors head the
     page (the agenda is then shown as it is now)."""
@@ -242,7 +255,9 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     order = list(meeting.items.order_by("position", "pk").values_list("pk", flat=True))
     page = Paginator(order, AGENDA_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = (
-        agenda_rows(meeting, user, bounds=slice(page.start_index() - 1, page.end_index()))
+        agenda_rows(
+            meeting, user, brief=True, bounds=slice(page.start_index() - 1, page.end_index())
+        )
         if order
         else []
     )
@@ -264,8 +279,13 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     # An action about an item speaks of its case: reading it is reading the case.
     about = [r for a in carried if a.item_id for r in (a.item.case, a.item.referral) if r]
     log_access(request, [*access_records(rows), *about], view="channel_panel:meeting_detail")
-    attended = list(meeting.attendance.all()[:1])
-    quorate, missing = meeting.quorum() if attended else (False, [])
+    # The attendance, the core agencies and the invitees each read once: the quorum, the
+    # invitees' table and the user's own invitations all come from them (they were six
+    # queries, each a short transaction of its own behind the area wall).
+    attendance = list(meeting.attendance.order_by().values_list("agency_id", "status"))
+    core_agencies = list(meeting.core_agencies.all())
+    attended = bool(attendance)
+    quorate, missing = meeting.quorum(attendance, core_agencies) if attended else (False, [])
     errors = []
     holding = isinstance(action_form, MeetingHoldForm)
     if action_form is not None:
@@ -278,7 +298,10 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
     can_chair = has_global_perm(user, CHAIR)
     holdable = can_chair and meeting.status == PanelMeeting.Status.PLANNED
     pack_opens, pack_closes = meeting.pack_window()
-    invitations = list(meeting.invitees.filter(user=user).values_list("for_item_id", flat=True))
+    invitees = list(
+        meeting.invitees.select_related("user", "agency", "for_item").only(*_INVITEE_SHOWN)
+    )
+    invitations = [invitee.for_item_id for invitee in invitees if invitee.user_id == user.pk]
     return render(
         request,
         "channel_panel/meeting_detail.html",
@@ -287,11 +310,11 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             "rows": rows,
             "agenda_page": page,
             "agenda_order": ",".join(str(pk) for pk in order),
-            "invitees": meeting.invitees.select_related("user", "agency", "for_item"),
-            "attendance_recorded": bool(attended),
+            "invitees": invitees,
+            "attendance_recorded": attended,
             "quorate": quorate,
             "missing": missing,
-            "core_agencies": meeting.core_agencies.all(),
+            "core_agencies": core_agencies,
             "can_manage": can_manage and not meeting.minutes_approved,
             "can_chair": can_chair and not meeting.minutes_approved,
             "can_approve": can_chair,
@@ -299,7 +322,7 @@ def render_meeting(request, meeting: PanelMeeting, *, action_form=None, status=2
             # Before "Mark as held": what is still needed, and whether it may be tried.
             "hold_needed": MEETING.needed("hold", meeting) if holdable else [],
             "has_started": meeting.has_started(),
-            "quorate_now": quorate if attended else not meeting.core_agencies.exists(),
+            "quorate_now": quorate if attended else not core_agencies,
             "pack_opens": pack_opens,
             "pack_closes": pack_closes,
             "pack_pending": None in invitations and timezone.localdate() < pack_opens,

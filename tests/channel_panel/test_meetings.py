@@ -1,6 +1,7 @@
 """Panel meetings on the web: scheduling, the agenda (what each reader may see of it),
 reordering under optimistic locking, invitees, attendance and quorum, held and approved."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -189,8 +190,8 @@ def test_the_agenda_shows_items_in_full_only_to_those_who_may_see_them(world, pa
 
 
 def test_agenda_cells_escape_titles_and_names(world, panel):
-    """The case and decision cells are built in Python (channel_panel/templatetags/
-    agenda_cells.py): what people typed is escaped there as the template escaped it."""
+    """The row's cells are built in Python (channel_panel/templatetags/agenda_cells.py):
+    what people typed is escaped there as the template escaped it, once."""
     referral = factories.panel_referral(world.agency_a, person=person("Aoife", "O'Neill <b>"))
     services.agenda_item_add(meeting=panel, referral=referral, acting_user=world.coordinator)
     services.agenda_item_add(
@@ -201,6 +202,11 @@ def test_agenda_cells_escape_titles_and_names(world, panel):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
     assert "<script>alert(1)" not in html
     assert html.count("No decision yet") == 1 and "No decision needed" in html
+    items = list(panel.items.order_by("position"))
+    for item, kind in zip(items, ("New case", "Other business"), strict=True):
+        row = re.search(rf'<tr class="govuk-table__row" id="item-{item.pk}">(.*?)</tr>', html, re.S)
+        cells = re.findall(r"<t[hd] [^>]*>(.*?)</t[hd]>", row.group(1), re.S)
+        assert cells[:2] == [str(item.position), kind]
 
 
 def test_before_the_pack_opens_invitees_are_told_when_details_come(world, agenda):
@@ -364,6 +370,32 @@ def test_the_agenda_page_runs_the_same_queries_for_2_and_20_items(world):
     assert counts[0] == counts[1]
 
 
+def test_the_agenda_reads_only_what_its_rows_show(world):
+    """A row shows its reference, the person's name and the decision's outcome: the page
+    reads no other column of the referral, the person, the case or the decision, nor the
+    user who recorded each decision (issue 18: 280 model instances a page at scale 1, most
+    of their fields never shown; personal data read for nothing)."""
+    meeting = meeting_with_items(world, 2, days_ahead=1)  # two referrals, two cases
+    for item in meeting.items.all():
+        Decision.objects.create(item=item, outcome="review", rationale="x", recorded_by=world.chair)
+    client = client_for(world.panel_a)
+    client.get(url("meeting_detail", meeting.pk))  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("meeting_detail", meeting.pk))
+    assert response.content.decode().count("Given") == 4  # every item in full
+    read = [q["sql"] for q in queries]
+    for column in (
+        '"referrals_referral"."concern_summary"',
+        '"referrals_person"."date_of_birth"',
+        '"referrals_person"."address"',
+        '"channel_panel_channelcase"."exit_notes"',
+        '"channel_panel_decision"."rationale"',
+    ):
+        assert not [sql for sql in read if column in sql], column
+    decisions = [sql for sql in read if 'FROM "channel_panel_decision"' in sql]
+    assert decisions and not [sql for sql in decisions if '"accounts_user"' in sql]
+
+
 def test_a_long_agenda_comes_a_page_at_a_time_and_only_what_is_shown_is_logged(world, monkeypatch):
     """Issue 18: the longest agendas (337 items at scale 1) took the meeting page over a
     second, most of it rendering every item and logging every record on it. The agenda
@@ -437,6 +469,37 @@ def test_the_chair_invites_a_case_manager_for_one_item_who_then_sees_only_it(wor
     html = client_for(manager_c).get(url("pack", panel.pk)).content.decode()
     assert "Tam Vesper" in html
     assert "Orla Brindle" not in html
+
+
+def test_the_meeting_page_runs_the_same_queries_however_many_are_invited_and_attend(world, panel):
+    """The invitees' table, the reader's own invitations and the quorum come from one read
+    each of the invitees, the attendance and the core agencies, whatever their number: a
+    field of an invitee that read leaves out would be a query per invitee."""
+    client = client_for(world.panel_a)
+
+    def page():
+        client.get(url("meeting_detail", panel.pk))  # warm caches (content types, session)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url("meeting_detail", panel.pk)).content.decode()
+        return html, len(queries)
+
+    def attend(user):
+        Attendance.objects.create(
+            meeting=panel, user=user, agency=world.agency_a, status="present", recorded_by=user
+        )
+
+    attend(world.chair)
+    html, few = page()
+    assert "Open the panel pack" in html  # panel_a is invited
+    assert "Not quorate" not in html
+    for n in range(4):
+        invited = factories.member(Role.PANEL_MEMBER, world.agency_a, last_name=f"Invited{n}")
+        Invitee.objects.create(meeting=panel, user=invited, agency=world.agency_a)
+        attend(invited)
+    html, many = page()
+    assert all(f"Test Invited{n}" in html for n in range(4))
+    assert html.count("(core member)") == 5  # panel-a and the four (agency A)
+    assert many == few
 
 
 def test_withdrawing_an_invitation_ends_the_pack_access(world, panel, agenda):
