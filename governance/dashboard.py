@@ -25,7 +25,7 @@ many referrals, cases, meetings or returns there are, and none returns a row per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Min, Sum, Window
@@ -171,6 +171,10 @@ class Dashboard:
     plan: StrategyPeriod | None
     rag: Figure
     period_computed_at: datetime | None  # when the referral and Channel Panel figures were counted
+    # False: the worker has not counted the training figures yet (none are shown).
+    training_counted: bool = True
+    # When the worker counted the training figures; None: counted in this request.
+    training_computed_at: datetime | None = None
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -481,6 +485,74 @@ def training_summaries(
     return summaries, choices
 
 
+@dataclass
+class TrainingFigures:
+    """The dashboard's training figures of every return of one council area, for the quarters
+    that end in a period, on one day (what is owed and overdue depends on it): the same for
+    every reader who sees all that area's returns (``governance.services.dashboard``
+    decides who), so counted by the worker into the shared cache. ``choices`` are every
+    active type's, none of them chosen; ``summaries`` each type's in full, by type id (the
+    cache keeps the first type's with the rest, the others one key each)."""
+
+    quarters: list[ReportingPeriod]
+    choices: list[TypeChoice]
+    summaries: dict[int, TrainingSummary]
+    started_at: datetime  # what the marks of training.freshness are compared with
+    computed_at: datetime
+
+    def shown(self, training_type: int | None) -> TrainingType | None:
+        """The type shown in full: ``training_type`` if it is one of the choices, else the
+        first (as ``training_tables`` chooses)."""
+        types = [choice.training_type for choice in self.choices]
+        return next((t for t in types if t.pk == training_type), types[0] if types else None)
+
+
+def training_figures_count(
+    *, area_id: int, date_from: date, date_to: date, today: date
+) -> TrainingFigures:
+    """``training_tables`` of every return of the council area ``area_id`` (the sight of a
+    reader with the model-wide view permission there), for the quarters ending in the period,
+    with every active type in full. The worker calls it acting for that area alone."""
+    started_at = timezone.now()
+    quarters = training_quarters(date_from, date_to)
+    summaries: list[TrainingSummary] = []
+    choices: list[TypeChoice] = []
+    if quarters:
+        types = list(TrainingType.objects.active().with_naming())
+        summaries, choices = training_summaries(
+            returns=ComplianceReturn.objects.filter(area_id=area_id),
+            scope=None,
+            quarters=quarters,
+            today=today,
+            area_id=area_id,
+            types=types,
+            detailed=types,
+        )
+        choices = [replace(choice, chosen=False) for choice in choices]
+    return TrainingFigures(
+        quarters=quarters,
+        choices=choices,
+        summaries={s.training_type.pk: s for s in summaries},
+        started_at=started_at,
+        computed_at=timezone.now(),
+    )
+
+
+def _training_of(
+    counted: TrainingFigures, training_type: int | None
+) -> tuple[list[TrainingSummary], list[TypeChoice]] | None:
+    """The summary of the type shown and the chooser, from figures the worker counted; None
+    when the shown type's summary is not among them."""
+    shown = counted.shown(training_type)
+    if shown is None:
+        return [], []
+    summary = counted.summaries.get(shown.pk)
+    if summary is None:
+        return None
+    choices = [replace(c, chosen=c.training_type.pk == shown.pk) for c in counted.choices]
+    return [summary], choices
+
+
 # --- Boards and the action plan -------------------------------------------------------------
 def _boards(user, today: date) -> Figure:
     counts = Board.objects.visible_to(user).active().schedule_summary(today)
@@ -565,25 +637,36 @@ def dashboard_figures(
     period=COUNT_NOW,
     areas=None,
     training_type: int | None = None,
+    training=COUNT_NOW,
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
     of this module); ``user`` limits what the governance and training figures count.
     ``period``: the period's referral and Channel Panel figures as the worker counted them
     (None: not counted yet, and the dashboard has none); by default they are counted here,
     for the council ``areas`` (None: every area). With one area, the training figures are
-    that area's too; ``training_type``: the type whose training figures are shown in full."""
+    that area's too; ``training_type``: the type whose training figures are shown in full.
+    ``training``: the area's training figures as the worker counted them
+    (``TrainingFigures``; None: not counted yet, and the dashboard has none); by default
+    they are counted here, from what ``user`` may see."""
     if period is COUNT_NOW:
         period = period_figures_count(
             date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
         )
-    quarters = training_quarters(date_from, date_to)
-    training, training_types = training_tables(
-        user,
-        quarters,
-        today,
-        area_id=areas[0] if areas is not None and len(areas) == 1 else None,
-        chosen_type=training_type,
-    )
+    counted = None if training is COUNT_NOW or training is None else training
+    shown = _training_of(counted, training_type) if counted is not None else None
+    if training is COUNT_NOW:
+        quarters = training_quarters(date_from, date_to)
+        summaries, training_types = training_tables(
+            user,
+            quarters,
+            today,
+            area_id=areas[0] if areas is not None and len(areas) == 1 else None,
+            chosen_type=training_type,
+        )
+    elif shown is not None:
+        quarters, (summaries, training_types) = counted.quarters, shown
+    else:
+        quarters, summaries, training_types = [], [], []
     plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
     return Dashboard(
         date_from=date_from,
@@ -598,10 +681,12 @@ def dashboard_figures(
         meetings_held=period.channel["meetings_held"] if period else None,
         attendance=_attendance(period.channel) if period else None,
         training_quarters=quarters,
-        training=training,
+        training=summaries,
         training_types=training_types,
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),
         period_computed_at=period.computed_at if period else None,
+        training_counted=training is COUNT_NOW or shown is not None,
+        training_computed_at=counted.computed_at if shown is not None else None,
     )

@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from channel_panel.models import Attendance
 from governance import services
-from governance.dashboard import Figure, Row, dashboard_figures, referrals_by_quarter
+from governance.dashboard import (
+    Figure,
+    Row,
+    dashboard_figures,
+    referrals_by_quarter,
+    training_figures_count,
+)
 from governance.models import Rag
 from governance.services import dashboard as dashboard_service
 from prevent_portal.areas.models import Area
@@ -554,31 +560,47 @@ def test_production_shares_its_cache_in_redis_and_refuses_one_of_a_single_proces
     assert "the cache must be shared by every web process" in refused.stderr
 
 
-def test_the_training_figures_read_the_same_rows_with_30_or_60_agencies(client, world, settings):
+def test_the_training_figures_read_the_same_rows_with_30_or_60_agencies(
+    client, world, settings, django_capture_on_commit_callbacks
+):
     """Issue 18: the agencies below target are chosen, counted and ordered in the database;
-    no query returns a row per agency or per return (it listed every agency's returns)."""
+    no query returns a row per agency or per return (it listed every agency's returns),
+    neither in the worker's count nor in the page, which reads none of them."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     wrap = TrainingType.objects.get(name="WRAP")
     quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    area = Area.objects.get()
 
     def partners(start):
-        for n in range(start, start + 30):
-            agency = factories.AgencyFactory(name=f"Partner {n:02d}")
-            training.compliance_return_submit(
-                agency=agency, training_type=wrap, period=quarter,
-                eligible=100, compliant=40 + n % 40, acting_user=None,
-            )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(start, start + 30):
+                agency = factories.AgencyFactory(name=f"Partner {n:02d}")
+                training.compliance_return_submit(
+                    agency=agency, training_type=wrap, period=quarter,
+                    eligible=100, compliant=40 + n % 40, acting_user=None,
+                )  # fmt: skip
+
+    def count():
+        training_figures_count(
+            area_id=area.pk, date_from=date(2020, 4, 1), date_to=date(2021, 3, 31),
+            today=date(2021, 4, 10),
+        )  # fmt: skip
+
+    def view():
+        dashboard_service.dashboard_figures_refresh()
+        return rows_read(lambda: client.get(URL, wrapped))
 
     sign_in(client, world.manager)
     client.get(URL, FY_2020)  # saves the session, asks for the period
-    dashboard_service.dashboard_figures_refresh()
     wrapped = {**FY_2020, "training_type": wrap.pk}
     partners(0)
-    fewer = rows_read(lambda: client.get(URL, wrapped))
+    fewer, page_fewer = rows_read(count), view()
     partners(30)
-    more = rows_read(lambda: client.get(URL, wrapped))
+    more, page_more = rows_read(count), view()
     assert len(more) == len(fewer)
     assert more[0][0] == fewer[0][0], more[0][1]
+    assert page_more[0][0] == page_fewer[0][0], page_more[0][1]
+    assert not any("training_compliancereturn" in sql for _, sql in page_more)
     html = client.get(URL, wrapped).content.decode()
     assert "and 35 more" in html  # 60 below target, 25 shown
 
@@ -609,29 +631,42 @@ def test_one_training_type_is_shown_in_full_and_each_other_is_one_link_away(clie
 
 
 def test_the_dashboard_runs_the_same_queries_and_draws_one_type_however_many_types(
-    client, world, settings
+    client, world, settings, django_capture_on_commit_callbacks
 ):
     """Issue 18: one training type is shown in full whatever the number of types; the
-    chooser's counts for every type come from the same queries."""
+    chooser's counts for every type come from the same queries, in the worker's count as in
+    the page."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    area = Area.objects.get()
 
     def more_types(start):
-        for n in range(start, start + 3):
-            made = TrainingType.objects.create(name=f"Course {n}", target_percent=80, order=n)
-            training.compliance_return_submit(
-                agency=world.agency_b, training_type=made, period=quarter,
-                eligible=100, compliant=50, acting_user=None,
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(start, start + 3):
+                made = TrainingType.objects.create(name=f"Course {n}", target_percent=80, order=n)
+                training.compliance_return_submit(
+                    agency=world.agency_b, training_type=made, period=quarter,
+                    eligible=100, compliant=50, acting_user=None,
+                )  # fmt: skip
+
+    def worker_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            training_figures_count(
+                area_id=area.pk, date_from=date(2020, 4, 1), date_to=date(2021, 3, 31),
+                today=date(2021, 4, 10),
             )  # fmt: skip
+        return len(ctx.captured_queries)
 
     sign_in(client, world.manager)
     client.get(URL, FY_2020)  # saves the session, asks for the period
-    dashboard_service.dashboard_figures_refresh()
     more_types(0)
-    few = _dashboard_queries(client)
+    dashboard_service.dashboard_figures_refresh()
+    few, worker_few = _dashboard_queries(client), worker_queries()
     more_types(3)
+    dashboard_service.dashboard_figures_refresh()
     html = client.get(URL, FY_2020).content.decode()
     assert _dashboard_queries(client) == few
+    assert worker_queries() == worker_few
     assert html.count(": totals by sector") == 1
     for n in range(6):  # each named with its counts, linked unless it is the one shown
         assert re.search(rf"Course {n}</(a|strong)>: target 80%, 1 agency below target", html)
