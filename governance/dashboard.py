@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Min, Sum, Window
 from django.db.models.functions import Lower, RowNumber, TruncQuarter
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from channel_panel.reports import channel_report
@@ -319,6 +320,7 @@ def training_quarters(date_from: date, date_to: date) -> list[ReportingPeriod]:
 
 
 BELOW_TARGET_SHOWN = 25
+TRAINING_TYPE_TEMPLATE = "governance/dashboard_training_type.html"
 
 
 @dataclass
@@ -346,6 +348,9 @@ class TrainingSummary:
     sectors: list[SectorRow]
     table: TypeTable
     below_count: int
+    # The summary as the page shows it (TRAINING_TYPE_TEMPLATE), when the worker rendered it
+    # with the figures it counted; empty: rendered in the request.
+    html: str = ""
 
     @property
     def more(self) -> int:
@@ -512,7 +517,8 @@ def training_figures_count(
 ) -> TrainingFigures:
     """``training_tables`` of every return of the council area ``area_id`` (the sight of a
     reader with the model-wide view permission there), for the quarters ending in the period,
-    with every active type in full. The worker calls it acting for that area alone."""
+    with every active type in full, each rendered as the page shows it. The worker calls it
+    acting for that area alone."""
     started_at = timezone.now()
     quarters = training_quarters(date_from, date_to)
     summaries: list[TrainingSummary] = []
@@ -529,6 +535,8 @@ def training_figures_count(
             detailed=types,
         )
         choices = [replace(choice, chosen=False) for choice in choices]
+        for summary in summaries:  # nothing rendered while a reader waits, either
+            summary.html = render_to_string(TRAINING_TYPE_TEMPLATE, {"summary": summary})
     return TrainingFigures(
         quarters=quarters,
         choices=choices,

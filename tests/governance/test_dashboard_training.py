@@ -10,11 +10,16 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.dashboard import dashboard_figures, training_figures_count
+from governance.dashboard import (
+    TRAINING_TYPE_TEMPLATE,
+    dashboard_figures,
+    training_figures_count,
+)
 from governance.services import dashboard as dashboard_service
 from prevent_portal.accounts import access
 from prevent_portal.accounts.models import Role
@@ -116,6 +121,13 @@ def test_the_worker_counts_the_same_training_figures_as_the_request(world):
             summary_values(s) for s in live.training
         ]
         assert choice_values(background.training_types) == choice_values(live.training_types)
+        # Rendered by the worker as the request renders the live figures, byte for byte.
+        (live_summary,), (counted_summary,) = live.training, background.training
+        assert not live_summary.html
+        assert counted_summary.html == render_to_string(
+            TRAINING_TYPE_TEMPLATE, {"summary": live_summary}
+        )
+        assert "Agencies below target" in counted_summary.html
         assert background.training_computed_at == counted.computed_at
         assert live.training_computed_at is None
         compared += 1
