@@ -288,3 +288,25 @@ def test_figures_counted_on_one_day_are_not_shown_on_the_next(client, world, set
         dashboard_service.dashboard_figures_refresh()
         html = client.get(URL, params).content.decode()
         assert "Agency B" in html and "1 return missing" in html
+
+
+def test_a_type_the_cache_dropped_is_being_counted_and_counted_again(client, world, settings):
+    """A cache that evicts keys may drop one type's summary and keep the rest: the page then
+    says the figures are being counted, and the next sweep counts them again."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    chosen = returns(world, types=2, partners=2)
+    area = Area.objects.get()
+    sign_in(client, world.manager)
+    params = {**FY_2020, "training_type": chosen[1].pk}
+    client.get(URL, params)
+    dashboard_service.dashboard_figures_refresh()
+    assert "Training figures counted at" in client.get(URL, params).content.decode()
+    key = dashboard_service.training_key(area.pk, FROM, TO, timezone.localdate())
+    first = cache.get(key).choices[0].training_type.pk
+    dropped = next(t.pk for t in chosen if t.pk != first)
+    cache.delete(f"{key}:{dropped}")
+    html = client.get(URL, {**FY_2020, "training_type": dropped}).content.decode()
+    assert 'id="training-counted-at">Being counted.' in html
+    assert dashboard_service.dashboard_figures_refresh() == 1
+    html = client.get(URL, {**FY_2020, "training_type": dropped}).content.decode()
+    assert "Training figures counted at" in html
