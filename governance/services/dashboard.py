@@ -54,6 +54,7 @@ from governance.dashboard import (
 )
 from governance.models.access import READER_ROLES
 from governance.services.figures_cache import (
+    cache_delete,
     cache_get,
     cache_get_many,
     cache_set,
@@ -175,25 +176,14 @@ def dashboard_training_figures(
     shown = figures.shown(training_type)
     if shown is not None and shown.pk not in figures.summaries:
         kept = found.get(f"{key}:{shown.pk}")
-        if kept is None:  # dropped by the cache alone: the sweep counts them again
+        if kept is None:  # dropped by the cache alone: forget the rest, to be counted again
+            cache_delete(key)
             dashboard_period_want(
                 area_id=area.pk, date_from=date_from, date_to=date_to, suppress=suppress
             )
             return None
         figures = replace(figures, summaries={**figures.summaries, shown.pk: kept})
     return figures
-
-
-def _training_type_keys(key: str, figures: TrainingFigures) -> list[str]:
-    """The keys of the types' summaries kept apart from ``figures`` (``_training_keep``)."""
-    return [f"{key}:{c.training_type.pk}" for c in figures.choices[1:]]
-
-
-def _training_whole(key: str, figures: TrainingFigures) -> bool:
-    """Whether every type's summary kept apart from ``figures`` is still in the cache (one
-    that evicts some keys may drop one and keep the rest)."""
-    type_keys = _training_type_keys(key, figures)
-    return len(cache_get_many(type_keys)) == len(type_keys)
 
 
 def _training_keep(key: str, figures: TrainingFigures) -> None:
@@ -249,7 +239,6 @@ def dashboard_figures_refresh(*, now: datetime | None = None) -> int:
                 training is None
                 or now - training.computed_at >= max_age
                 or (changed is not None and changed >= training.started_at)
-                or not _training_whole(key, training)
             ):
                 with rls.acting_for([area_id]):
                     training = training_figures_count(

@@ -34,6 +34,11 @@ def cache_get_many(keys: list[str]) -> dict:
     return shared_cache.cache_get_many(keys)
 
 
+def cache_delete(key: str) -> None:
+    """Forget ``key``; a cache that does not answer forgets nothing (logged)."""
+    shared_cache.cache_delete(key)
+
+
 def cache_set_many(values: dict) -> None:
     """Keep each of ``values`` (key -> value) for WANTED_FOR, in one round trip."""
     shared_cache.cache_set_many(values, int(WANTED_FOR.total_seconds()))
@@ -65,6 +70,7 @@ def wanted_fresh(wanted_key: str, now: datetime) -> dict:
 
 __all__ = [
     "WANTED_FOR",
+    "cache_delete",
     "cache_get",
     "cache_get_many",
     "cache_set",

@@ -40,6 +40,14 @@ def cache_set(key: str, value, seconds: int) -> None:
         logger.warning("The shared cache could not be written (%s)", key, exc_info=True)
 
 
+def cache_delete(key: str) -> None:
+    """Forget ``key``; a cache that does not answer forgets nothing (logged)."""
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("The shared cache could not be written (%s)", key, exc_info=True)
+
+
 def cache_set_many(values: dict, seconds: int) -> None:
     """Keep every value of ``values`` (key -> value) for ``seconds``, in one round trip; a
     cache that does not answer drops them (logged)."""
@@ -51,4 +59,4 @@ def cache_set_many(values: dict, seconds: int) -> None:
         )
 
 
-__all__ = ["cache_get", "cache_get_many", "cache_set", "cache_set_many"]
+__all__ = ["cache_delete", "cache_get", "cache_get_many", "cache_set", "cache_set_many"]
