@@ -172,6 +172,9 @@ class Dashboard:
     plan: StrategyPeriod | None
     rag: Figure
     period_computed_at: datetime | None  # when the referral and Channel Panel figures were counted
+    # The period's figures as the worker rendered them (PeriodFigures.html); empty: rendered
+    # in the request.
+    period_html: str = ""
     # False: the worker has not counted the training figures yet (none are shown).
     training_counted: bool = True
     # When the worker counted the training figures; None: counted in this request.
@@ -610,6 +613,12 @@ class PeriodFigures:
     by_quarter: list[Row]
     channel: dict
     computed_at: datetime
+    # The figures as the page shows them (PERIOD_TEMPLATE), rendered with them: nothing is
+    # rendered while a reader waits either. Empty in figures kept before it was added.
+    html: str = ""
+
+
+PERIOD_TEMPLATE = "governance/dashboard_period.html"
 
 
 def period_figures_count(
@@ -621,14 +630,27 @@ def period_figures_count(
     statistics = referral_statistics(
         date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True, areas=areas
     )
+    by_quarter = referrals_by_quarter(date_from, date_to, suppress, statistics, areas)
+    channel = channel_report(date_from=date_from, date_to=date_to, suppress=suppress, areas=areas)
+    shown = _period_shown(statistics, by_quarter, channel, suppress)
     return PeriodFigures(
         statistics=statistics,
-        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics, areas),
-        channel=channel_report(
-            date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
-        ),
+        by_quarter=by_quarter,
+        channel=channel,
         computed_at=timezone.now(),
+        html=render_to_string(PERIOD_TEMPLATE, {"period": shown}),
     )
+
+
+def _period_shown(statistics: dict, by_quarter: list[Row], channel: dict, suppress: int) -> dict:
+    """What the page shows of a period's figures (the names of ``Dashboard``'s fields)."""
+    return {
+        "referrals": statistics["referrals"],
+        "referral_figures": _referral_figures(statistics, by_quarter, suppress),
+        "mental_health": _mental_health(statistics, suppress),
+        "meetings_held": channel["meetings_held"],
+        "attendance": _attendance(channel),
+    }
 
 
 # Ask for the figures being counted: the sentinel default of dashboard_figures' ``period``.
@@ -676,18 +698,21 @@ def dashboard_figures(
     else:
         quarters, summaries, training_types = [], [], []
     plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
+    shown_period = (
+        _period_shown(period.statistics, period.by_quarter, period.channel, suppress)
+        if period
+        else {}
+    )
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
         suppress=suppress,
         period_counted=period is not None,
-        referrals=period.statistics["referrals"] if period else None,
-        referral_figures=(
-            _referral_figures(period.statistics, period.by_quarter, suppress) if period else []
-        ),
-        mental_health=_mental_health(period.statistics, suppress) if period else None,
-        meetings_held=period.channel["meetings_held"] if period else None,
-        attendance=_attendance(period.channel) if period else None,
+        referrals=shown_period.get("referrals"),
+        referral_figures=shown_period.get("referral_figures", []),
+        mental_health=shown_period.get("mental_health"),
+        meetings_held=shown_period.get("meetings_held"),
+        attendance=shown_period.get("attendance"),
         training_quarters=quarters,
         training=summaries,
         training_types=training_types,
@@ -695,6 +720,7 @@ def dashboard_figures(
         plan=plan,
         rag=_rag(user, plan),
         period_computed_at=period.computed_at if period else None,
+        period_html=period.html if period else "",
         training_counted=training is COUNT_NOW or shown is not None,
         training_computed_at=counted.computed_at if shown is not None else None,
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from channel_panel.models import Attendance
 from governance import services
 from governance.dashboard import (
+    PERIOD_TEMPLATE,
     Figure,
     Row,
     dashboard_figures,
@@ -671,3 +672,14 @@ def test_the_dashboard_runs_the_same_queries_and_draws_one_type_however_many_typ
     assert html.count(": totals by sector") == 1
     for n in range(6):  # each named with its counts, linked unless it is the one shown
         assert re.search(rf"Course {n}</(a|strong)>: target 80%, 1 agency below target", html)
+
+
+def test_the_period_figures_are_rendered_by_the_worker_as_the_page_renders_them(world):
+    """Nothing rendered while a reader waits: the worker renders the period's figures with
+    them, byte for byte what the page renders from the same figures."""
+    load(referral_rows(20))
+    load(referral_rows(2, start=21, type_of_concern="Extreme Right-Wing"))
+    made = figures(user=world.manager)
+    assert 'id="referrals-total">22<' in made.period_html
+    assert "hidden" in made.period_html  # two of a type of concern, below the threshold
+    assert made.period_html == render_to_string(PERIOD_TEMPLATE, {"period": made})
