@@ -25,11 +25,12 @@ many referrals, cases, meetings or returns there are, and none returns a row per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Min, Sum, Window
 from django.db.models.functions import Lower, RowNumber, TruncQuarter
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from channel_panel.reports import channel_report
@@ -171,6 +172,13 @@ class Dashboard:
     plan: StrategyPeriod | None
     rag: Figure
     period_computed_at: datetime | None  # when the referral and Channel Panel figures were counted
+    # The period's figures as the worker rendered them (PeriodFigures.html); empty: rendered
+    # in the request.
+    period_html: str = ""
+    # False: the worker has not counted the training figures yet (none are shown).
+    training_counted: bool = True
+    # When the worker counted the training figures; None: counted in this request.
+    training_computed_at: datetime | None = None
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -315,6 +323,7 @@ def training_quarters(date_from: date, date_to: date) -> list[ReportingPeriod]:
 
 
 BELOW_TARGET_SHOWN = 25
+TRAINING_TYPE_TEMPLATE = "governance/dashboard_training_type.html"
 
 
 @dataclass
@@ -342,6 +351,9 @@ class TrainingSummary:
     sectors: list[SectorRow]
     table: TypeTable
     below_count: int
+    # The summary as the page shows it (TRAINING_TYPE_TEMPLATE), when the worker rendered it
+    # with the figures it counted; empty: rendered in the request.
+    html: str = ""
 
     @property
     def more(self) -> int:
@@ -481,6 +493,77 @@ def training_summaries(
     return summaries, choices
 
 
+@dataclass
+class TrainingFigures:
+    """The dashboard's training figures of every return of one council area, for the quarters
+    that end in a period, on one day (what is owed and overdue depends on it): the same for
+    every reader who sees all that area's returns (``governance.services.dashboard``
+    decides who), so counted by the worker into the shared cache. ``choices`` are every
+    active type's, none of them chosen; ``summaries`` each type's in full, by type id (the
+    cache keeps the first type's with the rest, the others one key each)."""
+
+    quarters: list[ReportingPeriod]
+    choices: list[TypeChoice]
+    summaries: dict[int, TrainingSummary]
+    started_at: datetime  # what the marks of training.freshness are compared with
+    computed_at: datetime
+
+    def shown(self, training_type: int | None) -> TrainingType | None:
+        """The type shown in full: ``training_type`` if it is one of the choices, else the
+        first (as ``training_tables`` chooses)."""
+        types = [choice.training_type for choice in self.choices]
+        return next((t for t in types if t.pk == training_type), types[0] if types else None)
+
+
+def training_figures_count(
+    *, area_id: int, date_from: date, date_to: date, today: date
+) -> TrainingFigures:
+    """``training_tables`` of every return of the council area ``area_id`` (the sight of a
+    reader with the model-wide view permission there), for the quarters ending in the period,
+    with every active type in full, each rendered as the page shows it. The worker calls it
+    acting for that area alone."""
+    started_at = timezone.now()
+    quarters = training_quarters(date_from, date_to)
+    summaries: list[TrainingSummary] = []
+    choices: list[TypeChoice] = []
+    if quarters:
+        types = list(TrainingType.objects.active().with_naming())
+        summaries, choices = training_summaries(
+            returns=ComplianceReturn.objects.filter(area_id=area_id),
+            scope=None,
+            quarters=quarters,
+            today=today,
+            area_id=area_id,
+            types=types,
+            detailed=types,
+        )
+        choices = [replace(choice, chosen=False) for choice in choices]
+        for summary in summaries:  # nothing rendered while a reader waits, either
+            summary.html = render_to_string(TRAINING_TYPE_TEMPLATE, {"summary": summary})
+    return TrainingFigures(
+        quarters=quarters,
+        choices=choices,
+        summaries={s.training_type.pk: s for s in summaries},
+        started_at=started_at,
+        computed_at=timezone.now(),
+    )
+
+
+def _training_of(
+    counted: TrainingFigures, training_type: int | None
+) -> tuple[list[TrainingSummary], list[TypeChoice]] | None:
+    """The summary of the type shown and the chooser, from figures the worker counted; None
+    when the shown type's summary is not among them."""
+    shown = counted.shown(training_type)
+    if shown is None:
+        return [], []
+    summary = counted.summaries.get(shown.pk)
+    if summary is None:
+        return None
+    choices = [replace(c, chosen=c.training_type.pk == shown.pk) for c in counted.choices]
+    return [summary], choices
+
+
 # --- Boards and the action plan -------------------------------------------------------------
 def _boards(user, today: date) -> Figure:
     counts = Board.objects.visible_to(user).active().schedule_summary(today)
@@ -530,6 +613,12 @@ class PeriodFigures:
     by_quarter: list[Row]
     channel: dict
     computed_at: datetime
+    # The figures as the page shows them (PERIOD_TEMPLATE), rendered with them: nothing is
+    # rendered while a reader waits either. Empty in figures kept before it was added.
+    html: str = ""
+
+
+PERIOD_TEMPLATE = "governance/dashboard_period.html"
 
 
 def period_figures_count(
@@ -541,14 +630,27 @@ def period_figures_count(
     statistics = referral_statistics(
         date_from=date_from, date_to=date_to, suppress=suppress, with_quarters=True, areas=areas
     )
+    by_quarter = referrals_by_quarter(date_from, date_to, suppress, statistics, areas)
+    channel = channel_report(date_from=date_from, date_to=date_to, suppress=suppress, areas=areas)
+    shown = _period_shown(statistics, by_quarter, channel, suppress)
     return PeriodFigures(
         statistics=statistics,
-        by_quarter=referrals_by_quarter(date_from, date_to, suppress, statistics, areas),
-        channel=channel_report(
-            date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
-        ),
+        by_quarter=by_quarter,
+        channel=channel,
         computed_at=timezone.now(),
+        html=render_to_string(PERIOD_TEMPLATE, {"period": shown}),
     )
+
+
+def _period_shown(statistics: dict, by_quarter: list[Row], channel: dict, suppress: int) -> dict:
+    """What the page shows of a period's figures (the names of ``Dashboard``'s fields)."""
+    return {
+        "referrals": statistics["referrals"],
+        "referral_figures": _referral_figures(statistics, by_quarter, suppress),
+        "mental_health": _mental_health(statistics, suppress),
+        "meetings_held": channel["meetings_held"],
+        "attendance": _attendance(channel),
+    }
 
 
 # Ask for the figures being counted: the sentinel default of dashboard_figures' ``period``.
@@ -565,43 +667,60 @@ def dashboard_figures(
     period=COUNT_NOW,
     areas=None,
     training_type: int | None = None,
+    training=COUNT_NOW,
 ) -> Dashboard:
     """Every figure of the dashboard for ``date_from`` to ``date_to`` (the rules at the top
     of this module); ``user`` limits what the governance and training figures count.
     ``period``: the period's referral and Channel Panel figures as the worker counted them
     (None: not counted yet, and the dashboard has none); by default they are counted here,
     for the council ``areas`` (None: every area). With one area, the training figures are
-    that area's too; ``training_type``: the type whose training figures are shown in full."""
+    that area's too; ``training_type``: the type whose training figures are shown in full.
+    ``training``: the area's training figures as the worker counted them
+    (``TrainingFigures``; None: not counted yet, and the dashboard has none); by default
+    they are counted here, from what ``user`` may see."""
     if period is COUNT_NOW:
         period = period_figures_count(
             date_from=date_from, date_to=date_to, suppress=suppress, areas=areas
         )
-    quarters = training_quarters(date_from, date_to)
-    training, training_types = training_tables(
-        user,
-        quarters,
-        today,
-        area_id=areas[0] if areas is not None and len(areas) == 1 else None,
-        chosen_type=training_type,
-    )
+    counted = None if training is COUNT_NOW or training is None else training
+    shown = _training_of(counted, training_type) if counted is not None else None
+    if training is COUNT_NOW:
+        quarters = training_quarters(date_from, date_to)
+        summaries, training_types = training_tables(
+            user,
+            quarters,
+            today,
+            area_id=areas[0] if areas is not None and len(areas) == 1 else None,
+            chosen_type=training_type,
+        )
+    elif shown is not None:
+        quarters, (summaries, training_types) = counted.quarters, shown
+    else:
+        quarters, summaries, training_types = [], [], []
     plan = plan_in_force(date_to, StrategyPeriod.objects.visible_to(user))
+    shown_period = (
+        _period_shown(period.statistics, period.by_quarter, period.channel, suppress)
+        if period
+        else {}
+    )
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
         suppress=suppress,
         period_counted=period is not None,
-        referrals=period.statistics["referrals"] if period else None,
-        referral_figures=(
-            _referral_figures(period.statistics, period.by_quarter, suppress) if period else []
-        ),
-        mental_health=_mental_health(period.statistics, suppress) if period else None,
-        meetings_held=period.channel["meetings_held"] if period else None,
-        attendance=_attendance(period.channel) if period else None,
+        referrals=shown_period.get("referrals"),
+        referral_figures=shown_period.get("referral_figures", []),
+        mental_health=shown_period.get("mental_health"),
+        meetings_held=shown_period.get("meetings_held"),
+        attendance=shown_period.get("attendance"),
         training_quarters=quarters,
-        training=training,
+        training=summaries,
         training_types=training_types,
         boards=_boards(user, today),
         plan=plan,
         rag=_rag(user, plan),
         period_computed_at=period.computed_at if period else None,
+        period_html=period.html if period else "",
+        training_counted=training is COUNT_NOW or shown is not None,
+        training_computed_at=counted.computed_at if shown is not None else None,
     )

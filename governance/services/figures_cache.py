@@ -28,6 +28,22 @@ def cache_get(key: str, default=None):
     return shared_cache.cache_get(key, default)
 
 
+def cache_get_many(keys: list[str]) -> dict:
+    """The cached values of ``keys`` that are there, in one round trip (none when the cache
+    does not answer)."""
+    return shared_cache.cache_get_many(keys)
+
+
+def cache_delete(key: str) -> None:
+    """Forget ``key``; a cache that does not answer forgets nothing (logged)."""
+    shared_cache.cache_delete(key)
+
+
+def cache_set_many(values: dict) -> None:
+    """Keep each of ``values`` (key -> value) for WANTED_FOR, in one round trip."""
+    shared_cache.cache_set_many(values, int(WANTED_FOR.total_seconds()))
+
+
 def cache_set(key: str, value) -> None:
     """Keep ``value`` for WANTED_FOR; a cache that does not answer drops it (logged)."""
     shared_cache.cache_set(key, value, int(WANTED_FOR.total_seconds()))
@@ -52,4 +68,13 @@ def wanted_fresh(wanted_key: str, now: datetime) -> dict:
     return fresh
 
 
-__all__ = ["WANTED_FOR", "cache_get", "cache_set", "wanted_add", "wanted_fresh"]
+__all__ = [
+    "WANTED_FOR",
+    "cache_delete",
+    "cache_get",
+    "cache_get_many",
+    "cache_set",
+    "cache_set_many",
+    "wanted_add",
+    "wanted_fresh",
+]

@@ -7,7 +7,9 @@ what is on this page is shown in meetings. Managers choose whole financial quart
 only (security finding F3); the Coordinator, any dates. The period is a GET form, so a
 selection is a link that can be shared. The referral and Channel Panel figures are counted
 by the worker, never in this request (``governance.services.dashboard``): the page shows them
-as last counted and says when, or says they are being counted. They are the figures of one
+as last counted and says when, or says they are being counted. So are the training figures,
+for a reader who sees every return of the area; another reader's are counted here from the
+returns they may see. They are the figures of one
 council area, the reader's own (issue 18); someone reading in several areas chooses which,
 and no one is shown an area where they hold no reader role.
 """
@@ -21,10 +23,15 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from governance.dashboard import dashboard_figures
+from governance.dashboard import COUNT_NOW, dashboard_figures
 from governance.forms.reports import PeriodForm
 from governance.models.access import READER_ROLES
-from governance.services.dashboard import dashboard_period_figures, reader_areas
+from governance.services.dashboard import (
+    dashboard_period_figures,
+    dashboard_training_figures,
+    reader_areas,
+    sees_every_return,
+)
 from prevent_portal.accounts.access import has_role, require_role
 from prevent_portal.accounts.models import Role
 from prevent_portal.core.forms import date_submitted
@@ -81,12 +88,19 @@ def dashboard(request):
             "date_to": form.cleaned_data["date_to"],
             "suppress": manager_suppress_below(),
         }
+        training_type = chosen_training_type(request)
+        training = COUNT_NOW  # a reader who sees only some returns: counted from those
+        if sees_every_return(request.user, area):
+            training = dashboard_training_figures(
+                area=area, today=today, training_type=training_type, **period
+            )
         figures = dashboard_figures(
             user=request.user,
             today=today,
             period=dashboard_period_figures(area=area, **period),
             areas=[area.pk],
-            training_type=chosen_training_type(request),
+            training_type=training_type,
+            training=training,
             **period,
         )
     type_query = request.GET.copy()
@@ -106,7 +120,7 @@ def dashboard(request):
             "type_query": type_query.urlencode(),
         },
     )
-    if figures is not None and not figures.period_counted:
+    if figures is not None and not (figures.period_counted and figures.training_counted):
         # The worker counts them within a minute: look again (a header, no script).
         response["Refresh"] = str(REFRESH_SECONDS)
     return response

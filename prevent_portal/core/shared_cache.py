@@ -22,6 +22,16 @@ def cache_get(key: str, default=None):
         return default
 
 
+def cache_get_many(keys: list[str]) -> dict:
+    """The cached values of ``keys`` that are there (one round trip to Redis), or none at all
+    when the cache does not answer."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("The shared cache could not be read (%s)", ", ".join(keys), exc_info=True)
+        return {}
+
+
 def cache_set(key: str, value, seconds: int) -> None:
     """Keep ``value`` for ``seconds``; a cache that does not answer drops it (logged)."""
     try:
@@ -30,4 +40,23 @@ def cache_set(key: str, value, seconds: int) -> None:
         logger.warning("The shared cache could not be written (%s)", key, exc_info=True)
 
 
-__all__ = ["cache_get", "cache_set"]
+def cache_delete(key: str) -> None:
+    """Forget ``key``; a cache that does not answer forgets nothing (logged)."""
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("The shared cache could not be written (%s)", key, exc_info=True)
+
+
+def cache_set_many(values: dict, seconds: int) -> None:
+    """Keep every value of ``values`` (key -> value) for ``seconds``, in one round trip; a
+    cache that does not answer drops them (logged)."""
+    try:
+        cache.set_many(values, seconds)
+    except Exception:
+        logger.warning(
+            "The shared cache could not be written (%s)", ", ".join(values), exc_info=True
+        )
+
+
+__all__ = ["cache_delete", "cache_get", "cache_get_many", "cache_set", "cache_set_many"]

@@ -208,10 +208,52 @@ def test_the_dashboards_training_figures_count_the_agencies_of_the_readers_area_
         agency=world.agency_a, training_type=wrap, period=quarter,
         eligible=100, compliant=90, acting_user=None,
     )  # fmt: skip
+    params = {**FY_2020, "training_type": wrap.pk}
+    for manager in (world.manager, two_areas.elsewhere.manager):
+        sign_in(client, manager)
+        client.get(URL, params)  # asks for the period (counted at once with tasks inline)
+    dashboard_service.dashboard_figures_refresh()  # the worker's sweep, as in production
     sign_in(client, world.manager)
-    html = client.get(URL, {**FY_2020, "training_type": wrap.pk}).content.decode()
+    html = client.get(URL, params).content.decode()
     # Agency B owes it here and has not made it; Westbrook's partner owes it to Westbrook.
     assert "Target 85%, 1 return missing" in html
     sign_in(client, two_areas.elsewhere.manager)
-    html = client.get(URL, {**FY_2020, "training_type": wrap.pk}).content.decode()
+    html = client.get(URL, params).content.decode()
     assert "Target 85%, 1 return missing" in html  # Westbrook's partner's
+
+
+def test_each_manager_sees_their_own_areas_training_figures(client, world, two_areas, settings):
+    """The training figures counted in the background are of one area's returns, kept
+    under that area's key: a manager is shown their own area's, never another's, whatever
+    the address names."""
+    from training import services as training
+    from training.models import TrainingType
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    wrap = TrainingType.objects.get(name="WRAP")  # target 85%
+    quarter = training.reporting_period_for_end(end=date(2020, 6, 30), acting_user=None)
+    elsewhere = two_areas.elsewhere
+    for agency, area, compliant in (
+        (world.agency_b, two_areas.here, 70),
+        (elsewhere.partner, elsewhere.area, 60),
+    ):
+        training.compliance_return_submit(
+            agency=agency, training_type=wrap, period=quarter, area=area,
+            eligible=100, compliant=compliant, acting_user=None,
+        )  # fmt: skip
+        dashboard_service.dashboard_period_want(
+            area_id=area.pk, date_from=date(2020, 4, 1), date_to=date(2021, 3, 31), suppress=5
+        )
+    dashboard_service.dashboard_figures_refresh()
+    params = {**FY_2020, "training_type": wrap.pk}
+    sign_in(client, world.manager)
+    for asked in (params, {**params, "area": elsewhere.area.short_code}):
+        html = client.get(URL, asked).content.decode()
+        assert "Training figures counted at" in html
+        assert "Agency B" in html and "70%" in html
+        assert elsewhere.partner.name not in html and "60%" not in html
+    sign_in(client, elsewhere.manager)
+    html = client.get(URL, params).content.decode()
+    assert "Training figures counted at" in html
+    assert elsewhere.partner.name in html and "60%" in html
+    assert "Agency B" not in html and "70%" not in html

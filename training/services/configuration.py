@@ -10,6 +10,7 @@ from django.db import transaction
 
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.core.concurrency import save_if_unchanged
+from training.freshness import compliance_figures_changed
 from training.models import ReportingPeriod, TrainingType
 from training.quarters import QUARTER_ENDS_TEXT, quarter_ending
 
@@ -39,6 +40,7 @@ def training_type_create(
         name=name, target_percent=target_percent, is_active=is_active, order=order
     )
     training_type.agencies.set(agencies)
+    compliance_figures_changed(None)
     return training_type
 
 
@@ -59,6 +61,7 @@ def training_type_withdraw(
     save_if_unchanged(
         training_type, expected_version=expected_version, fields=["withdrawn_on", "is_active"]
     )
+    compliance_figures_changed(None)
     return training_type
 
 
@@ -90,6 +93,7 @@ def training_type_update(
         fields=["name", "target_percent", "is_active", "order"],
     )
     training_type.agencies.set(agencies)
+    compliance_figures_changed(None)
     return training_type
 
 
@@ -105,6 +109,7 @@ def reporting_period_create(
         raise ValueError(f"{quarter.label} is already a reporting period")
     if submission_deadline < quarter.start:
         raise ValueError("The deadline cannot be before the quarter starts")
+    compliance_figures_changed(None)
     return ReportingPeriod.objects.create(
         start=quarter.start,
         end=quarter.end,
@@ -126,6 +131,7 @@ def reporting_period_update(
         raise ValueError("The deadline cannot be before the quarter starts")
     period.submission_deadline = submission_deadline
     save_if_unchanged(period, expected_version=expected_version, fields=["submission_deadline"])
+    compliance_figures_changed(None)
     return period
 
 

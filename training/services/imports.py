@@ -12,6 +12,7 @@ from prevent_portal.accounts.access import area_ids_for, global_perm_area_ids
 from prevent_portal.accounts.models import Role, User
 from prevent_portal.areas.models import Area
 from prevent_portal.core.tabular import ImportReport
+from training.freshness import compliance_figures_changed
 from training.imports import check_rows
 from training.models import ComplianceReturn, ReportingPeriod
 from training.services.returns import reporting_period_for_end
@@ -129,6 +130,8 @@ def compliance_returns_import(
                 update_fields=["eligible", "compliant", "updated_by", "updated_at", "version"]
             )
             result.updated += 1
+    if result.created or result.updated:
+        compliance_figures_changed([area.pk])
     return result
 
 

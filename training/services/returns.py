@@ -12,6 +12,7 @@ from django.utils import timezone
 from prevent_portal.accounts.models import Agency, User
 from prevent_portal.areas.models import Area
 from prevent_portal.core.concurrency import save_if_unchanged
+from training.freshness import compliance_figures_changed
 from training.models import MAX_STAFF, ComplianceReturn, ReportingPeriod, TrainingType
 from training.quarters import QUARTER_ENDS_TEXT, quarter_ending
 
@@ -62,6 +63,7 @@ def reporting_period_for_end(*, end: date, acting_user: User | None) -> Reportin
         raise ValueError(
             f"{end.isoformat()} is not the last day of a quarter ({QUARTER_ENDS_TEXT})"
         )
+    compliance_figures_changed(None)
     return ReportingPeriod.objects.create(
         start=quarter.start,
         end=quarter.end,
@@ -112,6 +114,7 @@ def compliance_return_submit(
     if existing is not None:
         raise DuplicateReturn(existing)
     now = timezone.now()
+    compliance_figures_changed([area.pk])
     try:
         with transaction.atomic():
             return ComplianceReturn.objects.create(
@@ -157,6 +160,7 @@ def compliance_return_correct(
         expected_version=expected_version,
         fields=["eligible", "compliant", "updated_by", "updated_at"],
     )
+    compliance_figures_changed([compliance_return.area_id])
     return compliance_return
 
 
