@@ -15,7 +15,11 @@ import time
 from urllib.parse import urlencode
 
 from django.db import connection
-from wall_role import AREA_FILLER, wall_copy
+from wall_role import AREA_FILLER, copy_is_current, wall_copy
+
+# The tables the search's scoped measure copies.
+TABLES = ("referrals_person", "referrals_personalias", "referrals_referral")
+WALLED = ("referrals_person", "referrals_referral")  # those with an area of their own
 
 SEARCH_SCOPED_TOTALS = {"10k": 10_000, "1m": 1_000_000}
 URL = "/referrals/search/"
@@ -105,7 +109,9 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
         if cursor.fetchone():
             cursor.execute(f"SELECT count(*) FROM {name}.referrals_referral")  # noqa: S608
-            if cursor.fetchone()[0] == total:
+            if cursor.fetchone()[0] == total and copy_is_current(cursor, name, TABLES):
+                for table in WALLED:
+                    wall_copy(cursor, name, table)
                 cursor.execute(
                     f"SELECT count(*) FROM {name}.referrals_referral WHERE owning_agency_id = %s",  # noqa: S608
                     [agency],
@@ -114,7 +120,7 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             cursor.execute(f"DROP SCHEMA {name} CASCADE")
         started = time.perf_counter()
         cursor.execute(f"CREATE SCHEMA {name}")
-        for table in ("referrals_person", "referrals_personalias", "referrals_referral"):
+        for table in TABLES:
             cursor.execute(
                 f"CREATE TABLE {name}.{table} "
                 f"(LIKE public.{table} INCLUDING DEFAULTS INCLUDING INDEXES)"
@@ -175,9 +181,9 @@ def build_search_schema(name: str, total: int, agency: int, person) -> dict:
             "updated_at": "now()",
         }
         _generate(cursor, name, "referrals_referral", referral_values, others, agency)
-        for table in ("referrals_person", "referrals_referral"):
+        for table in WALLED:
             wall_copy(cursor, name, table)
-        for table in ("referrals_person", "referrals_personalias", "referrals_referral"):
+        for table in TABLES:
             cursor.execute(f"ANALYZE {name}.{table}")
         return {"own": own, "total": total, "seconds": round(time.perf_counter() - started, 1)}
 

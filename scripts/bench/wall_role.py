@@ -123,3 +123,23 @@ def wall_copy(cursor, schema: str, table: str) -> None:
 
     for statement in rls.policy_statements(table, on=True, schema=schema):
         cursor.execute(statement)
+
+
+def copy_is_current(cursor, schema: str, tables) -> bool:
+    """Whether the copies in ``schema`` of ``tables`` still have the indexes of the tables they
+    copy (a copy reused from before a migration added one would measure without it), compared
+    by definition, index and schema names aside. The caller rebuilds a copy that is not, and
+    puts the current wall on one it reuses (``wall_copy``)."""
+    for table in tables:
+        found = {}
+        for namespace in ("public", schema):
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s",
+                [namespace, table],
+            )
+            found[namespace] = sorted(
+                d.split(" ON ", 1)[1].replace(f"{namespace}.", "", 1) for (d,) in cursor.fetchall()
+            )
+        if found["public"] != found[schema]:
+            return False
+    return True
