@@ -52,3 +52,7 @@ class TrainingConfig(AppConfig):
         from prevent_portal.core import work_waiting
 
         work_waiting.register_all("training.work_waiting")
+        # Any write of what the dashboard's training figures are counted from marks them.
+        from training import freshness
+
+        freshness.connect()

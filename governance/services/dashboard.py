@@ -67,7 +67,7 @@ from prevent_portal.areas import rls
 from prevent_portal.areas.models import Area
 from prevent_portal.core.periods import financial_year_start
 from referrals.views.statistics import manager_suppress_below
-from training.freshness import changed_at, mark_keys
+from training.freshness import changed_at, changed_since, mark_keys
 
 WANTED_KEY = "governance:dashboard:v3:wanted"
 Period = tuple[date, date, int]  # first day, last day, suppression threshold
@@ -162,7 +162,7 @@ def dashboard_training_figures(
     figures: TrainingFigures | None = found.get(key)
     changed = changed_at(found, area.pk)
     if figures is None or (
-        settings.CELERY_TASK_ALWAYS_EAGER and changed is not None and changed >= figures.started_at
+        settings.CELERY_TASK_ALWAYS_EAGER and changed_since(changed, figures.started_at)
     ):
         dashboard_period_want(
             area_id=area.pk, date_from=date_from, date_to=date_to, suppress=suppress
@@ -238,7 +238,7 @@ def dashboard_figures_refresh(*, now: datetime | None = None) -> int:
             if (
                 training is None
                 or now - training.computed_at >= max_age
-                or (changed is not None and changed >= training.started_at)
+                or changed_since(changed, training.started_at)
             ):
                 with rls.acting_for([area_id]):
                     training = training_figures_count(
